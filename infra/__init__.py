@@ -1,0 +1,1 @@
+"""Adapters and operations: settings, logging, the S3 event log, local services, deployments."""

@@ -1,0 +1,1 @@
+"""The `grantreview` command line."""

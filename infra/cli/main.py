@@ -1,0 +1,70 @@
+"""Entry point of the `grantreview` CLI: wires the sub-commands and maps errors to exit codes.
+
+Commands import their heavy dependencies (Prefect, boto3) inside the command, so
+`status` and `--help` stay fast and never import Prefect.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Annotated
+
+import click
+import typer
+
+from infra.cli._common import ExitCode
+from infra.cli.programs import programs_app
+from infra.errors import DependencyUnavailableError
+from schemas.errors import InputError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="grantreview",
+    help="Grant-condition reviews of jurisdictions, recorded in a signed event log on S3.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(programs_app, name="programs")
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """Grant-condition reviews of jurisdictions, recorded in a signed event log on S3."""
+    _state["debug"] = debug
+
+
+def main() -> None:
+    """Run the CLI; every error is one line on stderr with its documented exit code."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except InputError as error:
+        _report(error, ExitCode.BAD_INPUT, debug=debug)
+    except DependencyUnavailableError as error:
+        _report(error, ExitCode.UNAVAILABLE, debug=debug)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.stderr.write("aborted\n")
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(ExitCode.BAD_INPUT if isinstance(error, click.UsageError) else error.exit_code)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        _report(error, ExitCode.INTERNAL, debug=debug, unexpected=True)
+    sys.exit(0)
+
+
+def _report(error: BaseException, code: ExitCode, *, debug: bool, unexpected: bool = False) -> None:
+    if debug:
+        traceback.print_exception(error)
+    prefix = f"unexpected {type(error).__name__}: " if unexpected else ""
+    sys.stderr.write(f"error: {prefix}{error}\n")
+    sys.exit(int(code))

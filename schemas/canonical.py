@@ -1,0 +1,51 @@
+"""Canonical JSON and SHA-256: the exact bytes every hash and signature covers.
+
+The form is specified in docs/log-format.md: UTF-8, object keys sorted by code
+point, no insignificant white space, no floats (integers, strings, booleans,
+null, arrays and objects only), non-ASCII characters written as themselves.
+"""
+
+from __future__ import annotations
+
+from schemas.errors import InputError
+
+import hashlib
+import json
+from typing import Any
+
+__all__ = ["CanonicalFormError", "canonical_json", "sha256_hex"]
+
+
+class CanonicalFormError(InputError):
+    """A value that has no canonical form (a float, a non-string key, ...)."""
+
+
+def _check(value: Any, path: str) -> None:  # noqa: ANN401 - any JSON value
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return
+    if isinstance(value, float):
+        raise CanonicalFormError(f"{path}: floats have no canonical form here")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalFormError(f"{path}: object keys must be strings")
+            _check(item, f"{path}.{key}")
+        return
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check(item, f"{path}[{index}]")
+        return
+    raise CanonicalFormError(f"{path}: {type(value).__name__} is not a JSON value")
+
+
+def canonical_json(value: Any) -> bytes:  # noqa: ANN401 - any JSON value
+    """Serialize a JSON value to its one canonical byte string."""
+    _check(value, "$")
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    """Lowercase hex SHA-256 of `data`."""
+    return hashlib.sha256(data).hexdigest()

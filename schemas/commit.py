@@ -1,0 +1,177 @@
+"""Commits: the unit written once to the log, a CloudEvents batch sealed into a hash chain.
+
+The exact byte-level format is specified in docs/log-format.md; this module is its
+reference implementation. A commit's hash covers the whole commit except the
+`hash` member and each event's `grhash` attribute (which repeat that very hash).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from schemas.canonical import canonical_json, sha256_hex
+from schemas.events import DomainEvent
+from schemas.streams import StreamId
+
+__all__ = [
+    "COMMIT_FORMAT",
+    "GENESIS",
+    "Commit",
+    "CommitFormatError",
+    "commit_hash",
+    "event_id",
+    "format_time",
+    "parse_commit",
+    "seal_commit",
+]
+
+COMMIT_FORMAT: Final = "grantreview.commit/1"
+GENESIS: Final = "0" * 64
+"""The `prev` of a stream's first commit."""
+SOURCE: Final = "urn:grantreview"
+
+
+class CommitFormatError(ValueError):
+    """Bytes that are not a well-formed commit."""
+
+
+class Commit(BaseModel):
+    """A commit as stored: the sealed document and its parsed header."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stream: str
+    seq: int
+    prev: str
+    idempotency_key: str
+    hash: str
+    time: AwareDatetime
+    events: tuple[dict[str, Any], ...]
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The JSON document exactly as it is stored."""
+        return {
+            "format": COMMIT_FORMAT,
+            "stream": self.stream,
+            "seq": self.seq,
+            "prev": self.prev,
+            "idempotency_key": self.idempotency_key,
+            "time": format_time(self.time),
+            "events": list(self.events),
+            "hash": self.hash,
+        }
+
+    def to_bytes(self) -> bytes:
+        """The canonical bytes written to storage."""
+        return canonical_json(self.document)
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with microseconds: one spelling for every instant."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are not allowed in the log")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_id(stream: StreamId, idempotency_key: str, index: int) -> str:
+    """Event ids derive from the idempotency key, so a retried write repeats them exactly."""
+    return sha256_hex(f"{stream.name}\n{idempotency_key}\n{index}".encode())[:32]
+
+
+def commit_hash(document: dict[str, Any]) -> str:
+    """SHA-256 of the canonical commit without `hash` and without each event's `grhash`."""
+    body = {key: value for key, value in document.items() if key != "hash"}
+    events = body.get("events")
+    if isinstance(events, list):
+        body["events"] = [
+            {k: v for k, v in event.items() if k != "grhash"} if isinstance(event, dict) else event
+            for event in events
+        ]
+    return sha256_hex(canonical_json(body))
+
+
+def seal_commit(
+    *,
+    stream: StreamId,
+    seq: int,
+    prev: str,
+    idempotency_key: str,
+    payloads: Sequence[DomainEvent],
+    time: datetime,
+    actor: str,
+    flow_run_id: str | None = None,
+    program_sha256: str | None = None,
+) -> Commit:
+    """Wrap payloads as CloudEvents, chain them to `prev` and seal the commit with its hash."""
+    if not payloads:
+        raise ValueError("a commit carries at least one event")
+    stamp = format_time(time)
+    events: list[dict[str, Any]] = []
+    for index, payload in enumerate(payloads):
+        event: dict[str, Any] = {
+            "specversion": "1.0",
+            "id": event_id(stream, idempotency_key, index),
+            "source": f"{SOURCE}:{stream.program}",
+            "type": payload.TYPE,
+            "subject": stream.jurisdiction,
+            "time": stamp,
+            "datacontenttype": "application/json",
+            "data": payload.model_dump(mode="json"),
+            "grschema": payload.VERSION,
+            "grseq": seq,
+            "grindex": index,
+            "grprev": prev,
+            "gractor": actor,
+            "grflowrun": flow_run_id or "",
+            "grprogramsha": program_sha256 or "",
+        }
+        events.append(event)
+    document: dict[str, Any] = {
+        "format": COMMIT_FORMAT,
+        "stream": stream.name,
+        "seq": seq,
+        "prev": prev,
+        "idempotency_key": idempotency_key,
+        "time": stamp,
+        "events": events,
+    }
+    digest = commit_hash(document)
+    for event in events:
+        event["grhash"] = digest
+    return Commit(
+        stream=stream.name,
+        seq=seq,
+        prev=prev,
+        idempotency_key=idempotency_key,
+        hash=digest,
+        time=time,
+        events=tuple(events),
+    )
+
+
+def parse_commit(raw: bytes) -> Commit:
+    """Parse stored bytes into a Commit, checking shape (not the chain; see verification)."""
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CommitFormatError(f"not a JSON commit: {error}") from None
+    if not isinstance(document, dict) or document.get("format") != COMMIT_FORMAT:
+        raise CommitFormatError(f"not a {COMMIT_FORMAT} document")
+    try:
+        return Commit(
+            stream=document["stream"],
+            seq=document["seq"],
+            prev=document["prev"],
+            idempotency_key=document["idempotency_key"],
+            hash=document["hash"],
+            time=document["time"],
+            events=tuple(document["events"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise CommitFormatError(f"malformed commit: {error}") from None

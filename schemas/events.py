@@ -1,0 +1,185 @@
+"""Domain events: frozen, past tense, each with a stable type name and a schema version."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from schemas.evaluation import Evaluation, Outcome
+from schemas.jurisdiction import Jurisdiction
+from schemas.response import Answer, Respondent
+
+__all__ = [
+    "EVENT_TYPES",
+    "DecisionIssued",
+    "DecisionOverridden",
+    "DecisionRevised",
+    "DomainEvent",
+    "JurisdictionsRegistered",
+    "LetterSent",
+    "ReevaluationCompleted",
+    "ReminderSent",
+    "ResponseAmended",
+    "ResponseReceived",
+    "RulesEvaluated",
+    "UnknownEventTypeError",
+    "decode_event_data",
+]
+
+
+class DomainEvent(BaseModel):
+    """Base of every event payload (the CloudEvents `data`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+
+
+class JurisdictionsRegistered(DomainEvent):
+    """Rows of an import that were new or changed (an unchanged row is not recorded again)."""
+
+    TYPE: ClassVar[str] = "grantreview.jurisdictions.registered"
+
+    rows: tuple[Jurisdiction, ...]
+    source_sha256: str
+
+
+class LetterSent(DomainEvent):
+    """The letter with the program's questions went out (or was recorded as not mailed)."""
+
+    TYPE: ClassVar[str] = "grantreview.letter.sent"
+
+    letter_sha256: str = Field(description="content address of the Markdown letter")
+    html_sha256: str | None = None
+    letter_date: date
+    response_due: date | None
+    delivery: Literal["none", "smtp"]
+    recipient: str | None = None
+    delivery_id: str | None = None
+
+
+class ReminderSent(DomainEvent):
+    """One reminder after `reminder_after_days` without a response."""
+
+    TYPE: ClassVar[str] = "grantreview.reminder.sent"
+
+    letter_sha256: str
+    response_due: date | None
+    delivery: Literal["none", "smtp"]
+    delivery_id: str | None = None
+
+
+class ResponseReceived(DomainEvent):
+    """The jurisdiction's first response, stored byte for byte under `response_sha256`."""
+
+    TYPE: ClassVar[str] = "grantreview.response.received"
+
+    response_sha256: str
+    received_at: AwareDatetime
+    respondent: Respondent
+    answers: dict[str, Answer]
+
+
+class ResponseAmended(ResponseReceived):
+    """A later, different response for the same cycle; it supersedes the earlier one."""
+
+    TYPE: ClassVar[str] = "grantreview.response.amended"
+
+    supersedes_sha256: str
+
+
+class RulesEvaluated(DomainEvent):
+    """A rule set was evaluated: every condition's status with full provenance."""
+
+    TYPE: ClassVar[str] = "grantreview.rules.evaluated"
+
+    decision_id: str
+    evaluation: Evaluation
+
+
+class DecisionIssued(DomainEvent):
+    """The decision that followed an evaluation."""
+
+    TYPE: ClassVar[str] = "grantreview.decision.issued"
+
+    decision_id: str
+    outcome: Outcome
+    reasons: tuple[str, ...]
+    rule_set_version: int | None
+    program_sha256: str
+    response_sha256: str | None
+    as_of: AwareDatetime
+    known_at: AwareDatetime
+
+
+class DecisionRevised(DomainEvent):
+    """A reevaluation changed the outcome or the reasons of an earlier decision."""
+
+    TYPE: ClassVar[str] = "grantreview.decision.revised"
+
+    decision_id: str
+    before: Outcome
+    after: Outcome
+    reasons_before: tuple[str, ...]
+    reasons: tuple[str, ...]
+    evaluation: Evaluation
+
+
+class DecisionOverridden(DomainEvent):
+    """A person overrode the automatic decision, with a reason; automation never undoes it."""
+
+    TYPE: ClassVar[str] = "grantreview.decision.overridden"
+
+    decision: Outcome
+    reason: str = Field(min_length=1, max_length=5000)
+    actor: str = Field(min_length=1, max_length=200)
+    previous: Outcome | None
+
+
+class ReevaluationCompleted(DomainEvent):
+    """One reevaluation run: what it saw, as the hash of the stored outcome list."""
+
+    TYPE: ClassVar[str] = "grantreview.reevaluation.completed"
+
+    as_of: AwareDatetime
+    known_at: AwareDatetime
+    program_sha256: str
+    streams: int
+    revised: int
+    unchanged: int
+    overridden_differences: int
+    outcomes_sha256: str
+
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {
+    cls.TYPE: cls
+    for cls in (
+        JurisdictionsRegistered,
+        LetterSent,
+        ReminderSent,
+        ResponseReceived,
+        ResponseAmended,
+        RulesEvaluated,
+        DecisionIssued,
+        DecisionRevised,
+        DecisionOverridden,
+        ReevaluationCompleted,
+    )
+}
+
+
+class UnknownEventTypeError(ValueError):
+    """A stored event whose type or schema version this code does not know."""
+
+
+def decode_event_data(event_type: str, version: int, data: dict[str, Any]) -> DomainEvent:
+    """Rebuild a payload from its stored form (upcasting older schema versions here)."""
+    cls = EVENT_TYPES.get(event_type)
+    if cls is None:
+        raise UnknownEventTypeError(f"unknown event type {event_type!r}")
+    if version != cls.VERSION:
+        raise UnknownEventTypeError(f"{event_type} schema version {version} is not supported")
+    return cls.model_validate(data)

@@ -1,0 +1,238 @@
+"""A program cycle as policy data: questions, versioned rule sets, court orders and notices.
+
+The YAML file policy analysts write (see programs/README.md) validates into
+`Program`; `ProgramBundle` adds the letter template and is the exact document
+an evaluation's `program_sha256` covers, so auditors replay from the stored copy.
+"""
+
+from __future__ import annotations
+
+from schemas.errors import InputError
+
+import functools
+import json
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from schemas import _program_checks
+from schemas.canonical import canonical_json, sha256_hex
+from schemas.ids import Slug
+
+__all__ = [
+    "PROGRAM_FORMAT",
+    "Condition",
+    "CourtOrder",
+    "LetterSpec",
+    "Notice",
+    "Program",
+    "ProgramBundle",
+    "ProgramError",
+    "ProgramKind",
+    "Question",
+    "RuleSet",
+    "Scope",
+    "parse_program",
+]
+
+PROGRAM_FORMAT = "grantreview.program/1"
+
+QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+ConditionId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Text = Annotated[str, Field(min_length=1, max_length=10_000)]
+
+
+class ProgramError(InputError):
+    """An invalid program; the message names the file, the entry and the problem."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProgramKind(StrEnum):
+    """How jurisdictions come into a program."""
+
+    FORMULA_GRANT = "formula_grant"
+    SELECTION = "selection"
+
+
+class LetterSpec(_Model):
+    """The letter asking the questions: its template (relative to the program folder) and deadline."""
+
+    template: str | None = None
+    response_due: date
+    reminder_after_days: int | None = Field(default=None, ge=1, le=365)
+
+
+class Question(_Model):
+    """One question the letter asks, with where it comes from."""
+
+    id: QuestionId
+    text: Text
+    source: Text
+
+
+class Condition(_Model):
+    """One condition: met when `met_when` (CEL) is true, considered only if `applies_when` is."""
+
+    id: ConditionId
+    title: Text
+    source: Text
+    questions: tuple[QuestionId, ...] = ()
+    met_when: Text
+    applies_when: Text | None = None
+    reason_unmet: Text
+
+
+class RuleSet(_Model):
+    """One version of the conditions, in force on [effective_from, effective_until)."""
+
+    version: int = Field(ge=1)
+    effective_from: date
+    effective_until: date | None = None
+    decision: Literal["all_met"] = "all_met"
+    conditions: tuple[Condition, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _interval(self) -> Self:
+        if self.effective_until is not None and self.effective_until <= self.effective_from:
+            raise ValueError("effective_until must be after effective_from")
+        return self
+
+
+def _scope(value: object) -> object:
+    if value == "nationwide":
+        return {"nationwide": True}
+    if isinstance(value, str):
+        raise ValueError("scope must be 'nationwide' or a mapping of states and jurisdictions")
+    return value
+
+
+class Scope(_Model):
+    """Where an order or notice reaches: everywhere, or listed states and jurisdictions."""
+
+    nationwide: bool = False
+    states: tuple[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], ...] = ()
+    jurisdictions: tuple[Slug, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        listed = bool(self.states or self.jurisdictions)
+        if self.nationwide == listed:
+            raise ValueError("scope must be either nationwide or list states or jurisdictions")
+        return self
+
+
+class Notice(_Model):
+    """An agency non-enforcement notice: waives conditions for a scope and a period."""
+
+    id: Slug
+    title: Text
+    issued: date
+    effective_from: date
+    effective_until: date | None = None
+    known_at: date | None = None
+    waives: tuple[ConditionId, ...] = Field(min_length=1)
+    scope: Annotated[Scope, BeforeValidator(_scope)]
+
+    @property
+    def learned_on(self) -> date:
+        """The day the office learned of it (the issue date unless stated)."""
+        return self.known_at if self.known_at is not None else self.issued
+
+    @model_validator(mode="after")
+    def _interval(self) -> Self:
+        if self.effective_until is not None and self.effective_until <= self.effective_from:
+            raise ValueError("effective_until must be after effective_from")
+        return self
+
+
+class CourtOrder(Notice):
+    """A court order (injunction, judgment) that blocks conditions for a scope and a period."""
+
+    court: Text
+    case: Text
+    kind: Literal["preliminary_injunction", "permanent_injunction", "declaratory"] | None = None
+
+
+class Program(_Model):
+    """One program cycle: the public interface policy analysts write as program.yaml."""
+
+    id: Slug
+    title: Text
+    kind: ProgramKind
+    interpretation: Text | None = None
+    sources: tuple[Text, ...] = Field(min_length=1)
+    letter: LetterSpec | None = None
+    questions: tuple[Question, ...] = ()
+    rule_sets: tuple[RuleSet, ...] = Field(min_length=1)
+    court_orders: tuple[CourtOrder, ...] = ()
+    notices: tuple[Notice, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        _program_checks.check_program(self)
+        return self
+
+    def question_ids(self) -> frozenset[str]:
+        """Every question id the letter asks."""
+        return frozenset(question.id for question in self.questions)
+
+    def question(self, question_id: str) -> Question:
+        """The question with this id (KeyError if the program has none)."""
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+
+def parse_program(data: object, *, source: str) -> Program:
+    """Validate loaded YAML/JSON data as a program; errors name `source`, the entry and problem."""
+    return _program_checks.validated(Program, data, source=source, error=ProgramError)
+
+
+class ProgramBundle(_Model):
+    """A program with its template files: the exact document evaluations cite by hash."""
+
+    program: Program
+    files: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _template_present(self) -> Self:
+        _program_checks.check_files(self.program, self.files)
+        return self
+
+    def document(self) -> bytes:
+        """The canonical bytes of this bundle (what `sha256` covers)."""
+        return canonical_json(
+            {
+                "format": PROGRAM_FORMAT,
+                "program": self.program.model_dump(mode="json"),
+                "files": self.files,
+            }
+        )
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """SHA-256 of `document()`, computed once per bundle (it is frozen)."""
+        return sha256_hex(self.document())
+
+    @classmethod
+    def from_document(cls, raw: bytes, *, source: str = "program document") -> ProgramBundle:
+        """Parse and validate a stored `document()` (the inverse, for replay)."""
+        try:
+            data: Any = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ProgramError(f"{source}: not a program document: {error}") from None
+        if not isinstance(data, dict) or data.get("format") != PROGRAM_FORMAT:
+            raise ProgramError(f"{source}: not a {PROGRAM_FORMAT} document")
+        if set(data) != {"format", "program", "files"}:
+            raise ProgramError(f"{source}: expected exactly the keys files, format, program")
+        program = parse_program(data["program"], source=source)
+        files = data["files"]
+        return _program_checks.validated(
+            cls, {"program": program, "files": files}, source=source, error=ProgramError
+        )

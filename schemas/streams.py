@@ -1,0 +1,80 @@
+"""Stream identity and the storage keys derived from it, validated before any I/O."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from schemas.ids import InvalidIdError, check_slug
+
+__all__ = ["REGISTRY", "RUNS", "StreamId", "commit_key", "parse_commit_key"]
+
+REGISTRY: Final = "_registry"
+"""The program-level name of the jurisdiction registry; `_` keeps it apart from every slug."""
+RUNS: Final = "_runs"
+"""The jurisdiction-level name of a program's run records (reevaluations)."""
+_SEQ_WIDTH: Final = 20
+
+
+class StreamId(BaseModel):
+    """One append-only stream: a program cycle x a jurisdiction (or a reserved system stream)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    program: str
+    jurisdiction: str
+
+    @model_validator(mode="after")
+    def _check(self) -> StreamId:
+        if self.program == REGISTRY:
+            if self.jurisdiction != "jurisdictions":
+                raise InvalidIdError("the registry has one stream: 'jurisdictions'")
+            return self
+        check_slug(self.program, "program id")
+        if self.jurisdiction != RUNS:
+            check_slug(self.jurisdiction, "jurisdiction slug")
+        return self
+
+    @classmethod
+    def registry(cls) -> StreamId:
+        """The stream that records imported jurisdictions."""
+        return cls(program=REGISTRY, jurisdiction="jurisdictions")
+
+    @classmethod
+    def runs(cls, program: str) -> StreamId:
+        """The stream of a program's reevaluation run records."""
+        return cls(program=program, jurisdiction=RUNS)
+
+    @property
+    def name(self) -> str:
+        """`program/jurisdiction`, as written inside commits."""
+        return f"{self.program}/{self.jurisdiction}"
+
+    def key_prefix(self, prefix: str) -> str:
+        """The folder of this stream's commits under the configured key prefix."""
+        return f"{prefix}streams/{self.program}/{self.jurisdiction}/"
+
+
+def commit_key(prefix: str, stream: StreamId, seq: int) -> str:
+    """The key of commit `seq` of `stream`: zero-padded so keys list in order."""
+    if seq < 0:
+        raise ValueError("seq must be >= 0")
+    return f"{stream.key_prefix(prefix)}{seq:0{_SEQ_WIDTH}d}.json"
+
+
+def parse_commit_key(prefix: str, key: str) -> tuple[StreamId, int] | None:
+    """Invert `commit_key`; None for a key that is not a well-formed commit key."""
+    if not key.startswith(f"{prefix}streams/"):
+        return None
+    parts = key[len(prefix) + len("streams/") :].split("/")
+    if len(parts) != 3 or not parts[2].endswith(".json"):  # noqa: PLR2004 - program/jur/file
+        return None
+    digits = parts[2][: -len(".json")]
+    if len(digits) != _SEQ_WIDTH or not digits.isdigit() or not digits.isascii():
+        return None
+    try:
+        stream = StreamId(program=parts[0], jurisdiction=parts[1])
+    except ValueError:
+        return None
+    return stream, int(digits)
