@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -44,7 +45,8 @@ def _condition(entry: str, condition: Condition, defined: frozenset[str]) -> Non
                 raise ValueError(f"{entry}: {name} reads answers.{question}, which is not defined")
             if question not in condition.questions:
                 raise ValueError(
-                    f"{entry}: {name} reads answers.{question}; list it in this condition's questions"
+                    f"{entry}: {name} reads answers.{question}; "
+                    "list it in this condition's questions"
                 )
 
 
@@ -66,7 +68,7 @@ def _rule_sets(program: Program) -> frozenset[str]:
             _condition(where, condition, defined)
         condition_ids |= seen
     ordered = sorted(enumerate(program.rule_sets), key=lambda item: item[1].effective_from)
-    for (_, earlier), (index, later) in zip(ordered, ordered[1:], strict=False):
+    for (_, earlier), (index, later) in itertools.pairwise(ordered):
         if earlier.effective_until is None or earlier.effective_until > later.effective_from:
             until = earlier.effective_until or "open"
             raise ValueError(

@@ -5,10 +5,7 @@ The YAML file policy analysts write (see programs/README.md) validates into
 an evaluation's `program_sha256` covers, so auditors replay from the stored copy.
 """
 
-from __future__ import annotations
-
-from schemas.errors import InputError
-
+# No `from __future__ import annotations`: pydantic reads these annotations at runtime.
 import functools
 import json
 from datetime import date
@@ -19,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from schemas import _program_checks
 from schemas.canonical import canonical_json, sha256_hex
+from schemas.errors import InputError
 from schemas.ids import Slug
 
 __all__ = [
@@ -41,6 +39,8 @@ PROGRAM_FORMAT = "grantreview.program/1"
 
 QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 ConditionId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+# A relative path whose segments never start with a dot: no "..", no hidden files.
+_RELATIVE_FILE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$"
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]
 
 
@@ -60,9 +60,9 @@ class ProgramKind(StrEnum):
 
 
 class LetterSpec(_Model):
-    """The letter asking the questions: its template (relative to the program folder) and deadline."""
+    """The letter: its template (relative to the program folder) and response deadline."""
 
-    template: str | None = None
+    template: str | None = Field(default=None, pattern=_RELATIVE_FILE)
     response_due: date
     reminder_after_days: int | None = Field(default=None, ge=1, le=365)
 
@@ -107,7 +107,10 @@ def _scope(value: object) -> object:
     if value == "nationwide":
         return {"nationwide": True}
     if isinstance(value, str):
-        raise ValueError("scope must be 'nationwide' or a mapping of states and jurisdictions")
+        # TRY004: pydantic turns ValueError (not TypeError) into a validation error.
+        raise ValueError(  # noqa: TRY004
+            "scope must be 'nationwide' or a mapping of states and jurisdictions"
+        )
     return value
 
 
@@ -221,7 +224,7 @@ class ProgramBundle(_Model):
         return sha256_hex(self.document())
 
     @classmethod
-    def from_document(cls, raw: bytes, *, source: str = "program document") -> ProgramBundle:
+    def from_document(cls, raw: bytes, *, source: str = "program document") -> Self:
         """Parse and validate a stored `document()` (the inverse, for replay)."""
         try:
             data: Any = json.loads(raw.decode("utf-8"))

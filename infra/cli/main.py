@@ -14,7 +14,10 @@ import click
 import typer
 
 from infra.cli._common import ExitCode
+from infra.cli.demo import demo
 from infra.cli.programs import programs_app
+from infra.cli.review import respond, review, status
+from infra.cli.setup import init, jurisdictions_app
 from infra.errors import DependencyUnavailableError
 from schemas.errors import InputError
 
@@ -27,6 +30,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command()(init)
+app.add_typer(jurisdictions_app, name="jurisdictions")
+app.command()(review)
+app.command()(respond)
+app.command()(status)
+app.command()(demo)
 app.add_typer(programs_app, name="programs")
 
 _state = {"debug": False}

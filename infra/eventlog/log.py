@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from infra.eventlog.store import ObjectStore
 from schemas.commit import GENESIS, Commit, parse_commit
@@ -90,9 +91,11 @@ class EventLog:
     def states(self, streams: Iterable[StreamId]) -> dict[StreamId, StreamState]:
         """Current state of many streams, reading them concurrently."""
         wanted = list(streams)
-        keys_per_stream = [
-            list(self.store.list_keys(stream.key_prefix(self.prefix))) for stream in wanted
-        ]
+        workers = max(1, min(self.store.max_workers, len(wanted)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            keys_per_stream = list(
+                pool.map(lambda s: list(self.store.list_keys(s.key_prefix(self.prefix))), wanted)
+            )
         flat = [key for keys in keys_per_stream for key in keys]
         bodies = iter(self.store.get_many(flat))
         result: dict[StreamId, StreamState] = {}

@@ -1,0 +1,19 @@
+"""Chunking: Prefect pays per task run, so work is split into a few large chunks, not per item."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TypeVar
+
+__all__ = ["chunked"]
+
+T = TypeVar("T")
+
+
+def chunked(items: Sequence[T], *, parts: int = 8, smallest: int = 50, largest: int = 1000) -> list[list[T]]:
+    """At most about `parts` chunks of `smallest`..`largest` items each, order kept."""
+    if not items:
+        return []
+    size = min(largest, max(smallest, math.ceil(len(items) / parts)))
+    return [list(items[start : start + size]) for start in range(0, len(items), size)]

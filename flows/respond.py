@@ -1,0 +1,40 @@
+"""The respond flow: record a stored response, then evaluate and decide for that stream."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow
+from prefect.runtime import flow_run
+
+from infra.clock import utc_now
+from tasks.artifacts import publish_outcomes
+from tasks.checkpoints import checkpoint_heads
+from tasks.programs import store_program_document
+from tasks.registry import select_jurisdictions
+from tasks.responses import record_response
+from tasks.streams import StreamOutcome, advance_streams
+
+__all__ = ["respond"]
+
+
+@flow(name="respond", persist_result=False, log_prints=False)
+def respond(
+    program: str,
+    jurisdiction: str,
+    response_sha256: str,
+    as_of: datetime | None = None,
+    known_at: datetime | None = None,
+) -> StreamOutcome:
+    """Record the response stored under `response_sha256` and decide; returns once durable."""
+    moment = as_of or utc_now()
+    run_id = flow_run.get_id()
+    store_program_document(program)
+    record_response(program, jurisdiction, response_sha256, flow_run_id=run_id)
+    selected = select_jurisdictions([jurisdiction])
+    outcomes = advance_streams(
+        program, selected, moment, known_at or moment, send_letters=False, flow_run_id=run_id
+    )
+    checkpoint_heads(program, outcomes)
+    publish_outcomes(program, outcomes)
+    return outcomes[0]

@@ -1,0 +1,45 @@
+"""The review flow: send letters and decide wherever a step is due, chunk by chunk."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow
+from prefect.runtime import flow_run
+
+from flows._chunks import chunked
+from infra.clock import utc_now
+from tasks.artifacts import publish_outcomes
+from tasks.checkpoints import checkpoint_heads
+from tasks.programs import store_program_document
+from tasks.registry import select_jurisdictions
+from tasks.streams import StreamOutcome, advance_streams
+
+__all__ = ["review"]
+
+
+@flow(name="review", persist_result=False, log_prints=False)
+def review(
+    program: str,
+    jurisdictions: list[str] | None = None,
+    as_of: datetime | None = None,
+    known_at: datetime | None = None,
+) -> list[StreamOutcome]:
+    """Review jurisdictions under a program: letter if none was sent, decision if one is due.
+
+    `jurisdictions` empty or None means every imported jurisdiction. `as_of` is the date the
+    review is made for (default now); `known_at` defaults to `as_of`.
+    """
+    moment = as_of or utc_now()
+    knowledge = known_at or moment
+    run_id = flow_run.get_id()
+    store_program_document(program)
+    selected = select_jurisdictions(jurisdictions or None)
+    futures = [
+        advance_streams.submit(program, chunk, moment, knowledge, flow_run_id=run_id)
+        for chunk in chunked(selected)
+    ]
+    outcomes = [outcome for future in futures for outcome in future.result()]
+    checkpoint_heads(program, outcomes)
+    publish_outcomes(program, outcomes)
+    return outcomes

@@ -1,0 +1,64 @@
+"""Append what the pure core planned, re-reading and re-planning when another writer won."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from infra.eventlog.log import ConflictError, EventLog
+from schemas.commit import seal_commit
+from schemas.review import CommitDraft
+from schemas.state import StreamState, fold
+
+__all__ = ["AppendResult", "StreamConflictError", "append_planned"]
+
+_ATTEMPTS = 32
+
+
+class StreamConflictError(RuntimeError):
+    """Writers kept racing on one stream; nothing of ours was written."""
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    """The stream's state after the attempt, and whether a commit of ours was written."""
+
+    state: StreamState
+    written: bool
+
+
+def append_planned(
+    log: EventLog,
+    state: StreamState,
+    plan: Callable[[StreamState], CommitDraft | None],
+    *,
+    time: datetime,
+    actor: str,
+    flow_run_id: str | None = None,
+) -> AppendResult:
+    """Plan against `state`, seal, append; on a conflict re-read the stream and plan again."""
+    for _ in range(_ATTEMPTS):
+        draft = plan(state)
+        if draft is None or draft.idempotency_key in state.idempotency_keys:
+            return AppendResult(state, written=False)
+        commit = seal_commit(
+            stream=state.stream,
+            seq=state.head_seq + 1,
+            prev=state.head_hash,
+            idempotency_key=draft.idempotency_key,
+            payloads=draft.payloads,
+            time=time,
+            actor=actor,
+            flow_run_id=flow_run_id,
+            program_sha256=draft.program_sha256,
+        )
+        try:
+            written = log.append(commit)
+        except ConflictError:
+            state = log.state(state.stream, start=state)
+            continue
+        if written:
+            return AppendResult(fold(state.stream, [commit], state), written=True)
+        return AppendResult(log.state(state.stream, start=state), written=False)
+    raise StreamConflictError(f"{state.stream.name}: too many concurrent writers; try again")

@@ -1,0 +1,131 @@
+"""`review`, `respond` and `status`: the operator's commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from infra.cli._common import fail, print_json
+from infra.cli._options import parse_moment, parse_slugs
+from schemas.ids import check_slug
+
+if TYPE_CHECKING:
+    from tasks.streams import StreamOutcome
+
+__all__ = ["print_table", "respond", "review", "status"]
+
+ProgramOption = Annotated[str, typer.Option("--program", "-p", help="Program id, e.g. psp-2017.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Date the evaluation is made for (default: now)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    """A Rich table of jurisdiction, step, decision and reasons."""
+    from rich.console import Console  # noqa: PLC0415 - keep CLI start-up light
+    from rich.table import Table  # noqa: PLC0415
+
+    table = Table("jurisdiction", "step", "decision", "reasons", show_lines=True)
+    for row in rows:
+        table.add_row(row["jurisdiction"], row["step"], row["decision"], "\n".join(row["reasons"]))
+    Console(width=160).print(table)
+
+
+def _outcome_rows(program: str, outcomes: list[StreamOutcome]) -> list[dict[str, Any]]:
+    return [
+        {
+            "jurisdiction": outcome.jurisdiction,
+            "program": program,
+            "step": outcome.step,
+            "decision": outcome.decision,
+            "reasons": list(outcome.reasons),
+            "appended": outcome.appended,
+        }
+        for outcome in outcomes
+    ]
+
+
+def review(
+    program: ProgramOption,
+    jurisdictions: Annotated[list[str] | None, typer.Argument(help="Jurisdiction slugs.")] = None,
+    all_jurisdictions: Annotated[bool, typer.Option("--all", help="Every imported one.")] = False,
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Take each jurisdiction through every step that is due (letter, then decision)."""
+    check_slug(program, "program id")
+    slugs = parse_slugs(jurisdictions)
+    moment = parse_moment(as_of)
+    if bool(slugs) == all_jurisdictions:
+        fail("name jurisdiction slugs or pass --all (not both)")
+    from flows.review import review as review_flow  # noqa: PLC0415 - Prefect only when needed
+    from infra.prefect_run import run_flow  # noqa: PLC0415
+    from infra.runtime import get_runtime  # noqa: PLC0415
+    from tasks.registry import select_jurisdictions  # noqa: PLC0415
+
+    get_runtime().program(program)  # refuse an undefined or invalid program before any run
+    select_jurisdictions.fn(slugs or None)  # refuse unknown jurisdictions before any run
+    outcomes = run_flow(review_flow, program, slugs or None, moment)
+    rows = _outcome_rows(program, outcomes)
+    if json_output:
+        print_json(rows)
+    else:
+        print_table(rows)
+
+
+def respond(
+    jurisdiction: Annotated[str, typer.Argument(help="Jurisdiction slug.")],
+    program: ProgramOption,
+    file: Annotated[Path, typer.Option("--file", "-f", help="The response JSON file.")],
+    as_of: AsOfOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Record a response; evaluation and decision follow, durable before this returns."""
+    check_slug(jurisdiction, "jurisdiction slug")
+    check_slug(program, "program id")
+    moment = parse_moment(as_of)
+    from infra.responses import read_response_file  # noqa: PLC0415 - keep start-up light
+    from infra.runtime import get_runtime  # noqa: PLC0415
+
+    runtime = get_runtime()
+    raw, response = read_response_file(file)
+    bundle = runtime.program(program)
+    response.check_against(
+        program=program, jurisdiction=jurisdiction, question_ids=set(bundle.program.question_ids())
+    )
+    from flows.respond import respond as respond_flow  # noqa: PLC0415 - Prefect only when needed
+    from infra.prefect_run import run_flow  # noqa: PLC0415
+    from tasks.registry import select_jurisdictions  # noqa: PLC0415
+
+    select_jurisdictions.fn([jurisdiction])  # refuse a never-imported jurisdiction: nothing written
+    digest = runtime.documents.put(raw)
+    outcome = run_flow(respond_flow, program, jurisdiction, digest, moment)
+    rows = _outcome_rows(program, [outcome])
+    if json_output:
+        print_json(rows[0])
+    else:
+        print_table(rows)
+
+
+def status(
+    program: ProgramOption,
+    jurisdictions: Annotated[list[str] | None, typer.Argument(help="Jurisdiction slugs.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Where each review stands: step, decision, reasons (read from S3, no Prefect)."""
+    check_slug(program, "program id")
+    slugs = parse_slugs(jurisdictions)
+    from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
+    from infra.status import status_rows  # noqa: PLC0415
+
+    runtime = get_runtime()
+    runtime.program(program)
+    rows = status_rows(runtime, program, slugs)
+    if json_output:
+        print_json(rows)
+    else:
+        print_table(rows)

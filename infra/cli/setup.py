@@ -1,0 +1,82 @@
+"""`init` and `jurisdictions`: prepare the store and the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from infra.cli._common import ExitCode, fail, print_json
+
+__all__ = ["init", "jurisdictions_app"]
+
+jurisdictions_app = typer.Typer(help="Import and list jurisdictions.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+
+def init(
+    accept_unconditional_writes: Annotated[
+        bool,
+        typer.Option(
+            "--accept-unconditional-writes",
+            help="Use a store without If-None-Match (concurrent writers could fork a stream).",
+        ),
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Create the bucket if missing (versioning, Object Lock) or accept it; report guarantees."""
+    from infra.bucket import ensure_bucket  # noqa: PLC0415 - keep CLI start-up light
+    from infra.runtime import get_runtime  # noqa: PLC0415
+
+    runtime = get_runtime()
+    settings = runtime.settings
+    report = ensure_bucket(
+        runtime.client,
+        settings.s3_bucket,
+        settings.s3_prefix,
+        lock_mode=settings.object_lock_mode,
+        lock_days=settings.object_lock_days,
+    )
+    if json_output:
+        print_json(report.as_dict())
+    else:
+        for name, value in report.as_dict().items():
+            shown = "unknown (not visible to these credentials)" if value is None else value
+            typer.echo(f"{name:20} {shown}")
+    if not report.conditional_writes and not accept_unconditional_writes:
+        fail(
+            "this store does not honour If-None-Match: *; concurrent writers could overwrite "
+            "commits. Use another store or pass --accept-unconditional-writes",
+            ExitCode.UNAVAILABLE,
+        )
+
+
+@jurisdictions_app.command("import")
+def import_jurisdictions(
+    file: Annotated[Path, typer.Argument(help="CSV with header slug,name,state,geoid.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Import jurisdictions; re-importing the same rows changes nothing."""
+    from infra.registry import import_csv  # noqa: PLC0415 - keep CLI start-up light
+    from infra.runtime import get_runtime  # noqa: PLC0415
+
+    result = import_csv(get_runtime(), file)
+    if json_output:
+        print_json(result)
+    else:
+        typer.echo(f"{result['rows']} rows read, {result['recorded']} new or changed recorded")
+
+
+@jurisdictions_app.command("list")
+def list_jurisdictions(json_output: JsonOption = False) -> None:
+    """List imported jurisdictions."""
+    from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
+
+    rows = [row.model_dump() for _, row in sorted(get_runtime().registry().items())]
+    if json_output:
+        print_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['slug']:40} {row['geoid']:>8} {row['state']}  {row['name']}")

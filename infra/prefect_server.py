@@ -1,0 +1,98 @@
+"""Start and stop a local Prefect server (SQLite or PostgreSQL) on loopback, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from infra.seaweed import free_port
+
+__all__ = ["QUIET_PREFECT", "PrefectServer"]
+
+QUIET_PREFECT = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_TO_API_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "200",
+    "PREFECT_UI_ENABLED": "false",
+}
+
+
+class PrefectServer:
+    """`prefect server start` in a subprocess with its home (and SQLite file) under `home`."""
+
+    def __init__(self, home: Path, *, database_url: str | None = None) -> None:
+        self.home = home
+        self.database_url = database_url
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def api_url(self) -> str:
+        """The API URL clients set as PREFECT_API_URL."""
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def env(self) -> dict[str, str]:
+        """Environment for a client of this server."""
+        return {**QUIET_PREFECT, "PREFECT_API_URL": self.api_url, "PREFECT_HOME": str(self.home)}
+
+    def start(self, timeout: float = 90.0) -> Self:
+        """Start the server and wait for its health endpoint."""
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        env = {**os.environ, **QUIET_PREFECT, "PREFECT_HOME": str(self.home)}
+        env.pop("PREFECT_API_URL", None)
+        if self.database_url:
+            env["PREFECT_API_DATABASE_CONNECTION_URL"] = self.database_url
+        prefect = str(Path(sys.executable).with_name("prefect"))
+        log = (self.home / "server.log").open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments, our own venv
+            [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"prefect server exited; see {self.home / 'server.log'}")
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2):  # noqa: S310 - loopback
+                    return self
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.3)
+        self.stop()
+        raise TimeoutError(f"Prefect server did not answer within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        """Stop the server."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()

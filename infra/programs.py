@@ -1,0 +1,120 @@
+"""Loading program folders from disk into validated bundles; every problem is a ProgramError."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import yaml
+
+from schemas.ids import InvalidIdError, check_slug
+from schemas.program import ProgramBundle, ProgramError, parse_program
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["PROGRAM_FILE", "check_programs", "load_program"]
+
+PROGRAM_FILE = "program.yaml"
+_MAX_FILE_BYTES = 1024 * 1024
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping."""
+
+
+def _no_duplicate_keys(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[object] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            line = key_node.start_mark.line + 1
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (line {line})", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _no_duplicate_keys,
+)
+
+
+def _read(path: Path, shown: str) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ProgramError(f"{shown}: cannot read: {error.strerror}") from None
+    if len(raw) > _MAX_FILE_BYTES:
+        raise ProgramError(f"{shown}: {len(raw)} bytes; the limit is {_MAX_FILE_BYTES}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ProgramError(f"{shown}: not valid UTF-8 (byte {error.start})") from None
+
+
+def _parse_yaml(text: str, shown: str) -> object:
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = error.problem or error.context or "not valid YAML"
+        raise ProgramError(f"{shown}: {where}{problem}") from None
+    except yaml.YAMLError as error:
+        raise ProgramError(f"{shown}: not valid YAML: {error}") from None
+
+
+def _template(folder: Path, name: str, shown: str, display: Path) -> str:
+    path = folder / name
+    if not path.is_file():
+        raise ProgramError(f"{shown}: letter.template: template file {display / name} is missing")
+    text = _read(path, str(display / name))
+    try:
+        jinja2.Environment(autoescape=False).parse(text)  # noqa: S701 - Markdown, not HTML
+    except jinja2.TemplateSyntaxError as error:
+        raise ProgramError(
+            f"{display / name}: line {error.lineno}: template does not parse: {error.message}"
+        ) from None
+    return text
+
+
+def load_program(programs_dir: Path, program_id: str) -> ProgramBundle:
+    """Load and validate `programs_dir/<program_id>/program.yaml` and its letter template."""
+    check_slug(program_id, "program id")
+    folder = programs_dir / program_id
+    path = folder / PROGRAM_FILE
+    display = programs_dir / program_id
+    shown = str(path)
+    if not path.is_file():
+        raise ProgramError(f"no program {program_id!r} in {programs_dir}")
+    data = _parse_yaml(_read(path, shown), shown)
+    program = parse_program(data, source=shown)
+    if program.id != program_id:
+        raise ProgramError(f"{shown}: id: {program.id!r} does not match its folder {program_id!r}")
+    files: dict[str, str] = {}
+    if program.letter is not None and program.letter.template is not None:
+        name = program.letter.template
+        files[name] = _template(folder, name, shown, display)
+    return ProgramBundle(program=program, files=files)
+
+
+def check_programs(programs_dir: Path) -> list[ProgramBundle]:
+    """Load every program folder under `programs_dir` (sorted); the first invalid one raises."""
+    if not programs_dir.is_dir():
+        raise ProgramError(f"{programs_dir}: not a directory")
+    folders = sorted(
+        child.name
+        for child in programs_dir.iterdir()
+        if child.is_dir() and not child.name.startswith((".", "_"))
+    )
+    if not folders:
+        raise ProgramError(f"{programs_dir}: no program folders found")
+    for name in folders:
+        try:
+            check_slug(name, "program id")
+        except InvalidIdError as error:
+            raise ProgramError(f"{programs_dir / name}: folder name: {error}") from None
+    return [load_program(programs_dir, name) for name in folders]

@@ -1,0 +1,70 @@
+"""Importing a jurisdiction CSV into the registry stream."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.appender import append_planned
+from infra.clock import utc_now
+from infra.eventlog.log import EventLog
+from infra.runtime import Runtime
+from schemas.canonical import sha256_hex
+from schemas.events import JurisdictionsRegistered
+from schemas.jurisdiction import Jurisdiction
+from schemas.registry import (
+    MAX_CSV_BYTES,
+    RegistryImportError,
+    parse_jurisdictions_csv,
+    plan_import,
+)
+from schemas.review import CommitDraft
+from schemas.state import StreamState, fold, fold_registry
+from schemas.streams import StreamId
+
+__all__ = ["import_csv", "read_csv_file"]
+
+
+def read_csv_file(path: Path) -> bytes:
+    """The file's bytes, refusing what is not a readable regular file of sane size."""
+    if not path.is_file():
+        raise RegistryImportError(f"{path}: no such file")
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise RegistryImportError(f"{path}: larger than {MAX_CSV_BYTES} bytes")
+    return path.read_bytes()
+
+
+@dataclass
+class _ImportPlanner:
+    """Plans the import against the registry as it stands, re-reading it if another import won."""
+
+    log: EventLog
+    rows: list[Jurisdiction]
+    source: str
+    head: int
+    known: dict[str, Jurisdiction]
+    last: CommitDraft | None = None
+
+    def __call__(self, current: StreamState) -> CommitDraft | None:
+        if current.head_seq != self.head:
+            self.known = fold_registry(self.log.read_stream(current.stream))
+            self.head = current.head_seq
+        self.last = plan_import(self.known, self.rows, self.source)
+        return self.last
+
+
+def import_csv(runtime: Runtime, path: Path) -> dict[str, int]:
+    """Parse the whole file first (any bad row: nothing written), then record new/changed rows."""
+    raw = read_csv_file(path)
+    rows = parse_jurisdictions_csv(raw)
+    log = runtime.log
+    stream = StreamId.registry()
+    commits = log.read_stream(stream)
+    start = fold(stream, commits)
+    planner = _ImportPlanner(log, rows, sha256_hex(raw), start.head_seq, fold_registry(commits))
+    result = append_planned(log, start, planner, time=utc_now(), actor=runtime.settings.actor)
+    recorded = 0
+    if result.written and planner.last is not None:
+        event = planner.last.payloads[0]
+        recorded = len(event.rows) if isinstance(event, JurisdictionsRegistered) else 0
+    return {"rows": len(rows), "recorded": recorded}

@@ -1,0 +1,72 @@
+"""One place where adapters are wired from settings: client, stores, log, programs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
+
+from infra.eventlog.documents import DocumentStore
+from infra.eventlog.log import EventLog
+from infra.eventlog.s3 import S3ObjectStore
+from infra.programs import load_program
+from infra.s3 import make_s3_client
+from infra.settings import Settings, get_settings
+from schemas.ids import check_slug
+from schemas.jurisdiction import Jurisdiction
+from schemas.state import fold_registry
+from schemas.streams import StreamId
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+    from schemas.program import ProgramBundle
+
+__all__ = ["Runtime", "get_runtime"]
+
+
+@dataclass
+class Runtime:
+    """Lazily built adapters for one process."""
+
+    settings: Settings
+    _programs: dict[str, ProgramBundle] = field(default_factory=dict)
+
+    @cached_property
+    def client(self) -> S3Client:
+        """The boto3 S3 client."""
+        return make_s3_client(self.settings)
+
+    @cached_property
+    def store(self) -> S3ObjectStore:
+        """The bucket as an object store."""
+        return S3ObjectStore(
+            self.client, self.settings.s3_bucket, max_workers=self.settings.s3_max_workers
+        )
+
+    @cached_property
+    def log(self) -> EventLog:
+        """The event log under the configured prefix."""
+        return EventLog(self.store, self.settings.s3_prefix)
+
+    @cached_property
+    def documents(self) -> DocumentStore:
+        """Content-addressed documents under the configured prefix."""
+        return DocumentStore(self.store, self.settings.s3_prefix)
+
+    def program(self, program_id: str) -> ProgramBundle:
+        """The program as defined now in the programs folder (validated, cached)."""
+        check_slug(program_id, "program id")
+        if program_id not in self._programs:
+            self._programs[program_id] = load_program(self.settings.programs_dir, program_id)
+        return self._programs[program_id]
+
+    def registry(self) -> dict[str, Jurisdiction]:
+        """Every imported jurisdiction by slug."""
+        return fold_registry(self.log.read_stream(StreamId.registry()))
+
+
+@lru_cache(maxsize=1)
+def get_runtime() -> Runtime:
+    """The process's runtime, built on first use (never at import)."""
+    return Runtime(get_settings())

@@ -1,0 +1,59 @@
+"""What verification reports: one finding per problem, located by program, jurisdiction and seq."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from schemas.streams import StreamId
+
+__all__ = ["Finding", "FindingKind", "stream_finding"]
+
+
+class FindingKind(StrEnum):
+    """The kinds of tampering (or damage) verification names; see docs/log-format.md."""
+
+    MODIFIED = "modified"
+    MISSING = "missing"
+    INSERTED = "inserted"
+    REORDERED = "reordered"
+    TRUNCATED = "truncated"
+    FORGED_CHECKPOINT = "forged_checkpoint"
+    MOVED = "moved"
+    BAD_FORMAT = "bad_format"
+
+
+class Finding(BaseModel):
+    """One problem. Checkpoint findings have no program or jurisdiction; seq is the checkpoint's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    program: str | None
+    jurisdiction: str | None
+    seq: int | None
+    kind: FindingKind
+    detail: str
+    key: str | None = None
+
+    @property
+    def location(self) -> str:
+        """`program/jurisdiction seq N`, or `checkpoint N` for the checkpoint chain."""
+        seq = "" if self.seq is None else f" seq {self.seq}"
+        if self.program is None:
+            return f"checkpoints{seq}"
+        return f"{self.program}/{self.jurisdiction}{seq}"
+
+
+def stream_finding(
+    stream: StreamId, seq: int | None, kind: FindingKind, detail: str, key: str | None = None
+) -> Finding:
+    """A finding located in `stream`."""
+    return Finding(
+        program=stream.program,
+        jurisdiction=stream.jurisdiction,
+        seq=seq,
+        kind=kind,
+        detail=detail,
+        key=key,
+    )

@@ -1,0 +1,248 @@
+"""Checkpoints: signed, chained statements of every stream head, and the keys that sign them.
+
+The byte-level format is specified in docs/log-format.md. A checkpoint is signed with
+Ed25519 over the canonical JSON of the document without its `signature` member; each
+checkpoint carries the previous one's signature, so the checkpoints form a chain the way
+CloudTrail digest files do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, model_validator
+
+from schemas.canonical import canonical_json, sha256_hex
+from schemas.commit import format_time
+
+__all__ = [
+    "CHECKPOINT_FORMAT",
+    "KEYRING_FORMAT",
+    "Checkpoint",
+    "CheckpointFormatError",
+    "Head",
+    "KeyEntry",
+    "Keyring",
+    "Signer",
+    "checkpoint_key",
+    "fingerprint",
+    "parse_checkpoint",
+    "parse_checkpoint_key",
+    "seal_checkpoint",
+    "signature_problem",
+    "signed_bytes",
+]
+
+CHECKPOINT_FORMAT: Final = "grantreview.checkpoint/1"
+KEYRING_FORMAT: Final = "grantreview.keyring/1"
+_SEQ_WIDTH: Final = 20
+
+
+class CheckpointFormatError(ValueError):
+    """Bytes that are not a well-formed checkpoint."""
+
+
+def fingerprint(public_key: bytes) -> str:
+    """A key's fingerprint: lowercase hex SHA-256 of its 32 raw public-key bytes."""
+    return sha256_hex(public_key)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """An Ed25519 private key that signs checkpoints (held by writers only)."""
+
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_bytes(self) -> bytes:
+        """The 32 raw bytes of the public key."""
+        return self.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint every checkpoint signed by this key names."""
+        return fingerprint(self.public_bytes)
+
+    def sign(self, data: bytes) -> bytes:
+        """The 64-byte Ed25519 signature of `data`."""
+        return self.private_key.sign(data)
+
+
+class KeyEntry(BaseModel):
+    """One public key of the keyring and the window [valid_from, valid_until) it may sign in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fingerprint: str
+    public_key: str
+    valid_from: AwareDatetime
+    valid_until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _fingerprint_matches(self) -> KeyEntry:
+        try:
+            raw = bytes.fromhex(self.public_key)
+        except ValueError:
+            raise ValueError("public_key must be 64 hex digits") from None
+        if len(raw) != 32:  # noqa: PLR2004 - Ed25519 public keys are 32 bytes
+            raise ValueError("public_key must be 64 hex digits")
+        if fingerprint(raw) != self.fingerprint:
+            raise ValueError(f"fingerprint {self.fingerprint[:16]}... does not match public_key")
+        if self.valid_until is not None and self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        return self
+
+    def covers(self, moment: datetime) -> bool:
+        """Whether a checkpoint stamped `moment` falls inside this key's validity window."""
+        return self.valid_from <= moment and (self.valid_until is None or moment < self.valid_until)
+
+
+class Keyring(BaseModel):
+    """The public keys an auditor trusts (several across rotations); it cannot sign anything."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["grantreview.keyring/1"] = KEYRING_FORMAT
+    keys: tuple[KeyEntry, ...]
+
+    def find(self, key_fingerprint: str) -> KeyEntry | None:
+        """The entry with this fingerprint, if the keyring holds it."""
+        return next((key for key in self.keys if key.fingerprint == key_fingerprint), None)
+
+    def document(self) -> dict[str, Any]:
+        """The JSON document of the keyring file."""
+        return {
+            "format": self.format,
+            "keys": [
+                {
+                    "fingerprint": key.fingerprint,
+                    "public_key": key.public_key,
+                    "valid_from": format_time(key.valid_from),
+                    "valid_until": None if key.valid_until is None else format_time(key.valid_until),
+                }
+                for key in self.keys
+            ],
+        }
+
+
+class Head(BaseModel):
+    """A stream head as a checkpoint states it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int
+    hash: str
+
+
+class Checkpoint(BaseModel):
+    """A signed checkpoint as stored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int
+    time: AwareDatetime
+    key_fingerprint: str
+    prev_signature: str | None
+    heads: dict[str, Head]
+    signature: str
+
+    def document(self) -> dict[str, Any]:
+        """The JSON document exactly as stored."""
+        return {**_unsigned(self), "signature": self.signature}
+
+    def to_bytes(self) -> bytes:
+        """The canonical bytes written to storage."""
+        return canonical_json(self.document())
+
+
+def _unsigned(checkpoint: Checkpoint) -> dict[str, Any]:
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "seq": checkpoint.seq,
+        "time": format_time(checkpoint.time),
+        "key_fingerprint": checkpoint.key_fingerprint,
+        "prev_signature": checkpoint.prev_signature,
+        "heads": {
+            name: {"seq": head.seq, "hash": head.hash} for name, head in checkpoint.heads.items()
+        },
+    }
+
+
+def signed_bytes(checkpoint: Checkpoint) -> bytes:
+    """The exact bytes the signature covers: canonical JSON of the document minus `signature`."""
+    return canonical_json(_unsigned(checkpoint))
+
+
+def checkpoint_key(prefix: str, seq: int) -> str:
+    """Where checkpoint `seq` lives: a gapless, zero-padded sequence under checkpoints/."""
+    if seq < 0:
+        raise ValueError("seq must be >= 0")
+    return f"{prefix}checkpoints/{seq:0{_SEQ_WIDTH}d}.json"
+
+
+def parse_checkpoint_key(prefix: str, key: str) -> int | None:
+    """Invert `checkpoint_key`; None for any other key."""
+    name = key.removeprefix(f"{prefix}checkpoints/")
+    digits = name.removesuffix(".json")
+    if name == key or digits == name or len(digits) != _SEQ_WIDTH:
+        return None
+    return int(digits) if digits.isascii() and digits.isdigit() else None
+
+
+def seal_checkpoint(
+    *,
+    seq: int,
+    time: datetime,
+    heads: Mapping[str, tuple[int, str]],
+    prev_signature: str | None,
+    signer: Signer,
+) -> Checkpoint:
+    """Build checkpoint `seq` over `heads` (stream name -> (seq, hash)), chained and signed."""
+    unsigned = Checkpoint(
+        seq=seq,
+        time=time,
+        key_fingerprint=signer.fingerprint,
+        prev_signature=prev_signature,
+        heads={name: Head(seq=head[0], hash=head[1]) for name, head in sorted(heads.items())},
+        signature="",
+    )
+    return unsigned.model_copy(update={"signature": signer.sign(signed_bytes(unsigned)).hex()})
+
+
+def parse_checkpoint(raw: bytes) -> Checkpoint:
+    """Parse stored bytes, requiring the canonical form (signature not checked here)."""
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointFormatError(f"not a JSON checkpoint: {error}") from None
+    if not isinstance(document, dict) or document.pop("format", None) != CHECKPOINT_FORMAT:
+        raise CheckpointFormatError(f"not a {CHECKPOINT_FORMAT} document")
+    try:
+        checkpoint = Checkpoint.model_validate(document)
+    except ValidationError as error:
+        raise CheckpointFormatError(f"malformed checkpoint: {error.errors()[0]['msg']}") from None
+    if checkpoint.to_bytes() != raw:
+        raise CheckpointFormatError("checkpoint bytes are not in canonical form")
+    return checkpoint
+
+
+def signature_problem(checkpoint: Checkpoint, keyring: Keyring) -> str | None:
+    """Why the checkpoint's signature does not verify under `keyring`, or None if it does."""
+    key = keyring.find(checkpoint.key_fingerprint)
+    if key is None:
+        return f"signed by key {checkpoint.key_fingerprint[:16]}... which is not in the keyring"
+    if not key.covers(checkpoint.time):
+        return f"key {key.fingerprint[:16]}... was not valid at {format_time(checkpoint.time)}"
+    try:
+        public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key.public_key))
+        public.verify(bytes.fromhex(checkpoint.signature), signed_bytes(checkpoint))
+    except (ValueError, InvalidSignature):
+        return "the signature does not verify"
+    return None

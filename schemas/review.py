@@ -1,0 +1,128 @@
+"""What a review does next, decided purely from a stream's state: the functional core.
+
+Each planner returns a `CommitDraft` (or None when nothing is due). Idempotency
+keys name the logical step, so a retried or concurrent writer that re-plans the
+same step produces the same key and the log keeps one copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from schemas.evaluation import Evaluation, Outcome
+from schemas.events import (
+    DecisionIssued,
+    DomainEvent,
+    LetterSent,
+    ResponseAmended,
+    ResponseReceived,
+    RulesEvaluated,
+)
+from schemas.jurisdiction import Jurisdiction
+from schemas.program import ProgramBundle
+from schemas.response import Response
+from schemas.rules import evaluate
+from schemas.state import StreamState
+
+__all__ = [
+    "CommitDraft",
+    "decision_payloads",
+    "plan_decision",
+    "plan_letter",
+    "plan_response",
+    "response_of",
+]
+
+
+@dataclass(frozen=True)
+class CommitDraft:
+    """Events to append together, under one idempotency key."""
+
+    idempotency_key: str
+    payloads: tuple[DomainEvent, ...]
+    program_sha256: str | None = None
+
+
+def plan_letter(state: StreamState, letter: LetterSent) -> CommitDraft | None:
+    """One letter per stream (a stream is one program cycle x one jurisdiction)."""
+    if state.letter is not None:
+        return None
+    return CommitDraft("letter", (letter,))
+
+
+def plan_response(state: StreamState, response: Response, response_sha256: str) -> CommitDraft | None:
+    """Record a response; an identical one is a no-op, a different one an amendment."""
+    if response_sha256 in state.response_shas:
+        return None
+    fields = {
+        "response_sha256": response_sha256,
+        "received_at": response.received_at,
+        "respondent": response.respondent,
+        "answers": response.answers,
+    }
+    payload: ResponseReceived
+    if state.response is None:
+        payload = ResponseReceived(**fields)
+    else:
+        payload = ResponseAmended(**fields, supersedes_sha256=state.response.response_sha256)
+    return CommitDraft(f"response:{response_sha256}", (payload,))
+
+
+def response_of(state: StreamState) -> Response | None:
+    """The response in force, rebuilt from its recorded event."""
+    if state.response is None:
+        return None
+    program, _, jurisdiction = state.stream.name.partition("/")
+    return Response(
+        jurisdiction=jurisdiction,
+        program=program,
+        received_at=state.response.received_at,
+        respondent=state.response.respondent,
+        answers=state.response.answers,
+    )
+
+
+def decision_payloads(evaluation: Evaluation) -> tuple[RulesEvaluated, DecisionIssued]:
+    """The evaluation and the decision that follows from it, sharing one decision id."""
+    decision_id = evaluation.decision_id
+    return (
+        RulesEvaluated(decision_id=decision_id, evaluation=evaluation),
+        DecisionIssued(
+            decision_id=decision_id,
+            outcome=evaluation.outcome,
+            reasons=evaluation.reasons,
+            rule_set_version=evaluation.rule_set_version,
+            program_sha256=evaluation.program_sha256,
+            response_sha256=evaluation.response_sha256,
+            as_of=evaluation.as_of,
+            known_at=evaluation.known_at,
+        ),
+    )
+
+
+def plan_decision(
+    state: StreamState,
+    bundle: ProgramBundle,
+    jurisdiction: Jurisdiction,
+    *,
+    as_of: datetime,
+    known_at: datetime,
+) -> CommitDraft | None:
+    """Evaluate and decide once per piece of evidence (a response, or none past the deadline)."""
+    evidence = state.response_sha
+    if state.decided and state.decided_response_sha == evidence:
+        return None
+    evaluation = evaluate(
+        bundle,
+        jurisdiction,
+        response_of(state),
+        response_sha256=evidence,
+        as_of=as_of,
+        known_at=known_at,
+    )
+    if evaluation.outcome is Outcome.PENDING:
+        return None
+    return CommitDraft(
+        f"decision:{evidence or 'no-response'}", decision_payloads(evaluation), bundle.sha256
+    )

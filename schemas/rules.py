@@ -1,0 +1,199 @@
+"""Evaluating a program's rule set for one jurisdiction's response: pure and deterministic.
+
+No clock and no I/O: `as_of` (which rules, orders and deadlines are in force) and
+`known_at` (which orders the office knew of) are passed in. Program dates mean
+00:00 UTC of that day; intervals are [from, until); `response_due` is inclusive.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from schemas._cel import (
+    APPLIES_WHEN_VARIABLES,
+    MET_WHEN_VARIABLES,
+    compile_expression,
+    make_context,
+)
+from schemas._waivers import describe_waiver, in_force, start_of, waivers_in_force
+from schemas.errors import InputError
+from schemas.evaluation import ConditionResult, ConditionStatus, Evaluation, Outcome
+
+if TYPE_CHECKING:
+    from schemas.jurisdiction import Jurisdiction
+    from schemas.program import Condition, Notice, Program, ProgramBundle, RuleSet
+    from schemas.response import Response
+
+__all__ = ["RuleEvaluationError", "deadline_passed", "evaluate", "rule_set_in_force"]
+
+_BLOCKING = frozenset({ConditionStatus.UNMET, ConditionStatus.UNANSWERED})
+
+
+class RuleEvaluationError(InputError):
+    """A condition's CEL expression failed or gave a non-boolean: the program needs fixing."""
+
+
+def rule_set_in_force(program: Program, as_of: datetime) -> RuleSet | None:
+    """The rule set version in force at `as_of`, or None (versions never overlap)."""
+    for rule_set in program.rule_sets:
+        if in_force(rule_set.effective_from, rule_set.effective_until, as_of):
+            return rule_set
+    return None
+
+
+def deadline_passed(program: Program, as_of: datetime) -> bool:
+    """Whether the letter's response deadline (inclusive) has passed at `as_of`."""
+    if program.letter is None:
+        return False
+    return as_of >= start_of(program.letter.response_due + timedelta(days=1))
+
+
+def _run(source: str, which: str, context: Any, where: str) -> bool:  # noqa: ANN401 - cel.Context
+    allowed = MET_WHEN_VARIABLES if which == "met_when" else APPLIES_WHEN_VARIABLES
+    try:
+        result = compile_expression(source, allowed).execute(context)
+    except KeyError as error:
+        raise RuleEvaluationError(f"{where}: {which} read a missing key {error}") from None
+    except (RuntimeError, TypeError, ValueError, ArithmeticError) as error:
+        raise RuleEvaluationError(f"{where}: {which} failed: {error}") from None
+    if not isinstance(result, bool):
+        raise RuleEvaluationError(f"{where}: {which} gave {result!r}, not true or false")
+    return result
+
+
+def _result(  # noqa: PLR0917 - the condition, its inputs and where it sits
+    condition: Condition,
+    jurisdiction: Jurisdiction,
+    response: Response | None,
+    waivers: tuple[Notice, ...],
+    context: Any,  # noqa: ANN401 - a cel.Context
+    where: str,
+) -> ConditionResult:
+    def result(
+        status: ConditionStatus, reason: str, waived_by: str | None = None
+    ) -> ConditionResult:
+        return ConditionResult(
+            id=condition.id,
+            title=condition.title,
+            source=condition.source,
+            status=status,
+            reason=reason,
+            waived_by=waived_by,
+        )
+
+    applies = condition.applies_when
+    if applies is not None and not _run(applies, "applies_when", context, where):
+        return result(
+            ConditionStatus.NOT_APPLICABLE,
+            f"does not apply to {jurisdiction.name} ({applies} is false)",
+        )
+    for waiver in waivers:
+        if condition.id in waiver.waives:
+            return result(ConditionStatus.WAIVED, describe_waiver(waiver), waiver.id)
+    if response is None:
+        return result(ConditionStatus.UNANSWERED, "no response received")
+    missing = [question for question in condition.questions if question not in response.answers]
+    if missing:
+        return result(ConditionStatus.UNANSWERED, "; ".join(f"{q}: not answered" for q in missing))
+    answered = "; ".join(
+        f"{q}: answered {response.answers[q].answer.value!r}" for q in condition.questions
+    )
+    if _run(condition.met_when, "met_when", context, where):
+        return result(ConditionStatus.MET, answered or "met")
+    unmet = f"{answered}; {condition.reason_unmet}" if answered else condition.reason_unmet
+    return result(ConditionStatus.UNMET, unmet if answered else f"{condition.title}: {unmet}")
+
+
+def _variables(jurisdiction: Jurisdiction, response: Response | None, as_of: datetime) -> Any:  # noqa: ANN401
+    document: dict[str, Any] | None = None
+    if response is not None:
+        document = response.model_dump(mode="json")
+        document["received_at"] = response.received_at
+    return make_context(
+        {
+            "answers": document["answers"] if document else {},
+            "response": document,
+            "jurisdiction": jurisdiction.model_dump(mode="json"),
+            "as_of": as_of,
+        }
+    )
+
+
+def _decide(
+    program: Program,
+    rule_set: RuleSet,
+    response: Response | None,
+    results: tuple[ConditionResult, ...],
+    as_of: datetime,
+) -> tuple[Outcome, tuple[str, ...]]:
+    if response is None:
+        due = program.letter.response_due if program.letter else None
+        if deadline_passed(program, as_of):
+            return Outcome.INELIGIBLE, (f"no response by {due}",)
+        return Outcome.PENDING, (f"no response yet; due {due}" if due else "no response yet",)
+    blocking = tuple(r.reason for r in results if r.status in _BLOCKING)
+    if blocking:
+        return Outcome.INELIGIBLE, blocking
+    summary = f"every condition in force under rule set version {rule_set.version} is met"
+    others = (f"{r.id}: {r.reason}" for r in results if r.status != ConditionStatus.MET)
+    return Outcome.ELIGIBLE, (summary, *others)
+
+
+def evaluate(
+    bundle: ProgramBundle,
+    jurisdiction: Jurisdiction,
+    response: Response | None,
+    *,
+    response_sha256: str | None,
+    as_of: datetime,
+    known_at: datetime,
+) -> Evaluation:
+    """Evaluate the rule set in force at `as_of`, with the orders known at `known_at`."""
+    for name, moment in (("as_of", as_of), ("known_at", known_at)):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise InputError(f"{name} must be a timezone-aware datetime")
+    program = bundle.program
+    if response is not None:
+        response.check_against(
+            program=program.id,
+            jurisdiction=jurisdiction.slug,
+            question_ids=set(program.question_ids()),
+        )
+    rule_set = rule_set_in_force(program, as_of)
+    results: tuple[ConditionResult, ...] = ()
+    applied: tuple[str, ...] = ()
+    if rule_set is None:
+        outcome = Outcome.PENDING
+        reasons: tuple[str, ...] = (f"no rule set of {program.id} is in force on {as_of.date()}",)
+    else:
+        waivers = waivers_in_force(program, jurisdiction, as_of, known_at)
+        context = _variables(jurisdiction, response, as_of)
+        results = tuple(
+            _result(
+                condition,
+                jurisdiction,
+                response,
+                waivers,
+                context,
+                f"program {program.id}, rule set version {rule_set.version}, "
+                f"condition {condition.id}, jurisdiction {jurisdiction.slug}",
+            )
+            for condition in rule_set.conditions
+        )
+        used = {r.waived_by for r in results}
+        applied = tuple(waiver.id for waiver in waivers if waiver.id in used)
+        outcome, reasons = _decide(program, rule_set, response, results, as_of)
+    return Evaluation(
+        program=program.id,
+        jurisdiction=jurisdiction.slug,
+        outcome=outcome,
+        reasons=reasons,
+        rule_set_version=rule_set.version if rule_set else None,
+        program_sha256=bundle.sha256,
+        response_sha256=response_sha256,
+        as_of=as_of,
+        known_at=known_at,
+        conditions=results,
+        orders_applied=applied,
+    )

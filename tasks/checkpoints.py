@@ -1,0 +1,49 @@
+"""Sign a checkpoint over the stream heads a run appended to (CloudTrail-style digests)."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from infra.checkpoints import write_checkpoint
+from infra.clock import utc_now
+from infra.keys import load_signer
+from infra.logging import get_logger
+from infra.runtime import get_runtime
+from schemas.streams import StreamId
+from tasks.streams import StreamOutcome
+
+__all__ = ["checkpoint_heads", "checkpoint_everything"]
+
+_log = get_logger(__name__)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+def checkpoint_heads(program: str, outcomes: list[StreamOutcome]) -> str | None:
+    """Write a signed checkpoint if this run appended anything; returns its key."""
+    heads = {
+        StreamId(program=program, jurisdiction=outcome.jurisdiction): (
+            outcome.head_seq,
+            outcome.head_hash,
+        )
+        for outcome in outcomes
+        if outcome.appended
+    }
+    if not heads:
+        return None
+    return _write(heads)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+def checkpoint_everything() -> str | None:
+    """The scheduled sweep: a checkpoint over every stream head in the log."""
+    return _write(None)
+
+
+def _write(heads: dict[StreamId, tuple[int, str]] | None) -> str | None:
+    runtime = get_runtime()
+    key_file = runtime.settings.signing_key_file
+    if key_file is None:
+        _log.warning("checkpoint_skipped", reason="GRANTREVIEW_SIGNING_KEY_FILE is not set")
+        return None
+    return write_checkpoint(runtime.log, load_signer(key_file), time=utc_now(), heads=heads)

@@ -1,0 +1,193 @@
+"""Shared fixtures: a real SeaweedFS S3 server per test session, an isolated prefix per test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import pytest
+from mypy_boto3_s3 import S3Client
+
+from infra.bucket import ensure_bucket
+from infra.eventlog.log import EventLog
+from infra.eventlog.s3 import S3ObjectStore
+from infra.cli.main import main
+from infra.prefect_server import PrefectServer
+from infra.runtime import get_runtime
+from infra.seaweed import SeaweedServer
+from infra.settings import Settings, get_settings
+
+TEST_BUCKET = "grantreview-test"
+
+
+def client_for(server: SeaweedServer, identity: str) -> S3Client:
+    """A boto3 client for one of the server's identities."""
+    chosen = server.identities[identity]
+    client: S3Client = boto3.client(
+        "s3",
+        endpoint_url=server.endpoint,
+        aws_access_key_id=chosen.access_key,
+        aws_secret_access_key=chosen.secret_key,
+        region_name="us-east-1",
+    )
+    return client
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
+    """A real SeaweedFS (`weed mini`) on loopback with admin, operator and auditor identities."""
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweed")).start()
+    try:
+        ensure_bucket(
+            client_for(server, "admin"), TEST_BUCKET, "", lock_mode="GOVERNANCE", lock_days=1
+        )
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def admin_client(seaweed: SeaweedServer) -> S3Client:
+    """An S3 client with the admin identity (for tampering in tests)."""
+    return client_for(seaweed, "admin")
+
+
+@pytest.fixture
+def operator_client(seaweed: SeaweedServer) -> S3Client:
+    """An S3 client with the operator identity (read, list, write)."""
+    return client_for(seaweed, "operator")
+
+
+@pytest.fixture
+def s3_prefix() -> str:
+    """A fresh key prefix so every test has a log of its own in the shared bucket."""
+    return f"t-{uuid.uuid4().hex[:12]}/"
+
+
+@pytest.fixture
+def s3_env(seaweed: SeaweedServer, s3_prefix: str, tmp_path: Path) -> dict[str, str]:
+    """Environment for a CLI subprocess: the operator identity and this test's prefix."""
+    return {
+        **seaweed.env("operator"),
+        "GRANTREVIEW_S3_BUCKET": TEST_BUCKET,
+        "GRANTREVIEW_S3_PREFIX": s3_prefix,
+        "GRANTREVIEW_OBJECT_LOCK_DAYS": "1",
+    }
+
+
+@pytest.fixture
+def settings(s3_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings (and boto3's credential chain) pointed at the test server and prefix."""
+    for name, value in s3_env.items():
+        monkeypatch.setenv(name, value)
+    return Settings()
+
+
+@pytest.fixture
+def s3_event_log(operator_client: S3Client, s3_prefix: str) -> EventLog:
+    """An event log on the real S3 server under this test's prefix."""
+    return EventLog(S3ObjectStore(operator_client, TEST_BUCKET), s3_prefix)
+
+
+def count_objects(client: S3Client, prefix: str) -> int:
+    """How many objects (current versions) exist under `prefix` in the test bucket."""
+    paginator = client.get_paginator("list_objects_v2")
+    return sum(
+        len(page.get("Contents", []))
+        for page in paginator.paginate(Bucket=TEST_BUCKET, Prefix=prefix)
+    )
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """A real Prefect server (SQLite) on loopback for the whole session."""
+    with PrefectServer(tmp_path_factory.mktemp("prefect")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def key_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A signing key pair for the session (private 0600, public keyring)."""
+    from infra.keys import generate_key_pair  # noqa: PLC0415 - only for tests that sign
+
+    return generate_key_pair(
+        tmp_path_factory.mktemp("keys"), valid_from=datetime(2000, 1, 1, tzinfo=UTC)
+    )
+
+
+@pytest.fixture
+def cli_env(
+    s3_env: dict[str, str], prefect_server: PrefectServer, key_files: tuple[Path, Path]
+) -> dict[str, str]:
+    """Everything a CLI run needs: S3 (operator), Prefect server, signing and verify keys."""
+    return {
+        **s3_env,
+        **prefect_server.env(),
+        "GRANTREVIEW_SIGNING_KEY_FILE": str(key_files[0]),
+        "GRANTREVIEW_VERIFY_KEY_FILE": str(key_files[1]),
+    }
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a CLI run left: exit code and both output streams."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+
+class Cli:
+    """Runs `grantreview` in-process through its real entry point (error mapping included)."""
+
+    def __init__(self, env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                 capsys: pytest.CaptureFixture[str]) -> None:
+        self.env = env
+        self.monkeypatch = monkeypatch
+        self.capsys = capsys
+
+    def __call__(self, *args: str | Path) -> CliResult:
+        """Run one command and return its result."""
+        for name, value in self.env.items():
+            self.monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        get_runtime.cache_clear()
+        self.monkeypatch.setattr(sys, "argv", ["grantreview", *map(str, args)])
+        self.capsys.readouterr()
+        try:
+            main()
+        except SystemExit as done:
+            code = int(done.code or 0)
+        else:
+            code = 0
+        captured = self.capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+
+@pytest.fixture
+def cli(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Cli:
+    """The CLI, in-process, against this test's S3 prefix and the session's Prefect server."""
+    return Cli(cli_env, monkeypatch, capsys)
+
+
+def run_cli_process(env: dict[str, str], *args: str | Path, timeout: float = 120) -> CliResult:
+    """Run `.venv/bin/grantreview` as a user would, in a subprocess."""
+    binary = Path(sys.executable).with_name("grantreview")
+    done = subprocess.run(
+        [str(binary), *map(str, args)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return CliResult(done.returncode, done.stdout, done.stderr)
