@@ -1,0 +1,129 @@
+"""Writing signed checkpoints: after every flow run that appended, and by an hourly sweep.
+
+Checkpoints are a gapless put-if-absent sequence under `{prefix}checkpoints/`; each states
+every stream head it covers and the previous checkpoint's signature (docs/log-format.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+
+from infra.eventlog.log import EventLog
+from infra.eventlog.store import ObjectStore
+from schemas.checkpoint import (
+    Checkpoint,
+    CheckpointFormatError,
+    Signer,
+    checkpoint_key,
+    parse_checkpoint,
+    parse_checkpoint_key,
+    seal_checkpoint,
+)
+from schemas.commit import CommitFormatError, commit_hash, parse_commit
+from schemas.streams import StreamId, parse_commit_key
+
+__all__ = ["CheckpointConflictError", "CorruptCheckpointError", "latest_checkpoint", "write_checkpoint"]
+
+_ATTEMPTS = 16
+Heads = dict[str, tuple[int, str]]
+
+
+class CorruptCheckpointError(RuntimeError):
+    """The newest checkpoint does not parse: writers stop; auditors run `audit verify`."""
+
+
+class CheckpointConflictError(RuntimeError):
+    """Other writers kept winning the next checkpoint seq; nothing was written."""
+
+
+def latest_checkpoint(store: ObjectStore, prefix: str) -> Checkpoint | None:
+    """The newest checkpoint (highest seq), or None before the first one."""
+    newest: str | None = None
+    for key in store.list_keys(f"{prefix}checkpoints/"):
+        if parse_checkpoint_key(prefix, key) is not None:
+            newest = key
+    if newest is None:
+        return None
+    raw = store.get(newest)
+    if raw is None:
+        raise CorruptCheckpointError(f"{newest} was listed but cannot be read")
+    try:
+        return parse_checkpoint(raw)
+    except CheckpointFormatError as error:
+        raise CorruptCheckpointError(f"{newest}: {error}; run `grantreview audit verify`") from None
+
+
+def _merge(base: Heads, update: Mapping[str, tuple[int, str]]) -> Heads:
+    """Heads moved forward by `update`; a head never moves back, a signed one is never replaced."""
+    merged = dict(base)
+    for name, head in update.items():
+        if name not in merged or head[0] > merged[name][0]:
+            merged[name] = head
+    return merged
+
+
+def _head_hash(log: EventLog, stream: StreamId, seq: int, key: str) -> str | None:
+    """The hash of a stream's head commit if it is intact and where it belongs, else None."""
+    raw = log.store.get(key)
+    if raw is None:
+        return None
+    try:
+        commit = parse_commit(raw)
+        intact = commit_hash(json.loads(raw)) == commit.hash
+    except CommitFormatError:
+        return None
+    if not intact or commit.stream != stream.name or commit.seq != seq:
+        return None
+    return commit.hash
+
+
+def _sweep(log: EventLog, base: Heads) -> Heads:
+    """Every stream's head: one listing, and a GET only for heads that moved since `base`."""
+    tops: dict[StreamId, tuple[int, str]] = {}
+    for key in log.store.list_keys(f"{log.prefix}streams/"):
+        parsed = parse_commit_key(log.prefix, key)
+        if parsed is not None:
+            tops[parsed[0]] = (parsed[1], key)
+    swept: Heads = {}
+    for stream, (seq, key) in tops.items():
+        known = base.get(stream.name)
+        if known is not None and known[0] >= seq:
+            continue
+        digest = _head_hash(log, stream, seq, key)
+        if digest is not None:
+            swept[stream.name] = (seq, digest)
+    return swept
+
+
+def write_checkpoint(
+    log: EventLog,
+    signer: Signer,
+    *,
+    time: datetime,
+    heads: Mapping[StreamId, tuple[int, str]] | None = None,
+) -> str | None:
+    """Sign the next checkpoint; the key written, or None when no head moved since the latest.
+
+    With `heads` (what a flow run appended) they are merged into the latest checkpoint's
+    heads without listing the log; with None every stream's head is swept (the hourly run).
+    """
+    update = None if heads is None else {stream.name: head for stream, head in heads.items()}
+    for _ in range(_ATTEMPTS):
+        latest = latest_checkpoint(log.store, log.prefix)
+        base: Heads = {} if latest is None else {n: (h.seq, h.hash) for n, h in latest.heads.items()}
+        merged = _merge(base, _sweep(log, base) if update is None else update)
+        if latest is not None and merged == base:
+            return None
+        checkpoint = seal_checkpoint(
+            seq=0 if latest is None else latest.seq + 1,
+            time=time if latest is None else max(time, latest.time),
+            heads=merged,
+            prev_signature=None if latest is None else latest.signature,
+            signer=signer,
+        )
+        key = checkpoint_key(log.prefix, checkpoint.seq)
+        if log.store.put_if_absent(key, checkpoint.to_bytes()):
+            return key
+    raise CheckpointConflictError("too many concurrent checkpoint writers; try again")

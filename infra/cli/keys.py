@@ -1,0 +1,56 @@
+"""`grantreview keys`: generate the checkpoint signing key pair."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from infra.cli._common import ExitCode, fail, print_json
+from infra.keys import generate_key_pair, load_keyring
+from schemas.errors import InputError
+
+__all__ = ["keys_app"]
+
+keys_app = typer.Typer(help="Checkpoint signing keys.", no_args_is_help=True)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Typer parses ISO times without a zone as naive; they are meant in UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+@keys_app.command("generate")
+def generate(
+    directory: Annotated[Path, typer.Argument(help="Where to write the key pair.")],
+    valid_from: Annotated[
+        datetime | None,
+        typer.Option("--valid-from", help="Start of the key's validity window (UTC); default now."),
+    ] = None,
+    valid_until: Annotated[
+        datetime | None,
+        typer.Option("--valid-until", help="End of the window (UTC, exclusive); default open."),
+    ] = None,
+) -> None:
+    """Write signing-key.pem (0600, for writers) and verify-keys.json (0644, for auditors)."""
+    start = _aware(valid_from) or datetime.now(UTC)
+    try:
+        private, public = generate_key_pair(
+            directory, valid_from=start, valid_until=_aware(valid_until)
+        )
+        key = load_keyring(public).keys[0]
+    except InputError as error:
+        fail(str(error), ExitCode.BAD_INPUT)
+    print_json(
+        {
+            "signing_key_file": str(private),
+            "verify_key_file": str(public),
+            "fingerprint": key.fingerprint,
+            "valid_from": key.valid_from.isoformat(),
+            "valid_until": None if key.valid_until is None else key.valid_until.isoformat(),
+        }
+    )

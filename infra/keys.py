@@ -1,0 +1,120 @@
+"""Checkpoint keys on disk: generate a pair safely, load the signer, load the auditor's keyring.
+
+Files (see docs/log-format.md, "Keys"):
+- `signing-key.pem`: the Ed25519 private key, PKCS#8 PEM, mode 0600; writers only.
+- `verify-keys.json`: a keyring (`grantreview.keyring/1`), mode 0644; anyone may hold it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
+from pydantic import ValidationError
+
+from schemas.canonical import canonical_json
+from schemas.checkpoint import KeyEntry, Keyring, Signer
+from schemas.errors import InputError
+
+__all__ = [
+    "SIGNING_KEY_NAME",
+    "VERIFY_KEYS_NAME",
+    "generate_key_pair",
+    "load_keyring",
+    "load_signer",
+    "write_keyring",
+]
+
+SIGNING_KEY_NAME = "signing-key.pem"
+VERIFY_KEYS_NAME = "verify-keys.json"
+
+
+def _write_new(path: Path, body: bytes, mode: int) -> None:
+    """Create `path` with `mode` from the first byte (never a window with looser permissions)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(body)
+    path.chmod(mode)  # the umask may have narrowed a public file; keep what we promised
+
+
+def write_keyring(path: Path, keyring: Keyring) -> None:
+    """Write a keyring file (mode 0644), refusing to overwrite one."""
+    if path.exists():
+        raise InputError(f"{path} exists; refusing to overwrite a keyring")
+    _write_new(path, canonical_json(keyring.document()) + b"\n", 0o644)
+
+
+def generate_key_pair(
+    directory: Path, *, valid_from: datetime, valid_until: datetime | None = None
+) -> tuple[Path, Path]:
+    """Write a new signing key (0600) and its one-key keyring (0644) into `directory`."""
+    if valid_from.tzinfo is None or (valid_until is not None and valid_until.tzinfo is None):
+        raise InputError("key validity times must carry a time zone")
+    private_path, public_path = directory / SIGNING_KEY_NAME, directory / VERIFY_KEYS_NAME
+    for path in (private_path, public_path):
+        if path.exists():
+            raise InputError(f"{path} exists; refusing to overwrite a key")
+    directory.mkdir(parents=True, exist_ok=True)
+    signer = Signer(Ed25519PrivateKey.generate())
+    try:
+        entry = KeyEntry(
+            fingerprint=signer.fingerprint,
+            public_key=signer.public_bytes.hex(),
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+    except ValidationError as error:
+        raise InputError(f"invalid key window: {error.errors()[0]['msg']}") from None
+    pem = signer.private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    _write_new(private_path, pem, 0o600)
+    write_keyring(public_path, Keyring(keys=(entry,)))
+    return private_path, public_path
+
+
+def load_signer(path: Path) -> Signer:
+    """Load the private key, refusing a file that group or others may read or write."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError as error:
+        raise InputError(f"cannot read signing key {path}: {error.strerror}") from None
+    if mode & 0o077:
+        raise InputError(
+            f"signing key {path} has mode {mode:04o}; it must be 0600 or stricter "
+            f"(chmod 600 {path})"
+        )
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as error:
+        raise InputError(f"cannot load signing key {path}: {error}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InputError(f"signing key {path} is not an Ed25519 key")
+    return Signer(key)
+
+
+def load_keyring(path: Path) -> Keyring:
+    """Load the auditor's keyring (`grantreview.keyring/1` JSON)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise InputError(f"cannot read verify key file {path}: {error.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"verify key file {path} is not JSON: {error}") from None
+    try:
+        keyring = Keyring.model_validate(document)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(f"verify key file {path} is not a keyring: {where}: {first['msg']}") from None
+    if not keyring.keys:
+        raise InputError(f"verify key file {path} holds no keys")
+    return keyring

@@ -1,0 +1,131 @@
+"""Verifying one stream: each commit against its key and its hash, then the chain between them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from schemas._findings import Finding, FindingKind, stream_finding
+from schemas.commit import GENESIS, SOURCE, Commit, CommitFormatError, commit_hash, event_id, parse_commit
+from schemas.streams import StreamId
+
+__all__ = ["StreamCheck", "check_stream"]
+
+
+@dataclass
+class StreamCheck:
+    """What one stream holds: findings, and the hashes of its intact commits by their seq."""
+
+    stream: StreamId
+    findings: list[Finding] = field(default_factory=list)
+    hashes: dict[int, set[str]] = field(default_factory=dict)
+    top: int = -1
+    commits: int = 0
+    events: int = 0
+
+    def holds(self, seq: int, digest: str) -> bool:
+        """Whether an intact commit `seq` with this hash is in the stream (wherever its key)."""
+        return digest in self.hashes.get(seq, set())
+
+
+def _event_problem(stream: StreamId, commit: Commit) -> str | None:
+    for index, event in enumerate(commit.events):
+        expected = {
+            "specversion": "1.0",
+            "id": event_id(stream, commit.idempotency_key, index),
+            "source": f"{SOURCE}:{stream.program}",
+            "subject": stream.jurisdiction,
+            "grseq": commit.seq,
+            "grindex": index,
+            "grprev": commit.prev,
+        }
+        for name, value in expected.items():
+            if event.get(name) != value:
+                return f"event {index}: {name} is {event.get(name)!r}, expected {value!r}"
+    return None
+
+
+def _inspect(
+    stream: StreamId, raw: bytes
+) -> tuple[Commit | None, tuple[FindingKind, str] | None]:
+    """Check one object on its own: well formed, in its own stream, matching its hash."""
+    try:
+        commit = parse_commit(raw)
+        document = json.loads(raw)
+    except CommitFormatError as error:
+        return None, (FindingKind.BAD_FORMAT, str(error))
+    if commit.stream != stream.name:
+        return None, (FindingKind.MOVED, f"holds commit {commit.seq} of stream {commit.stream}")
+    if commit_hash(document) != commit.hash:
+        return None, (FindingKind.MODIFIED, "content does not match the commit's hash")
+    if any(event.get("grhash") != commit.hash for event in commit.events):
+        return None, (FindingKind.MODIFIED, "an event's grhash differs from the commit's hash")
+    if commit.to_bytes() != raw:
+        return None, (FindingKind.MODIFIED, "bytes are not the canonical form of the commit")
+    problem = _event_problem(stream, commit)
+    if problem is not None:
+        return None, (FindingKind.BAD_FORMAT, problem)
+    return commit, None
+
+
+def check_stream(stream: StreamId, objects: Mapping[int, tuple[str, bytes]]) -> StreamCheck:
+    """Verify a stream given its objects by key seq (each with its key and bytes)."""
+    check = StreamCheck(stream, top=max(objects, default=-1))
+    intact: dict[int, Commit] = {}
+    for seq, (key, raw) in sorted(objects.items()):
+        commit, problem = _inspect(stream, raw)
+        if problem is not None:
+            check.findings.append(stream_finding(stream, seq, problem[0], problem[1], key))
+        if commit is not None:
+            intact[seq] = commit
+            check.hashes.setdefault(commit.seq, set()).add(commit.hash)
+            check.commits += 1
+            check.events += len(commit.events)
+    _walk(check, objects, intact)
+    return check
+
+
+def _walk(check: StreamCheck, objects: Mapping[int, tuple[str, bytes]], intact: dict[int, Commit]) -> None:
+    """Follow keys in order: gaps, displaced commits and broken hash links."""
+    stream, shift, prev = check.stream, 0, GENESIS
+    expected_prev: str | None = prev
+    for seq in range(check.top + 1):
+        if seq not in objects:
+            check.findings.append(stream_finding(stream, seq, FindingKind.MISSING, "no commit at this seq"))
+            expected_prev = None
+            continue
+        commit = intact.get(seq)
+        if commit is None:
+            expected_prev = None
+            continue
+        key = objects[seq][0]
+        offset = commit.seq - seq
+        if offset != shift:
+            partner = intact.get(commit.seq - shift)
+            if offset not in {shift - 1, shift + 1} or (partner is not None and partner.seq - shift == seq):
+                detail = f"holds commit seq {commit.seq}: commits were swapped or reordered"
+                check.findings.append(stream_finding(stream, seq, FindingKind.REORDERED, detail, key))
+                expected_prev = None
+                continue
+            if offset == shift - 1:
+                detail = (
+                    f"not in the original chain: seq {seq} holds the former seq {commit.seq}"
+                    " and later commits are shifted up"
+                )
+                inserted_key = objects.get(seq - 1, (None, b""))[0]
+                check.findings.append(
+                    stream_finding(stream, seq - 1, FindingKind.INSERTED, detail, inserted_key)
+                )
+            else:
+                detail = (
+                    f"removed: seq {seq} holds the former seq {commit.seq}"
+                    " and later commits are shifted down"
+                )
+                check.findings.append(stream_finding(stream, seq, FindingKind.MISSING, detail))
+            shift, expected_prev = offset, commit.hash
+            continue
+        if expected_prev is not None and commit.prev != expected_prev:
+            detail = f"prev does not match the hash of commit {seq - 1}: one of the two was replaced"
+            check.findings.append(stream_finding(stream, seq, FindingKind.MODIFIED, detail, key))
+        expected_prev = commit.hash
