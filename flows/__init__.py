@@ -1,0 +1,1 @@
+"""Prefect flows: the deployable entry points, one per file."""

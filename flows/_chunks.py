@@ -11,7 +11,9 @@ __all__ = ["chunked"]
 T = TypeVar("T")
 
 
-def chunked(items: Sequence[T], *, parts: int = 8, smallest: int = 50, largest: int = 1000) -> list[list[T]]:
+def chunked(
+    items: Sequence[T], *, parts: int = 8, smallest: int = 50, largest: int = 1000
+) -> list[list[T]]:
     """At most about `parts` chunks of `smallest`..`largest` items each, order kept."""
     if not items:
         return []

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infra.eventlog.directory import DirectoryObjectStore
-from infra.eventlog.store import ObjectStore
-from schemas.checkpoint import Keyring
 from schemas.ids import check_slug
 from schemas.streams import REGISTRY
 from schemas.verify import VerifyReport, verify_log
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from infra.eventlog.store import ObjectStore
+    from schemas.checkpoint import Keyring
 
 __all__ = ["source_prefix", "verify_store"]
 
@@ -34,9 +38,10 @@ def verify_store(
 
 
 def source_prefix(root: Path, configured: str) -> str:
-    """The prefix inside a downloaded copy: '' for `aws s3 sync s3://B/PREFIX DIR`, else `configured`.
+    """The log's prefix inside a downloaded copy at `root`.
 
-    A copy of the whole bucket (`aws s3 sync s3://B DIR`) keeps the configured prefix.
+    '' for a copy of the log's folder (`aws s3 sync s3://BUCKET/PREFIX DIR`); `configured`
+    for a copy of the whole bucket (`aws s3 sync s3://BUCKET DIR`).
     """
     folders = DirectoryObjectStore(root).list_folders("")
     return "" if {"streams/", "checkpoints/"} & set(folders) else configured

@@ -83,9 +83,7 @@ def probe_conditional_writes(client: S3Client, bucket: str, prefix: str) -> bool
         try:
             s3_call(
                 "probing conditional writes",
-                lambda: client.put_object(
-                    Bucket=bucket, Key=key, Body=b"probe", IfNoneMatch="*"
-                ),
+                lambda: client.put_object(Bucket=bucket, Key=key, Body=b"probe", IfNoneMatch="*"),
             )
         except ClientError as error:
             if error_code(error) == "PreconditionFailed":

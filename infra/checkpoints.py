@@ -7,11 +7,8 @@ every stream head it covers and the previous checkpoint's signature (docs/log-fo
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from infra.eventlog.log import EventLog
-from infra.eventlog.store import ObjectStore
 from schemas.checkpoint import (
     Checkpoint,
     CheckpointFormatError,
@@ -24,7 +21,19 @@ from schemas.checkpoint import (
 from schemas.commit import CommitFormatError, commit_hash, parse_commit
 from schemas.streams import StreamId, parse_commit_key
 
-__all__ = ["CheckpointConflictError", "CorruptCheckpointError", "latest_checkpoint", "write_checkpoint"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+    from infra.eventlog.log import EventLog
+    from infra.eventlog.store import ObjectStore
+
+__all__ = [
+    "CheckpointConflictError",
+    "CorruptCheckpointError",
+    "latest_checkpoint",
+    "write_checkpoint",
+]
 
 _ATTEMPTS = 16
 Heads = dict[str, tuple[int, str]]
@@ -112,7 +121,9 @@ def write_checkpoint(
     update = None if heads is None else {stream.name: head for stream, head in heads.items()}
     for _ in range(_ATTEMPTS):
         latest = latest_checkpoint(log.store, log.prefix)
-        base: Heads = {} if latest is None else {n: (h.seq, h.hash) for n, h in latest.heads.items()}
+        base: Heads = (
+            {} if latest is None else {n: (h.seq, h.hash) for n, h in latest.heads.items()}
+        )
         merged = _merge(base, _sweep(log, base) if update is None else update)
         if latest is not None and merged == base:
             return None

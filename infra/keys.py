@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from datetime import datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
@@ -25,6 +24,10 @@ from pydantic import ValidationError
 from schemas.canonical import canonical_json
 from schemas.checkpoint import KeyEntry, Keyring, Signer
 from schemas.errors import InputError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
 
 __all__ = [
     "SIGNING_KEY_NAME",
@@ -114,7 +117,9 @@ def load_keyring(path: Path) -> Keyring:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise InputError(f"verify key file {path} is not a keyring: {where}: {first['msg']}") from None
+        raise InputError(
+            f"verify key file {path} is not a keyring: {where}: {first['msg']}"
+        ) from None
     if not keyring.keys:
         raise InputError(f"verify key file {path} holds no keys")
     return keyring

@@ -24,7 +24,6 @@ from infra.settings import Settings
 __all__ = ["main"]
 
 
-
 def ensure_keys(directory: Path) -> tuple[Path, Path]:
     """The local signing key pair, generated on first use."""
     private, public = directory / "signing-key.pem", directory / "verify-keys.json"

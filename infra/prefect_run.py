@@ -21,7 +21,8 @@ def run_flow(flow: Flow[P, R], *args: Any, **kwargs: Any) -> R:  # noqa: ANN401 
     """Call the flow; heartbeat-based crash detection is traded for ~1 s less per run."""
     try:
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            return flow(*args, **kwargs)  # type: ignore[arg-type] # forwarded as given
+            result: R = flow(*args, **kwargs)
+            return result
     except (httpx.ConnectError, httpx.TimeoutException) as error:
         raise DependencyUnavailableError(f"Prefect API unreachable: {error}") from None
     except PrefectHTTPStatusError as error:

@@ -1,4 +1,4 @@
-"""Start and stop a local Prefect server (SQLite or PostgreSQL) on loopback, for tests and benchmarks."""
+"""Start and stop a local Prefect server (SQLite or PostgreSQL) on loopback, for tests."""
 
 from __future__ import annotations
 

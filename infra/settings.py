@@ -38,7 +38,9 @@ class Settings(BaseSettings):
     @classmethod
     def _prefix_is_a_folder(cls, value: str) -> str:
         if value and (not value.endswith("/") or value.startswith("/") or ".." in value.split("/")):
-            raise ValueError("GRANTREVIEW_S3_PREFIX must be empty or a relative folder ending in '/'")
+            raise ValueError(
+                "GRANTREVIEW_S3_PREFIX must be empty or a relative folder ending in '/'"
+            )
         return value
 
 

@@ -23,7 +23,9 @@ def _row(state: StreamState) -> dict[str, Any]:
         "overridden": state.override is not None,
         "letter_date": None if letter is None else letter.letter_date.isoformat(),
         "response_due": (
-            None if letter is None or letter.response_due is None else letter.response_due.isoformat()
+            None
+            if letter is None or letter.response_due is None
+            else letter.response_due.isoformat()
         ),
         "last_event_time": (
             None if state.last_event_time is None else state.last_event_time.isoformat()

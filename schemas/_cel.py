@@ -14,6 +14,7 @@ __all__ = [
     "CelCompileError",
     "answer_references",
     "compile_expression",
+    "expression_variables",
     "make_context",
 ]
 
@@ -48,13 +49,19 @@ def compile_expression(source: str, allowed: frozenset[str]) -> Any:  # noqa: AN
         program = cel.compile(source)
     except ValueError as error:
         raise CelCompileError(_first_line(str(error))) from None
-    variables = set(program.variables()) - set(_MACRO_BINDING.findall(source))
-    unknown = sorted(variables - allowed)
+    unknown = sorted(expression_variables(source) - allowed)
     if unknown:
         raise CelCompileError(
             f"unknown variable(s) {', '.join(unknown)}; it may read {', '.join(sorted(allowed))}"
         )
     return program
+
+
+@functools.lru_cache(maxsize=4096)
+def expression_variables(source: str) -> frozenset[str]:
+    """The variables a compiled expression reads (macro loop variables excluded)."""
+    variables = set(cel.compile(source).variables()) - set(_MACRO_BINDING.findall(source))
+    return frozenset(variables)
 
 
 def make_context(variables: dict[str, Any]) -> Any:  # noqa: ANN401 - cel is untyped

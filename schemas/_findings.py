@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from schemas.streams import StreamId
+if TYPE_CHECKING:
+    from schemas.streams import StreamId
 
 __all__ = ["Finding", "FindingKind", "stream_finding"]
 

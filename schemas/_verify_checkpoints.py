@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from schemas._findings import Finding, FindingKind
 from schemas.checkpoint import (
@@ -13,6 +13,9 @@ from schemas.checkpoint import (
     parse_checkpoint_key,
     signature_problem,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["check_checkpoints"]
 
@@ -31,12 +34,12 @@ def check_checkpoints(
     """
     findings: list[Finding] = []
     by_seq: dict[int, str] = {}
-    for key in sorted(objects):
-        seq = parse_checkpoint_key(prefix, key)
-        if seq is None:
-            findings.append(_finding(None, FindingKind.BAD_FORMAT, "not a checkpoint key", key))
+    for name in sorted(objects):
+        parsed = parse_checkpoint_key(prefix, name)
+        if parsed is None:
+            findings.append(_finding(None, FindingKind.BAD_FORMAT, "not a checkpoint key", name))
         else:
-            by_seq[seq] = key
+            by_seq[parsed] = name
     trusted: list[Checkpoint] = []
     newer: Checkpoint | None = None
     for seq in range(max(by_seq, default=-1), -1, -1):

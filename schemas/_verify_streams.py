@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from schemas._findings import Finding, FindingKind, stream_finding
-from schemas.commit import GENESIS, SOURCE, Commit, CommitFormatError, commit_hash, event_id, parse_commit
-from schemas.streams import StreamId
+from schemas.commit import (
+    GENESIS,
+    SOURCE,
+    Commit,
+    CommitFormatError,
+    commit_hash,
+    event_id,
+    parse_commit,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from schemas.streams import StreamId
 
 __all__ = ["StreamCheck", "check_stream"]
 
@@ -46,27 +58,31 @@ def _event_problem(stream: StreamId, commit: Commit) -> str | None:
     return None
 
 
-def _inspect(
-    stream: StreamId, raw: bytes
-) -> tuple[Commit | None, tuple[FindingKind, str] | None]:
-    """Check one object on its own: well formed, in its own stream, matching its hash."""
+def _problem(
+    stream: StreamId, commit: Commit, document: dict[str, Any], raw: bytes
+) -> tuple[FindingKind, str] | None:
+    """Check one parsed commit on its own: in its own stream, matching its hash, canonical."""
+    if commit.stream != stream.name:
+        return FindingKind.MOVED, f"holds commit {commit.seq} of stream {commit.stream}"
+    if commit_hash(document) != commit.hash:
+        return FindingKind.MODIFIED, "content does not match the commit's hash"
+    if any(event.get("grhash") != commit.hash for event in commit.events):
+        return FindingKind.MODIFIED, "an event's grhash differs from the commit's hash"
+    if commit.to_bytes() != raw:
+        return FindingKind.MODIFIED, "bytes are not the canonical form of the commit"
+    event = _event_problem(stream, commit)
+    return None if event is None else (FindingKind.BAD_FORMAT, event)
+
+
+def _inspect(stream: StreamId, raw: bytes) -> tuple[Commit | None, tuple[FindingKind, str] | None]:
+    """Parse and check one object: the commit if it is intact, else what is wrong with it."""
     try:
         commit = parse_commit(raw)
         document = json.loads(raw)
     except CommitFormatError as error:
         return None, (FindingKind.BAD_FORMAT, str(error))
-    if commit.stream != stream.name:
-        return None, (FindingKind.MOVED, f"holds commit {commit.seq} of stream {commit.stream}")
-    if commit_hash(document) != commit.hash:
-        return None, (FindingKind.MODIFIED, "content does not match the commit's hash")
-    if any(event.get("grhash") != commit.hash for event in commit.events):
-        return None, (FindingKind.MODIFIED, "an event's grhash differs from the commit's hash")
-    if commit.to_bytes() != raw:
-        return None, (FindingKind.MODIFIED, "bytes are not the canonical form of the commit")
-    problem = _event_problem(stream, commit)
-    if problem is not None:
-        return None, (FindingKind.BAD_FORMAT, problem)
-    return commit, None
+    problem = _problem(stream, commit, document, raw)
+    return (commit if problem is None else None), problem
 
 
 def check_stream(stream: StreamId, objects: Mapping[int, tuple[str, bytes]]) -> StreamCheck:
@@ -86,13 +102,17 @@ def check_stream(stream: StreamId, objects: Mapping[int, tuple[str, bytes]]) -> 
     return check
 
 
-def _walk(check: StreamCheck, objects: Mapping[int, tuple[str, bytes]], intact: dict[int, Commit]) -> None:
+def _walk(
+    check: StreamCheck, objects: Mapping[int, tuple[str, bytes]], intact: dict[int, Commit]
+) -> None:
     """Follow keys in order: gaps, displaced commits and broken hash links."""
     stream, shift, prev = check.stream, 0, GENESIS
     expected_prev: str | None = prev
     for seq in range(check.top + 1):
         if seq not in objects:
-            check.findings.append(stream_finding(stream, seq, FindingKind.MISSING, "no commit at this seq"))
+            check.findings.append(
+                stream_finding(stream, seq, FindingKind.MISSING, "no commit at this seq")
+            )
             expected_prev = None
             continue
         commit = intact.get(seq)
@@ -103,9 +123,13 @@ def _walk(check: StreamCheck, objects: Mapping[int, tuple[str, bytes]], intact: 
         offset = commit.seq - seq
         if offset != shift:
             partner = intact.get(commit.seq - shift)
-            if offset not in {shift - 1, shift + 1} or (partner is not None and partner.seq - shift == seq):
+            if offset not in {shift - 1, shift + 1} or (
+                partner is not None and partner.seq - shift == seq
+            ):
                 detail = f"holds commit seq {commit.seq}: commits were swapped or reordered"
-                check.findings.append(stream_finding(stream, seq, FindingKind.REORDERED, detail, key))
+                check.findings.append(
+                    stream_finding(stream, seq, FindingKind.REORDERED, detail, key)
+                )
                 expected_prev = None
                 continue
             if offset == shift - 1:
@@ -126,6 +150,8 @@ def _walk(check: StreamCheck, objects: Mapping[int, tuple[str, bytes]], intact: 
             shift, expected_prev = offset, commit.hash
             continue
         if expected_prev is not None and commit.prev != expected_prev:
-            detail = f"prev does not match the hash of commit {seq - 1}: one of the two was replaced"
+            detail = (
+                f"prev does not match the hash of commit {seq - 1}: one of the two was replaced"
+            )
             check.findings.append(stream_finding(stream, seq, FindingKind.MODIFIED, detail, key))
         expected_prev = commit.hash

@@ -7,11 +7,11 @@ null, arrays and objects only), non-ASCII characters written as themselves.
 
 from __future__ import annotations
 
-from schemas.errors import InputError
-
 import hashlib
 import json
 from typing import Any
+
+from schemas.errors import InputError
 
 __all__ = ["CanonicalFormError", "canonical_json", "sha256_hex"]
 

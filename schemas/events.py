@@ -140,17 +140,25 @@ class DecisionOverridden(DomainEvent):
 
 
 class ReevaluationCompleted(DomainEvent):
-    """One reevaluation run: what it saw, as the hash of the stored outcome list."""
+    """One reevaluation run: what it saw, as the hash of the stored outcome list.
+
+    `outcomes_sha256` addresses the canonical per-jurisdiction outcome list under
+    documents/sha256/, so a run that changed nothing still proves what it evaluated.
+    """
 
     TYPE: ClassVar[str] = "grantreview.reevaluation.completed"
 
     as_of: AwareDatetime
     known_at: AwareDatetime
     program_sha256: str
+    rule_set_version: int | None
     streams: int
     revised: int
     unchanged: int
     overridden_differences: int
+    awaiting_review: int
+    not_due: int
+    unregistered: int
     outcomes_sha256: str
 
 

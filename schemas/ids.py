@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from schemas.errors import InputError
-
 import re
 from typing import Annotated
 
 from pydantic import AfterValidator
+
+from schemas.errors import InputError
 
 __all__ = ["SLUG_PATTERN", "InvalidIdError", "Slug", "check_slug"]
 

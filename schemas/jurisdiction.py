@@ -17,4 +17,6 @@ class Jurisdiction(BaseModel):
     slug: Slug
     name: str = Field(min_length=1, max_length=200)
     state: str = Field(pattern=r"^[A-Z]{2}$", description="USPS state or territory code")
-    geoid: str = Field(pattern=r"^[0-9]{2,12}$", description="Census GEOID: 2 state, 5 county, 7 place")
+    geoid: str = Field(
+        pattern=r"^[0-9]{2,12}$", description="Census GEOID: 2 state, 5 county, 7 place"
+    )

@@ -37,7 +37,9 @@ class RenderedLetter:
     html: str
 
 
-def render_letter(bundle: ProgramBundle, jurisdiction: Jurisdiction, letter_date: date) -> RenderedLetter:
+def render_letter(
+    bundle: ProgramBundle, jurisdiction: Jurisdiction, letter_date: date
+) -> RenderedLetter:
     """Render the program's letter for one jurisdiction in a sandbox (templates are data)."""
     program = bundle.program
     spec = program.letter

@@ -8,16 +8,17 @@ an evaluation's `program_sha256` covers, so auditors replay from the stored copy
 # No `from __future__ import annotations`: pydantic reads these annotations at runtime.
 import functools
 import json
-from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from schemas import _program_checks
+from schemas._policy_types import ConditionId, IsoDate, PolicyModel, QuestionId, Text
 from schemas.canonical import canonical_json, sha256_hex
 from schemas.errors import InputError
 from schemas.ids import Slug
+from schemas.orders import CourtOrder, Notice, Scope
 
 __all__ = [
     "PROGRAM_FORMAT",
@@ -37,19 +38,12 @@ __all__ = [
 
 PROGRAM_FORMAT = "grantreview.program/1"
 
-QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-ConditionId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 # A relative path whose segments never start with a dot: no "..", no hidden files.
 _RELATIVE_FILE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$"
-Text = Annotated[str, Field(min_length=1, max_length=10_000)]
 
 
 class ProgramError(InputError):
     """An invalid program; the message names the file, the entry and the problem."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ProgramKind(StrEnum):
@@ -59,15 +53,15 @@ class ProgramKind(StrEnum):
     SELECTION = "selection"
 
 
-class LetterSpec(_Model):
+class LetterSpec(PolicyModel):
     """The letter: its template (relative to the program folder) and response deadline."""
 
     template: str | None = Field(default=None, pattern=_RELATIVE_FILE)
-    response_due: date
-    reminder_after_days: int | None = Field(default=None, ge=1, le=365)
+    response_due: IsoDate
+    reminder_after_days: int | None = Field(default=None, ge=1, le=365, strict=True)
 
 
-class Question(_Model):
+class Question(PolicyModel):
     """One question the letter asks, with where it comes from."""
 
     id: QuestionId
@@ -75,7 +69,7 @@ class Question(_Model):
     source: Text
 
 
-class Condition(_Model):
+class Condition(PolicyModel):
     """One condition: met when `met_when` (CEL) is true, considered only if `applies_when` is."""
 
     id: ConditionId
@@ -87,12 +81,12 @@ class Condition(_Model):
     reason_unmet: Text
 
 
-class RuleSet(_Model):
+class RuleSet(PolicyModel):
     """One version of the conditions, in force on [effective_from, effective_until)."""
 
-    version: int = Field(ge=1)
-    effective_from: date
-    effective_until: date | None = None
+    version: int = Field(ge=1, strict=True)
+    effective_from: IsoDate
+    effective_until: IsoDate | None = None
     decision: Literal["all_met"] = "all_met"
     conditions: tuple[Condition, ...] = Field(min_length=1)
 
@@ -103,65 +97,7 @@ class RuleSet(_Model):
         return self
 
 
-def _scope(value: object) -> object:
-    if value == "nationwide":
-        return {"nationwide": True}
-    if isinstance(value, str):
-        # TRY004: pydantic turns ValueError (not TypeError) into a validation error.
-        raise ValueError(  # noqa: TRY004
-            "scope must be 'nationwide' or a mapping of states and jurisdictions"
-        )
-    return value
-
-
-class Scope(_Model):
-    """Where an order or notice reaches: everywhere, or listed states and jurisdictions."""
-
-    nationwide: bool = False
-    states: tuple[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], ...] = ()
-    jurisdictions: tuple[Slug, ...] = ()
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Self:
-        listed = bool(self.states or self.jurisdictions)
-        if self.nationwide == listed:
-            raise ValueError("scope must be either nationwide or list states or jurisdictions")
-        return self
-
-
-class Notice(_Model):
-    """An agency non-enforcement notice: waives conditions for a scope and a period."""
-
-    id: Slug
-    title: Text
-    issued: date
-    effective_from: date
-    effective_until: date | None = None
-    known_at: date | None = None
-    waives: tuple[ConditionId, ...] = Field(min_length=1)
-    scope: Annotated[Scope, BeforeValidator(_scope)]
-
-    @property
-    def learned_on(self) -> date:
-        """The day the office learned of it (the issue date unless stated)."""
-        return self.known_at if self.known_at is not None else self.issued
-
-    @model_validator(mode="after")
-    def _interval(self) -> Self:
-        if self.effective_until is not None and self.effective_until <= self.effective_from:
-            raise ValueError("effective_until must be after effective_from")
-        return self
-
-
-class CourtOrder(Notice):
-    """A court order (injunction, judgment) that blocks conditions for a scope and a period."""
-
-    court: Text
-    case: Text
-    kind: Literal["preliminary_injunction", "permanent_injunction", "declaratory"] | None = None
-
-
-class Program(_Model):
+class Program(PolicyModel):
     """One program cycle: the public interface policy analysts write as program.yaml."""
 
     id: Slug
@@ -197,7 +133,7 @@ def parse_program(data: object, *, source: str) -> Program:
     return _program_checks.validated(Program, data, source=source, error=ProgramError)
 
 
-class ProgramBundle(_Model):
+class ProgramBundle(PolicyModel):
     """A program with its template files: the exact document evaluations cite by hash."""
 
     program: Program

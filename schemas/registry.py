@@ -13,7 +13,12 @@ from schemas.events import JurisdictionsRegistered
 from schemas.jurisdiction import Jurisdiction
 from schemas.review import CommitDraft
 
-__all__ = ["MAX_CSV_BYTES", "RegistryImportError", "parse_jurisdictions_csv", "plan_import"]
+__all__ = [
+    "MAX_CSV_BYTES",
+    "RegistryImportError",
+    "parse_jurisdictions_csv",
+    "plan_import",
+]
 
 MAX_CSV_BYTES = 64 * 1024 * 1024
 _REQUIRED = ("slug", "name", "state", "geoid")

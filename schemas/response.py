@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from schemas.errors import InputError
-
 import json
 from enum import StrEnum
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from schemas.errors import InputError
 from schemas.ids import Slug
 
 __all__ = [
@@ -84,9 +83,7 @@ class Response(BaseModel):
     def check_against(self, *, program: str, jurisdiction: str, question_ids: set[str]) -> None:
         """Refuse a response for another stream or one that answers questions never asked."""
         if self.program != program:
-            raise ResponseError(
-                f"response is for program {self.program!r}, not {program!r}"
-            )
+            raise ResponseError(f"response is for program {self.program!r}, not {program!r}")
         if self.jurisdiction != jurisdiction:
             raise ResponseError(
                 f"response is for jurisdiction {self.jurisdiction!r}, not {jurisdiction!r}"
@@ -129,9 +126,7 @@ def parse_response(raw: bytes) -> Response:
     except UnicodeDecodeError as error:
         raise ResponseError(f"response is not valid UTF-8 (byte {error.start})") from None
     try:
-        data = json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants
-        )
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except json.JSONDecodeError as error:
         raise ResponseError(
             f"response is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"

@@ -51,21 +51,28 @@ def plan_letter(state: StreamState, letter: LetterSent) -> CommitDraft | None:
     return CommitDraft("letter", (letter,))
 
 
-def plan_response(state: StreamState, response: Response, response_sha256: str) -> CommitDraft | None:
+def plan_response(
+    state: StreamState, response: Response, response_sha256: str
+) -> CommitDraft | None:
     """Record a response; an identical one is a no-op, a different one an amendment."""
     if response_sha256 in state.response_shas:
         return None
-    fields = {
-        "response_sha256": response_sha256,
-        "received_at": response.received_at,
-        "respondent": response.respondent,
-        "answers": response.answers,
-    }
     payload: ResponseReceived
     if state.response is None:
-        payload = ResponseReceived(**fields)
+        payload = ResponseReceived(
+            response_sha256=response_sha256,
+            received_at=response.received_at,
+            respondent=response.respondent,
+            answers=response.answers,
+        )
     else:
-        payload = ResponseAmended(**fields, supersedes_sha256=state.response.response_sha256)
+        payload = ResponseAmended(
+            response_sha256=response_sha256,
+            received_at=response.received_at,
+            respondent=response.respondent,
+            answers=response.answers,
+            supersedes_sha256=state.response.response_sha256,
+        )
     return CommitDraft(f"response:{response_sha256}", (payload,))
 
 

@@ -7,31 +7,22 @@ No clock and no I/O: `as_of` (which rules, orders and deadlines are in force) an
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from schemas._cel import (
-    APPLIES_WHEN_VARIABLES,
-    MET_WHEN_VARIABLES,
-    compile_expression,
-    make_context,
-)
-from schemas._waivers import describe_waiver, in_force, start_of, waivers_in_force
+from schemas._condition import RuleEvaluationError, condition_context, condition_result
+from schemas._waivers import in_force, start_of, waivers_in_force
 from schemas.errors import InputError
 from schemas.evaluation import ConditionResult, ConditionStatus, Evaluation, Outcome
 
 if TYPE_CHECKING:
     from schemas.jurisdiction import Jurisdiction
-    from schemas.program import Condition, Notice, Program, ProgramBundle, RuleSet
+    from schemas.program import Program, ProgramBundle, RuleSet
     from schemas.response import Response
 
 __all__ = ["RuleEvaluationError", "deadline_passed", "evaluate", "rule_set_in_force"]
 
 _BLOCKING = frozenset({ConditionStatus.UNMET, ConditionStatus.UNANSWERED})
-
-
-class RuleEvaluationError(InputError):
-    """A condition's CEL expression failed or gave a non-boolean: the program needs fixing."""
 
 
 def rule_set_in_force(program: Program, as_of: datetime) -> RuleSet | None:
@@ -47,77 +38,6 @@ def deadline_passed(program: Program, as_of: datetime) -> bool:
     if program.letter is None:
         return False
     return as_of >= start_of(program.letter.response_due + timedelta(days=1))
-
-
-def _run(source: str, which: str, context: Any, where: str) -> bool:  # noqa: ANN401 - cel.Context
-    allowed = MET_WHEN_VARIABLES if which == "met_when" else APPLIES_WHEN_VARIABLES
-    try:
-        result = compile_expression(source, allowed).execute(context)
-    except KeyError as error:
-        raise RuleEvaluationError(f"{where}: {which} read a missing key {error}") from None
-    except (RuntimeError, TypeError, ValueError, ArithmeticError) as error:
-        raise RuleEvaluationError(f"{where}: {which} failed: {error}") from None
-    if not isinstance(result, bool):
-        raise RuleEvaluationError(f"{where}: {which} gave {result!r}, not true or false")
-    return result
-
-
-def _result(  # noqa: PLR0917 - the condition, its inputs and where it sits
-    condition: Condition,
-    jurisdiction: Jurisdiction,
-    response: Response | None,
-    waivers: tuple[Notice, ...],
-    context: Any,  # noqa: ANN401 - a cel.Context
-    where: str,
-) -> ConditionResult:
-    def result(
-        status: ConditionStatus, reason: str, waived_by: str | None = None
-    ) -> ConditionResult:
-        return ConditionResult(
-            id=condition.id,
-            title=condition.title,
-            source=condition.source,
-            status=status,
-            reason=reason,
-            waived_by=waived_by,
-        )
-
-    applies = condition.applies_when
-    if applies is not None and not _run(applies, "applies_when", context, where):
-        return result(
-            ConditionStatus.NOT_APPLICABLE,
-            f"does not apply to {jurisdiction.name} ({applies} is false)",
-        )
-    for waiver in waivers:
-        if condition.id in waiver.waives:
-            return result(ConditionStatus.WAIVED, describe_waiver(waiver), waiver.id)
-    if response is None:
-        return result(ConditionStatus.UNANSWERED, "no response received")
-    missing = [question for question in condition.questions if question not in response.answers]
-    if missing:
-        return result(ConditionStatus.UNANSWERED, "; ".join(f"{q}: not answered" for q in missing))
-    answered = "; ".join(
-        f"{q}: answered {response.answers[q].answer.value!r}" for q in condition.questions
-    )
-    if _run(condition.met_when, "met_when", context, where):
-        return result(ConditionStatus.MET, answered or "met")
-    unmet = f"{answered}; {condition.reason_unmet}" if answered else condition.reason_unmet
-    return result(ConditionStatus.UNMET, unmet if answered else f"{condition.title}: {unmet}")
-
-
-def _variables(jurisdiction: Jurisdiction, response: Response | None, as_of: datetime) -> Any:  # noqa: ANN401
-    document: dict[str, Any] | None = None
-    if response is not None:
-        document = response.model_dump(mode="json")
-        document["received_at"] = response.received_at
-    return make_context(
-        {
-            "answers": document["answers"] if document else {},
-            "response": document,
-            "jurisdiction": jurisdiction.model_dump(mode="json"),
-            "as_of": as_of,
-        }
-    )
 
 
 def _decide(
@@ -165,12 +85,14 @@ def evaluate(
     applied: tuple[str, ...] = ()
     if rule_set is None:
         outcome = Outcome.PENDING
-        reasons: tuple[str, ...] = (f"no rule set of {program.id} is in force on {as_of.date()}",)
+        reasons: tuple[str, ...] = (
+            f"no rule set of {program.id} is in force on {as_of.astimezone(UTC).date()}",
+        )
     else:
         waivers = waivers_in_force(program, jurisdiction, as_of, known_at)
-        context = _variables(jurisdiction, response, as_of)
+        context = condition_context(rule_set, jurisdiction, response, as_of)
         results = tuple(
-            _result(
+            condition_result(
                 condition,
                 jurisdiction,
                 response,

@@ -124,7 +124,9 @@ def _apply(state: StreamState, event: DomainEvent, time: datetime) -> StreamStat
     return state
 
 
-def fold(stream: StreamId, commits: Iterable[Commit], start: StreamState | None = None) -> StreamState:
+def fold(
+    stream: StreamId, commits: Iterable[Commit], start: StreamState | None = None
+) -> StreamState:
     """Fold commits (in seq order, continuing `start` if given) into the stream's state."""
     state = start or StreamState(stream=stream)
     for commit in commits:
@@ -148,5 +150,3 @@ def fold_registry(commits: Iterable[Commit]) -> dict[str, Jurisdiction]:
             if isinstance(event, JurisdictionsRegistered):
                 registry.update((row.slug, row) for row in event.rows)
     return registry
-
-

@@ -25,15 +25,15 @@ class StreamId(BaseModel):
     program: str
     jurisdiction: str
 
+    def __init__(self, *, program: str, jurisdiction: str) -> None:
+        """Check ids first: a bad id raises InvalidIdError (CLI exit 2), not a ValidationError."""
+        if isinstance(program, str) and isinstance(jurisdiction, str):
+            _check_ids(program, jurisdiction)
+        super().__init__(program=program, jurisdiction=jurisdiction)
+
     @model_validator(mode="after")
     def _check(self) -> StreamId:
-        if self.program == REGISTRY:
-            if self.jurisdiction != "jurisdictions":
-                raise InvalidIdError("the registry has one stream: 'jurisdictions'")
-            return self
-        check_slug(self.program, "program id")
-        if self.jurisdiction != RUNS:
-            check_slug(self.jurisdiction, "jurisdiction slug")
+        _check_ids(self.program, self.jurisdiction)
         return self
 
     @classmethod
@@ -54,6 +54,16 @@ class StreamId(BaseModel):
     def key_prefix(self, prefix: str) -> str:
         """The folder of this stream's commits under the configured key prefix."""
         return f"{prefix}streams/{self.program}/{self.jurisdiction}/"
+
+
+def _check_ids(program: str, jurisdiction: str) -> None:
+    if program == REGISTRY:
+        if jurisdiction != "jurisdictions":
+            raise InvalidIdError("the registry has one stream: 'jurisdictions'")
+        return
+    check_slug(program, "program id")
+    if jurisdiction != RUNS:
+        check_slug(jurisdiction, "jurisdiction slug")
 
 
 def commit_key(prefix: str, stream: StreamId, seq: int) -> str:

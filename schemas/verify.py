@@ -7,16 +7,19 @@ and the finding kinds are specified in docs/log-format.md.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from schemas._findings import Finding, FindingKind, stream_finding
 from schemas._verify_checkpoints import check_checkpoints
 from schemas._verify_streams import StreamCheck, check_stream
-from schemas.checkpoint import Checkpoint, Keyring
 from schemas.streams import StreamId, parse_commit_key
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from schemas.checkpoint import Checkpoint, Keyring
 
 __all__ = ["Finding", "FindingKind", "VerifyReport", "verify_log"]
 
@@ -50,8 +53,16 @@ def _stream_objects(
         parsed = parse_commit_key(prefix, key)
         if parsed is None:
             detail = "not a commit key (streams/{program}/{jurisdiction}/{seq:020d}.json)"
-            findings.append(Finding(program=None, jurisdiction=None, seq=None,
-                                    kind=FindingKind.BAD_FORMAT, detail=detail, key=key))
+            findings.append(
+                Finding(
+                    program=None,
+                    jurisdiction=None,
+                    seq=None,
+                    kind=FindingKind.BAD_FORMAT,
+                    detail=detail,
+                    key=key,
+                )
+            )
             continue
         streams[parsed[0]][parsed[1]] = (key, raw)
     return streams
@@ -62,7 +73,9 @@ def _check_heads(
 ) -> list[Finding]:
     """Every head a trusted checkpoint states must still be in its stream."""
     findings: list[Finding] = []
-    located = {(f.program, f.jurisdiction, f.seq) for check in checks.values() for f in check.findings}
+    located = {
+        (f.program, f.jurisdiction, f.seq) for check in checks.values() for f in check.findings
+    }
     stated = {(name, head.seq, head.hash) for cp in trusted for name, head in cp.heads.items()}
     for name, seq, digest in sorted(stated):
         program_name, _, jurisdiction = name.partition("/")
@@ -104,9 +117,15 @@ def verify_log(
         findings.extend(check.findings)
     findings.extend(_check_heads(checks, trusted, program))
     if not trusted and any(check.top >= 0 for check in checks.values()):
-        findings.append(Finding(program=None, jurisdiction=None, seq=None,
-                                kind=FindingKind.MISSING,
-                                detail="no valid checkpoint: nothing in this log is signed"))
+        findings.append(
+            Finding(
+                program=None,
+                jurisdiction=None,
+                seq=None,
+                kind=FindingKind.MISSING,
+                detail="no valid checkpoint: nothing in this log is signed",
+            )
+        )
     newest = trusted[0] if trusted else None
     covered = newest.heads if newest else {}
     uncovered = sum(

@@ -1,0 +1,1 @@
+"""Prefect tasks: one I/O concern each, over chunks of streams."""

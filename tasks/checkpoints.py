@@ -13,7 +13,7 @@ from infra.runtime import get_runtime
 from schemas.streams import StreamId
 from tasks.streams import StreamOutcome
 
-__all__ = ["checkpoint_heads", "checkpoint_everything"]
+__all__ = ["checkpoint_everything", "checkpoint_heads"]
 
 _log = get_logger(__name__)
 

@@ -10,8 +10,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from infra.appender import append_planned
-from infra.letters import send_letter_for
 from infra.clock import utc_now
+from infra.letters import send_letter_for
 from infra.runtime import Runtime, get_runtime
 from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle

@@ -1,0 +1,1 @@
+"""Tests: unit (pure, milliseconds), integration (real S3 and Prefect), e2e (the CLI)."""

@@ -16,9 +16,9 @@ import pytest
 from mypy_boto3_s3 import S3Client
 
 from infra.bucket import ensure_bucket
+from infra.cli.main import main
 from infra.eventlog.log import EventLog
 from infra.eventlog.s3 import S3ObjectStore
-from infra.cli.main import main
 from infra.prefect_server import PrefectServer
 from infra.runtime import get_runtime
 from infra.seaweed import SeaweedServer
@@ -147,8 +147,12 @@ class CliResult:
 class Cli:
     """Runs `grantreview` in-process through its real entry point (error mapping included)."""
 
-    def __init__(self, env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
-                 capsys: pytest.CaptureFixture[str]) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
         self.env = env
         self.monkeypatch = monkeypatch
         self.capsys = capsys

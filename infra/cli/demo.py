@@ -45,9 +45,7 @@ def demo() -> None:
     for path in sorted(examples.glob("*.json")):
         raw, response = read_response_file(path)
         digest = runtime.documents.put(raw)
-        run_flow(
-            respond_flow, PROGRAM, response.jurisdiction, digest, response.received_at
-        )
+        run_flow(respond_flow, PROGRAM, response.jurisdiction, digest, response.received_at)
         typer.echo(f"response: {response.jurisdiction} recorded and decided")
     print_table(status_rows(runtime, PROGRAM, []))
     findings = verify_runtime_log(runtime)

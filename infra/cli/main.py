@@ -14,7 +14,9 @@ import click
 import typer
 
 from infra.cli._common import ExitCode
+from infra.cli.audit import audit_app
 from infra.cli.demo import demo
+from infra.cli.keys import keys_app
 from infra.cli.programs import programs_app
 from infra.cli.review import respond, review, status
 from infra.cli.setup import init, jurisdictions_app
@@ -37,6 +39,8 @@ app.command()(respond)
 app.command()(status)
 app.command()(demo)
 app.add_typer(programs_app, name="programs")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 
 _state = {"debug": False}
 
@@ -53,7 +57,7 @@ def main() -> None:
     """Run the CLI; every error is one line on stderr with its documented exit code."""
     debug = "--debug" in sys.argv[1:]
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except InputError as error:
@@ -68,7 +72,7 @@ def main() -> None:
         sys.exit(ExitCode.BAD_INPUT if isinstance(error, click.UsageError) else error.exit_code)
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
         _report(error, ExitCode.INTERNAL, debug=debug, unexpected=True)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _report(error: BaseException, code: ExitCode, *, debug: bool, unexpected: bool = False) -> None:

@@ -24,7 +24,7 @@ class DirectoryObjectStore(ObjectStore):
             raise ValueError(f"key {key!r} escapes the copy")
         return path
 
-    def put_if_absent(self, key: str, body: bytes) -> bool:
+    def put_if_absent(self, key: str, body: bytes) -> bool:  # noqa: ARG002 - the port's signature
         raise ReadOnlyStoreError(f"{self.root} is a read-only copy; cannot write {key}")
 
     def get(self, key: str) -> bytes | None:

@@ -41,7 +41,10 @@ class EventLog:
         if self.store.put_if_absent(key, commit.to_bytes()):
             return True
         existing = self.store.get(key)
-        if existing is not None and parse_commit(existing).idempotency_key == commit.idempotency_key:
+        if (
+            existing is not None
+            and parse_commit(existing).idempotency_key == commit.idempotency_key
+        ):
             return False
         raise ConflictError(stream, commit.seq)
 

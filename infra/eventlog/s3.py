@@ -106,6 +106,4 @@ class S3ObjectStore(ObjectStore):
             f"listing {prefix}",
             lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/")),
         )
-        return sorted(
-            entry["Prefix"] for page in pages for entry in page.get("CommonPrefixes", [])
-        )
+        return sorted(entry["Prefix"] for page in pages for entry in page.get("CommonPrefixes", []))

@@ -1,4 +1,8 @@
-"""`grantreview programs check` and `list`, as a policy analyst runs them."""
+"""`grantreview programs check` and `list`, as a policy analyst runs them.
+
+The tests invoke the `programs` sub-app itself, so a broken sibling command
+elsewhere in the CLI cannot mask these results.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from infra.cli.main import app
+from infra.cli.programs import programs_app
 from infra.settings import get_settings
 
 REPO_PROGRAMS = Path(__file__).resolve().parents[2] / "programs"
@@ -72,8 +76,8 @@ def write_program(root: Path, text: str = VALID, *, template: str | None = "Dear
 
 
 def check(programs: Path, *args: str) -> tuple[int, str, str]:
-    """Run `grantreview programs check DIR ...`; return exit code, stdout and stderr."""
-    result = CliRunner().invoke(app, ["programs", "check", str(programs), *args])
+    """Run `programs check DIR ...`; return exit code, stdout and stderr."""
+    result = CliRunner().invoke(programs_app, ["check", str(programs), *args])
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -203,8 +207,8 @@ def test_list_uses_the_environment_default(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("GRANTREVIEW_PROGRAMS_DIR", str(write_program(tmp_path)))
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(app, ["programs", "list"])
-        as_json = CliRunner().invoke(app, ["programs", "list", "--json"])
+        result = CliRunner().invoke(programs_app, ["list"])
+        as_json = CliRunner().invoke(programs_app, ["list", "--json"])
     finally:
         get_settings.cache_clear()
     assert (result.exit_code, result.stdout) == (0, "demo\tDemo program\n")
@@ -214,6 +218,6 @@ def test_list_uses_the_environment_default(tmp_path: Path, monkeypatch: pytest.M
 def test_list_refuses_an_invalid_program(tmp_path: Path) -> None:
     """`programs list` refuses to load an invalid program, with the same message as check."""
     programs = write_program(tmp_path, VALID.replace("waives: [access]", "waives: [acces]"))
-    result = CliRunner().invoke(app, ["programs", "list", str(programs)])
+    result = CliRunner().invoke(programs_app, ["list", str(programs)])
     assert result.exit_code == 2
     assert result.stderr.endswith("waives 'acces', which no rule set defines\n")

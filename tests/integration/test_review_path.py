@@ -16,13 +16,21 @@ SEEDS = ["albuquerque-nm", "baltimore-md", "san-bernardino-ca", "stockton-ca"]
 def _respond_all(cli: Cli) -> None:
     for slug in SEEDS:
         result = cli(
-            "respond", slug, "--program", "psp-2017", "--file", EXAMPLES / f"{slug}.json",
-            "--as-of", "2017-08-18",
+            "respond",
+            slug,
+            "--program",
+            "psp-2017",
+            "--file",
+            EXAMPLES / f"{slug}.json",
+            "--as-of",
+            "2017-08-18",
         )
         assert result.code == 0, result
 
 
-def test_letters_responses_and_decisions(cli: Cli, operator_client: S3Client, s3_prefix: str) -> None:
+def test_letters_responses_and_decisions(
+    cli: Cli, operator_client: S3Client, s3_prefix: str
+) -> None:
     """Review sends four letters; each response leads to a durable, explained decision."""
     assert cli("jurisdictions", "import", EXAMPLES / "jurisdictions.csv").code == 0
     reviewed = cli("review", "--program", "psp-2017", "--all", "--as-of", "2017-08-03", "--json")
@@ -42,9 +50,7 @@ def test_letters_responses_and_decisions(cli: Cli, operator_client: S3Client, s3
             Bucket="grantreview-test", Prefix=f"{s3_prefix}streams/psp-2017/stockton-ca/"
         )["Contents"]
     ]
-    assert [key.rsplit("/", 1)[1] for key in keys] == [
-        f"{seq:020d}.json" for seq in range(3)
-    ]
+    assert [key.rsplit("/", 1)[1] for key in keys] == [f"{seq:020d}.json" for seq in range(3)]
 
 
 def test_second_review_and_respond_add_nothing(

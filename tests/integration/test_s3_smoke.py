@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from infra.eventlog.log import ConflictError, EventLog
 from schemas.commit import GENESIS, seal_commit
 from schemas.events import LetterSent
@@ -24,19 +26,26 @@ def _letter() -> LetterSent:
 def test_append_then_read_back(s3_event_log: EventLog) -> None:
     """A commit written to SeaweedFS reads back identical, and a rival at the same seq conflicts."""
     commit = seal_commit(
-        stream=STREAM, seq=0, prev=GENESIS, idempotency_key="letter", payloads=[_letter()],
-        time=datetime(2017, 8, 3, tzinfo=UTC), actor="test",
+        stream=STREAM,
+        seq=0,
+        prev=GENESIS,
+        idempotency_key="letter",
+        payloads=[_letter()],
+        time=datetime(2017, 8, 3, tzinfo=UTC),
+        actor="test",
     )
     assert s3_event_log.append(commit) is True
     assert s3_event_log.append(commit) is False
     assert s3_event_log.read_stream(STREAM) == [commit]
     rival = seal_commit(
-        stream=STREAM, seq=0, prev=GENESIS, idempotency_key="other", payloads=[_letter()],
-        time=datetime(2017, 8, 3, tzinfo=UTC), actor="test",
+        stream=STREAM,
+        seq=0,
+        prev=GENESIS,
+        idempotency_key="other",
+        payloads=[_letter()],
+        time=datetime(2017, 8, 3, tzinfo=UTC),
+        actor="test",
     )
-    try:
+    with pytest.raises(ConflictError) as conflict:
         s3_event_log.append(rival)
-    except ConflictError as error:
-        assert error.seq == 0
-    else:
-        raise AssertionError("a rival commit at the same seq must conflict")
+    assert conflict.value.seq == 0

@@ -37,17 +37,33 @@ def _response(sha: str) -> ResponseReceived:
 
 def test_canonical_json_is_sorted_compact_and_float_free() -> None:
     """Canonical JSON sorts keys, drops white space, keeps UTF-8 and refuses floats."""
-    assert canonical_json({"b": 1, "a": ["é", None, True]}) == '{"a":["é",null,true],"b":1}'.encode()
+    assert (
+        canonical_json({"b": 1, "a": ["é", None, True]}) == '{"a":["é",null,true],"b":1}'.encode()
+    )
     with pytest.raises(CanonicalFormError):
         canonical_json({"x": 1.5})
 
 
 def test_seal_links_commits_and_hash_covers_content() -> None:
     """Each commit's hash covers its content and the next commit points at it."""
-    first = seal_commit(stream=STREAM, seq=0, prev=GENESIS, idempotency_key="letter",
-                        payloads=[_letter()], time=T0, actor="test")
-    second = seal_commit(stream=STREAM, seq=1, prev=first.hash, idempotency_key="response:x",
-                         payloads=[_response("b" * 64)], time=T0, actor="test")
+    first = seal_commit(
+        stream=STREAM,
+        seq=0,
+        prev=GENESIS,
+        idempotency_key="letter",
+        payloads=[_letter()],
+        time=T0,
+        actor="test",
+    )
+    second = seal_commit(
+        stream=STREAM,
+        seq=1,
+        prev=first.hash,
+        idempotency_key="response:x",
+        payloads=[_response("b" * 64)],
+        time=T0,
+        actor="test",
+    )
     assert commit_hash(first.document) == first.hash
     assert all(event["grhash"] == first.hash for event in first.events)
     assert second.events[0]["grprev"] == first.hash
@@ -58,21 +74,49 @@ def test_seal_links_commits_and_hash_covers_content() -> None:
 
 def test_event_ids_repeat_for_the_same_idempotency_key() -> None:
     """A retried write produces the same event ids, so the commit is recognisably the same."""
-    one = seal_commit(stream=STREAM, seq=0, prev=GENESIS, idempotency_key="letter",
-                      payloads=[_letter()], time=T0, actor="a")
-    two = seal_commit(stream=STREAM, seq=0, prev=GENESIS, idempotency_key="letter",
-                      payloads=[_letter()], time=datetime(2020, 1, 1, tzinfo=UTC), actor="b")
+    one = seal_commit(
+        stream=STREAM,
+        seq=0,
+        prev=GENESIS,
+        idempotency_key="letter",
+        payloads=[_letter()],
+        time=T0,
+        actor="a",
+    )
+    two = seal_commit(
+        stream=STREAM,
+        seq=0,
+        prev=GENESIS,
+        idempotency_key="letter",
+        payloads=[_letter()],
+        time=datetime(2020, 1, 1, tzinfo=UTC),
+        actor="b",
+    )
     assert one.events[0]["id"] == two.events[0]["id"]
 
 
 def test_fold_tracks_steps_and_amendments() -> None:
     """Folding letter, response and amendment gives the latest evidence and the right step."""
-    first = seal_commit(stream=STREAM, seq=0, prev=GENESIS, idempotency_key="letter",
-                        payloads=[_letter()], time=T0, actor="t")
+    first = seal_commit(
+        stream=STREAM,
+        seq=0,
+        prev=GENESIS,
+        idempotency_key="letter",
+        payloads=[_letter()],
+        time=T0,
+        actor="t",
+    )
     state = fold(STREAM, [first])
     assert state.step is Step.LETTER_SENT
-    second = seal_commit(stream=STREAM, seq=1, prev=first.hash, idempotency_key="response:b",
-                         payloads=[_response("b" * 64)], time=T0, actor="t")
+    second = seal_commit(
+        stream=STREAM,
+        seq=1,
+        prev=first.hash,
+        idempotency_key="response:b",
+        payloads=[_response("b" * 64)],
+        time=T0,
+        actor="t",
+    )
     state = fold(STREAM, [second], state)
     assert state.step is Step.RESPONSE_RECEIVED
     assert state.response_sha == "b" * 64

@@ -188,6 +188,14 @@ BROKEN: list[tuple[Callable[[dict[str, Any]], None], str]] = [
         "rule_sets[0] (version 1): effective_until must be after effective_from",
     ),
     (
+        lambda d: d["letter"].update(response_due=20170818),
+        "letter.response_due: dates are ISO dates such as 2017-08-18",
+    ),
+    (
+        lambda d: d["rule_sets"][0].update(version="1"),
+        "rule_sets[0] (version 1): version: Input should be a valid integer",
+    ),
+    (
         lambda d: d["letter"].update(template="../secret.j2"),
         (
             "letter.template: String should match pattern "
@@ -227,6 +235,8 @@ BROKEN_IDS = [
     "empty-scope",
     "empty-order-interval",
     "empty-rule-set-interval",
+    "numeric-date",
+    "string-version",
     "template-outside-folder",
 ]
 

@@ -6,7 +6,7 @@ import pytest
 
 from schemas.registry import RegistryImportError, parse_jurisdictions_csv, plan_import
 
-GOOD = b"slug,name,state,geoid,extra\nstockton-ca,\"Stockton, CA\",CA,0675000,x\n"
+GOOD = b'slug,name,state,geoid,extra\nstockton-ca,"Stockton, CA",CA,0675000,x\n'
 
 
 def test_good_csv_parses_and_ignores_extra_columns() -> None:

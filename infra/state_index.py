@@ -1,0 +1,339 @@
+"""A per-program state index: every stream's head and compact state, read without replaying.
+
+Layout (write-once, like everything in the bucket):
+- the snapshot, content-addressed under documents/sha256/ (JSON of `StateSnapshot`);
+- a pointer sequence `{prefix}index/{program}/{seq:020d}.json` naming the newest snapshot.
+
+Reading takes the newest snapshot, then brings it up to date from one listing of the
+program's commit keys (split by the slug's first character and listed concurrently):
+only streams whose top key moved past the indexed head are read, from the indexed
+head on. The index is a cache, never an authority: appends stay conditional on seq,
+so a stale index can cost a 412 and a re-read but never fork a stream, and
+`index_problems` cross-checks it against the streams for `audit verify`.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Final, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+
+from infra.eventlog.documents import DocumentStore
+from infra.eventlog.log import CorruptStreamError, EventLog
+from schemas.commit import Commit, parse_commit
+from schemas.evaluation import Outcome
+from schemas.events import (
+    DecisionOverridden,
+    LetterSent,
+    ReminderSent,
+    ResponseAmended,
+    ResponseReceived,
+)
+from schemas.state import StreamState, fold
+from schemas.streams import RUNS, StreamId, parse_commit_key
+
+__all__ = [
+    "INDEX_FORMAT",
+    "IndexedStream",
+    "LoadedStates",
+    "StateSnapshot",
+    "index_problems",
+    "latest_snapshot",
+    "load_states",
+    "write_snapshot",
+]
+
+INDEX_FORMAT: Final = "grantreview.state-index/1"
+POINTER_FORMAT: Final = "grantreview.state-index-pointer/1"
+_PARTITIONS: Final = string.digits + string.ascii_lowercase + "_"
+"""A stream folder is a slug ([a-z0-9]...) or `_runs`: these first characters cover them all."""
+_ATTEMPTS: Final = 8
+
+
+class IndexedStream(BaseModel):
+    """A stream's state as the index keeps it: everything in `StreamState` but the evaluation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    jurisdiction: str
+    head_seq: int
+    head_hash: str
+    last_event_time: AwareDatetime | None = None
+    letter: LetterSent | None = None
+    letter_time: AwareDatetime | None = None
+    reminder: ReminderSent | None = None
+    response: ResponseReceived | None = None
+    supersedes_sha256: str | None = None
+    response_shas: tuple[str, ...] = ()
+    decision: Outcome | None = None
+    reasons: tuple[str, ...] = ()
+    decision_id: str | None = None
+    decided_response_sha: str | None = None
+    decided: bool = False
+    override: DecisionOverridden | None = None
+    idempotency_keys: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, state: StreamState) -> IndexedStream:
+        """The compact form of a folded state."""
+        response = state.response
+        supersedes = response.supersedes_sha256 if isinstance(response, ResponseAmended) else None
+        if isinstance(response, ResponseAmended):
+            fields = dict(response)
+            fields.pop("supersedes_sha256")
+            response = ResponseReceived.model_construct(**fields)
+        return cls.model_construct(
+            jurisdiction=state.stream.jurisdiction,
+            head_seq=state.head_seq,
+            head_hash=state.head_hash,
+            last_event_time=state.last_event_time,
+            letter=state.letter,
+            letter_time=state.letter_time,
+            reminder=state.reminder,
+            response=response,
+            supersedes_sha256=supersedes,
+            response_shas=state.response_shas,
+            decision=state.decision,
+            reasons=state.reasons,
+            decision_id=state.decision_id,
+            decided_response_sha=state.decided_response_sha,
+            decided=state.decided,
+            override=state.override,
+            idempotency_keys=tuple(sorted(state.idempotency_keys)),
+        )
+
+    def state(self, program: str) -> StreamState:
+        """The `StreamState` this entry stands for (with `evaluation` left unset)."""
+        response: ResponseReceived | None = self.response
+        if response is not None and self.supersedes_sha256 is not None:
+            response = ResponseAmended.model_construct(
+                **dict(response), supersedes_sha256=self.supersedes_sha256
+            )
+        return StreamState(
+            stream=StreamId(program=program, jurisdiction=self.jurisdiction),
+            head_seq=self.head_seq,
+            head_hash=self.head_hash,
+            last_event_time=self.last_event_time,
+            letter=self.letter,
+            letter_time=self.letter_time,
+            reminder=self.reminder,
+            response=response,
+            response_shas=self.response_shas,
+            decision=self.decision,
+            reasons=self.reasons,
+            decision_id=self.decision_id,
+            decided_response_sha=self.decided_response_sha,
+            decided=self.decided,
+            override=self.override,
+            idempotency_keys=frozenset(self.idempotency_keys),
+        )
+
+
+class StateSnapshot(BaseModel):
+    """Every review stream of one program at the heads it names, sorted by jurisdiction."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["grantreview.state-index/1"] = INDEX_FORMAT
+    program: str
+    streams: tuple[IndexedStream, ...]
+
+    @classmethod
+    def of(cls, program: str, states: Iterable[StreamState]) -> StateSnapshot:
+        """The snapshot of these states (the runs stream is never indexed)."""
+        entries = sorted(
+            (IndexedStream.of(s) for s in states if s.stream.jurisdiction != RUNS),
+            key=lambda entry: entry.jurisdiction,
+        )
+        return cls.model_construct(format=INDEX_FORMAT, program=program, streams=tuple(entries))
+
+    def to_bytes(self) -> bytes:
+        """Deterministic JSON (field order is fixed), so equal snapshots share one address."""
+        return self.model_dump_json().encode("utf-8")
+
+
+@dataclass(frozen=True)
+class LoadedStates:
+    """Current states of a program's review streams, the runs stream's head, and what it cost."""
+
+    states: dict[str, StreamState]
+    runs: StreamState
+    snapshot_sha256: str | None
+    indexed: int
+    moved: int
+    read_fully: int
+
+
+def _pointer_key(prefix: str, program: str, seq: int) -> str:
+    return f"{prefix}index/{program}/{seq:020d}.json"
+
+
+def _latest_pointer(log: EventLog, program: str) -> tuple[int, str] | None:
+    """The newest pointer's (seq, snapshot sha256), or None before the first run."""
+    newest: str | None = None
+    for key in log.store.list_keys(f"{log.prefix}index/{program}/"):
+        newest = key
+    if newest is None:
+        return None
+    raw = log.store.get(newest)
+    try:
+        document = json.loads(raw or b"")
+        return int(document["seq"]), str(document["snapshot_sha256"])
+    except (ValueError, KeyError, TypeError):
+        return None  # an unreadable pointer: fall back to reading every stream
+
+
+def latest_snapshot(log: EventLog, program: str) -> tuple[str, StateSnapshot] | None:
+    """The newest snapshot and its address, or None (none yet, or unreadable: rebuild)."""
+    pointer = _latest_pointer(log, program)
+    if pointer is None:
+        return None
+    raw = DocumentStore(log.store, log.prefix).get(pointer[1])
+    if raw is None:
+        return None
+    try:
+        snapshot = StateSnapshot.model_validate_json(raw)
+    except ValidationError:
+        return None
+    return (pointer[1], snapshot) if snapshot.program == program else None
+
+
+def write_snapshot(log: EventLog, program: str, states: Iterable[StreamState]) -> str:
+    """Store the snapshot (once per content) and point to it unless the newest pointer does."""
+    body = StateSnapshot.of(program, states).to_bytes()
+    digest = DocumentStore(log.store, log.prefix).put(body)
+    for _ in range(_ATTEMPTS):
+        pointer = _latest_pointer(log, program)
+        if pointer is not None and pointer[1] == digest:
+            return digest
+        seq = 0 if pointer is None else pointer[0] + 1
+        document = {
+            "format": POINTER_FORMAT,
+            "program": program,
+            "seq": seq,
+            "snapshot_sha256": digest,
+        }
+        key = _pointer_key(log.prefix, program, seq)
+        if log.store.put_if_absent(key, json.dumps(document, sort_keys=True).encode()):
+            return digest
+    return digest  # other runs kept winning; theirs are as valid a starting point as ours
+
+
+def _list_program(log: EventLog, program: str, workers: int) -> dict[str, list[tuple[int, str]]]:
+    """Every commit key of the program by jurisdiction: one listing, split by first character."""
+    base = f"{log.prefix}streams/{program}/"
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(_PARTITIONS)))) as pool:
+        parts = pool.map(lambda c: list(log.store.list_keys(base + c)), _PARTITIONS)
+        keys = [key for part in parts for key in part]
+    listed: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for key in keys:
+        parsed = parse_commit_key(log.prefix, key)
+        if parsed is not None and parsed[0].program == program:
+            listed[parsed[0].jurisdiction].append((parsed[1], key))
+    for entries in listed.values():
+        entries.sort()
+    return listed
+
+
+def _chained(stream: StreamId, commits: Sequence[Commit], start: StreamState) -> bool:
+    seq, prev = start.head_seq + 1, start.head_hash
+    for commit in commits:
+        if commit.stream != stream.name or commit.seq != seq or commit.prev != prev:
+            return False
+        seq, prev = seq + 1, commit.hash
+    return True
+
+
+def load_states(log: EventLog, program: str, *, workers: int = 16) -> LoadedStates:
+    """Current states of every review stream of `program`, via the index where it is fresh."""
+    latest = latest_snapshot(log, program)
+    indexed = {} if latest is None else {e.jurisdiction: e for e in latest[1].streams}
+    listed = _list_program(log, program, workers)
+    states: dict[str, StreamState] = {}
+    pending: list[tuple[StreamState, list[str]]] = []
+    for jurisdiction, entries in listed.items():
+        stream = StreamId(program=program, jurisdiction=jurisdiction)
+        if jurisdiction == RUNS:
+            pending.append((StreamState(stream=stream), [entries[-1][1]]))
+            continue
+        entry = indexed.get(jurisdiction)
+        start = entry.state(program) if entry is not None else StreamState(stream=stream)
+        if entry is not None and entries[-1][0] < entry.head_seq:
+            start = StreamState(stream=stream)  # the index is ahead of the store: trust the store
+        newer = [key for seq, key in entries if seq > start.head_seq]
+        if newer:
+            pending.append((start, newer))
+        else:
+            states[jurisdiction] = start
+    bodies = iter(log.store.get_many([key for _, keys in pending for key in keys]))
+    runs = StreamState(stream=StreamId.runs(program))
+    moved = read_fully = 0
+    for start, keys in pending:
+        commits = [parse_commit(body) for body in (next(bodies) for _ in keys) if body]
+        stream = start.stream
+        if stream.jurisdiction == RUNS:
+            runs = fold(stream, commits)  # only the head: the run record's seq and prev
+            continue
+        if not _chained(stream, commits, start):
+            start = StreamState(stream=stream)
+            commits = log.read_stream(stream)  # raises CorruptStreamError if really broken
+        moved += start.head_seq >= 0
+        read_fully += start.head_seq < 0
+        states[stream.jurisdiction] = fold(stream, commits, start)
+    return LoadedStates(
+        states=dict(sorted(states.items())),
+        runs=runs,
+        snapshot_sha256=None if latest is None else latest[0],
+        indexed=len(indexed),
+        moved=moved,
+        read_fully=read_fully,
+    )
+
+
+def index_problems(log: EventLog, program: str) -> list[str]:
+    """Cross-check the newest snapshot against the streams (for `audit verify`).
+
+    Every indexed head must be a commit of its stream with that hash, and the indexed
+    state must equal the fold of the stream up to that head. An empty list means the
+    index says nothing the log does not.
+    """
+    latest = latest_snapshot(log, program)
+    if latest is None:
+        return []
+    digest, snapshot = latest
+    problems: list[str] = []
+    for entry in snapshot.streams:
+        stream = StreamId(program=program, jurisdiction=entry.jurisdiction)
+        try:
+            commits = [c for c in log.read_stream(stream) if c.seq <= entry.head_seq]
+        except CorruptStreamError as error:
+            problems.append(f"index {digest[:12]}: {stream.name}: {error}")
+            continue
+        if not commits or commits[-1].seq != entry.head_seq:
+            problems.append(
+                f"index {digest[:12]}: {stream.name} head {entry.head_seq} is not in the stream"
+            )
+            continue
+        folded = fold(stream, commits)
+        if IndexedStream.of(folded) != entry:
+            problems.append(
+                f"index {digest[:12]}: {stream.name} at seq {entry.head_seq} does not match "
+                "the fold of its commits"
+            )
+    return problems
+
+
+def with_heads(states: dict[str, StreamState], updated: Iterable[StreamState]) -> dict[str, StreamState]:
+    """`states` with the given newer states substituted (after a run's appends)."""
+    merged = dict(states)
+    for state in updated:
+        known = merged.get(state.stream.jurisdiction)
+        if known is None or state.head_seq >= known.head_seq:
+            merged[state.stream.jurisdiction] = replace(state, evaluation=None)
+    return merged

@@ -1,0 +1,115 @@
+"""One condition's status for one jurisdiction: the CEL context, the checks in order, the reason."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from schemas._cel import (
+    APPLIES_WHEN_VARIABLES,
+    MET_WHEN_VARIABLES,
+    compile_expression,
+    expression_variables,
+    make_context,
+)
+from schemas._waivers import describe_waiver
+from schemas.errors import InputError
+from schemas.evaluation import ConditionResult, ConditionStatus
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from schemas.jurisdiction import Jurisdiction
+    from schemas.program import Condition, Notice, RuleSet
+    from schemas.response import Response
+
+__all__ = ["RuleEvaluationError", "condition_context", "condition_result"]
+
+
+class RuleEvaluationError(InputError):
+    """A condition's CEL expression failed or gave a non-boolean: the program needs fixing."""
+
+
+def _run(source: str, which: str, context: Any, where: str) -> bool:  # noqa: ANN401 - cel.Context
+    allowed = MET_WHEN_VARIABLES if which == "met_when" else APPLIES_WHEN_VARIABLES
+    try:
+        result = compile_expression(source, allowed).execute(context)
+    except KeyError as error:
+        raise RuleEvaluationError(f"{where}: {which} read a missing key {error}") from None
+    except (RuntimeError, TypeError, ValueError, ArithmeticError) as error:
+        raise RuleEvaluationError(f"{where}: {which} failed: {error}") from None
+    if not isinstance(result, bool):
+        raise RuleEvaluationError(f"{where}: {which} gave {result!r}, not true or false")
+    return result
+
+
+def condition_result(  # noqa: PLR0917 - the condition, its inputs and where it sits
+    condition: Condition,
+    jurisdiction: Jurisdiction,
+    response: Response | None,
+    waivers: tuple[Notice, ...],
+    context: Any,  # noqa: ANN401 - a cel.Context
+    where: str,
+) -> ConditionResult:
+    """The status of one condition, in order: not applicable, waived, unanswered, met or unmet."""
+
+    def result(
+        status: ConditionStatus, reason: str, waived_by: str | None = None
+    ) -> ConditionResult:
+        return ConditionResult(
+            id=condition.id,
+            title=condition.title,
+            source=condition.source,
+            status=status,
+            reason=reason,
+            waived_by=waived_by,
+        )
+
+    applies = condition.applies_when
+    if applies is not None and not _run(applies, "applies_when", context, where):
+        return result(
+            ConditionStatus.NOT_APPLICABLE,
+            f"does not apply to {jurisdiction.name} ({applies} is false)",
+        )
+    for waiver in waivers:
+        if condition.id in waiver.waives:
+            return result(ConditionStatus.WAIVED, describe_waiver(waiver), waiver.id)
+    if response is None:
+        return result(ConditionStatus.UNANSWERED, "no response received")
+    missing = [question for question in condition.questions if question not in response.answers]
+    if missing:
+        return result(ConditionStatus.UNANSWERED, "; ".join(f"{q}: not answered" for q in missing))
+    answered = "; ".join(
+        f"{q}: answered {response.answers[q].answer.value!r}" for q in condition.questions
+    )
+    if _run(condition.met_when, "met_when", context, where):
+        return result(ConditionStatus.MET, answered or "met")
+    unmet = f"{answered}; {condition.reason_unmet}" if answered else condition.reason_unmet
+    return result(ConditionStatus.UNMET, unmet if answered else f"{condition.title}: {unmet}")
+
+
+def condition_context(
+    rule_set: RuleSet, jurisdiction: Jurisdiction, response: Response | None, as_of: datetime
+) -> Any:  # noqa: ANN401 - a cel.Context
+    """A CEL context with only the variables the rule set reads (converting is the costly part)."""
+    needed: set[str] = set()
+    for condition in rule_set.conditions:
+        needed |= expression_variables(condition.met_when)
+        if condition.applies_when is not None:
+            needed |= expression_variables(condition.applies_when)
+    variables: dict[str, Any] = {}
+    answers: dict[str, Any] = {}
+    if response is not None and needed & {"answers", "response"}:
+        answers = {q: answer.model_dump(mode="json") for q, answer in response.answers.items()}
+    if "answers" in needed:
+        variables["answers"] = answers
+    if "response" in needed:
+        document = None
+        if response is not None:
+            document = response.model_dump(mode="json") | {"answers": answers}
+            document["received_at"] = response.received_at
+        variables["response"] = document
+    if "jurisdiction" in needed:
+        variables["jurisdiction"] = jurisdiction.model_dump(mode="json")
+    if "as_of" in needed:
+        variables["as_of"] = as_of
+    return make_context(variables)

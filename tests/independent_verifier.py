@@ -1,0 +1,129 @@
+"""A second, deliberately small verifier written only from docs/log-format.md.
+
+It imports nothing from grantreview: the standard library and `cryptography` only. It
+answers one question: is this downloaded copy of the log intact? It returns a list of
+problems, each `(where, what)`; an empty list means intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+SEQ = re.compile(r"\d{20}\.json")
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> bytes:  # noqa: ANN401 - any JSON value
+    """Section 2: sorted keys, no white space, non-ASCII as itself, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def h(data: bytes) -> str:
+    """Lowercase hex SHA-256."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def when(text: str) -> datetime:
+    """An RFC 3339 UTC time as written in the log."""
+    return datetime.fromisoformat(text)  # Python 3.11 reads the trailing Z
+
+
+Problems = list[tuple[str, str]]
+
+
+def check_checkpoints(root: Path, keyring: dict[str, Any]) -> tuple[Problems, dict[str, Any]]:
+    """Section 5: a gapless chain of signed checkpoints; returns problems and the newest heads."""
+    problems: Problems = []
+    keys = {k["fingerprint"]: k for k in keyring["keys"]}
+    folder = root / "checkpoints"
+    files = sorted(folder.iterdir()) if folder.is_dir() else []
+    previous: dict[str, Any] | None = None
+    heads: dict[str, Any] = {}
+    for expected, path in enumerate(files):
+        where = f"checkpoint {expected}"
+        raw = path.read_bytes()
+        doc = json.loads(raw)
+        if path.name != f"{expected:020d}.json" or doc["seq"] != expected:
+            problems.append((where, "gap or wrong seq"))
+        if canonical(doc) != raw:
+            problems.append((where, "not canonical"))
+        key = keys.get(doc["key_fingerprint"])
+        signature = doc.pop("signature")
+        if key is None or h(bytes.fromhex(key["public_key"])) != key["fingerprint"]:
+            problems.append((where, "unknown key"))
+            continue
+        start, end = when(key["valid_from"]), key["valid_until"]
+        if not start <= when(doc["time"]) or (end is not None and when(doc["time"]) >= when(end)):
+            problems.append((where, "key not valid then"))
+        try:
+            public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key["public_key"]))
+            public.verify(bytes.fromhex(signature), canonical(doc))
+        except (InvalidSignature, ValueError):
+            problems.append((where, "bad signature"))
+            continue
+        wanted = None if previous is None else previous["signature"]
+        if doc["prev_signature"] != wanted:
+            problems.append((where, "chain broken"))
+        previous = {**doc, "signature": signature}
+        heads = doc["heads"]
+    return problems, heads
+
+
+def commit_hash(doc: dict[str, Any]) -> str:
+    """Section 3: SHA-256 of the canonical commit without `hash` and without events' `grhash`."""
+    body = {k: v for k, v in doc.items() if k != "hash"}
+    body["events"] = [{k: v for k, v in e.items() if k != "grhash"} for e in doc["events"]]
+    return h(canonical(body))
+
+
+def check_stream(name: str, folder: Path) -> tuple[Problems, dict[int, str]]:
+    """Sections 1 and 3: gapless keys; each commit intact, in place, linked to the one before."""
+    problems: Problems = []
+    hashes: dict[int, str] = {}
+    prev = GENESIS
+    for expected, path in enumerate(sorted(folder.iterdir())):
+        where = f"{name} {expected}"
+        if not SEQ.fullmatch(path.name) or int(path.name[:20]) != expected:
+            problems.append((where, "gap or bad key"))
+            break
+        raw = path.read_bytes()
+        doc = json.loads(raw)
+        if doc.get("format") != "grantreview.commit/1" or canonical(doc) != raw:
+            problems.append((where, "bad format"))
+        if doc["stream"] != name or doc["seq"] != expected:
+            problems.append((where, "stored at the wrong key"))
+        if commit_hash(doc) != doc["hash"] or any(
+            e["grhash"] != doc["hash"] for e in doc["events"]
+        ):
+            problems.append((where, "hash mismatch"))
+        if doc["prev"] != prev:
+            problems.append((where, "broken link"))
+        prev = hashes[expected] = doc["hash"]
+    return problems, hashes
+
+
+def verify(root: Path, keyring_file: Path) -> list[tuple[str, str]]:
+    """Every problem in the copy at `root` (layout of `aws s3 sync s3://BUCKET/PREFIX root`)."""
+    keyring = json.loads(keyring_file.read_text())
+    problems, heads = check_checkpoints(root, keyring)
+    streams = root / "streams"
+    seen: dict[str, dict[int, str]] = {}
+    for program in sorted(streams.iterdir()) if streams.is_dir() else []:
+        for stream in sorted(program.iterdir()):
+            name = f"{program.name}/{stream.name}"
+            found, seen[name] = check_stream(name, stream)
+            problems += found
+    for name, head in sorted(heads.items()):
+        if seen.get(name, {}).get(head["seq"]) != head["hash"]:
+            problems.append((f"{name} {head['seq']}", "differs from the newest checkpoint"))
+    if seen and not heads:
+        problems.append(("checkpoints", "none: nothing is signed"))
+    return problems

@@ -1,0 +1,122 @@
+"""A second verifier written only from docs/log-format.md agrees with ours on a fixture log."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from infra.audit import verify_store
+from infra.checkpoints import write_checkpoint
+from infra.eventlog.directory import DirectoryObjectStore
+from infra.eventlog.log import EventLog
+from infra.eventlog.memory import MemoryObjectStore
+from infra.keys import write_keyring
+from schemas.canonical import canonical_json
+from schemas.checkpoint import KeyEntry, Keyring, Signer
+from schemas.commit import GENESIS, seal_commit
+from schemas.events import DomainEvent, LetterSent, ReminderSent
+from schemas.streams import StreamId
+from tests import independent_verifier
+
+T0 = datetime(2017, 8, 3, tzinfo=UTC)
+SIGNER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
+STREAMS = (
+    StreamId(program="psp-2017", jurisdiction="stockton-ca"),
+    StreamId(program="psp-2017", jurisdiction="san-bernardino-ca"),
+    StreamId.registry(),
+)
+
+
+def _fixture(root: Path) -> Path:
+    """Write a small signed log (with non-ASCII data) as a downloaded copy; return its keyring."""
+    store = MemoryObjectStore()
+    log = EventLog(store, "")
+    letter = LetterSent(letter_sha256="a" * 64, letter_date=T0.date(), response_due=None,
+                        delivery="none", recipient="Policía <jefa@example.org>")  # fmt: skip
+    reminder = ReminderSent(letter_sha256="a" * 64, response_due=None, delivery="none")
+    for stream in STREAMS[:2]:
+        prev = GENESIS
+        batches: list[list[DomainEvent]] = [[letter], [reminder, reminder], [reminder]]
+        for seq, payloads in enumerate(batches):
+            commit = seal_commit(
+                stream=stream, seq=seq, prev=prev, idempotency_key=f"k{seq}", payloads=payloads,
+                time=T0 + timedelta(days=seq), actor="clerk", flow_run_id="run-1",
+            )  # fmt: skip
+            log.append(commit)
+            prev = commit.hash
+            write_checkpoint(log, SIGNER, time=T0 + timedelta(days=seq, hours=1))
+    for key in store.list_keys(""):
+        path = root / "log" / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(store.get(key) or b"")
+    keyring = root / "verify-keys.json"
+    entry = KeyEntry(fingerprint=SIGNER.fingerprint, public_key=SIGNER.public_bytes.hex(),
+                     valid_from=T0)  # fmt: skip
+    write_keyring(keyring, Keyring(keys=(entry,)))
+    return keyring
+
+
+def _ours(root: Path, keyring: Path) -> bool:
+    from infra.keys import load_keyring  # noqa: PLC0415 - keeps the two verifiers' imports apart
+
+    return verify_store(DirectoryObjectStore(root), "", load_keyring(keyring)).ok
+
+
+def test_both_verifiers_accept_the_untouched_fixture(tmp_path: Path) -> None:
+    """On the untouched fixture the independent verifier finds nothing, and neither do we."""
+    keyring = _fixture(tmp_path)
+    assert independent_verifier.verify(tmp_path / "log", keyring) == []
+    assert _ours(tmp_path / "log", keyring)
+
+
+def test_independent_canonical_form_matches_ours() -> None:
+    """The document's canonical JSON rules give our bytes, escapes and non-ASCII included."""
+    value = {"b": [1, -2, True, None], "a": 'é \u2028 \x01 \n "q" \\', "Z": {}}
+    assert independent_verifier.canonical(value) == canonical_json(value)
+
+
+def _flip(root: Path) -> None:
+    path = root / "streams/psp-2017/stockton-ca/00000000000000000001.json"
+    path.write_bytes(path.read_bytes().replace(b'"clerk"', b'"clerx"', 1))
+
+
+def _drop_tail(root: Path) -> None:
+    (root / "streams/psp-2017/stockton-ca/00000000000000000002.json").unlink()
+
+
+def _drop_middle(root: Path) -> None:
+    (root / "streams/psp-2017/san-bernardino-ca/00000000000000000001.json").unlink()
+
+
+def _swap(root: Path) -> None:
+    folder = root / "streams/psp-2017/stockton-ca"
+    one, two = folder / "00000000000000000001.json", folder / "00000000000000000002.json"
+    first, second = one.read_bytes(), two.read_bytes()
+    one.write_bytes(second)
+    two.write_bytes(first)
+
+
+def _move(root: Path) -> None:
+    shutil.copy(
+        root / "streams/psp-2017/stockton-ca/00000000000000000002.json",
+        root / "streams/psp-2017/san-bernardino-ca/00000000000000000003.json",
+    )
+
+
+def _forge(root: Path) -> None:
+    path = root / "checkpoints/00000000000000000005.json"
+    path.write_bytes(path.read_bytes().replace(b'"seq":2', b'"seq":1', 1))
+
+
+@pytest.mark.parametrize("tamper", [_flip, _drop_tail, _drop_middle, _swap, _move, _forge])
+def test_both_verifiers_catch_tampering(tmp_path: Path, tamper: Callable[[Path], None]) -> None:
+    """Each tampering is caught by the independent verifier and by ours alike."""
+    keyring = _fixture(tmp_path)
+    tamper(tmp_path / "log")
+    assert independent_verifier.verify(tmp_path / "log", keyring) != []
+    assert not _ours(tmp_path / "log", keyring)
