@@ -46,6 +46,7 @@ __all__ = [
     "index_problems",
     "latest_snapshot",
     "load_states",
+    "with_heads",
     "write_snapshot",
 ]
 
@@ -274,9 +275,9 @@ def load_states(log: EventLog, program: str, *, workers: int = 16) -> LoadedStat
     bodies = iter(log.store.get_many([key for _, keys in pending for key in keys]))
     runs = StreamState(stream=StreamId.runs(program))
     moved = read_fully = 0
-    for start, keys in pending:
+    for known, keys in pending:
         commits = [parse_commit(body) for body in (next(bodies) for _ in keys) if body]
-        stream = start.stream
+        stream, start = known.stream, known
         if stream.jurisdiction == RUNS:
             runs = fold(stream, commits)  # only the head: the run record's seq and prev
             continue
@@ -329,7 +330,9 @@ def index_problems(log: EventLog, program: str) -> list[str]:
     return problems
 
 
-def with_heads(states: dict[str, StreamState], updated: Iterable[StreamState]) -> dict[str, StreamState]:
+def with_heads(
+    states: dict[str, StreamState], updated: Iterable[StreamState]
+) -> dict[str, StreamState]:
     """`states` with the given newer states substituted (after a run's appends)."""
     merged = dict(states)
     for state in updated:

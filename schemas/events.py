@@ -116,15 +116,23 @@ class DecisionIssued(DomainEvent):
 
 
 class DecisionRevised(DomainEvent):
-    """A reevaluation changed the outcome or the reasons of an earlier decision."""
+    """A reevaluation changed the outcome or the reasons of an earlier decision.
+
+    Carries what an auditor asks first (before and after, why, under which program
+    document, rule-set version and orders) beside the full evaluation it follows from.
+    """
 
     TYPE: ClassVar[str] = "grantreview.decision.revised"
 
     decision_id: str
+    previous_decision_id: str | None
     before: Outcome
     after: Outcome
     reasons_before: tuple[str, ...]
     reasons: tuple[str, ...]
+    program_sha256: str
+    rule_set_version: int | None
+    orders_applied: tuple[str, ...]
     evaluation: Evaluation
 
 

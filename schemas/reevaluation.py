@@ -115,9 +115,7 @@ def _revision(state: StreamState, evaluation: Evaluation) -> CommitDraft:
         orders_applied=evaluation.orders_applied,
         evaluation=evaluation,
     )
-    basis = canonical_json(
-        [state.head_hash, evaluation.outcome.value, list(evaluation.reasons)]
-    )
+    basis = canonical_json([state.head_hash, evaluation.outcome.value, list(evaluation.reasons)])
     key = f"revise:{sha256_hex(basis)[:32]}"
     return CommitDraft(key, (event,), evaluation.program_sha256)
 
@@ -183,9 +181,7 @@ def outcome_entry(result: StreamReevaluation) -> dict[str, Any]:
     }
 
 
-def outcomes_document(
-    bundle: ProgramBundle, results: Iterable[StreamReevaluation]
-) -> bytes:
+def outcomes_document(bundle: ProgramBundle, results: Iterable[StreamReevaluation]) -> bytes:
     """The canonical outcome list, sorted by jurisdiction; stored by its SHA-256.
 
     It holds no run id or time, so two runs that saw the same heads and found the same

@@ -18,7 +18,9 @@ from infra.cli.audit import audit_app
 from infra.cli.demo import demo
 from infra.cli.keys import keys_app
 from infra.cli.programs import programs_app
+from infra.cli.reevaluate import reevaluate
 from infra.cli.review import respond, review, status
+from infra.cli.serve import serve
 from infra.cli.setup import init, jurisdictions_app
 from infra.errors import DependencyUnavailableError
 from schemas.errors import InputError
@@ -37,6 +39,8 @@ app.add_typer(jurisdictions_app, name="jurisdictions")
 app.command()(review)
 app.command()(respond)
 app.command()(status)
+app.command()(reevaluate)
+app.command()(serve)
 app.command()(demo)
 app.add_typer(programs_app, name="programs")
 app.add_typer(keys_app, name="keys")

@@ -1,0 +1,137 @@
+"""`reevaluate`: evaluate every decided review again; `--dry-run` is the counterfactual tool."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from infra.cli._common import print_json
+from infra.cli._options import parse_moment
+from schemas.ids import check_slug
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from flows.reevaluate import ReevaluationReport
+    from schemas.reevaluation import StreamReevaluation
+
+__all__ = ["reevaluate", "report_document"]
+
+
+def _change(result: StreamReevaluation) -> dict[str, Any]:
+    return {
+        "jurisdiction": result.jurisdiction,
+        "before": result.before.value,
+        "after": result.after.value,
+        "reasons": list(result.reasons),
+        "reasons_before": list(result.reasons_before),
+    }
+
+
+def report_document(report: ReevaluationReport) -> dict[str, Any]:
+    """The JSON document `reevaluate --json` prints."""
+    return {
+        "program": report.program,
+        "as_of": report.as_of.isoformat(),
+        "known_at": report.known_at.isoformat(),
+        "dry_run": report.dry_run,
+        "program_sha256": report.program_sha256,
+        "rule_set_version": report.rule_set_version,
+        "counts": report.counts,
+        "changes": [_change(result) for result in report.changes],
+        "overridden": [_change(result) for result in report.overridden],
+        "outcomes_sha256": report.outcomes_sha256,
+        "run_record_seq": report.run_record_seq,
+        "index": report.index,
+        "seconds": round(report.seconds, 3),
+    }
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[None]:
+    """A Rich progress bar on a terminal; elsewhere the flow logs structlog progress lines."""
+    if not enabled:
+        yield
+        return
+    from rich.progress import Progress  # noqa: PLC0415 - only on a terminal
+
+    from flows.reevaluate import progress_hook  # noqa: PLC0415
+
+    with Progress(transient=True) as progress:
+        bar = progress.add_task("reevaluating", total=None)
+
+        def hook(done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total)
+
+        token = progress_hook.set(hook)
+        try:
+            yield
+        finally:
+            progress_hook.reset(token)
+
+
+def _print_text(report: ReevaluationReport) -> None:
+    from rich.console import Console  # noqa: PLC0415 - keep CLI start-up light
+    from rich.table import Table  # noqa: PLC0415
+
+    console = Console(width=160)
+    if report.changes or report.overridden:
+        table = Table("jurisdiction", "before", "after", "reasons", "", show_lines=True)
+        for result, note in [(r, "") for r in report.changes] + [
+            (r, "overridden: not revised") for r in report.overridden
+        ]:
+            table.add_row(
+                result.jurisdiction,
+                result.before.value,
+                result.after.value,
+                "\n".join(result.reasons),
+                note,
+            )
+        console.print(table)
+    verb = "would revise" if report.dry_run else "revised"
+    counts = ", ".join(f"{name} {count}" for name, count in report.counts.items() if count)
+    console.print(
+        f"{report.program} as of {report.as_of.isoformat()}: {verb} {len(report.changes)} "
+        f"decision(s) in {report.seconds:.1f}s ({counts or 'no streams'}); "
+        f"outcome list sha256 {report.outcomes_sha256}"
+    )
+
+
+def reevaluate(
+    program: Annotated[str, typer.Option("--program", "-p", help="Program id, e.g. psp-2017.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date the evaluation is made for (default: now).")
+    ] = None,
+    known_at: Annotated[
+        str | None,
+        typer.Option("--known-at", help="What the office knew of orders at (default: --as-of)."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Write nothing; print every decision that would change."),
+    ] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON document on stdout.")
+    ] = False,
+) -> None:
+    """Evaluate every decided review again; revise decisions whose outcome or reasons changed."""
+    check_slug(program, "program id")
+    moment = parse_moment(as_of)
+    knowledge = parse_moment(known_at, "--known-at")
+    from flows.reevaluate import reevaluate as reevaluate_flow  # noqa: PLC0415 - Prefect when needed
+    from infra.logging import configure_logging  # noqa: PLC0415
+    from infra.prefect_run import run_flow  # noqa: PLC0415
+    from infra.runtime import get_runtime  # noqa: PLC0415
+
+    runtime = get_runtime()
+    configure_logging(runtime.settings.log_level)
+    runtime.program(program)  # refuse an undefined or invalid program before any run
+    with _progress_bar(sys.stderr.isatty() and not json_output):
+        report = run_flow(reevaluate_flow, program, moment, knowledge, dry_run=dry_run)
+    if json_output:
+        print_json(report_document(report))
+    else:
+        _print_text(report)

@@ -1,0 +1,150 @@
+"""The event-log contract, held by every backend: the memory store and real SeaweedFS S3."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import boto3
+import pytest
+
+from infra.eventlog.log import ConflictError, EventLog
+from infra.eventlog.memory import MemoryObjectStore
+from infra.eventlog.s3 import S3ObjectStore
+from schemas.commit import GENESIS, Commit, seal_commit
+from schemas.events import LetterSent
+from schemas.streams import StreamId
+from tests.conftest import TEST_BUCKET
+
+if TYPE_CHECKING:
+    from infra.seaweed import SeaweedServer
+
+STREAM = StreamId(program="psp-2017", jurisdiction="stockton-ca")
+T0 = datetime(2017, 8, 3, tzinfo=UTC)
+WRITERS = 8
+PER_WRITER = 3
+
+
+def _commit(seq: int, prev: str, key: str) -> Commit:
+    payload = LetterSent(letter_sha256="a" * 64, letter_date=T0.date(), response_due=None,
+                         delivery="none")  # fmt: skip
+    return seal_commit(stream=STREAM, seq=seq, prev=prev, idempotency_key=key,
+                       payloads=[payload], time=T0, actor="contract")  # fmt: skip
+
+
+def append_until_accepted(log: EventLog, key: str) -> None:
+    """Read the head, append at head+1; on a conflict re-read and try again (a writer's loop)."""
+    while True:
+        commits = log.read_stream(STREAM)
+        if any(commit.idempotency_key == key for commit in commits):
+            return
+        prev = commits[-1].hash if commits else GENESIS
+        try:
+            log.append(_commit(len(commits), prev, key))
+        except ConflictError:
+            continue
+        return
+
+
+def process_writer(endpoint: str, access: str, secret: str, prefix: str, writer: int) -> list[str]:
+    """One appender process (spawned): its own client, PER_WRITER commits; the keys it wrote."""
+    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access,
+                          aws_secret_access_key=secret, region_name="us-east-1")  # fmt: skip
+    log = EventLog(S3ObjectStore(client, TEST_BUCKET), prefix)
+    keys = [f"process-{writer}-{n}" for n in range(PER_WRITER)]
+    for key in keys:
+        append_until_accepted(log, key)
+    return keys
+
+
+def assert_one_gapless_chain(log: EventLog, expected_keys: set[str]) -> None:
+    """The stream is 0..n-1 without gaps or forks, and holds each accepted key exactly once."""
+    commits = log.read_stream(STREAM)  # raises CorruptStreamError on a gap, fork or bad link
+    assert [commit.seq for commit in commits] == list(range(len(commits)))
+    keys = [commit.idempotency_key for commit in commits]
+    assert sorted(keys) == sorted(expected_keys)
+    stored = list(log.store.list_keys(STREAM.key_prefix(log.prefix)))
+    assert len(stored) == len(expected_keys)
+
+
+class EventLogContract:
+    """What every backend of the event log must do; subclasses provide the `log` fixture."""
+
+    @pytest.fixture
+    def log(self) -> EventLog:
+        """The log under test."""
+        raise NotImplementedError
+
+    def test_duplicate_seq_is_a_conflict(self, log: EventLog) -> None:
+        """A different commit at an existing seq raises ConflictError and changes nothing."""
+        first = _commit(0, GENESIS, "first")
+        assert log.append(first) is True
+        with pytest.raises(ConflictError):
+            log.append(_commit(0, GENESIS, "rival"))
+        assert log.read_stream(STREAM) == [first]
+
+    def test_idempotent_retry_writes_nothing_new(self, log: EventLog) -> None:
+        """Appending the same commit again returns False and writes no object."""
+        commit = _commit(0, GENESIS, "once")
+        assert log.append(commit) is True
+        before = list(log.store.list_keys(log.prefix))
+        assert log.append(commit) is False
+        assert list(log.store.list_keys(log.prefix)) == before
+
+    def test_read_after_write(self, log: EventLog) -> None:
+        """Each appended commit is read back at once, byte for byte, in order."""
+        prev = GENESIS
+        for seq in range(3):
+            commit = _commit(seq, prev, f"k{seq}")
+            log.append(commit)
+            assert log.read_stream(STREAM)[-1].to_bytes() == commit.to_bytes()
+            prev = commit.hash
+        assert [c.seq for c in log.read_stream(STREAM)] == [0, 1, 2]
+
+    def test_concurrent_threads_give_one_gapless_chain(self, log: EventLog) -> None:
+        """Eight threads appending to one stream give one gapless, unforked chain."""
+        keys = {f"thread-{w}-{n}" for w in range(WRITERS) for n in range(PER_WRITER)}
+        barrier = threading.Barrier(WRITERS)
+
+        def writer(w: int) -> None:
+            barrier.wait()
+            for n in range(PER_WRITER):
+                append_until_accepted(log, f"thread-{w}-{n}")
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(WRITERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert_one_gapless_chain(log, keys)
+
+
+class TestMemoryEventLog(EventLogContract):
+    """The contract on the in-memory store."""
+
+    @pytest.fixture
+    def log(self) -> EventLog:
+        """A log over a fresh memory store."""
+        return EventLog(MemoryObjectStore(), "contract/")
+
+
+class TestS3EventLog(EventLogContract):
+    """The contract on real SeaweedFS S3, with If-None-Match conditional PUTs."""
+
+    @pytest.fixture
+    def log(self, s3_event_log: EventLog) -> EventLog:
+        """A log on the test server under a fresh prefix."""
+        return s3_event_log
+
+    def test_concurrent_processes_give_one_gapless_chain(
+        self, log: EventLog, seaweed: SeaweedServer, s3_prefix: str
+    ) -> None:
+        """Eight spawned processes appending to one stream give one gapless, unforked chain."""
+        who = seaweed.identities["operator"]
+        arguments = [(seaweed.endpoint, who.access_key, who.secret_key, s3_prefix, w)
+                     for w in range(WRITERS)]  # fmt: skip
+        with multiprocessing.get_context("spawn").Pool(WRITERS) as pool:
+            written = pool.starmap(process_writer, arguments)
+        assert_one_gapless_chain(log, {key for keys in written for key in keys})
