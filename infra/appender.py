@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from infra.eventlog.log import ConflictError, EventLog
+from infra.logging import get_logger
 from schemas.commit import seal_commit
 from schemas.review import CommitDraft
 from schemas.state import StreamState, fold
@@ -14,6 +15,7 @@ from schemas.state import StreamState, fold
 __all__ = ["AppendResult", "StreamConflictError", "append_planned"]
 
 _ATTEMPTS = 32
+_log = get_logger(__name__)
 
 
 class StreamConflictError(RuntimeError):
@@ -56,9 +58,18 @@ def append_planned(
         try:
             written = log.append(commit)
         except ConflictError:
+            _log.info("append_conflict", stream=state.stream.name, seq=commit.seq)
             state = log.state(state.stream, start=state)
             continue
         if written:
+            _log.info(
+                "commit_appended",
+                program=state.stream.program,
+                jurisdiction=state.stream.jurisdiction,
+                seq=commit.seq,
+                idempotency_key=commit.idempotency_key,
+                flow_run_id=flow_run_id,
+            )
             return AppendResult(fold(state.stream, [commit], state), written=True)
         return AppendResult(log.state(state.stream, start=state), written=False)
     raise StreamConflictError(f"{state.stream.name}: too many concurrent writers; try again")

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     object_lock_days: int = Field(default=2555, ge=0, description="0 disables retention")
     smtp_url: SecretStr | None = None
     actor: str = Field(default="cli", min_length=1, max_length=200)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
     @field_validator("s3_prefix")
     @classmethod

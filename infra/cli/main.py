@@ -6,11 +6,13 @@ Commands import their heavy dependencies (Prefect, boto3) inside the command, so
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from typing import Annotated
 
 import click
+import pydantic
 import typer
 
 from infra.cli._common import ExitCode
@@ -23,6 +25,7 @@ from infra.cli.review import respond, review, status
 from infra.cli.serve import serve
 from infra.cli.setup import init, jurisdictions_app
 from infra.errors import DependencyUnavailableError
+from infra.logging import configure_logging
 from schemas.errors import InputError
 
 __all__ = ["app", "main"]
@@ -60,12 +63,23 @@ def _root(
 def main() -> None:
     """Run the CLI; every error is one line on stderr with its documented exit code."""
     debug = "--debug" in sys.argv[1:]
+    # Prefect's INFO lines ("Created flow run ...") would bury the command's own output.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    configure_logging(os.environ.get("GRANTREVIEW_LOG_LEVEL", "WARNING").upper())
     try:
         code = app(standalone_mode=False)
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except InputError as error:
         _report(error, ExitCode.BAD_INPUT, debug=debug)
+    except pydantic.ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        _report(
+            ValueError(f"invalid configuration: {error.title} {where}: {first['msg']}"),
+            ExitCode.BAD_INPUT,
+            debug=debug,
+        )
     except DependencyUnavailableError as error:
         _report(error, ExitCode.UNAVAILABLE, debug=debug)
     except (typer.Abort, KeyboardInterrupt):
