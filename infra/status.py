@@ -6,6 +6,7 @@ from typing import Any
 
 from infra.runtime import Runtime
 from schemas.errors import InputError
+from schemas.evaluation import Outcome
 from schemas.state import StreamState
 from schemas.streams import StreamId
 
@@ -21,6 +22,7 @@ def _row(state: StreamState) -> dict[str, Any]:
         "decision": state.effective_decision.value,
         "reasons": list(state.reasons),
         "overridden": state.override is not None,
+        "automatic_decision": (state.decision or Outcome.PENDING).value,
         "letter_date": None if letter is None else letter.letter_date.isoformat(),
         "response_due": (
             None

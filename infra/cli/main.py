@@ -17,6 +17,7 @@ import typer
 
 from infra.cli._common import ExitCode
 from infra.cli.audit import audit_app
+from infra.cli.decisions import explain, override
 from infra.cli.demo import demo
 from infra.cli.keys import keys_app
 from infra.cli.programs import programs_app
@@ -45,6 +46,8 @@ app.command()(status)
 app.command()(reevaluate)
 app.command()(serve)
 app.command()(demo)
+app.command()(explain)
+app.command()(override)
 app.add_typer(programs_app, name="programs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")

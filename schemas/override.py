@@ -1,0 +1,31 @@
+"""Human overrides: a person's decision with a reason, which automation never silently undoes."""
+
+from __future__ import annotations
+
+from schemas.canonical import canonical_json, sha256_hex
+from schemas.evaluation import Outcome
+from schemas.events import DecisionOverridden
+from schemas.review import CommitDraft
+from schemas.state import StreamState
+
+__all__ = ["plan_override"]
+
+
+def plan_override(
+    state: StreamState, decision: Outcome, reason: str, actor: str
+) -> CommitDraft | None:
+    """Record an override; repeating the very same override is a no-op."""
+    if decision is Outcome.PENDING:
+        raise ValueError("an override decides: eligible or ineligible")
+    current = state.override
+    if current is not None and (current.decision, current.reason, current.actor) == (
+        decision,
+        reason,
+        actor,
+    ):
+        return None
+    event = DecisionOverridden(
+        decision=decision, reason=reason, actor=actor, previous=state.effective_decision
+    )
+    digest = sha256_hex(canonical_json([state.head_seq, decision.value, reason, actor]))
+    return CommitDraft(f"override:{digest[:32]}", (event,))

@@ -1,0 +1,101 @@
+"""Reevaluation end to end: the CLI on real SeaweedFS and a real Prefect server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from mypy_boto3_s3 import S3Client
+
+from benchmarks.generate_jurisdictions import (
+    csv_bytes,
+    seed_decided_streams,
+    synthetic_jurisdictions,
+)
+from infra.eventlog.log import EventLog
+from infra.programs import load_program
+from infra.state_index import index_problems
+from schemas.jurisdiction import Jurisdiction
+from tests.conftest import Cli, count_objects
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "ca-order"
+PROGRAM = "psp-2017"
+
+
+@pytest.fixture
+def seeded(cli: Cli, s3_event_log: EventLog, tmp_path: Path) -> list[Jurisdiction]:
+    """30 imported jurisdictions with decided (ineligible) streams; the CA-order programs dir."""
+    places = synthetic_jurisdictions(30)
+    csv_file = tmp_path / "jurisdictions.csv"
+    csv_file.write_bytes(csv_bytes(places))
+    assert cli("jurisdictions", "import", csv_file).code == 0
+    bundle = load_program(FIXTURES, PROGRAM)
+    assert seed_decided_streams(s3_event_log, bundle, places, workers=8) == 30
+    cli.env["GRANTREVIEW_PROGRAMS_DIR"] = str(FIXTURES)
+    return places
+
+
+def _reevaluate(cli: Cli, as_of: str, *extra: str) -> dict[str, object]:
+    result = cli("reevaluate", "--program", PROGRAM, "--as-of", as_of, "--json", *extra)
+    assert result.code == 0, result
+    document: dict[str, object] = json.loads(result.stdout)
+    return document
+
+
+def _commits(client: S3Client, prefix: str, stream: str = "") -> int:
+    return count_objects(client, f"{prefix}streams/{PROGRAM}/{stream}")
+
+
+def test_second_run_appends_only_a_run_record(
+    cli: Cli, seeded: list[Jurisdiction], operator_client: S3Client, s3_prefix: str
+) -> None:
+    """With nothing changed, a run appends one run record and no decision stream moves."""
+    first = _reevaluate(cli, "2017-12-01")
+    assert first["changes"] == []
+    assert first["run_record_seq"] == 0
+    before = _commits(operator_client, s3_prefix)
+    second = _reevaluate(cli, "2017-12-02")
+    assert second["changes"] == []
+    assert second["run_record_seq"] == 1
+    assert second["index"] == {"indexed": 30, "moved": 0, "read_fully": 0}
+    assert _commits(operator_client, s3_prefix) == before + 1
+    assert _commits(operator_client, s3_prefix, "_runs/") == 2
+    assert second["outcomes_sha256"] == first["outcomes_sha256"]
+
+
+def test_order_flips_its_scope_and_lifting_flips_back(
+    cli: Cli, seeded: list[Jurisdiction], s3_event_log: EventLog
+) -> None:
+    """An order opening between two as-of dates flips exactly CA; its end flips them back."""
+    california = sorted(p.slug for p in seeded if p.state == "CA")
+    assert 0 < len(california) < len(seeded)
+    assert _reevaluate(cli, "2017-12-01")["changes"] == []
+    during = _reevaluate(cli, "2018-02-01")
+    changes = during["changes"]
+    assert isinstance(changes, list)
+    assert [c["jurisdiction"] for c in changes] == california
+    assert {(c["before"], c["after"]) for c in changes} == {("ineligible", "eligible")}
+    status = json.loads(cli("status", "--program", PROGRAM, "--json").stdout)
+    eligible = sorted(row["jurisdiction"] for row in status if row["decision"] == "eligible")
+    assert eligible == california
+    lifted = _reevaluate(cli, "2018-08-01")
+    back = lifted["changes"]
+    assert isinstance(back, list)
+    assert [c["jurisdiction"] for c in back] == california
+    assert {(c["before"], c["after"]) for c in back} == {("eligible", "ineligible")}
+    assert index_problems(s3_event_log, PROGRAM) == []
+
+
+def test_dry_run_writes_nothing_and_names_every_change(
+    cli: Cli, seeded: list[Jurisdiction], operator_client: S3Client, s3_prefix: str
+) -> None:
+    """`--dry-run` leaves the object count unchanged and lists each change with its reasons."""
+    before = count_objects(operator_client, s3_prefix)
+    report = _reevaluate(cli, "2018-02-01", "--dry-run")
+    assert count_objects(operator_client, s3_prefix) == before
+    changes = report["changes"]
+    assert isinstance(changes, list)
+    assert [c["jurisdiction"] for c in changes] == sorted(p.slug for p in seeded if p.state == "CA")
+    assert all(any("hypothetical-ca-order" in reason for reason in c["reasons"]) for c in changes)
+    assert report["run_record_seq"] is None
