@@ -31,7 +31,7 @@ def _decided_stockton(cli: Cli) -> None:
 def test_explain_lists_every_condition_and_writes_nothing(
     cli: Cli, operator_client: S3Client, s3_prefix: str
 ) -> None:
-    """The explain command gives outcome, version, reasons and each condition, with no new object."""
+    """Explain gives outcome, version, reasons and every condition, and writes no object."""
     _decided_stockton(cli)
     before = count_objects(operator_client, s3_prefix)
     result = cli(
