@@ -136,6 +136,6 @@ def parse_response(raw: bytes) -> Response:
     if not isinstance(data, dict):
         raise ResponseError("response must be a JSON object")
     try:
-        return Response.model_validate(data, strict=False)
+        return Response.model_validate_json(text, strict=True)
     except ValidationError as error:
         raise ResponseError(_first_error(error)) from None
