@@ -73,9 +73,8 @@ def _merge(base: Heads, update: Mapping[str, tuple[int, str]]) -> Heads:
     return merged
 
 
-def _head_hash(log: EventLog, stream: StreamId, seq: int, key: str) -> str | None:
+def _head_hash(stream: StreamId, seq: int, raw: bytes | None) -> str | None:
     """The hash of a stream's head commit if it is intact and where it belongs, else None."""
-    raw = log.store.get(key)
     if raw is None:
         return None
     try:
@@ -89,19 +88,22 @@ def _head_hash(log: EventLog, stream: StreamId, seq: int, key: str) -> str | Non
 
 
 def _sweep(log: EventLog, base: Heads) -> Heads:
-    """Every stream's head: one listing, and a GET only for heads that moved since `base`."""
+    """Every stream's head: one listing, and concurrent GETs of the heads that moved."""
     tops: dict[StreamId, tuple[int, str]] = {}
     for key in log.store.list_keys(f"{log.prefix}streams/"):
         parsed = parse_commit_key(log.prefix, key)
         if parsed is not None:
             tops[parsed[0]] = (parsed[1], key)
+    moved = [
+        (stream, seq, key)
+        for stream, (seq, key) in tops.items()
+        if stream.name not in base or base[stream.name][0] < seq
+    ]
+    bodies = log.store.get_many([key for _, _, key in moved])
     swept: Heads = {}
-    for stream, (seq, key) in tops.items():
-        known = base.get(stream.name)
-        if known is not None and known[0] >= seq:
-            continue
-        digest = _head_hash(log, stream, seq, key)
-        if digest is not None:
+    for (stream, seq, _), raw in zip(moved, bodies, strict=True):
+        digest = _head_hash(stream, seq, raw)
+        if digest is not None:  # a damaged head is left to `audit verify`, never signed
             swept[stream.name] = (seq, digest)
     return swept
 

@@ -127,11 +127,9 @@ def verify_log(
             )
         )
     newest = trusted[0] if trusted else None
-    covered = newest.heads if newest else {}
+    covered = {name: head.seq for name, head in (newest.heads if newest else {}).items()}
     uncovered = sum(
-        check.top - (covered[s.name].seq if s.name in covered else -1)
-        for s, check in checks.items()
-        if check.top > (covered[s.name].seq if s.name in covered else -1)
+        max(0, check.top - covered.get(stream.name, -1)) for stream, check in checks.items()
     )
     return VerifyReport(
         ok=not findings,

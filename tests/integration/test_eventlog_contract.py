@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ STREAM = StreamId(program="psp-2017", jurisdiction="stockton-ca")
 T0 = datetime(2017, 8, 3, tzinfo=UTC)
 WRITERS = 8
 PER_WRITER = 3
+PER_PROCESS = 2
 
 
 def _commit(seq: int, prev: str, key: str) -> Commit:
@@ -53,7 +55,7 @@ def process_writer(endpoint: str, access: str, secret: str, prefix: str, writer:
     client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access,
                           aws_secret_access_key=secret, region_name="us-east-1")  # fmt: skip
     log = EventLog(S3ObjectStore(client, TEST_BUCKET), prefix)
-    keys = [f"process-{writer}-{n}" for n in range(PER_WRITER)]
+    keys = [f"process-{writer}-{n}" for n in range(PER_PROCESS)]
     for key in keys:
         append_until_accepted(log, key)
     return keys
@@ -145,6 +147,8 @@ class TestS3EventLog(EventLogContract):
         who = seaweed.identities["operator"]
         arguments = [(seaweed.endpoint, who.access_key, who.secret_key, s3_prefix, w)
                      for w in range(WRITERS)]  # fmt: skip
-        with multiprocessing.get_context("spawn").Pool(WRITERS) as pool:
-            written = pool.starmap(process_writer, arguments)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(WRITERS, mp_context=context) as pool:
+            futures = [pool.submit(process_writer, *argument) for argument in arguments]
+            written = [future.result(timeout=120) for future in futures]
         assert_one_gapless_chain(log, {key for keys in written for key in keys})

@@ -98,7 +98,9 @@ def test_order_flips_exactly_its_scope_and_back(
     states = load_states(log, "psp-2017").states
     for slug in revised:
         assert during[slug].after is Outcome.ELIGIBLE
-        event = during[slug].draft.payloads[0] if during[slug].draft else None
+        draft = during[slug].draft
+        assert draft is not None
+        event = draft.payloads[0]
         assert isinstance(event, DecisionRevised)
         assert event.orders_applied == ("hypothetical-ca-order",)
         assert event.before is Outcome.INELIGIBLE

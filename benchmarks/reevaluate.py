@@ -1,0 +1,230 @@
+"""Benchmark: reevaluating 20,000 jurisdictions on local SeaweedFS and a local Prefect server.
+
+Prints, from one run: every-change time, nothing-changes time, the raw limit (boto3 with
+tuned threads writing as many objects of the same size), naive Prefect (a subflow per
+jurisdiction, default settings) measured on 20 and scaled, the ratios, and peak memory.
+Usage: python -m benchmarks.reevaluate [N]   (from the repo root; default 20000, ~3-4 min)
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from benchmarks.generate_jurisdictions import (
+    csv_bytes,
+    seed_decided_streams,
+    synthetic_jurisdictions,
+)
+from infra.bucket import ensure_bucket
+from infra.prefect_server import PrefectServer
+from infra.seaweed import SeaweedServer
+from schemas.jurisdiction import Jurisdiction
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
+    from schemas.program import ProgramBundle
+
+ROOT = Path(__file__).resolve().parents[1]
+BUCKET = "grantreview-bench"
+PROGRAM = "psp-2017"
+NAIVE = 20
+ORDER = """
+court_orders:
+  - id: hypothetical-nationwide-order
+    title: Hypothetical nationwide order enjoining the PSP conditions (benchmark only)
+    court: N.D. Ill.
+    case: "benchmark"
+    kind: preliminary_injunction
+    issued: 2018-01-01
+    effective_from: 2018-01-01
+    waives: [detention-access, release-notice, detainer-hold]
+    scope: nationwide
+"""
+
+
+def _day(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _programs(base: Path) -> Path:
+    """psp-2017 plus a nationwide order from 2018-01-01: every decision flips after it."""
+    target = base / "programs" / PROGRAM
+    shutil.copytree(ROOT / "programs" / PROGRAM, target)
+    program = target / "program.yaml"
+    program.write_text(program.read_text(encoding="utf-8").rstrip("\n") + "\n" + ORDER)
+    return base / "programs"
+
+
+def _timed(label: str, action: object) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = action() if callable(action) else None
+    seconds = time.perf_counter() - started
+    print(f"  {label}: {seconds:.2f} s", flush=True)
+    return seconds, result
+
+
+def main() -> None:
+    """Set up N decided streams, then measure and print every figure the issue asks for."""
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    base = Path(tempfile.mkdtemp(prefix="grantreview-bench-"))
+    with SeaweedServer(base / "seaweed") as seaweed, PrefectServer(base / "prefect") as prefect:
+        admin = seaweed.identities["admin"]
+        os.environ.update(
+            {
+                **seaweed.env("operator"),
+                **prefect.env(),
+                "GRANTREVIEW_S3_BUCKET": BUCKET,
+                "GRANTREVIEW_S3_PREFIX": "bench/",
+                "GRANTREVIEW_PROGRAMS_DIR": str(_programs(base)),
+                "GRANTREVIEW_OBJECT_LOCK_DAYS": "0",
+                "GRANTREVIEW_LOG_LEVEL": "WARNING",
+            }
+        )
+        # Imported after the environment is set: settings are read on first use.
+        import boto3  # noqa: PLC0415
+
+        from flows.reevaluate import reevaluate  # noqa: PLC0415
+        from infra.logging import configure_logging  # noqa: PLC0415
+        from infra.prefect_run import run_flow  # noqa: PLC0415
+        from infra.registry import import_csv  # noqa: PLC0415
+        from infra.runtime import get_runtime  # noqa: PLC0415
+        from infra.s3 import make_s3_client  # noqa: PLC0415
+
+        configure_logging("ERROR")
+        ensure_bucket(
+            boto3.client(
+                "s3",
+                endpoint_url=seaweed.endpoint,
+                aws_access_key_id=admin.access_key,
+                aws_secret_access_key=admin.secret_key,
+                region_name="us-east-1",
+            ),
+            BUCKET,
+            "",
+            lock_mode="GOVERNANCE",
+            lock_days=0,
+        )
+        runtime = get_runtime()
+        bundle = runtime.program(PROGRAM)
+        places = synthetic_jurisdictions(count)
+        csv_file = base / "jurisdictions.csv"
+        csv_file.write_bytes(csv_bytes(places))
+        print(f"set-up ({count:,} jurisdictions):", flush=True)
+        import_s, _ = _timed(
+            "jurisdictions import (parse + one registry commit)",
+            lambda: import_csv(runtime, csv_file),
+        )
+        _timed(
+            "seed decided streams (one commit each, 32 threads)",
+            lambda: seed_decided_streams(runtime.log, bundle, places, workers=32),
+        )
+        print("reevaluation runs (wall time of the flow run, through Prefect):", flush=True)
+        _timed(
+            "cold, no index yet (reads every stream, writes the index)",
+            lambda: run_flow(reevaluate, PROGRAM, _day("2017-09-01")),
+        )
+        nothing_s, nothing = _timed(
+            "nothing changes (index warm)",
+            lambda: run_flow(reevaluate, PROGRAM, _day("2017-10-01")),
+        )
+        every_s, every = _timed(
+            "every decision changes", lambda: run_flow(reevaluate, PROGRAM, _day("2018-02-01"))
+        )
+        after_s, _ = _timed(
+            "nothing changes again (2 commits per stream now)",
+            lambda: run_flow(reevaluate, PROGRAM, _day("2018-03-01")),
+        )
+        revised = getattr(every, "counts", {}).get("revised")
+        unchanged = getattr(nothing, "counts", {}).get("unchanged")
+        print(f"  revised in the every-change run: {revised:,}; unchanged before: {unchanged:,}")
+        sample = runtime.log.read_stream(runtime.log.list_streams(PROGRAM)[1])[-1].to_bytes()
+        client = make_s3_client(runtime.settings, max_pool=64)
+
+        def raw_put(index: int) -> None:
+            client.put_object(
+                Bucket=BUCKET,
+                Key=f"raw/{index:08d}.json",
+                Body=sample,
+                IfNoneMatch="*",
+                ContentType="application/json",
+            )
+
+        def raw() -> None:
+            with ThreadPoolExecutor(max_workers=32) as pool:
+                list(pool.map(raw_put, range(count)))
+
+        print(f"raw limit ({count:,} conditional PUTs of {len(sample):,} bytes, 32 threads):")
+        raw_s, _ = _timed("boto3 alone", raw)
+        naive_s = _naive(runtime, bundle, places[:NAIVE])
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        naive_scaled = naive_s / NAIVE * count
+        print("results:")
+        print(
+            f"  every change: {every_s:.1f} s = {every_s / raw_s:.2f}x the raw limit "
+            f"({raw_s:.1f} s; target <= 1.5x)"
+        )
+        print(
+            f"  nothing changes: {nothing_s:.1f} s (target <= 10 s); "
+            f"after revisions: {after_s:.1f} s"
+        )
+        print(
+            f"  naive Prefect: {naive_s / NAIVE:.2f} s per jurisdiction -> "
+            f"{naive_scaled / 3600:.1f} h for {count:,}; every-change run is "
+            f"{naive_scaled / every_s:.0f}x faster (target >= 100x)"
+        )
+        print(f"  jurisdictions import of {count:,} rows: {import_s:.1f} s")
+        print(f"  peak memory (max RSS of this process): {peak_mb:.0f} MB (target <= 1024 MB)")
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _naive(runtime: Runtime, bundle: ProgramBundle, places: list[Jurisdiction]) -> float:
+    """A subflow per jurisdiction with default settings (heartbeat on), on fresh streams."""
+    from prefect import flow  # noqa: PLC0415
+
+    from infra.appender import append_planned  # noqa: PLC0415
+    from infra.clock import utc_now  # noqa: PLC0415
+    from schemas.reevaluation import plan_revision  # noqa: PLC0415
+    from schemas.streams import StreamId  # noqa: PLC0415
+
+    fresh = [
+        Jurisdiction(slug=f"naive-{p.slug}", name=p.name, state=p.state, geoid=p.geoid)
+        for p in places
+    ]
+    seed_decided_streams(runtime.log, bundle, fresh, workers=8)
+    moment = _day("2018-02-01")
+
+    by_slug = {place.slug: place for place in fresh}
+
+    @flow(name="naive-reevaluate-one", persist_result=False)
+    def naive_one(slug: str) -> bool:
+        place = by_slug[slug]
+        state = runtime.log.state(StreamId(program=PROGRAM, jurisdiction=place.slug))
+        return append_planned(
+            runtime.log,
+            state,
+            lambda s: plan_revision(s, bundle, place, as_of=moment, known_at=moment),
+            time=utc_now(),
+            actor="naive",
+        ).written
+
+    @flow(name="naive-reevaluate", persist_result=False)
+    def naive_all(slugs: list[str]) -> int:
+        return sum(naive_one(slug) for slug in slugs)
+
+    print(f"naive Prefect ({len(fresh)} jurisdictions, a subflow each, default settings):")
+    seconds, written = _timed("naive flow", lambda: naive_all(list(by_slug)))
+    print(f"  revisions written: {written}")
+    return seconds
+
+
+if __name__ == "__main__":
+    main()
