@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck unit integration server clean
+.PHONY: demo test lint typecheck unit system-deps server clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m infra.local --data .data -- $(BIN)/grantreview demo
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) system-deps lint typecheck
 	$(BIN)/pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
+
+system-deps:
+	./infra/system-deps.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# System packages the tests need beyond Python: Chromium (the HTML report is rendered in
+# it) and PostgreSQL (the Prefect server of the scale-out test). Installs what is missing
+# when run as root (CI, a fresh machine); otherwise says what to install.
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing system packages: ${missing[*]} (install them with apt-get as root)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian package starts a cluster of its own; the tests start their own on free ports.
+if command -v pg_ctlcluster >/dev/null 2>&1; then
+  service postgresql stop >/dev/null 2>&1 || true
+fi
