@@ -7,13 +7,11 @@ from datetime import datetime
 from prefect import flow
 from prefect.runtime import flow_run
 
+from flows.decide import decide_stream
 from infra.clock import utc_now
-from tasks.artifacts import publish_outcomes
-from tasks.checkpoints import checkpoint_heads
 from tasks.programs import store_program_document
-from tasks.registry import select_jurisdictions
 from tasks.responses import record_response
-from tasks.streams import StreamOutcome, advance_streams
+from tasks.streams import StreamOutcome
 
 __all__ = ["respond"]
 
@@ -29,12 +27,7 @@ def respond(
     """Record the response stored under `response_sha256` and decide; returns once durable."""
     moment = as_of or utc_now()
     run_id = flow_run.get_id()
-    store_program_document(program)
+    program_stored = store_program_document.submit(program)
     record_response(program, jurisdiction, response_sha256, flow_run_id=run_id)
-    selected = select_jurisdictions([jurisdiction])
-    outcomes = advance_streams(
-        program, selected, moment, known_at or moment, send_letters=False, flow_run_id=run_id
-    )
-    checkpoint_heads(program, outcomes)
-    publish_outcomes(program, outcomes)
-    return outcomes[0]
+    program_stored.result()
+    return decide_stream(program, jurisdiction, moment, known_at or moment, run_id)

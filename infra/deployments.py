@@ -1,18 +1,55 @@
-"""The deployments `grantreview serve` runs: one place where schedules are wired."""
+"""The deployments `grantreview serve` runs: one place where schedules and triggers are wired.
+
+Every flow is served from this process with `prefect.serve` (no work pool needed):
+`review` (started by hand, e.g. from the UI with typed parameters), `decide` (started by
+the `grantreview.response.*` Prefect events `respond --async` emits), `deadlines-<program>`
+and `reevaluate-<program>` (scheduled per program), `checkpoint` and `audit` (scheduled).
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final, cast
 
+from prefect.events import DeploymentEventTrigger
 from prefect.types.entrypoint import EntrypointType
 
+from flows.audit import audit
+from flows.checkpoint import checkpoint
+from flows.deadlines import deadlines
+from flows.decide import decide
 from flows.reevaluate import reevaluate
+from flows.review import review
+from infra.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
 
-__all__ = ["DEFAULT_REEVALUATE_CRON", "reevaluation_deployments", "served_deployments"]
+__all__ = [
+    "DEFAULT_AUDIT_CRON",
+    "DEFAULT_CHECKPOINT_CRON",
+    "DEFAULT_DEADLINES_CRON",
+    "DEFAULT_REEVALUATE_CRON",
+    "LOG_LABEL",
+    "RESPONSE_EVENTS",
+    "emit_response_event",
+    "log_location",
+    "reevaluation_deployments",
+    "review_deployments",
+    "served_deployments",
+]
+
+DEFAULT_DEADLINES_CRON: Final = "15 * * * *"
+"""Hourly: reminders and no-response decisions are day-granular; an hour's lag is harmless."""
+DEFAULT_CHECKPOINT_CRON: Final = "0 * * * *"
+"""Hourly signed checkpoint over every stream head."""
+DEFAULT_AUDIT_CRON: Final = "30 5 * * *"
+"""Daily at 05:30 UTC, before the reevaluation."""
+RESPONSE_EVENTS: Final = ("grantreview.response.received", "grantreview.response.amended")
+"""Prefect event names: they mirror the domain events after which a decision is due."""
+LOG_LABEL: Final = "grantreview.log"
+"""Resource label naming the event log (s3://bucket/prefix) an event belongs to."""
 
 DEFAULT_REEVALUATE_CRON: Final = "0 6 * * *"
 """Daily at 06:00 UTC, before the office opens on the east coast."""
@@ -42,11 +79,97 @@ def reevaluation_deployments(
     ]
 
 
+def log_location(settings: Settings) -> str:
+    """The event log's address: a trigger only takes events from the log it serves."""
+    return f"s3://{settings.s3_bucket}/{settings.s3_prefix}"
+
+
+def emit_response_event(
+    settings: Settings, event_type: str, program: str, jurisdiction: str, response_sha256: str
+) -> None:
+    """Send the Prefect event that starts `decide`, and wait until the server has it.
+
+    Unlike `emit_event` (queued; errors only logged) this raises if the API is unreachable,
+    so `respond --async` can say so; running it again re-emits while the stream is undecided.
+    """
+    from prefect.events import Event  # noqa: PLC0415 - only the async respond path needs it
+    from prefect.events.clients import get_events_client  # noqa: PLC0415
+
+    event = Event(
+        event=event_type,
+        resource={
+            "prefect.resource.id": f"grantreview.stream.{program}.{jurisdiction}",
+            LOG_LABEL: log_location(settings),
+        },
+        payload={
+            "program": program,
+            "jurisdiction": jurisdiction,
+            "response_sha256": response_sha256,
+        },
+    )
+
+    async def send() -> None:
+        async with get_events_client() as client:
+            await client.emit(event)
+
+    asyncio.run(send())
+
+
+def review_deployments(
+    programs: list[str],
+    settings: Settings,
+    *,
+    deadlines_cron: str = DEFAULT_DEADLINES_CRON,
+    checkpoint_cron: str = DEFAULT_CHECKPOINT_CRON,
+    audit_cron: str = DEFAULT_AUDIT_CRON,
+) -> list[RunnerDeployment]:
+    """Review (by hand), decide (event-triggered), deadlines per program, checkpoint, audit."""
+    module = EntrypointType.MODULE_PATH
+    trigger = DeploymentEventTrigger(
+        name="decide-after-response",
+        expect=set(RESPONSE_EVENTS),
+        match={LOG_LABEL: log_location(settings)},
+        parameters={
+            "program": "{{ event.payload.program }}",
+            "jurisdiction": "{{ event.payload.jurisdiction }}",
+        },
+    )
+    made: list[object] = [
+        review.to_deployment(name="review", tags=["review"], entrypoint_type=module),
+        decide.to_deployment(
+            name="decide", tags=["review"], triggers=[trigger], entrypoint_type=module
+        ),
+        checkpoint.to_deployment(
+            name="checkpoint", cron=checkpoint_cron, concurrency_limit=1, entrypoint_type=module
+        ),
+        audit.to_deployment(
+            name="audit", cron=audit_cron, concurrency_limit=1, entrypoint_type=module
+        ),
+        *(
+            deadlines.to_deployment(
+                name=f"deadlines-{program}",
+                parameters={"program": program},
+                cron=deadlines_cron,
+                concurrency_limit=1,
+                tags=["deadlines", program],
+                entrypoint_type=module,
+            )
+            for program in programs
+        ),
+    ]
+    # to_deployment is sync-compatible: called outside an event loop it returns the value
+    return [cast("RunnerDeployment", deployment) for deployment in made]
+
+
 def served_deployments(
     programs: list[str],
     *,
     reevaluate_cron: str | None = DEFAULT_REEVALUATE_CRON,
     reevaluate_interval: timedelta | None = None,
+    settings: Settings | None = None,
 ) -> list[RunnerDeployment]:
-    """Every deployment `grantreview serve` runs (other flows are added here as they come)."""
-    return reevaluation_deployments(programs, cron=reevaluate_cron, interval=reevaluate_interval)
+    """Every deployment `grantreview serve` runs."""
+    return [
+        *review_deployments(programs, settings or get_settings()),
+        *reevaluation_deployments(programs, cron=reevaluate_cron, interval=reevaluate_interval),
+    ]

@@ -18,8 +18,10 @@ __all__ = [
     "DecisionRevised",
     "DomainEvent",
     "JurisdictionsRegistered",
+    "LetterQueued",
     "LetterSent",
     "ReevaluationCompleted",
+    "ReminderQueued",
     "ReminderSent",
     "ResponseAmended",
     "ResponseReceived",
@@ -47,6 +49,23 @@ class JurisdictionsRegistered(DomainEvent):
     source_sha256: str
 
 
+class LetterQueued(DomainEvent):
+    """The outbox entry: a letter pinned (content, recipient, Message-ID) before it is mailed.
+
+    Recorded before SMTP delivery, so a run that crashes after mailing re-sends exactly
+    this letter under the same `delivery_id` (the Message-ID receivers dedupe on).
+    """
+
+    TYPE: ClassVar[str] = "grantreview.letter.queued"
+
+    letter_sha256: str = Field(description="content address of the Markdown letter")
+    html_sha256: str
+    letter_date: date
+    response_due: date | None
+    recipient: str
+    delivery_id: str = Field(description="the RFC 5322 Message-ID the letter is mailed under")
+
+
 class LetterSent(DomainEvent):
     """The letter with the program's questions went out (or was recorded as not mailed)."""
 
@@ -70,6 +89,19 @@ class ReminderSent(DomainEvent):
     response_due: date | None
     delivery: Literal["none", "smtp"]
     delivery_id: str | None = None
+
+
+class ReminderQueued(DomainEvent):
+    """The outbox entry for a reminder, recorded before it is mailed (see LetterQueued)."""
+
+    TYPE: ClassVar[str] = "grantreview.reminder.queued"
+
+    reminder_sha256: str = Field(description="content address of the Markdown reminder")
+    html_sha256: str
+    letter_sha256: str
+    response_due: date | None
+    recipient: str
+    delivery_id: str
 
 
 class ResponseReceived(DomainEvent):
@@ -174,7 +206,9 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.TYPE: cls
     for cls in (
         JurisdictionsRegistered,
+        LetterQueued,
         LetterSent,
+        ReminderQueued,
         ReminderSent,
         ResponseReceived,
         ResponseAmended,

@@ -30,7 +30,7 @@ class RegistryImportError(InputError):
 
 
 def parse_jurisdictions_csv(raw: bytes) -> list[Jurisdiction]:
-    """Parse `slug,name,state,geoid` rows (extra columns ignored); refuse the file on any bad row."""
+    """Parse `slug,name,state,geoid` rows (extra columns ignored); any bad row refuses the file."""
     if len(raw) > MAX_CSV_BYTES:
         raise RegistryImportError(f"CSV is {len(raw)} bytes; the limit is {MAX_CSV_BYTES}")
     try:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from schemas.canonical import sha256_hex
 from schemas.evaluation import Evaluation, Outcome
 from schemas.events import (
     DecisionIssued,
     DomainEvent,
+    LetterQueued,
     LetterSent,
     ResponseAmended,
     ResponseReceived,
@@ -28,8 +30,10 @@ from schemas.state import StreamState
 __all__ = [
     "CommitDraft",
     "decision_payloads",
+    "delivery_id",
     "plan_decision",
     "plan_letter",
+    "plan_letter_queued",
     "plan_response",
     "response_of",
 ]
@@ -49,6 +53,23 @@ def plan_letter(state: StreamState, letter: LetterSent) -> CommitDraft | None:
     if state.letter is not None:
         return None
     return CommitDraft("letter", (letter,))
+
+
+def delivery_id(state: StreamState, kind: str, domain: str) -> str:
+    """The Message-ID a stream's `kind` of mail ("letter", "reminder") always goes out under.
+
+    Derived only from the stream (one program cycle x one jurisdiction) and the kind, so
+    every attempt to deliver the same mail carries the same id and receivers can dedupe.
+    """
+    digest = sha256_hex(f"{state.stream.name}|{kind}".encode())[:32]
+    return f"<{kind}.{digest}@{domain}>"
+
+
+def plan_letter_queued(state: StreamState, queued: LetterQueued) -> CommitDraft | None:
+    """Pin the letter in the outbox once per stream, before it is mailed."""
+    if state.letter is not None or state.letter_queued is not None:
+        return None
+    return CommitDraft("letter-queued", (queued,))
 
 
 def plan_response(

@@ -15,7 +15,9 @@ from schemas.events import (
     DecisionRevised,
     DomainEvent,
     JurisdictionsRegistered,
+    LetterQueued,
     LetterSent,
+    ReminderQueued,
     ReminderSent,
     ResponseReceived,
     RulesEvaluated,
@@ -44,8 +46,10 @@ class StreamState:
     head_seq: int = -1
     head_hash: str = GENESIS
     last_event_time: datetime | None = None
+    letter_queued: LetterQueued | None = None
     letter: LetterSent | None = None
     letter_time: datetime | None = None
+    reminder_queued: ReminderQueued | None = None
     reminder: ReminderSent | None = None
     response: ResponseReceived | None = None
     response_shas: tuple[str, ...] = ()
@@ -92,7 +96,11 @@ def decoded_events(commit: Commit) -> list[tuple[datetime, DomainEvent]]:
     ]
 
 
-def _apply(state: StreamState, event: DomainEvent, time: datetime) -> StreamState:  # noqa: PLR0911
+def _apply(state: StreamState, event: DomainEvent, time: datetime) -> StreamState:  # noqa: PLR0911 - one return per event type
+    if isinstance(event, LetterQueued):
+        return replace(state, letter_queued=event)
+    if isinstance(event, ReminderQueued):
+        return replace(state, reminder_queued=event)
     if isinstance(event, LetterSent):
         return replace(state, letter=event, letter_time=time)
     if isinstance(event, ReminderSent):

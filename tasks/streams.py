@@ -5,13 +5,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from infra.appender import append_planned
 from infra.clock import utc_now
-from infra.letters import send_letter_for
+from infra.letters import send_letter_for, send_reminder_for
 from infra.runtime import Runtime, get_runtime
 from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle
@@ -19,7 +20,18 @@ from schemas.review import plan_decision
 from schemas.state import StreamState
 from schemas.streams import StreamId
 
-__all__ = ["StreamOutcome", "advance_streams"]
+__all__ = ["Pass", "StreamOutcome", "advance_chunk", "advance_streams"]
+
+
+class Pass(StrEnum):
+    """Which steps a pass over streams may take."""
+
+    REVIEW = "review"
+    """Letter if none was sent, then a decision if one is due."""
+    DECIDE = "decide"
+    """Only a decision, if one is due (after a response)."""
+    DEADLINES = "deadlines"
+    """For streams with a letter: a reminder if due, then a no-response decision if due."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,10 @@ class StreamOutcome:
     appended: int
     head_seq: int
     head_hash: str
+    decided_now: bool = False
+    decision_id: str | None = None
+    rule_set_version: int | None = None
+    response_sha256: str | None = None
 
 
 def _advance_one(
@@ -43,27 +59,34 @@ def _advance_one(
     *,
     as_of: datetime,
     known_at: datetime,
-    send_letters: bool,
+    steps: Pass,
     flow_run_id: str | None,
 ) -> StreamOutcome:
     appended = 0
-    actor = runtime.settings.actor
-    if send_letters and state.letter is None:
+    decided_now = False
+    if steps is Pass.REVIEW and state.letter is None:
         result = send_letter_for(
             runtime, bundle, jurisdiction, state, as_of=as_of, flow_run_id=flow_run_id
         )
         state, appended = result.state, appended + int(result.written)
-    result = append_planned(
-        runtime.log,
-        state,
-        lambda current: plan_decision(
-            current, bundle, jurisdiction, as_of=as_of, known_at=known_at
-        ),
-        time=utc_now(),
-        actor=actor,
-        flow_run_id=flow_run_id,
-    )
-    state, appended = result.state, appended + int(result.written)
+    if steps is Pass.DEADLINES:
+        result = send_reminder_for(
+            runtime, bundle, jurisdiction, state, as_of=as_of, flow_run_id=flow_run_id
+        )
+        state, appended = result.state, appended + int(result.written)
+    if steps is not Pass.DEADLINES or state.letter is not None:
+        result = append_planned(
+            runtime.log,
+            state,
+            lambda current: plan_decision(
+                current, bundle, jurisdiction, as_of=as_of, known_at=known_at
+            ),
+            time=utc_now(),
+            actor=runtime.settings.actor,
+            flow_run_id=flow_run_id,
+        )
+        state, appended = result.state, appended + int(result.written)
+        decided_now = result.written
     return StreamOutcome(
         jurisdiction=jurisdiction.slug,
         step=state.step.value,
@@ -72,7 +95,50 @@ def _advance_one(
         appended=appended,
         head_seq=state.head_seq,
         head_hash=state.head_hash,
+        decided_now=decided_now,
+        decision_id=state.decision_id,
+        rule_set_version=None if state.evaluation is None else state.evaluation.rule_set_version,
+        response_sha256=state.decided_response_sha,
     )
+
+
+def advance_chunk(
+    program: str,
+    jurisdictions: list[Jurisdiction],
+    as_of: datetime,
+    known_at: datetime,
+    *,
+    steps: Pass,
+    flow_run_id: str | None,
+    share: int = 1,
+) -> list[StreamOutcome]:
+    """Read the chunk's streams concurrently and take each through the pass's due steps.
+
+    `share` is how many chunks run at once: together they use at most s3_max_workers threads
+    (more only thrash the GIL and overflow the S3 connection pool).
+    """
+    runtime = get_runtime()
+    bundle = runtime.program(program)
+    streams = [StreamId(program=program, jurisdiction=j.slug) for j in jurisdictions]
+    states = runtime.log.states(streams)
+    budget = max(1, runtime.settings.s3_max_workers // max(1, share))
+    workers = max(1, min(budget, len(jurisdictions)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(
+            pool.map(
+                lambda pair: _advance_one(
+                    runtime,
+                    bundle,
+                    pair[0],
+                    states[pair[1]],
+                    as_of=as_of,
+                    known_at=known_at,
+                    steps=steps,
+                    flow_run_id=flow_run_id,
+                ),
+                zip(jurisdictions, streams, strict=True),
+            )
+        )
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
@@ -84,26 +150,10 @@ def advance_streams(
     *,
     send_letters: bool = True,
     flow_run_id: str | None = None,
+    share: int = 1,
 ) -> list[StreamOutcome]:
     """Take each stream in the chunk through every step that is due (idempotent: safe to retry)."""
-    runtime = get_runtime()
-    bundle = runtime.program(program)
-    streams = [StreamId(program=program, jurisdiction=j.slug) for j in jurisdictions]
-    states = runtime.log.states(streams)
-    workers = max(1, min(runtime.settings.s3_max_workers, len(jurisdictions)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(
-            pool.map(
-                lambda pair: _advance_one(
-                    runtime,
-                    bundle,
-                    pair[0],
-                    states[pair[1]],
-                    as_of=as_of,
-                    known_at=known_at,
-                    send_letters=send_letters,
-                    flow_run_id=flow_run_id,
-                ),
-                zip(jurisdictions, streams, strict=True),
-            )
-        )
+    steps = Pass.REVIEW if send_letters else Pass.DECIDE
+    return advance_chunk(
+        program, jurisdictions, as_of, known_at, steps=steps, flow_run_id=flow_run_id, share=share
+    )

@@ -13,7 +13,9 @@ import typer
 from infra.cli._common import ExitCode, fail, print_json
 
 if TYPE_CHECKING:
+    from infra.eventlog.store import ObjectStore
     from schemas.checkpoint import Keyring
+    from schemas.report import ReplayReport
     from schemas.verify import VerifyReport
 
 __all__ = ["audit_app"]
@@ -86,3 +88,126 @@ def verify(
         _print_report(report)
     if not report.ok:
         raise typer.Exit(int(ExitCode.FINDING))
+
+
+def _open_store(source: Path | None) -> tuple[ObjectStore, str, int]:
+    """The log to read: a downloaded copy (no S3 client is built) or the configured bucket."""
+    from infra.audit import source_prefix  # noqa: PLC0415 - imported when a command runs
+    from infra.eventlog.directory import DirectoryObjectStore  # noqa: PLC0415 - likewise
+    from infra.eventlog.s3 import S3ObjectStore  # noqa: PLC0415 - likewise
+    from infra.s3 import make_s3_client  # noqa: PLC0415 - likewise
+    from infra.settings import get_settings  # noqa: PLC0415 - likewise
+
+    settings = get_settings()
+    workers = settings.s3_max_workers
+    if source is not None:
+        return DirectoryObjectStore(source), source_prefix(source, settings.s3_prefix), 8
+    client = make_s3_client(settings, max_pool=2 * workers + 8)
+    return (
+        S3ObjectStore(client, settings.s3_bucket, max_workers=workers),
+        settings.s3_prefix,
+        workers,
+    )
+
+
+def _print_replay(report: ReplayReport) -> None:
+    for finding in report.findings:
+        typer.echo(f"{finding.location}: {finding.kind}: {finding.detail}")
+    for item in report.jurisdictions:
+        why = (
+            f"overridden: {item.override_reason}"
+            if item.override_reason
+            else "; ".join(item.reasons)
+        )
+        typer.echo(f"{item.program}/{item.jurisdiction}: {item.decision.value} ({why})")
+    moments = report.moments
+    at = "" if moments.as_of is None else f" as of {moments.as_of.isoformat()}"
+    known = "" if moments.known_at is None else f", known at {moments.known_at.isoformat()}"
+    summary = (
+        f"{report.streams} streams, {report.commits} commits, {report.events} events re-derived"
+        f"{at}{known}, {report.checkpoints} checkpoints"
+    )
+    if report.ok:
+        typer.echo(f"ok: {summary}")
+    else:
+        typer.echo(f"FAILED: {len(report.findings)} findings; {summary}")
+
+
+@audit_app.command("replay")
+def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
+    program: Annotated[
+        list[str] | None, typer.Option("--program", help="Replay only this program (repeatable).")
+    ] = None,
+    jurisdiction: Annotated[
+        list[str] | None,
+        typer.Option("--jurisdiction", help="Replay only this jurisdiction slug (repeatable)."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="State as of this valid time (date or time).")
+    ] = None,
+    known_at: Annotated[
+        str | None,
+        typer.Option("--known-at", help="Knowledge as of this recording time (date or time)."),
+    ] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--source",
+            help="Replay a downloaded copy (audit export / aws s3 sync layout) offline.",
+            exists=True,
+            file_okay=False,
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
+    ] = None,
+    verify_key: Annotated[Path | None, typer.Option("--verify-key", help=_VERIFY_KEY_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the replay as JSON.")] = False,
+) -> None:
+    """Verify, re-derive every evaluation and decision, fold state; exit 1 on any finding."""
+    from infra.cli._options import parse_moment, parse_slugs  # noqa: PLC0415 - imported when run
+    from infra.replay import replay_store  # noqa: PLC0415 - likewise
+    from infra.report import write_report  # noqa: PLC0415 - likewise
+    from infra.settings import get_settings  # noqa: PLC0415 - likewise
+    from schemas.replay import Moments  # noqa: PLC0415 - likewise
+
+    programs = parse_slugs(program, "program id")
+    slugs = parse_slugs(jurisdiction)
+    moments = Moments(parse_moment(as_of), parse_moment(known_at, "--known-at"))
+    keyring = _keyring(verify_key, get_settings().verify_key_file)
+    store, prefix, workers = _open_store(source)
+    result = replay_store(
+        store,
+        prefix,
+        keyring,
+        programs=programs,
+        jurisdictions=slugs,
+        moments=moments,
+        workers=workers,
+    )
+    if report is not None:
+        write_report(result, report)
+    if as_json:
+        print_json(result.as_json())
+    else:
+        _print_replay(result)
+    if not result.ok:
+        raise typer.Exit(int(ExitCode.FINDING))
+
+
+@audit_app.command("export")
+def export(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder for the copy (created; unchanged files are kept).")
+    ],
+) -> None:
+    """Download every object of the log into DIRECTORY, for `verify`/`replay --source` offline."""
+    from infra.export import export_store  # noqa: PLC0415 - imported when a command runs
+
+    store, prefix, workers = _open_store(None)
+    result = export_store(store, prefix, directory, workers=workers)
+    typer.echo(
+        f"ok: {result.objects} objects ({result.bytes} bytes) in {directory}; "
+        f"{result.written} written, {result.objects - result.written} already there. "
+        f"Check it offline: grantreview audit replay --source {directory}"
+    )

@@ -81,13 +81,24 @@ def respond(
     jurisdiction: Annotated[str, typer.Argument(help="Jurisdiction slug.")],
     program: ProgramOption,
     file: Annotated[Path, typer.Option("--file", "-f", help="The response JSON file.")],
+    *,
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    async_mode: Annotated[
+        bool,
+        typer.Option(
+            "--async",
+            help="Only record the response and emit a Prefect event; the `decide` deployment "
+            "served by `grantreview serve` evaluates and decides.",
+        ),
+    ] = False,
 ) -> None:
     """Record a response; evaluation and decision follow, durable before this returns."""
     check_slug(jurisdiction, "jurisdiction slug")
     check_slug(program, "program id")
     moment = parse_moment(as_of)
+    if async_mode and moment is not None:
+        fail("--as-of applies only without --async (the triggered decision is made as of now)")
     from infra.responses import read_response_file  # noqa: PLC0415 - keep start-up light
     from infra.runtime import get_runtime  # noqa: PLC0415
 
@@ -97,18 +108,68 @@ def respond(
     response.check_against(
         program=program, jurisdiction=jurisdiction, question_ids=set(bundle.program.question_ids())
     )
-    from flows.respond import respond as respond_flow  # noqa: PLC0415 - Prefect only when needed
-    from infra.prefect_run import run_flow  # noqa: PLC0415
-    from tasks.registry import select_jurisdictions  # noqa: PLC0415
+    from tasks.registry import select_jurisdictions  # noqa: PLC0415 - Prefect only when needed
 
     select_jurisdictions.fn([jurisdiction])  # refuse a never-imported jurisdiction: nothing written
     digest = runtime.documents.put(raw)
+    if async_mode:
+        row = _record_and_emit(program, jurisdiction, digest)
+        if json_output:
+            print_json(row)
+        else:
+            print_table([row])
+        return
+    from flows.respond import respond as respond_flow  # noqa: PLC0415 - Prefect only when needed
+    from infra.prefect_run import run_flow  # noqa: PLC0415
+
     outcome = run_flow(respond_flow, program, jurisdiction, digest, moment)
     rows = _outcome_rows(program, [outcome])
     if json_output:
         print_json(rows[0])
     else:
         print_table(rows)
+
+
+def _record_and_emit(program: str, jurisdiction: str, digest: str) -> dict[str, Any]:
+    """Append the response (no flow run) and, while undecided, emit the event `decide` awaits."""
+    import httpx  # noqa: PLC0415 - only on this path
+
+    from infra.deployments import emit_response_event  # noqa: PLC0415 - Prefect when needed
+    from infra.errors import DependencyUnavailableError  # noqa: PLC0415
+    from infra.runtime import get_runtime  # noqa: PLC0415
+    from schemas.events import ResponseAmended  # noqa: PLC0415
+    from schemas.state import Step  # noqa: PLC0415
+    from schemas.streams import StreamId  # noqa: PLC0415
+    from tasks.responses import record_response  # noqa: PLC0415
+
+    runtime = get_runtime()
+    written = record_response.fn(program, jurisdiction, digest)
+    state = runtime.log.state(StreamId(program=program, jurisdiction=jurisdiction))
+    emitted = None
+    if state.step is Step.RESPONSE_RECEIVED and state.response is not None:
+        emitted = (
+            ResponseAmended.TYPE
+            if isinstance(state.response, ResponseAmended)
+            else ("grantreview.response.received")
+        )
+        try:
+            emit_response_event(
+                runtime.settings, emitted, program, jurisdiction, state.response.response_sha256
+            )
+        except (OSError, httpx.HTTPError, TimeoutError) as error:
+            raise DependencyUnavailableError(
+                f"response recorded, but the Prefect event could not be sent ({error}); "
+                "run the same command again to re-send it"
+            ) from None
+    return {
+        "jurisdiction": jurisdiction,
+        "program": program,
+        "step": state.step.value,
+        "decision": state.effective_decision.value,
+        "reasons": list(state.reasons),
+        "appended": int(written),
+        "event": emitted,
+    }
 
 
 def status(

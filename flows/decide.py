@@ -1,0 +1,50 @@
+"""The decide flow: evaluate and decide one stream after a response; what the trigger starts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow
+from prefect.runtime import flow_run
+
+from infra.clock import utc_now
+from tasks.artifacts import publish_decisions, publish_outcomes
+from tasks.checkpoints import checkpoint_heads
+from tasks.programs import store_program_document
+from tasks.registry import select_jurisdictions
+from tasks.streams import StreamOutcome, advance_streams
+
+__all__ = ["decide", "decide_stream"]
+
+
+def decide_stream(
+    program: str, jurisdiction: str, as_of: datetime, known_at: datetime, run_id: str | None
+) -> StreamOutcome:
+    """The tasks after a response is recorded: decide, checkpoint, publish (shared with respond)."""
+    selected = select_jurisdictions([jurisdiction])
+    outcomes = advance_streams(
+        program, selected, as_of, known_at, send_letters=False, flow_run_id=run_id
+    )
+    table = publish_outcomes.submit(program, outcomes)
+    notes = publish_decisions.submit(program, outcomes)
+    checkpoint_heads(program, outcomes)
+    table.result()
+    notes.result()
+    return outcomes[0]
+
+
+@flow(name="decide", persist_result=False, log_prints=False)
+def decide(
+    program: str,
+    jurisdiction: str,
+    as_of: datetime | None = None,
+    known_at: datetime | None = None,
+) -> StreamOutcome:
+    """Evaluate the response in force for one jurisdiction and record the decision once.
+
+    Started by the `grantreview.response.received` / `.amended` Prefect events that
+    `respond --async` emits; re-running it after the decision appends nothing.
+    """
+    moment = as_of or utc_now()
+    store_program_document(program)
+    return decide_stream(program, jurisdiction, moment, known_at or moment, flow_run.get_id())

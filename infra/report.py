@@ -1,0 +1,103 @@
+"""Render the replay report as one self-contained HTML file: inline CSS and SVG, no scripts.
+
+The data is `ReplayReport` (schemas/report.py), the same `audit replay --json` prints;
+this module only lays it out: a summary, decisions by outcome per program, a chart of
+decisions over time per program and each jurisdiction's timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import jinja2
+
+from schemas.evaluation import Outcome
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from schemas.report import ReplayReport, SeriesPoint
+
+__all__ = ["MAX_TIMELINES", "render_report", "write_report"]
+
+TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
+MAX_TIMELINES: Final = 2000
+"""Timelines drawn in the HTML; every jurisdiction is in --json."""
+COLOURS: Final = {
+    Outcome.ELIGIBLE.value: "#1a7f37",
+    Outcome.INELIGIBLE.value: "#cf222e",
+    Outcome.PENDING.value: "#8c959f",
+}
+_WIDTH, _HEIGHT, _LEFT, _BOTTOM, _TOP, _RIGHT = 720, 220, 48, 28, 12, 16
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One program's decisions over time as SVG polylines (step lines) with axis labels."""
+
+    program: str
+    lines: dict[str, str]
+    x_labels: list[tuple[float, str]]
+    y_labels: list[tuple[float, str]]
+    width: int = _WIDTH
+    height: int = _HEIGHT
+
+
+def _chart(program: str, points: tuple[SeriesPoint, ...]) -> Chart:
+    span = max(points[-1].time - points[0].time, timedelta(days=7))
+    start = points[0].time - span * 0.05
+    end = points[0].time + span * 1.05
+    top = max(1, *(max(point.counts.values()) for point in points))
+    plot_w, plot_h = _WIDTH - _LEFT - _RIGHT, _HEIGHT - _TOP - _BOTTOM
+
+    def x(moment: datetime) -> float:
+        return _LEFT + (moment - start) / (end - start) * plot_w
+
+    def y(count: int) -> float:
+        return _TOP + plot_h - count / top * plot_h
+
+    lines: dict[str, str] = {}
+    for outcome in COLOURS:
+        coords: list[str] = []
+        previous = 0
+        for point in points:
+            count = point.counts.get(outcome, 0)
+            coords += [
+                f"{x(point.time):.1f},{y(previous):.1f}",
+                f"{x(point.time):.1f},{y(count):.1f}",
+            ]
+            previous = count
+        coords.append(f"{x(end):.1f},{y(previous):.1f}")
+        lines[outcome] = " ".join(coords)
+    ticks = [start + (end - start) * i / 4 for i in range(5)]
+    x_labels = [(x(tick), tick.date().isoformat()) for tick in ticks]
+    y_labels = [(y(round(top * i / 4)), str(round(top * i / 4))) for i in range(5)]
+    return Chart(program, lines, x_labels, y_labels)
+
+
+def render_report(report: ReplayReport) -> str:
+    """The HTML document for `report`."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    charts = [_chart(p, points) for p, points in report.decisions_over_time.items() if points]
+    return environment.get_template("replay_report.html.j2").render(
+        report=report,
+        charts=charts,
+        colours=COLOURS,
+        outcomes=[outcome.value for outcome in Outcome],
+        shown=report.jurisdictions[:MAX_TIMELINES],
+        hidden=max(0, len(report.jurisdictions) - MAX_TIMELINES),
+    )
+
+
+def write_report(report: ReplayReport, path: Path) -> None:
+    """Write the HTML report to `path` (UTF-8)."""
+    path.write_text(render_report(report), encoding="utf-8")

@@ -1,0 +1,162 @@
+"""The replay report's data: totals, findings, jurisdictions, decisions by outcome and over time.
+
+Pure: built stream by stream as infra/replay.py reads the log, so memory holds summaries,
+never the commits. `audit replay --json` prints `ReplayReport.as_json()`; the HTML report
+(infra/report.py) renders the same data.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from schemas.evaluation import Outcome
+from schemas.replay import JurisdictionReplay, Moments, ReplayFinding
+from schemas.streams import RUNS
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+__all__ = ["ReplayAccumulator", "ReplayReport", "SeriesPoint"]
+
+MAX_POINTS: Final = 120
+"""A chart needs no more points than this per program; later points in a bucket win."""
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    """How many jurisdictions of a program stood at each outcome from `time` on."""
+
+    time: datetime
+    counts: dict[str, int]
+
+    def as_json(self) -> dict[str, Any]:
+        """One point of `decisions_over_time`."""
+        return {"time": self.time.isoformat(), **self.counts}
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """Everything `audit replay` found: ok only when there are no findings."""
+
+    moments: Moments
+    programs: tuple[str, ...]
+    selected: tuple[str, ...]
+    streams: int
+    commits: int
+    events: int
+    checkpoints: int
+    findings: tuple[ReplayFinding, ...]
+    jurisdictions: tuple[JurisdictionReplay, ...]
+    decisions: dict[str, dict[str, int]]
+    decisions_over_time: dict[str, tuple[SeriesPoint, ...]]
+
+    @property
+    def ok(self) -> bool:
+        """No integrity finding and no divergence."""
+        return not self.findings
+
+    def as_json(self) -> dict[str, Any]:
+        """The `audit replay --json` document."""
+        moments = self.moments
+        return {
+            "ok": self.ok,
+            "as_of": None if moments.as_of is None else moments.as_of.isoformat(),
+            "known_at": None if moments.known_at is None else moments.known_at.isoformat(),
+            "programs": list(self.programs),
+            "selected_jurisdictions": list(self.selected),
+            "streams": self.streams,
+            "commits": self.commits,
+            "events": self.events,
+            "checkpoints": self.checkpoints,
+            "findings": [finding.model_dump(mode="json") for finding in self.findings],
+            "decisions": self.decisions,
+            "decisions_over_time": {
+                program: [point.as_json() for point in points]
+                for program, points in self.decisions_over_time.items()
+            },
+            "jurisdictions": [jurisdiction.as_json() for jurisdiction in self.jurisdictions],
+        }
+
+
+def _series(changes: list[tuple[datetime, str, Outcome]]) -> tuple[SeriesPoint, ...]:
+    """Cumulative counts per outcome after each change (jurisdiction, new outcome), bucketed."""
+    current: dict[str, Outcome] = {}
+    counts: Counter[str] = Counter()
+    points: list[SeriesPoint] = []
+    for time, jurisdiction, outcome in sorted(changes, key=lambda change: change[0]):
+        if jurisdiction in current:
+            counts[current[jurisdiction].value] -= 1
+        current[jurisdiction] = outcome
+        counts[outcome.value] += 1
+        point = SeriesPoint(time, {o.value: counts[o.value] for o in Outcome})
+        if points and points[-1].time == time:
+            points[-1] = point
+        else:
+            points.append(point)
+    if len(points) <= MAX_POINTS:
+        return tuple(points)
+    start, span = points[0].time, (points[-1].time - points[0].time) or None
+    buckets: dict[int, SeriesPoint] = {}
+    for point in points:
+        index = 0 if span is None else int((point.time - start) / span * (MAX_POINTS - 1))
+        buckets[index] = point
+    return tuple(buckets[index] for index in sorted(buckets))
+
+
+@dataclass
+class ReplayAccumulator:
+    """Adds up the report one stream at a time."""
+
+    moments: Moments
+    programs: tuple[str, ...] = ()
+    selected: tuple[str, ...] = ()
+    streams: int = 0
+    commits: int = 0
+    events: int = 0
+    checkpoints: int = 0
+    findings: list[ReplayFinding] = field(default_factory=list)
+    jurisdictions: list[JurisdictionReplay] = field(default_factory=list)
+    _changes: dict[str, list[tuple[datetime, str, Outcome]]] = field(default_factory=dict)
+
+    def add_findings(self, findings: Iterable[ReplayFinding]) -> None:
+        """Record findings (integrity or replay)."""
+        self.findings.extend(findings)
+
+    def add_stream(self, replayed: JurisdictionReplay | None, commits: int, events: int) -> None:
+        """Count one stream; a review stream's jurisdiction joins the report."""
+        self.streams += 1
+        self.commits += commits
+        self.events += events
+        if replayed is None or replayed.jurisdiction == RUNS:
+            return
+        self.jurisdictions.append(replayed)
+        changes = self._changes.setdefault(replayed.program, [])
+        last: datetime | None = None
+        for entry in replayed.timeline:
+            if entry.changed and entry.decision is not None:
+                last = entry.valid if last is None else max(last, entry.valid)
+                changes.append((last, replayed.jurisdiction, entry.decision))
+
+    def report(self) -> ReplayReport:
+        """The finished report, jurisdictions sorted by program then slug."""
+        ordered = tuple(sorted(self.jurisdictions, key=lambda j: (j.program, j.jurisdiction)))
+        decisions: dict[str, dict[str, int]] = {}
+        for item in ordered:
+            row = decisions.setdefault(item.program, {o.value: 0 for o in Outcome})
+            row[item.decision.value] += 1
+        return ReplayReport(
+            moments=self.moments,
+            programs=self.programs,
+            selected=self.selected,
+            streams=self.streams,
+            commits=self.commits,
+            events=self.events,
+            checkpoints=self.checkpoints,
+            findings=tuple(self.findings),
+            jurisdictions=ordered,
+            decisions=decisions,
+            decisions_over_time={p: _series(c) for p, c in sorted(self._changes.items())},
+        )

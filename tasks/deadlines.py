@@ -1,0 +1,39 @@
+"""The deadline sweep over a chunk of streams: reminders, then no-response decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from schemas.jurisdiction import Jurisdiction
+from tasks.streams import Pass, StreamOutcome, advance_chunk
+
+__all__ = ["sweep_deadlines"]
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+def sweep_deadlines(
+    program: str,
+    jurisdictions: list[Jurisdiction],
+    as_of: datetime,
+    known_at: datetime,
+    *,
+    flow_run_id: str | None = None,
+    share: int = 1,
+) -> list[StreamOutcome]:
+    """For each stream with a letter: one reminder once due, the no-response decision once late.
+
+    Idempotent (the outbox and the idempotency keys make a retry safe); streams that never
+    got a letter are left alone.
+    """
+    return advance_chunk(
+        program,
+        jurisdictions,
+        as_of,
+        known_at,
+        steps=Pass.DEADLINES,
+        flow_run_id=flow_run_id,
+        share=share,
+    )

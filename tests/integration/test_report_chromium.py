@@ -1,0 +1,112 @@
+"""The demo's HTML replay report rendered by headless Chromium (Debian's `chromium` package)."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+from tests.integration.test_replay import build_with_flows
+from tests.integration.test_review_path import SEEDS
+
+
+def _chromium() -> str:
+    """The Chromium binary; CI installs it (apt-get install -y chromium), so absence fails."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.fail("chromium is not installed: apt-get install -y chromium (see .ci/run)")
+    return found
+
+
+def _run_chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,2000",
+    ]
+    return subprocess.run(
+        [_chromium(), *flags, *args], capture_output=True, timeout=90, check=False
+    )
+
+
+def _pixels(png: bytes) -> tuple[int, int, list[bytes]]:
+    """Decode an 8-bit RGB or RGBA PNG into rows of pixel bytes (stdlib only)."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    offset, idat, header = 8, b"", b""
+    while offset < len(png):
+        (length,) = struct.unpack(">I", png[offset : offset + 4])
+        kind, data = png[offset + 4 : offset + 8], png[offset + 8 : offset + 8 + length]
+        header = data if kind == b"IHDR" else header
+        idat += data if kind == b"IDAT" else b""
+        offset += length + 12
+    width, height, depth, colour = struct.unpack(">IIBB", header[:10])
+    assert depth == 8
+    assert colour in {2, 6}
+    size = 3 if colour == 2 else 4
+    raw, stride, rows = zlib.decompress(idat), width * size, []
+    previous = bytearray(stride)
+    for y in range(height):
+        kind, line = (
+            raw[y * (stride + 1)],
+            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
+        )
+        for i in range(stride):
+            left = line[i - size] if i >= size else 0
+            up, corner = previous[i], previous[i - size] if i >= size else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                line[i] = (
+                    line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)
+                ) & 0xFF
+        rows.append(bytes(line))
+        previous = line
+    return width, size, rows
+
+
+def test_demo_report_renders_in_chromium(cli: Cli, tmp_path: Path) -> None:
+    """Chromium shows the four seed jurisdictions' timelines and a screenshot that is not blank."""
+    build_with_flows(cli)
+    report = tmp_path / "replay.html"
+    replayed = cli("audit", "replay", "--report", report)
+    assert replayed.code == 0, replayed
+    url = report.resolve().as_uri()
+    dom = _run_chromium(tmp_path / "profile-dom", "--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    text = dom.stdout.decode()
+    assert "Replay report" in text
+    assert "ok: 0 findings" in text
+    for slug in SEEDS:
+        assert f"psp-2017 / {slug}" in text
+        assert f'id="psp-2017--{slug}"' in text
+    assert text.count('class="timeline"') == len(SEEDS)
+    shot = tmp_path / "replay.png"
+    done = _run_chromium(tmp_path / "profile-shot", f"--screenshot={shot}", url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    width, size, rows = _pixels(shot.read_bytes())
+    colours = {row[i : i + 3] for row in rows[::7] for i in range(0, width * size, size * 5)}
+    assert len(colours) > 20, f"the screenshot looks blank: {len(colours)} colours"
+    ink = sum(
+        1
+        for row in rows[::7]
+        for i in range(0, width * size, size * 5)
+        if row[i : i + 3] != b"\xff\xff\xff"
+    )
+    assert ink > 500
