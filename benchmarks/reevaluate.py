@@ -64,6 +64,13 @@ def _programs(base: Path) -> Path:
     return base / "programs"
 
 
+def _signing_key(base: Path) -> Path:
+    """A signing key, as in production: runs write checkpoints, the index reads the newest."""
+    from infra.keys import generate_key_pair  # noqa: PLC0415 - after the environment is set
+
+    return generate_key_pair(base / "keys", valid_from=_day("2000-01-01"))[0]
+
+
 def _timed(label: str, action: object) -> tuple[float, object]:
     started = time.perf_counter()
     result = action() if callable(action) else None
@@ -87,6 +94,7 @@ def main() -> None:
                 "GRANTREVIEW_PROGRAMS_DIR": str(_programs(base)),
                 "GRANTREVIEW_OBJECT_LOCK_DAYS": "0",
                 "GRANTREVIEW_LOG_LEVEL": "WARNING",
+                "GRANTREVIEW_SIGNING_KEY_FILE": str(_signing_key(base)),
             }
         )
         # Imported after the environment is set: settings are read on first use.
@@ -145,7 +153,10 @@ def main() -> None:
         )
         revised = getattr(every, "counts", {}).get("revised")
         unchanged = getattr(nothing, "counts", {}).get("unchanged")
-        print(f"  revised in the every-change run: {revised:,}; unchanged before: {unchanged:,}")
+        print(
+            f"  revised in the every-change run: {revised:,}; unchanged before: {unchanged:,}"
+            f" (index: {getattr(nothing, 'index', {})})"
+        )
         sample = runtime.log.read_stream(runtime.log.list_streams(PROGRAM)[1])[-1].to_bytes()
         client = make_s3_client(runtime.settings, max_pool=64)
 

@@ -21,7 +21,11 @@ from flows._chunks import chunked
 from infra.clock import utc_now
 from infra.logging import get_logger
 from infra.runtime import get_runtime
+from infra.state_index import LoadedStates
 from schemas.canonical import sha256_hex
+from schemas.events import ReevaluationCompleted
+from schemas.jurisdiction import Jurisdiction
+from schemas.program import ProgramBundle
 from schemas.reevaluation import RevisionStatus, StreamReevaluation, outcomes_document, run_record
 from schemas.state import StreamState
 from tasks.checkpoints import checkpoint_heads
@@ -36,7 +40,15 @@ from tasks.reevaluation import (
 from tasks.registry import select_jurisdictions
 from tasks.streams import StreamOutcome
 
-__all__ = ["PARALLEL_CHUNKS", "ReevaluationReport", "progress_hook", "reevaluate"]
+__all__ = [
+    "PARALLEL_CHUNKS",
+    "ReevaluationReport",
+    "appended_outcomes",
+    "build_report",
+    "progress_hook",
+    "reevaluate",
+    "revise_all",
+]
 
 PARALLEL_CHUNKS = 4
 """Chunk tasks in flight at once; each appends with s3_max_workers / PARALLEL_CHUNKS threads."""
@@ -83,7 +95,82 @@ def _report_progress(done: int, total: int, last: list[int]) -> None:
         _log.info("reevaluation_progress", done=done, total=total)
 
 
-def _appended_outcomes(states: list[StreamState]) -> list[StreamOutcome]:
+def revise_all(
+    program: str,
+    pairs: list[tuple[StreamState, Jurisdiction | None]],
+    as_of: datetime,
+    known_at: datetime,
+    *,
+    dry_run: bool,
+    flow_run_id: str | None,
+) -> tuple[list[StreamReevaluation], list[StreamState]]:
+    """Evaluate and revise `pairs` in `reevaluate_chunk` tasks, PARALLEL_CHUNKS at a time.
+
+    Called inside a flow whose task runner is a `ThreadPoolTaskRunner`; returns every
+    finding and the states of the streams appended to.
+    """
+    writers = max(1, get_runtime().settings.s3_max_workers // PARALLEL_CHUNKS)
+    futures = [
+        reevaluate_chunk.submit(
+            program,
+            _quoted(chunk),
+            as_of,
+            known_at,
+            dry_run=dry_run,
+            writers=writers,
+            flow_run_id=flow_run_id,
+        )
+        for chunk in chunked(pairs, smallest=100, largest=500)
+    ]
+    results: list[StreamReevaluation] = []
+    appended: list[StreamState] = []
+    last = [0]
+    for future in as_completed(futures):
+        chunk_result = future.result()
+        results.extend(chunk_result.results)
+        appended.extend(chunk_result.appended)
+        _report_progress(len(results), len(pairs), last)
+    return results, appended
+
+
+def build_report(
+    bundle: ProgramBundle,
+    record: ReevaluationCompleted,
+    results: list[StreamReevaluation],
+    *,
+    dry_run: bool,
+    outcomes_sha256: str,
+    run_record_seq: int | None,
+    loaded: LoadedStates,
+    seconds: float,
+) -> ReevaluationReport:
+    """The report of a run from its findings and run record."""
+    counts = Counter(result.status.value for result in results)
+    return ReevaluationReport(
+        program=bundle.program.id,
+        as_of=record.as_of,
+        known_at=record.known_at,
+        dry_run=dry_run,
+        program_sha256=bundle.sha256,
+        rule_set_version=record.rule_set_version,
+        counts={status.value: counts.get(status.value, 0) for status in RevisionStatus},
+        changes=sorted(
+            (r for r in results if r.status is RevisionStatus.REVISED),
+            key=lambda r: r.jurisdiction,
+        ),
+        overridden=sorted(
+            (r for r in results if r.status is RevisionStatus.OVERRIDDEN),
+            key=lambda r: r.jurisdiction,
+        ),
+        outcomes_sha256=outcomes_sha256,
+        run_record_seq=run_record_seq,
+        index={"indexed": loaded.indexed, "moved": loaded.moved, "read_fully": loaded.read_fully},
+        seconds=seconds,
+    )
+
+
+def appended_outcomes(states: list[StreamState]) -> list[StreamOutcome]:
+    """Appended streams' heads in the form `checkpoint_heads` takes."""
     return [
         StreamOutcome(
             jurisdiction=state.stream.jurisdiction,
@@ -131,28 +218,9 @@ def reevaluate(
     registry = {row.slug: row for row in select_jurisdictions(None)}
     loaded = read_stream_states(program)
     pairs = [(state, registry.get(slug)) for slug, state in loaded.states.items()]
-    writers = max(1, runtime.settings.s3_max_workers // PARALLEL_CHUNKS)
-    chunks = chunked(pairs, smallest=100, largest=500)
-    futures = [
-        reevaluate_chunk.submit(
-            program,
-            _quoted(chunk),
-            moment,
-            knowledge,
-            dry_run=dry_run,
-            writers=writers,
-            flow_run_id=flow_run_id,
-        )
-        for chunk in chunks
-    ]
-    results: list[StreamReevaluation] = []
-    appended: list[StreamState] = []
-    last = [0]
-    for future in as_completed(futures):
-        chunk_result = future.result()
-        results.extend(chunk_result.results)
-        appended.extend(chunk_result.appended)
-        _report_progress(len(results), len(pairs), last)
+    results, appended = revise_all(
+        program, pairs, moment, knowledge, dry_run=dry_run, flow_run_id=flow_run_id
+    )
     document = outcomes_document(bundle, results)
     digest = sha256_hex(document) if dry_run else store_outcomes(document)
     record = run_record(bundle, results, as_of=moment, known_at=knowledge, outcomes_sha256=digest)
@@ -160,31 +228,21 @@ def reevaluate(
     if not dry_run:
         runs = append_run_record(loaded.runs, record, run_id, flow_run_id)
         run_seq = runs.head_seq
-        if appended or loaded.moved or loaded.read_fully or loaded.snapshot_sha256 is None:
-            write_state_index(program, _quoted(loaded.states), _quoted(appended))
+        if appended or loaded.refresh_index:
+            write_state_index(
+                program, _quoted(loaded.states), _quoted(appended), loaded.checkpoint_seq
+            )
         checkpoint_heads(
-            program, _quoted([*_appended_outcomes(appended), *_appended_outcomes([runs])])
+            program, _quoted([*appended_outcomes(appended), *appended_outcomes([runs])])
         )
-    counts = Counter(result.status.value for result in results)
-    report = ReevaluationReport(
-        program=program,
-        as_of=moment,
-        known_at=knowledge,
+    report = build_report(
+        bundle,
+        record,
+        results,
         dry_run=dry_run,
-        program_sha256=bundle.sha256,
-        rule_set_version=record.rule_set_version,
-        counts={status.value: counts.get(status.value, 0) for status in RevisionStatus},
-        changes=sorted(
-            (r for r in results if r.status is RevisionStatus.REVISED),
-            key=lambda r: r.jurisdiction,
-        ),
-        overridden=sorted(
-            (r for r in results if r.status is RevisionStatus.OVERRIDDEN),
-            key=lambda r: r.jurisdiction,
-        ),
         outcomes_sha256=digest,
         run_record_seq=run_seq,
-        index={"indexed": loaded.indexed, "moved": loaded.moved, "read_fully": loaded.read_fully},
+        loaded=loaded,
         seconds=time.perf_counter() - started,
     )
     _log.info(

@@ -4,12 +4,27 @@ Layout (write-once, like everything in the bucket):
 - the snapshot, content-addressed under documents/sha256/ (JSON of `StateSnapshot`);
 - a pointer sequence `{prefix}index/{program}/{seq:020d}.json` naming the newest snapshot.
 
-Reading takes the newest snapshot, then brings it up to date from one listing of the
-program's commit keys (split by the slug's first character and listed concurrently):
-only streams whose top key moved past the indexed head are read, from the indexed
-head on. The index is a cache, never an authority: appends stay conditional on seq,
-so a stale index can cost a 412 and a re-read but never fork a stream, and
-`index_problems` cross-checks it against the streams for `audit verify`.
+Reading takes the newest snapshot and brings it up to date, reading only streams whose
+head moved past the indexed head, from the indexed head on. Which heads moved it learns
+one of two ways:
+
+- the fast path: from the newest checkpoint's heads (a LIST of `checkpoints/` after the
+  snapshot's own checkpoint, one GET), when the snapshot names the checkpoint it covers;
+- the full listing: one listing of the program's commit keys (split by the slug's first
+  character and listed concurrently), when no checkpoint exists or the snapshot names none
+  (written before checkpoints, or before any existed). It records the newest checkpoint
+  seen before listing, so the next read takes the fast path.
+
+Staleness of the fast path: a commit is seen once a checkpoint states its head. Every flow
+run that appends writes one as it ends and the hourly sweep (`checkpoint` deployment)
+states every head in the log, so a commit whose run died before its checkpoint, or that
+was written with no signing key configured, is seen within the hour after it. The
+checkpoint's signature is not verified here (the writer trusts its own store): a head is
+only taken from commits that chain from the indexed head up to the hash the checkpoint
+states, so a wrong checkpoint can cost extra reads or hide a move, never invent state.
+The index is a cache, never an authority: appends stay conditional on seq, so a stale
+index can cost a 412 and a re-read but never fork a stream, and `index_problems`
+cross-checks it against the streams for `audit verify`.
 """
 
 from __future__ import annotations
@@ -26,7 +41,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.log import CorruptStreamError, EventLog
-from schemas.commit import Commit, parse_commit
+from schemas.checkpoint import (
+    Checkpoint,
+    CheckpointFormatError,
+    checkpoint_key,
+    parse_checkpoint,
+    parse_checkpoint_key,
+)
+from schemas.commit import Commit, CommitFormatError, parse_commit
 from schemas.evaluation import Outcome
 from schemas.events import (
     DecisionOverridden,
@@ -35,8 +57,9 @@ from schemas.events import (
     ResponseAmended,
     ResponseReceived,
 )
+from schemas.ids import InvalidIdError
 from schemas.state import StreamState, fold
-from schemas.streams import RUNS, StreamId, parse_commit_key
+from schemas.streams import RUNS, StreamId, commit_key, parse_commit_key
 
 __all__ = [
     "INDEX_FORMAT",
@@ -46,6 +69,7 @@ __all__ = [
     "index_problems",
     "latest_snapshot",
     "load_states",
+    "snapshot_states",
     "with_heads",
     "write_snapshot",
 ]
@@ -144,15 +168,28 @@ class StateSnapshot(BaseModel):
     format: Literal["grantreview.state-index/1"] = INDEX_FORMAT
     program: str
     streams: tuple[IndexedStream, ...]
+    checkpoint_seq: int | None = None
+    """A checkpoint whose every head of the program the snapshot includes (or later heads).
+
+    -1: the snapshot came from a listing made before the first checkpoint; None: unknown
+    (a snapshot written before this field existed), so the next read lists every key.
+    """
 
     @classmethod
-    def of(cls, program: str, states: Iterable[StreamState]) -> StateSnapshot:
+    def of(
+        cls, program: str, states: Iterable[StreamState], *, checkpoint_seq: int | None = None
+    ) -> StateSnapshot:
         """The snapshot of these states (the runs stream is never indexed)."""
         entries = sorted(
             (IndexedStream.of(s) for s in states if s.stream.jurisdiction != RUNS),
             key=lambda entry: entry.jurisdiction,
         )
-        return cls.model_construct(format=INDEX_FORMAT, program=program, streams=tuple(entries))
+        return cls.model_construct(
+            format=INDEX_FORMAT,
+            program=program,
+            streams=tuple(entries),
+            checkpoint_seq=checkpoint_seq,
+        )
 
     def to_bytes(self) -> bytes:
         """Deterministic JSON (field order is fixed), so equal snapshots share one address."""
@@ -161,7 +198,12 @@ class StateSnapshot(BaseModel):
 
 @dataclass(frozen=True)
 class LoadedStates:
-    """Current states of a program's review streams, the runs stream's head, and what it cost."""
+    """Current states of a program's review streams, the runs stream's head, and what it cost.
+
+    `checkpoint_seq` is the checkpoint the states are known to include (record it with the
+    next snapshot); `via_checkpoint` says whether the fast path was taken; `refresh_index`
+    whether a new snapshot is worth writing even if this run appends nothing.
+    """
 
     states: dict[str, StreamState]
     runs: StreamState
@@ -169,6 +211,9 @@ class LoadedStates:
     indexed: int
     moved: int
     read_fully: int
+    checkpoint_seq: int | None = None
+    via_checkpoint: bool = False
+    refresh_index: bool = False
 
 
 def _pointer_key(prefix: str, program: str, seq: int) -> str:
@@ -205,9 +250,19 @@ def latest_snapshot(log: EventLog, program: str) -> tuple[str, StateSnapshot] | 
     return (pointer[1], snapshot) if snapshot.program == program else None
 
 
-def write_snapshot(log: EventLog, program: str, states: Iterable[StreamState]) -> str:
-    """Store the snapshot (once per content) and point to it unless the newest pointer does."""
-    body = StateSnapshot.of(program, states).to_bytes()
+def write_snapshot(
+    log: EventLog,
+    program: str,
+    states: Iterable[StreamState],
+    *,
+    checkpoint_seq: int | None = None,
+) -> str:
+    """Store the snapshot (once per content) and point to it unless the newest pointer does.
+
+    `checkpoint_seq` must name a checkpoint whose heads of the program `states` include
+    (`LoadedStates.checkpoint_seq`); None makes the next read list every key again.
+    """
+    body = StateSnapshot.of(program, states, checkpoint_seq=checkpoint_seq).to_bytes()
     digest = DocumentStore(log.store, log.prefix).put(body)
     for _ in range(_ATTEMPTS):
         pointer = _latest_pointer(log, program)
@@ -251,17 +306,131 @@ def _chained(stream: StreamId, commits: Sequence[Commit], start: StreamState) ->
     return True
 
 
-def load_states(log: EventLog, program: str, *, workers: int = 16) -> LoadedStates:
-    """Current states of every review stream of `program`, via the index where it is fresh."""
-    latest = latest_snapshot(log, program)
+def _newest_checkpoint_key(log: EventLog, after: int | None) -> tuple[int, str] | None:
+    """The newest checkpoint's (seq, key): listed after checkpoint `after` when one is given."""
+    base = f"{log.prefix}checkpoints/"
+    start: str | None = None
+    newest: tuple[int, str] | None = None
+    if after is not None and after >= 0:
+        start = checkpoint_key(log.prefix, after)
+        newest = (after, start)
+    for key in log.store.list_keys(base, start_after=start):
+        seq = parse_checkpoint_key(log.prefix, key)
+        if seq is not None:
+            newest = (seq, key)
+    return newest
+
+
+def _read_checkpoint(log: EventLog, key: str) -> Checkpoint | None:
+    """The checkpoint at `key`, or None if it cannot be read (the full listing then decides)."""
+    raw = log.store.get(key)
+    if raw is None:
+        return None
+    try:
+        return parse_checkpoint(raw)
+    except CheckpointFormatError:
+        return None
+
+
+def _finish(
+    log: EventLog,
+    known: dict[str, StreamState],
+    pending: list[tuple[StreamState, list[str], str | None]],
+) -> tuple[dict[str, StreamState], int, int]:
+    """Read the pending keys at once and fold them onto their starts; a broken chain is re-read.
+
+    Each pending entry is (start state, keys after its head, expected head hash or None).
+    """
+    bodies = iter(log.store.get_many([key for _, keys, _ in pending for key in keys]))
+    states = dict(known)
+    moved = read_fully = 0
+    for start_state, keys, expected in pending:
+        stream, start = start_state.stream, start_state
+        try:
+            commits = [parse_commit(body) for body in (next(bodies) for _ in keys) if body]
+        except CommitFormatError:
+            commits = []
+        intact = len(commits) == len(keys) and _chained(stream, commits, start)
+        if not intact or (expected is not None and commits[-1].hash != expected):
+            start = StreamState(stream=stream)
+            commits = log.read_stream(stream)  # raises CorruptStreamError if really broken
+        moved += start.head_seq >= 0
+        read_fully += start.head_seq < 0
+        states[stream.jurisdiction] = fold(stream, commits, start)
+    return states, moved, read_fully
+
+
+def _runs_head(log: EventLog, program: str, known_seq: int | None) -> StreamState:
+    """The runs stream's head (seq and hash only): its keys after the known head, one GET."""
+    stream = StreamId.runs(program)
+    after = None if known_seq is None else commit_key(log.prefix, stream, known_seq)
+    top = after
+    for key in log.store.list_keys(stream.key_prefix(log.prefix), start_after=after):
+        top = key
+    raw = None if top is None else log.store.get(top)
+    return fold(stream, [parse_commit(raw)]) if raw else StreamState(stream=stream)
+
+
+def _from_checkpoint(
+    log: EventLog, program: str, digest: str, snapshot: StateSnapshot, checkpoint: Checkpoint
+) -> LoadedStates:
+    """The fast path: the snapshot moved forward to the checkpoint's heads, nothing listed."""
+    indexed = {entry.jurisdiction: entry for entry in snapshot.streams}
+    known = {slug: entry.state(program) for slug, entry in indexed.items()}
+    pending: list[tuple[StreamState, list[str], str | None]] = []
+    runs_seq: int | None = None
+    base = f"{program}/"
+    for name, head in checkpoint.heads.items():
+        if not name.startswith(base):
+            continue
+        jurisdiction = name.removeprefix(base)
+        if jurisdiction == RUNS:
+            runs_seq = head.seq
+            continue
+        entry = indexed.get(jurisdiction)
+        if entry is not None and head.seq <= entry.head_seq:
+            continue
+        try:
+            stream = StreamId(program=program, jurisdiction=jurisdiction)
+        except InvalidIdError:
+            continue  # never a commit's stream name: nothing to read
+        start = known[jurisdiction] if entry is not None else StreamState(stream=stream)
+        keys = [
+            commit_key(log.prefix, stream, seq) for seq in range(start.head_seq + 1, head.seq + 1)
+        ]
+        pending.append((start, keys, head.hash))
+    states, moved, read_fully = _finish(log, known, pending)
+    return LoadedStates(
+        states=dict(sorted(states.items())),
+        runs=_runs_head(log, program, runs_seq),
+        snapshot_sha256=digest,
+        indexed=len(indexed),
+        moved=moved,
+        read_fully=read_fully,
+        checkpoint_seq=checkpoint.seq,
+        via_checkpoint=True,
+        refresh_index=bool(moved or read_fully),
+    )
+
+
+def _from_listing(
+    log: EventLog,
+    program: str,
+    latest: tuple[str, StateSnapshot] | None,
+    checkpoint_seq: int,
+    workers: int,
+) -> LoadedStates:
+    """The full path: one listing of every commit key of the program."""
     indexed = {} if latest is None else {e.jurisdiction: e for e in latest[1].streams}
     listed = _list_program(log, program, workers)
     states: dict[str, StreamState] = {}
-    pending: list[tuple[StreamState, list[str]]] = []
+    pending: list[tuple[StreamState, list[str], str | None]] = []
+    runs = StreamState(stream=StreamId.runs(program))
     for jurisdiction, entries in listed.items():
         stream = StreamId(program=program, jurisdiction=jurisdiction)
         if jurisdiction == RUNS:
-            pending.append((StreamState(stream=stream), [entries[-1][1]]))
+            raw = log.store.get(entries[-1][1])
+            runs = fold(stream, [parse_commit(raw)]) if raw else runs  # seq and prev only
             continue
         entry = indexed.get(jurisdiction)
         start = entry.state(program) if entry is not None else StreamState(stream=stream)
@@ -269,24 +438,11 @@ def load_states(log: EventLog, program: str, *, workers: int = 16) -> LoadedStat
             start = StreamState(stream=stream)  # the index is ahead of the store: trust the store
         newer = [key for seq, key in entries if seq > start.head_seq]
         if newer:
-            pending.append((start, newer))
+            pending.append((start, newer, None))
         else:
             states[jurisdiction] = start
-    bodies = iter(log.store.get_many([key for _, keys in pending for key in keys]))
-    runs = StreamState(stream=StreamId.runs(program))
-    moved = read_fully = 0
-    for known, keys in pending:
-        commits = [parse_commit(body) for body in (next(bodies) for _ in keys) if body]
-        stream, start = known.stream, known
-        if stream.jurisdiction == RUNS:
-            runs = fold(stream, commits)  # only the head: the run record's seq and prev
-            continue
-        if not _chained(stream, commits, start):
-            start = StreamState(stream=stream)
-            commits = log.read_stream(stream)  # raises CorruptStreamError if really broken
-        moved += start.head_seq >= 0
-        read_fully += start.head_seq < 0
-        states[stream.jurisdiction] = fold(stream, commits, start)
+    states, moved, read_fully = _finish(log, states, pending)
+    snapshot = None if latest is None else latest[1]
     return LoadedStates(
         states=dict(sorted(states.items())),
         runs=runs,
@@ -294,7 +450,52 @@ def load_states(log: EventLog, program: str, *, workers: int = 16) -> LoadedStat
         indexed=len(indexed),
         moved=moved,
         read_fully=read_fully,
+        checkpoint_seq=checkpoint_seq,
+        refresh_index=bool(
+            snapshot is None
+            or moved
+            or read_fully
+            or len(states) != len(indexed)
+            or snapshot.checkpoint_seq != checkpoint_seq
+        ),
     )
+
+
+def load_states(log: EventLog, program: str, *, workers: int = 16) -> LoadedStates:
+    """Current states of every review stream of `program`, via the index where it is fresh.
+
+    The fast path (newest checkpoint's heads) when the snapshot names a checkpoint it
+    covers; otherwise one listing of the program's keys (see the module docstring).
+    """
+    latest = latest_snapshot(log, program)
+    reference = None if latest is None else latest[1].checkpoint_seq
+    newest = _newest_checkpoint_key(log, reference)
+    if latest is not None and reference is not None and newest is not None:
+        checkpoint = _read_checkpoint(log, newest[1])
+        if checkpoint is not None and checkpoint.seq >= reference:
+            return _from_checkpoint(log, program, latest[0], latest[1], checkpoint)
+    # The checkpoint was found before listing: every head it states is in the listing.
+    return _from_listing(log, program, latest, -1 if newest is None else newest[0], workers)
+
+
+def snapshot_states(
+    log: EventLog, program: str, digest: str, first: str, last: str
+) -> dict[str, StreamState]:
+    """The states of snapshot `digest` from jurisdiction `first` to `last` (inclusive).
+
+    How a distributed run hands each range run exactly the states its parent read.
+    """
+    raw = DocumentStore(log.store, log.prefix).get(digest)
+    if raw is None:
+        raise LookupError(f"state snapshot {digest[:12]} is missing or damaged")
+    snapshot = StateSnapshot.model_validate_json(raw)
+    if snapshot.program != program:
+        raise LookupError(f"state snapshot {digest[:12]} is of {snapshot.program}, not {program}")
+    return {
+        entry.jurisdiction: entry.state(program)
+        for entry in snapshot.streams
+        if first <= entry.jurisdiction <= last
+    }
 
 
 def index_problems(log: EventLog, program: str) -> list[str]:

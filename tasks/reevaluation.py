@@ -11,8 +11,16 @@ from prefect.cache_policies import NO_CACHE
 
 from infra.appender import append_planned
 from infra.clock import utc_now
+from infra.range_results import RangeResult, read_range_results
 from infra.runtime import get_runtime
-from infra.state_index import LoadedStates, load_states, with_heads, write_snapshot
+from infra.state_index import (
+    IndexedStream,
+    LoadedStates,
+    load_states,
+    snapshot_states,
+    with_heads,
+    write_snapshot,
+)
 from schemas.events import ReevaluationCompleted
 from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle
@@ -30,9 +38,12 @@ from schemas.state import StreamState
 __all__ = [
     "ChunkResult",
     "append_run_record",
+    "gather_range_results",
+    "read_range_states",
     "read_stream_states",
     "reevaluate_chunk",
     "store_outcomes",
+    "store_range_result",
     "write_state_index",
 ]
 
@@ -47,7 +58,7 @@ class ChunkResult:
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
 def read_stream_states(program: str) -> LoadedStates:
-    """Every review stream's current state: the index brought up to date by one listing."""
+    """Every review stream's current state: the index brought up to date (checkpoint or listing)."""
     runtime = get_runtime()
     return load_states(runtime.log, program, workers=runtime.settings.s3_max_workers)
 
@@ -157,7 +168,55 @@ def append_run_record(
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
 def write_state_index(
-    program: str, states: dict[str, StreamState], appended: list[StreamState]
+    program: str,
+    states: dict[str, StreamState],
+    appended: list[StreamState],
+    checkpoint_seq: int | None = None,
 ) -> str:
-    """Write the snapshot of the states after this run (a no-op when nothing moved)."""
-    return write_snapshot(get_runtime().log, program, with_heads(states, appended).values())
+    """Write the snapshot of the states after this run (a no-op when nothing moved).
+
+    `checkpoint_seq` is `LoadedStates.checkpoint_seq`: the checkpoint the states include.
+    """
+    merged = with_heads(states, appended).values()
+    return write_snapshot(get_runtime().log, program, merged, checkpoint_seq=checkpoint_seq)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+def read_range_states(
+    program: str, snapshot_sha256: str, first: str, last: str
+) -> dict[str, StreamState]:
+    """A range run's input: the states its parent read, from the pinned snapshot."""
+    return snapshot_states(get_runtime().log, program, snapshot_sha256, first, last)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+def store_range_result(  # noqa: PLR0917 - one value per field of the stored document
+    program: str,
+    run_id: str,
+    index: int,
+    bounds: tuple[str, str],
+    flow_run_id: str | None,
+    found: ChunkResult,
+) -> str:
+    """Leave a range run's findings in the bucket for its parent (write-once); the key."""
+    result = RangeResult(
+        program=program,
+        run_id=run_id,
+        index=index,
+        first=bounds[0],
+        last=bounds[1],
+        flow_run_id=flow_run_id,
+        results=tuple(found.results),
+        appended=tuple(IndexedStream.of(state) for state in found.appended),
+    )
+    return result.write(get_runtime().log)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+def gather_range_results(program: str, run_id: str, count: int) -> ChunkResult:
+    """Every range run's findings and appended states, merged (raises if one is missing)."""
+    merged = ChunkResult([], [])
+    for found in read_range_results(get_runtime().log, program, run_id, count):
+        merged.results.extend(found.results)
+        merged.appended.extend(entry.state(program) for entry in found.appended)
+    return merged
