@@ -91,6 +91,15 @@ def main() -> None:
     except click.ClickException as error:
         error.show()
         sys.exit(ExitCode.BAD_INPUT if isinstance(error, click.UsageError) else error.exit_code)
+    except typer.TyperException as error:
+        # Typer 0.29 vendors its own click: usage errors (a missing or unknown option) are
+        # not click.ClickException, yet carry show() and exit_code 2 all the same.
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        else:
+            sys.stderr.write(f"error: {error}\n")
+        sys.exit(int(getattr(error, "exit_code", ExitCode.BAD_INPUT)))
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
         _report(error, ExitCode.INTERNAL, debug=debug, unexpected=True)
     sys.exit(code if isinstance(code, int) else 0)
