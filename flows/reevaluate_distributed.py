@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from flows._chunks import chunked
-from flows.reevaluate import ReevaluationReport, appended_outcomes, build_report
+from flows._reevaluation import ReevaluationReport, appended_outcomes, build_report
 from infra.clock import utc_now
 from infra.logging import get_logger
 from infra.runtime import get_runtime

@@ -10,7 +10,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows.reevaluate import PARALLEL_CHUNKS, appended_outcomes, revise_all
+from flows._reevaluation import PARALLEL_CHUNKS, appended_outcomes, revise_all
 from infra.logging import get_logger
 from tasks.checkpoints import checkpoint_heads
 from tasks.reevaluation import ChunkResult, read_range_states, store_range_result
