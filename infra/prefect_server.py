@@ -45,10 +45,11 @@ class PrefectServer:
         """Environment for a client of this server."""
         return {**QUIET_PREFECT, "PREFECT_API_URL": self.api_url, "PREFECT_HOME": str(self.home)}
 
-    def start(self, timeout: float = 90.0) -> Self:
-        """Start the server and wait for its health endpoint."""
+    def start(self, timeout: float = 90.0, *, same_port: bool = False) -> Self:
+        """Start the server (on a fresh port, or its previous one) and wait for its health."""
         self.home.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        if not (same_port and self.port):
+            self.port = free_port()
         env = {**os.environ, **QUIET_PREFECT, "PREFECT_HOME": str(self.home)}
         env.pop("PREFECT_API_URL", None)
         if self.database_url:
@@ -85,6 +86,11 @@ class PrefectServer:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+    def restart(self, timeout: float = 90.0) -> Self:
+        """Stop and start again on the same port and home (same database; clients reconnect)."""
+        self.stop()
+        return self.start(timeout, same_port=True)
 
     def __enter__(self) -> Self:
         return self.start()

@@ -118,9 +118,10 @@ class SeaweedServer:
             json.dump(document, handle)
         return identities
 
-    def start(self, timeout: float = 60.0) -> Self:
-        """Start the server on fresh ports and wait until S3 answers."""
-        self.ports = {option: free_port() for option in _PORT_OPTIONS}
+    def start(self, timeout: float = 60.0, *, same_ports: bool = False) -> Self:
+        """Start the server (on fresh ports, or its previous ones) and wait until S3 answers."""
+        if not (same_ports and self.ports):
+            self.ports = {option: free_port() for option in _PORT_OPTIONS}
         arguments = [
             weed_binary(),
             "mini",
@@ -172,6 +173,12 @@ class SeaweedServer:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+    def restart(self, down_for: float = 0.0, timeout: float = 60.0) -> Self:
+        """Stop, stay down `down_for` seconds, start on the same ports (clients keep the URL)."""
+        self.stop()
+        time.sleep(down_for)
+        return self.start(timeout, same_ports=True)
 
     def env(self, identity: str = "operator") -> dict[str, str]:
         """Environment variables pointing grantreview and boto3 at this server."""
