@@ -17,7 +17,7 @@ from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
 
-from infra.errors import DependencyUnavailableError
+from infra.errors import DependencyRefusedError, DependencyUnavailableError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -67,7 +67,7 @@ def s3_call(what: str, call: Callable[[], T]) -> T:
     except ClientError as error:
         code = error_code(error)
         if code in _REFUSALS:
-            raise DependencyUnavailableError(
+            raise DependencyRefusedError(
                 f"S3 refused {what} ({code}): these credentials may not do that"
             ) from None
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))

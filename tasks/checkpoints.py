@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from infra.checkpoints import write_checkpoint
 from infra.clock import utc_now
 from infra.keys import load_signer
 from infra.logging import get_logger
 from infra.runtime import get_runtime
 from schemas.streams import StreamId
+from tasks._io import io_task
 from tasks.streams import StreamOutcome
 
 __all__ = ["checkpoint_everything", "checkpoint_heads"]
@@ -18,7 +16,7 @@ __all__ = ["checkpoint_everything", "checkpoint_heads"]
 _log = get_logger(__name__)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def checkpoint_heads(program: str, outcomes: list[StreamOutcome]) -> str | None:
     """Write a signed checkpoint if this run appended anything; returns its key."""
     heads = {
@@ -34,7 +32,7 @@ def checkpoint_heads(program: str, outcomes: list[StreamOutcome]) -> str | None:
     return _write(heads)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def checkpoint_everything() -> str | None:
     """The scheduled sweep: a checkpoint over every stream head in the log."""
     return _write(None)

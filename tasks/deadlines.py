@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from schemas.jurisdiction import Jurisdiction
+from tasks._io import io_task
 from tasks.streams import Pass, StreamOutcome, advance_chunk
 
 __all__ = ["sweep_deadlines"]
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def sweep_deadlines(
     program: str,
     jurisdictions: list[Jurisdiction],

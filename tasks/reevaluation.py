@@ -6,9 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from infra.appender import append_planned
 from infra.clock import utc_now
 from infra.range_results import RangeResult, read_range_results
@@ -34,6 +31,7 @@ from schemas.reevaluation import (
 )
 from schemas.review import CommitDraft
 from schemas.state import StreamState
+from tasks._io import io_task
 
 __all__ = [
     "ChunkResult",
@@ -56,7 +54,7 @@ class ChunkResult:
     appended: list[StreamState]
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def read_stream_states(program: str) -> LoadedStates:
     """Every review stream's current state: the index brought up to date (checkpoint or listing)."""
     runtime = get_runtime()
@@ -95,7 +93,7 @@ def _apply(
     return replace(again, draft=None), None
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def reevaluate_chunk(
     program: str,
     pairs: list[tuple[StreamState, Jurisdiction | None]],
@@ -143,13 +141,13 @@ def reevaluate_chunk(
     return ChunkResult(results, appended)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def store_outcomes(document: bytes) -> str:
     """Store the run's outcome list content-addressed; returns its SHA-256."""
     return get_runtime().documents.put(document)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def append_run_record(
     runs: StreamState, record: ReevaluationCompleted, run_id: str, flow_run_id: str | None
 ) -> StreamState:
@@ -166,7 +164,7 @@ def append_run_record(
     return result.state
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def write_state_index(
     program: str,
     states: dict[str, StreamState],
@@ -181,7 +179,7 @@ def write_state_index(
     return write_snapshot(get_runtime().log, program, merged, checkpoint_seq=checkpoint_seq)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def read_range_states(
     program: str, snapshot_sha256: str, first: str, last: str
 ) -> dict[str, StreamState]:
@@ -189,7 +187,7 @@ def read_range_states(
     return snapshot_states(get_runtime().log, program, snapshot_sha256, first, last)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def store_range_result(  # noqa: PLR0917 - one value per field of the stored document
     program: str,
     run_id: str,
@@ -212,7 +210,7 @@ def store_range_result(  # noqa: PLR0917 - one value per field of the stored doc
     return result.write(get_runtime().log)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def gather_range_results(program: str, run_id: str, count: int) -> ChunkResult:
     """Every range run's findings and appended states, merged (raises if one is missing)."""
     merged = ChunkResult([], [])

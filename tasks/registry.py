@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from infra.runtime import get_runtime
 from schemas.errors import InputError
 from schemas.jurisdiction import Jurisdiction
+from tasks._io import io_task
 
 __all__ = ["UnknownJurisdictionError", "select_jurisdictions"]
 
@@ -16,7 +14,7 @@ class UnknownJurisdictionError(InputError):
     """A slug that was never imported."""
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def select_jurisdictions(slugs: list[str] | None) -> list[Jurisdiction]:
     """The named jurisdictions (all imported ones for None), refusing any never imported."""
     registry = get_runtime().registry()

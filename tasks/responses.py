@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from infra.appender import append_planned
 from infra.clock import utc_now
 from infra.runtime import get_runtime
@@ -12,11 +9,12 @@ from schemas.errors import InputError
 from schemas.response import parse_response
 from schemas.review import plan_response
 from schemas.streams import StreamId
+from tasks._io import io_task
 
 __all__ = ["record_response"]
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def record_response(
     program: str, jurisdiction: str, response_sha256: str, flow_run_id: str | None = None
 ) -> bool:

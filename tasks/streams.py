@@ -7,9 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from infra.appender import append_planned
 from infra.clock import utc_now
 from infra.letters import send_letter_for, send_reminder_for
@@ -19,6 +16,7 @@ from schemas.program import ProgramBundle
 from schemas.review import plan_decision
 from schemas.state import StreamState
 from schemas.streams import StreamId
+from tasks._io import io_task
 
 __all__ = ["Pass", "StreamOutcome", "advance_chunk", "advance_streams"]
 
@@ -141,7 +139,7 @@ def advance_chunk(
         )
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, persist_result=False)
+@io_task
 def advance_streams(
     program: str,
     jurisdictions: list[Jurisdiction],

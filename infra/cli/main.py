@@ -66,8 +66,9 @@ def _root(
 def main() -> None:
     """Run the CLI; every error is one line on stderr with its documented exit code."""
     debug = "--debug" in sys.argv[1:]
-    # Prefect's INFO lines ("Created flow run ...") would bury the command's own output.
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Prefect's own lines (run created, task failed with a traceback) would bury the one
+    # error line the CLI prints; --debug shows them.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if debug else "CRITICAL")
     configure_logging(os.environ.get("GRANTREVIEW_LOG_LEVEL", "WARNING").upper())
     try:
         code = app(standalone_mode=False)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from infra.errors import DependencyUnavailableError
+from infra.errors import DependencyRefusedError, DependencyUnavailableError
 from infra.eventlog.store import ObjectStore
 from infra.s3 import error_code, s3_call
 
@@ -73,7 +73,7 @@ class S3ObjectStore(ObjectStore):
                 if code in {"ConditionalRequestConflict", "OperationAborted"}:
                     time.sleep(min(0.05 * 2**attempt, 1.0))  # 409: a concurrent write, retry
                     continue
-                raise DependencyUnavailableError(f"S3 refused writing {key} ({code})") from None
+                raise DependencyRefusedError(f"S3 refused writing {key} ({code})") from None
             return True
         raise DependencyUnavailableError(f"S3 kept reporting conflicts writing {key}")
 
@@ -85,7 +85,7 @@ class S3ObjectStore(ObjectStore):
         except ClientError as error:
             if error_code(error) in {"NoSuchKey", "404"}:
                 return None
-            raise DependencyUnavailableError(
+            raise DependencyRefusedError(
                 f"S3 refused reading {key} ({error_code(error)})"
             ) from None
         return response["Body"].read()

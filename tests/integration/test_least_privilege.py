@@ -8,6 +8,7 @@ Lock default retention, as `grantreview init` creates it.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ from benchmarks.reliability_report import record_figures
 from infra.bucket import ensure_bucket
 from infra.seaweed import SeaweedServer
 from schemas.streams import StreamId, commit_key
-from tests.conftest import TEST_BUCKET, Cli, client_for
+from tests.conftest import TEST_BUCKET, Cli, client_for, run_cli_process
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "programs" / "psp-2017" / "examples"
 PROGRAM = "psp-2017"
@@ -233,3 +234,24 @@ def test_a_bucket_policy_refuses_the_operator_even_a_delete_marker(seaweed: Seaw
         runs=0,
         note="delete marker refused too",
     )
+
+
+def test_refused_write_is_one_line_without_retries(
+    cli: Cli, cli_env: dict[str, str], seaweed: SeaweedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused write inside a flow reaches the user as one line, exit 3, and is not retried."""
+    _build_log(cli)
+    env = {**cli_env, **seaweed.env("auditor")}
+    env.pop("PREFECT_LOGGING_LEVEL")
+    monkeypatch.delenv("PREFECT_LOGGING_LEVEL", raising=False)  # the CLI's own default applies
+    started = time.monotonic()
+    result = run_cli_process(
+        env, "review", "--program", PROGRAM, "baltimore-md", "--as-of", "2017-08-20"
+    )
+    assert result.code == 3, result
+    lines = result.stderr.strip().splitlines()
+    assert [line for line in lines if line.startswith("error:")] == lines[:1], result.stderr
+    assert lines[0].startswith("error: S3 refused"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert "| ERROR" not in result.stderr
+    assert time.monotonic() - started < 60
