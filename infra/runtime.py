@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.log import EventLog
 from infra.eventlog.s3 import S3ObjectStore
-from infra.programs import load_program
 from infra.s3 import make_s3_client
 from infra.settings import Settings, get_settings
+from schemas.errors import InputError
 from schemas.ids import check_slug
 from schemas.jurisdiction import Jurisdiction
 from schemas.state import fold_registry
@@ -58,8 +58,16 @@ class Runtime:
         """The program as defined now in the programs folder (validated, cached)."""
         check_slug(program_id, "program id")
         if program_id not in self._programs:
+            from infra.programs import load_program  # noqa: PLC0415 - CEL and YAML only when needed
+
             self._programs[program_id] = load_program(self.settings.programs_dir, program_id)
         return self._programs[program_id]
+
+    def require_program(self, program_id: str) -> None:
+        """Refuse a program with no definition, without parsing it (status needs no rules)."""
+        check_slug(program_id, "program id")
+        if not (self.settings.programs_dir / program_id / "program.yaml").is_file():
+            raise InputError(f"no program {program_id!r} in {self.settings.programs_dir}")
 
     def registry(self) -> dict[str, Jurisdiction]:
         """Every imported jurisdiction by slug."""

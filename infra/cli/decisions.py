@@ -9,7 +9,6 @@ import typer
 from infra.cli._common import print_json
 from infra.cli._options import parse_moment
 from schemas.errors import InputError
-from schemas.evaluation import Outcome
 from schemas.ids import check_slug
 
 __all__ = ["explain", "override"]
@@ -84,7 +83,7 @@ def override(
     """Record a human decision; later automatic evaluations report, never undo, it."""
     check_slug(jurisdiction, "jurisdiction slug")
     check_slug(program, "program id")
-    if decision not in {Outcome.ELIGIBLE.value, Outcome.INELIGIBLE.value}:
+    if decision not in {"eligible", "ineligible"}:
         raise InputError("--decision must be eligible or ineligible")
     if not reason.strip() or len(reason) > 5000:  # noqa: PLR2004 - the event's limit
         raise InputError("--reason must be 1-5000 characters")
@@ -93,6 +92,7 @@ def override(
     from infra.appender import append_planned  # noqa: PLC0415 - keep CLI start-up light
     from infra.clock import utc_now  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
+    from schemas.evaluation import Outcome  # noqa: PLC0415
     from schemas.override import plan_override  # noqa: PLC0415
     from schemas.streams import StreamId  # noqa: PLC0415
 

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from infra.cli._common import ExitCode, fail, print_json
-from infra.keys import generate_key_pair, load_keyring
 from schemas.errors import InputError
 
 __all__ = ["keys_app"]
@@ -37,6 +36,8 @@ def generate(
     ] = None,
 ) -> None:
     """Write signing-key.pem (0600, for writers) and verify-keys.json (0644, for auditors)."""
+    from infra.keys import generate_key_pair, load_keyring  # noqa: PLC0415 - keep CLI start-up light
+
     start = _aware(valid_from) or datetime.now(UTC)
     try:
         private, public = generate_key_pair(

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from infra.cli._common import fail, print_json
-from infra.programs import check_programs
 from schemas.errors import InputError
 
 if TYPE_CHECKING:
@@ -39,6 +38,8 @@ def default_programs_dir() -> Path:
 
 
 def _load(directory: Path | None) -> list[ProgramBundle]:
+    from infra.programs import check_programs  # noqa: PLC0415 - keep CLI start-up light
+
     try:
         return check_programs(directory if directory is not None else default_programs_dir())
     except InputError as error:

@@ -184,7 +184,7 @@ def status(
     from infra.status import status_rows  # noqa: PLC0415
 
     runtime = get_runtime()
-    runtime.program(program)
+    runtime.require_program(program)
     rows = status_rows(runtime, program, slugs)
     if json_output:
         print_json(rows)
