@@ -1,4 +1,4 @@
-"""Sign a checkpoint over the stream heads a run appended to (CloudTrail-style digests)."""
+"""Sign a checkpoint over the stream heads a run saw (CloudTrail-style digests)."""
 
 from __future__ import annotations
 
@@ -18,14 +18,19 @@ _log = get_logger(__name__)
 
 @io_task
 def checkpoint_heads(program: str, outcomes: list[StreamOutcome]) -> str | None:
-    """Write a signed checkpoint if this run appended anything; returns its key."""
+    """Cover every head this run saw; returns the key written (None if all were covered).
+
+    Heads the run did not append are included too: a run that died after appending but
+    before its checkpoint leaves commits uncovered, and the rerun, which appends nothing,
+    is what covers them. Heads already covered make no new checkpoint.
+    """
     heads = {
         StreamId(program=program, jurisdiction=outcome.jurisdiction): (
             outcome.head_seq,
             outcome.head_hash,
         )
         for outcome in outcomes
-        if outcome.appended
+        if outcome.head_seq >= 0
     }
     if not heads:
         return None

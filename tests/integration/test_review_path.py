@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from mypy_boto3_s3 import S3Client
 
+from infra.appender import append_planned
+from infra.eventlog.log import EventLog
+from schemas.events import LetterSent
+from schemas.review import plan_letter
+from schemas.streams import StreamId
 from tests.conftest import Cli, count_objects
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "programs" / "psp-2017" / "examples"
@@ -66,3 +72,28 @@ def test_second_review_and_respond_add_nothing(
     assert cli("review", "--program", "psp-2017", "stockton-ca").code == 0
     _respond_all(cli)
     assert count_objects(operator_client, s3_prefix) == before
+
+
+def test_rerun_covers_commits_left_without_a_checkpoint(cli: Cli, s3_event_log: EventLog) -> None:
+    """A run that died before its checkpoint is covered by the rerun, which appends nothing."""
+    assert cli("jurisdictions", "import", EXAMPLES / "jurisdictions.csv").code == 0
+    stream = StreamId(program="psp-2017", jurisdiction="stockton-ca")
+    letter = LetterSent(
+        letter_sha256="a" * 64,
+        letter_date=date(2017, 8, 3),
+        response_due=date(2017, 8, 18),
+        delivery="none",
+    )
+    result = append_planned(
+        s3_event_log,
+        s3_event_log.state(stream),
+        lambda state: plan_letter(state, letter),
+        time=datetime.now(UTC),
+        actor="crashed-run",
+    )
+    assert result.written
+    assert cli("audit", "verify").code == 1  # the commit is not covered by any checkpoint
+    rerun = cli("review", "--program", "psp-2017", "stockton-ca", "--as-of", "2017-08-03", "--json")
+    assert json.loads(rerun.stdout)[0]["appended"] == 0
+    verified = cli("audit", "verify", "--json")
+    assert verified.code == 0, verified
