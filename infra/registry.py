@@ -9,6 +9,7 @@ from infra.appender import append_planned
 from infra.clock import utc_now
 from infra.eventlog.log import EventLog
 from infra.runtime import Runtime
+from infra.signing import sign_heads
 from schemas.canonical import sha256_hex
 from schemas.events import JurisdictionsRegistered
 from schemas.jurisdiction import Jurisdiction
@@ -57,12 +58,15 @@ def import_csv(runtime: Runtime, path: Path) -> dict[str, int]:
     """Parse the whole file first (any bad row: nothing written), then record new/changed rows."""
     raw = read_csv_file(path)
     rows = parse_jurisdictions_csv(raw)
+    _ = runtime.signer  # a bad signing key is refused before anything is written
     log = runtime.log
     stream = StreamId.registry()
     commits = log.read_stream(stream)
     start = fold(stream, commits)
     planner = _ImportPlanner(log, rows, sha256_hex(raw), start.head_seq, fold_registry(commits))
     result = append_planned(log, start, planner, time=utc_now(), actor=runtime.settings.actor)
+    if result.state.head_seq >= 0:
+        sign_heads(runtime, {stream: (result.state.head_seq, result.state.head_hash)})
     recorded = 0
     if result.written and planner.last is not None:
         event = planner.last.payloads[0]

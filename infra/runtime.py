@@ -20,6 +20,7 @@ from schemas.streams import StreamId
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from schemas.checkpoint import Signer
     from schemas.program import ProgramBundle
 
 __all__ = ["Runtime", "get_runtime"]
@@ -62,6 +63,19 @@ class Runtime:
 
             self._programs[program_id] = load_program(self.settings.programs_dir, program_id)
         return self._programs[program_id]
+
+    @cached_property
+    def signer(self) -> Signer | None:
+        """The checkpoint signing key, or None if not configured; a loose key file is refused.
+
+        Write commands read it before their first write, so a bad key writes nothing.
+        """
+        key_file = self.settings.signing_key_file
+        if key_file is None:
+            return None
+        from infra.keys import load_signer  # noqa: PLC0415 - cryptography only when signing
+
+        return load_signer(key_file)
 
     def require_program(self, program_id: str) -> None:
         """Refuse a program with no definition, without parsing it (status needs no rules)."""

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from infra.checkpoints import write_checkpoint
-from infra.clock import utc_now
-from infra.keys import load_signer
-from infra.logging import get_logger
 from infra.runtime import get_runtime
+from infra.signing import sign_heads
 from schemas.streams import StreamId
 from tasks._io import io_task
 from tasks.streams import StreamOutcome
 
 __all__ = ["checkpoint_everything", "checkpoint_heads"]
-
-_log = get_logger(__name__)
 
 
 @io_task
@@ -44,9 +39,4 @@ def checkpoint_everything() -> str | None:
 
 
 def _write(heads: dict[StreamId, tuple[int, str]] | None) -> str | None:
-    runtime = get_runtime()
-    key_file = runtime.settings.signing_key_file
-    if key_file is None:
-        _log.warning("checkpoint_skipped", reason="GRANTREVIEW_SIGNING_KEY_FILE is not set")
-        return None
-    return write_checkpoint(runtime.log, load_signer(key_file), time=utc_now(), heads=heads)
+    return sign_heads(get_runtime(), heads)

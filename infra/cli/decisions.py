@@ -92,12 +92,14 @@ def override(
     from infra.appender import append_planned  # noqa: PLC0415 - keep CLI start-up light
     from infra.clock import utc_now  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
+    from infra.signing import sign_heads  # noqa: PLC0415
     from schemas.evaluation import Outcome  # noqa: PLC0415
     from schemas.override import plan_override  # noqa: PLC0415
     from schemas.streams import StreamId  # noqa: PLC0415
 
     runtime = get_runtime()
     runtime.program(program)
+    _ = runtime.signer  # a bad signing key is refused before anything is written
     if jurisdiction not in runtime.registry():
         raise InputError(f"jurisdiction never imported: {jurisdiction}")
     stream = StreamId(program=program, jurisdiction=jurisdiction)
@@ -109,5 +111,6 @@ def override(
         time=utc_now(),
         actor=actor,
     )
+    sign_heads(runtime, {stream: (result.state.head_seq, result.state.head_hash)})
     verb = "recorded" if result.written else "already on record"
     typer.echo(f"override {verb}: {program} / {jurisdiction} is {decision}")

@@ -129,6 +129,7 @@ def reevaluate(
     runtime = get_runtime()
     configure_logging(runtime.settings.log_level)
     runtime.program(program)  # refuse an undefined or invalid program before any run
+    _ = runtime.signer  # and a bad signing key, before anything is written
     with _progress_bar(sys.stderr.isatty() and not json_output):
         report = run_flow(reevaluate_flow, program, moment, knowledge, dry_run=dry_run)
     if json_output:

@@ -68,6 +68,7 @@ def review(
     from tasks.registry import select_jurisdictions  # noqa: PLC0415
 
     get_runtime().program(program)  # refuse an undefined or invalid program before any run
+    _ = get_runtime().signer  # and a bad signing key, before anything is written
     select_jurisdictions.fn(slugs or None)  # refuse unknown jurisdictions before any run
     outcomes = run_flow(review_flow, program, slugs or None, moment)
     rows = _outcome_rows(program, outcomes)
@@ -105,6 +106,7 @@ def respond(
     runtime = get_runtime()
     raw, response = read_response_file(file)
     bundle = runtime.program(program)
+    _ = runtime.signer  # a bad signing key is refused before anything is written
     response.check_against(
         program=program, jurisdiction=jurisdiction, question_ids=set(bundle.program.question_ids())
     )

@@ -92,8 +92,10 @@ def test_rerun_covers_commits_left_without_a_checkpoint(cli: Cli, s3_event_log: 
         actor="crashed-run",
     )
     assert result.written
-    assert cli("audit", "verify").code == 1  # the commit is not covered by any checkpoint
+    before = json.loads(cli("audit", "verify", "--json").stdout)
+    assert before["uncovered_commits"] == 1  # the crashed run's commit, under no checkpoint
     rerun = cli("review", "--program", "psp-2017", "stockton-ca", "--as-of", "2017-08-03", "--json")
     assert json.loads(rerun.stdout)[0]["appended"] == 0
     verified = cli("audit", "verify", "--json")
     assert verified.code == 0, verified
+    assert json.loads(verified.stdout)["uncovered_commits"] == 0

@@ -10,7 +10,7 @@ from prefect.client.orchestration import get_client
 
 from infra.prefect_server import PrefectServer
 from infra.seaweed import SeaweedServer
-from tests.conftest import TEST_BUCKET, Cli
+from tests.conftest import TEST_BUCKET, Cli, count_objects
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "programs" / "psp-2017" / "examples"
 
@@ -56,14 +56,22 @@ def test_full_scenario_leaks_no_secret(
 
 
 def test_key_file_with_loose_permissions_is_refused(
-    cli: Cli, key_files: tuple[Path, Path], tmp_path: Path
+    cli: Cli,
+    key_files: tuple[Path, Path],
+    tmp_path: Path,
+    operator_client: S3Client,
+    s3_prefix: str,
 ) -> None:
-    """A signing key readable by others is refused with exit 2 before anything is signed."""
+    """A signing key readable by others is refused with exit 2 before anything is written."""
     loose = tmp_path / "signing-key.pem"
     shutil.copyfile(key_files[0], loose)
     loose.chmod(0o644)
     cli.env = {**cli.env, "GRANTREVIEW_SIGNING_KEY_FILE": str(loose)}
-    assert cli("jurisdictions", "import", EXAMPLES / "jurisdictions.csv").code == 0
-    result = cli("review", "--program", "psp-2017", "stockton-ca", "--as-of", "2017-08-03")
-    assert result.code == 2, result
-    assert "0644" in result.stderr or "permissions" in result.stderr
+    for args in (
+        ("jurisdictions", "import", EXAMPLES / "jurisdictions.csv"),
+        ("review", "--program", "psp-2017", "--all", "--as-of", "2017-08-03"),
+    ):
+        result = cli(*args)
+        assert result.code == 2, result
+        assert "0644" in result.stderr or "permissions" in result.stderr
+    assert count_objects(operator_client, s3_prefix) == 0
