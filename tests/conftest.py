@@ -14,6 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 from mypy_boto3_s3 import S3Client
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from infra.bucket import ensure_bucket
 from infra.cli.main import main
@@ -165,8 +166,14 @@ class Cli:
         get_runtime.cache_clear()
         self.monkeypatch.setattr(sys, "argv", ["grantreview", *map(str, args)])
         self.capsys.readouterr()
+        # Prefect freezes its settings when first imported in this process (often at
+        # collection, before any server exists): point this run at the env's API explicitly.
+        api = (
+            {PREFECT_API_URL: self.env["PREFECT_API_URL"]} if "PREFECT_API_URL" in self.env else {}
+        )
         try:
-            main()
+            with temporary_settings(updates=api):
+                main()
         except SystemExit as done:
             code = int(done.code or 0)
         else:

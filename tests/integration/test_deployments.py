@@ -20,7 +20,7 @@ from infra.eventlog.log import EventLog
 from schemas.events import DecisionIssued, ResponseAmended
 from schemas.state import decoded_events
 from schemas.streams import StreamId
-from tests.conftest import Cli
+from tests.conftest import Cli, run_cli_process
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "programs" / "psp-2017" / "examples"
@@ -143,7 +143,9 @@ def test_serve_registers_deployments_and_the_trigger_decides(
     properties = review.parameter_openapi_schema["properties"]
     assert properties["program"]["type"] == "string"
     assert any(o.get("format") == "date-time" for o in properties["as_of"]["anyOf"])
-    asynchronous = cli(
+    # A real process, as an operator runs it: its Prefect client reads this test's API URL.
+    asynchronous = run_cli_process(
+        cli_env,
         "respond",
         "stockton-ca",
         "--program",
@@ -167,8 +169,15 @@ def test_serve_registers_deployments_and_the_trigger_decides(
     amended["answers"]["detention_access"]["text"] = "Amended: still not applicable."
     amended_file = tmp_path / "amended.json"
     amended_file.write_text(json.dumps(amended))
-    second = cli(
-        "respond", "stockton-ca", "--program", "psp-2017", "--file", amended_file, "--async"
+    second = run_cli_process(
+        cli_env,
+        "respond",
+        "stockton-ca",
+        "--program",
+        "psp-2017",
+        "--file",
+        amended_file,
+        "--async",
     )
     assert second.code == 0, second
     decisions = _wait_for_decisions(s3_event_log, "stockton-ca", 2)
