@@ -30,11 +30,14 @@ def _sweep(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, day: str) -> li
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     get_runtime.cache_clear()
+    from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: PLC0415
+
     from flows.deadlines import deadlines  # noqa: PLC0415 - Prefect after the env is set
     from infra.prefect_run import run_flow  # noqa: PLC0415
 
     moment = datetime.fromisoformat(day).replace(tzinfo=UTC)
-    outcomes = run_flow(deadlines, "psp-2017", moment)
+    with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):  # see Cli
+        outcomes = run_flow(deadlines, "psp-2017", moment)
     return sorted(outcome.jurisdiction for outcome in outcomes if outcome.appended)
 
 
