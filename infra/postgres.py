@@ -14,9 +14,9 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from types import TracebackType
 from typing import Final, Self
 
+from infra._services import LocalService
 from infra.seaweed import free_port
 
 __all__ = ["APT_PACKAGE", "PostgresNotInstalledError", "PostgresServer", "postgres_bin_dir"]
@@ -49,7 +49,7 @@ def postgres_bin_dir() -> Path:
     )
 
 
-class PostgresServer:
+class PostgresServer(LocalService):
     """A fresh cluster (initdb) on a free loopback port with one database, `prefect`.
 
     Durability is traded for speed (fsync off): it is a test database, thrown away on stop.
@@ -150,14 +150,3 @@ class PostgresServer:
                 self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "fast")
         shutil.rmtree(self._root, ignore_errors=True)
         self._root = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()

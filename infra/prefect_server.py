@@ -9,9 +9,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
+from infra._services import LocalService, stop_process
 from infra.seaweed import free_port
 
 __all__ = ["QUIET_PREFECT", "PrefectServer"]
@@ -27,7 +27,7 @@ QUIET_PREFECT = {
 }
 
 
-class PrefectServer:
+class PrefectServer(LocalService):
     """`prefect server start` in a subprocess with its home (and SQLite file) under `home`."""
 
     def __init__(self, home: Path, *, database_url: str | None = None) -> None:
@@ -79,26 +79,10 @@ class PrefectServer:
         """Stop the server."""
         if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, timeout=20)
         self.process = None
 
     def restart(self, timeout: float = 90.0) -> Self:
         """Stop and start again on the same port and home (same database; clients reconnect)."""
         self.stop()
         return self.start(timeout, same_port=True)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()

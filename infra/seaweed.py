@@ -14,8 +14,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Self
+
+from infra._services import LocalService, stop_process
 
 __all__ = ["Identity", "SeaweedServer", "free_port", "weed_binary"]
 
@@ -72,7 +73,7 @@ def _new_identities() -> dict[str, Identity]:
     }
 
 
-class SeaweedServer:
+class SeaweedServer(LocalService):
     """One `weed mini` process with its data under `data_dir` and identities from a file there."""
 
     def __init__(self, data_dir: Path) -> None:
@@ -166,12 +167,7 @@ class SeaweedServer:
         """Stop the server and wait for it to exit."""
         if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, timeout=15)
         self.process = None
 
     def restart(self, down_for: float = 0.0, timeout: float = 60.0) -> Self:
@@ -189,14 +185,3 @@ class SeaweedServer:
             "AWS_SECRET_ACCESS_KEY": chosen.secret_key,
             "AWS_REGION": "us-east-1",
         }
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
