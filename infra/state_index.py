@@ -52,7 +52,9 @@ from schemas.commit import Commit, CommitFormatError, parse_commit
 from schemas.evaluation import Outcome
 from schemas.events import (
     DecisionOverridden,
+    LetterQueued,
     LetterSent,
+    ReminderQueued,
     ReminderSent,
     ResponseAmended,
     ResponseReceived,
@@ -90,8 +92,10 @@ class IndexedStream(BaseModel):
     head_seq: int
     head_hash: str
     last_event_time: AwareDatetime | None = None
+    letter_queued: LetterQueued | None = None
     letter: LetterSent | None = None
     letter_time: AwareDatetime | None = None
+    reminder_queued: ReminderQueued | None = None
     reminder: ReminderSent | None = None
     response: ResponseReceived | None = None
     supersedes_sha256: str | None = None
@@ -118,8 +122,10 @@ class IndexedStream(BaseModel):
             head_seq=state.head_seq,
             head_hash=state.head_hash,
             last_event_time=state.last_event_time,
+            letter_queued=state.letter_queued,
             letter=state.letter,
             letter_time=state.letter_time,
+            reminder_queued=state.reminder_queued,
             reminder=state.reminder,
             response=response,
             supersedes_sha256=supersedes,
@@ -145,8 +151,10 @@ class IndexedStream(BaseModel):
             head_seq=self.head_seq,
             head_hash=self.head_hash,
             last_event_time=self.last_event_time,
+            letter_queued=self.letter_queued,
             letter=self.letter,
             letter_time=self.letter_time,
+            reminder_queued=self.reminder_queued,
             reminder=self.reminder,
             response=response,
             response_shas=self.response_shas,
