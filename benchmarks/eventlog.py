@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import boto3
-from botocore.config import Config
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infra.audit import verify_store
@@ -41,16 +39,7 @@ T0 = datetime(2017, 8, 3, tzinfo=UTC)
 
 
 def _client(server: SeaweedServer, identity: str) -> S3Client:
-    who = server.identities[identity]
-    client: S3Client = boto3.client(
-        "s3",
-        endpoint_url=server.endpoint,
-        aws_access_key_id=who.access_key,
-        aws_secret_access_key=who.secret_key,
-        region_name="us-east-1",
-        config=Config(max_pool_connections=WORKERS * 2, s3={"addressing_style": "path"}),
-    )
-    return client
+    return server.client(identity, max_pool=WORKERS * 2)
 
 
 def _rate(count: int, seconds: float) -> float:

@@ -84,7 +84,6 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     base = Path(tempfile.mkdtemp(prefix="grantreview-bench-"))
     with SeaweedServer(base / "seaweed") as seaweed, PrefectServer(base / "prefect") as prefect:
-        admin = seaweed.identities["admin"]
         os.environ.update(
             {
                 **seaweed.env("operator"),
@@ -98,7 +97,6 @@ def main() -> None:
             }
         )
         # Imported after the environment is set: settings are read on first use.
-        import boto3  # noqa: PLC0415
 
         from flows.reevaluate import reevaluate  # noqa: PLC0415
         from infra.logging import configure_logging  # noqa: PLC0415
@@ -109,13 +107,7 @@ def main() -> None:
 
         configure_logging("ERROR")
         ensure_bucket(
-            boto3.client(
-                "s3",
-                endpoint_url=seaweed.endpoint,
-                aws_access_key_id=admin.access_key,
-                aws_secret_access_key=admin.secret_key,
-                region_name="us-east-1",
-            ),
+            seaweed.client("admin"),
             BUCKET,
             "",
             lock_mode="GOVERNANCE",

@@ -113,17 +113,8 @@ def main() -> None:
     mail = Controller(sink, hostname="127.0.0.1", port=smtp_port)
     mail.start()
     with SeaweedServer(base / "seaweed") as seaweed, PrefectServer(base / "prefect") as prefect:
-        import boto3  # noqa: PLC0415 - after the services are up
-
-        admin = seaweed.identities["admin"]
         ensure_bucket(
-            boto3.client(
-                "s3",
-                endpoint_url=seaweed.endpoint,
-                aws_access_key_id=admin.access_key,
-                aws_secret_access_key=admin.secret_key,
-                region_name="us-east-1",
-            ),
+            seaweed.client("admin"),
             BUCKET,
             "",
             lock_mode="GOVERNANCE",

@@ -14,9 +14,12 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from infra._services import LocalService, stop_process
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 __all__ = ["Identity", "SeaweedServer", "free_port", "weed_binary"]
 
@@ -175,6 +178,22 @@ class SeaweedServer(LocalService):
         self.stop()
         time.sleep(down_for)
         return self.start(timeout, same_ports=True)
+
+    def client(self, identity: str = "operator", *, max_pool: int = 10) -> S3Client:
+        """A boto3 S3 client for one of this server's identities."""
+        import boto3  # noqa: PLC0415 - the launcher itself needs no boto3
+        from botocore.config import Config  # noqa: PLC0415
+
+        chosen = self.identities[identity]
+        client: S3Client = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=chosen.access_key,
+            aws_secret_access_key=chosen.secret_key,
+            region_name="us-east-1",
+            config=Config(max_pool_connections=max_pool, s3={"addressing_style": "path"}),
+        )
+        return client
 
     def env(self, identity: str = "operator") -> dict[str, str]:
         """Environment variables pointing grantreview and boto3 at this server."""

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
 import pytest
 from mypy_boto3_s3 import S3Client
 from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -30,15 +29,7 @@ TEST_BUCKET = "grantreview-test"
 
 def client_for(server: SeaweedServer, identity: str) -> S3Client:
     """A boto3 client for one of the server's identities."""
-    chosen = server.identities[identity]
-    client: S3Client = boto3.client(
-        "s3",
-        endpoint_url=server.endpoint,
-        aws_access_key_id=chosen.access_key,
-        aws_secret_access_key=chosen.secret_key,
-        region_name="us-east-1",
-    )
-    return client
+    return server.client(identity)
 
 
 @pytest.fixture(scope="session")
