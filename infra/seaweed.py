@@ -177,7 +177,30 @@ class SeaweedServer(LocalService):
         """Stop, stay down `down_for` seconds, start on the same ports (clients keep the URL)."""
         self.stop()
         time.sleep(down_for)
-        return self.start(timeout, same_ports=True)
+        self.start(timeout, same_ports=True)
+        self._wait_serving_reads(timeout)
+        return self
+
+    def _wait_serving_reads(self, timeout: float) -> None:
+        """Wait until a stored object reads back: S3 answers before its volumes are loaded."""
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        client = self.client("admin")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                for bucket in client.list_buckets().get("Buckets", []):
+                    listed = client.list_objects_v2(Bucket=bucket["Name"], MaxKeys=1)
+                    for item in listed.get("Contents", []):
+                        client.get_object(Bucket=bucket["Name"], Key=item["Key"])["Body"].read()
+            except (BotoCoreError, ClientError):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"SeaweedFS did not serve reads within {timeout:.0f}s of a restart"
+                    ) from None
+                time.sleep(0.2)
+                continue
+            return
 
     def client(self, identity: str = "operator", *, max_pool: int = 10) -> S3Client:
         """A boto3 S3 client for one of this server's identities."""

@@ -73,7 +73,9 @@ def finish(process: subprocess.Popen[str]) -> CliResult:
     return CliResult(process.returncode, stdout, stderr)
 
 
-def complete_after_fault(faulted: CliResult, env: dict[str, str], *, killed: bool) -> int:
+def complete_after_fault(
+    faulted: CliResult, env: dict[str, str], *, killed: bool, store_log: Path | None = None
+) -> int:
     """Accept a completed or cleanly failed run, rerun until complete; return how many runs."""
     if killed:
         assert faulted.code == -signal.SIGKILL
@@ -86,9 +88,16 @@ def complete_after_fault(faulted: CliResult, env: dict[str, str], *, killed: boo
             env, "review", "--program", PROGRAM, "--all", "--as-of", AFTER_DEADLINE, "--json"
         )
         runs += 1
-        assert rerun.code == 0, rerun
+        assert rerun.code == 0, (rerun, _tail(store_log))
         assert {row["step"] for row in json.loads(rerun.stdout)} == {"decided"}
     return runs
+
+
+def _tail(log: Path | None, lines: int = 40) -> str:
+    """The end of a service log, for a failure message."""
+    if log is None or not log.exists():
+        return ""
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def assert_log_intact(
@@ -159,7 +168,9 @@ def test_s3_stopped_for_5s_mid_review_loses_and_duplicates_nothing(
     process = start_review(env)
     wait_for_commits(admin, s3_prefix, 120, process)
     own_seaweed.restart(down_for=5)
-    runs = complete_after_fault(finish(process), env, killed=False)
+    runs = complete_after_fault(
+        finish(process), env, killed=False, store_log=own_seaweed.data_dir / "weed.log"
+    )
     check = assert_log_intact(env, admin, s3_prefix, slugs)
     record_figures(
         "1a. S3 stopped 5 s mid-review (200 jurisdictions)", faults=1, runs=runs, check=check
