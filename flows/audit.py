@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
+from flows._flow import grant_flow
 from infra.audit import verify_store
 from infra.keys import load_keyring
 from infra.runtime import get_runtime
@@ -19,7 +19,7 @@ class AuditFailedError(RuntimeError):
     """The log has findings: the run fails so it shows red in the Prefect UI."""
 
 
-@flow(name="audit", persist_result=False, log_prints=False)
+@grant_flow("audit")
 def audit(program: str | None = None) -> dict[str, Any]:
     """Check every signature, hash link and sequence (as `grantreview audit verify` does).
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from prefect import flow
-
+from flows._flow import grant_flow
 from tasks.checkpoints import checkpoint_everything
 
 __all__ = ["checkpoint"]
 
 
-@flow(name="checkpoint", persist_result=False, log_prints=False)
+@grant_flow("checkpoint")
 def checkpoint() -> str | None:
     """Sign a checkpoint over every stream head (needs GRANTREVIEW_SIGNING_KEY_FILE).
 

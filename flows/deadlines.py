@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow
 from prefect.runtime import flow_run
 
 from flows._chunks import chunked
+from flows._flow import grant_flow
 from infra.clock import utc_now
 from tasks.artifacts import publish_decisions, publish_outcomes
 from tasks.checkpoints import checkpoint_heads
@@ -19,7 +19,7 @@ from tasks.streams import StreamOutcome
 __all__ = ["deadlines"]
 
 
-@flow(name="deadlines", persist_result=False, log_prints=False)
+@grant_flow("deadlines")
 def deadlines(
     program: str, as_of: datetime | None = None, known_at: datetime | None = None
 ) -> list[StreamOutcome]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow
 from prefect.runtime import flow_run
 
+from flows._flow import grant_flow
 from infra.clock import utc_now
 from tasks.artifacts import publish_decisions, publish_outcomes
 from tasks.checkpoints import checkpoint_heads
@@ -33,7 +33,7 @@ def decide_stream(
     return outcomes[0]
 
 
-@flow(name="decide", persist_result=False, log_prints=False)
+@grant_flow("decide")
 def decide(
     program: str,
     jurisdiction: str,

@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import datetime
-from typing import Any, cast
 
-from prefect import flow
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows._flow import grant_flow
 from flows._reevaluation import (
     PARALLEL_CHUNKS,
     ReevaluationReport,
@@ -40,12 +39,7 @@ __all__ = ["ReevaluationReport", "progress_hook", "reevaluate"]
 _log = get_logger(__name__)
 
 
-@flow(
-    name="reevaluate",
-    persist_result=False,
-    log_prints=False,
-    task_runner=cast("Any", ThreadPoolTaskRunner(max_workers=PARALLEL_CHUNKS)),
-)
+@grant_flow("reevaluate", task_runner=ThreadPoolTaskRunner(max_workers=PARALLEL_CHUNKS))
 def reevaluate(
     program: str,
     as_of: datetime | None = None,

@@ -7,13 +7,13 @@ import uuid
 from datetime import datetime
 from typing import Final, TypeVar, cast
 
-from prefect import flow
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from flows._chunks import chunked
+from flows._flow import grant_flow
 from flows._reevaluation import ReevaluationReport, appended_outcomes, build_report
 from infra.clock import utc_now
 from infra.logging import get_logger
@@ -51,7 +51,7 @@ def slug_ranges(slugs: list[str], parts: int) -> list[tuple[str, str]]:
     return [(chunk[0], chunk[-1]) for chunk in chunks]
 
 
-@flow(name="reevaluate-distributed", persist_result=False, log_prints=False)
+@grant_flow("reevaluate-distributed")
 def reevaluate_distributed(
     program: str,
     as_of: datetime | None = None,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
-from prefect import flow
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from flows._flow import grant_flow
 from flows._reevaluation import PARALLEL_CHUNKS, appended_outcomes, revise_all
 from infra.logging import get_logger
 from tasks.checkpoints import checkpoint_heads
@@ -22,12 +22,7 @@ __all__ = ["reevaluate_range"]
 _log = get_logger(__name__)
 
 
-@flow(
-    name="reevaluate-range",
-    persist_result=False,
-    log_prints=False,
-    task_runner=cast("Any", ThreadPoolTaskRunner(max_workers=PARALLEL_CHUNKS)),
-)
+@grant_flow("reevaluate-range", task_runner=ThreadPoolTaskRunner(max_workers=PARALLEL_CHUNKS))
 def reevaluate_range(  # noqa: PLR0917 - deployment parameters, passed by name
     program: str,
     snapshot_sha256: str,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow
 from prefect.runtime import flow_run
 
+from flows._flow import grant_flow
 from flows.decide import decide_stream
 from infra.clock import utc_now
 from tasks.programs import store_program_document
@@ -16,7 +16,7 @@ from tasks.streams import StreamOutcome
 __all__ = ["respond"]
 
 
-@flow(name="respond", persist_result=False, log_prints=False)
+@grant_flow("respond")
 def respond(
     program: str,
     jurisdiction: str,

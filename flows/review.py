@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow
 from prefect.runtime import flow_run
 
 from flows._chunks import chunked
+from flows._flow import grant_flow
 from infra.clock import utc_now
 from tasks.artifacts import publish_decisions, publish_outcomes
 from tasks.checkpoints import checkpoint_heads
@@ -18,7 +18,7 @@ from tasks.streams import StreamOutcome, advance_streams
 __all__ = ["review"]
 
 
-@flow(name="review", persist_result=False, log_prints=False)
+@grant_flow("review")
 def review(
     program: str,
     jurisdictions: list[str] | None = None,
