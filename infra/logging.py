@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sys
+from typing import TextIO, cast
 
 import structlog
 
@@ -25,12 +28,42 @@ def configure_logging(level: str = "INFO", *, json_lines: bool | None = None) ->
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=cast("TextIO", _LossTolerant(sys.stderr))),
         cache_logger_on_first_use=False,
     )
 
 
+class _LossTolerant:
+    """A stream that drops a line it cannot deliver instead of failing the caller.
+
+    A worker reads its flow runs' output through a pipe; when the worker dies, a write
+    raises BrokenPipeError, which would fail a run whose work is fine. The S3 log is the
+    record; a diagnostic line with no reader left is dropped.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write `text`; 0 when the reader is gone."""
+        try:
+            return self._stream.write(text)
+        except (OSError, ValueError):  # broken pipe, closed stream
+            return 0
+
+    def flush(self) -> None:
+        """Flush, unless the reader is gone."""
+        with contextlib.suppress(OSError, ValueError):
+            self._stream.flush()
+
+
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
-    """A bound logger; bind program, jurisdiction and flow run id at the call site."""
+    """A bound logger; bind program, jurisdiction and flow run id at the call site.
+
+    In a process that never configured logging (a flow run a worker started), this
+    configures it from GRANTREVIEW_LOG_LEVEL first.
+    """
+    if not structlog.is_configured():
+        configure_logging(os.environ.get("GRANTREVIEW_LOG_LEVEL", "INFO").upper())
     logger: structlog.typing.FilteringBoundLogger = structlog.get_logger(name)
     return logger

@@ -1,8 +1,10 @@
-"""Reevaluation on a process work pool: the pool, its deployments, its workers, waiting on runs.
+"""Flows on a process work pool: the pool, its deployments, its workers, waiting on runs.
 
 `grantreview serve` runs every flow in its own process; at national scale the
-reevaluation is instead deployed to a Prefect work pool (type `process`), where
-`prefect worker start --pool P` processes on any number of hosts pick up its range runs.
+reevaluation (and any review) is instead deployed to a Prefect work pool (type
+`process`), where `prefect worker start --pool P` processes on any number of hosts pick
+up its runs. Every pool deployment sends heartbeats and carries the tag of the
+lost-run automation (`infra.lost_runs`): a run whose worker dies is run again.
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.exceptions import ObjectNotFound
 
+from infra.lost_runs import (
+    LOST_AFTER_SECONDS,
+    RETRY_TAG,
+    ensure_lost_run_retry,
+    heartbeat_job_variables,
+)
+
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
 
@@ -28,7 +37,9 @@ __all__ = [
     "DISTRIBUTED_ENTRYPOINT",
     "RANGE_DEPLOYMENT",
     "RANGE_ENTRYPOINT",
+    "REVIEW_ENTRYPOINT",
     "deploy_reevaluation",
+    "deploy_review",
     "ensure_process_pool",
     "start_worker",
     "stop_worker",
@@ -37,6 +48,7 @@ __all__ = [
 
 RANGE_ENTRYPOINT: Final = "flows/reevaluate_range.py:reevaluate_range"
 DISTRIBUTED_ENTRYPOINT: Final = "flows/reevaluate_distributed.py:reevaluate_distributed"
+REVIEW_ENTRYPOINT: Final = "flows/review.py:review"
 RANGE_DEPLOYMENT: Final = "reevaluate-range/reevaluate-range"
 """`flow name/deployment name` of the range deployment the parent starts runs of."""
 
@@ -50,8 +62,19 @@ def ensure_process_pool(name: str) -> None:
             client.create_work_pool(WorkPoolCreate(name=name, type="process"))
 
 
-def _deploy(source: Path, entrypoint: str, name: str, pool: str, **options: object) -> UUID:
-    """`flow.from_source(...).deploy(...)`: workers run the flow from `source` on their host."""
+def _deploy(
+    source: Path,
+    entrypoint: str,
+    name: str,
+    pool: str,
+    *,
+    tags: list[str],
+    **options: object,
+) -> UUID:
+    """`flow.from_source(...).deploy(...)`: workers run the flow from `source` on their host.
+
+    Runs send heartbeats and carry the retry tag, so a run whose worker is lost runs again.
+    """
     loaded = cast("Flow[..., object]", Flow.from_source(source=str(source), entrypoint=entrypoint))
     return cast(  # sync-compatible: called outside an event loop it returns the value
         "UUID",
@@ -60,6 +83,8 @@ def _deploy(source: Path, entrypoint: str, name: str, pool: str, **options: obje
             work_pool_name=pool,
             print_next_steps=False,
             ignore_warnings=True,
+            tags=[*tags, RETRY_TAG],
+            job_variables=heartbeat_job_variables(),
             **options,  # type: ignore[arg-type] # schedule, parameters and tags, as documented
         ),
     )
@@ -72,14 +97,17 @@ def deploy_reevaluation(
     programs: list[str],
     cron: str | None = None,
     ranges: int | None = None,
+    lost_after: float = LOST_AFTER_SECONDS,
 ) -> list[UUID]:
     """Deploy `reevaluate-range` and one `reevaluate-distributed-<program>` per program.
 
     `source` is the checkout each worker host has at the same path (for other storage,
     e.g. a git repository, pass its URL to `Flow.from_source` the same way). `cron`
-    schedules the parent runs; the range deployment is only started by them.
+    schedules the parent runs; the range deployment is only started by them. A run whose
+    worker is lost is run again after `lost_after` seconds without a heartbeat.
     """
     ensure_process_pool(pool)
+    ensure_lost_run_retry(lost_after)
     ids = [_deploy(source, RANGE_ENTRYPOINT, "reevaluate-range", pool, tags=["reevaluation"])]
     for program in programs:
         parameters: dict[str, object] = {"program": program}
@@ -98,6 +126,17 @@ def deploy_reevaluation(
             )
         )
     return ids
+
+
+def deploy_review(pool: str, *, source: Path, lost_after: float = LOST_AFTER_SECONDS) -> UUID:
+    """Deploy `review` to the pool as `review/review-pool`: reviews run on the pool's workers.
+
+    Operators start it from the Prefect UI or `prefect deployment run` with the same typed
+    parameters as `grantreview review`.
+    """
+    ensure_process_pool(pool)
+    ensure_lost_run_retry(lost_after)
+    return _deploy(source, REVIEW_ENTRYPOINT, "review-pool", pool, tags=["review"])
 
 
 def start_worker(

@@ -1,4 +1,4 @@
-"""Faults on purpose: S3 stopped, the review process SIGKILLed, Prefect restarted, mid-run.
+"""Faults on purpose: S3 stopped, the review process or a worker killed, Prefect restarted.
 
 Each fault is injected once a known number of commits is visible in S3 (polled, never a
 fixed sleep), so it always lands in the middle of the run. Afterwards the run has completed,
@@ -8,6 +8,7 @@ stream is checked straight from S3: gapless, unforked, one letter and one decisi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -15,10 +16,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any, cast
+from uuid import UUID
 
 import pytest
 from mypy_boto3_s3 import S3Client
+from prefect import get_client
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import run_deployment
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from benchmarks.generate_jurisdictions import csv_bytes, synthetic_jurisdictions
 from benchmarks.reliability_report import (
@@ -31,12 +39,16 @@ from benchmarks.reliability_report import (
 from infra.bucket import ensure_bucket
 from infra.prefect_server import PrefectServer
 from infra.seaweed import SeaweedServer
+from infra.workpool import deploy_review, start_worker, stop_worker, wait_for_flow_runs
 from tests.conftest import TEST_BUCKET, CliResult, client_for, run_cli_process
 
 pytestmark = pytest.mark.slow
 
 PROGRAM = "psp-2017"
 AFTER_DEADLINE = "2017-09-01"  # letter and no-response decision in one pass
+ROOT = Path(__file__).resolve().parents[2]
+POOL = "grantreview-faults"
+LOST_AFTER_S = 45  # the heartbeat is 30 s; production waits 90 s (three missed beats)
 ONE_LETTER_ONE_DECISION = {"grantreview.letter.sent": 1, "grantreview.decision.issued": 1}
 
 
@@ -54,7 +66,7 @@ def start_review(env: dict[str, str]) -> subprocess.Popen[str]:
 
 
 def wait_for_commits(
-    client: S3Client, prefix: str, at_least: int, process: subprocess.Popen[str]
+    client: S3Client, prefix: str, at_least: int, process: subprocess.Popen[Any]
 ) -> int:
     """Poll the listing until `at_least` commits are visible (the run is surely mid-way)."""
     deadline = time.monotonic() + 90
@@ -214,4 +226,129 @@ def test_prefect_server_restarted_mid_review_loses_and_duplicates_nothing(
         check = assert_log_intact(env, admin_client, s3_prefix, slugs)
     record_figures(
         "1c. Prefect server restarted mid-review (100)", faults=1, runs=runs, check=check
+    )
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live process below `pid` (from /proc), children before grandchildren."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited while we looked
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        children = [child for parent in frontier for child in parents.get(parent, [])]
+        found += children
+        frontier = children
+    return found
+
+
+def _kill_host(worker: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a worker and every process it started, as when their host dies."""
+    for pid in [worker.pid, *_descendants(worker.pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    worker.wait()
+
+
+def _state_names(run_id: UUID) -> list[str]:
+    """Every state the flow run went through, oldest first."""
+    with get_client(sync_client=True) as client:
+        return [state.name or "" for state in client.read_flow_run_states(run_id)]
+
+
+def _pool_review(
+    prefect: PrefectServer,
+    stack: ExitStack,
+    context: tuple[SeaweedServer, Path, str, tuple[Path, Path]],
+) -> tuple[dict[str, str], list[str], subprocess.Popen[bytes], FlowRun]:
+    """Deploy `review` to a pool, start one worker and a run of 200; return once mid-run."""
+    seaweed, tmp_path, s3_prefix, keys = context
+    env = {
+        **_env(seaweed, prefect, keys, s3_prefix),
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "GRANTREVIEW_LOG_LEVEL": "INFO",  # the run writes to the worker's pipe all along
+    }
+    stack.enter_context(temporary_settings(updates={PREFECT_API_URL: prefect.api_url}))
+    slugs = import_jurisdictions(env, tmp_path, 200)
+    deploy_review(POOL, source=ROOT, lost_after=LOST_AFTER_S)
+    output = stack.enter_context((tmp_path / "workers.log").open("wb"))
+    worker = start_worker(POOL, "worker-1", env, output)
+    stack.callback(stop_worker, worker)
+    run = cast(
+        "FlowRun",
+        run_deployment(
+            "review/review-pool",
+            parameters={"program": PROGRAM, "as_of": f"{AFTER_DEADLINE}T00:00:00+00:00"},
+            timeout=0,
+        ),
+    )
+    wait_for_commits(client_for(seaweed, "admin"), s3_prefix, 120, worker)
+    return env, slugs, worker, run
+
+
+def test_worker_lost_mid_review_prefect_runs_it_again(
+    seaweed: SeaweedServer,
+    admin_client: S3Client,
+    key_files: tuple[Path, Path],
+    s3_prefix: str,
+    tmp_path: Path,
+) -> None:
+    """A worker and its flow-run process SIGKILLed mid-review: Prefect reruns it, all holds.
+
+    The run is a `review --all` of 200 on the pool; once 120 commits are in S3 the first
+    worker and everything it started are killed (as when their host dies). The lost-run
+    automation sees the heartbeats stop and sets the run to AwaitingRetry; a second worker
+    runs it again.
+    """
+    with PrefectServer(tmp_path / "prefect") as prefect, ExitStack() as stack:
+        context = (seaweed, tmp_path, s3_prefix, key_files)
+        env, slugs, first, run = _pool_review(prefect, stack, context)
+        _kill_host(first)
+        output = stack.enter_context((tmp_path / "workers.log").open("ab"))
+        second = start_worker(POOL, "worker-2", env, output)
+        stack.callback(stop_worker, second)
+        (finished,) = wait_for_flow_runs([run.id], timeout=LOST_AFTER_S + 150)
+        states = _state_names(run.id)
+        log_text = (tmp_path / "workers.log").read_text(errors="replace")[-3000:]
+        assert finished.state is not None
+        assert finished.state.is_completed(), (states, log_text)
+        assert "AwaitingRetry" in states, states
+        assert finished.run_count >= 2, states
+        check = assert_log_intact(env, admin_client, s3_prefix, slugs)
+    record_figures(
+        "1d. worker and its flow run SIGKILLed mid-review, Prefect reran it (200)",
+        faults=1,
+        runs=finished.run_count,
+        check=check,
+    )
+
+
+def test_worker_alone_killed_mid_review_its_run_still_completes(
+    seaweed: SeaweedServer,
+    admin_client: S3Client,
+    key_files: tuple[Path, Path],
+    s3_prefix: str,
+    tmp_path: Path,
+) -> None:
+    """Only the worker SIGKILLed: its flow run, whose output pipe broke, still completes."""
+    with PrefectServer(tmp_path / "prefect") as prefect, ExitStack() as stack:
+        context = (seaweed, tmp_path, s3_prefix, key_files)
+        env, slugs, worker, run = _pool_review(prefect, stack, context)
+        worker.kill()  # the worker only: its flow-run process lives in a session of its own
+        worker.wait()
+        (finished,) = wait_for_flow_runs([run.id], timeout=120)
+        states = _state_names(run.id)
+        assert finished.state is not None
+        assert finished.state.is_completed(), (states, finished.state.message)
+        check = assert_log_intact(env, admin_client, s3_prefix, slugs)
+    record_figures(
+        "1e. worker alone SIGKILLed mid-review, its run completed (200)",
+        faults=1,
+        runs=finished.run_count,
+        check=check,
     )
