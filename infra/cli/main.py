@@ -6,9 +6,6 @@ Commands import their heavy dependencies (Prefect, boto3) inside the command, so
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import logging
 import os
 import sys
 import traceback
@@ -32,7 +29,7 @@ from infra.errors import DependencyUnavailableError
 from infra.logging import configure_logging
 from schemas.errors import InputError
 
-__all__ = ["app", "main", "run"]
+__all__ = ["app", "main"]
 
 app = typer.Typer(
     name="grantreview",
@@ -107,42 +104,6 @@ def main() -> None:
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
         _report(error, ExitCode.INTERNAL, debug=debug, unexpected=True)
     sys.exit(code if isinstance(code, int) else 0)
-
-
-def run() -> None:
-    """The console entry point: `main`, then exit without tearing the interpreter down.
-
-    Prefect, pydantic and boto3 leave a large object graph; the interpreter's final
-    garbage collection of it costs ~0.5 s on every command, after all the work is
-    durable. Our handler is registered first, so it runs last: after the threads were
-    joined and every other exit handler (Prefect's event and log drains) has run.
-    """
-    outcome = {"code": 0}
-    atexit.register(_exit_without_teardown, outcome)
-    try:
-        main()
-    except SystemExit as done:
-        outcome["code"] = _exit_status(done.code)
-        raise
-    except BaseException:
-        outcome["code"] = ExitCode.INTERNAL
-        raise
-
-
-def _exit_status(code: object) -> int:
-    """The process status `sys.exit(code)` gives (a message means 1, as Python does)."""
-    if code is None:
-        return 0
-    return code if isinstance(code, int) else 1
-
-
-def _exit_without_teardown(outcome: dict[str, int]) -> None:
-    """Flush what the user must see, then leave at once with the command's status."""
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing to deliver
-            stream.flush()
-    os._exit(outcome["code"])
 
 
 def _report(error: BaseException, code: ExitCode, *, debug: bool, unexpected: bool = False) -> None:
