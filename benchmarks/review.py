@@ -127,7 +127,11 @@ def main() -> None:
             "GRANTREVIEW_S3_BUCKET": BUCKET,
             "GRANTREVIEW_OBJECT_LOCK_DAYS": "0",
             "GRANTREVIEW_LOG_LEVEL": "WARNING",
+            # signed checkpoints, as in production: part of what `respond` waits for
+            "GRANTREVIEW_SIGNING_KEY_FILE": str(base / "keys" / "signing-key.pem"),
+            "GRANTREVIEW_VERIFY_KEY_FILE": str(base / "keys" / "verify-keys.json"),
         }
+        _run(env, "keys", "generate", str(base / "keys"))
         places = synthetic_jurisdictions(count + NAIVE)
         csv_file = base / "jurisdictions.csv"
         csv_file.write_bytes(csv_bytes(places[:count]))
