@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect.runtime import flow_run
-
-from flows._chunks import chunked
+from flows._batch import advance_in_chunks
 from flows._flow import grant_flow
 from infra.clock import utc_now
-from tasks.artifacts import publish_decisions, publish_outcomes
-from tasks.checkpoints import checkpoint_heads
 from tasks.deadlines import sweep_deadlines
-from tasks.programs import store_program_document
-from tasks.registry import select_jurisdictions
 from tasks.streams import StreamOutcome
 
 __all__ = ["deadlines"]
@@ -29,21 +23,4 @@ def deadlines(
     same `as_of` appends nothing.
     """
     moment = as_of or utc_now()
-    knowledge = known_at or moment
-    run_id = flow_run.get_id()
-    store_program_document(program)
-    selected = select_jurisdictions(None)
-    chunks = chunked(selected)
-    futures = [
-        sweep_deadlines.submit(
-            program, chunk, moment, knowledge, flow_run_id=run_id, share=len(chunks)
-        )
-        for chunk in chunks
-    ]
-    outcomes = [outcome for future in futures for outcome in future.result()]
-    table = publish_outcomes.submit(program, outcomes)
-    notes = publish_decisions.submit(program, outcomes)
-    checkpoint_heads(program, outcomes)
-    table.result()
-    notes.result()
-    return outcomes
+    return advance_in_chunks(sweep_deadlines, program, None, moment, known_at or moment)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
     from schemas.streams import StreamId
 
-__all__ = ["Finding", "FindingKind", "stream_finding"]
+__all__ = ["Finding", "FindingKind", "LocatedFinding", "stream_finding"]
+
+K = TypeVar("K", bound=str)
 
 
 class FindingKind(StrEnum):
@@ -26,7 +28,7 @@ class FindingKind(StrEnum):
     BAD_FORMAT = "bad_format"
 
 
-class Finding(BaseModel):
+class LocatedFinding(BaseModel, Generic[K]):
     """One problem. Checkpoint findings have no program or jurisdiction; seq is the checkpoint's."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -34,17 +36,21 @@ class Finding(BaseModel):
     program: str | None
     jurisdiction: str | None
     seq: int | None
-    kind: FindingKind
+    kind: K
     detail: str
     key: str | None = None
 
     @property
     def location(self) -> str:
-        """`program/jurisdiction seq N`, or `checkpoint N` for the checkpoint chain."""
+        """`program/jurisdiction seq N`, or `checkpoints seq N` for the checkpoint chain."""
         seq = "" if self.seq is None else f" seq {self.seq}"
         if self.program is None:
             return f"checkpoints{seq}"
         return f"{self.program}/{self.jurisdiction}{seq}"
+
+
+class Finding(LocatedFinding[FindingKind]):
+    """An integrity problem `audit verify` names (see docs/log-format.md)."""
 
 
 def stream_finding(

@@ -15,8 +15,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
+from schemas._findings import LocatedFinding
 from schemas._waivers import start_of
 from schemas.canonical import sha256_hex
 from schemas.errors import InputError
@@ -71,27 +72,8 @@ class ReplayKind(StrEnum):
     INCONSISTENT = "inconsistent"
 
 
-class ReplayFinding(BaseModel):
-    """One problem, located by program, jurisdiction and seq (None for the checkpoint chain)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    program: str | None
-    jurisdiction: str | None
-    seq: int | None
-    kind: str
-    detail: str
-    key: str | None = None
-
-    @property
-    def location(self) -> str:
-        """`program/jurisdiction seq N`, or `checkpoints seq N`."""
-        seq = "" if self.seq is None else f" seq {self.seq}"
-        return (
-            f"checkpoints{seq}"
-            if self.program is None
-            else f"{self.program}/{self.jurisdiction}{seq}"
-        )
+class ReplayFinding(LocatedFinding[str]):
+    """One problem replay names: an integrity finding's kind, or a `ReplayKind`."""
 
     @classmethod
     def from_integrity(cls, finding: Finding) -> ReplayFinding:

@@ -1,0 +1,50 @@
+"""One batch pass over streams, shared by the review and the deadline sweep.
+
+Store the program document, select the jurisdictions, run `step` on a few large chunks in
+parallel, then publish the run's artifacts and sign a checkpoint over every head it saw.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prefect import Task
+from prefect.runtime import flow_run
+
+from flows._chunks import chunked
+from tasks.artifacts import publish_decisions, publish_outcomes
+from tasks.checkpoints import checkpoint_heads
+from tasks.programs import store_program_document
+from tasks.registry import select_jurisdictions
+from tasks.streams import StreamOutcome
+
+__all__ = ["advance_in_chunks"]
+
+
+def advance_in_chunks(
+    step: Task[..., list[StreamOutcome]],
+    program: str,
+    jurisdictions: list[str] | None,
+    as_of: datetime,
+    known_at: datetime,
+    **options: Any,  # noqa: ANN401 - the step's own keyword options
+) -> list[StreamOutcome]:
+    """Run `step` over the selected streams (None: every imported one); returns outcomes."""
+    run_id = flow_run.get_id()
+    store_program_document(program)
+    selected = select_jurisdictions(jurisdictions)
+    chunks = chunked(selected)
+    futures = [
+        step.submit(
+            program, chunk, as_of, known_at, flow_run_id=run_id, share=len(chunks), **options
+        )
+        for chunk in chunks
+    ]
+    outcomes = [outcome for future in futures for outcome in future.result()]
+    table = publish_outcomes.submit(program, outcomes)
+    notes = publish_decisions.submit(program, outcomes)
+    checkpoint_heads(program, outcomes)
+    table.result()
+    notes.result()
+    return outcomes
