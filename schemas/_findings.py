@@ -10,7 +10,14 @@ from pydantic import BaseModel, ConfigDict
 if TYPE_CHECKING:
     from schemas.streams import StreamId
 
-__all__ = ["Finding", "FindingKind", "LocatedFinding", "stream_finding"]
+__all__ = [
+    "Finding",
+    "FindingKind",
+    "LocatedFinding",
+    "ReplayFinding",
+    "ReplayKind",
+    "stream_finding",
+]
 
 K = TypeVar("K", bound=str)
 
@@ -51,6 +58,25 @@ class LocatedFinding(BaseModel, Generic[K]):
 
 class Finding(LocatedFinding[FindingKind]):
     """An integrity problem `audit verify` names (see docs/log-format.md)."""
+
+
+class ReplayKind(StrEnum):
+    """What replay names beside the integrity findings of `audit verify`."""
+
+    DIVERGENCE = "divergence"
+    MISSING_DOCUMENT = "missing_document"
+    TAMPERED_DOCUMENT = "tampered_document"
+    UNDERIVABLE = "underivable"
+    INCONSISTENT = "inconsistent"
+
+
+class ReplayFinding(LocatedFinding[str]):
+    """One problem replay names: an integrity finding's kind, or a `ReplayKind`."""
+
+    @classmethod
+    def from_integrity(cls, finding: Finding) -> ReplayFinding:
+        """An integrity finding (hash chain, checkpoints) in replay's shape."""
+        return cls.model_validate(finding.model_dump())
 
 
 def stream_finding(

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from schemas._findings import LocatedFinding
-from schemas._waivers import start_of
+from schemas._findings import ReplayFinding, ReplayKind
+from schemas._replay_compare import compare_evaluations, differ
+from schemas._replay_inputs import Moments, ProgramCatalog, RegistryHistory, valid_time
+from schemas._replay_timeline import JurisdictionReplay, TimelineEntry, summarize
 from schemas.canonical import sha256_hex
 from schemas.errors import InputError
 from schemas.evaluation import Evaluation, Outcome
@@ -27,25 +28,19 @@ from schemas.events import (
     DecisionOverridden,
     DecisionRevised,
     DomainEvent,
-    JurisdictionsRegistered,
-    LetterSent,
-    ReevaluationCompleted,
     ResponseAmended,
     ResponseReceived,
     RulesEvaluated,
     UnknownEventTypeError,
 )
-from schemas.program import ProgramBundle, ProgramError
 from schemas.response import Response, parse_response
 from schemas.rules import RuleEvaluationError, evaluate
 from schemas.state import decoded_events
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
-    from schemas._findings import Finding
     from schemas.commit import Commit
-    from schemas.jurisdiction import Jurisdiction
     from schemas.streams import StreamId
 
 __all__ = [
@@ -60,237 +55,6 @@ __all__ = [
     "replay_stream",
     "valid_time",
 ]
-
-
-class ReplayKind(StrEnum):
-    """What replay names beside the integrity findings of `audit verify`."""
-
-    DIVERGENCE = "divergence"
-    MISSING_DOCUMENT = "missing_document"
-    TAMPERED_DOCUMENT = "tampered_document"
-    UNDERIVABLE = "underivable"
-    INCONSISTENT = "inconsistent"
-
-
-class ReplayFinding(LocatedFinding[str]):
-    """One problem replay names: an integrity finding's kind, or a `ReplayKind`."""
-
-    @classmethod
-    def from_integrity(cls, finding: Finding) -> ReplayFinding:
-        """An integrity finding (hash chain, checkpoints) in replay's shape."""
-        return cls.model_validate(finding.model_dump())
-
-
-@dataclass(frozen=True, slots=True)
-class Moments:
-    """The two time axes: valid time (`as_of`) and recording time (`known_at`); None = now."""
-
-    as_of: datetime | None = None
-    known_at: datetime | None = None
-
-    def admits(self, valid: datetime, recorded: datetime) -> bool:
-        """Whether an event valid at `valid` and recorded at `recorded` counts."""
-        return (self.as_of is None or valid <= self.as_of) and (
-            self.known_at is None or recorded <= self.known_at
-        )
-
-
-def valid_time(event: DomainEvent, recorded: datetime) -> datetime:
-    """When an event took effect (its valid time), else its recording time.
-
-    The letter's date, the response's receipt, the as_of of an evaluation or decision;
-    an override, a reminder or a registration carries none, so it counts from when recorded.
-    """
-    if isinstance(event, LetterSent):
-        return start_of(event.letter_date)
-    if isinstance(event, ResponseReceived):
-        return event.received_at
-    if isinstance(event, RulesEvaluated | DecisionRevised):
-        return event.evaluation.as_of
-    if isinstance(event, DecisionIssued | ReevaluationCompleted):
-        return event.as_of
-    return recorded
-
-
-class RegistryHistory:
-    """Every registry row with the time it was recorded: a jurisdiction as known at a moment."""
-
-    def __init__(self, commits: Iterable[Commit] = ()) -> None:
-        self._rows: dict[str, list[tuple[datetime, Jurisdiction]]] = {}
-        for commit in commits:
-            for time, event in decoded_events(commit):
-                if isinstance(event, JurisdictionsRegistered):
-                    for row in event.rows:
-                        self._rows.setdefault(row.slug, []).append((time, row))
-
-    def at(self, slug: str, moment: datetime) -> Jurisdiction | None:
-        """The row for `slug` recorded last at or before `moment` (None if none was)."""
-        found = None
-        for time, row in self._rows.get(slug, ()):
-            if time <= moment:
-                found = row
-        return found
-
-
-class ProgramCatalog:
-    """Program bundles rebuilt from stored documents by hash, each parsed once."""
-
-    def __init__(self, documents: Mapping[str, bytes | None]) -> None:
-        self._documents = documents
-        self._parsed: dict[str, ProgramBundle | tuple[ReplayKind, str]] = {}
-
-    def bundle(self, sha256: str) -> ProgramBundle | tuple[ReplayKind, str]:
-        """The bundle stored under `sha256`, or why it cannot be used (kind, detail)."""
-        if sha256 not in self._parsed:
-            self._parsed[sha256] = self._load(sha256)
-        return self._parsed[sha256]
-
-    def _load(self, sha256: str) -> ProgramBundle | tuple[ReplayKind, str]:
-        raw = self._documents.get(sha256)
-        short = f"program document {sha256[:16]}..."
-        if raw is None:
-            return ReplayKind.MISSING_DOCUMENT, f"{short} is not stored"
-        if sha256_hex(raw) != sha256:
-            return ReplayKind.TAMPERED_DOCUMENT, f"stored {short} no longer matches its hash"
-        try:
-            bundle = ProgramBundle.from_document(raw, source=short)
-        except ProgramError as error:
-            return ReplayKind.UNDERIVABLE, str(error)
-        if bundle.sha256 != sha256:
-            return ReplayKind.UNDERIVABLE, f"{short} is not in canonical form"
-        return bundle
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    """One event as an auditor reads it; `decision` is the one in force after it (if admitted)."""
-
-    seq: int
-    type: str
-    recorded: datetime
-    valid: datetime
-    summary: str
-    admitted: bool
-    decision: Outcome | None = None
-    changed: bool = False
-    reasons: tuple[str, ...] = ()
-
-    def as_json(self) -> dict[str, Any]:
-        """The entry in `audit replay --json`."""
-        return {
-            "seq": self.seq,
-            "type": self.type,
-            "recorded": self.recorded.isoformat(),
-            "valid": self.valid.isoformat(),
-            "summary": self.summary,
-            "admitted": self.admitted,
-            "decision": None if self.decision is None else self.decision.value,
-            "changed": self.changed,
-            "reasons": list(self.reasons),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class JurisdictionReplay:
-    """One stream's state at the moments, and its timeline."""
-
-    program: str
-    jurisdiction: str
-    decision: Outcome
-    automatic_decision: Outcome | None
-    reasons: tuple[str, ...]
-    override_reason: str | None
-    response_sha256: str | None
-    head_seq: int
-    events: int
-    timeline: tuple[TimelineEntry, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        """The jurisdiction in `audit replay --json`."""
-        return {
-            "program": self.program,
-            "jurisdiction": self.jurisdiction,
-            "decision": self.decision.value,
-            "automatic_decision": None
-            if self.automatic_decision is None
-            else self.automatic_decision.value,
-            "overridden": self.override_reason is not None,
-            "override_reason": self.override_reason,
-            "reasons": list(self.reasons),
-            "response_sha256": self.response_sha256,
-            "head_seq": self.head_seq,
-            "events": self.events,
-            "timeline": [entry.as_json() for entry in self.timeline],
-        }
-
-
-def _show(value: object) -> str:
-    """A value as an auditor reads it: enum values bare, times in ISO form, tuples as lists."""
-    if isinstance(value, StrEnum):
-        return repr(value.value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_show(item) for item in value) + "]"
-    return repr(value)
-
-
-def _differ(name: str, recorded: object, derived: object) -> str:
-    return f"{name}: recorded {_show(recorded)}, re-derived {_show(derived)}"
-
-
-def compare_evaluations(recorded: Evaluation, derived: Evaluation) -> list[str]:
-    """Every difference, field by field and condition by condition, in plain words."""
-    differences = [
-        _differ(name, getattr(recorded, name), getattr(derived, name))
-        for name in (
-            "outcome",
-            "reasons",
-            "rule_set_version",
-            "program_sha256",
-            "response_sha256",
-            "as_of",
-            "known_at",
-            "orders_applied",
-            "program",
-            "jurisdiction",
-        )
-        if getattr(recorded, name) != getattr(derived, name)
-    ]
-    mine = {condition.id: condition for condition in recorded.conditions}
-    theirs = {condition.id: condition for condition in derived.conditions}
-    for cid in sorted(mine.keys() | theirs.keys()):
-        if cid not in theirs or cid not in mine:
-            where = "recorded only" if cid in mine else "re-derived only"
-            differences.append(f"condition {cid}: {where}")
-            continue
-        for name in ("status", "reason", "waived_by", "title", "source"):
-            a, b = getattr(mine[cid], name), getattr(theirs[cid], name)
-            if a != b:
-                differences.append(_differ(f"condition {cid} {name}", a, b))
-    return differences
-
-
-def _summary(event: DomainEvent) -> str:  # noqa: PLR0911 - one line per event type
-    if isinstance(event, LetterSent):
-        return f"letter dated {event.letter_date} sent ({event.delivery}); due {event.response_due}"
-    if isinstance(event, ResponseAmended):
-        return f"response amended by {event.respondent.title} ({len(event.answers)} answers)"
-    if isinstance(event, ResponseReceived):
-        return f"response received from {event.respondent.title} ({len(event.answers)} answers)"
-    if isinstance(event, RulesEvaluated):
-        version = event.evaluation.rule_set_version
-        return f"rules evaluated (rule set version {version}): {event.evaluation.outcome}"
-    if isinstance(event, DecisionIssued):
-        return f"decision issued: {event.outcome}"
-    if isinstance(event, DecisionRevised):
-        orders = ", ".join(event.orders_applied) or "none"
-        return f"decision revised: {event.before} -> {event.after} (orders applied: {orders})"
-    if isinstance(event, DecisionOverridden):
-        return f"decision overridden to {event.decision} by {event.actor}: {event.reason}"
-    if isinstance(event, ReevaluationCompleted):
-        return f"reevaluation run: {event.revised} of {event.streams} streams revised"
-    return event.TYPE.removeprefix("grantreview.").replace(".", " ")
 
 
 @dataclass
@@ -446,7 +210,7 @@ class _Walk:
             seq,
             "recorded decision",
             [
-                _differ(name, getattr(event, name), getattr(derived, name))
+                differ(name, getattr(event, name), getattr(derived, name))
                 for name in ("outcome", "reasons", "rule_set_version", "decision_id")
                 if getattr(event, name) != getattr(derived, name)
             ],
@@ -530,7 +294,7 @@ def replay_stream(
                 event.TYPE.removeprefix("grantreview."),
                 recorded,
                 valid,
-                _summary(event),
+                summarize(event),
                 admitted,
             )
             if admitted:

@@ -1,0 +1,111 @@
+"""What replay reports per jurisdiction: its state at the moments and a readable timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from schemas.events import (
+    DecisionIssued,
+    DecisionOverridden,
+    DecisionRevised,
+    DomainEvent,
+    LetterSent,
+    ReevaluationCompleted,
+    ResponseAmended,
+    ResponseReceived,
+    RulesEvaluated,
+)
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from schemas.evaluation import Outcome
+
+__all__ = ["JurisdictionReplay", "TimelineEntry", "summarize"]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One event as an auditor reads it; `decision` is the one in force after it (if admitted)."""
+
+    seq: int
+    type: str
+    recorded: datetime
+    valid: datetime
+    summary: str
+    admitted: bool
+    decision: Outcome | None = None
+    changed: bool = False
+    reasons: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """The entry in `audit replay --json`."""
+        return {
+            "seq": self.seq,
+            "type": self.type,
+            "recorded": self.recorded.isoformat(),
+            "valid": self.valid.isoformat(),
+            "summary": self.summary,
+            "admitted": self.admitted,
+            "decision": None if self.decision is None else self.decision.value,
+            "changed": self.changed,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class JurisdictionReplay:
+    """One stream's state at the moments, and its timeline."""
+
+    program: str
+    jurisdiction: str
+    decision: Outcome
+    automatic_decision: Outcome | None
+    reasons: tuple[str, ...]
+    override_reason: str | None
+    response_sha256: str | None
+    head_seq: int
+    events: int
+    timeline: tuple[TimelineEntry, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """The jurisdiction in `audit replay --json`."""
+        return {
+            "program": self.program,
+            "jurisdiction": self.jurisdiction,
+            "decision": self.decision.value,
+            "automatic_decision": None
+            if self.automatic_decision is None
+            else self.automatic_decision.value,
+            "overridden": self.override_reason is not None,
+            "override_reason": self.override_reason,
+            "reasons": list(self.reasons),
+            "response_sha256": self.response_sha256,
+            "head_seq": self.head_seq,
+            "events": self.events,
+            "timeline": [entry.as_json() for entry in self.timeline],
+        }
+
+
+def summarize(event: DomainEvent) -> str:  # noqa: PLR0911 - one line per event type
+    """One line an auditor reads for the event."""
+    if isinstance(event, LetterSent):
+        return f"letter dated {event.letter_date} sent ({event.delivery}); due {event.response_due}"
+    if isinstance(event, ResponseAmended):
+        return f"response amended by {event.respondent.title} ({len(event.answers)} answers)"
+    if isinstance(event, ResponseReceived):
+        return f"response received from {event.respondent.title} ({len(event.answers)} answers)"
+    if isinstance(event, RulesEvaluated):
+        version = event.evaluation.rule_set_version
+        return f"rules evaluated (rule set version {version}): {event.evaluation.outcome}"
+    if isinstance(event, DecisionIssued):
+        return f"decision issued: {event.outcome}"
+    if isinstance(event, DecisionRevised):
+        orders = ", ".join(event.orders_applied) or "none"
+        return f"decision revised: {event.before} -> {event.after} (orders applied: {orders})"
+    if isinstance(event, DecisionOverridden):
+        return f"decision overridden to {event.decision} by {event.actor}: {event.reason}"
+    if isinstance(event, ReevaluationCompleted):
+        return f"reevaluation run: {event.revised} of {event.streams} streams revised"
+    return event.TYPE.removeprefix("grantreview.").replace(".", " ")
