@@ -15,9 +15,9 @@ from typing import Final, Literal
 from pydantic import BaseModel, ConfigDict
 
 from infra.eventlog.log import EventLog
-from infra.state_index import IndexedStream
 from schemas.ids import check_slug
 from schemas.reevaluation import StreamReevaluation
+from schemas.state_snapshot import IndexedStream
 
 __all__ = ["RANGE_RESULT_FORMAT", "RangeResult", "range_result_key", "read_range_results"]
 

@@ -35,9 +35,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Final, Literal
+from typing import Final
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.log import CorruptStreamError, EventLog
@@ -49,25 +49,13 @@ from schemas.checkpoint import (
     parse_checkpoint_key,
 )
 from schemas.commit import Commit, CommitFormatError, parse_commit
-from schemas.evaluation import Outcome
-from schemas.events import (
-    DecisionOverridden,
-    LetterQueued,
-    LetterSent,
-    ReminderQueued,
-    ReminderSent,
-    ResponseAmended,
-    ResponseReceived,
-)
 from schemas.ids import InvalidIdError
 from schemas.state import StreamState, fold
+from schemas.state_snapshot import IndexedStream, StateSnapshot
 from schemas.streams import RUNS, StreamId, commit_key, parse_commit_key
 
 __all__ = [
-    "INDEX_FORMAT",
-    "IndexedStream",
     "LoadedStates",
-    "StateSnapshot",
     "index_problems",
     "latest_snapshot",
     "load_states",
@@ -76,132 +64,10 @@ __all__ = [
     "write_snapshot",
 ]
 
-INDEX_FORMAT: Final = "grantreview.state-index/1"
 POINTER_FORMAT: Final = "grantreview.state-index-pointer/1"
 _PARTITIONS: Final = string.digits + string.ascii_lowercase + "_"
 """A stream folder is a slug ([a-z0-9]...) or `_runs`: these first characters cover them all."""
 _ATTEMPTS: Final = 8
-
-
-class IndexedStream(BaseModel):
-    """A stream's state as the index keeps it: everything in `StreamState` but the evaluation."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    jurisdiction: str
-    head_seq: int
-    head_hash: str
-    last_event_time: AwareDatetime | None = None
-    letter_queued: LetterQueued | None = None
-    letter: LetterSent | None = None
-    letter_time: AwareDatetime | None = None
-    reminder_queued: ReminderQueued | None = None
-    reminder: ReminderSent | None = None
-    response: ResponseReceived | None = None
-    supersedes_sha256: str | None = None
-    response_shas: tuple[str, ...] = ()
-    decision: Outcome | None = None
-    reasons: tuple[str, ...] = ()
-    decision_id: str | None = None
-    decided_response_sha: str | None = None
-    decided: bool = False
-    override: DecisionOverridden | None = None
-    idempotency_keys: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, state: StreamState) -> IndexedStream:
-        """The compact form of a folded state."""
-        response = state.response
-        supersedes = response.supersedes_sha256 if isinstance(response, ResponseAmended) else None
-        if isinstance(response, ResponseAmended):
-            fields = dict(response)
-            fields.pop("supersedes_sha256")
-            response = ResponseReceived.model_construct(**fields)
-        return cls.model_construct(
-            jurisdiction=state.stream.jurisdiction,
-            head_seq=state.head_seq,
-            head_hash=state.head_hash,
-            last_event_time=state.last_event_time,
-            letter_queued=state.letter_queued,
-            letter=state.letter,
-            letter_time=state.letter_time,
-            reminder_queued=state.reminder_queued,
-            reminder=state.reminder,
-            response=response,
-            supersedes_sha256=supersedes,
-            response_shas=state.response_shas,
-            decision=state.decision,
-            reasons=state.reasons,
-            decision_id=state.decision_id,
-            decided_response_sha=state.decided_response_sha,
-            decided=state.decided,
-            override=state.override,
-            idempotency_keys=tuple(sorted(state.idempotency_keys)),
-        )
-
-    def state(self, program: str) -> StreamState:
-        """The `StreamState` this entry stands for (with `evaluation` left unset)."""
-        response: ResponseReceived | None = self.response
-        if response is not None and self.supersedes_sha256 is not None:
-            response = ResponseAmended.model_construct(
-                **dict(response), supersedes_sha256=self.supersedes_sha256
-            )
-        return StreamState(
-            stream=StreamId(program=program, jurisdiction=self.jurisdiction),
-            head_seq=self.head_seq,
-            head_hash=self.head_hash,
-            last_event_time=self.last_event_time,
-            letter_queued=self.letter_queued,
-            letter=self.letter,
-            letter_time=self.letter_time,
-            reminder_queued=self.reminder_queued,
-            reminder=self.reminder,
-            response=response,
-            response_shas=self.response_shas,
-            decision=self.decision,
-            reasons=self.reasons,
-            decision_id=self.decision_id,
-            decided_response_sha=self.decided_response_sha,
-            decided=self.decided,
-            override=self.override,
-            idempotency_keys=frozenset(self.idempotency_keys),
-        )
-
-
-class StateSnapshot(BaseModel):
-    """Every review stream of one program at the heads it names, sorted by jurisdiction."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    format: Literal["grantreview.state-index/1"] = INDEX_FORMAT
-    program: str
-    streams: tuple[IndexedStream, ...]
-    checkpoint_seq: int | None = None
-    """A checkpoint whose every head of the program the snapshot includes (or later heads).
-
-    -1: the snapshot came from a listing made before the first checkpoint; None: unknown
-    (a snapshot written before this field existed), so the next read lists every key.
-    """
-
-    @classmethod
-    def of(
-        cls, program: str, states: Iterable[StreamState], *, checkpoint_seq: int | None = None
-    ) -> StateSnapshot:
-        """The snapshot of these states (the runs stream is never indexed)."""
-        entries = sorted(
-            (IndexedStream.of(s) for s in states if s.stream.jurisdiction != RUNS),
-            key=lambda entry: entry.jurisdiction,
-        )
-        return cls.model_construct(
-            format=INDEX_FORMAT,
-            program=program,
-            streams=tuple(entries),
-            checkpoint_seq=checkpoint_seq,
-        )
-
-    def to_bytes(self) -> bytes:
-        """Deterministic JSON (field order is fixed), so equal snapshots share one address."""
-        return self.model_dump_json().encode("utf-8")
 
 
 @dataclass(frozen=True)

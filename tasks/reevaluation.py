@@ -11,7 +11,6 @@ from infra.clock import utc_now
 from infra.range_results import RangeResult, read_range_results
 from infra.runtime import get_runtime
 from infra.state_index import (
-    IndexedStream,
     LoadedStates,
     load_states,
     snapshot_states,
@@ -31,6 +30,7 @@ from schemas.reevaluation import (
 )
 from schemas.review import CommitDraft
 from schemas.state import StreamState
+from schemas.state_snapshot import IndexedStream
 from tasks._io import io_task
 
 __all__ = [

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime
 
-from infra.state_index import IndexedStream
 from schemas.commit import GENESIS, seal_commit
 from schemas.events import LetterQueued
 from schemas.state import StreamState, fold
+from schemas.state_snapshot import IndexedStream
 from schemas.streams import StreamId
 
 STREAM = StreamId(program="psp-2017", jurisdiction="stockton-ca")
