@@ -30,29 +30,24 @@ cross-checks it against the streams for `audit verify`.
 from __future__ import annotations
 
 import json
-import string
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Final
 
 from pydantic import ValidationError
 
+from infra._state_catchup import (
+    LoadedStates,
+    from_checkpoint,
+    from_listing,
+    newest_checkpoint_key,
+    read_checkpoint,
+)
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.log import CorruptStreamError, EventLog
-from schemas.checkpoint import (
-    Checkpoint,
-    CheckpointFormatError,
-    checkpoint_key,
-    parse_checkpoint,
-    parse_checkpoint_key,
-)
-from schemas.commit import Commit, CommitFormatError, parse_commit
-from schemas.ids import InvalidIdError
 from schemas.state import StreamState, fold
 from schemas.state_snapshot import IndexedStream, StateSnapshot
-from schemas.streams import RUNS, StreamId, commit_key, parse_commit_key
+from schemas.streams import StreamId
 
 __all__ = [
     "LoadedStates",
@@ -65,29 +60,7 @@ __all__ = [
 ]
 
 POINTER_FORMAT: Final = "grantreview.state-index-pointer/1"
-_PARTITIONS: Final = string.digits + string.ascii_lowercase + "_"
-"""A stream folder is a slug ([a-z0-9]...) or `_runs`: these first characters cover them all."""
 _ATTEMPTS: Final = 8
-
-
-@dataclass(frozen=True)
-class LoadedStates:
-    """Current states of a program's review streams, the runs stream's head, and what it cost.
-
-    `checkpoint_seq` is the checkpoint the states are known to include (record it with the
-    next snapshot); `via_checkpoint` says whether the fast path was taken; `refresh_index`
-    whether a new snapshot is worth writing even if this run appends nothing.
-    """
-
-    states: dict[str, StreamState]
-    runs: StreamState
-    snapshot_sha256: str | None
-    indexed: int
-    moved: int
-    read_fully: int
-    checkpoint_seq: int | None = None
-    via_checkpoint: bool = False
-    refresh_index: bool = False
 
 
 def _pointer_key(prefix: str, program: str, seq: int) -> str:
@@ -155,186 +128,6 @@ def write_snapshot(
     return digest  # other runs kept winning; theirs are as valid a starting point as ours
 
 
-def _list_program(log: EventLog, program: str, workers: int) -> dict[str, list[tuple[int, str]]]:
-    """Every commit key of the program by jurisdiction: one listing, split by first character."""
-    base = f"{log.prefix}streams/{program}/"
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(_PARTITIONS)))) as pool:
-        parts = pool.map(lambda c: list(log.store.list_keys(base + c)), _PARTITIONS)
-        keys = [key for part in parts for key in part]
-    listed: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for key in keys:
-        parsed = parse_commit_key(log.prefix, key)
-        if parsed is not None and parsed[0].program == program:
-            listed[parsed[0].jurisdiction].append((parsed[1], key))
-    for entries in listed.values():
-        entries.sort()
-    return listed
-
-
-def _chained(stream: StreamId, commits: Sequence[Commit], start: StreamState) -> bool:
-    seq, prev = start.head_seq + 1, start.head_hash
-    for commit in commits:
-        if commit.stream != stream.name or commit.seq != seq or commit.prev != prev:
-            return False
-        seq, prev = seq + 1, commit.hash
-    return True
-
-
-def _newest_checkpoint_key(log: EventLog, after: int | None) -> tuple[int, str] | None:
-    """The newest checkpoint's (seq, key): listed after checkpoint `after` when one is given."""
-    base = f"{log.prefix}checkpoints/"
-    start: str | None = None
-    newest: tuple[int, str] | None = None
-    if after is not None and after >= 0:
-        start = checkpoint_key(log.prefix, after)
-        newest = (after, start)
-    for key in log.store.list_keys(base, start_after=start):
-        seq = parse_checkpoint_key(log.prefix, key)
-        if seq is not None:
-            newest = (seq, key)
-    return newest
-
-
-def _read_checkpoint(log: EventLog, key: str) -> Checkpoint | None:
-    """The checkpoint at `key`, or None if it cannot be read (the full listing then decides)."""
-    raw = log.store.get(key)
-    if raw is None:
-        return None
-    try:
-        return parse_checkpoint(raw)
-    except CheckpointFormatError:
-        return None
-
-
-def _finish(
-    log: EventLog,
-    known: dict[str, StreamState],
-    pending: list[tuple[StreamState, list[str], str | None]],
-) -> tuple[dict[str, StreamState], int, int]:
-    """Read the pending keys at once and fold them onto their starts; a broken chain is re-read.
-
-    Each pending entry is (start state, keys after its head, expected head hash or None).
-    """
-    bodies = iter(log.store.get_many([key for _, keys, _ in pending for key in keys]))
-    states = dict(known)
-    moved = read_fully = 0
-    for start_state, keys, expected in pending:
-        stream, start = start_state.stream, start_state
-        try:
-            commits = [parse_commit(body) for body in (next(bodies) for _ in keys) if body]
-        except CommitFormatError:
-            commits = []
-        intact = len(commits) == len(keys) and _chained(stream, commits, start)
-        if not intact or (expected is not None and commits[-1].hash != expected):
-            start = StreamState(stream=stream)
-            commits = log.read_stream(stream)  # raises CorruptStreamError if really broken
-        moved += start.head_seq >= 0
-        read_fully += start.head_seq < 0
-        states[stream.jurisdiction] = fold(stream, commits, start)
-    return states, moved, read_fully
-
-
-def _runs_head(log: EventLog, program: str, known_seq: int | None) -> StreamState:
-    """The runs stream's head (seq and hash only): its keys after the known head, one GET."""
-    stream = StreamId.runs(program)
-    after = None if known_seq is None else commit_key(log.prefix, stream, known_seq)
-    top = after
-    for key in log.store.list_keys(stream.key_prefix(log.prefix), start_after=after):
-        top = key
-    raw = None if top is None else log.store.get(top)
-    return fold(stream, [parse_commit(raw)]) if raw else StreamState(stream=stream)
-
-
-def _from_checkpoint(
-    log: EventLog, program: str, digest: str, snapshot: StateSnapshot, checkpoint: Checkpoint
-) -> LoadedStates:
-    """The fast path: the snapshot moved forward to the checkpoint's heads, nothing listed."""
-    indexed = {entry.jurisdiction: entry for entry in snapshot.streams}
-    known = {slug: entry.state(program) for slug, entry in indexed.items()}
-    pending: list[tuple[StreamState, list[str], str | None]] = []
-    runs_seq: int | None = None
-    base = f"{program}/"
-    for name, head in checkpoint.heads.items():
-        if not name.startswith(base):
-            continue
-        jurisdiction = name.removeprefix(base)
-        if jurisdiction == RUNS:
-            runs_seq = head.seq
-            continue
-        entry = indexed.get(jurisdiction)
-        if entry is not None and head.seq <= entry.head_seq:
-            continue
-        try:
-            stream = StreamId(program=program, jurisdiction=jurisdiction)
-        except InvalidIdError:
-            continue  # never a commit's stream name: nothing to read
-        start = known[jurisdiction] if entry is not None else StreamState(stream=stream)
-        keys = [
-            commit_key(log.prefix, stream, seq) for seq in range(start.head_seq + 1, head.seq + 1)
-        ]
-        pending.append((start, keys, head.hash))
-    states, moved, read_fully = _finish(log, known, pending)
-    return LoadedStates(
-        states=dict(sorted(states.items())),
-        runs=_runs_head(log, program, runs_seq),
-        snapshot_sha256=digest,
-        indexed=len(indexed),
-        moved=moved,
-        read_fully=read_fully,
-        checkpoint_seq=checkpoint.seq,
-        via_checkpoint=True,
-        refresh_index=bool(moved or read_fully),
-    )
-
-
-def _from_listing(
-    log: EventLog,
-    program: str,
-    latest: tuple[str, StateSnapshot] | None,
-    checkpoint_seq: int,
-    workers: int,
-) -> LoadedStates:
-    """The full path: one listing of every commit key of the program."""
-    indexed = {} if latest is None else {e.jurisdiction: e for e in latest[1].streams}
-    listed = _list_program(log, program, workers)
-    states: dict[str, StreamState] = {}
-    pending: list[tuple[StreamState, list[str], str | None]] = []
-    runs = StreamState(stream=StreamId.runs(program))
-    for jurisdiction, entries in listed.items():
-        stream = StreamId(program=program, jurisdiction=jurisdiction)
-        if jurisdiction == RUNS:
-            raw = log.store.get(entries[-1][1])
-            runs = fold(stream, [parse_commit(raw)]) if raw else runs  # seq and prev only
-            continue
-        entry = indexed.get(jurisdiction)
-        start = entry.state(program) if entry is not None else StreamState(stream=stream)
-        if entry is not None and entries[-1][0] < entry.head_seq:
-            start = StreamState(stream=stream)  # the index is ahead of the store: trust the store
-        newer = [key for seq, key in entries if seq > start.head_seq]
-        if newer:
-            pending.append((start, newer, None))
-        else:
-            states[jurisdiction] = start
-    states, moved, read_fully = _finish(log, states, pending)
-    snapshot = None if latest is None else latest[1]
-    return LoadedStates(
-        states=dict(sorted(states.items())),
-        runs=runs,
-        snapshot_sha256=None if latest is None else latest[0],
-        indexed=len(indexed),
-        moved=moved,
-        read_fully=read_fully,
-        checkpoint_seq=checkpoint_seq,
-        refresh_index=bool(
-            snapshot is None
-            or moved
-            or read_fully
-            or len(states) != len(indexed)
-            or snapshot.checkpoint_seq != checkpoint_seq
-        ),
-    )
-
-
 def load_states(log: EventLog, program: str, *, workers: int = 16) -> LoadedStates:
     """Current states of every review stream of `program`, via the index where it is fresh.
 
@@ -343,13 +136,13 @@ def load_states(log: EventLog, program: str, *, workers: int = 16) -> LoadedStat
     """
     latest = latest_snapshot(log, program)
     reference = None if latest is None else latest[1].checkpoint_seq
-    newest = _newest_checkpoint_key(log, reference)
+    newest = newest_checkpoint_key(log, reference)
     if latest is not None and reference is not None and newest is not None:
-        checkpoint = _read_checkpoint(log, newest[1])
+        checkpoint = read_checkpoint(log, newest[1])
         if checkpoint is not None and checkpoint.seq >= reference:
-            return _from_checkpoint(log, program, latest[0], latest[1], checkpoint)
+            return from_checkpoint(log, program, latest[0], latest[1], checkpoint)
     # The checkpoint was found before listing: every head it states is in the listing.
-    return _from_listing(log, program, latest, -1 if newest is None else newest[0], workers)
+    return from_listing(log, program, latest, -1 if newest is None else newest[0], workers)
 
 
 def snapshot_states(
