@@ -34,6 +34,11 @@ def _keyring(option: Path | None, configured: Path | None) -> Keyring:
     return load_keyring(path)
 
 
+def _print_verdict(*, ok: bool, findings: int, summary: str) -> None:
+    """The last line of a verify or replay report: `ok: ...` or `FAILED: N findings; ...`."""
+    typer.echo(f"ok: {summary}" if ok else f"FAILED: {findings} findings; {summary}")
+
+
 def _print_report(report: VerifyReport) -> None:
     for finding in report.findings:
         typer.echo(f"{finding.location}: {finding.kind}: {finding.detail}")
@@ -43,10 +48,7 @@ def _print_report(report: VerifyReport) -> None:
         f"{report.checkpoints} checkpoints (newest {newest}), "
         f"{report.uncovered_commits} commits newer than the newest checkpoint"
     )
-    if report.ok:
-        typer.echo(f"ok: {summary}")
-    else:
-        typer.echo(f"FAILED: {len(report.findings)} findings; {summary}")
+    _print_verdict(ok=report.ok, findings=len(report.findings), summary=summary)
 
 
 @audit_app.command("verify")
@@ -127,10 +129,7 @@ def _print_replay(report: ReplayReport) -> None:
         f"{report.streams} streams, {report.commits} commits, {report.events} events re-derived"
         f"{at}{known}, {report.checkpoints} checkpoints"
     )
-    if report.ok:
-        typer.echo(f"ok: {summary}")
-    else:
-        typer.echo(f"FAILED: {len(report.findings)} findings; {summary}")
+    _print_verdict(ok=report.ok, findings=len(report.findings), summary=summary)
 
 
 @audit_app.command("replay")
