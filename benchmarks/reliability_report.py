@@ -280,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     crashes = sum(1 for test in failed if test.split("::")[0] in HOSTILE_TESTS)
     table = _table(figures, _hostile_inputs(output, outcomes), crashes, len(failed))
     print(table)
+    if failed:  # the table counts them; the failures themselves are what to read next
+        sys.stderr.write(output[max(0, output.find("= FAILURES =")) :][-20_000:])
     if arguments.write:
         text = DOC.read_text()
         start, end = text.index(BEGIN) + len(BEGIN), text.index(END)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from time import monotonic, sleep
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -53,8 +54,42 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+SERVER_ERROR_PATIENCE_S: Final = 30.0
+"""How long a call keeps retrying 5xx answers (after botocore's own retries) before failing.
+
+A store that was just restarted answers before it serves every object again (SeaweedFS
+loads its volumes after its S3 port is up): a system of record rides that out rather
+than failing a run half-way. Connection errors are not retried here: a store that is down
+is reported at once.
+"""
+
+
 def s3_call(what: str, call: Callable[[], T]) -> T:
-    """Run an S3 call; unreachable or refusing stores become DependencyUnavailableError."""
+    """Run an S3 call; unreachable or refusing stores become DependencyUnavailableError.
+
+    Server errors (5xx) are retried with backoff for up to `SERVER_ERROR_PATIENCE_S`.
+    """
+    deadline = monotonic() + SERVER_ERROR_PATIENCE_S
+    delay = 0.5
+    while True:
+        try:
+            return _classified(what, call)
+        except _ServerError as error:
+            if monotonic() + delay > deadline:
+                raise DependencyUnavailableError(f"S3 failed while {what} ({error.code})") from None
+            sleep(delay)
+            delay = min(delay * 2, 8.0)
+
+
+class _ServerError(Exception):
+    """A 5xx answer, still to be retried."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _classified(what: str, call: Callable[[], T]) -> T:
     try:
         return call()
     except (EndpointConnectionError, BotoConnectionError) as error:
@@ -72,7 +107,7 @@ def s3_call(what: str, call: Callable[[], T]) -> T:
             ) from None
         status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
         if status >= 500:  # noqa: PLR2004 - server side, after botocore's own retries
-            raise DependencyUnavailableError(f"S3 failed while {what} ({code})") from None
+            raise _ServerError(code) from None
         raise
     except BotoCoreError as error:
         raise DependencyUnavailableError(f"S3 error while {what}: {error}") from None

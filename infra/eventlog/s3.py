@@ -79,16 +79,18 @@ class S3ObjectStore(ObjectStore):
 
     def get(self, key: str) -> bytes | None:
         try:
-            response = s3_call(
-                f"reading {key}", lambda: self.client.get_object(Bucket=self.bucket, Key=key)
-            )
+            return s3_call(f"reading {key}", lambda: self._read(key))
         except ClientError as error:
             if error_code(error) in {"NoSuchKey", "404"}:
                 return None
             raise DependencyRefusedError(
                 f"S3 refused reading {key} ({error_code(error)})"
             ) from None
-        return response["Body"].read()
+
+    def _read(self, key: str) -> bytes:
+        """The object's bytes, the body read inside the call: a broken read is classified too."""
+        body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return body
 
     def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")
