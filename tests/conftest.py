@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,10 +33,10 @@ def client_for(server: SeaweedServer, identity: str) -> S3Client:
     return server.client(identity)
 
 
-@pytest.fixture(scope="session")
-def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
-    """A real SeaweedFS (`weed mini`) on loopback with admin, operator and auditor identities."""
-    server = SeaweedServer(tmp_path_factory.mktemp("seaweed")).start()
+@contextmanager
+def seaweed_with_bucket(directory: Path) -> Iterator[SeaweedServer]:
+    """A started SeaweedFS holding the test bucket (versioning, Object Lock); stopped after."""
+    server = SeaweedServer(directory).start()
     try:
         ensure_bucket(
             client_for(server, "admin"), TEST_BUCKET, "", lock_mode="GOVERNANCE", lock_days=1
@@ -43,6 +44,13 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
+    """A real SeaweedFS (`weed mini`) on loopback with admin, operator and auditor identities."""
+    with seaweed_with_bucket(tmp_path_factory.mktemp("seaweed")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -36,11 +36,16 @@ from benchmarks.reliability_report import (
     read_streams,
     record_figures,
 )
-from infra.bucket import ensure_bucket
 from infra.prefect_server import PrefectServer
 from infra.seaweed import SeaweedServer
 from infra.workpool import deploy_review, start_worker, stop_worker, wait_for_flow_runs
-from tests.conftest import TEST_BUCKET, CliResult, client_for, run_cli_process
+from tests.conftest import (
+    TEST_BUCKET,
+    CliResult,
+    client_for,
+    run_cli_process,
+    seaweed_with_bucket,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -143,14 +148,8 @@ def import_jurisdictions(env: dict[str, str], tmp_path: Path, count: int) -> lis
 @pytest.fixture
 def own_seaweed(tmp_path: Path) -> Iterator[SeaweedServer]:
     """A SeaweedFS of this test's own, so stopping it disturbs no other test."""
-    server = SeaweedServer(tmp_path / "seaweed").start()
-    try:
-        ensure_bucket(
-            client_for(server, "admin"), TEST_BUCKET, "", lock_mode="GOVERNANCE", lock_days=1
-        )
+    with seaweed_with_bucket(tmp_path / "seaweed") as server:
         yield server
-    finally:
-        server.stop()
 
 
 def review_through_fault(
