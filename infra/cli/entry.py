@@ -31,6 +31,7 @@ def run() -> None:
     outcome = {"code": 0}
     atexit.register(_exit_without_teardown, outcome)
     from infra.cli import main as cli  # noqa: PLC0415 - after the collector is tuned
+    from infra.cli._common import ExitCode  # noqa: PLC0415 - likewise
 
     try:
         cli.main()
@@ -38,7 +39,7 @@ def run() -> None:
         outcome["code"] = _exit_status(done.code)
         raise
     except BaseException:
-        outcome["code"] = 70  # an escaped error is an internal one (ExitCode.INTERNAL)
+        outcome["code"] = ExitCode.INTERNAL  # an error that escaped main is a bug
         raise
 
 
