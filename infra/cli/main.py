@@ -6,6 +6,7 @@ Commands import their heavy dependencies (Prefect, boto3) inside the command, so
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import traceback
@@ -66,9 +67,7 @@ def _root(
 def main() -> None:
     """Run the CLI; every error is one line on stderr with its documented exit code."""
     debug = "--debug" in sys.argv[1:]
-    # Prefect's own lines (run created, task failed with a traceback) would bury the one
-    # error line the CLI prints; --debug shows them.
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if debug else "CRITICAL")
+    _quiet_prefect(debug=debug)
     configure_logging(os.environ.get("GRANTREVIEW_LOG_LEVEL", "WARNING").upper())
     try:
         code = app(standalone_mode=False)
@@ -104,6 +103,18 @@ def main() -> None:
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
         _report(error, ExitCode.INTERNAL, debug=debug, unexpected=True)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _quiet_prefect(*, debug: bool) -> None:
+    """Prefect's own lines would bury the one error line the CLI prints; --debug shows them.
+
+    Its run and task lines follow PREFECT_LOGGING_LEVEL; its background queues log under
+    their class names, outside `prefect.*` (at exit the event queue may warn it is "still
+    processing items" after our error line).
+    """
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if debug else "CRITICAL")
+    for queue in ("EventsWorker", "APILogWorker"):
+        logging.getLogger(queue).setLevel(logging.WARNING if debug else logging.CRITICAL)
 
 
 def _report(error: BaseException, code: ExitCode, *, debug: bool, unexpected: bool = False) -> None:
