@@ -13,6 +13,7 @@ from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
 from flows._chunks import chunked
+from infra.heap import long_lived_heap
 from infra.logging import get_logger
 from infra.runtime import get_runtime
 from infra.state_index import LoadedStates
@@ -96,26 +97,27 @@ def revise_all(
     finding and the states of the streams appended to.
     """
     writers = max(1, get_runtime().settings.s3_max_workers // PARALLEL_CHUNKS)
-    futures = [
-        reevaluate_chunk.submit(
-            program,
-            quoted(chunk),
-            as_of,
-            known_at,
-            dry_run=dry_run,
-            writers=writers,
-            flow_run_id=flow_run_id,
-        )
-        for chunk in chunked(pairs, smallest=100, largest=500)
-    ]
     results: list[StreamReevaluation] = []
     appended: list[StreamState] = []
     last = [0]
-    for future in as_completed(futures):
-        chunk_result = future.result()
-        results.extend(chunk_result.results)
-        appended.extend(chunk_result.appended)
-        _report_progress(len(results), len(pairs), last)
+    with long_lived_heap():
+        futures = [
+            reevaluate_chunk.submit(
+                program,
+                quoted(chunk),
+                as_of,
+                known_at,
+                dry_run=dry_run,
+                writers=writers,
+                flow_run_id=flow_run_id,
+            )
+            for chunk in chunked(pairs, smallest=100, largest=500)
+        ]
+        for future in as_completed(futures):
+            chunk_result = future.result()
+            results.extend(chunk_result.results)
+            appended.extend(chunk_result.appended)
+            _report_progress(len(results), len(pairs), last)
     return results, appended
 
 

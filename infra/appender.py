@@ -10,7 +10,7 @@ from infra.eventlog.log import ConflictError, EventLog
 from infra.logging import get_logger
 from schemas.commit import seal_commit
 from schemas.review import CommitDraft
-from schemas.state import StreamState, fold
+from schemas.state import StreamState, advance
 
 __all__ = ["AppendResult", "StreamConflictError", "append_planned"]
 
@@ -70,6 +70,6 @@ def append_planned(
                 idempotency_key=commit.idempotency_key,
                 flow_run_id=flow_run_id,
             )
-            return AppendResult(fold(state.stream, [commit], state), written=True)
+            return AppendResult(advance(state, commit, draft.payloads), written=True)
         return AppendResult(log.state(state.stream, start=state), written=False)
     raise StreamConflictError(f"{state.stream.name}: too many concurrent writers; try again")

@@ -20,27 +20,46 @@ class CanonicalFormError(InputError):
     """A value that has no canonical form (a float, a non-string key, ...)."""
 
 
-def _check(value: Any, path: str) -> None:  # noqa: ANN401 - any JSON value
-    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
-        return
+_SCALARS = (str, int, bool, type(None))
+
+
+def _is_json(value: Any) -> bool:  # noqa: ANN401 - any JSON value
+    """Whether `value` has a canonical form; no path strings, so the common case stays cheap."""
+    if isinstance(value, _SCALARS):
+        return True
+    if isinstance(value, dict):
+        return all(
+            isinstance(key, str) and (isinstance(item, str) or _is_json(item))
+            for key, item in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(item, str) or _is_json(item) for item in value)
+    return False
+
+
+def _locate(value: Any, path: str) -> None:  # noqa: ANN401 - any JSON value
+    """Raise for the first value without a canonical form, naming where it is."""
     if isinstance(value, float):
         raise CanonicalFormError(f"{path}: floats have no canonical form here")
+    if isinstance(value, _SCALARS):
+        return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise CanonicalFormError(f"{path}: object keys must be strings")
-            _check(item, f"{path}.{key}")
+            _locate(item, f"{path}.{key}")
         return
     if isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            _check(item, f"{path}[{index}]")
+            _locate(item, f"{path}[{index}]")
         return
     raise CanonicalFormError(f"{path}: {type(value).__name__} is not a JSON value")
 
 
 def canonical_json(value: Any) -> bytes:  # noqa: ANN401 - any JSON value
     """Serialize a JSON value to its one canonical byte string."""
-    _check(value, "$")
+    if not _is_json(value):
+        _locate(value, "$")
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -10,7 +10,7 @@ from schemas.canonical import CanonicalFormError, canonical_json
 from schemas.commit import GENESIS, commit_hash, parse_commit, seal_commit
 from schemas.events import LetterSent, ResponseReceived
 from schemas.response import Answer, AnswerValue, Respondent
-from schemas.state import Step, fold
+from schemas.state import Step, StreamState, advance, fold
 from schemas.streams import StreamId, commit_key, parse_commit_key
 
 STREAM = StreamId(program="psp-2017", jurisdiction="stockton-ca")
@@ -131,3 +131,27 @@ def test_commit_keys_round_trip_and_reject_strangers() -> None:
     assert parse_commit_key("p/", key) == (STREAM, 7)
     assert parse_commit_key("p/", "p/streams/psp-2017/Stockton/00000000000000000007.json") is None
     assert parse_commit_key("p/", "p/streams/psp-2017/stockton-ca/7.json") is None
+
+
+def test_advance_with_typed_payloads_equals_folding_the_stored_commit() -> None:
+    """A writer's shortcut (no decoding) reaches the state a reader folds from the bytes."""
+    east = timezone(timedelta(hours=-5))
+    payloads = [
+        _letter(),
+        _response("c" * 64).model_copy(update={"received_at": T0.astimezone(east)}),
+    ]
+    start = StreamState(stream=STREAM)
+    commit = seal_commit(
+        stream=STREAM,
+        seq=0,
+        prev=GENESIS,
+        idempotency_key="letter-and-response",
+        payloads=payloads,
+        time=T0.astimezone(east),
+        actor="test",
+    )
+    stored = parse_commit(commit.to_bytes())
+    advanced = advance(start, commit, payloads)
+    assert advanced == fold(STREAM, [stored], start)
+    assert advanced.step is Step.RESPONSE_RECEIVED
+    assert advanced.head_hash == stored.hash

@@ -12,7 +12,7 @@ from infra.eventlog.log import EventLog
 from infra.eventlog.memory import MemoryObjectStore
 from infra.programs import load_program
 from infra.state_index import index_problems, load_states, write_snapshot
-from schemas.commit import seal_commit
+from schemas.commit import parse_commit, seal_commit
 from schemas.evaluation import Outcome
 from schemas.events import DecisionOverridden, DecisionRevised
 from schemas.jurisdiction import Jurisdiction
@@ -24,7 +24,7 @@ from schemas.reevaluation import (
     reevaluate_stream,
     run_record,
 )
-from schemas.state import StreamState, fold
+from schemas.state import StreamState, advance, fold
 from schemas.streams import StreamId
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,3 +224,26 @@ def test_index_agrees_with_the_fold(
         assert state.response == full.response
         assert state.step == full.step
         assert state.idempotency_keys == full.idempotency_keys
+
+
+def test_a_revision_advanced_in_memory_matches_the_stored_commit(
+    seeded: tuple[EventLog, list[Jurisdiction]], bundle: ProgramBundle
+) -> None:
+    """The appender's state after a revision is the one a reader folds from the log."""
+    log, places = seeded
+    place = next(p for p in places if p.state == "CA")
+    state = load_states(log, "psp-2017").states[place.slug]
+    found = reevaluate_stream(state, bundle, place, as_of=DURING, known_at=DURING)
+    assert found.draft is not None
+    commit = seal_commit(
+        stream=state.stream,
+        seq=state.head_seq + 1,
+        prev=state.head_hash,
+        idempotency_key=found.draft.idempotency_key,
+        payloads=found.draft.payloads,
+        time=DURING,
+        actor="test",
+    )
+    advanced = advance(state, commit, found.draft.payloads)
+    assert advanced == fold(state.stream, [parse_commit(commit.to_bytes())], state)
+    assert advanced.decision is not state.decision
