@@ -8,13 +8,15 @@ Usage: python -m benchmarks.reevaluate [N]   (from the repo root; default 20000,
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import resource
 import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,11 +27,14 @@ from benchmarks.generate_jurisdictions import (
     synthetic_jurisdictions,
 )
 from infra.bucket import ensure_bucket
+from infra.heap import long_lived_heap
 from infra.prefect_server import PrefectServer
 from infra.seaweed import SeaweedServer
 from schemas.jurisdiction import Jurisdiction
 
 if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
     from infra.runtime import Runtime
     from schemas.program import ProgramBundle
 
@@ -103,7 +108,6 @@ def main() -> None:
         from infra.prefect_run import run_flow  # noqa: PLC0415
         from infra.registry import import_csv  # noqa: PLC0415
         from infra.runtime import get_runtime  # noqa: PLC0415
-        from infra.s3 import make_s3_client  # noqa: PLC0415
 
         configure_logging("ERROR")
         ensure_bucket(
@@ -150,30 +154,32 @@ def main() -> None:
             f" (index: {getattr(nothing, 'index', {})})"
         )
         sample = runtime.log.read_stream(runtime.log.list_streams(PROGRAM)[1])[-1].to_bytes()
-        client = make_s3_client(runtime.settings, max_pool=64)
-
-        def raw_put(index: int) -> None:
-            client.put_object(
-                Bucket=BUCKET,
-                Key=f"raw/{index:08d}.json",
-                Body=sample,
-                IfNoneMatch="*",
-                ContentType="application/json",
+        print(f"raw limit ({count:,} conditional PUTs of {len(sample):,} bytes, boto3 alone):")
+        with long_lived_heap():  # the collector setting the run's appends have
+            raw_s = min(
+                _timed(
+                    f"one process, 32 threads (run {run})",
+                    lambda run=run: _raw(
+                        sample, (f"raw/{run}/{n:08d}.json" for n in range(count)), 32
+                    ),
+                )[0]
+                for run in (1, 2)
             )
-
-        def raw() -> None:
-            with ThreadPoolExecutor(max_workers=32) as pool:
-                list(pool.map(raw_put, range(count)))
-
-        print(f"raw limit ({count:,} conditional PUTs of {len(sample):,} bytes, 32 threads):")
-        raw_s, _ = _timed("boto3 alone", raw)
+        processes = os.cpu_count() or 1
+        raw_pool_s = _raw_processes(sample, count, processes)
+        print(f"  {processes} processes, {32 // processes} threads each: {raw_pool_s:.2f} s")
         naive_s = _naive(runtime, bundle, places[:NAIVE])
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         naive_scaled = naive_s / NAIVE * count
         print("results:")
         print(
             f"  every change: {every_s:.1f} s = {every_s / raw_s:.2f}x the raw limit "
-            f"({raw_s:.1f} s; target <= 1.5x)"
+            f"({raw_s:.1f} s, the better of two; target <= 1.5x)"
+        )
+        print(
+            f"  against boto3 in {processes} processes ({raw_pool_s:.1f} s): "
+            f"{every_s / raw_pool_s:.2f}x"
         )
         print(
             f"  nothing changes: {nothing_s:.1f} s (target <= 10 s); "
@@ -185,8 +191,53 @@ def main() -> None:
             f"{naive_scaled / every_s:.0f}x faster (target >= 100x)"
         )
         print(f"  jurisdictions import of {count:,} rows: {import_s:.1f} s")
-        print(f"  peak memory (max RSS of this process): {peak_mb:.0f} MB (target <= 1024 MB)")
+        print(
+            f"  peak memory: {peak_mb:.0f} MB in this process, at most {child_mb:.0f} MB in each "
+            f"of its {processes} append processes: <= {peak_mb + processes * child_mb:.0f} MB "
+            "(target <= 1024 MB)"
+        )
     shutil.rmtree(base, ignore_errors=True)
+
+
+def _client() -> S3Client:
+    from infra.s3 import make_s3_client  # noqa: PLC0415 - after the environment is set
+    from infra.settings import get_settings  # noqa: PLC0415
+
+    return make_s3_client(get_settings(), max_pool=64)
+
+
+def _raw(sample: bytes, keys: Iterable[str], threads: int) -> None:
+    """Conditional PUTs of `sample` to fresh keys, as fast as boto3 goes with `threads`."""
+    client = _client()
+
+    def put(key: str) -> None:
+        client.put_object(
+            Bucket=BUCKET, Key=key, Body=sample, IfNoneMatch="*", ContentType="application/json"
+        )
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(put, keys))
+
+
+def _raw_processes(sample: bytes, count: int, processes: int) -> float:
+    """Seconds for the same PUTs from `processes` started processes (start-up not counted)."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        list(
+            pool.map(
+                _raw,
+                [b""] * processes,
+                [["raw/warm/" + str(n)] for n in range(processes)],
+                [1] * processes,
+            )
+        )
+        shares = [
+            [f"raw/pool/{n:08d}.json" for n in range(share, count, processes)]
+            for share in range(processes)
+        ]
+        started = time.perf_counter()
+        list(pool.map(_raw, [sample] * processes, shares, [32 // processes] * processes))
+        return time.perf_counter() - started
 
 
 def _naive(runtime: Runtime, bundle: ProgramBundle, places: list[Jurisdiction]) -> float:

@@ -2,28 +2,43 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from prefect.futures import as_completed
+from prefect.futures import PrefectFuture, as_completed
+from prefect.settings import get_current_settings
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows._chunks import chunked
+from infra.clock import utc_now
+from infra.eventlog.log import WriteOutcome
 from infra.heap import long_lived_heap
 from infra.logging import get_logger
 from infra.runtime import get_runtime
 from infra.state_index import LoadedStates
+from schemas.commit import Commit, seal_commit
 from schemas.events import ReevaluationCompleted
 from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle
-from schemas.reevaluation import RevisionStatus, StreamReevaluation
-from schemas.state import StreamState
+from schemas.reevaluation import (
+    RevisionStatus,
+    StreamReevaluation,
+    reevaluate_stream,
+    unregistered,
+)
+from schemas.state import StreamState, advance
 from tasks.reevaluation import (
-    reevaluate_chunk,
+    DueRevision,
+    Encoded,
+    Revisions,
+    append_revisions,
+    write_commits,
 )
 from tasks.streams import StreamOutcome
 
@@ -38,7 +53,15 @@ __all__ = [
 ]
 
 PARALLEL_CHUNKS = 4
-"""Chunk tasks in flight at once; each appends with s3_max_workers / PARALLEL_CHUNKS threads."""
+"""Chunk tasks in flight at once in one process; each appends with s3_max_workers / 4 threads."""
+
+PROCESSES_FROM = 2_000
+"""Revisions from which appends run in Prefect's process pool rather than in threads.
+
+Appending is CPU-bound in the client (request signing, sealing) and one interpreter runs
+one thread at a time: at 8,000 revisions two processes took 0.67x the time of one
+(benchmarks/reevaluate.py). Below this, starting the processes (about 2 s) costs more.
+"""
 
 progress_hook: ContextVar[Callable[[int, int], None] | None] = ContextVar(
     "reevaluation_progress", default=None
@@ -73,13 +96,23 @@ class ReevaluationReport:
     seconds: float = 0.0
 
 
-def _report_progress(done: int, total: int, last: list[int]) -> None:
-    hook = progress_hook.get()
-    if hook is not None:
-        hook(done, total)
-    elif done == total or done - last[0] >= max(1, total // 10):
-        last[0] = done
-        _log.info("reevaluation_progress", done=done, total=total)
+class _Progress:
+    """Streams done out of `total`: the CLI's bar on a terminal, else a log line per tenth."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self._logged = 0
+
+    def advance(self, count: int) -> None:
+        """Count `count` more streams done and report."""
+        self.done += count
+        hook = progress_hook.get()
+        if hook is not None:
+            hook(self.done, self.total)
+        elif self.done == self.total or self.done - self._logged >= max(1, self.total // 10):
+            self._logged = self.done
+            _log.info("reevaluation_progress", done=self.done, total=self.total)
 
 
 def revise_all(
@@ -91,34 +124,129 @@ def revise_all(
     dry_run: bool,
     flow_run_id: str | None,
 ) -> tuple[list[StreamReevaluation], list[StreamState]]:
-    """Evaluate and revise `pairs` in `reevaluate_chunk` tasks, PARALLEL_CHUNKS at a time.
+    """Evaluate `pairs` in memory, then append the revisions that changed (unless `dry_run`).
 
-    Called inside a flow whose task runner is a `ThreadPoolTaskRunner`; returns every
-    finding and the states of the streams appended to.
+    Returns every finding and the states of the streams appended to.
     """
-    writers = max(1, get_runtime().settings.s3_max_workers // PARALLEL_CHUNKS)
-    results: list[StreamReevaluation] = []
-    appended: list[StreamState] = []
-    last = [0]
+    bundle = get_runtime().program(program)
     with long_lived_heap():
-        futures = [
-            reevaluate_chunk.submit(
-                program,
-                quoted(chunk),
-                as_of,
-                known_at,
-                dry_run=dry_run,
-                writers=writers,
-                flow_run_id=flow_run_id,
-            )
-            for chunk in chunked(pairs, smallest=100, largest=500)
+        found = {
+            state.stream.jurisdiction: unregistered(state)
+            if jurisdiction is None
+            else reevaluate_stream(state, bundle, jurisdiction, as_of=as_of, known_at=known_at)
+            for state, jurisdiction in pairs
+        }
+        due = [
+            DueRevision(state, jurisdiction, replace(finding, draft=None), finding.draft)
+            for state, jurisdiction in pairs
+            if jurisdiction is not None
+            and (finding := found[state.stream.jurisdiction]).draft is not None
+            and finding.status is RevisionStatus.REVISED
         ]
-        for future in as_completed(futures):
-            chunk_result = future.result()
-            results.extend(chunk_result.results)
-            appended.extend(chunk_result.appended)
-            _report_progress(len(results), len(pairs), last)
-    return results, appended
+        results = {slug: replace(finding, draft=None) for slug, finding in found.items()}
+        del found
+        appended: list[StreamState] = []
+        progress = _Progress(len(pairs))
+        progress.advance(len(pairs) - len(due) if due and not dry_run else len(pairs))
+        if due and not dry_run:
+            _append(bundle, due, as_of, known_at, flow_run_id, results, appended, progress)
+    return list(results.values()), appended
+
+
+def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
+    bundle: ProgramBundle,
+    due: list[DueRevision],
+    as_of: datetime,
+    known_at: datetime,
+    flow_run_id: str | None,
+    results: dict[str, StreamReevaluation],
+    appended: list[StreamState],
+    progress: _Progress,
+) -> None:
+    """Seal each chunk's commits here, write them in `write_commits` tasks, fold the outcomes.
+
+    The tasks run in threads, or in Prefect's process pool for large runs; the flow
+    seals the next chunks while they write (two per writer task in flight, which bounds
+    memory). A conflict (another writer moved the stream since the read) is appended
+    again at the end, planned on the stream as it then is.
+    """
+    runtime = get_runtime()
+    processes = _processes(len(due))
+    parallel = processes if processes > 1 else PARALLEL_CHUNKS
+    writers = max(1, runtime.settings.s3_max_workers // parallel)
+    runner: TaskRunner[Any] = (
+        ProcessPoolTaskRunner(max_workers=processes)
+        if processes > 1
+        else ThreadPoolTaskRunner(max_workers=PARALLEL_CHUNKS)
+    )
+    conflicted: list[DueRevision] = []
+    chunks = iter(chunked(due, parts=4 * parallel, smallest=100, largest=1_000))
+    pending: dict[PrefectFuture[list[WriteOutcome]], tuple[list[DueRevision], list[Commit]]]
+    pending = {}
+
+    def submit_next() -> None:
+        """Seal the next chunk and hand it to a writer (a bounded number are in flight)."""
+        chunk = next(chunks, None)
+        if chunk is not None:
+            commits = [_seal(item, runtime.settings.actor, flow_run_id) for item in chunk]
+            encoded = Encoded([runtime.log.encode(commit) for commit in commits])
+            future = runner.submit(write_commits, {"commits": encoded, "writers": writers})
+            pending[future] = (chunk, commits)
+
+    with runner:
+        for _ in range(2 * parallel):
+            submit_next()
+        while pending:
+            future = next(as_completed(list(pending)))
+            chunk, commits = pending.pop(future)
+            submit_next()
+            before = len(conflicted)
+            for item, commit, outcome in zip(chunk, commits, future.result(), strict=True):
+                if outcome is WriteOutcome.CONFLICT:
+                    conflicted.append(item)
+                else:
+                    results[item.state.stream.jurisdiction] = item.found
+                    appended.append(advance(item.state, commit, item.draft.payloads))
+            progress.advance(len(chunk) - (len(conflicted) - before))
+    if conflicted:
+        again = append_revisions(
+            bundle, Revisions(conflicted), as_of, known_at, flow_run_id=flow_run_id
+        )
+        for finding in again.results:
+            results[finding.jurisdiction] = finding
+        appended.extend(again.appended)
+        progress.advance(len(conflicted))
+
+
+def _seal(item: DueRevision, actor: str, flow_run_id: str | None) -> Commit:
+    """The revision's commit on the stream's head, stamped now."""
+    draft = item.draft
+    return seal_commit(
+        stream=item.state.stream,
+        seq=item.state.head_seq + 1,
+        prev=item.state.head_hash,
+        idempotency_key=draft.idempotency_key,
+        payloads=draft.payloads,
+        time=utc_now(),
+        actor=actor,
+        flow_run_id=flow_run_id,
+        program_sha256=draft.program_sha256,
+    )
+
+
+def _processes(revisions: int) -> int:
+    """How many processes append `revisions` (1: threads of this one).
+
+    `append_processes` set: that many; unset: one per CPU from PROCESSES_FROM revisions.
+    Always 1 in Prefect's ephemeral mode: a pool worker would not find this process's
+    temporary server and would start its own on the same database.
+    """
+    if get_current_settings().api.url is None:
+        return 1
+    configured = get_runtime().settings.append_processes
+    if configured:
+        return configured
+    return (os.cpu_count() or 1) if revisions >= PROCESSES_FROM else 1
 
 
 def build_report(

@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     s3_bucket: str = Field(default="grantreview", min_length=3, max_length=63)
     s3_prefix: str = Field(default="", description="every key lives under it; '' or ends in '/'")
     s3_max_workers: int = Field(default=32, ge=1, le=256)
+    append_processes: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="processes reevaluation appends from; 0: one per CPU for large runs",
+    )
     programs_dir: Path = REPO_PROGRAMS_DIR
     signing_key_file: Path | None = None
     verify_key_file: Path | None = None

@@ -8,6 +8,8 @@ from datetime import datetime
 
 from infra.appender import append_planned
 from infra.clock import utc_now
+from infra.eventlog.log import EncodedCommit, WriteOutcome
+from infra.logging import get_logger
 from infra.range_results import RangeResult, read_range_results
 from infra.runtime import get_runtime
 from infra.state_index import (
@@ -21,12 +23,9 @@ from schemas.events import ReevaluationCompleted
 from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle
 from schemas.reevaluation import (
-    RevisionStatus,
     StreamReevaluation,
-    plan_revision,
     plan_run_record,
     reevaluate_stream,
-    unregistered,
 )
 from schemas.review import CommitDraft
 from schemas.state import StreamState
@@ -35,15 +34,21 @@ from tasks._io import io_task
 
 __all__ = [
     "ChunkResult",
+    "DueRevision",
+    "Encoded",
+    "Revisions",
+    "append_revisions",
     "append_run_record",
     "gather_range_results",
     "read_range_states",
     "read_stream_states",
-    "reevaluate_chunk",
     "store_outcomes",
     "store_range_result",
+    "write_commits",
     "write_state_index",
 ]
+
+_log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,84 +66,103 @@ def read_stream_states(program: str) -> LoadedStates:
     return load_states(runtime.log, program, workers=runtime.settings.s3_max_workers)
 
 
-def _apply(
+@dataclass(frozen=True)
+class DueRevision:
+    """A stream whose evaluation changed: its state, jurisdiction, finding and revision."""
+
+    state: StreamState
+    jurisdiction: Jurisdiction
+    found: StreamReevaluation
+    draft: CommitDraft
+
+
+class Revisions:
+    """Planned revisions, in a box Prefect does not walk (see `Encoded`)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[DueRevision]) -> None:
+        self.items = items
+
+
+class Encoded:
+    """Encoded commits, in a box Prefect does not walk.
+
+    Prefect walks a task's parameters for futures (lists, dicts, dataclasses, models):
+    thousands of items take seconds. `quote` stops that within one process but does not
+    survive pickling to a process-pool worker (Prefect 3.9 unpickles it around a tuple).
+    """
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[EncodedCommit]) -> None:
+        self.items = items
+
+
+@io_task
+def write_commits(commits: Encoded, *, writers: int) -> list[WriteOutcome]:
+    """Write sealed commits with `writers` threads, each only if its key is free.
+
+    The one I/O step of a reevaluation's appends, and all a process-pool worker does:
+    the flow seals commits and folds the outcomes, so only strings and bytes cross.
+    """
+    log = get_runtime().log
+    with ThreadPoolExecutor(max_workers=max(1, min(writers, len(commits.items)))) as pool:
+        outcomes = list(pool.map(log.write, commits.items))
+    for commit, outcome in zip(commits.items, outcomes, strict=True):
+        _log.info("commit_written", key=commit.key, outcome=outcome.value)
+    return outcomes
+
+
+@io_task
+def append_revisions(
     bundle: ProgramBundle,
-    jurisdiction: Jurisdiction,
-    state: StreamState,
-    found: StreamReevaluation,
+    revisions: Revisions,
+    as_of: datetime,
+    known_at: datetime,
     *,
+    flow_run_id: str | None = None,
+) -> ChunkResult:
+    """Append revisions whose streams another writer moved: re-read, plan again, append.
+
+    The slow path after `write_commits` reported a conflict; one stream at a time.
+    """
+    results: list[StreamReevaluation] = []
+    appended: list[StreamState] = []
+    for due in revisions.items:
+        finding, state = _append_again(bundle, due, as_of, known_at, flow_run_id)
+        results.append(finding)
+        if state is not None:
+            appended.append(state)
+    return ChunkResult(results, appended)
+
+
+def _append_again(
+    bundle: ProgramBundle,
+    due: DueRevision,
     as_of: datetime,
     known_at: datetime,
     flow_run_id: str | None,
 ) -> tuple[StreamReevaluation, StreamState | None]:
-    """Append the planned revision; after a conflict the planner decides again on fresh state."""
+    """Plan on the stream as it is now and append; the last finding and the state if appended."""
     runtime = get_runtime()
+    findings: list[StreamReevaluation] = []
 
     def plan(current: StreamState) -> CommitDraft | None:
-        if current is state:
-            return found.draft
-        return plan_revision(current, bundle, jurisdiction, as_of=as_of, known_at=known_at)
+        findings.append(
+            reevaluate_stream(current, bundle, due.jurisdiction, as_of=as_of, known_at=known_at)
+        )
+        return findings[-1].draft
 
     result = append_planned(
         runtime.log,
-        state,
+        due.state,
         plan,
         time=utc_now(),
         actor=runtime.settings.actor,
         flow_run_id=flow_run_id,
     )
-    if result.written:
-        return replace(found, draft=None), result.state
-    again = reevaluate_stream(result.state, bundle, jurisdiction, as_of=as_of, known_at=known_at)
-    return replace(again, draft=None), None
-
-
-@io_task
-def reevaluate_chunk(
-    program: str,
-    pairs: list[tuple[StreamState, Jurisdiction | None]],
-    as_of: datetime,
-    known_at: datetime,
-    *,
-    dry_run: bool,
-    writers: int,
-    flow_run_id: str | None = None,
-) -> ChunkResult:
-    """Evaluate a chunk in memory, then append its revisions with `writers` threads (idempotent)."""
-    bundle = get_runtime().program(program)
-    found = [
-        unregistered(state)
-        if jurisdiction is None
-        else reevaluate_stream(state, bundle, jurisdiction, as_of=as_of, known_at=known_at)
-        for state, jurisdiction in pairs
-    ]
-    due = [
-        (index, pair)
-        for index, pair in enumerate(pairs)
-        if found[index].status is RevisionStatus.REVISED and pair[1] is not None
-    ]
-    results = [replace(item, draft=None) for item in found]
-    appended: list[StreamState] = []
-    if dry_run or not due:
-        return ChunkResult(results, appended)
-    with ThreadPoolExecutor(max_workers=max(1, min(writers, len(due)))) as pool:
-        done = pool.map(
-            lambda item: _apply(
-                bundle,
-                item[1][1],
-                item[1][0],
-                found[item[0]],
-                as_of=as_of,
-                known_at=known_at,
-                flow_run_id=flow_run_id,
-            ),
-            due,
-        )
-        for (index, _), (result, state) in zip(due, done, strict=True):
-            results[index] = result
-            if state is not None:
-                appended.append(state)
-    return ChunkResult(results, appended)
+    return replace(findings[-1], draft=None), result.state if result.written else None
 
 
 @io_task

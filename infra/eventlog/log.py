@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
 
 from infra.eventlog.store import ObjectStore
 from schemas.commit import GENESIS, Commit, parse_commit
 from schemas.state import StreamState, fold
 from schemas.streams import REGISTRY, StreamId, commit_key, parse_commit_key
 
-__all__ = ["ConflictError", "CorruptStreamError", "EventLog"]
+__all__ = ["ConflictError", "CorruptStreamError", "EncodedCommit", "EventLog", "WriteOutcome"]
 
 
 class ConflictError(RuntimeError):
@@ -27,6 +29,28 @@ class CorruptStreamError(RuntimeError):
     """A stream whose stored commits do not chain: writers stop; auditors run `audit verify`."""
 
 
+class WriteOutcome(StrEnum):
+    """What writing one encoded commit found."""
+
+    WRITTEN = "written"
+    PRESENT = "present"
+    """The same commit (idempotency key) was already there: an earlier attempt wrote it."""
+    CONFLICT = "conflict"
+    """Another writer's commit holds that seq: re-read the stream and decide again."""
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedCommit:
+    """A sealed commit as stored: its key, its bytes and the key that tells a retry apart.
+
+    Cheap to hand to another process (a string and bytes), unlike the commit's models.
+    """
+
+    key: str
+    body: bytes
+    idempotency_key: str
+
+
 class EventLog:
     """Append and read commits; never overwrites, never deletes."""
 
@@ -36,17 +60,27 @@ class EventLog:
 
     def append(self, commit: Commit) -> bool:
         """Write `commit`: True if written, False if the same commit (idempotency key) was there."""
-        stream = _stream_of(commit)
-        key = commit_key(self.prefix, stream, commit.seq)
-        if self.store.put_if_absent(key, commit.to_bytes()):
-            return True
-        existing = self.store.get(key)
+        outcome = self.write(self.encode(commit))
+        if outcome is WriteOutcome.CONFLICT:
+            raise ConflictError(_stream_of(commit), commit.seq)
+        return outcome is WriteOutcome.WRITTEN
+
+    def encode(self, commit: Commit) -> EncodedCommit:
+        """The key and canonical bytes `commit` is stored as."""
+        key = commit_key(self.prefix, _stream_of(commit), commit.seq)
+        return EncodedCommit(key, commit.to_bytes(), commit.idempotency_key)
+
+    def write(self, commit: EncodedCommit) -> WriteOutcome:
+        """Write an encoded commit if its key is free; never overwrites."""
+        if self.store.put_if_absent(commit.key, commit.body):
+            return WriteOutcome.WRITTEN
+        existing = self.store.get(commit.key)
         if (
             existing is not None
             and parse_commit(existing).idempotency_key == commit.idempotency_key
         ):
-            return False
-        raise ConflictError(stream, commit.seq)
+            return WriteOutcome.PRESENT
+        return WriteOutcome.CONFLICT
 
     def read_stream(self, stream: StreamId, after: StreamState | None = None) -> list[Commit]:
         """The stream's commits in order (only those after `after`'s head, if given)."""

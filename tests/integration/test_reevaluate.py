@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,13 @@ from benchmarks.generate_jurisdictions import (
 )
 from infra.eventlog.log import EventLog
 from infra.programs import load_program
-from infra.state_index import index_problems
+from infra.runtime import get_runtime
+from infra.state_index import LoadedStates, index_problems
+from schemas.commit import seal_commit
+from schemas.events import LetterSent
 from schemas.jurisdiction import Jurisdiction
+from schemas.streams import StreamId
+from tasks.reevaluation import read_stream_states
 from tests.conftest import Cli, count_objects
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "ca-order"
@@ -64,10 +70,15 @@ def test_second_run_appends_only_a_run_record(
     assert second["outcomes_sha256"] == first["outcomes_sha256"]
 
 
+@pytest.mark.parametrize("processes", ["1", "2"], ids=["threads", "process-pool"])
 def test_order_flips_its_scope_and_lifting_flips_back(
-    cli: Cli, seeded: list[Jurisdiction], s3_event_log: EventLog
+    cli: Cli, seeded: list[Jurisdiction], s3_event_log: EventLog, processes: str
 ) -> None:
-    """An order opening between two as-of dates flips exactly CA; its end flips them back."""
+    """An order opening between two as-of dates flips exactly CA; its end flips them back.
+
+    Appending from threads of the flow's process, and from Prefect's process pool.
+    """
+    cli.env["GRANTREVIEW_APPEND_PROCESSES"] = processes
     california = sorted(p.slug for p in seeded if p.state == "CA")
     assert 0 < len(california) < len(seeded)
     assert _reevaluate(cli, "2017-12-01")["changes"] == []
@@ -99,3 +110,56 @@ def test_dry_run_writes_nothing_and_names_every_change(
     assert [c["jurisdiction"] for c in changes] == sorted(p.slug for p in seeded if p.state == "CA")
     assert all(any("hypothetical-ca-order" in reason for reason in c["reasons"]) for c in changes)
     assert report["run_record_seq"] is None
+
+
+@pytest.mark.parametrize("processes", ["1", "2"], ids=["threads", "process-pool"])
+def test_a_stream_moved_after_the_read_is_revised_on_its_new_head(
+    cli: Cli,
+    seeded: list[Jurisdiction],
+    s3_event_log: EventLog,
+    monkeypatch: pytest.MonkeyPatch,
+    processes: str,
+) -> None:
+    """A commit lands between the run's read and its write: re-planned, revised once.
+
+    That stream's revision follows the other writer's commit; nothing is lost or forked.
+    """
+    cli.env["GRANTREVIEW_APPEND_PROCESSES"] = processes
+    california = sorted(p.slug for p in seeded if p.state == "CA")
+    moved = california[0]
+
+    def read_then_rival_commits(program: str) -> LoadedStates:
+        loaded = read_stream_states(program)
+        state = loaded.states[moved]
+        rival = seal_commit(
+            stream=state.stream,
+            seq=state.head_seq + 1,
+            prev=state.head_hash,
+            idempotency_key="rival",
+            payloads=[
+                LetterSent(
+                    letter_sha256="b" * 64,
+                    letter_date=date(2017, 9, 1),
+                    response_due=None,
+                    delivery="none",
+                )
+            ],
+            time=datetime(2018, 1, 15, tzinfo=UTC),
+            actor="rival",
+        )
+        # The run's own log: Prefect pickles the flow (and this patch) for its pool workers.
+        assert get_runtime().log.append(rival)
+        return loaded
+
+    monkeypatch.setattr("flows.reevaluate.read_stream_states", read_then_rival_commits)
+    during = _reevaluate(cli, "2018-02-01")
+    changes = during["changes"]
+    assert isinstance(changes, list)
+    assert [c["jurisdiction"] for c in changes] == california
+    commits = s3_event_log.read_stream(StreamId(program=PROGRAM, jurisdiction=moved))
+    assert [c.idempotency_key for c in commits][1] == "rival"
+    assert [c.events[0]["type"] for c in commits[1:]] == [
+        "grantreview.letter.sent",
+        "grantreview.decision.revised",
+    ]
+    assert index_problems(s3_event_log, PROGRAM) == []
