@@ -22,7 +22,7 @@ from infra.heap import long_lived_heap
 from infra.logging import get_logger
 from infra.runtime import get_runtime
 from infra.state_index import LoadedStates
-from schemas.commit import Commit, seal_commit
+from schemas.commit import Commit, CommitHead, seal_commit
 from schemas.events import ReevaluationCompleted
 from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle
@@ -59,8 +59,8 @@ PROCESSES_FROM = 2_000
 """Revisions from which appends run in Prefect's process pool rather than in threads.
 
 Appending is CPU-bound in the client (request signing, sealing) and one interpreter runs
-one thread at a time: at 8,000 revisions two processes took 0.67x the time of one
-(benchmarks/reevaluate.py). Below this, starting the processes (about 2 s) costs more.
+one thread at a time: 20,000 revisions took 45 s from two processes, 56 s from threads of
+one (benchmarks/reevaluate.py). Below this, starting them (2-3 s) costs more than it saves.
 """
 
 progress_hook: ContextVar[Callable[[int, int], None] | None] = ContextVar(
@@ -181,7 +181,7 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
     )
     conflicted: list[DueRevision] = []
     chunks = iter(chunked(due, parts=4 * parallel, smallest=100, largest=1_000))
-    pending: dict[PrefectFuture[list[WriteOutcome]], tuple[list[DueRevision], list[Commit]]]
+    pending: dict[PrefectFuture[list[WriteOutcome]], tuple[list[DueRevision], list[CommitHead]]]
     pending = {}
 
     def submit_next() -> None:
@@ -191,7 +191,7 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
             commits = [_seal(item, runtime.settings.actor, flow_run_id) for item in chunk]
             encoded = Encoded([runtime.log.encode(commit) for commit in commits])
             future = runner.submit(write_commits, {"commits": encoded, "writers": writers})
-            pending[future] = (chunk, commits)
+            pending[future] = (chunk, [commit.head for commit in commits])  # events: bytes now
 
     with runner:
         for _ in range(2 * parallel):

@@ -70,6 +70,6 @@ def append_planned(
                 idempotency_key=commit.idempotency_key,
                 flow_run_id=flow_run_id,
             )
-            return AppendResult(advance(state, commit, draft.payloads), written=True)
+            return AppendResult(advance(state, commit.head, draft.payloads), written=True)
         return AppendResult(log.state(state.stream, start=state), written=False)
     raise StreamConflictError(f"{state.stream.name}: too many concurrent writers; try again")

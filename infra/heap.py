@@ -18,9 +18,10 @@ def long_lived_heap() -> Iterator[None]:
     """Exempt what is loaded now from collection and collect young objects less often.
 
     A reevaluation holds 20,000 stream states while every append allocates; by default
-    the collector keeps rescanning those states, which cost about 30% of an append's
-    CPU here (benchmarks.reevaluate). Objects created inside are still collected;
-    everything is restored on exit, when frozen objects become collectable again.
+    the collector keeps rescanning those states: about 30% of the CPU spent evaluating,
+    sealing and folding, and 26 s instead of 22 s for 8,000 revisions. Objects created
+    inside are still collected; everything is restored on exit, when frozen objects
+    become collectable again.
     """
     thresholds = gc.get_threshold()
     gc.freeze()

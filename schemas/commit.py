@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -23,6 +24,7 @@ __all__ = [
     "GENESIS",
     "Commit",
     "CommitFormatError",
+    "CommitHead",
     "commit_hash",
     "event_id",
     "format_time",
@@ -40,6 +42,16 @@ class CommitFormatError(ValueError):
     """Bytes that are not a well-formed commit."""
 
 
+@dataclass(frozen=True, slots=True)
+class CommitHead:
+    """What folding needs of a commit besides its events: kept after the events are written."""
+
+    seq: int
+    hash: str
+    time: datetime
+    idempotency_key: str
+
+
 class Commit(BaseModel):
     """A commit as stored: the sealed document and its parsed header."""
 
@@ -52,6 +64,11 @@ class Commit(BaseModel):
     hash: str
     time: AwareDatetime
     events: tuple[dict[str, Any], ...]
+
+    @property
+    def head(self) -> CommitHead:
+        """Its seq, hash, time and idempotency key, without the events."""
+        return CommitHead(self.seq, self.hash, self.time, self.idempotency_key)
 
     @property
     def document(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ No clock and no I/O: `as_of` (which rules, orders and deadlines are in force) an
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -55,8 +56,11 @@ def _decide(
     blocking = tuple(r.reason for r in results if r.status in _BLOCKING)
     if blocking:
         return Outcome.INELIGIBLE, blocking
-    summary = f"every condition in force under rule set version {rule_set.version} is met"
-    others = (f"{r.id}: {r.reason}" for r in results if r.status != ConditionStatus.MET)
+    # Interned: jurisdictions under the same rules share these strings, not one copy each.
+    summary = sys.intern(
+        f"every condition in force under rule set version {rule_set.version} is met"
+    )
+    others = (sys.intern(f"{r.id}: {r.reason}") for r in results if r.status != ConditionStatus.MET)
     return Outcome.ELIGIBLE, (summary, *others)
 
 

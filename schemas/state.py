@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from schemas.commit import GENESIS, Commit
+from schemas.commit import GENESIS, Commit, CommitHead
 from schemas.evaluation import Evaluation, Outcome
 from schemas.events import (
     DecisionIssued,
@@ -138,12 +138,12 @@ def fold(
     """Fold commits (in seq order, continuing `start` if given) into the stream's state."""
     state = start or StreamState(stream=stream)
     for commit in commits:
-        state = advance(state, commit, [event for _, event in decoded_events(commit)])
+        state = advance(state, commit.head, [event for _, event in decoded_events(commit)])
     return state
 
 
-def advance(state: StreamState, commit: Commit, payloads: Sequence[DomainEvent]) -> StreamState:
-    """The state after `commit`, given its events as typed payloads.
+def advance(state: StreamState, commit: CommitHead, payloads: Sequence[DomainEvent]) -> StreamState:
+    """The state after the commit `commit` heads, given its events as typed payloads.
 
     A writer holds the payloads it just sealed, so it need not decode them again
     (decoding was a third of an append's CPU); `fold` decodes stored commits.

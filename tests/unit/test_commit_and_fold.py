@@ -151,7 +151,7 @@ def test_advance_with_typed_payloads_equals_folding_the_stored_commit() -> None:
         actor="test",
     )
     stored = parse_commit(commit.to_bytes())
-    advanced = advance(start, commit, payloads)
+    advanced = advance(start, commit.head, payloads)
     assert advanced == fold(STREAM, [stored], start)
     assert advanced.step is Step.RESPONSE_RECEIVED
     assert advanced.head_hash == stored.hash

@@ -244,6 +244,6 @@ def test_a_revision_advanced_in_memory_matches_the_stored_commit(
         time=DURING,
         actor="test",
     )
-    advanced = advance(state, commit, found.draft.payloads)
+    advanced = advance(state, commit.head, found.draft.payloads)
     assert advanced == fold(state.stream, [parse_commit(commit.to_bytes())], state)
     assert advanced.decision is not state.decision
