@@ -159,6 +159,8 @@ class Cli:
 
     def __call__(self, *args: str | Path) -> CliResult:
         """Run one command and return its result."""
+        # The CLI's default level, set here so the CLI's own setdefault is undone after.
+        self.monkeypatch.setenv("GRANTREVIEW_LOG_LEVEL", "WARNING")
         for name, value in self.env.items():
             self.monkeypatch.setenv(name, value)
         get_settings.cache_clear()

@@ -68,7 +68,9 @@ def main() -> None:
     """Run the CLI; every error is one line on stderr with its documented exit code."""
     debug = "--debug" in sys.argv[1:]
     _quiet_prefect(debug=debug)
-    configure_logging(os.environ.get("GRANTREVIEW_LOG_LEVEL", "WARNING").upper())
+    # In the environment, so processes Prefect starts for this one log at the same level.
+    os.environ.setdefault("GRANTREVIEW_LOG_LEVEL", "WARNING")
+    configure_logging(os.environ["GRANTREVIEW_LOG_LEVEL"].upper())
     try:
         code = app(standalone_mode=False)
     except typer.Exit as done:
