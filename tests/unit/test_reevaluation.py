@@ -12,7 +12,7 @@ from infra.eventlog.log import EventLog
 from infra.eventlog.memory import MemoryObjectStore
 from infra.programs import load_program
 from infra.state_index import index_problems, load_states, write_snapshot
-from schemas.commit import parse_commit, seal_commit
+from schemas.commit import Commit, parse_commit, seal_commit
 from schemas.evaluation import Outcome
 from schemas.events import DecisionOverridden, DecisionRevised
 from schemas.jurisdiction import Jurisdiction
@@ -59,9 +59,9 @@ def _results(
     }
 
 
-def _apply(log: EventLog, state: StreamState, found: StreamReevaluation) -> StreamState:
+def _seal(state: StreamState, found: StreamReevaluation) -> Commit:
     assert found.draft is not None
-    commit = seal_commit(
+    return seal_commit(
         stream=state.stream,
         seq=state.head_seq + 1,
         prev=state.head_hash,
@@ -70,6 +70,10 @@ def _apply(log: EventLog, state: StreamState, found: StreamReevaluation) -> Stre
         time=DURING,
         actor="test",
     )
+
+
+def _apply(log: EventLog, state: StreamState, found: StreamReevaluation) -> StreamState:
+    commit = _seal(state, found)
     assert log.append(commit)
     return fold(state.stream, [commit], state)
 
@@ -235,15 +239,7 @@ def test_a_revision_advanced_in_memory_matches_the_stored_commit(
     state = load_states(log, "psp-2017").states[place.slug]
     found = reevaluate_stream(state, bundle, place, as_of=DURING, known_at=DURING)
     assert found.draft is not None
-    commit = seal_commit(
-        stream=state.stream,
-        seq=state.head_seq + 1,
-        prev=state.head_hash,
-        idempotency_key=found.draft.idempotency_key,
-        payloads=found.draft.payloads,
-        time=DURING,
-        actor="test",
-    )
+    commit = _seal(state, found)
     advanced = advance(state, commit.head, found.draft.payloads)
     assert advanced == fold(state.stream, [parse_commit(commit.to_bytes())], state)
     assert advanced.decision is not state.decision
