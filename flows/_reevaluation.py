@@ -22,7 +22,7 @@ from infra.heap import long_lived_heap
 from infra.logging import get_logger
 from infra.runtime import get_runtime
 from infra.state_index import LoadedStates
-from schemas.commit import Commit, CommitHead, seal_commit
+from schemas.commit import CommitHead
 from schemas.events import ReevaluationCompleted
 from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle
@@ -167,8 +167,9 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
 
     The tasks run in threads, or in Prefect's process pool for large runs; the flow
     seals the next chunks while they write (two per writer task in flight, which bounds
-    memory). A conflict (another writer moved the stream since the read) is appended
-    again at the end, planned on the stream as it then is.
+    memory). A stream whose head is now another writer's commit (a conflict, or the same
+    revision sealed by another run) is appended again at the end, planned on the stream
+    as it then is.
     """
     runtime = get_runtime()
     processes = _processes(len(due))
@@ -188,7 +189,15 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
         """Seal the next chunk and hand it to a writer (a bounded number are in flight)."""
         chunk = next(chunks, None)
         if chunk is not None:
-            commits = [_seal(item, runtime.settings.actor, flow_run_id) for item in chunk]
+            commits = [
+                item.draft.seal_on(
+                    item.state,
+                    time=utc_now(),
+                    actor=runtime.settings.actor,
+                    flow_run_id=flow_run_id,
+                )
+                for item in chunk
+            ]
             encoded = Encoded([runtime.log.encode(commit) for commit in commits])
             future = runner.submit(write_commits, {"commits": encoded, "writers": writers})
             pending[future] = (chunk, [commit.head for commit in commits])  # events: bytes now
@@ -202,11 +211,11 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
             submit_next()
             before = len(conflicted)
             for item, commit, outcome in zip(chunk, commits, future.result(), strict=True):
-                if outcome is WriteOutcome.CONFLICT:
-                    conflicted.append(item)
-                else:
+                if outcome in {WriteOutcome.WRITTEN, WriteOutcome.PRESENT}:  # our bytes
                     results[item.state.stream.jurisdiction] = item.found
                     appended.append(advance(item.state, commit, item.draft.payloads))
+                else:  # the head is another writer's commit: read it, plan again
+                    conflicted.append(item)
             progress.advance(len(chunk) - (len(conflicted) - before))
     if conflicted:
         again = append_revisions(
@@ -216,22 +225,6 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
             results[finding.jurisdiction] = finding
         appended.extend(again.appended)
         progress.advance(len(conflicted))
-
-
-def _seal(item: DueRevision, actor: str, flow_run_id: str | None) -> Commit:
-    """The revision's commit on the stream's head, stamped now."""
-    draft = item.draft
-    return seal_commit(
-        stream=item.state.stream,
-        seq=item.state.head_seq + 1,
-        prev=item.state.head_hash,
-        idempotency_key=draft.idempotency_key,
-        payloads=draft.payloads,
-        time=utc_now(),
-        actor=actor,
-        flow_run_id=flow_run_id,
-        program_sha256=draft.program_sha256,
-    )
 
 
 def _processes(revisions: int) -> int:

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from infra.eventlog.log import ConflictError, EventLog
 from infra.logging import get_logger
-from schemas.commit import seal_commit
 from schemas.review import CommitDraft
 from schemas.state import StreamState, advance
 
@@ -44,17 +43,7 @@ def append_planned(
         draft = plan(state)
         if draft is None or draft.idempotency_key in state.idempotency_keys:
             return AppendResult(state, written=False)
-        commit = seal_commit(
-            stream=state.stream,
-            seq=state.head_seq + 1,
-            prev=state.head_hash,
-            idempotency_key=draft.idempotency_key,
-            payloads=draft.payloads,
-            time=time,
-            actor=actor,
-            flow_run_id=flow_run_id,
-            program_sha256=draft.program_sha256,
-        )
+        commit = draft.seal_on(state, time=time, actor=actor, flow_run_id=flow_run_id)
         try:
             written = log.append(commit)
         except ConflictError:

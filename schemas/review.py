@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.canonical import sha256_hex
+from schemas.commit import Commit, seal_commit
 from schemas.evaluation import Evaluation, Outcome
 from schemas.events import (
     DecisionIssued,
@@ -46,6 +47,22 @@ class CommitDraft:
     idempotency_key: str
     payloads: tuple[DomainEvent, ...]
     program_sha256: str | None = None
+
+    def seal_on(
+        self, state: StreamState, *, time: datetime, actor: str, flow_run_id: str | None
+    ) -> Commit:
+        """This draft sealed as the commit after `state`'s head."""
+        return seal_commit(
+            stream=state.stream,
+            seq=state.head_seq + 1,
+            prev=state.head_hash,
+            idempotency_key=self.idempotency_key,
+            payloads=self.payloads,
+            time=time,
+            actor=actor,
+            flow_run_id=flow_run_id,
+            program_sha256=self.program_sha256,
+        )
 
 
 def plan_letter(state: StreamState, letter: LetterSent) -> CommitDraft | None:

@@ -34,7 +34,10 @@ class WriteOutcome(StrEnum):
 
     WRITTEN = "written"
     PRESENT = "present"
-    """The same commit (idempotency key) was already there: an earlier attempt wrote it."""
+    """These very bytes were already there: an earlier attempt of the same write."""
+    EQUIVALENT = "equivalent"
+    """A commit with the same idempotency key but other bytes (another writer sealed the
+    same decision at another time): the stream's head is that commit, not ours."""
     CONFLICT = "conflict"
     """Another writer's commit holds that seq: re-read the stream and decide again."""
 
@@ -63,7 +66,7 @@ class EventLog:
         outcome = self.write(self.encode(commit))
         if outcome is WriteOutcome.CONFLICT:
             raise ConflictError(_stream_of(commit), commit.seq)
-        return outcome is WriteOutcome.WRITTEN
+        return outcome is WriteOutcome.WRITTEN  # PRESENT, EQUIVALENT: the same commit was there
 
     def encode(self, commit: Commit) -> EncodedCommit:
         """The key and canonical bytes `commit` is stored as."""
@@ -75,11 +78,12 @@ class EventLog:
         if self.store.put_if_absent(commit.key, commit.body):
             return WriteOutcome.WRITTEN
         existing = self.store.get(commit.key)
-        if (
-            existing is not None
-            and parse_commit(existing).idempotency_key == commit.idempotency_key
-        ):
+        if existing is None:
+            return WriteOutcome.CONFLICT
+        if existing == commit.body:
             return WriteOutcome.PRESENT
+        if parse_commit(existing).idempotency_key == commit.idempotency_key:
+            return WriteOutcome.EQUIVALENT
         return WriteOutcome.CONFLICT
 
     def read_stream(self, stream: StreamId, after: StreamState | None = None) -> list[Commit]:

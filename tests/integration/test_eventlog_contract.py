@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 
-from infra.eventlog.log import ConflictError, EventLog
+from infra.eventlog.log import ConflictError, EventLog, WriteOutcome
 from infra.eventlog.memory import MemoryObjectStore
 from infra.eventlog.s3 import S3ObjectStore
 from schemas.commit import GENESIS, Commit, seal_commit
@@ -94,6 +94,20 @@ class EventLogContract:
         before = list(log.store.list_keys(log.prefix))
         assert log.append(commit) is False
         assert list(log.store.list_keys(log.prefix)) == before
+
+    def test_write_tells_a_retry_from_another_writers_commit(self, log: EventLog) -> None:
+        """Same bytes: PRESENT; same idempotency key, other bytes: EQUIVALENT; else CONFLICT.
+
+        Only PRESENT means the stream's head is the commit the writer holds.
+        """
+        ours = _commit(0, GENESIS, "decision")
+        assert log.write(log.encode(ours)) is WriteOutcome.WRITTEN
+        assert log.write(log.encode(ours)) is WriteOutcome.PRESENT
+        resealed = ours.model_copy(update={"hash": "f" * 64})  # same key, other bytes
+        assert log.write(log.encode(resealed)) is WriteOutcome.EQUIVALENT
+        assert log.write(log.encode(_commit(0, GENESIS, "rival"))) is WriteOutcome.CONFLICT
+        assert log.append(resealed) is False
+        assert log.read_stream(STREAM) == [ours]
 
     def test_read_after_write(self, log: EventLog) -> None:
         """Each appended commit is read back at once, byte for byte, in order."""
