@@ -21,6 +21,7 @@ from infra.state_index import LoadedStates, index_problems
 from schemas.commit import seal_commit
 from schemas.events import LetterSent
 from schemas.jurisdiction import Jurisdiction
+from schemas.reevaluation import reevaluate_stream
 from schemas.streams import StreamId
 from tasks.reevaluation import read_stream_states
 from tests.conftest import Cli, count_objects, run_cli_process
@@ -169,4 +170,37 @@ def test_a_stream_moved_after_the_read_is_revised_on_its_new_head(
         "grantreview.letter.sent",
         "grantreview.decision.revised",
     ]
+    assert index_problems(s3_event_log, PROGRAM) == []
+
+
+def test_the_same_revision_sealed_by_another_run_is_read_back_not_indexed_as_ours(
+    cli: Cli,
+    seeded: list[Jurisdiction],
+    s3_event_log: EventLog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another run writes the very revision first, at another time (other bytes, same key).
+
+    The stream gets that one revision, not two; the index records its hash, not ours.
+    """
+    cli.env["GRANTREVIEW_APPEND_PROCESSES"] = "1"
+    place = next(p for p in seeded if p.state == "CA")
+    bundle = load_program(FIXTURES, PROGRAM)
+    during = datetime(2018, 2, 1, tzinfo=UTC)
+
+    def read_then_other_run_revises(program: str) -> LoadedStates:
+        loaded = read_stream_states(program)
+        state = loaded.states[place.slug]
+        draft = reevaluate_stream(state, bundle, place, as_of=during, known_at=during).draft
+        assert draft is not None
+        other = draft.seal_on(state, time=datetime(2018, 1, 15, tzinfo=UTC), actor="other-run",
+                              flow_run_id=None)  # fmt: skip
+        assert get_runtime().log.append(other)
+        return loaded
+
+    monkeypatch.setattr("flows.reevaluate.read_stream_states", read_then_other_run_revises)
+    _reevaluate(cli, "2018-02-01")
+    commits = s3_event_log.read_stream(StreamId(program=PROGRAM, jurisdiction=place.slug))
+    assert [c.events[0]["type"] for c in commits[1:]] == ["grantreview.decision.revised"]
+    assert commits[1].events[0]["gractor"] == "other-run"
     assert index_problems(s3_event_log, PROGRAM) == []
