@@ -14,13 +14,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m infra.local --data .data -- $(BIN)/grantreview demo
+	$(BIN)/python -m localdev.stack --data .data -- $(BIN)/grantreview demo
 
 test: $(STAMP) system-deps lint typecheck
 	$(BIN)/pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 system-deps:
-	./infra/system-deps.sh
+	./localdev/system-deps.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

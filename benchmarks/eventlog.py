@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.audit import verify_store
 from infra.bucket import ensure_bucket
 from infra.checkpoints import write_checkpoint
 from infra.eventlog.log import EventLog
-from infra.eventlog.s3 import S3ObjectStore
-from infra.seaweed import SeaweedServer
+from infra.eventlog.s3_store import S3ObjectStore
+from localdev.seaweed import SeaweedServer
 from schemas.checkpoint import KeyEntry, Keyring, Signer
 from schemas.commit import GENESIS, seal_commit
 from schemas.events import LetterSent
 from schemas.streams import StreamId
+from usecases.verify import verify_store
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

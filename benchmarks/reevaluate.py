@@ -29,8 +29,8 @@ from benchmarks.generate_jurisdictions import (
 )
 from infra.bucket import ensure_bucket
 from infra.heap import long_lived_heap
-from infra.prefect_server import PrefectServer
-from infra.seaweed import SeaweedServer
+from localdev.prefect_server import PrefectServer
+from localdev.seaweed import SeaweedServer
 from schemas.jurisdiction import Jurisdiction
 
 if TYPE_CHECKING:
@@ -154,11 +154,11 @@ def main() -> None:
         )
         # Imported after the environment is set: settings are read on first use.
 
+        from flows.deploy.run import run_flow  # noqa: PLC0415
         from flows.reevaluate import reevaluate  # noqa: PLC0415
         from infra.logging import configure_logging  # noqa: PLC0415
-        from infra.prefect_run import run_flow  # noqa: PLC0415
-        from infra.registry import import_csv  # noqa: PLC0415
         from infra.runtime import get_runtime  # noqa: PLC0415
+        from usecases.imports import import_csv  # noqa: PLC0415
 
         configure_logging("ERROR")
         ensure_bucket(
@@ -253,7 +253,7 @@ def main() -> None:
 
 
 def _client() -> S3Client:
-    from infra.s3 import make_s3_client  # noqa: PLC0415 - after the environment is set
+    from infra.s3_client import make_s3_client  # noqa: PLC0415 - after the environment is set
     from infra.settings import get_settings  # noqa: PLC0415
 
     return make_s3_client(get_settings(), max_pool=64)
@@ -297,8 +297,8 @@ def _naive(runtime: Runtime, bundle: ProgramBundle, places: list[Jurisdiction]) 
     """A subflow per jurisdiction with default settings (heartbeat on), on fresh streams."""
     from prefect import flow  # noqa: PLC0415
 
-    from infra.appender import append_planned  # noqa: PLC0415
     from infra.clock import utc_now  # noqa: PLC0415
+    from infra.eventlog.appender import append_planned  # noqa: PLC0415
     from schemas.reevaluation import plan_revision  # noqa: PLC0415
     from schemas.streams import StreamId  # noqa: PLC0415
 

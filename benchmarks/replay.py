@@ -34,11 +34,10 @@ from infra.bucket import ensure_bucket
 from infra.checkpoints import write_checkpoint
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.log import EventLog
-from infra.eventlog.s3 import S3ObjectStore
+from infra.eventlog.s3_store import S3ObjectStore
 from infra.programs import load_program
-from infra.replay import list_keys_fast, replay_store
-from infra.seaweed import SeaweedServer
 from infra.settings import REPO_PROGRAMS_DIR
+from localdev.seaweed import SeaweedServer
 from schemas.checkpoint import KeyEntry, Keyring, Signer
 from schemas.commit import GENESIS, seal_commit
 from schemas.events import JurisdictionsRegistered, LetterSent, ReminderSent, ResponseReceived
@@ -48,6 +47,7 @@ from schemas.response import parse_response
 from schemas.review import decision_payloads
 from schemas.rules import evaluate
 from schemas.streams import StreamId
+from usecases.replay import list_keys_fast, replay_store
 
 BUCKET = "grantreview-bench"
 PREFIX = "bench/"

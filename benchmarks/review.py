@@ -23,8 +23,8 @@ from aiosmtpd.controller import Controller
 
 from benchmarks.generate_jurisdictions import csv_bytes, synthetic_jurisdictions
 from infra.bucket import ensure_bucket
-from infra.prefect_server import PrefectServer
-from infra.seaweed import SeaweedServer, free_port
+from localdev.prefect_server import PrefectServer
+from localdev.seaweed import SeaweedServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "grantreview-bench"

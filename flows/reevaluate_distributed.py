@@ -15,10 +15,10 @@ from prefect.utilities.annotations import quote
 from flows._chunks import chunked
 from flows._flow import grant_flow
 from flows._reevaluation import ReevaluationReport, appended_outcomes, build_report
+from flows.deploy.workpool import RANGE_DEPLOYMENT, wait_for_flow_runs
 from infra.clock import utc_now
 from infra.logging import get_logger
 from infra.runtime import get_runtime
-from infra.workpool import RANGE_DEPLOYMENT, wait_for_flow_runs
 from schemas.reevaluation import outcomes_document, run_record
 from tasks.checkpoints import checkpoint_heads
 from tasks.programs import store_program_document

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from infra.errors import DependencyUnavailableError
-from infra.s3 import error_code, s3_call
+from infra.s3_client import error_code, s3_call
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

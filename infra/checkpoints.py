@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from infra.clock import utc_now
+from infra.logging import get_logger
 from schemas.checkpoint import (
     Checkpoint,
     CheckpointFormatError,
@@ -27,15 +29,18 @@ if TYPE_CHECKING:
 
     from infra.eventlog.log import EventLog
     from infra.eventlog.store import ObjectStore
+    from infra.runtime import Runtime
 
 __all__ = [
     "CheckpointConflictError",
     "CorruptCheckpointError",
     "latest_checkpoint",
+    "sign_heads",
     "write_checkpoint",
 ]
 
 _ATTEMPTS = 16
+_log = get_logger(__name__)
 Heads = dict[str, tuple[int, str]]
 
 
@@ -140,3 +145,15 @@ def write_checkpoint(
         if log.store.put_if_absent(key, checkpoint.to_bytes()):
             return key
     raise CheckpointConflictError("too many concurrent checkpoint writers; try again")
+
+
+def sign_heads(runtime: Runtime, heads: dict[StreamId, tuple[int, str]] | None) -> str | None:
+    """Cover `heads` (None: every stream) in a new checkpoint; its key, or None if nothing moved.
+
+    The one path every writer (flow or CLI) uses to sign with the configured key.
+    """
+    signer = runtime.signer
+    if signer is None:
+        _log.warning("checkpoint_skipped", reason="GRANTREVIEW_SIGNING_KEY_FILE is not set")
+        return None
+    return write_checkpoint(runtime.log, signer, time=utc_now(), heads=heads)

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from infra import smtp
-from infra.appender import AppendResult, append_planned
 from infra.clock import utc_now
+from infra.eventlog.appender import AppendResult, append_planned
 from infra.logging import get_logger
 from schemas.deadlines import plan_reminder, reminder_due, render_reminder
 from schemas.events import LetterQueued, LetterSent, ReminderQueued, ReminderSent

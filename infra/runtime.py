@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.log import EventLog
-from infra.eventlog.s3 import S3ObjectStore
-from infra.s3 import make_s3_client
+from infra.eventlog.s3_store import S3ObjectStore
+from infra.s3_client import make_s3_client
 from infra.settings import Settings, get_settings
 from schemas.errors import InputError
 from schemas.ids import check_slug

@@ -1,6 +1,6 @@
 """Replay: re-derive every recorded evaluation and decision, and state at two moments.
 
-Pure: infra/replay.py gathers commits, documents and the registry; this module decides.
+Pure: usecases/replay.py gathers commits, documents and the registry; this module decides.
 Each evaluation, decision and revision is evaluated again with the program document
 stored under its recorded hash, the response stored under its recorded hash and the
 recorded `as_of` / `known_at`, and compared condition by condition. State is then

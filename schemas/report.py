@@ -1,8 +1,8 @@
 """The replay report's data: totals, findings, jurisdictions, decisions by outcome and over time.
 
-Pure: built stream by stream as infra/replay.py reads the log, so memory holds summaries,
+Pure: built stream by stream as usecases/replay.py reads the log, so memory holds summaries,
 never the commits. `audit replay --json` prints `ReplayReport.as_json()`; the HTML report
-(infra/report.py) renders the same data.
+(infra/report_html.py) renders the same data.
 """
 
 from __future__ import annotations

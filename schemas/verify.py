@@ -1,6 +1,6 @@
 """Verification of a whole log from what was read: commit and checkpoint bytes plus a keyring.
 
-Pure: the adapter (infra/audit.py) gathers the objects; this module decides. The checks
+Pure: the adapter (usecases/verify.py) gathers the objects; this module decides. The checks
 and the finding kinds are specified in docs/log-format.md.
 """
 

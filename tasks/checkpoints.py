@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from infra.checkpoints import sign_heads
 from infra.runtime import get_runtime
-from infra.signing import sign_heads
 from schemas.streams import StreamId
 from tasks._io import io_task
 from tasks.streams import StreamOutcome

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from infra.appender import append_planned
 from infra.clock import utc_now
+from infra.eventlog.appender import append_planned
 from infra.eventlog.log import EncodedCommit, WriteOutcome
 from infra.logging import get_logger
 from infra.range_results import RangeResult, read_range_results

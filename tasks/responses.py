@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from infra.appender import append_planned
 from infra.clock import utc_now
+from infra.eventlog.appender import append_planned
 from infra.runtime import get_runtime
 from schemas.errors import InputError
 from schemas.response import parse_response

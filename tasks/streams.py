@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from infra.appender import append_planned
 from infra.clock import utc_now
+from infra.eventlog.appender import append_planned
 from infra.letters import send_letter_for, send_reminder_for
 from infra.runtime import Runtime, get_runtime
 from schemas.jurisdiction import Jurisdiction

@@ -16,14 +16,14 @@ import pytest
 from mypy_boto3_s3 import S3Client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from cli.main import main
 from infra.bucket import ensure_bucket
-from infra.cli.main import main
 from infra.eventlog.log import EventLog
-from infra.eventlog.s3 import S3ObjectStore
-from infra.prefect_server import PrefectServer
+from infra.eventlog.s3_store import S3ObjectStore
 from infra.runtime import get_runtime
-from infra.seaweed import SeaweedServer
 from infra.settings import Settings, get_settings
+from localdev.prefect_server import PrefectServer
+from localdev.seaweed import SeaweedServer
 
 TEST_BUCKET = "grantreview-test"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.cli.entry import _exit_status
+from cli.entry import _exit_status
 
 BINARY = Path(sys.executable).with_name("grantreview")
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ def test_unflushed_output_and_status_survive_the_fast_exit() -> None:
     """Buffered output still unwritten when the command returns is delivered, status kept."""
     command = (
         "import sys\n"
-        "from infra.cli import entry, main as cli\n"
+        "from cli import entry, main as cli\n"
         "def command() -> None:\n"
         "    sys.stdout.write('x' * 100_000)\n"
         "    sys.stderr.write('last words')\n"

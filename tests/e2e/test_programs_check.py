@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from infra.cli.programs import programs_app
+from cli.programs import programs_app
 from infra.settings import get_settings
 
 REPO_PROGRAMS = Path(__file__).resolve().parents[2] / "programs"

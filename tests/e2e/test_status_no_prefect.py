@@ -16,7 +16,7 @@ SEEDS = ["albuquerque-nm", "baltimore-md", "san-bernardino-ca", "stockton-ca"]
 STATUS_CEILING_S = 5.0
 """Target is <= 1 s (benchmarks/review.py measures it); with loaded shared cores, a wide bound."""
 _RUN_STATUS = (
-    "import sys; from infra.cli.main import main; "
+    "import sys; from cli.main import main; "
     "sys.argv = ['grantreview', 'status', '--program', 'psp-2017', '--json']; main()"
 )
 

@@ -33,7 +33,7 @@ def _sweep(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, day: str) -> li
     from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: PLC0415
 
     from flows.deadlines import deadlines  # noqa: PLC0415 - Prefect after the env is set
-    from infra.prefect_run import run_flow  # noqa: PLC0415
+    from flows.deploy.run import run_flow  # noqa: PLC0415
 
     moment = datetime.fromisoformat(day).replace(tzinfo=UTC)
     with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):  # see Cli

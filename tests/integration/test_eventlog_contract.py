@@ -12,15 +12,15 @@ import boto3
 import pytest
 
 from infra.eventlog.log import ConflictError, EventLog, WriteOutcome
-from infra.eventlog.memory import MemoryObjectStore
-from infra.eventlog.s3 import S3ObjectStore
+from infra.eventlog.memory_store import MemoryObjectStore
+from infra.eventlog.s3_store import S3ObjectStore
 from schemas.commit import GENESIS, Commit, seal_commit
 from schemas.events import LetterSent
 from schemas.streams import StreamId
 from tests.conftest import TEST_BUCKET
 
 if TYPE_CHECKING:
-    from infra.seaweed import SeaweedServer
+    from localdev.seaweed import SeaweedServer
 
 STREAM = StreamId(program="psp-2017", jurisdiction="stockton-ca")
 T0 = datetime(2017, 8, 3, tzinfo=UTC)

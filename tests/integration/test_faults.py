@@ -36,9 +36,9 @@ from benchmarks.reliability_report import (
     read_streams,
     record_figures,
 )
-from infra.prefect_server import PrefectServer
-from infra.seaweed import SeaweedServer
-from infra.workpool import deploy_review, start_worker, stop_worker, wait_for_flow_runs
+from flows.deploy.workpool import deploy_review, start_worker, stop_worker, wait_for_flow_runs
+from localdev.prefect_server import PrefectServer
+from localdev.seaweed import SeaweedServer
 from tests.conftest import (
     TEST_BUCKET,
     CliResult,

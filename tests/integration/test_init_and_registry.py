@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.seaweed import SeaweedServer
+from localdev.seaweed import SeaweedServer
 from tests.conftest import Cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "programs" / "psp-2017" / "examples"

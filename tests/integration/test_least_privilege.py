@@ -1,6 +1,6 @@
 """Least privilege, enforced by the store: auditor read-only, no anonymous access, no deletes.
 
-SeaweedFS runs with identities from `-s3.config` (infra/seaweed.py): the operator may read,
+SeaweedFS runs with identities from `-s3.config` (localdev/seaweed.py): the operator may read,
 list and write; the auditor may only read and list. The bucket is versioned with Object
 Lock default retention, as `grantreview init` creates it.
 """
@@ -25,7 +25,7 @@ from mypy_boto3_s3.type_defs import ObjectLockRetentionTypeDef
 
 from benchmarks.reliability_report import record_figures
 from infra.bucket import ensure_bucket
-from infra.seaweed import SeaweedServer
+from localdev.seaweed import SeaweedServer
 from schemas.streams import StreamId, commit_key
 from tests.conftest import TEST_BUCKET, Cli, client_for, run_cli_process
 

@@ -8,13 +8,13 @@ import pytest
 from prefect import get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from infra.lost_runs import (
+from flows.deploy.lost_runs import (
     CRASH_AUTOMATION,
     HEARTBEAT_SECONDS,
     RETRY_AUTOMATION,
     ensure_lost_run_retry,
 )
-from infra.prefect_server import PrefectServer
+from localdev.prefect_server import PrefectServer
 
 
 def test_deploying_again_updates_the_automations_in_place(prefect_server: PrefectServer) -> None:

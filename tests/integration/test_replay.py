@@ -11,7 +11,7 @@ import pytest
 from mypy_boto3_s3 import S3Client
 
 from infra.eventlog.documents import document_key
-from infra.eventlog.s3 import S3ObjectStore
+from infra.eventlog.s3_store import S3ObjectStore
 from infra.keys import load_signer
 from schemas.streams import StreamId
 from tests.conftest import TEST_BUCKET, Cli

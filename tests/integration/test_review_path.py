@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mypy_boto3_s3 import S3Client
 
-from infra.appender import append_planned
+from infra.eventlog.appender import append_planned
 from infra.eventlog.log import EventLog
 from schemas.events import LetterSent
 from schemas.review import plan_letter

@@ -24,18 +24,18 @@ from benchmarks.generate_jurisdictions import (
     seed_decided_streams,
     synthetic_jurisdictions,
 )
-from infra.audit import verify_store
+from flows.deploy.workpool import deploy_reevaluation, start_worker, stop_worker
 from infra.eventlog.log import EventLog
 from infra.keys import load_keyring
-from infra.postgres import PostgresServer
-from infra.prefect_server import PrefectServer
-from infra.registry import import_csv
 from infra.runtime import get_runtime
 from infra.settings import get_settings
-from infra.workpool import deploy_reevaluation, start_worker, stop_worker
+from localdev.postgres import PostgresServer
+from localdev.prefect_server import PrefectServer
 from schemas.commit import parse_commit
 from schemas.events import ReevaluationCompleted, decode_event_data
 from schemas.streams import StreamId
+from usecases.imports import import_csv
+from usecases.verify import verify_store
 
 pytestmark = pytest.mark.slow
 

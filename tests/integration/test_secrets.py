@@ -8,8 +8,8 @@ from pathlib import Path
 from mypy_boto3_s3 import S3Client
 from prefect.client.orchestration import get_client
 
-from infra.prefect_server import PrefectServer
-from infra.seaweed import SeaweedServer
+from localdev.prefect_server import PrefectServer
+from localdev.seaweed import SeaweedServer
 from tests.conftest import TEST_BUCKET, Cli, count_objects
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "programs" / "psp-2017" / "examples"

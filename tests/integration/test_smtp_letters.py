@@ -16,7 +16,7 @@ from mypy_boto3_s3 import S3Client
 
 from infra import smtp
 from infra.eventlog.log import EventLog
-from infra.seaweed import free_port
+from localdev.seaweed import free_port
 from schemas.errors import InputError
 from schemas.events import LetterQueued, LetterSent
 from schemas.state import decoded_events

@@ -17,10 +17,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
+from cli.main import app, main
 from infra.checkpoints import write_checkpoint
-from infra.cli.main import app, main
 from infra.eventlog.log import EventLog
-from infra.eventlog.s3 import S3ObjectStore
+from infra.eventlog.s3_store import S3ObjectStore
 from infra.keys import generate_key_pair, load_signer
 from infra.settings import get_settings
 from schemas.checkpoint import Signer, checkpoint_key, parse_checkpoint, seal_checkpoint
@@ -33,8 +33,8 @@ from tests.conftest import TEST_BUCKET, client_for
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-    from infra.seaweed import SeaweedServer
     from infra.settings import Settings
+    from localdev.seaweed import SeaweedServer
 
 A = StreamId(program="psp-2017", jurisdiction="stockton-ca")
 B = StreamId(program="psp-2017", jurisdiction="baltimore-md")

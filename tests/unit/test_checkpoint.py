@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+from cli.main import app
 from infra.checkpoints import latest_checkpoint, write_checkpoint
-from infra.cli.main import app
 from infra.eventlog.log import EventLog
-from infra.eventlog.memory import MemoryObjectStore
+from infra.eventlog.memory_store import MemoryObjectStore
 from infra.keys import generate_key_pair, load_keyring, load_signer
 from schemas.canonical import canonical_json, sha256_hex
 from schemas.checkpoint import (

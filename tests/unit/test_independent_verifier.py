@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.audit import verify_store
 from infra.checkpoints import write_checkpoint
-from infra.eventlog.directory import DirectoryObjectStore
+from infra.eventlog.directory_store import DirectoryObjectStore
 from infra.eventlog.log import EventLog
-from infra.eventlog.memory import MemoryObjectStore
+from infra.eventlog.memory_store import MemoryObjectStore
 from infra.keys import write_keyring
 from schemas.canonical import canonical_json
 from schemas.checkpoint import KeyEntry, Keyring, Signer
@@ -22,6 +21,7 @@ from schemas.commit import GENESIS, seal_commit
 from schemas.events import DomainEvent, LetterSent, ReminderSent
 from schemas.streams import StreamId
 from tests import independent_verifier
+from usecases.verify import verify_store
 
 T0 = datetime(2017, 8, 3, tzinfo=UTC)
 SIGNER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(32))))

@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.generate_jurisdictions import seed_decided_streams, synthetic_jurisdictions
 from infra.eventlog.log import EventLog
-from infra.eventlog.memory import MemoryObjectStore
+from infra.eventlog.memory_store import MemoryObjectStore
 from infra.programs import load_program
 from infra.state_index import index_problems, load_states, write_snapshot
 from schemas.commit import Commit, parse_commit, seal_commit

@@ -14,11 +14,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from infra.checkpoints import write_checkpoint
 from infra.eventlog.documents import DocumentStore, document_key
 from infra.eventlog.log import EventLog
-from infra.eventlog.memory import MemoryObjectStore
+from infra.eventlog.memory_store import MemoryObjectStore
 from infra.eventlog.store import ObjectStore
 from infra.programs import load_program
-from infra.replay import replay_store
-from infra.report import render_report
+from infra.report_html import render_report
 from infra.settings import REPO_PROGRAMS_DIR
 from schemas.canonical import canonical_json, sha256_hex
 from schemas.checkpoint import (
@@ -42,6 +41,7 @@ from schemas.rules import evaluate
 from schemas.state import StreamState, fold
 from schemas.streams import StreamId, commit_key
 from schemas.verify import verify_log
+from usecases.replay import replay_store
 
 PREFIX = "log/"
 SIGNER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(7, 39))))

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from benchmarks.generate_jurisdictions import seed_decided_streams, synthetic_jurisdictions
 from infra.checkpoints import write_checkpoint
 from infra.eventlog.log import EventLog
-from infra.eventlog.memory import MemoryObjectStore
+from infra.eventlog.memory_store import MemoryObjectStore
 from infra.programs import load_program
 from infra.state_index import LoadedStates, load_states, write_snapshot
 from schemas.checkpoint import Signer

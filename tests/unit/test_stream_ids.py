@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infra.audit import verify_store
 from infra.eventlog.log import EventLog
 from infra.eventlog.store import ObjectStore
 from schemas.checkpoint import Keyring
@@ -15,6 +14,7 @@ from schemas.commit import GENESIS, seal_commit
 from schemas.events import LetterSent
 from schemas.ids import InvalidIdError
 from schemas.streams import StreamId, commit_key, parse_commit_key
+from usecases.verify import verify_store
 
 DAY = datetime(2017, 8, 3, tzinfo=UTC)
 BAD = ["a/b", "..", "a..b/..", "Stockton-CA", "x" * 65, "", "-lead", "trail-", "a b", "é"]

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infra.checkpoints import write_checkpoint
 from infra.eventlog.log import EventLog
-from infra.eventlog.memory import MemoryObjectStore
+from infra.eventlog.memory_store import MemoryObjectStore
 from schemas.canonical import canonical_json
 from schemas.checkpoint import KeyEntry, Keyring, Signer, checkpoint_key, seal_checkpoint
 from schemas.commit import GENESIS, commit_hash, seal_commit

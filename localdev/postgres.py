@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Final, Self
 
-from infra._services import LocalService
-from infra.seaweed import free_port
+from localdev._services import LocalService
+from localdev.seaweed import free_port
 
 __all__ = ["APT_PACKAGE", "PostgresNotInstalledError", "PostgresServer", "postgres_bin_dir"]
 

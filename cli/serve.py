@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from infra.cli._common import fail
-from infra.cli._options import parse_slugs
+from cli._common import fail
+from cli._options import parse_slugs
 
 __all__ = ["serve"]
 
@@ -55,7 +55,7 @@ def serve(
         runtime.program(program)  # refuse an undefined or invalid program before serving
     from prefect import serve as prefect_serve  # noqa: PLC0415 - Prefect only when needed
 
-    from infra.deployments import served_deployments  # noqa: PLC0415
+    from flows.deploy.deployments import served_deployments  # noqa: PLC0415
 
     interval = None if reevaluate_interval is None else timedelta(seconds=reevaluate_interval)
     deployments = served_deployments(

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from infra.cli._common import fail, print_json
-from infra.cli._options import parse_moment, parse_slugs
+from cli._common import fail, print_json
+from cli._options import parse_moment, parse_slugs
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
@@ -62,8 +62,8 @@ def review(
     moment = parse_moment(as_of)
     if bool(slugs) == all_jurisdictions:
         fail("name jurisdiction slugs or pass --all (not both)")
+    from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.review import review as review_flow  # noqa: PLC0415 - Prefect only when needed
-    from infra.prefect_run import run_flow  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
     from tasks.registry import select_jurisdictions  # noqa: PLC0415
 
@@ -121,8 +121,8 @@ def respond(
         else:
             print_table([row])
         return
+    from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.respond import respond as respond_flow  # noqa: PLC0415 - Prefect only when needed
-    from infra.prefect_run import run_flow  # noqa: PLC0415
 
     outcome = run_flow(respond_flow, program, jurisdiction, digest, moment)
     rows = _outcome_rows(program, [outcome])
@@ -136,7 +136,7 @@ def _record_and_emit(program: str, jurisdiction: str, digest: str) -> dict[str, 
     """Append the response (no flow run) and, while undecided, emit the event `decide` awaits."""
     import httpx  # noqa: PLC0415 - only on this path
 
-    from infra.deployments import emit_response_event  # noqa: PLC0415 - Prefect when needed
+    from flows.deploy.deployments import emit_response_event  # noqa: PLC0415 - Prefect when needed
     from infra.errors import DependencyUnavailableError  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
     from schemas.events import ResponseAmended  # noqa: PLC0415
@@ -183,7 +183,7 @@ def status(
     check_slug(program, "program id")
     slugs = parse_slugs(jurisdictions)
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
-    from infra.status import status_rows  # noqa: PLC0415
+    from usecases.status import status_rows  # noqa: PLC0415
 
     runtime = get_runtime()
     runtime.require_program(program)

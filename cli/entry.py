@@ -30,8 +30,8 @@ def run() -> None:
     gc.set_threshold(_YOUNG_GENERATION_THRESHOLD, older, oldest)
     outcome = {"code": 0}
     atexit.register(_exit_without_teardown, outcome)
-    from infra.cli import main as cli  # noqa: PLC0415 - after the collector is tuned
-    from infra.cli._common import ExitCode  # noqa: PLC0415 - likewise
+    from cli import main as cli  # noqa: PLC0415 - after the collector is tuned
+    from cli._common import ExitCode  # noqa: PLC0415 - likewise
 
     try:
         cli.main()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from infra._services import LocalService, stop_process
+from localdev._services import LocalService, stop_process
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from infra.cli._common import ExitCode, fail, print_json
+from cli._common import ExitCode, fail, print_json
 
 __all__ = ["init", "jurisdictions_app"]
 
@@ -59,8 +59,8 @@ def import_jurisdictions(
     json_output: JsonOption = False,
 ) -> None:
     """Import jurisdictions; re-importing the same rows changes nothing."""
-    from infra.registry import import_csv  # noqa: PLC0415 - keep CLI start-up light
     from infra.runtime import get_runtime  # noqa: PLC0415
+    from usecases.imports import import_csv  # noqa: PLC0415 - keep CLI start-up light
 
     result = import_csv(get_runtime(), file)
     if json_output:

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from infra.cli._common import print_json
-from infra.cli._options import parse_moment
+from cli._common import print_json
+from cli._options import parse_moment
 from schemas.errors import InputError
 from schemas.ids import check_slug
 
@@ -89,10 +89,10 @@ def override(
         raise InputError("--reason must be 1-5000 characters")
     if not actor.strip() or len(actor) > 200:  # noqa: PLR2004 - the event's limit
         raise InputError("--actor must be 1-200 characters")
-    from infra.appender import append_planned  # noqa: PLC0415 - keep CLI start-up light
+    from infra.checkpoints import sign_heads  # noqa: PLC0415
     from infra.clock import utc_now  # noqa: PLC0415
+    from infra.eventlog.appender import append_planned  # noqa: PLC0415 - keep CLI start-up light
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from infra.signing import sign_heads  # noqa: PLC0415
     from schemas.evaluation import Outcome  # noqa: PLC0415
     from schemas.override import plan_override  # noqa: PLC0415
     from schemas.streams import StreamId  # noqa: PLC0415

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from infra.cli._common import fail, print_json
+from cli._common import fail, print_json
 from schemas.errors import InputError
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from infra.cli._common import ExitCode, fail, print_json
+from cli._common import ExitCode, fail, print_json
 
 if TYPE_CHECKING:
     from infra.eventlog.store import ObjectStore
@@ -69,11 +69,11 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check every signature, hash link and sequence; exit 1 on any finding."""
-    from infra.audit import source_prefix, verify_store  # noqa: PLC0415 - imported when run
-    from infra.eventlog.directory import DirectoryObjectStore  # noqa: PLC0415 - likewise
-    from infra.eventlog.s3 import S3ObjectStore  # noqa: PLC0415 - likewise
-    from infra.s3 import make_s3_client  # noqa: PLC0415 - likewise
+    from infra.eventlog.directory_store import DirectoryObjectStore  # noqa: PLC0415 - likewise
+    from infra.eventlog.s3_store import S3ObjectStore  # noqa: PLC0415 - likewise
+    from infra.s3_client import make_s3_client  # noqa: PLC0415 - likewise
     from infra.settings import get_settings  # noqa: PLC0415 - likewise
+    from usecases.verify import source_prefix, verify_store  # noqa: PLC0415 - imported when run
 
     settings = get_settings()
     keyring = _keyring(verify_key, settings.verify_key_file)
@@ -94,11 +94,11 @@ def verify(
 
 def _open_store(source: Path | None) -> tuple[ObjectStore, str, int]:
     """The log to read: a downloaded copy (no S3 client is built) or the configured bucket."""
-    from infra.audit import source_prefix  # noqa: PLC0415 - imported when a command runs
-    from infra.eventlog.directory import DirectoryObjectStore  # noqa: PLC0415 - likewise
-    from infra.eventlog.s3 import S3ObjectStore  # noqa: PLC0415 - likewise
-    from infra.s3 import make_s3_client  # noqa: PLC0415 - likewise
+    from infra.eventlog.directory_store import DirectoryObjectStore  # noqa: PLC0415 - likewise
+    from infra.eventlog.s3_store import S3ObjectStore  # noqa: PLC0415 - likewise
+    from infra.s3_client import make_s3_client  # noqa: PLC0415 - likewise
     from infra.settings import get_settings  # noqa: PLC0415 - likewise
+    from usecases.verify import source_prefix  # noqa: PLC0415 - imported when a command runs
 
     settings = get_settings()
     workers = settings.s3_max_workers
@@ -164,11 +164,11 @@ def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature 
     as_json: Annotated[bool, typer.Option("--json", help="Print the replay as JSON.")] = False,
 ) -> None:
     """Verify, re-derive every evaluation and decision, fold state; exit 1 on any finding."""
-    from infra.cli._options import parse_moment, parse_slugs  # noqa: PLC0415 - imported when run
-    from infra.replay import replay_store  # noqa: PLC0415 - likewise
-    from infra.report import write_report  # noqa: PLC0415 - likewise
+    from cli._options import parse_moment, parse_slugs  # noqa: PLC0415 - imported when run
+    from infra.report_html import write_report  # noqa: PLC0415 - likewise
     from infra.settings import get_settings  # noqa: PLC0415 - likewise
     from schemas.replay import Moments  # noqa: PLC0415 - likewise
+    from usecases.replay import replay_store  # noqa: PLC0415 - likewise
 
     programs = parse_slugs(program, "program id")
     slugs = parse_slugs(jurisdiction)
@@ -201,7 +201,7 @@ def export(
     ],
 ) -> None:
     """Download every object of the log into DIRECTORY, for `verify`/`replay --source` offline."""
-    from infra.export import export_store  # noqa: PLC0415 - imported when a command runs
+    from usecases.export import export_store  # noqa: PLC0415 - imported when a command runs
 
     store, prefix, workers = _open_store(None)
     result = export_store(store, prefix, directory, workers=workers)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import typer
 
-from infra.cli._common import ExitCode, fail
-from infra.cli.review import print_table
+from cli._common import ExitCode, fail
+from cli.review import print_table
 
 __all__ = ["demo"]
 
@@ -18,15 +18,15 @@ LETTER_DATE = datetime(2017, 8, 3, tzinfo=UTC)
 
 def demo() -> None:
     """Import the seed jurisdictions, review them under psp-2017, record their answers, decide."""
+    from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.respond import respond as respond_flow  # noqa: PLC0415 - Prefect only when needed
     from flows.review import review as review_flow  # noqa: PLC0415
     from infra.bucket import ensure_bucket  # noqa: PLC0415
-    from infra.prefect_run import run_flow  # noqa: PLC0415
-    from infra.registry import import_csv  # noqa: PLC0415
     from infra.responses import read_response_file  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from infra.status import status_rows  # noqa: PLC0415
-    from infra.verification import verify_runtime_log  # noqa: PLC0415
+    from usecases.imports import import_csv  # noqa: PLC0415
+    from usecases.status import status_rows  # noqa: PLC0415
+    from usecases.verify import verify_runtime_log  # noqa: PLC0415
 
     runtime = get_runtime()
     settings = runtime.settings

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from infra.cli._common import print_json
-from infra.cli._options import parse_moment
+from cli._common import print_json
+from cli._options import parse_moment
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
@@ -121,9 +121,9 @@ def reevaluate(
     check_slug(program, "program id")
     moment = parse_moment(as_of)
     knowledge = parse_moment(known_at, "--known-at")
+    from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.reevaluate import reevaluate as reevaluate_flow  # noqa: PLC0415 - Prefect when needed
     from infra.logging import configure_logging  # noqa: PLC0415
-    from infra.prefect_run import run_flow  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
 
     runtime = get_runtime()

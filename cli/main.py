@@ -16,16 +16,16 @@ import click
 import pydantic
 import typer
 
-from infra.cli._common import ExitCode
-from infra.cli.audit import audit_app
-from infra.cli.decisions import explain, override
-from infra.cli.demo import demo
-from infra.cli.keys import keys_app
-from infra.cli.programs import programs_app
-from infra.cli.reevaluate import reevaluate
-from infra.cli.review import respond, review, status
-from infra.cli.serve import serve
-from infra.cli.setup import init, jurisdictions_app
+from cli._common import ExitCode
+from cli.audit import audit_app
+from cli.decisions import explain, override
+from cli.demo import demo
+from cli.keys import keys_app
+from cli.programs import programs_app
+from cli.reevaluate import reevaluate
+from cli.review import respond, review, status
+from cli.serve import serve
+from cli.setup import init, jurisdictions_app
 from infra.errors import DependencyUnavailableError
 from infra.logging import configure_logging
 from schemas.errors import InputError

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from infra.cli._common import ExitCode, fail, print_json
+from cli._common import ExitCode, fail, print_json
 from schemas.errors import InputError
 
 __all__ = ["keys_app"]

@@ -1,6 +1,6 @@
 """Run a command against local services: SeaweedFS on loopback, a bucket, a signing key pair.
 
-`python -m infra.local --data .data -- grantreview demo` is what `make demo` runs. The S3
+`python -m localdev.stack --data .data -- grantreview demo` is what `make demo` runs. The S3
 server is started with admin, operator and auditor identities; the bucket is created
 with the admin identity; the command itself runs with the operator identity.
 """
@@ -16,10 +16,10 @@ from pathlib import Path
 
 from infra.bucket import ensure_bucket
 from infra.keys import generate_key_pair
-from infra.prefect_server import QUIET_PREFECT
-from infra.s3 import make_s3_client
-from infra.seaweed import SeaweedServer
+from infra.s3_client import make_s3_client
 from infra.settings import Settings
+from localdev.prefect_server import QUIET_PREFECT
+from localdev.seaweed import SeaweedServer
 
 __all__ = ["main"]
 
@@ -48,7 +48,7 @@ def local_env(server: SeaweedServer, data: Path, bucket: str) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Start the services, run the command, stop the services; exit with the command's code."""
-    parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m localdev.stack", description=__doc__)
     parser.add_argument("--data", type=Path, default=Path(".data"), help="state folder")
     parser.add_argument("--bucket", default="grantreview")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND ...")

@@ -11,8 +11,8 @@ import urllib.request
 from pathlib import Path
 from typing import Self
 
-from infra._services import LocalService, stop_process
-from infra.seaweed import free_port
+from localdev._services import LocalService, stop_process
+from localdev.seaweed import free_port
 
 __all__ = ["QUIET_PREFECT", "PrefectServer"]
 

@@ -4,7 +4,7 @@
 reevaluation (and any review) is instead deployed to a Prefect work pool (type
 `process`), where `prefect worker start --pool P` processes on any number of hosts pick
 up its runs. Every pool deployment sends heartbeats and carries the tag of the
-lost-run automation (`infra.lost_runs`): a run whose worker dies is run again.
+lost-run automation (`flows.deploy.lost_runs`): a run whose worker dies is run again.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.exceptions import ObjectNotFound
 
-from infra.lost_runs import (
+from flows.deploy.lost_runs import (
     LOST_AFTER_SECONDS,
     RETRY_TAG,
     ensure_lost_run_retry,

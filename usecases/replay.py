@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from infra.eventlog.documents import document_key
-from infra.eventlog.s3 import S3ObjectStore
+from infra.eventlog.s3_store import S3ObjectStore
 from schemas._findings import Finding, FindingKind, stream_finding
 from schemas._verify_checkpoints import check_checkpoints
 from schemas._verify_streams import StreamCheck, check_stream

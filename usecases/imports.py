@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.appender import append_planned
+from infra.checkpoints import sign_heads
 from infra.clock import utc_now
+from infra.eventlog.appender import append_planned
 from infra.eventlog.log import EventLog
 from infra.runtime import Runtime
-from infra.signing import sign_heads
 from schemas.canonical import sha256_hex
 from schemas.events import JurisdictionsRegistered
 from schemas.jurisdiction import Jurisdiction

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from infra.eventlog.directory import DirectoryObjectStore
+from infra.eventlog.directory_store import DirectoryObjectStore
+from infra.keys import load_keyring
+from infra.runtime import Runtime
+from schemas.errors import InputError
 from schemas.ids import check_slug
 from schemas.streams import REGISTRY
 from schemas.verify import VerifyReport, verify_log
@@ -15,7 +18,7 @@ if TYPE_CHECKING:
     from infra.eventlog.store import ObjectStore
     from schemas.checkpoint import Keyring
 
-__all__ = ["source_prefix", "verify_store"]
+__all__ = ["source_prefix", "verify_runtime_log", "verify_store"]
 
 
 def _read_all(store: ObjectStore, prefix: str) -> dict[str, bytes]:
@@ -45,3 +48,14 @@ def source_prefix(root: Path, configured: str) -> str:
     """
     folders = DirectoryObjectStore(root).list_folders("")
     return "" if {"streams/", "checkpoints/"} & set(folders) else configured
+
+
+def verify_runtime_log(runtime: Runtime, program: str | None = None) -> list[str]:
+    """Findings (empty when intact) for the configured log, as one line each."""
+    key_file = runtime.settings.verify_key_file
+    if key_file is None:
+        raise InputError("set GRANTREVIEW_VERIFY_KEY_FILE to the public key(s) to verify with")
+    report = verify_store(
+        runtime.store, runtime.settings.s3_prefix, load_keyring(key_file), program=program
+    )
+    return [str(finding) for finding in report.findings]

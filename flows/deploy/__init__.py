@@ -1,0 +1,1 @@
+"""Prefect-facing operations: deployments, serving, work pools, lost-run automations."""

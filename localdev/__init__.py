@@ -1,0 +1,1 @@
+"""Local development services: SeaweedFS, PostgreSQL and a Prefect server on loopback."""
