@@ -22,16 +22,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from benchmarks.generate_jurisdictions import (
-    csv_bytes,
-    seed_decided_streams,
-    synthetic_jurisdictions,
-)
 from infra.bucket import ensure_bucket
 from infra.heap import long_lived_heap
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer
 from schemas.jurisdiction import Jurisdiction
+from tests.support.builders import (
+    csv_bytes,
+    seed_decided_streams,
+    synthetic_jurisdictions,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -1,10 +1,11 @@
-"""Reliability figures: check a log's streams after a fault, record the figures, print the table.
+"""Reliability figures: run the fault scenarios, collect their figures, print the table.
 
 The fault, concurrency and least-privilege tests (tests/integration/test_faults.py,
-test_concurrency.py, test_least_privilege.py) check every stream with `check_streams` and,
-when GRANTREVIEW_RELIABILITY_DIR is set, record their figures there as one JSON file per
-scenario. This script runs those tests together with the hostile-input and secrets tests,
-then prints the table of docs/reliability.md (and with --write replaces it there).
+test_concurrency.py, test_least_privilege.py) check every stream with
+`tests.support.log_checks.check_streams` and, when GRANTREVIEW_RELIABILITY_DIR is set,
+record their figures there as one JSON file per scenario (`tests.support.figures`). This
+script runs those tests together with the hostile-input and secrets tests, then prints the
+table of docs/reliability.md (and with --write replaces it there).
 
 Usage: python -m benchmarks.reliability_report [--write]   (from the repo root; ~3 min)
 """
@@ -18,28 +19,13 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections import Counter
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from schemas.commit import GENESIS, parse_commit
+from tests.support.figures import FIGURES_DIR_ENV
 
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
+__all__ = ["main"]
 
-__all__ = [
-    "FIGURES_DIR_ENV",
-    "LogCheck",
-    "StreamFacts",
-    "check_streams",
-    "count_commits",
-    "main",
-    "read_streams",
-    "record_figures",
-]
-
-FIGURES_DIR_ENV = "GRANTREVIEW_RELIABILITY_DIR"
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "reliability.md"
 BEGIN, END = "<!-- reliability-table:begin -->", "<!-- reliability-table:end -->"
@@ -55,146 +41,6 @@ HOSTILE_TESTS = [
 ]
 # tests/e2e/test_hostile_cli.py::test_hostile_ids_write_nothing: 6 bad ids x 3 commands.
 _CLI_BAD_ID_RUNS = 18
-
-
-@dataclass(frozen=True)
-class StreamFacts:
-    """One stream as stored: its commits in order, and how many object versions hold them."""
-
-    jurisdiction: str
-    seqs: tuple[int, ...]
-    idempotency_keys: tuple[str, ...]
-    types: Counter[str]
-    events: tuple[dict[str, Any], ...]
-    chained: bool
-    versions: int
-    delete_markers: int
-
-
-@dataclass
-class LogCheck:
-    """What the direct checks found: figures for the table and the problems to report."""
-
-    streams: int = 0
-    commits: int = 0
-    lost: int = 0
-    duplicated: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def intact(self) -> bool:
-        """Nothing lost, nothing duplicated, no other problem."""
-        return self.lost == 0 and self.duplicated == 0 and not self.problems
-
-
-def _stream_versions(
-    client: S3Client, bucket: str, root: str
-) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
-    """Per jurisdiction: versions per commit key, and delete markers (every version listed)."""
-    versions: dict[str, dict[str, int]] = {}
-    markers: Counter[str] = Counter()
-    paginator = client.get_paginator("list_object_versions")
-    for page in paginator.paginate(Bucket=bucket, Prefix=root):
-        for version in page.get("Versions", []):
-            jurisdiction, _, name = version["Key"][len(root) :].partition("/")
-            per_key = versions.setdefault(jurisdiction, {})
-            per_key[name] = per_key.get(name, 0) + 1
-        for marker in page.get("DeleteMarkers", []):
-            markers[marker["Key"][len(root) :].partition("/")[0]] += 1
-    return versions, dict(markers)
-
-
-def read_streams(
-    client: S3Client, bucket: str, prefix: str, program: str
-) -> dict[str, StreamFacts]:
-    """Every stream of `program` under `prefix`, read straight from S3 (not through our log)."""
-    root = f"{prefix}streams/{program}/"
-    versions, markers = _stream_versions(client, bucket, root)
-    facts: dict[str, StreamFacts] = {}
-    for jurisdiction, per_key in sorted(versions.items()):
-        commits = [
-            parse_commit(
-                client.get_object(Bucket=bucket, Key=f"{root}{jurisdiction}/{name}")["Body"].read()
-            )
-            for name in sorted(per_key)
-        ]
-        chained = all(
-            commit.prev == (GENESIS if index == 0 else commits[index - 1].hash)
-            for index, commit in enumerate(commits)
-        )
-        events = tuple(event for commit in commits for event in commit.events)
-        facts[jurisdiction] = StreamFacts(
-            jurisdiction=jurisdiction,
-            seqs=tuple(commit.seq for commit in commits),
-            idempotency_keys=tuple(commit.idempotency_key for commit in commits),
-            types=Counter(str(event["type"]) for event in events),
-            events=events,
-            chained=chained,
-            versions=sum(per_key.values()),
-            delete_markers=markers.get(jurisdiction, 0),
-        )
-    return facts
-
-
-def check_streams(facts: dict[str, StreamFacts], expected: dict[str, dict[str, int]]) -> LogCheck:
-    """Compare stored streams with what must be there: `expected[jurisdiction][event type]`.
-
-    Lost: an expected event missing, a gap in a stream's sequence, an expected stream absent.
-    Duplicated: an event beyond its expected count, a repeated idempotency key, a second
-    version of a commit key (an overwrite), a delete marker. Forks are problems.
-    """
-    check = LogCheck(streams=len(facts), commits=sum(len(f.seqs) for f in facts.values()))
-    for jurisdiction, counts in sorted(expected.items()):
-        stream = facts.get(jurisdiction)
-        if stream is None:
-            check.lost += sum(counts.values())
-            check.problems.append(f"{jurisdiction}: no stream")
-            continue
-        for event_type, count in counts.items():
-            actual = stream.types[event_type]
-            check.lost += max(0, count - actual)
-            check.duplicated += max(0, actual - count)
-            if actual != count:
-                check.problems.append(f"{jurisdiction}: {actual} x {event_type}, want {count}")
-    for stream in facts.values():
-        missing = set(range(len(stream.seqs))) ^ set(stream.seqs)
-        check.lost += len(missing)
-        repeated = len(stream.idempotency_keys) - len(set(stream.idempotency_keys))
-        overwrites = stream.versions - len(stream.seqs) + stream.delete_markers
-        check.duplicated += repeated + overwrites
-        if missing or repeated or overwrites or not stream.chained:
-            check.problems.append(
-                f"{stream.jurisdiction}: seqs {stream.seqs}, {repeated} repeated keys, "
-                f"{overwrites} extra versions, chained={stream.chained}"
-            )
-    return check
-
-
-def count_commits(client: S3Client, bucket: str, prefix: str, program: str) -> int:
-    """How many commits `program`'s streams hold right now (a cheap progress probe)."""
-    paginator = client.get_paginator("list_objects_v2")
-    return sum(
-        page.get("KeyCount", 0)
-        for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}streams/{program}/")
-    )
-
-
-def record_figures(
-    scenario: str, *, faults: int, runs: int, check: LogCheck | None = None, note: str = ""
-) -> None:
-    """Write one scenario's figures where the report collects them (only when asked to)."""
-    directory = os.environ.get(FIGURES_DIR_ENV)
-    if not directory:
-        return
-    document = {
-        "scenario": scenario,
-        "faults": faults,
-        "runs": runs,
-        "note": note,
-        **asdict(check or LogCheck()),
-    }
-    path = Path(directory) / f"{re.sub(r'[^a-z0-9-]+', '-', scenario.lower())}.json"
-    path.write_text(json.dumps(document, indent=2, sort_keys=True))
 
 
 _OUTCOME = re.compile(r"^(\S+::\S+) (PASSED|FAILED|ERROR|SKIPPED)", re.MULTILINE)

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from benchmarks.generate_jurisdictions import csv_bytes, synthetic_jurisdictions
 from infra.bucket import ensure_bucket
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer, free_port
+from tests.support.builders import csv_bytes, synthetic_jurisdictions
 
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "grantreview-bench"

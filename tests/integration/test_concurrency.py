@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from mypy_boto3_s3 import S3Client
 
-from benchmarks.reliability_report import check_streams, read_streams, record_figures
 from tests.conftest import TEST_BUCKET, CliResult, run_cli_process
+from tests.support.figures import record_figures
+from tests.support.log_checks import check_streams, read_streams
 
 pytestmark = pytest.mark.slow
 

@@ -28,14 +28,6 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from benchmarks.generate_jurisdictions import csv_bytes, synthetic_jurisdictions
-from benchmarks.reliability_report import (
-    LogCheck,
-    check_streams,
-    count_commits,
-    read_streams,
-    record_figures,
-)
 from flows.deploy.workpool import deploy_review, start_worker, stop_worker, wait_for_flow_runs
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer
@@ -46,6 +38,9 @@ from tests.conftest import (
     run_cli_process,
     seaweed_with_bucket,
 )
+from tests.support.builders import csv_bytes, synthetic_jurisdictions
+from tests.support.figures import record_figures
+from tests.support.log_checks import LogCheck, check_streams, count_commits, read_streams
 
 pytestmark = pytest.mark.slow
 

@@ -23,11 +23,11 @@ from botocore.exceptions import ClientError
 from mypy_boto3_s3 import S3Client
 from mypy_boto3_s3.type_defs import ObjectLockRetentionTypeDef
 
-from benchmarks.reliability_report import record_figures
 from infra.bucket import ensure_bucket
 from localdev.seaweed import SeaweedServer
 from schemas.streams import StreamId, commit_key
 from tests.conftest import TEST_BUCKET, Cli, client_for, run_cli_process
+from tests.support.figures import record_figures
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "programs" / "psp-2017" / "examples"
 PROGRAM = "psp-2017"

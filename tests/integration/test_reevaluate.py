@@ -9,11 +9,6 @@ from pathlib import Path
 import pytest
 from mypy_boto3_s3 import S3Client
 
-from benchmarks.generate_jurisdictions import (
-    csv_bytes,
-    seed_decided_streams,
-    synthetic_jurisdictions,
-)
 from infra.eventlog.log import EventLog
 from infra.programs import load_program
 from infra.runtime import get_runtime
@@ -25,6 +20,11 @@ from schemas.reevaluation import reevaluate_stream
 from schemas.streams import StreamId
 from tasks.reevaluation import read_stream_states
 from tests.conftest import Cli, count_objects, run_cli_process
+from tests.support.builders import (
+    csv_bytes,
+    seed_decided_streams,
+    synthetic_jurisdictions,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "ca-order"
 PROGRAM = "psp-2017"

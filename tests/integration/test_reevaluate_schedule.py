@@ -12,16 +12,16 @@ from pathlib import Path
 
 from mypy_boto3_s3 import S3Client
 
-from benchmarks.generate_jurisdictions import (
-    csv_bytes,
-    seed_decided_streams,
-    synthetic_jurisdictions,
-)
 from infra.eventlog.log import EventLog
 from infra.programs import load_program
 from schemas.events import ReevaluationCompleted, decode_event_data
 from schemas.streams import StreamId
 from tests.conftest import Cli, count_objects
+from tests.support.builders import (
+    csv_bytes,
+    seed_decided_streams,
+    synthetic_jurisdictions,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

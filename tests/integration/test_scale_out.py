@@ -19,11 +19,6 @@ from prefect.deployments import run_deployment
 from prefect.events.filters import EventFilter, EventNameFilter
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from benchmarks.generate_jurisdictions import (
-    csv_bytes,
-    seed_decided_streams,
-    synthetic_jurisdictions,
-)
 from flows.deploy.workpool import deploy_reevaluation, start_worker, stop_worker
 from infra.eventlog.log import EventLog
 from infra.keys import load_keyring
@@ -34,6 +29,11 @@ from localdev.prefect_server import PrefectServer
 from schemas.commit import parse_commit
 from schemas.events import ReevaluationCompleted, decode_event_data
 from schemas.streams import StreamId
+from tests.support.builders import (
+    csv_bytes,
+    seed_decided_streams,
+    synthetic_jurisdictions,
+)
 from usecases.imports import import_csv
 from usecases.verify import verify_store
 

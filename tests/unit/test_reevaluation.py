@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.generate_jurisdictions import seed_decided_streams, synthetic_jurisdictions
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.programs import load_program
@@ -26,6 +25,7 @@ from schemas.reevaluation import (
 )
 from schemas.state import StreamState, advance, fold
 from schemas.streams import StreamId
+from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 
 ROOT = Path(__file__).resolve().parents[2]
 BEFORE = datetime(2017, 12, 1, tzinfo=UTC)

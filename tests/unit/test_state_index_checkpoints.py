@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from benchmarks.generate_jurisdictions import seed_decided_streams, synthetic_jurisdictions
 from infra.checkpoints import write_checkpoint
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
@@ -22,6 +21,7 @@ from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle
 from schemas.reevaluation import reevaluate_stream
 from schemas.state import StreamState
+from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 
 ROOT = Path(__file__).resolve().parents[2]
 DURING = datetime(2018, 2, 1, tzinfo=UTC)

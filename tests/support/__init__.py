@@ -1,0 +1,1 @@
+"""Test support: data builders and log checkers; benchmarks may import them, never the reverse."""
