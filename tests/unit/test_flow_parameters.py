@@ -7,7 +7,7 @@ from typing import Any
 
 from prefect import Flow
 
-from flows._flow import grant_flow
+from flows import grant_flow
 
 
 def _sample(
