@@ -75,7 +75,7 @@ import time
 from datetime import UTC, datetime
 from prefect import flow
 from tasks.registry import select_jurisdictions
-from tasks.streams import advance_streams
+from tasks.review import advance_streams
 
 @flow(name="naive-review-one", persist_result=False)
 def review_one(slug: str) -> None:

@@ -12,7 +12,7 @@ from cli._options import parse_moment, parse_slugs
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
-    from tasks.streams import StreamOutcome
+    from tasks.review import StreamOutcome
 
 __all__ = ["print_table", "respond", "review", "status"]
 

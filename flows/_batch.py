@@ -17,7 +17,7 @@ from tasks.artifacts import publish_decisions, publish_outcomes
 from tasks.checkpoints import checkpoint_heads
 from tasks.programs import store_program_document
 from tasks.registry import select_jurisdictions
-from tasks.streams import StreamOutcome
+from tasks.review import StreamOutcome
 
 __all__ = ["advance_in_chunks"]
 

@@ -40,7 +40,7 @@ from tasks.reevaluation import (
     append_revisions,
     write_commits,
 )
-from tasks.streams import StreamOutcome
+from tasks.review import StreamOutcome
 
 __all__ = [
     "PARALLEL_CHUNKS",

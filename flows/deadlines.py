@@ -8,7 +8,7 @@ from flows._batch import advance_in_chunks
 from flows._flow import grant_flow
 from infra.clock import utc_now
 from tasks.deadlines import sweep_deadlines
-from tasks.streams import StreamOutcome
+from tasks.review import StreamOutcome
 
 __all__ = ["deadlines"]
 

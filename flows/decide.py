@@ -12,7 +12,7 @@ from tasks.artifacts import publish_decisions, publish_outcomes
 from tasks.checkpoints import checkpoint_heads
 from tasks.programs import store_program_document
 from tasks.registry import select_jurisdictions
-from tasks.streams import StreamOutcome, advance_streams
+from tasks.review import StreamOutcome, advance_streams
 
 __all__ = ["decide", "decide_stream"]
 

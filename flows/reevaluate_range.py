@@ -15,7 +15,7 @@ from infra.logging import get_logger
 from tasks.checkpoints import checkpoint_heads
 from tasks.reevaluation import ChunkResult, read_range_states, store_range_result
 from tasks.registry import select_jurisdictions
-from tasks.streams import StreamOutcome
+from tasks.review import StreamOutcome
 
 __all__ = ["reevaluate_range"]
 

@@ -11,7 +11,7 @@ from flows.decide import decide_stream
 from infra.clock import utc_now
 from tasks.programs import store_program_document
 from tasks.responses import record_response
-from tasks.streams import StreamOutcome
+from tasks.review import StreamOutcome
 
 __all__ = ["respond"]
 

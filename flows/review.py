@@ -7,7 +7,7 @@ from datetime import datetime
 from flows._batch import advance_in_chunks
 from flows._flow import grant_flow
 from infra.clock import utc_now
-from tasks.streams import StreamOutcome, advance_streams
+from tasks.review import StreamOutcome, advance_streams
 
 __all__ = ["review"]
 

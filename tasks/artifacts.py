@@ -9,7 +9,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from tasks.streams import StreamOutcome
+from tasks.review import StreamOutcome
 
 __all__ = ["ARTIFACT_WORKERS", "decision_markdown", "publish_decisions", "publish_outcomes"]
 

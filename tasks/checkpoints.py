@@ -6,7 +6,7 @@ from infra.checkpoints import sign_heads
 from infra.runtime import get_runtime
 from schemas.streams import StreamId
 from tasks._io import io_task
-from tasks.streams import StreamOutcome
+from tasks.review import StreamOutcome
 
 __all__ = ["checkpoint_everything", "checkpoint_heads"]
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from schemas.jurisdiction import Jurisdiction
 from tasks._io import io_task
-from tasks.streams import Pass, StreamOutcome, advance_chunk
+from tasks.review import Pass, StreamOutcome, advance_chunk
 
 __all__ = ["sweep_deadlines"]
 
