@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-
 from schemas.events import ReminderQueued, ReminderSent
 from schemas.letters import RenderedLetter
+from schemas.markup import render_markdown_html
 from schemas.review import CommitDraft
 from schemas.rules import deadline_passed
 
@@ -36,7 +35,10 @@ def reminder_due(state: StreamState, program: Program, as_of: datetime) -> bool:
 
 
 def render_reminder(state: StreamState, letter_markdown: str) -> RenderedLetter:
-    """The reminder: a short note above the original letter, in Markdown and HTML."""
+    """The reminder: a short note above the original letter, in Markdown and HTML.
+
+    The letter's Markdown was escaped when it was rendered; the HTML passes no raw HTML.
+    """
     letter = state.letter
     if letter is None:
         raise ValueError(f"{state.stream.name}: no letter to remind of")
@@ -46,7 +48,7 @@ def render_reminder(state: StreamState, letter_markdown: str) -> RenderedLetter:
         f"{letter.letter_date.isoformat()}. Please respond{due}. The letter follows.\n\n"
         f"---\n\n{letter_markdown}"
     )
-    return RenderedLetter(markdown=markdown, html=MarkdownIt("commonmark").render(markdown))
+    return RenderedLetter(markdown=markdown, html=render_markdown_html(markdown))
 
 
 def plan_reminder(

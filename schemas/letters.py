@@ -1,4 +1,8 @@
-"""Letters rendered from the program's Jinja2 template: Markdown for the record, HTML for mail."""
+"""Letters rendered from the program's Jinja2 template: Markdown for the record, HTML for mail.
+
+Every value the template prints is Markdown-escaped (`schemas.markup`), so a jurisdiction
+name such as `<img onerror=...>` is text in both forms, never a tag in the mailed HTML.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ from functools import lru_cache
 
 from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from markdown_it import MarkdownIt
 
 from schemas.errors import InputError
 from schemas.jurisdiction import Jurisdiction
+from schemas.markup import escape_markdown, render_markdown_html
 from schemas.program import ProgramBundle
 
 __all__ = ["DEFAULT_TEMPLATE", "RenderedLetter", "render_letter"]
@@ -32,14 +36,17 @@ Please answer the following questions in writing{% if response_due %} by \
 
 @lru_cache(maxsize=64)
 def _compiled(source: str) -> Template:
-    """Compile a template once per source text (about 7 ms each, paid per letter otherwise)."""
-    environment = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    """Compile a template once per source text (about 7 ms each, paid per letter otherwise).
+
+    The template is Markdown, so HTML autoescape would put `&amp;` in the record; instead
+    every `{{ ... }}` passes through `escape_markdown` (Jinja's `finalize`).
+    """
+    environment = SandboxedEnvironment(
+        undefined=StrictUndefined,
+        autoescape=False,  # Markdown, not HTML: escaped for Markdown by `finalize`
+        finalize=escape_markdown,
+    )
     return environment.from_string(source)
-
-
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark")
 
 
 @dataclass(frozen=True)
@@ -69,5 +76,5 @@ def render_letter(
         )
     except TemplateError as error:
         raise InputError(f"program {program.id!r}: letter template failed: {error}") from None
-    html = _markdown().render(markdown)
+    html = render_markdown_html(markdown)
     return RenderedLetter(markdown=markdown, html=html)
