@@ -9,6 +9,8 @@ from typing import Any, NoReturn
 
 import typer
 
+from cli._render import safe_text
+
 __all__ = ["ExitCode", "fail", "print_json"]
 
 
@@ -23,8 +25,8 @@ class ExitCode(IntEnum):
 
 
 def fail(message: str, code: ExitCode = ExitCode.BAD_INPUT) -> NoReturn:
-    """Print `error: message` on stderr and exit with `code`."""
-    typer.echo(f"error: {message}", err=True)
+    """Print `error: message` on stderr (control characters shown inert) and exit with `code`."""
+    typer.echo(f"error: {safe_text(message)}", err=True)
     raise typer.Exit(int(code))
 
 

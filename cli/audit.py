@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli._common import ExitCode, fail, print_json
+from cli._render import safe_text
 
 if TYPE_CHECKING:
     from infra.eventlog.store import ObjectStore
@@ -36,12 +37,20 @@ def _keyring(option: Path | None, configured: Path | None) -> Keyring:
 
 def _print_verdict(*, ok: bool, findings: int, summary: str) -> None:
     """The last line of a verify or replay report: `ok: ...` or `FAILED: N findings; ...`."""
-    typer.echo(f"ok: {summary}" if ok else f"FAILED: {findings} findings; {summary}")
+    line = f"ok: {summary}" if ok else f"FAILED: {findings} findings; {summary}"
+    typer.echo(safe_text(line, one_line=True))
+
+
+def _print_findings(report: VerifyReport | ReplayReport) -> None:
+    """One line per finding; a location or detail read from the log is shown inert."""
+    for finding in report.findings:
+        typer.echo(
+            safe_text(f"{finding.location}: {finding.kind}: {finding.detail}", one_line=True)
+        )
 
 
 def _print_report(report: VerifyReport) -> None:
-    for finding in report.findings:
-        typer.echo(f"{finding.location}: {finding.kind}: {finding.detail}")
+    _print_findings(report)
     newest = "none" if report.newest_checkpoint is None else str(report.newest_checkpoint)
     summary = (
         f"{report.streams} streams, {report.commits} commits, {report.events} events, "
@@ -113,15 +122,15 @@ def _open_store(source: Path | None) -> tuple[ObjectStore, str, int]:
 
 
 def _print_replay(report: ReplayReport) -> None:
-    for finding in report.findings:
-        typer.echo(f"{finding.location}: {finding.kind}: {finding.detail}")
+    _print_findings(report)
     for item in report.jurisdictions:
         why = (
             f"overridden: {item.override_reason}"
             if item.override_reason
             else "; ".join(item.reasons)
         )
-        typer.echo(f"{item.program}/{item.jurisdiction}: {item.decision.value} ({why})")
+        line = f"{item.program}/{item.jurisdiction}: {item.decision.value} ({why})"
+        typer.echo(safe_text(line, one_line=True))
     moments = report.moments
     at = "" if moments.as_of is None else f" as of {moments.as_of.isoformat()}"
     known = "" if moments.known_at is None else f", known at {moments.known_at.isoformat()}"

@@ -8,6 +8,7 @@ import typer
 
 from cli._common import print_json
 from cli._options import parse_moment
+from cli._render import safe_text
 from schemas.errors import InputError
 from schemas.ids import check_slug
 
@@ -59,18 +60,21 @@ def explain(
     if json_output:
         print_json(document)
         return
-    typer.echo(f"{program} / {jurisdiction}: {evaluation.outcome.value}")
-    typer.echo(f"rule set version {evaluation.rule_set_version}, as of {when.isoformat()}")
+    lines = [
+        f"{program} / {jurisdiction}: {evaluation.outcome.value}",
+        f"rule set version {evaluation.rule_set_version}, as of {when.isoformat()}",
+    ]
     for condition in evaluation.conditions:
         waived = f" (waived by {condition.waived_by})" if condition.waived_by else ""
-        typer.echo(f"  {condition.id:24} {condition.status.value:15} {condition.reason}{waived}")
-    for reason in evaluation.reasons:
-        typer.echo(f"reason: {reason}")
+        lines.append(f"  {condition.id:24} {condition.status.value:15} {condition.reason}{waived}")
+    lines.extend(f"reason: {reason}" for reason in evaluation.reasons)
     if state.override is not None:
-        typer.echo(
+        lines.append(
             f"overridden: {state.override.decision.value} by {state.override.actor}: "
             f"{state.override.reason}"
         )
+    for line in lines:
+        typer.echo(safe_text(line, one_line=True))
 
 
 def override(

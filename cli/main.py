@@ -17,6 +17,7 @@ import pydantic
 import typer
 
 from cli._common import ExitCode
+from cli._render import safe_text
 from cli.audit import audit_app
 from cli.decisions import explain, override
 from cli.demo import demo
@@ -123,5 +124,5 @@ def _report(error: BaseException, code: ExitCode, *, debug: bool, unexpected: bo
     if debug:
         traceback.print_exception(error)
     prefix = f"unexpected {type(error).__name__}: " if unexpected else ""
-    sys.stderr.write(f"error: {prefix}{error}\n")
+    sys.stderr.write(f"error: {safe_text(f'{prefix}{error}')}\n")  # a message may quote data
     sys.exit(int(code))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli._common import fail, print_json
+from cli._render import safe_text
 from schemas.errors import InputError
 
 if TYPE_CHECKING:
@@ -69,11 +70,12 @@ def check(directory: DirArgument = None, as_json: JsonOption = False) -> None:
     for bundle in bundles:
         program = bundle.program
         versions = ", ".join(str(rule_set.version) for rule_set in program.rule_sets)
-        typer.echo(
+        line = (
             f"OK {program.id}: {len(program.questions)} questions, rule set versions {versions}, "
             f"{len(program.court_orders)} court orders, {len(program.notices)} notices, "
             f"sha256 {bundle.sha256[:16]}"
         )
+        typer.echo(safe_text(line, one_line=True))
 
 
 @programs_app.command("list")
@@ -84,4 +86,4 @@ def list_programs(directory: DirArgument = None, as_json: JsonOption = False) ->
         print_json([_summary(bundle) for bundle in bundles])
         return
     for bundle in bundles:
-        typer.echo(f"{bundle.program.id}\t{bundle.program.title}")
+        typer.echo(f"{bundle.program.id}\t{safe_text(bundle.program.title, one_line=True)}")

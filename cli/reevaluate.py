@@ -10,6 +10,7 @@ import typer
 
 from cli._common import print_json
 from cli._options import parse_moment
+from cli._render import safe_cell
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
@@ -84,19 +85,21 @@ def _print_text(report: ReevaluationReport) -> None:
             (r, "overridden: not revised") for r in report.overridden
         ]:
             table.add_row(
-                result.jurisdiction,
-                result.before.value,
-                result.after.value,
-                "\n".join(result.reasons),
-                note,
+                safe_cell(result.jurisdiction),
+                safe_cell(result.before.value),
+                safe_cell(result.after.value),
+                safe_cell("\n".join(result.reasons)),
+                safe_cell(note),
             )
         console.print(table)
     verb = "would revise" if report.dry_run else "revised"
     counts = ", ".join(f"{name} {count}" for name, count in report.counts.items() if count)
     console.print(
-        f"{report.program} as of {report.as_of.isoformat()}: {verb} {len(report.changes)} "
-        f"decision(s) in {report.seconds:.1f}s ({counts or 'no streams'}); "
-        f"outcome list sha256 {report.outcomes_sha256}"
+        safe_cell(
+            f"{report.program} as of {report.as_of.isoformat()}: {verb} {len(report.changes)} "
+            f"decision(s) in {report.seconds:.1f}s ({counts or 'no streams'}); "
+            f"outcome list sha256 {report.outcomes_sha256}"
+        )
     )
 
 

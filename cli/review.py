@@ -9,6 +9,7 @@ import typer
 
 from cli._common import fail, print_json
 from cli._options import parse_moment, parse_slugs
+from cli._render import safe_cell
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
@@ -25,13 +26,18 @@ JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on s
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    """A Rich table of jurisdiction, step, decision and reasons."""
+    """A Rich table of jurisdiction, step, decision and reasons; cells are text, not markup."""
     from rich.console import Console  # noqa: PLC0415 - keep CLI start-up light
     from rich.table import Table  # noqa: PLC0415
 
     table = Table("jurisdiction", "step", "decision", "reasons", show_lines=True)
     for row in rows:
-        table.add_row(row["jurisdiction"], row["step"], row["decision"], "\n".join(row["reasons"]))
+        table.add_row(
+            safe_cell(row["jurisdiction"]),
+            safe_cell(row["step"]),
+            safe_cell(row["decision"]),
+            safe_cell("\n".join(row["reasons"])),
+        )
     Console(width=160).print(table)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cli._common import ExitCode, fail, print_json
+from cli._render import safe_text
 
 __all__ = ["init", "jurisdictions_app"]
 
@@ -44,7 +45,7 @@ def init(
     else:
         for name, value in report.as_dict().items():
             shown = "unknown (not visible to these credentials)" if value is None else value
-            typer.echo(f"{name:20} {shown}")
+            typer.echo(safe_text(f"{name:20} {shown}", one_line=True))
     if not report.conditional_writes and not accept_unconditional_writes:
         fail(
             "this store does not honour If-None-Match: *; concurrent writers could overwrite "
@@ -79,4 +80,5 @@ def list_jurisdictions(json_output: JsonOption = False) -> None:
         print_json(rows)
         return
     for row in rows:
-        typer.echo(f"{row['slug']:40} {row['geoid']:>8} {row['state']}  {row['name']}")
+        line = f"{row['slug']:40} {row['geoid']:>8} {row['state']}  {row['name']}"
+        typer.echo(safe_text(line, one_line=True))
