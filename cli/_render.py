@@ -11,29 +11,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from schemas.markup import show_controls
+
 if TYPE_CHECKING:
     from rich.text import Text
 
 __all__ = ["safe_cell", "safe_text"]
-
-_BIDI = (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-"""Marks and embeddings that reorder what a terminal shows (Trojan Source)."""
-_CONTROLS = [*range(0x20), 0x7F, *range(0x80, 0xA0)]
-_ESCAPES: dict[int, str] = {
-    **{code: f"\\x{code:02x}" for code in _CONTROLS if chr(code) not in "\n\t"},
-    **{code: f"\\u{code:04x}" for code in _BIDI},
-}
-_ONE_LINE: dict[int, str] = {**_ESCAPES, ord("\n"): "\\n", ord("\t"): "\\t"}
 
 
 def safe_text(value: object, *, one_line: bool = False) -> str:
     r"""`value` with its control characters shown as visible escapes such as `\x1b`.
 
     Control characters are C0 but newline and tab, DEL and C1 (so ESC and CSI), and the
-    bidi marks. `one_line` also escapes newline and tab, for outputs of one line per
-    item, where a value must not forge another row.
+    bidi marks (`schemas.markup.show_controls`). `one_line` also escapes newline and tab,
+    for outputs of one line per item, where a value must not forge another row.
     """
-    return str(value).translate(_ONE_LINE if one_line else _ESCAPES)
+    return show_controls(value, one_line=one_line)
 
 
 def safe_cell(value: object) -> Text:

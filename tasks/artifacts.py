@@ -1,4 +1,8 @@
-"""What operators see in the Prefect UI: a table per run and a Markdown note per decision."""
+"""What operators see in the Prefect UI: a table per run and a Markdown note per decision.
+
+Reasons and names are data: Markdown-escaped in Markdown artifacts, control characters
+shown visibly in both (`schemas.markup`), so the UI renders them as text (issue #13).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from schemas.markup import escape_markdown, show_controls
 from tasks.review import StreamOutcome
 
 __all__ = ["ARTIFACT_WORKERS", "decision_markdown", "publish_decisions", "publish_outcomes"]
@@ -24,10 +29,10 @@ def publish_outcomes(program: str, outcomes: list[StreamOutcome]) -> None:
         key=f"{program}-outcomes",
         table=[
             {
-                "jurisdiction": outcome.jurisdiction,
+                "jurisdiction": show_controls(outcome.jurisdiction),
                 "step": outcome.step,
                 "decision": outcome.decision,
-                "reasons": "; ".join(outcome.reasons),
+                "reasons": show_controls("; ".join(outcome.reasons)),
             }
             for outcome in outcomes
         ],
@@ -36,11 +41,18 @@ def publish_outcomes(program: str, outcomes: list[StreamOutcome]) -> None:
 
 
 def decision_markdown(program: str, outcome: StreamOutcome) -> str:
-    """The decision as an operator reads it: outcome, reasons, and what it rests on."""
+    """The decision as an operator reads it: outcome, reasons, and what it rests on.
+
+    Every value is Markdown-escaped: a reason is text in the UI, never a link or an image.
+    """
     evidence = f"response `{outcome.response_sha256}`" if outcome.response_sha256 else "no response"
-    reasons = "\n".join(f"- {reason}" for reason in outcome.reasons) or "- (none recorded)"
+    reasons = (
+        "\n".join(f"- {escape_markdown(show_controls(reason))}" for reason in outcome.reasons)
+        or "- (none recorded)"
+    )
+    jurisdiction = escape_markdown(show_controls(outcome.jurisdiction))
     return (
-        f"# {program} / {outcome.jurisdiction}: **{outcome.decision}**\n\n"
+        f"# {escape_markdown(program)} / {jurisdiction}: **{outcome.decision}**\n\n"
         f"{reasons}\n\n"
         f"| decision id | rule set version | evidence | stream head |\n"
         f"|---|---|---|---|\n"
