@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import typer
 
 from cli._common import ExitCode, fail
+from cli._render import safe_text
 from cli.review import print_table
 
 __all__ = ["demo"]
@@ -51,6 +52,6 @@ def demo() -> None:
     findings = verify_runtime_log(runtime)
     if findings:
         for finding in findings:
-            typer.echo(f"finding: {finding}", err=True)
+            typer.echo(safe_text(f"finding: {finding}", one_line=True), err=True)
         fail(f"the log did not verify: {len(findings)} finding(s)", ExitCode.FINDING)
     typer.echo("log verified: every hash link and signed checkpoint checks out")
