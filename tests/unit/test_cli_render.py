@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cli._render import safe_text
+from cli import safe_text
 from cli.review import print_table
 
 ESCAPES = "\x1b[2J\x1b]8;;https://evil.example\x07forged\x1b]8;;\x07"
