@@ -91,7 +91,7 @@ def commit_signature(doc: dict[str, Any], keys: dict[str, Any]) -> str | None:
     sig = doc.get("sig")
     if doc.get("format") != "grantreview.commit/2" or not isinstance(sig, dict):
         return "unsigned"
-    key = keys.get(sig.get("key_id"))
+    key = keys.get(str(sig.get("key_id")))
     if key is None or h(bytes.fromhex(key["public_key"])) != key["fingerprint"]:
         return "commit signed by an unknown key"
     start, end = when(key["valid_from"]), key["valid_until"]

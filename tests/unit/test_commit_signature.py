@@ -25,8 +25,8 @@ from schemas.commit import (
     seal_commit,
 )
 from schemas.commit_signature import commit_signature_problem, signer_keyring
-from schemas.events import DecisionOverridden, LetterSent
 from schemas.evaluation import Outcome
+from schemas.events import DecisionOverridden, LetterSent
 from schemas.review import CommitDraft
 from schemas.state import StreamState
 from schemas.streams import StreamId

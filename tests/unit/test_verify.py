@@ -138,12 +138,12 @@ def _whitespace(commits: dict[str, bytes], _: dict[str, bytes]) -> None:
 
 
 def _rewrite_tail(commits: dict[str, bytes], _: dict[str, bytes]) -> None:
-    """Rewrite seq 2 and re-seal seq 3 so the chain is valid but differs from the checkpoint."""
+    """A key holder rewrites seq 2, re-seals seq 3: a valid chain the checkpoint contradicts."""
     prev = json.loads(commits[key(A, 1)])["hash"]
     for seq in (2, 3):
         commit = seal_commit(
             stream=A, seq=seq, prev=prev, idempotency_key=f"k{seq}", payloads=[_payload(7)],
-            time=T0, actor="mallory",
+            time=T0, actor="mallory", signer=SIGNER,
         )  # fmt: skip
         commits[key(A, seq)] = commit.to_bytes()
         prev = commit.hash
