@@ -27,7 +27,7 @@ from cli.reevaluate import reevaluate
 from cli.review import respond, review, status
 from cli.serve import serve
 from cli.setup import init, jurisdictions_app
-from infra.errors import DependencyUnavailableError
+from infra.errors import DependencyUnavailableError, UntrustedCommitError
 from infra.logging import configure_logging
 from schemas.errors import InputError
 
@@ -86,7 +86,7 @@ def main() -> None:
             ExitCode.BAD_INPUT,
             debug=debug,
         )
-    except DependencyUnavailableError as error:
+    except (DependencyUnavailableError, UntrustedCommitError) as error:
         _report(error, ExitCode.UNAVAILABLE, debug=debug)
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("aborted\n")

@@ -13,6 +13,7 @@ from prefect import Task
 from prefect.runtime import flow_run
 
 from flows._chunks import chunked
+from infra.errors import UntrustedCommitError
 from tasks.artifacts import publish_decisions, publish_outcomes
 from tasks.checkpoints import checkpoint_heads
 from tasks.programs import store_program_document
@@ -30,7 +31,11 @@ def advance_in_chunks(
     known_at: datetime,
     **options: Any,  # noqa: ANN401 - the step's own keyword options
 ) -> list[StreamOutcome]:
-    """Run `step` over the selected streams (None: every imported one); returns outcomes."""
+    """Run `step` over the selected streams (None: every imported one); returns outcomes.
+
+    Streams refused for an untrusted commit are skipped while the others go on; the run
+    then fails with UntrustedCommitError naming them (exit 3), after the checkpoint.
+    """
     run_id = flow_run.get_id()
     store_program_document(program)
     selected = select_jurisdictions(jurisdictions)
@@ -44,7 +49,11 @@ def advance_in_chunks(
     outcomes = [outcome for future in futures for outcome in future.result()]
     table = publish_outcomes.submit(program, outcomes)
     notes = publish_decisions.submit(program, outcomes)
-    checkpoint_heads(program, outcomes)
+    checkpoint_heads(program, outcomes)  # refused streams have no head to cover
     table.result()
     notes.result()
+    refused = [outcome.refused for outcome in outcomes if outcome.refused]
+    if refused:
+        others = f" (and {len(refused) - 1} more refused streams)" if len(refused) > 1 else ""
+        raise UntrustedCommitError(refused[0] + others)
     return outcomes

@@ -195,6 +195,7 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
                     time=utc_now(),
                     actor=runtime.settings.actor,
                     flow_run_id=flow_run_id,
+                    signer=runtime.log.signer,
                 )
                 for item in chunk
             ]

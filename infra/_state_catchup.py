@@ -132,6 +132,7 @@ def _finish(
         if not intact or (expected is not None and commits[-1].hash != expected):
             start = StreamState(stream=stream)
             commits = log.read_stream(stream)  # raises CorruptStreamError if really broken
+        log.check_signatures(stream, commits)  # never fold on an unsigned or forged commit
         moved += start.head_seq >= 0
         read_fully += start.head_seq < 0
         states[stream.jurisdiction] = fold(stream, commits, start)
@@ -146,7 +147,11 @@ def _runs_head(log: EventLog, program: str, known_seq: int | None) -> StreamStat
     for key in log.store.list_keys(stream.key_prefix(log.prefix), start_after=after):
         top = key
     raw = None if top is None else log.store.get(top)
-    return fold(stream, [parse_commit(raw)]) if raw else StreamState(stream=stream)
+    if not raw:
+        return StreamState(stream=stream)
+    head = parse_commit(raw)
+    log.check_signatures(stream, [head])  # the next run record chains onto it
+    return fold(stream, [head])
 
 
 def from_checkpoint(
@@ -208,7 +213,10 @@ def from_listing(
         stream = StreamId(program=program, jurisdiction=jurisdiction)
         if jurisdiction == RUNS:
             raw = log.store.get(entries[-1][1])
-            runs = fold(stream, [parse_commit(raw)]) if raw else runs  # seq and prev only
+            if raw:  # seq and prev only; the next run record chains onto it
+                head = parse_commit(raw)
+                log.check_signatures(stream, [head])
+                runs = fold(stream, [head])
             continue
         entry = indexed.get(jurisdiction)
         start = entry.state(program) if entry is not None else StreamState(stream=stream)

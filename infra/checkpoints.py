@@ -21,6 +21,7 @@ from schemas.checkpoint import (
     seal_checkpoint,
 )
 from schemas.commit import CommitFormatError, commit_hash, parse_commit
+from schemas.commit_signature import commit_signature_problem
 from schemas.streams import StreamId, parse_commit_key
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from infra.eventlog.log import EventLog
     from infra.eventlog.store import ObjectStore
     from infra.runtime import Runtime
+    from schemas.checkpoint import Keyring
 
 __all__ = [
     "CheckpointConflictError",
@@ -78,8 +80,14 @@ def _merge(base: Heads, update: Mapping[str, tuple[int, str]]) -> Heads:
     return merged
 
 
-def _head_hash(stream: StreamId, seq: int, raw: bytes | None) -> str | None:
-    """The hash of a stream's head commit if it is intact and where it belongs, else None."""
+def _head_hash(
+    stream: StreamId, seq: int, raw: bytes | None, keyring: Keyring | None
+) -> str | None:
+    """The hash of a stream's head commit if intact, in place and (with a keyring) trusted.
+
+    Checking the head suffices: a writer never appends after a commit it cannot trust, so a
+    trusted head means every commit under it was checked by the writer that chained onto it.
+    """
     if raw is None:
         return None
     try:
@@ -88,6 +96,9 @@ def _head_hash(stream: StreamId, seq: int, raw: bytes | None) -> str | None:
     except CommitFormatError:
         return None
     if not intact or commit.stream != stream.name or commit.seq != seq:
+        return None
+    if keyring is not None and commit_signature_problem(commit, keyring) is not None:
+        _log.warning("checkpoint_head_untrusted", stream=stream.name, seq=seq)
         return None
     return commit.hash
 
@@ -107,7 +118,7 @@ def _sweep(log: EventLog, base: Heads) -> Heads:
     bodies = log.store.get_many([key for _, _, key in moved])
     swept: Heads = {}
     for (stream, seq, _), raw in zip(moved, bodies, strict=True):
-        digest = _head_hash(stream, seq, raw)
+        digest = _head_hash(stream, seq, raw, log.keys.keyring)
         if digest is not None:  # a damaged head is left to `audit verify`, never signed
             swept[stream.name] = (seq, digest)
     return swept

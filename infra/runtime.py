@@ -7,8 +7,9 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from infra.eventlog.documents import DocumentStore
-from infra.eventlog.log import EventLog
+from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.s3_store import S3ObjectStore
+from infra.logging import get_logger
 from infra.s3_client import make_s3_client
 from infra.settings import Settings, get_settings
 from schemas.errors import InputError
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from schemas.program import ProgramBundle
 
 __all__ = ["Runtime", "get_runtime"]
+
+_log = get_logger(__name__)
 
 
 @dataclass
@@ -47,8 +50,30 @@ class Runtime:
 
     @cached_property
     def log(self) -> EventLog:
-        """The event log under the configured prefix."""
-        return EventLog(self.store, self.settings.s3_prefix)
+        """The event log under the configured prefix, signing and checking commits."""
+        return EventLog(self.store, self.settings.s3_prefix, self.commit_keys)
+
+    @cached_property
+    def commit_keys(self) -> CommitKeys:
+        """The key commits are signed with and the keyring commits read are checked against.
+
+        The keyring is the verify key file if set, else the signing key's own public key;
+        with neither, commits are written unsigned and read unchecked (a warning says so).
+        """
+        signer = self.signer
+        if self.settings.verify_key_file is not None:
+            from infra.keys import load_keyring  # noqa: PLC0415 - only when configured
+
+            return CommitKeys(signer, load_keyring(self.settings.verify_key_file))
+        if signer is None:
+            _log.warning(
+                "commits_unsigned",
+                reason="no GRANTREVIEW_SIGNING_KEY_FILE or GRANTREVIEW_VERIFY_KEY_FILE",
+            )
+            return CommitKeys()
+        from schemas.commit_signature import signer_keyring  # noqa: PLC0415 - cryptography
+
+        return CommitKeys(signer, signer_keyring(signer))
 
     @cached_property
     def documents(self) -> DocumentStore:

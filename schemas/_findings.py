@@ -33,6 +33,10 @@ class FindingKind(StrEnum):
     FORGED_CHECKPOINT = "forged_checkpoint"
     MOVED = "moved"
     BAD_FORMAT = "bad_format"
+    UNSIGNED_COMMIT = "unsigned_commit"
+    """An intact commit with no writer's signature: sealed by a writer without a key, or forged."""
+    BAD_COMMIT_SIGNATURE = "bad_commit_signature"
+    """A commit signature by a key outside the keyring or its window, or one that fails."""
 
 
 class LocatedFinding(BaseModel, Generic[K]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -28,7 +29,7 @@ def fingerprint(public_key: bytes) -> str:
 
 @dataclass(frozen=True)
 class Signer:
-    """An Ed25519 private key that signs checkpoints (held by writers only)."""
+    """An Ed25519 private key that signs checkpoints and commits (held by writers only)."""
 
     private_key: Ed25519PrivateKey
 
@@ -37,9 +38,9 @@ class Signer:
         """The 32 raw bytes of the public key."""
         return self.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """The fingerprint every checkpoint signed by this key names."""
+        """The fingerprint every checkpoint and commit signed by this key names (computed once)."""
         return fingerprint(self.public_bytes)
 
     def sign(self, data: bytes) -> bytes:

@@ -16,10 +16,12 @@ from schemas.commit import (
     event_id,
     parse_commit,
 )
+from schemas.commit_signature import commit_signature_findings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from schemas._keyring import Keyring
     from schemas.streams import StreamId
 
 __all__ = ["StreamCheck", "check_stream"]
@@ -85,8 +87,14 @@ def _inspect(stream: StreamId, raw: bytes) -> tuple[Commit | None, tuple[Finding
     return (commit if problem is None else None), problem
 
 
-def check_stream(stream: StreamId, objects: Mapping[int, tuple[str, bytes]]) -> StreamCheck:
-    """Verify a stream given its objects by key seq (each with its key and bytes)."""
+def check_stream(
+    stream: StreamId, objects: Mapping[int, tuple[str, bytes]], keyring: Keyring | None = None
+) -> StreamCheck:
+    """Verify a stream given its objects by key seq (each with its key and bytes).
+
+    With a keyring every intact commit's signature is checked too; an intact commit with a
+    bad or missing signature still links the chain (its finding names it on its own).
+    """
     check = StreamCheck(stream, top=max(objects, default=-1))
     intact: dict[int, Commit] = {}
     for seq, (key, raw) in sorted(objects.items()):
@@ -94,6 +102,8 @@ def check_stream(stream: StreamId, objects: Mapping[int, tuple[str, bytes]]) -> 
         if problem is not None:
             check.findings.append(stream_finding(stream, seq, problem[0], problem[1], key))
         if commit is not None:
+            if keyring is not None:
+                check.findings.extend(commit_signature_findings(stream, seq, commit, keyring, key))
             intact[seq] = commit
             check.hashes.setdefault(commit.seq, set()).add(commit.hash)
             check.commits += 1

@@ -1,17 +1,21 @@
 """Commits: the unit written once to the log, a CloudEvents batch sealed into a hash chain.
 
 The exact byte-level format is specified in docs/log-format.md; this module is its
-reference implementation. A commit's hash covers the whole commit except the
-`hash` member and each event's `grhash` attribute (which repeat that very hash).
+reference implementation. A commit's hash covers the whole commit except the `hash` and
+`sig` members and each event's `grhash` attribute (which repeat that very hash). A
+`grantreview.commit/2` commit carries its writer's Ed25519 signature over its hash, so a
+commit forged with storage credentials alone is told apart from one our writers sealed.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -19,20 +23,32 @@ from schemas.canonical import canonical_json, sha256_hex
 from schemas.events import DomainEvent
 from schemas.streams import StreamId
 
+if TYPE_CHECKING:
+    from schemas._keyring import Signer  # _keyring imports format_time from here
+
 __all__ = [
     "COMMIT_FORMAT",
     "GENESIS",
+    "SIGNED_COMMIT_FORMAT",
     "Commit",
     "CommitFormatError",
     "CommitHead",
+    "CommitSignature",
     "commit_hash",
     "event_id",
     "format_time",
     "parse_commit",
     "seal_commit",
+    "signing_message",
 ]
 
 COMMIT_FORMAT: Final = "grantreview.commit/1"
+"""Unsigned commits: what writers with no signing key write (and every commit before /2)."""
+SIGNED_COMMIT_FORMAT: Final = "grantreview.commit/2"
+"""Signed commits: /1 plus a `sig` member, the writer's Ed25519 signature over the hash."""
+SIGNATURE_DOMAIN: Final = b"grantreview.commit/2 signature\n"
+"""Prefix of the signed message, so a commit signature can never pass for another signature."""
+_SIGNATURE_BYTES: Final = 64
 GENESIS: Final = "0" * 64
 """The `prev` of a stream's first commit."""
 SOURCE: Final = "urn:grantreview"
@@ -52,6 +68,25 @@ class CommitHead:
     idempotency_key: str
 
 
+class CommitSignature(BaseModel):
+    """Who sealed a commit: the signing key's fingerprint and its signature over the hash."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    key_id: str
+    sig: str
+    """Standard base64 (RFC 4648, padded) of the 64-byte Ed25519 signature."""
+
+    def signature_bytes(self) -> bytes | None:
+        """The raw signature, or None if `sig` is not canonical base64 of 64 bytes."""
+        try:
+            raw = base64.b64decode(self.sig, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        canonical = base64.b64encode(raw).decode() == self.sig
+        return raw if canonical and len(raw) == _SIGNATURE_BYTES else None
+
+
 class Commit(BaseModel):
     """A commit as stored: the sealed document and its parsed header."""
 
@@ -64,6 +99,7 @@ class Commit(BaseModel):
     hash: str
     time: AwareDatetime
     events: tuple[dict[str, Any], ...]
+    sig: CommitSignature | None = None
 
     @property
     def head(self) -> CommitHead:
@@ -73,8 +109,8 @@ class Commit(BaseModel):
     @property
     def document(self) -> dict[str, Any]:
         """The JSON document exactly as it is stored."""
-        return {
-            "format": COMMIT_FORMAT,
+        document: dict[str, Any] = {
+            "format": COMMIT_FORMAT if self.sig is None else SIGNED_COMMIT_FORMAT,
             "stream": self.stream,
             "seq": self.seq,
             "prev": self.prev,
@@ -83,6 +119,9 @@ class Commit(BaseModel):
             "events": list(self.events),
             "hash": self.hash,
         }
+        if self.sig is not None:
+            document["sig"] = {"key_id": self.sig.key_id, "sig": self.sig.sig}
+        return document
 
     def to_bytes(self) -> bytes:
         """The canonical bytes written to storage."""
@@ -101,9 +140,14 @@ def event_id(stream: StreamId, idempotency_key: str, index: int) -> str:
     return sha256_hex(f"{stream.name}\n{idempotency_key}\n{index}".encode())[:32]
 
 
+def signing_message(digest: str) -> bytes:
+    """The exact bytes a commit signature covers: the domain prefix, then the commit hash."""
+    return SIGNATURE_DOMAIN + digest.encode("ascii")
+
+
 def commit_hash(document: dict[str, Any]) -> str:
-    """SHA-256 of the canonical commit without `hash` and without each event's `grhash`."""
-    body = {key: value for key, value in document.items() if key != "hash"}
+    """SHA-256 of the canonical commit without `hash`, `sig` and each event's `grhash`."""
+    body = {key: value for key, value in document.items() if key not in {"hash", "sig"}}
     events = body.get("events")
     if isinstance(events, list):
         body["events"] = [
@@ -124,8 +168,13 @@ def seal_commit(
     actor: str,
     flow_run_id: str | None = None,
     program_sha256: str | None = None,
+    signer: Signer | None = None,
 ) -> Commit:
-    """Wrap payloads as CloudEvents, chain them to `prev` and seal the commit with its hash."""
+    """Wrap payloads as CloudEvents, chain them to `prev`, seal with the hash and sign it.
+
+    With a signer the commit is `grantreview.commit/2`, signed over its hash; without one
+    it is an unsigned `grantreview.commit/1` (writers that hold no key, as before /2).
+    """
     if not payloads:
         raise ValueError("a commit carries at least one event")
     stamp = format_time(time)
@@ -150,7 +199,7 @@ def seal_commit(
         }
         events.append(event)
     document: dict[str, Any] = {
-        "format": COMMIT_FORMAT,
+        "format": COMMIT_FORMAT if signer is None else SIGNED_COMMIT_FORMAT,
         "stream": stream.name,
         "seq": seq,
         "prev": prev,
@@ -161,6 +210,10 @@ def seal_commit(
     digest = commit_hash(document)
     for event in events:
         event["grhash"] = digest
+    sig = None
+    if signer is not None:
+        raw = signer.sign(signing_message(digest))
+        sig = CommitSignature(key_id=signer.fingerprint, sig=base64.b64encode(raw).decode())
     return Commit(
         stream=stream.name,
         seq=seq,
@@ -169,6 +222,7 @@ def seal_commit(
         hash=digest,
         time=time,
         events=tuple(events),
+        sig=sig,
     )
 
 
@@ -178,8 +232,12 @@ def parse_commit(raw: bytes) -> Commit:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise CommitFormatError(f"not a JSON commit: {error}") from None
-    if not isinstance(document, dict) or document.get("format") != COMMIT_FORMAT:
-        raise CommitFormatError(f"not a {COMMIT_FORMAT} document")
+    kind = document.get("format") if isinstance(document, dict) else None
+    if kind not in {COMMIT_FORMAT, SIGNED_COMMIT_FORMAT}:
+        raise CommitFormatError(f"not a {COMMIT_FORMAT} or {SIGNED_COMMIT_FORMAT} document")
+    if (kind == SIGNED_COMMIT_FORMAT) != ("sig" in document):
+        state = "lacks" if kind == SIGNED_COMMIT_FORMAT else "has"
+        raise CommitFormatError(f"a {kind} commit that {state} a `sig` member")
     try:
         return Commit(
             stream=document["stream"],
@@ -189,6 +247,7 @@ def parse_commit(raw: bytes) -> Commit:
             hash=document["hash"],
             time=document["time"],
             events=tuple(document["events"]),
+            sig=document.get("sig"),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise CommitFormatError(f"malformed commit: {error}") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from schemas.canonical import sha256_hex
 from schemas.commit import Commit, seal_commit
@@ -27,6 +28,9 @@ from schemas.program import ProgramBundle
 from schemas.response import Response
 from schemas.rules import evaluate
 from schemas.state import StreamState
+
+if TYPE_CHECKING:
+    from schemas._keyring import Signer
 
 __all__ = [
     "CommitDraft",
@@ -49,9 +53,15 @@ class CommitDraft:
     program_sha256: str | None = None
 
     def seal_on(
-        self, state: StreamState, *, time: datetime, actor: str, flow_run_id: str | None
+        self,
+        state: StreamState,
+        *,
+        time: datetime,
+        actor: str,
+        flow_run_id: str | None,
+        signer: Signer | None,
     ) -> Commit:
-        """This draft sealed as the commit after `state`'s head."""
+        """This draft sealed as the commit after `state`'s head, signed by `signer` if any."""
         return seal_commit(
             stream=state.stream,
             seq=state.head_seq + 1,
@@ -62,6 +72,7 @@ class CommitDraft:
             actor=actor,
             flow_run_id=flow_run_id,
             program_sha256=self.program_sha256,
+            signer=signer,
         )
 
 

@@ -110,7 +110,7 @@ def verify_log(
     """Verify every commit (all keys under `{prefix}streams/`, or one program's) and checkpoint."""
     findings, trusted = check_checkpoints(prefix, checkpoints, keyring)
     checks = {
-        stream: check_stream(stream, objects)
+        stream: check_stream(stream, objects, keyring)
         for stream, objects in _stream_objects(prefix, commits, findings).items()
     }
     for check in checks.values():

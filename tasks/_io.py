@@ -8,7 +8,7 @@ from typing import Any, ParamSpec, TypeVar
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 
-from infra.errors import DependencyRefusedError
+from infra.errors import DependencyRefusedError, UntrustedCommitError
 from schemas.errors import InputError
 
 __all__ = ["io_task", "retry_transient"]
@@ -18,10 +18,10 @@ R = TypeVar("R")
 
 
 def retry_transient(_task: Any, _run: Any, state: Any) -> bool:  # noqa: ANN401 - Prefect's hook signature
-    """Retry unless the failure is bad input or a refusal: those fail the same way again."""
+    """Retry unless the failure is bad input, a refusal or an untrusted commit (fail again)."""
     try:
         state.result()
-    except (InputError, DependencyRefusedError):
+    except (InputError, DependencyRefusedError, UntrustedCommitError):
         return False
     except Exception:  # noqa: BLE001 - anything else may be transient
         return True

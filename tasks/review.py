@@ -47,6 +47,22 @@ class StreamOutcome:
     decision_id: str | None = None
     rule_set_version: int | None = None
     response_sha256: str | None = None
+    refused: str | None = None
+    """Why the stream was left alone (a commit no trusted key signed); its head is not covered."""
+
+    @classmethod
+    def refusal(cls, jurisdiction: str, reason: str) -> StreamOutcome:
+        """A stream this run did not touch: no step taken, no head to checkpoint."""
+        return cls(
+            jurisdiction=jurisdiction,
+            step="refused",
+            decision="unknown",
+            reasons=(reason,),
+            appended=0,
+            head_seq=-1,
+            head_hash="",
+            refused=reason,
+        )
 
 
 def _advance_one(
@@ -112,17 +128,21 @@ def advance_chunk(
 ) -> list[StreamOutcome]:
     """Read the chunk's streams concurrently and take each through the pass's due steps.
 
+    A stream holding a commit no trusted key signed is left alone and reported refused.
+
     `share` is how many chunks run at once: together they use at most s3_max_workers threads
     (more only thrash the GIL and overflow the S3 connection pool).
     """
     runtime = get_runtime()
     bundle = runtime.program(program)
     streams = [StreamId(program=program, jurisdiction=j.slug) for j in jurisdictions]
-    states = runtime.log.states(streams)
+    states, refused = runtime.log.trusted_states(streams)
     budget = max(1, runtime.settings.s3_max_workers // max(1, share))
     workers = max(1, min(budget, len(jurisdictions)))
+    trusted = [(j, s) for j, s in zip(jurisdictions, streams, strict=True) if s not in refused]
+    skipped = [StreamOutcome.refusal(s.jurisdiction, str(refused[s])) for s in refused]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(
+        return skipped + list(
             pool.map(
                 lambda pair: _advance_one(
                     runtime,
@@ -134,7 +154,7 @@ def advance_chunk(
                     steps=steps,
                     flow_run_id=flow_run_id,
                 ),
-                zip(jurisdictions, streams, strict=True),
+                trusted,
             )
         )
 

@@ -7,6 +7,8 @@ problems, each `(where, what)`; an empty list means intact.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import re
@@ -78,13 +80,34 @@ def check_checkpoints(root: Path, keyring: dict[str, Any]) -> tuple[Problems, di
 
 
 def commit_hash(doc: dict[str, Any]) -> str:
-    """Section 3: SHA-256 of the canonical commit without `hash` and without events' `grhash`."""
-    body = {k: v for k, v in doc.items() if k != "hash"}
+    """Section 3: SHA-256 of the canonical commit without `hash`, `sig` and events' `grhash`."""
+    body = {k: v for k, v in doc.items() if k not in {"hash", "sig"}}
     body["events"] = [{k: v for k, v in e.items() if k != "grhash"} for e in doc["events"]]
     return h(canonical(body))
 
 
-def check_stream(name: str, folder: Path) -> tuple[Problems, dict[int, str]]:
+def commit_signature(doc: dict[str, Any], keys: dict[str, Any]) -> str | None:
+    """Section 3, "The commit signature": what is wrong with it, or None if it is signed."""
+    sig = doc.get("sig")
+    if doc.get("format") != "grantreview.commit/2" or not isinstance(sig, dict):
+        return "unsigned"
+    key = keys.get(str(sig.get("key_id")))
+    if key is None or h(bytes.fromhex(key["public_key"])) != key["fingerprint"]:
+        return "commit signed by an unknown key"
+    start, end = when(key["valid_from"]), key["valid_until"]
+    if not start <= when(doc["time"]) or (end is not None and when(doc["time"]) >= when(end)):
+        return "commit key not valid then"
+    message = b"grantreview.commit/2 signature\n" + doc["hash"].encode("ascii")
+    try:
+        raw = base64.b64decode(sig["sig"], validate=True)
+        public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key["public_key"]))
+        public.verify(raw, message)
+    except (InvalidSignature, ValueError, binascii.Error):
+        return "bad commit signature"
+    return None
+
+
+def check_stream(name: str, folder: Path, keys: dict[str, Any]) -> tuple[Problems, dict[int, str]]:
     """Sections 1 and 3: gapless keys; each commit intact, in place, linked to the one before."""
     problems: Problems = []
     hashes: dict[int, str] = {}
@@ -96,8 +119,14 @@ def check_stream(name: str, folder: Path) -> tuple[Problems, dict[int, str]]:
             break
         raw = path.read_bytes()
         doc = json.loads(raw)
-        if doc.get("format") != "grantreview.commit/1" or canonical(doc) != raw:
+        signed = doc.get("format") == "grantreview.commit/2"
+        if (not signed and doc.get("format") != "grantreview.commit/1") or canonical(doc) != raw:
             problems.append((where, "bad format"))
+        if signed != ("sig" in doc):
+            problems.append((where, "bad format"))
+        signature = commit_signature(doc, keys)
+        if signature is not None:
+            problems.append((where, signature))
         if doc["stream"] != name or doc["seq"] != expected:
             problems.append((where, "stored at the wrong key"))
         if commit_hash(doc) != doc["hash"] or any(
@@ -119,7 +148,8 @@ def verify(root: Path, keyring_file: Path) -> list[tuple[str, str]]:
     for program in sorted(streams.iterdir()) if streams.is_dir() else []:
         for stream in sorted(program.iterdir()):
             name = f"{program.name}/{stream.name}"
-            found, seen[name] = check_stream(name, stream)
+            keys = {k["fingerprint"]: k for k in keyring["keys"]}
+            found, seen[name] = check_stream(name, stream, keys)
             problems += found
     for name, head in sorted(heads.items()):
         if seen.get(name, {}).get(head["seq"]) != head["hash"]:

@@ -182,10 +182,11 @@ class _Replayer:
     reader: _Reader
     acc: ReplayAccumulator
     stated: dict[str, list[tuple[int, str]]]
+    keyring: Keyring
     registry: RegistryHistory = field(default_factory=RegistryHistory)
 
     def verify(self, fetched: _Fetched) -> tuple[StreamCheck, list[Commit]]:
-        check = check_stream(fetched.stream, fetched.objects)
+        check = check_stream(fetched.stream, fetched.objects, self.keyring)
         findings = [
             *check.findings,
             *_head_findings(check, self.stated.pop(fetched.stream.name, [])),
@@ -257,7 +258,7 @@ def replay_store(
             stated.setdefault(name, []).append((head.seq, head.hash))
     streams = _stream_keys(store, prefix, programs, workers, acc)
     reader = _Reader(store, prefix)
-    replayer = _Replayer(reader, acc, stated)
+    replayer = _Replayer(reader, acc, stated, keyring)
     registry_stream = StreamId.registry()
     registry = reader.fetch(registry_stream, streams.pop(registry_stream, {}))
     check, commits = replayer.verify(registry)

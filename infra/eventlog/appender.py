@@ -43,7 +43,9 @@ def append_planned(
         draft = plan(state)
         if draft is None or draft.idempotency_key in state.idempotency_keys:
             return AppendResult(state, written=False)
-        commit = draft.seal_on(state, time=time, actor=actor, flow_run_id=flow_run_id)
+        commit = draft.seal_on(
+            state, time=time, actor=actor, flow_run_id=flow_run_id, signer=log.signer
+        )
         try:
             written = log.append(commit)
         except ConflictError:

@@ -1,4 +1,8 @@
-"""The event log over any object store: gapless, put-if-absent commits per stream."""
+"""The event log over any object store: gapless, put-if-absent commits per stream.
+
+Every read for writing checks the chain and, when a keyring is configured, each commit's
+signature: a writer never builds on a commit that no trusted key signed.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,26 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from infra.errors import UntrustedCommitError
 from infra.eventlog.store import ObjectStore
 from schemas.commit import GENESIS, Commit, parse_commit
+from schemas.commit_signature import commit_signature_problem
 from schemas.state import StreamState, fold
 from schemas.streams import REGISTRY, StreamId, commit_key, parse_commit_key
 
-__all__ = ["ConflictError", "CorruptStreamError", "EncodedCommit", "EventLog", "WriteOutcome"]
+if TYPE_CHECKING:
+    from schemas.checkpoint import Keyring, Signer
+
+__all__ = [
+    "CommitKeys",
+    "ConflictError",
+    "CorruptStreamError",
+    "EncodedCommit",
+    "EventLog",
+    "WriteOutcome",
+]
 
 
 class ConflictError(RuntimeError):
@@ -54,12 +71,41 @@ class EncodedCommit:
     idempotency_key: str
 
 
+@dataclass(frozen=True)
+class CommitKeys:
+    """The key this writer signs commits with, and the keyring it checks commits read against.
+
+    Both None: commits are written unsigned and read unchecked (no key configured).
+    """
+
+    signer: Signer | None = None
+    keyring: Keyring | None = None
+
+
 class EventLog:
     """Append and read commits; never overwrites, never deletes."""
 
-    def __init__(self, store: ObjectStore, prefix: str = "") -> None:
+    def __init__(
+        self, store: ObjectStore, prefix: str = "", keys: CommitKeys | None = None
+    ) -> None:
         self.store = store
         self.prefix = prefix
+        self.keys = keys or CommitKeys()
+
+    @property
+    def signer(self) -> Signer | None:
+        """What every commit this writer seals is signed with (None: unsigned)."""
+        return self.keys.signer
+
+    def check_signatures(self, stream: StreamId, commits: Iterable[Commit]) -> None:
+        """Raise UntrustedCommitError at the first commit no key of the keyring signed."""
+        keyring = self.keys.keyring
+        if keyring is None:
+            return
+        for commit in commits:
+            problem = commit_signature_problem(commit, keyring)
+            if problem is not None:
+                raise UntrustedCommitError.at(stream.name, commit.seq, problem[0].value, problem[1])
 
     def append(self, commit: Commit) -> bool:
         """Write `commit`: True if written, False if the same commit (idempotency key) was there."""
@@ -95,6 +141,7 @@ class EventLog:
         bodies = self.store.get_many(keys)
         commits = [parse_commit(body) for body in bodies if body is not None]
         _check_chain(stream, commits, after)
+        self.check_signatures(stream, commits)
         return commits
 
     def state(self, stream: StreamId, start: StreamState | None = None) -> StreamState:
@@ -126,11 +173,24 @@ class EventLog:
         for stream, stream_keys in by_stream.items():
             commits = [parse_commit(body) for body in (next(bodies) for _ in stream_keys) if body]
             _check_chain(stream, commits, None)
+            self.check_signatures(stream, commits)
             result[stream] = commits
         return result
 
     def states(self, streams: Iterable[StreamId]) -> dict[StreamId, StreamState]:
-        """Current state of many streams, reading them concurrently."""
+        """Current state of many streams, reading them concurrently; any untrusted one raises."""
+        states, refused = self.trusted_states(streams)
+        if refused:
+            raise next(iter(refused.values()))
+        return states
+
+    def trusted_states(
+        self, streams: Iterable[StreamId]
+    ) -> tuple[dict[StreamId, StreamState], dict[StreamId, UntrustedCommitError]]:
+        """Current states of the streams whose commits are trusted, and why the others are not.
+
+        A batch writer goes on with the trusted streams and reports the refused ones.
+        """
         wanted = list(streams)
         workers = max(1, min(self.store.max_workers, len(wanted)))
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -140,11 +200,17 @@ class EventLog:
         flat = [key for keys in keys_per_stream for key in keys]
         bodies = iter(self.store.get_many(flat))
         result: dict[StreamId, StreamState] = {}
+        refused: dict[StreamId, UntrustedCommitError] = {}
         for stream, keys in zip(wanted, keys_per_stream, strict=True):
             commits = [parse_commit(body) for body in (next(bodies) for _ in keys) if body]
             _check_chain(stream, commits, None)
+            try:
+                self.check_signatures(stream, commits)
+            except UntrustedCommitError as error:
+                refused[stream] = error
+                continue
             result[stream] = fold(stream, commits)
-        return result
+        return result, refused
 
 
 def _stream_of(commit: Commit) -> StreamId:

@@ -194,7 +194,7 @@ def test_the_same_revision_sealed_by_another_run_is_read_back_not_indexed_as_our
         draft = reevaluate_stream(state, bundle, place, as_of=during, known_at=during).draft
         assert draft is not None
         other = draft.seal_on(state, time=datetime(2018, 1, 15, tzinfo=UTC), actor="other-run",
-                              flow_run_id=None)  # fmt: skip
+                              flow_run_id=None, signer=get_runtime().log.signer)  # fmt: skip
         assert get_runtime().log.append(other)
         return loaded
 

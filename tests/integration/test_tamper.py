@@ -61,7 +61,8 @@ def built(
             payload = LetterSent(letter_sha256=f"{seq:064x}", letter_date=T0.date(),
                                  response_due=None, delivery="none")  # fmt: skip
             commit = seal_commit(stream=stream, seq=seq, prev=prev, idempotency_key=f"k{seq}",
-                                 payloads=[payload], time=T0, actor="clerk")  # fmt: skip
+                                 payloads=[payload], time=T0, actor="clerk",
+                                 signer=signer)  # fmt: skip
             assert log.append(commit)
             prev = commit.hash
         assert write_checkpoint(log, signer, time=T0 + timedelta(hours=hour + 1))

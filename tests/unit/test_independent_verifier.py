@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from usecases.verify import verify_store
 
 T0 = datetime(2017, 8, 3, tzinfo=UTC)
 SIGNER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
+OUTSIDER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(3, 35))))
 STREAMS = (
     StreamId(program="psp-2017", jurisdiction="stockton-ca"),
     StreamId(program="psp-2017", jurisdiction="san-bernardino-ca"),
@@ -45,7 +47,7 @@ def _fixture(root: Path) -> Path:
         for seq, payloads in enumerate(batches):
             commit = seal_commit(
                 stream=stream, seq=seq, prev=prev, idempotency_key=f"k{seq}", payloads=payloads,
-                time=T0 + timedelta(days=seq), actor="clerk", flow_run_id="run-1",
+                time=T0 + timedelta(days=seq), actor="clerk", flow_run_id="run-1", signer=SIGNER,
             )  # fmt: skip
             log.append(commit)
             prev = commit.hash
@@ -113,7 +115,38 @@ def _forge(root: Path) -> None:
     path.write_bytes(path.read_bytes().replace(b'"seq":2', b'"seq":1', 1))
 
 
-@pytest.mark.parametrize("tamper", [_flip, _drop_tail, _drop_middle, _swap, _move, _forge])
+def _append_forged(root: Path, signer: Signer | None) -> None:
+    """Chain a fourth commit onto stockton-ca with storage access only (no key of ours)."""
+    folder = root / "streams/psp-2017/stockton-ca"
+    head = json.loads((folder / "00000000000000000002.json").read_bytes())
+    forged = seal_commit(
+        stream=STREAMS[0], seq=3, prev=head["hash"], idempotency_key="override",
+        payloads=[ReminderSent(letter_sha256="b" * 64, response_due=None, delivery="none")],
+        time=T0 + timedelta(days=3), actor="mallory", signer=signer,
+    )  # fmt: skip
+    (folder / "00000000000000000003.json").write_bytes(forged.to_bytes())
+
+
+def _unsigned(root: Path) -> None:
+    _append_forged(root, None)
+
+
+def _outsider(root: Path) -> None:
+    _append_forged(root, OUTSIDER)
+
+
+def _stripped(root: Path) -> None:
+    """Drop a signed commit's `sig` but keep its /2 format: malformed."""
+    path = root / "streams/psp-2017/stockton-ca/00000000000000000001.json"
+    document = json.loads(path.read_bytes())
+    del document["sig"]
+    path.write_bytes(canonical_json(document))
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [_flip, _drop_tail, _drop_middle, _swap, _move, _forge, _unsigned, _outsider, _stripped],
+)
 def test_both_verifiers_catch_tampering(tmp_path: Path, tamper: Callable[[Path], None]) -> None:
     """Each tampering is caught by the independent verifier and by ours alike."""
     keyring = _fixture(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from schemas.checkpoint import (
     parse_checkpoint_key,
     seal_checkpoint,
 )
-from schemas.commit import commit_hash, parse_commit, seal_commit
+from schemas.commit import commit_hash, parse_commit, seal_commit, signing_message
 from schemas.evaluation import Outcome
 from schemas.events import DecisionOverridden, DomainEvent, JurisdictionsRegistered, LetterSent
 from schemas.jurisdiction import Jurisdiction
@@ -109,6 +110,7 @@ def build_scenario(store: ObjectStore, prefix: str = PREFIX, signer: Signer = SI
             payloads=[registered],
             time=at("2017-07-25T09:00"),
             actor="test",
+            signer=signer,
         )
     )
     state = StreamState(stream=STREAM)
@@ -123,6 +125,7 @@ def build_scenario(store: ObjectStore, prefix: str = PREFIX, signer: Signer = SI
             payloads=payloads,
             time=at(time),
             actor="test",
+            signer=signer,
         )
         assert log.append(commit)
         state = fold(STREAM, [commit], state)
@@ -197,7 +200,7 @@ def reseal(
     checkpoints: list[str],
     signer: Signer = SIGNER,
 ) -> None:
-    """The attacker: rewrite commits from `seq` on, re-chain them, re-sign every checkpoint."""
+    """The attacker with the signing key: rewrite commits from `seq` on, re-chain, re-sign all."""
     hashes: dict[int, str] = {}
     prev: str | None = None
     current = seq
@@ -215,6 +218,9 @@ def reseal(
         document["hash"] = commit_hash(document)
         for event in document["events"]:
             event["grhash"] = document["hash"]
+        if "sig" in document:
+            raw = signer.sign(signing_message(document["hash"]))
+            document["sig"] = {"key_id": signer.fingerprint, "sig": base64.b64encode(raw).decode()}
         write(key, canonical_json(document))
         hashes[current] = prev = document["hash"]
         current += 1

@@ -52,6 +52,7 @@ def build(store: MemoryObjectStore, streams: tuple[StreamId, ...] = (A, B), n: i
             commit = seal_commit(
                 stream=stream, seq=seq, prev=prev, idempotency_key=f"k{seq}",
                 payloads=[_payload(seq)], time=T0 + timedelta(minutes=seq), actor="test",
+                signer=SIGNER,
             )  # fmt: skip
             assert log.append(commit)
             prev = commit.hash
@@ -112,7 +113,7 @@ def _insert(commits: dict[str, bytes], _: dict[str, bytes]) -> None:
         commits[key(A, seq + 1)] = commits[key(A, seq)]
     forged = seal_commit(
         stream=A, seq=2, prev=prev, idempotency_key="forged", payloads=[_payload(9)],
-        time=T0, actor="mallory",
+        time=T0, actor="mallory", signer=SIGNER,
     )  # fmt: skip
     commits[key(A, 2)] = forged.to_bytes()
 
@@ -137,12 +138,12 @@ def _whitespace(commits: dict[str, bytes], _: dict[str, bytes]) -> None:
 
 
 def _rewrite_tail(commits: dict[str, bytes], _: dict[str, bytes]) -> None:
-    """Rewrite seq 2 and re-seal seq 3 so the chain is valid but differs from the checkpoint."""
+    """A key holder rewrites seq 2, re-seals seq 3: a valid chain the checkpoint contradicts."""
     prev = json.loads(commits[key(A, 1)])["hash"]
     for seq in (2, 3):
         commit = seal_commit(
             stream=A, seq=seq, prev=prev, idempotency_key=f"k{seq}", payloads=[_payload(7)],
-            time=T0, actor="mallory",
+            time=T0, actor="mallory", signer=SIGNER,
         )  # fmt: skip
         commits[key(A, seq)] = commit.to_bytes()
         prev = commit.hash
@@ -218,6 +219,7 @@ def test_missing_checkpoint_in_chain() -> None:
         commit = seal_commit(
             stream=A, seq=3 + minute, prev=log.read_stream(A)[-1].hash,
             idempotency_key=f"x{minute}", payloads=[_payload(minute)], time=T0, actor="test",
+            signer=SIGNER,
         )  # fmt: skip
         log.append(commit)
         write_checkpoint(log, SIGNER, time=T0 + timedelta(hours=2, minutes=minute))

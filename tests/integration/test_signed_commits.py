@@ -1,0 +1,86 @@
+"""Issue #13, H1: a commit forged with the operator's S3 credentials alone is never built on.
+
+The forger writes a well-chained override to "eligible" straight into the bucket, unsigned
+or signed by a key outside the keyring. Writers refuse the stream (exit 3, nothing
+appended, no checkpoint covers the forged head) while other streams go on, and `audit
+verify` names the commit (exit 1).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from mypy_boto3_s3 import S3Client
+
+from infra.checkpoints import latest_checkpoint
+from infra.eventlog.log import EventLog
+from infra.eventlog.s3_store import S3ObjectStore
+from schemas.checkpoint import Signer
+from schemas.evaluation import Outcome
+from schemas.events import DecisionOverridden
+from schemas.review import CommitDraft
+from schemas.streams import StreamId
+from tests.conftest import TEST_BUCKET, Cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "programs" / "psp-2017" / "examples"
+STOCKTON = StreamId(program="psp-2017", jurisdiction="stockton-ca")
+
+
+def _stream_keys(client: S3Client, prefix: str, stream: StreamId) -> list[str]:
+    listed = client.list_objects_v2(Bucket=TEST_BUCKET, Prefix=stream.key_prefix(prefix))
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
+def _forge_override(client: S3Client, prefix: str, signer: Signer | None) -> int:
+    """With the operator's credentials only: chain an override to eligible onto Stockton."""
+    operator = EventLog(S3ObjectStore(client, TEST_BUCKET), prefix)  # no keys, no checks
+    state = operator.state(STOCKTON)
+    override = DecisionOverridden(decision=Outcome.ELIGIBLE, reason="approved", actor="mallory",
+                                  previous=state.effective_decision)  # fmt: skip
+    forged = CommitDraft("override", (override,)).seal_on(
+        state, time=datetime(2017, 8, 4, tzinfo=UTC), actor="j.doe", flow_run_id=None, signer=signer
+    )
+    assert operator.append(forged)
+    return forged.seq
+
+
+@pytest.mark.parametrize("outsider", [False, True], ids=["unsigned", "outsider-key"])
+def test_forged_commit_stops_writers_and_is_reported(
+    cli: Cli, operator_client: S3Client, s3_prefix: str, outsider: bool
+) -> None:
+    """Review --all, respond and override refuse the forged stream; audit verify names it."""
+    assert cli("jurisdictions", "import", EXAMPLES / "jurisdictions.csv").code == 0
+    assert cli("review", "--program", "psp-2017", "--all", "--as-of", "2017-08-03").code == 0
+    signer = Signer(Ed25519PrivateKey.generate()) if outsider else None
+    forged_seq = _forge_override(operator_client, s3_prefix, signer)
+    keys = _stream_keys(operator_client, s3_prefix, STOCKTON)
+
+    result = cli("review", "--program", "psp-2017", "--all", "--as-of", "2017-09-20")
+    assert result.code == 3, result
+    assert "psp-2017/stockton-ca" in result.stderr
+    finding = "bad_commit_signature" if outsider else "unsigned_commit"
+    assert finding in result.stderr
+    respond = cli("respond", "stockton-ca", "--program", "psp-2017",
+                  "--file", EXAMPLES / "stockton-ca.json", "--as-of", "2017-08-18")  # fmt: skip
+    assert respond.code == 3, respond
+    override = cli("override", "stockton-ca", "--program", "psp-2017", "--decision",
+                   "ineligible", "--reason", "undo", "--actor", "j.doe")  # fmt: skip
+    assert override.code == 3, override
+    assert _stream_keys(operator_client, s3_prefix, STOCKTON) == keys  # nothing appended
+
+    newest = latest_checkpoint(S3ObjectStore(operator_client, TEST_BUCKET), s3_prefix)
+    assert newest is not None
+    assert newest.heads[STOCKTON.name].seq < forged_seq  # no checkpoint covers the forgery
+    baltimore = newest.heads["psp-2017/baltimore-md"]
+    assert baltimore.seq >= 1  # the other streams went on: decided past the deadline
+
+    audit = cli("audit", "verify", "--json")
+    assert audit.code == 1, audit
+    findings = json.loads(audit.stdout)["findings"]
+    assert [(f["jurisdiction"], f["seq"], f["kind"]) for f in findings] == [
+        ("stockton-ca", forged_seq, finding)
+    ]
