@@ -50,6 +50,11 @@ class StreamAudit:
         return [*self.check.findings, *self.heads]
 
 
+def _unlocated(kind: FindingKind, detail: str, key: str | None = None) -> Finding:
+    """A finding about the log as a whole (or a key that names no stream)."""
+    return Finding(program=None, jurisdiction=None, seq=None, kind=kind, detail=detail, key=key)
+
+
 def _head_findings(check: StreamCheck, stated: Iterable[tuple[int, str]]) -> list[Finding]:
     """Every head a trusted checkpoint states must still be in its stream."""
     located = {finding.seq for finding in check.findings}
@@ -115,16 +120,7 @@ class LogAuditor:
             parsed = parse_commit_key(self.prefix, key)
             if parsed is None:
                 detail = "not a commit key (streams/{program}/{jurisdiction}/{seq:020d}.json)"
-                findings.append(
-                    Finding(
-                        program=None,
-                        jurisdiction=None,
-                        seq=None,
-                        kind=FindingKind.BAD_FORMAT,
-                        detail=detail,
-                        key=key,
-                    )
-                )
+                findings.append(_unlocated(FindingKind.BAD_FORMAT, detail, key))
                 continue
             streams.setdefault(parsed[0], {})[parsed[1]] = key
         return streams, findings
@@ -159,15 +155,7 @@ class LogAuditor:
         unsigned: list[Finding] = []
         if not self.trusted and self.holds_objects:
             detail = "no valid checkpoint: nothing in this log is signed"
-            unsigned.append(
-                Finding(
-                    program=None,
-                    jurisdiction=None,
-                    seq=None,
-                    kind=FindingKind.MISSING,
-                    detail=detail,
-                )
-            )
+            unsigned.append(_unlocated(FindingKind.MISSING, detail))
         return unseen, unsigned
 
 

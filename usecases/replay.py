@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from infra.eventlog.documents import document_key
-from infra.eventlog.listing import list_partitioned
+from infra.eventlog.listing import list_partitioned, read_all
 from schemas.audit import LogAuditor, StreamCheck, intact_commits
 from schemas.replay import (
     Moments,
@@ -149,13 +149,10 @@ def replay_store(
 ) -> ReplayReport:
     """Verify, then re-derive and fold every selected stream; the registry is always read."""
     acc = ReplayAccumulator(moments or Moments(), tuple(programs), tuple(jurisdictions))
-    checkpoint_keys = list(store.list_keys(f"{prefix}checkpoints/"))
-    bodies = store.get_many(checkpoint_keys)
-    objects = {k: b for k, b in zip(checkpoint_keys, bodies, strict=True) if b is not None}
     chosen = set(jurisdictions)
     auditor = LogAuditor.start(
         prefix,
-        objects,
+        read_all(store, f"{prefix}checkpoints/"),
         keyring,
         selected=lambda s: (
             (not programs or s.program in programs) and (not chosen or s.jurisdiction in chosen)

@@ -1,4 +1,4 @@
-"""Listing helpers over the object-store port: concurrent key ranges, and the newest key.
+"""Listing helpers over the object-store port: key ranges, the newest key, a whole folder.
 
 Replay, the state-index catch-up, checkpoint writers and the index pointers all list
 through these two, so each listing rule (how a folder is split, how "newest" is found)
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from infra.eventlog.store import ObjectStore
 
-__all__ = ["PARTITIONS", "key_ranges", "list_partitioned", "newest_key"]
+__all__ = ["PARTITIONS", "key_ranges", "list_partitioned", "newest_key", "read_all"]
 
 PARTITIONS: Final = tuple(sorted(string.digits + string.ascii_lowercase + "_"))
 """A stream folder is a slug ([a-z0-9]...) or `_runs`: range bounds between their first
@@ -63,3 +63,10 @@ def newest_key(
         if accept is None or accept(key):
             newest = key
     return newest
+
+
+def read_all(store: ObjectStore, prefix: str) -> dict[str, bytes]:
+    """Every object under `prefix` (listed, then fetched concurrently); vanished keys skipped."""
+    keys = list(store.list_keys(prefix))
+    bodies = store.get_many(keys)
+    return {key: body for key, body in zip(keys, bodies, strict=True) if body is not None}
