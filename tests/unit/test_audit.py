@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +15,6 @@ from tests.unit.test_verify import KEYRING, PREFIX, T0, A, _payload, build
 from usecases.replay import replay_store
 from usecases.verify import verify_store
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("schemas", "infra", "usecases", "tasks", "flows", "cli", "localdev", "benchmarks")
 INTEGRITY = {kind.value for kind in FindingKind}
 
 
@@ -91,36 +87,3 @@ def test_chain_break_names_the_first_commit_off_the_chain() -> None:
     assert chain_break(A, [commits[0], commits[2]]) == (1, commits[2])
     assert chain_break(other, commits) == (0, commits[0])
     assert chain_break(A, commits[1:], seq=1, prev=GENESIS) == (1, commits[1])
-
-
-def _private_imports(path: Path) -> list[str]:
-    """Imports in `path` of a `_private` module of another package."""
-    package = path.relative_to(ROOT).parent.as_posix().replace("/", ".")
-    tree = ast.parse(path.read_text())
-    names: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.append(node.module)
-        elif isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-    wrong = []
-    for name in names:
-        parts = name.split(".")
-        for depth, part in enumerate(parts):
-            if part.startswith("_") and not part.startswith("__"):
-                owner = ".".join(parts[:depth])
-                if owner and not (package == owner or package.startswith(owner + ".")):
-                    wrong.append(f"{path.relative_to(ROOT)} imports {name}")
-                break
-    return wrong
-
-
-def test_private_modules_are_imported_only_inside_their_package() -> None:
-    """A `_private` module is used only inside its own package (structlog's convention)."""
-    wrong = [
-        line
-        for package in PACKAGES
-        for path in sorted((ROOT / package).rglob("*.py"))
-        for line in _private_imports(path)
-    ]
-    assert wrong == []
