@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from infra.bucket import ensure_bucket
 from infra.checkpoints import write_checkpoint
 from infra.eventlog.documents import DocumentStore
+from infra.eventlog.listing import list_partitioned
 from infra.eventlog.log import EventLog
 from infra.eventlog.s3_store import S3ObjectStore
 from infra.programs import load_program
@@ -47,7 +48,7 @@ from schemas.response import parse_response
 from schemas.review import decision_payloads
 from schemas.rules import evaluate
 from schemas.streams import StreamId
-from usecases.replay import list_keys_fast, replay_store
+from usecases.replay import replay_store
 
 BUCKET = "grantreview-bench"
 PREFIX = "bench/"
@@ -242,10 +243,12 @@ def raw_limit(env: dict[str, str], programs: list[str], workers: int) -> dict[st
     store = _store(env, workers)
     # As many documents as replay reads (a response per stream and the programs), listed
     # before the clock starts: replay finds them by hash without listing, so neither pays.
-    docs = list_keys_fast(store, [f"{PREFIX}documents/sha256/"], workers)
+    docs = list_partitioned(store, [f"{PREFIX}documents/sha256/"], workers)
     started = time.perf_counter()
     folders = [f"{PREFIX}streams/{p}/" for p in ["_registry", *programs]]
-    keys = list_keys_fast(store, folders, workers) + list(store.list_keys(f"{PREFIX}checkpoints/"))
+    keys = list_partitioned(store, folders, workers) + list(
+        store.list_keys(f"{PREFIX}checkpoints/")
+    )
     keys += docs[: sum(1 for k in keys if k.endswith("00000000000000000002.json")) + len(programs)]
     total = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:

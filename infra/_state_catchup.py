@@ -6,14 +6,13 @@ reads only the commits past each indexed head and folds them on.
 
 from __future__ import annotations
 
-import string
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Final
 
+from infra.eventlog.listing import list_partitioned, newest_key
 from infra.eventlog.log import EventLog
+from schemas.chain import chain_break
 from schemas.checkpoint import (
     Checkpoint,
     CheckpointFormatError,
@@ -34,9 +33,6 @@ __all__ = [
     "newest_checkpoint_key",
     "read_checkpoint",
 ]
-
-_PARTITIONS: Final = string.digits + string.ascii_lowercase + "_"
-"""A stream folder is a slug ([a-z0-9]...) or `_runs`: these first characters cover them all."""
 
 
 @dataclass(frozen=True)
@@ -60,11 +56,8 @@ class LoadedStates:
 
 
 def _list_program(log: EventLog, program: str, workers: int) -> dict[str, list[tuple[int, str]]]:
-    """Every commit key of the program by jurisdiction: one listing, split by first character."""
-    base = f"{log.prefix}streams/{program}/"
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(_PARTITIONS)))) as pool:
-        parts = pool.map(lambda c: list(log.store.list_keys(base + c)), _PARTITIONS)
-        keys = [key for part in parts for key in part]
+    """Every commit key of the program by jurisdiction: one listing, in concurrent key ranges."""
+    keys = list_partitioned(log.store, [f"{log.prefix}streams/{program}/"], workers)
     listed: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for key in keys:
         parsed = parse_commit_key(log.prefix, key)
@@ -76,27 +69,22 @@ def _list_program(log: EventLog, program: str, workers: int) -> dict[str, list[t
 
 
 def _chained(stream: StreamId, commits: Sequence[Commit], start: StreamState) -> bool:
-    seq, prev = start.head_seq + 1, start.head_hash
-    for commit in commits:
-        if commit.stream != stream.name or commit.seq != seq or commit.prev != prev:
-            return False
-        seq, prev = seq + 1, commit.hash
-    return True
+    return chain_break(stream, commits, seq=start.head_seq + 1, prev=start.head_hash) is None
 
 
 def newest_checkpoint_key(log: EventLog, after: int | None) -> tuple[int, str] | None:
     """The newest checkpoint's (seq, key): listed after checkpoint `after` when one is given."""
-    base = f"{log.prefix}checkpoints/"
-    start: str | None = None
-    newest: tuple[int, str] | None = None
-    if after is not None and after >= 0:
-        start = checkpoint_key(log.prefix, after)
-        newest = (after, start)
-    for key in log.store.list_keys(base, start_after=start):
-        seq = parse_checkpoint_key(log.prefix, key)
-        if seq is not None:
-            newest = (seq, key)
-    return newest
+    start = None if after is None or after < 0 else checkpoint_key(log.prefix, after)
+    key = newest_key(
+        log.store,
+        f"{log.prefix}checkpoints/",
+        start_after=start,
+        accept=lambda k: parse_checkpoint_key(log.prefix, k) is not None,
+    )
+    seq = None if key is None else parse_checkpoint_key(log.prefix, key)
+    if key is not None and seq is not None:
+        return seq, key
+    return None if after is None or start is None else (after, start)
 
 
 def read_checkpoint(log: EventLog, key: str) -> Checkpoint | None:
@@ -143,9 +131,7 @@ def _runs_head(log: EventLog, program: str, known_seq: int | None) -> StreamStat
     """The runs stream's head (seq and hash only): its keys after the known head, one GET."""
     stream = StreamId.runs(program)
     after = None if known_seq is None else commit_key(log.prefix, stream, known_seq)
-    top = after
-    for key in log.store.list_keys(stream.key_prefix(log.prefix), start_after=after):
-        top = key
+    top = newest_key(log.store, stream.key_prefix(log.prefix), start_after=after) or after
     raw = None if top is None else log.store.get(top)
     if not raw:
         return StreamState(stream=stream)

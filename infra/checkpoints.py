@@ -10,6 +10,7 @@ import json
 from typing import TYPE_CHECKING
 
 from infra.clock import utc_now
+from infra.eventlog.listing import newest_key
 from infra.logging import get_logger
 from schemas.checkpoint import (
     Checkpoint,
@@ -56,10 +57,11 @@ class CheckpointConflictError(RuntimeError):
 
 def latest_checkpoint(store: ObjectStore, prefix: str) -> Checkpoint | None:
     """The newest checkpoint (highest seq), or None before the first one."""
-    newest: str | None = None
-    for key in store.list_keys(f"{prefix}checkpoints/"):
-        if parse_checkpoint_key(prefix, key) is not None:
-            newest = key
+    newest = newest_key(
+        store,
+        f"{prefix}checkpoints/",
+        accept=lambda key: parse_checkpoint_key(prefix, key) is not None,
+    )
     if newest is None:
         return None
     raw = store.get(newest)

@@ -44,6 +44,7 @@ from infra._state_catchup import (
     read_checkpoint,
 )
 from infra.eventlog.documents import DocumentStore
+from infra.eventlog.listing import newest_key
 from infra.eventlog.log import CorruptStreamError, EventLog
 from schemas.state import StreamState, fold
 from schemas.state_snapshot import IndexedStream, StateSnapshot
@@ -69,9 +70,7 @@ def _pointer_key(prefix: str, program: str, seq: int) -> str:
 
 def _latest_pointer(log: EventLog, program: str) -> tuple[int, str] | None:
     """The newest pointer's (seq, snapshot sha256), or None before the first run."""
-    newest: str | None = None
-    for key in log.store.list_keys(f"{log.prefix}index/{program}/"):
-        newest = key
+    newest = newest_key(log.store, f"{log.prefix}index/{program}/")
     if newest is None:
         return None
     raw = log.store.get(newest)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from schemas._findings import Finding, FindingKind, stream_finding
+from schemas.chain import follows
 from schemas.commit import (
     GENESIS,
     SOURCE,
@@ -159,7 +160,7 @@ def _walk(
                 check.findings.append(stream_finding(stream, seq, FindingKind.MISSING, detail))
             shift, expected_prev = offset, commit.hash
             continue
-        if expected_prev is not None and commit.prev != expected_prev:
+        if expected_prev is not None and not follows(commit, stream, seq + shift, expected_prev):
             detail = (
                 f"prev does not match the hash of commit {seq - 1}: one of the two was replaced"
             )

@@ -1,28 +1,23 @@
 """Gather a log for replay: partitioned listings, concurrent GETs, documents by hash, streamed.
 
-The pure core decides (schemas/_verify_*.py for integrity, schemas/replay.py for
-re-derivation). This module reads stream by stream through a bounded window of
-concurrent fetches, so memory holds a window of commits and the per-stream summaries,
-never the whole log. It works on S3 and on a downloaded copy alike.
+The pure core decides (schemas/audit.py, the audit pass `audit verify` runs too, for
+integrity; schemas/replay.py for re-derivation). This module reads stream by stream
+through a bounded window of concurrent fetches, so memory holds a window of commits and
+the per-stream summaries, never the whole log. It works on S3 and on a downloaded copy alike.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-import string
 import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from infra.eventlog.documents import document_key
-from infra.eventlog.s3_store import S3ObjectStore
-from schemas._findings import Finding, FindingKind, stream_finding
-from schemas._verify_checkpoints import check_checkpoints
-from schemas._verify_streams import StreamCheck, check_stream
-from schemas.commit import Commit, CommitFormatError, parse_commit
+from infra.eventlog.listing import list_partitioned, read_all
+from schemas.audit import LogAuditor, StreamCheck, intact_commits
 from schemas.replay import (
     Moments,
     ProgramCatalog,
@@ -31,53 +26,20 @@ from schemas.replay import (
     replay_stream,
 )
 from schemas.report import ReplayAccumulator, ReplayReport
-from schemas.streams import REGISTRY, StreamId, parse_commit_key
+from schemas.streams import REGISTRY, StreamId
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
     from infra.eventlog.store import ObjectStore
     from schemas.checkpoint import Keyring
+    from schemas.commit import Commit
 
-__all__ = ["list_keys_fast", "replay_store"]
+__all__ = ["replay_store"]
 
-_PARTITIONS: Final = sorted(string.digits + string.ascii_lowercase + "_")
 _RESPONSE_SHA: Final = re.compile(rb'"response_sha256":"([0-9a-f]{64})"')
 _PROGRAM_SHA: Final = re.compile(rb'"program_sha256":"([0-9a-f]{64})"')
 Objects = dict[int, tuple[str, bytes]]
-
-
-def _list_range(store: ObjectStore, folder: str, start: str | None, stop: str | None) -> list[str]:
-    """Keys under `folder` in [start, stop): S3 pages stop early, other stores filter."""
-    if not isinstance(store, S3ObjectStore):
-        return [k for k in store.list_keys(folder, start) if stop is None or k < stop]
-    keys: list[str] = []
-    arguments: dict[str, Any] = {"Bucket": store.bucket, "Prefix": folder}
-    if start is not None:
-        arguments["StartAfter"] = start
-    while True:
-        page = store.client.list_objects_v2(**arguments)
-        for item in page.get("Contents", []):
-            if stop is not None and item["Key"] >= stop:
-                return keys
-            keys.append(item["Key"])
-        if not page.get("IsTruncated"):
-            return keys
-        arguments["ContinuationToken"] = page["NextContinuationToken"]
-
-
-def list_keys_fast(store: ObjectStore, folders: Sequence[str], workers: int) -> list[str]:
-    """Every key under `folders`, each split into key ranges listed concurrently (S3 only)."""
-    ranges: list[tuple[str, str | None, str | None]] = []
-    for folder in folders:
-        if not isinstance(store, S3ObjectStore):
-            ranges.append((folder, None, None))
-            continue
-        bounds: list[str | None] = [None, *(folder + c for c in _PARTITIONS), None]
-        ranges.extend((folder, a, b) for a, b in itertools.pairwise(bounds))
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(ranges) or 1))) as pool:
-        parts = pool.map(lambda r: _list_range(store, *r), ranges)
-        return [key for part in parts for key in part]
 
 
 @dataclass
@@ -122,77 +84,17 @@ class _Reader:
             self.programs.setdefault(sha, body)
 
 
-def _intact_commits(objects: Objects, check: StreamCheck) -> list[Commit]:
-    """The commits verification found intact, in seq order (one per seq)."""
-    commits: dict[int, Commit] = {}
-    for _, (_, raw) in sorted(objects.items()):
-        try:
-            commit = parse_commit(raw)
-        except CommitFormatError:
-            continue
-        if (
-            commit.hash in check.hashes.get(commit.seq, set())
-            and commit.stream == check.stream.name
-        ):
-            commits.setdefault(commit.seq, commit)
-    return [commits[seq] for seq in sorted(commits)]
-
-
-def _head_findings(check: StreamCheck, stated: Iterable[tuple[int, str]]) -> list[Finding]:
-    """Every head a trusted checkpoint states must still be in the stream (as `audit verify`)."""
-    located = {finding.seq for finding in check.findings}
-    findings: list[Finding] = []
-    for seq, digest in sorted(set(stated)):
-        if check.holds(seq, digest) or seq in located:
-            continue
-        if check.top < seq:
-            detail = f"the stream ends at seq {check.top}; a checkpoint covers up to seq {seq}"
-            findings.append(stream_finding(check.stream, seq, FindingKind.TRUNCATED, detail))
-        else:
-            detail = "differs from the commit a checkpoint covers: history was rewritten"
-            findings.append(stream_finding(check.stream, seq, FindingKind.MODIFIED, detail))
-        located.add(seq)
-    return findings
-
-
-def _group(
-    prefix: str, keys: Iterable[str], acc: ReplayAccumulator
-) -> dict[StreamId, dict[int, str]]:
-    streams: dict[StreamId, dict[int, str]] = {}
-    for key in keys:
-        parsed = parse_commit_key(prefix, key)
-        if parsed is None:
-            detail = "not a commit key (streams/{program}/{jurisdiction}/{seq:020d}.json)"
-            finding = Finding(
-                program=None,
-                jurisdiction=None,
-                seq=None,
-                kind=FindingKind.BAD_FORMAT,
-                detail=detail,
-                key=key,
-            )
-            acc.add_findings([ReplayFinding.from_integrity(finding)])
-            continue
-        streams.setdefault(parsed[0], {})[parsed[1]] = key
-    return streams
-
-
 @dataclass
 class _Replayer:
     reader: _Reader
     acc: ReplayAccumulator
-    stated: dict[str, list[tuple[int, str]]]
-    keyring: Keyring
+    auditor: LogAuditor
     registry: RegistryHistory = field(default_factory=RegistryHistory)
 
     def verify(self, fetched: _Fetched) -> tuple[StreamCheck, list[Commit]]:
-        check = check_stream(fetched.stream, fetched.objects, self.keyring)
-        findings = [
-            *check.findings,
-            *_head_findings(check, self.stated.pop(fetched.stream.name, [])),
-        ]
-        self.acc.add_findings(ReplayFinding.from_integrity(f) for f in findings)
-        return check, _intact_commits(fetched.objects, check)
+        audited = self.auditor.audit(fetched.stream, fetched.objects)
+        self.acc.add_findings(ReplayFinding.from_integrity(f) for f in audited.findings)
+        return audited.check, intact_commits(fetched.objects, audited.check)
 
     def replay(self, fetched: _Fetched) -> None:
         check, commits = self.verify(fetched)
@@ -209,13 +111,14 @@ class _Replayer:
 
 
 def _stream_keys(
-    store: ObjectStore, prefix: str, programs: Sequence[str], workers: int, acc: ReplayAccumulator
-) -> dict[StreamId, dict[int, str]]:
+    store: ObjectStore, prefix: str, programs: Sequence[str], workers: int
+) -> list[str]:
+    """Every commit key of the selected programs (and the registry), in concurrent ranges."""
     if not programs:
         folders = store.list_folders(f"{prefix}streams/")
     else:
         folders = [f"{prefix}streams/{name}/" for name in sorted({*programs, REGISTRY})]
-    return _group(prefix, list_keys_fast(store, folders, workers), acc)
+    return list_partitioned(store, folders, workers)
 
 
 def _window(
@@ -246,25 +149,26 @@ def replay_store(
 ) -> ReplayReport:
     """Verify, then re-derive and fold every selected stream; the registry is always read."""
     acc = ReplayAccumulator(moments or Moments(), tuple(programs), tuple(jurisdictions))
-    checkpoint_keys = list(store.list_keys(f"{prefix}checkpoints/"))
-    bodies = store.get_many(checkpoint_keys)
-    objects = {k: b for k, b in zip(checkpoint_keys, bodies, strict=True) if b is not None}
-    integrity, trusted = check_checkpoints(prefix, objects, keyring)
-    acc.add_findings(ReplayFinding.from_integrity(f) for f in integrity)
-    acc.checkpoints = len(trusted)
-    stated: dict[str, list[tuple[int, str]]] = {}
-    for checkpoint in trusted:
-        for name, head in checkpoint.heads.items():
-            stated.setdefault(name, []).append((head.seq, head.hash))
-    streams = _stream_keys(store, prefix, programs, workers, acc)
+    chosen = set(jurisdictions)
+    auditor = LogAuditor.start(
+        prefix,
+        read_all(store, f"{prefix}checkpoints/"),
+        keyring,
+        selected=lambda s: (
+            (not programs or s.program in programs) and (not chosen or s.jurisdiction in chosen)
+        ),
+    )
+    acc.add_findings(ReplayFinding.from_integrity(f) for f in auditor.checkpoint_findings)
+    acc.checkpoints = len(auditor.trusted)
+    streams, bad_keys = auditor.group(_stream_keys(store, prefix, programs, workers))
+    acc.add_findings(ReplayFinding.from_integrity(f) for f in bad_keys)
     reader = _Reader(store, prefix)
-    replayer = _Replayer(reader, acc, stated, keyring)
+    replayer = _Replayer(reader, acc, auditor)
     registry_stream = StreamId.registry()
     registry = reader.fetch(registry_stream, streams.pop(registry_stream, {}))
     check, commits = replayer.verify(registry)
     replayer.registry = RegistryHistory(commits)
     acc.add_stream(None, check.commits, check.events)
-    chosen = set(jurisdictions)
     work = sorted(
         ((s, keys) for s, keys in streams.items() if not chosen or s.jurisdiction in chosen),
         key=lambda item: item[0].name,
@@ -272,33 +176,6 @@ def replay_store(
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for fetched in _window(pool, reader, work, size=4 * max(1, workers)):
             replayer.replay(fetched)
-    _unseen_heads(replayer.stated, programs, chosen, acc)
-    if not trusted and acc.commits:
-        missing = Finding(
-            program=None,
-            jurisdiction=None,
-            seq=None,
-            kind=FindingKind.MISSING,
-            detail="no valid checkpoint: nothing in this log is signed",
-        )
-        acc.add_findings([ReplayFinding.from_integrity(missing)])
+    unseen, unsigned = auditor.finish()
+    acc.add_findings(ReplayFinding.from_integrity(f) for f in [*unseen, *unsigned])
     return acc.report()
-
-
-def _unseen_heads(
-    stated: dict[str, list[tuple[int, str]]],
-    programs: Sequence[str],
-    chosen: set[str],
-    acc: ReplayAccumulator,
-) -> None:
-    """Streams a trusted checkpoint names that the log no longer holds at all."""
-    for name, heads in sorted(stated.items()):
-        program, _, jurisdiction = name.partition("/")
-        if (programs and program not in programs) or (chosen and jurisdiction not in chosen):
-            continue
-        try:
-            stream = StreamId(program=program, jurisdiction=jurisdiction)
-        except ValueError:
-            continue
-        findings = _head_findings(StreamCheck(stream), heads)
-        acc.add_findings(ReplayFinding.from_integrity(f) for f in findings)

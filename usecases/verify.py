@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from infra.eventlog.directory_store import DirectoryObjectStore
+from infra.eventlog.listing import read_all
 from infra.keys import load_keyring
 from infra.runtime import Runtime
 from schemas.errors import InputError
@@ -21,13 +22,6 @@ if TYPE_CHECKING:
 __all__ = ["source_prefix", "verify_runtime_log", "verify_store"]
 
 
-def _read_all(store: ObjectStore, prefix: str) -> dict[str, bytes]:
-    """Every object under `prefix` (listed, then fetched concurrently); vanished keys skipped."""
-    keys = list(store.list_keys(prefix))
-    bodies = store.get_many(keys)
-    return {key: body for key, body in zip(keys, bodies, strict=True) if body is not None}
-
-
 def verify_store(
     store: ObjectStore, prefix: str, keyring: Keyring, *, program: str | None = None
 ) -> VerifyReport:
@@ -35,8 +29,8 @@ def verify_store(
     if program is not None and program != REGISTRY:
         check_slug(program, "program id")
     folder = f"{prefix}streams/" if program is None else f"{prefix}streams/{program}/"
-    commits = _read_all(store, folder)
-    checkpoints = _read_all(store, f"{prefix}checkpoints/")
+    commits = read_all(store, folder)
+    checkpoints = read_all(store, f"{prefix}checkpoints/")
     return verify_log(prefix, commits, checkpoints, keyring, program=program)
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from infra.errors import UntrustedCommitError
 from infra.eventlog.store import ObjectStore
+from schemas.chain import chain_break
 from schemas.commit import GENESIS, Commit, parse_commit
 from schemas.commit_signature import commit_signature_problem
 from schemas.state import StreamState, fold
@@ -219,12 +220,11 @@ def _stream_of(commit: Commit) -> StreamId:
 
 
 def _check_chain(stream: StreamId, commits: Sequence[Commit], after: StreamState | None) -> None:
-    seq = after.head_seq + 1 if after is not None else 0
-    prev = after.head_hash if after is not None else GENESIS
-    for commit in commits:
-        if commit.stream != stream.name or commit.seq != seq or commit.prev != prev:
-            raise CorruptStreamError(
-                f"{stream.name}: commit {commit.seq} does not follow seq {seq - 1}; "
-                "run `grantreview audit verify`"
-            )
-        seq, prev = seq + 1, commit.hash
+    """Refuse a stream whose commits do not chain (from `after`'s head when given)."""
+    start = (0, GENESIS) if after is None else (after.head_seq + 1, after.head_hash)
+    broken = chain_break(stream, commits, seq=start[0], prev=start[1])
+    if broken is not None:
+        raise CorruptStreamError(
+            f"{stream.name}: commit {broken[1].seq} does not follow seq {broken[0] - 1}; "
+            "run `grantreview audit verify`"
+        )

@@ -33,6 +33,8 @@ class Retention:
 class S3ObjectStore(ObjectStore):
     """Objects in one bucket; keys already carry the configured prefix."""
 
+    ranged_listing = True
+
     def __init__(
         self,
         client: S3Client,
@@ -101,6 +103,23 @@ class S3ObjectStore(ObjectStore):
         for page in pages:
             for item in page.get("Contents", []):
                 yield item["Key"]
+
+    def list_range(
+        self, prefix: str, start_after: str | None = None, stop_after: str | None = None
+    ) -> Iterator[str]:
+        """Page by page, asking for no page past `stop_after` (the port's partition rule)."""
+        arguments: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
+        if start_after:
+            arguments["StartAfter"] = start_after
+        while True:
+            page = s3_call(f"listing {prefix}", lambda: self.client.list_objects_v2(**arguments))
+            for item in page.get("Contents", []):
+                if stop_after is not None and item["Key"] > stop_after:
+                    return
+                yield item["Key"]
+            if not page.get("IsTruncated"):
+                return
+            arguments["ContinuationToken"] = page["NextContinuationToken"]
 
     def list_folders(self, prefix: str) -> list[str]:
         paginator = self.client.get_paginator("list_objects_v2")

@@ -17,6 +17,8 @@ class ObjectStore(ABC):
     """Keys are full keys (prefix included); values are bytes; nothing is ever overwritten."""
 
     max_workers: int = 1
+    ranged_listing: bool = False
+    """Whether listing key ranges concurrently pays (each page a round trip, as on S3)."""
 
     @abstractmethod
     def put_if_absent(self, key: str, body: bytes) -> bool:
@@ -29,6 +31,19 @@ class ObjectStore(ABC):
     @abstractmethod
     def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
         """Every key under `prefix`, in lexicographic order, after `start_after` if given."""
+
+    def list_range(
+        self, prefix: str, start_after: str | None = None, stop_after: str | None = None
+    ) -> Iterator[str]:
+        """Keys under `prefix` in (start_after, stop_after], in order; a bound of None is open.
+
+        Consecutive ranges sharing a bound partition a listing exactly (no key twice, none
+        lost). This default stops reading `list_keys` at the bound; S3 stops paging there.
+        """
+        for key in self.list_keys(prefix, start_after):
+            if stop_after is not None and key > stop_after:
+                return
+            yield key
 
     @abstractmethod
     def list_folders(self, prefix: str) -> list[str]:

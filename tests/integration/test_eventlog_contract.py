@@ -1,4 +1,8 @@
-"""The event-log contract, held by every backend: the memory store and real SeaweedFS S3."""
+"""The event-log contract, held by every backend: the memory store and real SeaweedFS S3.
+
+The listing contract (ranges, partitioned listings, the newest key) holds on the read-only
+folder store too.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,26 @@ import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import boto3
 import pytest
 
+from infra.eventlog.directory_store import DirectoryObjectStore
+from infra.eventlog.listing import key_ranges, list_partitioned, newest_key
 from infra.eventlog.log import ConflictError, EventLog, WriteOutcome
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.eventlog.s3_store import S3ObjectStore
+from infra.eventlog.store import ObjectStore
 from schemas.commit import GENESIS, Commit, seal_commit
 from schemas.events import LetterSent
 from schemas.streams import StreamId
 from tests.conftest import TEST_BUCKET
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from localdev.seaweed import SeaweedServer
 
 STREAM = StreamId(program="psp-2017", jurisdiction="stockton-ca")
@@ -27,6 +37,17 @@ T0 = datetime(2017, 8, 3, tzinfo=UTC)
 WRITERS = 8
 PER_WRITER = 3
 PER_PROCESS = 2
+LISTED = (
+    "-dash.json",  # before every range bound
+    "0",  # exactly a range bound: in one range, not lost between two
+    "0a/00000000000000000000.json",
+    "9z/00000000000000000001.json",
+    "_",
+    "_runs/00000000000000000000.json",
+    "zz/00000000000000000000.json",
+    "zz/00000000000000000001.json",
+)
+"""Keys under one folder, chosen to sit on and around the partition bounds."""
 
 
 def _commit(seq: int, prev: str, key: str) -> Commit:
@@ -166,3 +187,111 @@ class TestS3EventLog(EventLogContract):
             futures = [pool.submit(process_writer, *argument) for argument in arguments]
             written = [future.result(timeout=120) for future in futures]
         assert_one_gapless_chain(log, {key for keys in written for key in keys})
+
+
+class ListingContract:
+    """What every backend's listing must do; subclasses provide `stored` (keys -> a store)."""
+
+    @pytest.fixture
+    def stored(self) -> Callable[[list[str]], ObjectStore]:
+        """Write each key (body: the key) and return the store holding them."""
+        raise NotImplementedError
+
+    @pytest.fixture
+    def folder(self, stored: Callable[[list[str]], ObjectStore]) -> tuple[ObjectStore, str]:
+        """A store holding LISTED under `c/streams/p/`, a neighbour folder, and that folder."""
+        folder = "c/streams/p/"
+        store = stored([*(folder + key for key in LISTED), "c/streams/q/0a/x.json"])
+        return store, folder
+
+    def test_key_ranges_partition_a_folder_exactly(self, folder: tuple[ObjectStore, str]) -> None:
+        """Listing each range of a folder, in order, gives its whole listing: none twice or lost."""
+        store, base = folder
+        ranged = [key for r in key_ranges(base) for key in store.list_range(*r)]
+        assert ranged == list(store.list_keys(base)) == [base + key for key in LISTED]
+
+    def test_list_range_keeps_keys_after_start_up_to_stop(
+        self, folder: tuple[ObjectStore, str]
+    ) -> None:
+        """The range is (start_after, stop_after]; an open bound reaches the folder's end."""
+        store, base = folder
+        assert list(store.list_range(base, base + "0", base + "_")) == [
+            base + key for key in LISTED[2:5]
+        ]
+        assert list(store.list_range(base, base + "_runs/~")) == [base + key for key in LISTED[6:]]
+        assert list(store.list_range(base, stop_after=base + "0")) == [
+            base + key for key in LISTED[:2]
+        ]
+
+    def test_partitioned_listing_lists_every_key_once(
+        self, folder: tuple[ObjectStore, str]
+    ) -> None:
+        """Concurrent ranges or one call, the listing is the folder's keys in order."""
+        store, base = folder
+        assert list_partitioned(store, [base], workers=4) == [base + key for key in LISTED]
+
+    def test_newest_key_is_the_last_accepted(self, folder: tuple[ObjectStore, str]) -> None:
+        """The newest key under a prefix is the last listed that the caller accepts."""
+        store, base = folder
+        assert newest_key(store, base) == base + LISTED[-1]
+        assert newest_key(store, base, accept=lambda k: k.endswith("0.json")) == base + LISTED[6]
+        assert newest_key(store, base + "zz/", start_after=base + LISTED[-1]) is None
+        assert newest_key(store, "c/streams/none/") is None
+
+
+class TestMemoryListing(ListingContract):
+    """The listing contract on the memory store."""
+
+    @pytest.fixture
+    def stored(self) -> Callable[[list[str]], ObjectStore]:
+        """A fresh memory store."""
+
+        def write(keys: list[str]) -> ObjectStore:
+            store = MemoryObjectStore()
+            for key in keys:
+                store.put_if_absent(key, key.encode())
+            return store
+
+        return write
+
+
+class TestDirectoryListing(ListingContract):
+    """The listing contract on a downloaded copy (files under a folder)."""
+
+    @pytest.fixture
+    def stored(self, tmp_path: Path) -> Callable[[list[str]], ObjectStore]:
+        """Files under a fresh folder."""
+
+        def write(keys: list[str]) -> ObjectStore:
+            for key in keys:
+                path = tmp_path / key
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(key.encode())
+            return DirectoryObjectStore(tmp_path)
+
+        return write
+
+
+class TestS3Listing(ListingContract):
+    """The listing contract on real SeaweedFS S3: ranges stop paging at their bound."""
+
+    @pytest.fixture
+    def stored(self, s3_event_log: EventLog) -> Callable[[list[str]], ObjectStore]:
+        """Objects under this test's prefix (the prefix is stripped again by `folder`)."""
+        store, prefix = s3_event_log.store, s3_event_log.prefix
+
+        def write(keys: list[str]) -> ObjectStore:
+            for key in keys:
+                assert store.put_if_absent(prefix + key, key.encode())
+            return store
+
+        return write
+
+    @pytest.fixture
+    def folder(
+        self, stored: Callable[[list[str]], ObjectStore], s3_prefix: str
+    ) -> tuple[ObjectStore, str]:
+        """LISTED under this test's prefix."""
+        folder = f"{s3_prefix}c/streams/p/"
+        store = stored([*(f"c/streams/p/{key}" for key in LISTED), "c/streams/q/0a/x.json"])
+        return store, folder

@@ -23,15 +23,6 @@ PACKAGES = (
     "tests",
     "benchmarks",
 )
-# Issue #12: another change owns these modules' place (the audit driver and state catch-up).
-PRIVATE_ELSEWHERE = frozenset(
-    {
-        "schemas._findings",
-        "schemas._verify_checkpoints",
-        "schemas._verify_streams",
-        "infra._state_catchup",
-    }
-)
 
 
 def _modules() -> Iterator[tuple[str, tuple[str, ...], ast.Module]]:
@@ -88,7 +79,7 @@ def test_private_modules_are_imported_only_in_their_package() -> None:
     for path, package, tree in _modules():
         for line, target in _imported(package, tree):
             private = _private_module(target)
-            if private is None or ".".join(private) in PRIVATE_ELSEWHERE:
+            if private is None:
                 continue
             if package[: len(private) - 1] != private[:-1]:
                 found.append(f"{path}:{line} imports {'.'.join(private)}")
