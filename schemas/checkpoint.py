@@ -137,7 +137,9 @@ def parse_checkpoint(raw: bytes) -> Checkpoint:
     """Parse stored bytes, requiring the canonical form (signature not checked here)."""
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except RecursionError:
+        raise CheckpointFormatError("not a JSON checkpoint: nested too deeply") from None
+    except ValueError as error:  # bad UTF-8 or JSON, or an integer past Python's digit limit
         raise CheckpointFormatError(f"not a JSON checkpoint: {error}") from None
     if not isinstance(document, dict) or document.pop("format", None) != CHECKPOINT_FORMAT:
         raise CheckpointFormatError(f"not a {CHECKPOINT_FORMAT} document")

@@ -230,7 +230,9 @@ def parse_commit(raw: bytes) -> Commit:
     """Parse stored bytes into a Commit, checking shape (not the chain; see verification)."""
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except RecursionError:
+        raise CommitFormatError("not a JSON commit: nested too deeply") from None
+    except ValueError as error:  # bad UTF-8 or JSON, or an integer past Python's digit limit
         raise CommitFormatError(f"not a JSON commit: {error}") from None
     kind = document.get("format") if isinstance(document, dict) else None
     if kind not in {COMMIT_FORMAT, SIGNED_COMMIT_FORMAT}:
