@@ -208,14 +208,25 @@ def export(
     directory: Annotated[
         Path, typer.Argument(help="Folder for the copy (created; unchanged files are kept).")
     ],
+    *,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="Refresh an earlier copy here: files no longer in the log are removed.",
+        ),
+    ] = False,
 ) -> None:
     """Download every object of the log into DIRECTORY, for `verify`/`replay --source` offline."""
     from usecases.export import export_store  # noqa: PLC0415 - imported when a command runs
 
     store, prefix, workers = _open_store(None)
-    result = export_store(store, prefix, directory, workers=workers)
+    result = export_store(store, prefix, directory, workers=workers, update=update)
+    for removed in result.removed:
+        typer.echo(f"removed: {removed} (no longer in the log)")
     typer.echo(
         f"ok: {result.objects} objects ({result.bytes} bytes) in {directory}; "
-        f"{result.written} written, {result.objects - result.written} already there. "
+        f"{result.written} written, {result.objects - result.written} already there, "
+        f"{len(result.removed)} removed. "
         f"Check it offline: grantreview audit replay --source {directory}"
     )
