@@ -109,3 +109,41 @@ def test_far_dates_are_bad_input(
     assert (code, err.count("\n")) == (2, 1), err
     assert "1900-01-01" in err or "invalid" in err.lower(), err
     assert not (tmp_path / "k").exists()
+
+
+@pytest.mark.parametrize("kind", ["folder", "missing-folder", "link"])
+def test_report_path_is_refused_before_the_replay(
+    kind: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`audit replay --report` to a folder, into a missing folder or via a link exits 2 first."""
+    keyring = tmp_path / "keys" / "verify-keys.json"
+    code, err = run_main(monkeypatch, capsys, "keys", "generate", tmp_path / "keys")
+    assert code == 0, err
+    target = {
+        "folder": tmp_path,
+        "missing-folder": tmp_path / "absent" / "r.html",
+        "link": tmp_path / "r.html",
+    }[kind]
+    if kind == "link":
+        target.symlink_to(tmp_path / "elsewhere.html")
+    # No S3 is configured: reaching the replay would be exit 3, not 2.
+    monkeypatch.setenv("GRANTREVIEW_S3_ENDPOINT_URL", "http://127.0.0.1:9")
+    code, err = run_main(
+        monkeypatch, capsys, "audit", "replay", "--verify-key", keyring, "--report", target
+    )
+    assert (code, err.count("\n")) == (2, 1), err
+    assert not (tmp_path / "elsewhere.html").exists()
+
+
+def test_smtp_unreachable_is_unavailable() -> None:
+    """Mail to a closed port fails as a dependency error (exit 3), not an internal one."""
+    from infra.errors import DependencyUnavailableError  # noqa: PLC0415 - the error under test
+    from infra.smtp import Mail, SmtpConfig, deliver  # noqa: PLC0415 - likewise
+
+    config = SmtpConfig.from_url("smtp://127.0.0.1:9?from=a@b.org&to={slug}@b.org&timeout=2")
+    mail = Mail("a@b.org", "x@b.org", "s", "m", "<p>m</p>", "<1@b.org>")
+    with pytest.raises(DependencyUnavailableError):
+        deliver(config, mail, attempts=1, backoff=0)
