@@ -36,6 +36,10 @@ SCENARIO_TESTS = [
 ]
 HOSTILE_TESTS = [
     "tests/unit/test_hostile_inputs.py",
+    "tests/unit/test_hostile_values.py",
+    "tests/unit/test_offline_copy.py",
+    "tests/unit/test_exit_codes.py",
+    "tests/unit/test_cli_parsers_properties.py",
     "tests/e2e/test_hostile_cli.py",
     "tests/integration/test_secrets.py",
 ]

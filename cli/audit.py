@@ -174,7 +174,7 @@ def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature 
 ) -> None:
     """Verify, re-derive every evaluation and decision, fold state; exit 1 on any finding."""
     from cli._options import parse_moment, parse_slugs  # noqa: PLC0415 - imported when run
-    from infra.report_html import write_report  # noqa: PLC0415 - likewise
+    from infra.report_html import check_report_path, write_report  # noqa: PLC0415 - likewise
     from infra.settings import get_settings  # noqa: PLC0415 - likewise
     from schemas.replay import Moments  # noqa: PLC0415 - likewise
     from usecases.replay import replay_store  # noqa: PLC0415 - likewise
@@ -182,6 +182,8 @@ def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature 
     programs = parse_slugs(program, "program id")
     slugs = parse_slugs(jurisdiction)
     moments = Moments(parse_moment(as_of), parse_moment(known_at, "--known-at"))
+    if report is not None:
+        check_report_path(report)  # before the replay, which may take minutes
     keyring = _keyring(verify_key, get_settings().verify_key_file)
     store, prefix, workers = _open_store(source)
     result = replay_store(
@@ -208,14 +210,25 @@ def export(
     directory: Annotated[
         Path, typer.Argument(help="Folder for the copy (created; unchanged files are kept).")
     ],
+    *,
+    update: Annotated[
+        bool,
+        typer.Option(
+            "--update",
+            help="Refresh an earlier copy here: files no longer in the log are removed.",
+        ),
+    ] = False,
 ) -> None:
     """Download every object of the log into DIRECTORY, for `verify`/`replay --source` offline."""
     from usecases.export import export_store  # noqa: PLC0415 - imported when a command runs
 
     store, prefix, workers = _open_store(None)
-    result = export_store(store, prefix, directory, workers=workers)
+    result = export_store(store, prefix, directory, workers=workers, update=update)
+    for removed in result.removed:
+        typer.echo(f"removed: {removed} (no longer in the log)")
     typer.echo(
         f"ok: {result.objects} objects ({result.bytes} bytes) in {directory}; "
-        f"{result.written} written, {result.objects - result.written} already there. "
+        f"{result.written} written, {result.objects - result.written} already there, "
+        f"{len(result.removed)} removed. "
         f"Check it offline: grantreview audit replay --source {directory}"
     )

@@ -10,17 +10,19 @@ import typer
 
 from cli._common import ExitCode, fail, print_json
 from schemas.errors import InputError
+from schemas.timewindow import check_moment
 
 __all__ = ["keys_app"]
 
 keys_app = typer.Typer(help="Checkpoint signing keys.", no_args_is_help=True)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """Typer parses ISO times without a zone as naive; they are meant in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+def _aware(value: datetime | None, option: str) -> datetime | None:
+    """Typer parses ISO times without a zone as naive; they are meant in UTC. In the window."""
+    if value is None:
+        return None
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return check_moment(aware, option)
 
 
 @keys_app.command("generate")
@@ -38,10 +40,10 @@ def generate(
     """Write signing-key.pem (0600, for writers) and verify-keys.json (0644, for auditors)."""
     from infra.keys import generate_key_pair, load_keyring  # noqa: PLC0415 - keep CLI start-up light
 
-    start = _aware(valid_from) or datetime.now(UTC)
     try:
+        start = _aware(valid_from, "--valid-from") or datetime.now(UTC)
         private, public = generate_key_pair(
-            directory, valid_from=start, valid_until=_aware(valid_until)
+            directory, valid_from=start, valid_until=_aware(valid_until, "--valid-until")
         )
         key = load_keyring(public).keys[0]
     except InputError as error:

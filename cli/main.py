@@ -55,6 +55,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 
 _state = {"debug": False}
+_EPHEMERAL_STARTUP_SECONDS = 120
+"""How long Prefect's ephemeral server may take to start (Prefect's default is 20 s)."""
 
 
 @app.callback()
@@ -116,6 +118,11 @@ def _quiet_prefect(*, debug: bool) -> None:
     processing items" after our error line).
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if debug else "CRITICAL")
+    # Prefect's ephemeral server (no PREFECT_API_URL) must start within 20 s by default; a
+    # loaded 2-core machine needs longer, and a timeout there is exit 70 for no fault of ours.
+    os.environ.setdefault(
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(_EPHEMERAL_STARTUP_SECONDS)
+    )
     for queue in ("EventsWorker", "APILogWorker"):
         logging.getLogger(queue).setLevel(logging.WARNING if debug else logging.CRITICAL)
 

@@ -43,16 +43,37 @@ VERIFY_KEYS_NAME = "verify-keys.json"
 
 
 def _write_new(path: Path, body: bytes, mode: int) -> None:
-    """Create `path` with `mode` from the first byte (never a window with looser permissions)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    """Create `path` with `mode` from the first byte (never a window with looser permissions).
+
+    O_EXCL also refuses a symbolic link, dangling or not: a key is never written through one.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    except FileExistsError:
+        raise InputError(f"{path} exists (or is a link); refusing to overwrite it") from None
+    except OSError as error:
+        raise InputError(f"cannot create {path}: {error.strerror}") from None
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(body)
     path.chmod(mode)  # the umask may have narrowed a public file; keep what we promised
 
 
+def _make_private_folder(directory: Path) -> None:
+    """Create `directory` and any missing parents 0700, whatever the umask; refuse a non-folder."""
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"{directory} exists and is not a folder")
+    missing = [folder for folder in (directory, *directory.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except OSError as error:
+            raise InputError(f"cannot create {folder}: {error.strerror}") from None
+        folder.chmod(0o700)  # mkdir applies the umask; chmod sets exactly 0700
+
+
 def write_keyring(path: Path, keyring: Keyring) -> None:
     """Write a keyring file (mode 0644), refusing to overwrite one."""
-    if path.exists():
+    if path.exists() or path.is_symlink():
         raise InputError(f"{path} exists; refusing to overwrite a keyring")
     _write_new(path, canonical_json(keyring.document()) + b"\n", 0o644)
 
@@ -64,10 +85,10 @@ def generate_key_pair(
     if valid_from.tzinfo is None or (valid_until is not None and valid_until.tzinfo is None):
         raise InputError("key validity times must carry a time zone")
     private_path, public_path = directory / SIGNING_KEY_NAME, directory / VERIFY_KEYS_NAME
+    _make_private_folder(directory)
     for path in (private_path, public_path):
-        if path.exists():
+        if path.exists() or path.is_symlink():
             raise InputError(f"{path} exists; refusing to overwrite a key")
-    directory.mkdir(parents=True, exist_ok=True)
     signer = Signer(Ed25519PrivateKey.generate())
     try:
         entry = KeyEntry(

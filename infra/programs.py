@@ -65,6 +65,10 @@ def _parse_yaml(text: str, shown: str) -> object:
         raise ProgramError(f"{shown}: {where}{problem}") from None
     except yaml.YAMLError as error:
         raise ProgramError(f"{shown}: not valid YAML: {error}") from None
+    except RecursionError:
+        raise ProgramError(f"{shown}: nested too deeply") from None
+    except ValueError as error:  # e.g. an integer past Python's int max str digits (4300)
+        raise ProgramError(f"{shown}: a value cannot be read: {error}") from None
 
 
 def _template(folder: Path, name: str, shown: str, display: Path) -> str:

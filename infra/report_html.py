@@ -7,6 +7,7 @@ decisions over time per program and each jurisdiction's timeline.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 import jinja2
 
+from schemas.errors import InputError
 from schemas.evaluation import Outcome
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
     from schemas.report import ReplayReport, SeriesPoint
 
-__all__ = ["MAX_TIMELINES", "render_report", "write_report"]
+__all__ = ["MAX_TIMELINES", "check_report_path", "render_report", "write_report"]
 
 TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
 MAX_TIMELINES: Final = 2000
@@ -98,6 +100,19 @@ def render_report(report: ReplayReport) -> str:
     )
 
 
+def check_report_path(path: Path) -> None:
+    """Refuse, before any replay, a report path that is a link, a folder or in no folder."""
+    if path.is_symlink():
+        raise InputError(f"--report {path} is a symbolic link; name a plain file")
+    if path.is_dir():
+        raise InputError(f"--report {path} is a folder; name a file")
+    if not path.parent.is_dir():
+        raise InputError(f"--report {path}: folder {path.parent} does not exist")
+
+
 def write_report(report: ReplayReport, path: Path) -> None:
-    """Write the HTML report to `path` (UTF-8)."""
-    path.write_text(render_report(report), encoding="utf-8")
+    """Write the HTML report to `path` (UTF-8), never through a symbolic link."""
+    check_report_path(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+    with os.fdopen(os.open(path, flags, 0o644), "w", encoding="utf-8") as handle:
+        handle.write(render_report(report))

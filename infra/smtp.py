@@ -19,6 +19,7 @@ from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from infra.clock import utc_now
+from infra.errors import DependencyUnavailableError
 from infra.logging import get_logger
 from schemas.errors import InputError
 
@@ -28,8 +29,8 @@ _log = get_logger(__name__)
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 
 
-class DeliveryError(RuntimeError):
-    """The SMTP server refused the mail for good (a 5xx answer), or kept failing."""
+class DeliveryError(DependencyUnavailableError):
+    """The SMTP server refused the mail for good (a 5xx answer), or kept failing: exit 3."""
 
 
 @dataclass(frozen=True)

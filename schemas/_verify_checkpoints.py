@@ -54,6 +54,10 @@ def check_checkpoints(
             findings.append(_finding(seq, FindingKind.BAD_FORMAT, str(error), key))
             newer = None
             continue
+        except RecursionError:  # parsed, yet too deep to validate: no signer nests so deep
+            findings.append(_finding(seq, FindingKind.BAD_FORMAT, "nested too deeply", key))
+            newer = None
+            continue
         problem = _problem(seq, checkpoint, newer, keyring)
         if problem is not None:
             findings.append(_finding(seq, FindingKind.FORGED_CHECKPOINT, problem, key))

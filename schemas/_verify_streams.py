@@ -82,9 +82,11 @@ def _inspect(stream: StreamId, raw: bytes) -> tuple[Commit | None, tuple[Finding
     try:
         commit = parse_commit(raw)
         document = json.loads(raw)
+        problem = _problem(stream, commit, document, raw)
     except CommitFormatError as error:
         return None, (FindingKind.BAD_FORMAT, str(error))
-    problem = _problem(stream, commit, document, raw)
+    except RecursionError:  # parsed, yet too deep to hash: no writer of ours nests so deep
+        return None, (FindingKind.BAD_FORMAT, "nested too deeply to check")
     return (commit if problem is None else None), problem
 
 

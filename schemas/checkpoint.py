@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHECKPOINT_FORMAT",
     "KEYRING_FORMAT",
+    "MAX_CHECKPOINT_BYTES",
     "Checkpoint",
     "CheckpointFormatError",
     "Head",
@@ -40,6 +41,9 @@ __all__ = [
     "signature_problem",
     "signed_bytes",
 ]
+
+MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024
+"""The largest checkpoint accepted (64 MiB: ~100 bytes a head, over half a million streams)."""
 
 CHECKPOINT_FORMAT: Final = "grantreview.checkpoint/1"
 _SEQ_WIDTH: Final = 20
@@ -135,9 +139,15 @@ def seal_checkpoint(
 
 def parse_checkpoint(raw: bytes) -> Checkpoint:
     """Parse stored bytes, requiring the canonical form (signature not checked here)."""
+    if len(raw) > MAX_CHECKPOINT_BYTES:
+        raise CheckpointFormatError(
+            f"larger than the {MAX_CHECKPOINT_BYTES}-byte limit of a checkpoint"
+        )
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except RecursionError:
+        raise CheckpointFormatError("not a JSON checkpoint: nested too deeply") from None
+    except ValueError as error:  # bad UTF-8 or JSON, or an integer past Python's digit limit
         raise CheckpointFormatError(f"not a JSON checkpoint: {error}") from None
     if not isinstance(document, dict) or document.pop("format", None) != CHECKPOINT_FORMAT:
         raise CheckpointFormatError(f"not a {CHECKPOINT_FORMAT} document")

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMIT_FORMAT",
     "GENESIS",
+    "MAX_COMMIT_BYTES",
     "SIGNED_COMMIT_FORMAT",
     "Commit",
     "CommitFormatError",
@@ -41,6 +42,9 @@ __all__ = [
     "seal_commit",
     "signing_message",
 ]
+
+MAX_COMMIT_BYTES = 4 * 1024 * 1024
+"""The largest commit accepted (4 MiB: a commit holds a few events; documents are stored apart)."""
 
 COMMIT_FORMAT: Final = "grantreview.commit/1"
 """Unsigned commits: what writers with no signing key write (and every commit before /2)."""
@@ -228,9 +232,13 @@ def seal_commit(
 
 def parse_commit(raw: bytes) -> Commit:
     """Parse stored bytes into a Commit, checking shape (not the chain; see verification)."""
+    if len(raw) > MAX_COMMIT_BYTES:
+        raise CommitFormatError(f"larger than the {MAX_COMMIT_BYTES}-byte limit of a commit")
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except RecursionError:
+        raise CommitFormatError("not a JSON commit: nested too deeply") from None
+    except ValueError as error:  # bad UTF-8 or JSON, or an integer past Python's digit limit
         raise CommitFormatError(f"not a JSON commit: {error}") from None
     kind = document.get("format") if isinstance(document, dict) else None
     if kind not in {COMMIT_FORMAT, SIGNED_COMMIT_FORMAT}:

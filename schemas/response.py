@@ -6,10 +6,11 @@ import json
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from schemas.errors import InputError
 from schemas.ids import Slug
+from schemas.timewindow import check_moment
 
 __all__ = [
     "MAX_RESPONSE_BYTES",
@@ -80,6 +81,12 @@ class Response(BaseModel):
     respondent: Respondent
     answers: dict[str, Answer]
 
+    @field_validator("received_at")
+    @classmethod
+    def _in_window(cls, value: AwareDatetime) -> AwareDatetime:
+        """A date near year 1 or 9999 overflows once a deadline is added: refused here."""
+        return check_moment(value, "received_at")
+
     def check_against(self, *, program: str, jurisdiction: str, question_ids: set[str]) -> None:
         """Refuse a response for another stream or one that answers questions never asked."""
         if self.program != program:
@@ -133,6 +140,10 @@ def parse_response(raw: bytes) -> Response:
         ) from None
     except RecursionError:
         raise ResponseError("response JSON is nested too deeply") from None
+    except ResponseError:
+        raise
+    except ValueError:  # an integer literal past Python's int max str digits (4300)
+        raise ResponseError("response JSON holds a number too long to read") from None
     if not isinstance(data, dict):
         raise ResponseError("response must be a JSON object")
     try:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from infra.errors import DependencyRefusedError, DependencyUnavailableError
-from infra.eventlog.store import ObjectStore
+from infra.eventlog.store import MAX_OBJECT_BYTES, ObjectStore
 from infra.s3_client import error_code, s3_call
 
 if TYPE_CHECKING:
@@ -91,7 +91,11 @@ class S3ObjectStore(ObjectStore):
 
     def _read(self, key: str) -> bytes:
         """The object's bytes, the body read inside the call: a broken read is classified too."""
-        body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        stream = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        try:
+            body: bytes = stream.read(MAX_OBJECT_BYTES + 1)  # an oversized object is cut short
+        finally:
+            stream.close()
         return body
 
     def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:

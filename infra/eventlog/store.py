@@ -6,7 +6,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["ObjectStore", "ReadOnlyStoreError"]
+__all__ = ["MAX_OBJECT_BYTES", "ObjectStore", "ReadOnlyStoreError"]
+
+MAX_OBJECT_BYTES = 64 * 1024 * 1024
+"""The most any store reads of one object (64 MiB; docs/reliability.md, "Size caps").
+
+No object the log writes comes near it. A store returns at most this + 1 bytes, so an
+oversized object (a 3 GB file planted in a copy or the bucket) reaches the parsers cut
+short and is refused there as too large or malformed (a finding), never read whole.
+"""
 
 
 class ReadOnlyStoreError(RuntimeError):
@@ -26,7 +34,7 @@ class ObjectStore(ABC):
 
     @abstractmethod
     def get(self, key: str) -> bytes | None:
-        """The object's bytes, or None when there is no such key."""
+        """The object's bytes (at most MAX_OBJECT_BYTES + 1 of them), or None when absent."""
 
     @abstractmethod
     def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
