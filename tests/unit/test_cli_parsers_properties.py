@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cli._options import parse_moment, parse_slugs
+from cli import parse_moment, parse_slugs
 from infra.programs import load_program
 from schemas.errors import InputError
 from schemas.registry import parse_jurisdictions_csv

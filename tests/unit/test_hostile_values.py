@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cli._options import parse_moment
+from cli import parse_moment
 from infra.programs import load_program
 from schemas.errors import InputError
 from schemas.program import ProgramError
