@@ -221,3 +221,17 @@ def test_list_refuses_an_invalid_program(tmp_path: Path) -> None:
     result = CliRunner().invoke(programs_app, ["list", str(programs)])
     assert result.exit_code == 2
     assert result.stderr.endswith("waives 'acces', which no rule set defines\n")
+
+
+def test_template_symlink_to_the_key_exits_2(tmp_path: Path) -> None:
+    """A letter template linked to the signing key fails the check, naming the entry."""
+    programs = write_program(tmp_path, template=None)
+    key = tmp_path / "signing-key.pem"
+    key.write_text("-----BEGIN PRIVATE KEY-----\n", encoding="utf-8")
+    (programs / "demo" / "letter.md.j2").symlink_to(key)
+    code, out, err = check(programs)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {programs / 'demo' / 'program.yaml'}: letter.template: ")
+    assert "letter.md.j2 is a symbolic link" in err
+    assert "PRIVATE KEY" not in err
+    assert err.count("\n") == 1
