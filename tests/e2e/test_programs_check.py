@@ -235,3 +235,20 @@ def test_template_symlink_to_the_key_exits_2(tmp_path: Path) -> None:
     assert "letter.md.j2 is a symbolic link" in err
     assert "PRIVATE KEY" not in err
     assert err.count("\n") == 1
+
+
+def test_expensive_cel_exits_2(tmp_path: Path) -> None:
+    """Four nested comprehensions over 100 elements are refused by the check, naming the entry."""
+    hundred = "[" + ",".join(str(number) for number in range(100)) + "]"
+    nested = "true"
+    for name in "abcd":
+        nested = f"{hundred}.all({name}, {nested})"
+    expensive = f"'{nested} && answers.q2.answer == \"yes\"'"
+    programs = write_program(tmp_path, VALID.replace("'answers.q2.answer == \"yes\"'", expensive))
+    code, out, err = check(programs)
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        f"error: {programs / 'demo' / 'program.yaml'}: "
+        "rule_sets[0].conditions[1] (access): met_when may take up to "
+    )
+    assert err.count("\n") == 1
