@@ -15,6 +15,7 @@ import jinja2
 import yaml
 
 from schemas.ids import InvalidIdError, check_slug
+from schemas.letters import TemplateBudgetError, check_letter_budget, compile_template
 from schemas.program import ProgramBundle, ProgramError, parse_program
 
 if TYPE_CHECKING:
@@ -113,11 +114,13 @@ def _template(folder: Path, name: str, shown: str, display: Path) -> str:
         raise ProgramError(f"{shown}: letter.template: template file {display / name} is missing")
     text = _read(path, str(display / name))
     try:
-        jinja2.Environment(autoescape=False).parse(text)  # noqa: S701 - Markdown, not HTML
+        compile_template(text)
     except jinja2.TemplateSyntaxError as error:
         raise ProgramError(
             f"{display / name}: line {error.lineno}: template does not parse: {error.message}"
         ) from None
+    except TemplateBudgetError as error:
+        raise ProgramError(f"{shown}: letter.template: {display / name}: {error}") from None
     return text
 
 
@@ -139,7 +142,13 @@ def load_program(programs_dir: Path, program_id: str) -> ProgramBundle:
     if program.letter is not None and program.letter.template is not None:
         name = program.letter.template
         files[name] = _template(folder, name, shown, display)
-    return ProgramBundle(program=program, files=files)
+    bundle = ProgramBundle(program=program, files=files)
+    try:
+        check_letter_budget(bundle)
+    except TemplateBudgetError as error:
+        where = f"{display / name}: " if files else ""
+        raise ProgramError(f"{shown}: letter.template: {where}{error}") from None
+    return bundle
 
 
 def check_programs(programs_dir: Path) -> list[ProgramBundle]:

@@ -252,3 +252,28 @@ def test_expensive_cel_exits_2(tmp_path: Path) -> None:
         "rule_sets[0].conditions[1] (access): met_when may take up to "
     )
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        (
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+            "range() of 100,000 items; the limit is 10,000",
+        ),
+        ("{{ 'x' * 100000 * 100000 }}", "a repeated string or list would be too long"),
+        ("{% for q in questions recursive %}{% endfor %}", "recursive loops are not allowed"),
+    ],
+    ids=["nested-range", "string-repeat", "recursive-loop"],
+)
+def test_hostile_template_exits_2(tmp_path: Path, template: str, problem: str) -> None:
+    """A letter template beyond the rendering budget fails the check, naming the entry."""
+    programs = write_program(tmp_path, template=template)
+    code, out, err = check(programs)
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        f"error: {programs / 'demo' / 'program.yaml'}: letter.template: "
+        f"{programs / 'demo' / 'letter.md.j2'}: "
+    )
+    assert problem in err
+    assert err.count("\n") == 1
