@@ -10,8 +10,14 @@ from typing import Any
 
 import pytest
 
-from schemas._cel import compile_expression
-from schemas._cel_cost import COST_BUDGET, DATA_SIZE, CelBudgetError, cost_bound, data_size
+from schemas.budgets import (
+    COST_BUDGET,
+    DATA_SIZE,
+    CelBudgetError,
+    compile_expression,
+    cost_bound,
+    data_size,
+)
 from schemas.program import Program, ProgramBundle, ProgramError
 from schemas.rules import RuleEvaluationError
 from tests.unit.test_rules import condition, demo_bundle, run

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from schemas._template_budget import TemplateBudgetError, done, rendering
+from schemas.budgets import TemplateBudgetError, done, rendering
 from schemas.errors import InputError
 from schemas.letters import compile_template, render_letter
 from tests.unit.test_rules import PLACES, demo_bundle
