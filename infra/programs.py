@@ -1,13 +1,21 @@
-"""Loading program folders from disk into validated bundles; every problem is a ProgramError."""
+"""Loading program folders from disk into validated bundles; every problem is a ProgramError.
+
+A program folder is data, not a door: every file a program uses (program.yaml, its
+letter template) must be a regular file inside its folder, reached without any
+symbolic link, so a template linked to the signing key cannot be stored or mailed.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 import yaml
 
 from schemas.ids import InvalidIdError, check_slug
+from schemas.letters import TemplateBudgetError, check_letter_budget, compile_template
 from schemas.program import ProgramBundle, ProgramError, parse_program
 
 if TYPE_CHECKING:
@@ -42,13 +50,42 @@ _StrictLoader.add_constructor(
 )
 
 
+_NO_SYMLINKS = "program files must be regular files inside the program folder, never symlinks"
+
+
+def _inside(folder: Path, name: str, entry: str) -> Path:
+    """`folder/name`, refusing a symlink at the folder or any step below it, or an escape."""
+    path = folder
+    for part in ("", *name.split("/")):
+        path = path / part if part else path
+        if part in {"..", "."}:
+            raise ProgramError(f"{entry}: {path} leaves the program folder")
+        if path.is_symlink():
+            raise ProgramError(f"{entry}: {path} is a symbolic link; {_NO_SYMLINKS}")
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise ProgramError(f"{entry}: {path} leaves the program folder")
+    return path
+
+
+def _read_regular(path: Path) -> bytes:
+    """Read a regular file without following a final symlink (O_NOFOLLOW: no race with lstat)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise IsADirectoryError(0, "not a regular file")
+        return handle.read(_MAX_FILE_BYTES + 1)
+
+
 def _read(path: Path, shown: str) -> str:
     try:
-        raw = path.read_bytes()
+        raw = _read_regular(path)
     except OSError as error:
-        raise ProgramError(f"{shown}: cannot read: {error.strerror}") from None
+        problem = error.strerror or str(error)
+        if path.is_symlink():
+            problem = f"a symbolic link; {_NO_SYMLINKS}"
+        raise ProgramError(f"{shown}: cannot read: {problem}") from None
     if len(raw) > _MAX_FILE_BYTES:
-        raise ProgramError(f"{shown}: {len(raw)} bytes; the limit is {_MAX_FILE_BYTES}")
+        raise ProgramError(f"{shown}: more than {_MAX_FILE_BYTES} bytes, the limit")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -72,16 +109,18 @@ def _parse_yaml(text: str, shown: str) -> object:
 
 
 def _template(folder: Path, name: str, shown: str, display: Path) -> str:
-    path = folder / name
+    path = _inside(folder, name, f"{shown}: letter.template")
     if not path.is_file():
         raise ProgramError(f"{shown}: letter.template: template file {display / name} is missing")
     text = _read(path, str(display / name))
     try:
-        jinja2.Environment(autoescape=False).parse(text)  # noqa: S701 - Markdown, not HTML
+        compile_template(text)
     except jinja2.TemplateSyntaxError as error:
         raise ProgramError(
             f"{display / name}: line {error.lineno}: template does not parse: {error.message}"
         ) from None
+    except TemplateBudgetError as error:
+        raise ProgramError(f"{shown}: letter.template: {display / name}: {error}") from None
     return text
 
 
@@ -92,8 +131,9 @@ def load_program(programs_dir: Path, program_id: str) -> ProgramBundle:
     path = folder / PROGRAM_FILE
     display = programs_dir / program_id
     shown = str(path)
-    if not path.is_file():
+    if not folder.is_symlink() and not path.exists() and not path.is_symlink():
         raise ProgramError(f"no program {program_id!r} in {programs_dir}")
+    _inside(folder, PROGRAM_FILE, shown)
     data = _parse_yaml(_read(path, shown), shown)
     program = parse_program(data, source=shown)
     if program.id != program_id:
@@ -102,7 +142,13 @@ def load_program(programs_dir: Path, program_id: str) -> ProgramBundle:
     if program.letter is not None and program.letter.template is not None:
         name = program.letter.template
         files[name] = _template(folder, name, shown, display)
-    return ProgramBundle(program=program, files=files)
+    bundle = ProgramBundle(program=program, files=files)
+    try:
+        check_letter_budget(bundle)
+    except TemplateBudgetError as error:
+        where = f"{display / name}: " if files else ""
+        raise ProgramError(f"{shown}: letter.template: {where}{error}") from None
+    return bundle
 
 
 def check_programs(programs_dir: Path) -> list[ProgramBundle]:
@@ -112,7 +158,7 @@ def check_programs(programs_dir: Path) -> list[ProgramBundle]:
     folders = sorted(
         child.name
         for child in programs_dir.iterdir()
-        if child.is_dir() and not child.name.startswith((".", "_"))
+        if (child.is_dir() or child.is_symlink()) and not child.name.startswith((".", "_"))
     )
     if not folders:
         raise ProgramError(f"{programs_dir}: no program folders found")

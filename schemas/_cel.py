@@ -8,9 +8,12 @@ from typing import Any
 
 import cel
 
+from schemas._cel_cost import CelBudgetError, cost_bound
+
 __all__ = [
     "APPLIES_WHEN_VARIABLES",
     "MET_WHEN_VARIABLES",
+    "CelBudgetError",
     "CelCompileError",
     "answer_references",
     "compile_expression",
@@ -43,12 +46,20 @@ def _first_line(message: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def compile_expression(source: str, allowed: frozenset[str]) -> Any:  # noqa: ANN401 - cel is untyped
-    """Return the compiled program for `source` (cached), refusing variables outside `allowed`."""
+def _bounded_program(source: str) -> Any:  # noqa: ANN401 - cel is untyped
+    """Compile `source` (syntax errors first, in cel's words), then bound its cost."""
     try:
         program = cel.compile(source)
     except ValueError as error:
         raise CelCompileError(_first_line(str(error))) from None
+    cost_bound(source)
+    return program
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_expression(source: str, allowed: frozenset[str]) -> Any:  # noqa: ANN401 - cel is untyped
+    """The compiled program for `source` (cached): within the budget, reading only `allowed`."""
+    program = _bounded_program(source)
     unknown = sorted(expression_variables(source) - allowed)
     if unknown:
         raise CelCompileError(
@@ -60,7 +71,7 @@ def compile_expression(source: str, allowed: frozenset[str]) -> Any:  # noqa: AN
 @functools.lru_cache(maxsize=4096)
 def expression_variables(source: str) -> frozenset[str]:
     """The variables a compiled expression reads (macro loop variables excluded)."""
-    variables = set(cel.compile(source).variables()) - set(_MACRO_BINDING.findall(source))
+    variables = set(_bounded_program(source).variables()) - set(_MACRO_BINDING.findall(source))
     return frozenset(variables)
 
 

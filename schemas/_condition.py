@@ -11,6 +11,7 @@ from schemas._cel import (
     expression_variables,
     make_context,
 )
+from schemas._cel_cost import DATA_SIZE, data_size
 from schemas._waivers import describe_waiver
 from schemas.errors import InputError
 from schemas.evaluation import ConditionResult, ConditionStatus
@@ -87,15 +88,34 @@ def condition_result(  # noqa: PLR0917 - the condition, its inputs and where it 
     return result(ConditionStatus.UNMET, unmet if answered else f"{condition.title}: {unmet}")
 
 
+def _variables_read(rule_set: RuleSet) -> set[str]:
+    """Every variable the rule set reads; an expression beyond the budget fails here, at once."""
+    needed: set[str] = set()
+    for condition in rule_set.conditions:
+        for source in (condition.met_when, condition.applies_when):
+            if source is None:
+                continue
+            try:
+                needed |= expression_variables(source)
+            except ValueError as error:
+                raise RuleEvaluationError(f"condition {condition.id}: {error}") from None
+    return needed
+
+
+def _check_sizes(variables: dict[str, Any]) -> None:
+    """The static cost bound (schemas/_cel_cost.py) holds only if no variable holds more."""
+    for name, value in variables.items():
+        if data_size(value) > DATA_SIZE:
+            raise RuleEvaluationError(
+                f"{name} holds more than {DATA_SIZE} values, the evaluation budget"
+            )
+
+
 def condition_context(
     rule_set: RuleSet, jurisdiction: Jurisdiction, response: Response | None, as_of: datetime
 ) -> Any:  # noqa: ANN401 - a cel.Context
     """A CEL context with only the variables the rule set reads (converting is the costly part)."""
-    needed: set[str] = set()
-    for condition in rule_set.conditions:
-        needed |= expression_variables(condition.met_when)
-        if condition.applies_when is not None:
-            needed |= expression_variables(condition.applies_when)
+    needed = _variables_read(rule_set)
     variables: dict[str, Any] = {}
     answers: dict[str, Any] = {}
     if response is not None and needed & {"answers", "response"}:
@@ -112,4 +132,5 @@ def condition_context(
         variables["jurisdiction"] = jurisdiction.model_dump(mode="json")
     if "as_of" in needed:
         variables["as_of"] = as_of
+    _check_sizes(variables)
     return make_context(variables)

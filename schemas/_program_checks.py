@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from schemas._cel import (
     APPLIES_WHEN_VARIABLES,
     MET_WHEN_VARIABLES,
+    CelBudgetError,
     CelCompileError,
     answer_references,
     compile_expression,
@@ -38,6 +39,8 @@ def _condition(entry: str, condition: Condition, defined: frozenset[str]) -> Non
             continue
         try:
             compile_expression(source, allowed)
+        except CelBudgetError as error:
+            raise ValueError(f"{entry}: {name} {error}") from None
         except CelCompileError as error:
             raise ValueError(f"{entry}: {name} does not compile: {error}") from None
         for question in sorted(answer_references(source)):

@@ -11,14 +11,21 @@ from datetime import date
 from functools import lru_cache
 
 from jinja2 import StrictUndefined, Template, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 
+from schemas._template_budget import BudgetedEnvironment, TemplateBudgetError, done, rendering
 from schemas.errors import InputError
 from schemas.jurisdiction import Jurisdiction
 from schemas.markup import escape_markdown, render_markdown_html
 from schemas.program import ProgramBundle
 
-__all__ = ["DEFAULT_TEMPLATE", "RenderedLetter", "render_letter"]
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "RenderedLetter",
+    "TemplateBudgetError",
+    "check_letter_budget",
+    "compile_template",
+    "render_letter",
+]
 
 DEFAULT_TEMPLATE = """\
 {{ letter_date.isoformat() }}
@@ -34,19 +41,25 @@ Please answer the following questions in writing{% if response_due %} by \
 {% endfor %}"""
 
 
-@lru_cache(maxsize=64)
-def _compiled(source: str) -> Template:
-    """Compile a template once per source text (about 7 ms each, paid per letter otherwise).
-
-    The template is Markdown, so HTML autoescape would put `&amp;` in the record; instead
-    every `{{ ... }}` passes through `escape_markdown` (Jinja's `finalize`).
-    """
-    environment = SandboxedEnvironment(
+@lru_cache(maxsize=1)
+def _environment() -> BudgetedEnvironment:
+    return BudgetedEnvironment(
         undefined=StrictUndefined,
         autoescape=False,  # Markdown, not HTML: escaped for Markdown by `finalize`
         finalize=escape_markdown,
     )
-    return environment.from_string(source)
+
+
+@lru_cache(maxsize=64)
+def compile_template(source: str) -> Template:
+    """Compile a template once per source text (about 7 ms each), every loop under the budget.
+
+    The template is Markdown, so HTML autoescape would put `&amp;` in the record; instead
+    every `{{ ... }}` passes through `escape_markdown` (Jinja's `finalize`). Raises
+    TemplateError: a syntax error, or a construct the budget refuses (recursive loops).
+    """
+    environment = _environment()
+    return environment.from_string(environment.budgeted(environment.parse(source)))
 
 
 @dataclass(frozen=True)
@@ -66,8 +79,9 @@ def render_letter(
     source = DEFAULT_TEMPLATE
     if spec is not None and spec.template is not None:
         source = bundle.files[spec.template]
+    token = rendering()
     try:
-        markdown = _compiled(source).render(
+        markdown = compile_template(source).render(
             jurisdiction=jurisdiction,
             program=program,
             questions=program.questions,
@@ -76,5 +90,26 @@ def render_letter(
         )
     except TemplateError as error:
         raise InputError(f"program {program.id!r}: letter template failed: {error}") from None
+    finally:
+        done(token)
     html = render_markdown_html(markdown)
     return RenderedLetter(markdown=markdown, html=html)
+
+
+# The longest name a jurisdiction may have: a trial render's worst case for name loops.
+_TRIAL = Jurisdiction(slug="trial-jurisdiction", name="N" * 200, state="CA", geoid="06")
+
+
+def check_letter_budget(bundle: ProgramBundle) -> None:
+    """Render the letter once for a trial jurisdiction; raise TemplateBudgetError past the budget.
+
+    Other template errors are left to the real render, which reports them per jurisdiction.
+    """
+    spec = bundle.program.letter
+    if spec is None or spec.template is None:
+        return
+    try:
+        render_letter(bundle, _TRIAL, spec.response_due)
+    except InputError as error:
+        if isinstance(error.__context__, TemplateBudgetError):
+            raise error.__context__ from None

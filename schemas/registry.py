@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 from pydantic import ValidationError
@@ -22,7 +23,10 @@ __all__ = [
 
 MAX_CSV_BYTES = 64 * 1024 * 1024
 _REQUIRED = ("slug", "name", "state", "geoid")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@")
+# Control (Cc: tab, CR, LF, NUL) and format (Cf: zero-width, bidi) characters.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf"})
 
 
 class RegistryImportError(InputError):
@@ -37,9 +41,12 @@ def parse_jurisdictions_csv(raw: bytes) -> list[Jurisdiction]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise RegistryImportError(f"CSV is not valid UTF-8 (byte {error.start})") from None
+    if "\x00" in text:
+        raise RegistryImportError(f"CSV contains a NUL character (character {text.index(chr(0))})")
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         header = reader.fieldnames or []
+        _check_header(header)
         missing = [name for name in _REQUIRED if name not in header]
         if missing:
             raise RegistryImportError(
@@ -58,17 +65,40 @@ def parse_jurisdictions_csv(raw: bytes) -> list[Jurisdiction]:
     return rows
 
 
+def _check_header(header: Sequence[str]) -> None:
+    """Refuse a column named twice: DictReader would silently keep the last one."""
+    seen: set[str] = set()
+    for column in header:
+        name = unicodedata.normalize("NFKC", column).strip()
+        if name in seen:
+            raise RegistryImportError(f"CSV header names column {name!r} twice")
+        seen.add(name)
+
+
+def _cell(line: int, name: str, raw: str) -> str:
+    """Normalise (NFKC, strip), then refuse hidden characters and formula starts."""
+    value = unicodedata.normalize("NFKC", raw)
+    for character in value:
+        if unicodedata.category(character) in _HIDDEN_CATEGORIES:
+            raise RegistryImportError(
+                f"line {line}: {name} {raw[:40]!r} contains the control character "
+                f"U+{ord(character):04X}"
+            )
+    value = value.strip()
+    if value.startswith(_FORMULA_STARTS):
+        raise RegistryImportError(
+            f"line {line}: {name} {raw[:40]!r} starts with a spreadsheet formula character"
+        )
+    return value
+
+
 def _row(line: int, record: Mapping[str | None, object]) -> Jurisdiction:
     values: dict[str, str] = {}
     for name in _REQUIRED:
         value = record.get(name)
         if not isinstance(value, str):
             raise RegistryImportError(f"line {line}: missing {name}")
-        if value.startswith(_FORMULA_STARTS):
-            raise RegistryImportError(
-                f"line {line}: {name} {value[:40]!r} starts with a spreadsheet formula character"
-            )
-        values[name] = value.strip()
+        values[name] = _cell(line, name, value)
     try:
         return Jurisdiction.model_validate(values)
     except ValidationError as error:

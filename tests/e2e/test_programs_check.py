@@ -221,3 +221,59 @@ def test_list_refuses_an_invalid_program(tmp_path: Path) -> None:
     result = CliRunner().invoke(programs_app, ["list", str(programs)])
     assert result.exit_code == 2
     assert result.stderr.endswith("waives 'acces', which no rule set defines\n")
+
+
+def test_template_symlink_to_the_key_exits_2(tmp_path: Path) -> None:
+    """A letter template linked to the signing key fails the check, naming the entry."""
+    programs = write_program(tmp_path, template=None)
+    key = tmp_path / "signing-key.pem"
+    key.write_text("-----BEGIN PRIVATE KEY-----\n", encoding="utf-8")
+    (programs / "demo" / "letter.md.j2").symlink_to(key)
+    code, out, err = check(programs)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {programs / 'demo' / 'program.yaml'}: letter.template: ")
+    assert "letter.md.j2 is a symbolic link" in err
+    assert "PRIVATE KEY" not in err
+    assert err.count("\n") == 1
+
+
+def test_expensive_cel_exits_2(tmp_path: Path) -> None:
+    """Four nested comprehensions over 100 elements are refused by the check, naming the entry."""
+    hundred = "[" + ",".join(str(number) for number in range(100)) + "]"
+    nested = "true"
+    for name in "abcd":
+        nested = f"{hundred}.all({name}, {nested})"
+    expensive = f"'{nested} && answers.q2.answer == \"yes\"'"
+    programs = write_program(tmp_path, VALID.replace("'answers.q2.answer == \"yes\"'", expensive))
+    code, out, err = check(programs)
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        f"error: {programs / 'demo' / 'program.yaml'}: "
+        "rule_sets[0].conditions[1] (access): met_when may take up to "
+    )
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        (
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+            "range() of 100,000 items; the limit is 10,000",
+        ),
+        ("{{ 'x' * 100000 * 100000 }}", "a repeated string or list would be too long"),
+        ("{% for q in questions recursive %}{% endfor %}", "recursive loops are not allowed"),
+    ],
+    ids=["nested-range", "string-repeat", "recursive-loop"],
+)
+def test_hostile_template_exits_2(tmp_path: Path, template: str, problem: str) -> None:
+    """A letter template beyond the rendering budget fails the check, naming the entry."""
+    programs = write_program(tmp_path, template=template)
+    code, out, err = check(programs)
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        f"error: {programs / 'demo' / 'program.yaml'}: letter.template: "
+        f"{programs / 'demo' / 'letter.md.j2'}: "
+    )
+    assert problem in err
+    assert err.count("\n") == 1
