@@ -43,7 +43,7 @@ def _copy_tree(target: Path) -> Path:
 
 
 def test_the_tree_keeps_every_contract() -> None:
-    """The layers, the pure core and the localdev ban all hold on the repository as it is."""
+    """Every contract (layers, pure core, CLI over use cases, no localdev) holds on this tree."""
     done = _lint(ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 broken" in done.stdout
@@ -63,6 +63,12 @@ def test_the_tree_keeps_every_contract() -> None:
             "from tasks.registry import select_jurisdictions\n",
             "Layers: cli -> flows -> tasks -> usecases -> infra -> schemas, never upward BROKEN",
             "usecases._wrong_way -> tasks.registry",
+        ),
+        (
+            "cli/_wrong_way.py",
+            "from tasks.responses import record_response\n",
+            "The CLI calls use cases and runs flows; it never reaches into a Prefect task BROKEN",
+            "cli._wrong_way -> tasks.responses",
         ),
         (
             "schemas/_wrong_way.py",
