@@ -128,11 +128,11 @@ def reevaluate(
     from flows.reevaluate import reevaluate as reevaluate_flow  # noqa: PLC0415 - Prefect when needed
     from infra.logging import configure_logging  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
+    from usecases.reevaluate import check_reevaluation  # noqa: PLC0415
 
     runtime = get_runtime()
     configure_logging(runtime.settings.log_level)
-    runtime.program(program)  # refuse an undefined or invalid program before any run
-    _ = runtime.signer  # and a bad signing key, before anything is written
+    check_reevaluation(runtime, program)  # refused here: no run, nothing written
     with _progress_bar(sys.stderr.isatty() and not json_output):
         report = run_flow(reevaluate_flow, program, moment, knowledge, dry_run=dry_run)
     if json_output:

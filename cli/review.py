@@ -71,11 +71,9 @@ def review(
     from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.review import review as review_flow  # noqa: PLC0415 - Prefect only when needed
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from tasks.registry import select_jurisdictions  # noqa: PLC0415
+    from usecases.review import check_review  # noqa: PLC0415
 
-    get_runtime().program(program)  # refuse an undefined or invalid program before any run
-    _ = get_runtime().signer  # and a bad signing key, before anything is written
-    select_jurisdictions.fn(slugs or None)  # refuse unknown jurisdictions before any run
+    check_review(get_runtime(), program, slugs or None)  # refused here: no run, nothing written
     outcomes = run_flow(review_flow, program, slugs or None, moment)
     rows = _outcome_rows(program, outcomes)
     if json_output:
@@ -106,20 +104,11 @@ def respond(
     moment = parse_moment(as_of)
     if async_mode and moment is not None:
         fail("--as-of applies only without --async (the triggered decision is made as of now)")
-    from infra.responses import read_response_file  # noqa: PLC0415 - keep start-up light
-    from infra.runtime import get_runtime  # noqa: PLC0415
+    from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
+    from usecases.respond import accept_response  # noqa: PLC0415
 
     runtime = get_runtime()
-    raw, response = read_response_file(file)
-    bundle = runtime.program(program)
-    _ = runtime.signer  # a bad signing key is refused before anything is written
-    response.check_against(
-        program=program, jurisdiction=jurisdiction, question_ids=set(bundle.program.question_ids())
-    )
-    from tasks.registry import select_jurisdictions  # noqa: PLC0415 - Prefect only when needed
-
-    select_jurisdictions.fn([jurisdiction])  # refuse a never-imported jurisdiction: nothing written
-    digest = runtime.documents.put(raw)
+    digest = accept_response(runtime, program, jurisdiction, file)  # bad input: nothing written
     if async_mode:
         row = _record_and_emit(program, jurisdiction, digest)
         if json_output:
@@ -140,43 +129,24 @@ def respond(
 
 def _record_and_emit(program: str, jurisdiction: str, digest: str) -> dict[str, Any]:
     """Append the response (no flow run) and, while undecided, emit the event `decide` awaits."""
-    import httpx  # noqa: PLC0415 - only on this path
+    from functools import partial  # noqa: PLC0415 - only on this path
 
     from flows.deploy.deployments import emit_response_event  # noqa: PLC0415 - Prefect when needed
-    from infra.errors import DependencyUnavailableError  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from schemas.events import ResponseAmended  # noqa: PLC0415
-    from schemas.state import Step  # noqa: PLC0415
-    from schemas.streams import StreamId  # noqa: PLC0415
-    from tasks.responses import record_response  # noqa: PLC0415
+    from usecases.respond import record_and_announce  # noqa: PLC0415
 
     runtime = get_runtime()
-    written = record_response.fn(program, jurisdiction, digest)
-    state = runtime.log.state(StreamId(program=program, jurisdiction=jurisdiction))
-    emitted = None
-    if state.step is Step.RESPONSE_RECEIVED and state.response is not None:
-        emitted = (
-            ResponseAmended.TYPE
-            if isinstance(state.response, ResponseAmended)
-            else ("grantreview.response.received")
-        )
-        try:
-            emit_response_event(
-                runtime.settings, emitted, program, jurisdiction, state.response.response_sha256
-            )
-        except (OSError, httpx.HTTPError, TimeoutError) as error:
-            raise DependencyUnavailableError(
-                f"response recorded, but the Prefect event could not be sent ({error}); "
-                "run the same command again to re-send it"
-            ) from None
+    announce = partial(emit_response_event, runtime.settings)
+    recorded = record_and_announce(runtime, program, jurisdiction, digest, announce)
+    state = recorded.state
     return {
         "jurisdiction": jurisdiction,
         "program": program,
         "step": state.step.value,
         "decision": state.effective_decision.value,
         "reasons": list(state.reasons),
-        "appended": int(written),
-        "event": emitted,
+        "appended": int(recorded.written),
+        "event": recorded.event,
     }
 
 
@@ -191,9 +161,7 @@ def status(
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
     from usecases.status import status_rows  # noqa: PLC0415
 
-    runtime = get_runtime()
-    runtime.require_program(program)
-    rows = status_rows(runtime, program, slugs)
+    rows = status_rows(get_runtime(), program, slugs)
     if json_output:
         print_json(rows)
     else:

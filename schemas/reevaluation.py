@@ -20,8 +20,8 @@ from schemas.evaluation import Evaluation, Outcome
 from schemas.events import DecisionRevised, ReevaluationCompleted
 from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle
-from schemas.review import CommitDraft, response_of
-from schemas.rules import deadline_passed, evaluate, rule_set_in_force
+from schemas.review import CommitDraft, evaluate_state
+from schemas.rules import deadline_passed, rule_set_in_force
 from schemas.state import Step, StreamState
 
 __all__ = [
@@ -139,14 +139,7 @@ def reevaluate_stream(
         return _result(state, RevisionStatus.NOT_DUE)
     if state.step is not Step.DECIDED:
         return _result(state, RevisionStatus.AWAITING_REVIEW)
-    evaluation = evaluate(
-        bundle,
-        jurisdiction,
-        response_of(state),
-        response_sha256=state.response_sha,
-        as_of=as_of,
-        known_at=known_at,
-    )
+    evaluation = evaluate_state(bundle, jurisdiction, state, as_of=as_of, known_at=known_at)
     before = state.decision or Outcome.PENDING
     after, reasons = evaluation.outcome, evaluation.reasons
     if (before == after and state.reasons == reasons) or before == after == Outcome.PENDING:

@@ -36,6 +36,7 @@ __all__ = [
     "CommitDraft",
     "decision_payloads",
     "delivery_id",
+    "evaluate_state",
     "plan_decision",
     "plan_letter",
     "plan_letter_queued",
@@ -139,6 +140,28 @@ def response_of(state: StreamState) -> Response | None:
     )
 
 
+def evaluate_state(
+    bundle: ProgramBundle,
+    jurisdiction: Jurisdiction,
+    state: StreamState,
+    *,
+    as_of: datetime,
+    known_at: datetime,
+) -> Evaluation:
+    """Evaluate the stream's response in force (or its absence): one call for every caller.
+
+    Deciding, reevaluating and `explain` must evaluate the same evidence the same way.
+    """
+    return evaluate(
+        bundle,
+        jurisdiction,
+        response_of(state),
+        response_sha256=state.response_sha,
+        as_of=as_of,
+        known_at=known_at,
+    )
+
+
 def decision_payloads(evaluation: Evaluation) -> tuple[RulesEvaluated, DecisionIssued]:
     """The evaluation and the decision that follows from it, sharing one decision id."""
     decision_id = evaluation.decision_id
@@ -169,14 +192,7 @@ def plan_decision(
     evidence = state.response_sha
     if state.decided and state.decided_response_sha == evidence:
         return None
-    evaluation = evaluate(
-        bundle,
-        jurisdiction,
-        response_of(state),
-        response_sha256=evidence,
-        as_of=as_of,
-        known_at=known_at,
-    )
+    evaluation = evaluate_state(bundle, jurisdiction, state, as_of=as_of, known_at=known_at)
     if evaluation.outcome is Outcome.PENDING:
         return None
     return CommitDraft(

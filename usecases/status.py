@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from infra.runtime import Runtime
-from schemas.errors import InputError
 from schemas.evaluation import Outcome
 from schemas.state import StreamState
 from schemas.streams import StreamId
+from usecases.registry import require_imported
 
 __all__ = ["status_rows"]
 
@@ -37,11 +37,11 @@ def _row(state: StreamState) -> dict[str, Any]:
 
 
 def status_rows(runtime: Runtime, program: str, slugs: list[str]) -> list[dict[str, Any]]:
-    """One row per jurisdiction (all imported ones when `slugs` is empty), sorted by slug."""
-    registry = runtime.registry()
-    unknown = [slug for slug in slugs if slug not in registry]
-    if unknown:
-        raise InputError(f"jurisdiction(s) never imported: {', '.join(unknown)}")
-    wanted = sorted(set(slugs) if slugs else set(registry))
+    """One row per jurisdiction (all imported ones when `slugs` is empty), sorted by slug.
+
+    The program must be defined (its rules are not parsed: status needs none).
+    """
+    runtime.require_program(program)
+    wanted = sorted(row.slug for row in require_imported(runtime, slugs or None, hint=""))
     states = runtime.log.states(StreamId(program=program, jurisdiction=slug) for slug in wanted)
     return [_row(states[stream]) for stream in sorted(states, key=lambda s: s.jurisdiction)]

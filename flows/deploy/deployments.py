@@ -12,6 +12,7 @@ import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final, cast
 
+import httpx
 from prefect.events import DeploymentEventTrigger
 from prefect.types.entrypoint import EntrypointType
 
@@ -21,6 +22,7 @@ from flows.deadlines import deadlines
 from flows.decide import decide
 from flows.reevaluate import reevaluate
 from flows.review import review
+from infra.errors import DependencyUnavailableError
 from infra.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -89,8 +91,9 @@ def emit_response_event(
 ) -> None:
     """Send the Prefect event that starts `decide`, and wait until the server has it.
 
-    Unlike `emit_event` (queued; errors only logged) this raises if the API is unreachable,
-    so `respond --async` can say so; running it again re-emits while the stream is undecided.
+    Unlike `emit_event` (queued; errors only logged) this raises `DependencyUnavailableError`
+    if the API is unreachable, so `respond --async` can say so; running it again re-emits
+    while the stream is undecided.
     """
     from prefect.events import Event  # noqa: PLC0415 - only the async respond path needs it
     from prefect.events.clients import get_events_client  # noqa: PLC0415
@@ -112,7 +115,10 @@ def emit_response_event(
         async with get_events_client() as client:
             await client.emit(event)
 
-    asyncio.run(send())
+    try:
+        asyncio.run(send())
+    except (OSError, httpx.HTTPError, TimeoutError) as error:
+        raise DependencyUnavailableError(f"the Prefect event could not be sent ({error})") from None
 
 
 def review_deployments(

@@ -1,0 +1,114 @@
+"""Respond for a jurisdiction: accept the file, record it in the stream, announce it (async)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.clock import utc_now
+from infra.errors import DependencyUnavailableError
+from infra.eventlog.appender import append_planned
+from infra.responses import read_response_file
+from infra.runtime import Runtime
+from schemas.errors import InputError
+from schemas.events import ResponseAmended, ResponseReceived
+from schemas.response import parse_response
+from schemas.review import plan_response
+from schemas.state import Step, StreamState
+from schemas.streams import StreamId
+from usecases.registry import require_imported
+
+__all__ = [
+    "Announce",
+    "RecordedResponse",
+    "accept_response",
+    "record_and_announce",
+    "record_response",
+]
+
+Announce = Callable[[str, str, str, str], None]
+"""Sends (event type, program, jurisdiction, response SHA-256) to whoever decides next.
+
+Raises `DependencyUnavailableError` when it cannot be delivered.
+"""
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    """The stream after recording, whether a commit was written, and the event announced."""
+
+    state: StreamState
+    written: bool
+    event: str | None
+
+
+def accept_response(runtime: Runtime, program: str, jurisdiction: str, path: Path) -> str:
+    """Check the file against the program and the registry, store its bytes; their SHA-256.
+
+    Any failure is bad input (exit 2) and nothing is written; the stored bytes are
+    content-addressed, so storing them again is harmless.
+    """
+    raw, response = read_response_file(path)
+    bundle = runtime.program(program)
+    _ = runtime.signer  # a bad signing key is refused before anything is written
+    response.check_against(
+        program=program, jurisdiction=jurisdiction, question_ids=set(bundle.program.question_ids())
+    )
+    require_imported(runtime, [jurisdiction])
+    return runtime.documents.put(raw)
+
+
+def record_response(
+    runtime: Runtime,
+    program: str,
+    jurisdiction: str,
+    response_sha256: str,
+    *,
+    flow_run_id: str | None = None,
+) -> bool:
+    """Append the response stored under `response_sha256`; True if a commit was written.
+
+    First response, amendment, or nothing when identical (idempotent: safe to retry).
+    """
+    raw = runtime.documents.get(response_sha256)
+    if raw is None:
+        raise InputError(f"no stored response with SHA-256 {response_sha256}")
+    response = parse_response(raw)
+    response.check_against(
+        program=program,
+        jurisdiction=jurisdiction,
+        question_ids=set(runtime.program(program).program.question_ids()),
+    )
+    stream = StreamId(program=program, jurisdiction=jurisdiction)
+    result = append_planned(
+        runtime.log,
+        runtime.log.state(stream),
+        lambda state: plan_response(state, response, response_sha256),
+        time=utc_now(),
+        actor=runtime.settings.actor,
+        flow_run_id=flow_run_id,
+    )
+    return result.written
+
+
+def record_and_announce(
+    runtime: Runtime, program: str, jurisdiction: str, response_sha256: str, announce: Announce
+) -> RecordedResponse:
+    """Record the response (no flow run) and, while undecided, announce it to `decide`.
+
+    Running it again re-announces while the stream is still undecided.
+    """
+    written = record_response(runtime, program, jurisdiction, response_sha256)
+    state = runtime.log.state(StreamId(program=program, jurisdiction=jurisdiction))
+    event = None
+    if state.step is Step.RESPONSE_RECEIVED and state.response is not None:
+        amended = isinstance(state.response, ResponseAmended)
+        event = ResponseAmended.TYPE if amended else ResponseReceived.TYPE
+        try:
+            announce(event, program, jurisdiction, state.response.response_sha256)
+        except DependencyUnavailableError as error:
+            raise DependencyUnavailableError(
+                f"response recorded, but {error}; run the same command again to re-send it"
+            ) from None
+    return RecordedResponse(state=state, written=written, event=event)
