@@ -9,7 +9,7 @@ from pathlib import Path
 from mypy_boto3_s3 import S3Client
 
 from infra.eventlog.appender import append_planned
-from infra.eventlog.log import EventLog
+from infra.runtime import get_runtime
 from schemas.events import LetterSent
 from schemas.review import plan_letter
 from schemas.streams import StreamId
@@ -74,9 +74,10 @@ def test_second_review_and_respond_add_nothing(
     assert count_objects(operator_client, s3_prefix) == before
 
 
-def test_rerun_covers_commits_left_without_a_checkpoint(cli: Cli, s3_event_log: EventLog) -> None:
+def test_rerun_covers_commits_left_without_a_checkpoint(cli: Cli) -> None:
     """A run that died before its checkpoint is covered by the rerun, which appends nothing."""
     assert cli("jurisdictions", "import", EXAMPLES / "jurisdictions.csv").code == 0
+    writer = get_runtime().log  # the crashed run wrote as any run does: signed with the system key
     stream = StreamId(program="psp-2017", jurisdiction="stockton-ca")
     letter = LetterSent(
         letter_sha256="a" * 64,
@@ -85,8 +86,8 @@ def test_rerun_covers_commits_left_without_a_checkpoint(cli: Cli, s3_event_log: 
         delivery="none",
     )
     result = append_planned(
-        s3_event_log,
-        s3_event_log.state(stream),
+        writer,
+        writer.state(stream),
         lambda state: plan_letter(state, letter),
         time=datetime.now(UTC),
         actor="crashed-run",
