@@ -109,10 +109,10 @@ class NoteVerifier:
     @classmethod
     def from_vkey(cls, vkey: str) -> NoteVerifier:
         """Parse a vkey; the key ID must match the name and key it carries."""
-        parts = vkey.split("+")
-        if len(parts) != 3 or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):  # noqa: PLR2004 - name, id, key
+        name, _, rest = vkey.partition("+")
+        hex_id, _, encoded = rest.partition("+")  # base64 may hold '+': split twice only
+        if not re.fullmatch(r"[0-9a-f]{8}", hex_id) or not encoded:
             raise NoteError(f"not a verifier key: {vkey!r}")
-        name, hex_id, encoded = parts
         key = b64decode_strict(encoded)
         if len(key) != 1 + _ED25519_KEY_SIZE:
             raise NoteError("a verifier key holds a type byte and a 32-byte Ed25519 key")
