@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # System packages the tests need beyond Python: Chromium (the HTML report is rendered in
-# it) and PostgreSQL (the Prefect server of the scale-out test). Installs what is missing
+# it), PostgreSQL (the Prefect server of the scale-out test), and Go with Debian's
+# golang.org/x/mod source (Go's sumdb note and tlog check our transparency log, offline, in
+# tests/integration/test_tlog_go_interop.py). Installs what is missing
 # when run as root (CI, a fresh machine); otherwise says what to install.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
+[ -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog ] || missing+=(golang-golang-x-mod-dev)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
