@@ -188,7 +188,11 @@ def test_shipped_programs_are_valid() -> None:
     """The repository's own programs pass the check."""
     code, out, _ = check(REPO_PROGRAMS)
     assert code == 0
-    assert [line.split(":")[0] for line in out.splitlines()] == ["OK jag-fy2017", "OK psp-2017"]
+    assert [line.split(":")[0] for line in out.splitlines()] == [
+        "OK jag-fy2017",
+        "OK jag-fy2018",
+        "OK psp-2017",
+    ]
 
 
 def test_check_json(tmp_path: Path) -> None:

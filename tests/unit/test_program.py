@@ -268,7 +268,7 @@ def test_bundle_requires_its_template() -> None:
         ProgramBundle(program=program, files={"letter.md.j2": "x", "extra.txt": "y"})
 
 
-@pytest.mark.parametrize("program_id", ["psp-2017", "jag-fy2017"])
+@pytest.mark.parametrize("program_id", ["psp-2017", "jag-fy2017", "jag-fy2018"])
 def test_document_round_trip(program_id: str) -> None:
     """A shipped program's stored document parses back to the same bundle and hash."""
     bundle = load_program(PROGRAMS, program_id)
@@ -308,7 +308,7 @@ def test_from_document_validates_the_program() -> None:
         ProgramBundle.from_document(json.dumps(document).encode())
 
 
-@pytest.mark.parametrize("program_id", ["psp-2017", "jag-fy2017"])
+@pytest.mark.parametrize("program_id", ["psp-2017", "jag-fy2017", "jag-fy2018"])
 def test_letter_template_renders(program_id: str) -> None:
     """Each shipped letter renders with every variable defined and lists every question."""
     bundle = load_program(PROGRAMS, program_id)
