@@ -18,8 +18,9 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from cli.main import main
 from infra.bucket import ensure_bucket
-from infra.eventlog.log import EventLog
+from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.s3_store import S3ObjectStore
+from infra.keys import load_keyring, load_signer
 from infra.runtime import get_runtime
 from infra.settings import Settings, get_settings
 from localdev.prefect_server import PrefectServer
@@ -94,6 +95,15 @@ def settings(s3_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Setting
 def s3_event_log(operator_client: S3Client, s3_prefix: str) -> EventLog:
     """An event log on the real S3 server under this test's prefix."""
     return EventLog(S3ObjectStore(operator_client, TEST_BUCKET), s3_prefix)
+
+
+@pytest.fixture
+def signed_event_log(
+    operator_client: S3Client, s3_prefix: str, key_files: tuple[Path, Path]
+) -> EventLog:
+    """The log as the system writes it: commits signed with the session's system key."""
+    keys = CommitKeys(load_signer(key_files[0]), load_keyring(key_files[1]))
+    return EventLog(S3ObjectStore(operator_client, TEST_BUCKET), s3_prefix, keys=keys)
 
 
 def count_objects(client: S3Client, prefix: str) -> int:

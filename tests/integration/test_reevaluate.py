@@ -31,14 +31,14 @@ PROGRAM = "psp-2017"
 
 
 @pytest.fixture
-def seeded(cli: Cli, s3_event_log: EventLog, tmp_path: Path) -> list[Jurisdiction]:
+def seeded(cli: Cli, signed_event_log: EventLog, tmp_path: Path) -> list[Jurisdiction]:
     """30 imported jurisdictions with decided (ineligible) streams; the CA-order programs dir."""
     places = synthetic_jurisdictions(30)
     csv_file = tmp_path / "jurisdictions.csv"
     csv_file.write_bytes(csv_bytes(places))
     assert cli("jurisdictions", "import", csv_file).code == 0
     bundle = load_program(FIXTURES, PROGRAM)
-    assert seed_decided_streams(s3_event_log, bundle, places, workers=8) == 30
+    assert seed_decided_streams(signed_event_log, bundle, places, workers=8) == 30
     cli.env["GRANTREVIEW_PROGRAMS_DIR"] = str(FIXTURES)
     return places
 
@@ -82,7 +82,7 @@ def test_second_run_appends_only_a_run_record(
 
 @pytest.mark.parametrize("processes", ["1", "2"], ids=["threads", "process-pool"])
 def test_order_flips_its_scope_and_lifting_flips_back(
-    cli: Cli, seeded: list[Jurisdiction], s3_event_log: EventLog, processes: str
+    cli: Cli, seeded: list[Jurisdiction], signed_event_log: EventLog, processes: str
 ) -> None:
     """An order opening between two as-of dates flips exactly CA; its end flips them back.
 
@@ -104,7 +104,7 @@ def test_order_flips_its_scope_and_lifting_flips_back(
     assert isinstance(back, list)
     assert [c["jurisdiction"] for c in back] == california
     assert {(c["before"], c["after"]) for c in back} == {("eligible", "ineligible")}
-    assert index_problems(s3_event_log, PROGRAM) == []
+    assert index_problems(signed_event_log, PROGRAM) == []
 
 
 def test_dry_run_writes_nothing_and_names_every_change(
@@ -124,7 +124,7 @@ def test_dry_run_writes_nothing_and_names_every_change(
 def test_a_stream_moved_after_the_read_is_revised_on_its_new_head(
     cli: Cli,
     seeded: list[Jurisdiction],
-    s3_event_log: EventLog,
+    signed_event_log: EventLog,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A commit lands between the run's read and its write: re-planned, revised once.
@@ -164,19 +164,19 @@ def test_a_stream_moved_after_the_read_is_revised_on_its_new_head(
     changes = during["changes"]
     assert isinstance(changes, list)
     assert [c["jurisdiction"] for c in changes] == california
-    commits = s3_event_log.read_stream(StreamId(program=PROGRAM, jurisdiction=moved))
+    commits = signed_event_log.read_stream(StreamId(program=PROGRAM, jurisdiction=moved))
     assert [c.idempotency_key for c in commits][1] == "rival"
     assert [c.events[0]["type"] for c in commits[1:]] == [
         "grantreview.letter.sent",
         "grantreview.decision.revised",
     ]
-    assert index_problems(s3_event_log, PROGRAM) == []
+    assert index_problems(signed_event_log, PROGRAM) == []
 
 
 def test_the_same_revision_sealed_by_another_run_is_read_back_not_indexed_as_ours(
     cli: Cli,
     seeded: list[Jurisdiction],
-    s3_event_log: EventLog,
+    signed_event_log: EventLog,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Another run writes the very revision first, at another time (other bytes, same key).
@@ -200,7 +200,7 @@ def test_the_same_revision_sealed_by_another_run_is_read_back_not_indexed_as_our
 
     monkeypatch.setattr("flows.reevaluate.read_stream_states", read_then_other_run_revises)
     _reevaluate(cli, "2018-02-01")
-    commits = s3_event_log.read_stream(StreamId(program=PROGRAM, jurisdiction=place.slug))
+    commits = signed_event_log.read_stream(StreamId(program=PROGRAM, jurisdiction=place.slug))
     assert [c.events[0]["type"] for c in commits[1:]] == ["grantreview.decision.revised"]
     assert commits[1].events[0]["gractor"] == "other-run"
-    assert index_problems(s3_event_log, PROGRAM) == []
+    assert index_problems(signed_event_log, PROGRAM) == []

@@ -31,7 +31,7 @@ def test_served_schedule_lands_a_run_record(
     cli_env: dict[str, str],
     operator_client: S3Client,
     s3_prefix: str,
-    s3_event_log: EventLog,
+    signed_event_log: EventLog,
     tmp_path: Path,
 ) -> None:
     """`grantreview serve` with a 2 s interval runs reevaluation; its run record lands in S3."""
@@ -39,7 +39,7 @@ def test_served_schedule_lands_a_run_record(
     places = synthetic_jurisdictions(5)
     csv_file.write_bytes(csv_bytes(places))
     assert cli("jurisdictions", "import", csv_file).code == 0
-    seed_decided_streams(s3_event_log, load_program(ROOT / "programs", "psp-2017"), places)
+    seed_decided_streams(signed_event_log, load_program(ROOT / "programs", "psp-2017"), places)
     binary = Path(sys.executable).with_name("grantreview")
     env = {**os.environ, **cli_env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     server = subprocess.Popen(
@@ -64,7 +64,7 @@ def test_served_schedule_lands_a_run_record(
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
     assert count_objects(operator_client, runs) >= 1
-    first = s3_event_log.read_stream(StreamId.runs("psp-2017"))[0]
+    first = signed_event_log.read_stream(StreamId.runs("psp-2017"))[0]
     event = first.events[0]
     record = decode_event_data(event["type"], event["grschema"], event["data"])
     assert isinstance(record, ReevaluationCompleted)

@@ -96,7 +96,7 @@ def _workers_by_run(run_ids: set[UUID], timeout: float = 30) -> dict[UUID, str]:
 def test_two_workers_share_a_distributed_reevaluation(
     postgres_prefect: PrefectServer,
     s3_env: dict[str, str],
-    s3_event_log: EventLog,
+    signed_event_log: EventLog,
     key_files: tuple[Path, Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -123,7 +123,7 @@ def test_two_workers_share_a_distributed_reevaluation(
     csv_file = tmp_path / "jurisdictions.csv"
     csv_file.write_bytes(csv_bytes(places))
     import_csv(runtime, csv_file)
-    assert seed_decided_streams(s3_event_log, runtime.program(PROGRAM), places) == COUNT
+    assert seed_decided_streams(signed_event_log, runtime.program(PROGRAM), places) == COUNT
     deploy_reevaluation(POOL, source=ROOT, programs=[PROGRAM], ranges=RANGES)
     with (tmp_path / "workers.log").open("wb") as output:
         workers = [start_worker(POOL, f"worker-{n}", env, output, limit=2) for n in (1, 2)]
@@ -150,7 +150,7 @@ def test_two_workers_share_a_distributed_reevaluation(
     assert set(workers_by_run.values()) == {"worker-1", "worker-2"}, workers_by_run
 
     california = {p.slug for p in places if p.state == "CA"}
-    keys = list(s3_event_log.store.list_keys(f"{s3_event_log.prefix}streams/{PROGRAM}/"))
+    keys = list(signed_event_log.store.list_keys(f"{signed_event_log.prefix}streams/{PROGRAM}/"))
     per_stream = Counter(key.rsplit("/", 2)[-2] for key in keys)
     assert per_stream.pop("_runs") == 1
     assert len(per_stream) == COUNT
@@ -158,7 +158,7 @@ def test_two_workers_share_a_distributed_reevaluation(
     assert set(per_stream.values()) == {1, 2}
     revisions = [
         parse_commit(raw)
-        for raw in s3_event_log.store.get_many(
+        for raw in signed_event_log.store.get_many(
             [key for key in keys if key.endswith("/00000000000000000001.json")]
         )
         if raw is not None
@@ -166,7 +166,7 @@ def test_two_workers_share_a_distributed_reevaluation(
     assert {commit.events[0]["grflowrun"] for commit in revisions} == {
         str(run.id) for run in ranges
     }
-    runs = s3_event_log.read_stream(StreamId.runs(PROGRAM))
+    runs = signed_event_log.read_stream(StreamId.runs(PROGRAM))
     event = runs[0].events[0]
     record = decode_event_data(event["type"], event["grschema"], event["data"])
     assert isinstance(record, ReevaluationCompleted)
@@ -175,7 +175,7 @@ def test_two_workers_share_a_distributed_reevaluation(
     outcomes = json.loads(runtime.documents.get(record.outcomes_sha256) or b"{}")
     assert len(outcomes["outcomes"]) == COUNT
     report = verify_store(
-        s3_event_log.store, s3_event_log.prefix, load_keyring(key_files[1]), program=PROGRAM
+        signed_event_log.store, signed_event_log.prefix, load_keyring(key_files[1]), program=PROGRAM
     )
     assert report.ok, report.findings[:5]
     # Every head a run wrote is signed; only the untouched seed commits await the sweep.

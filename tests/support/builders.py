@@ -110,6 +110,7 @@ def seed_decided_streams(
             time=decided_at,
             actor="seed",
             program_sha256=bundle.sha256,
+            signer=log.signer,
         )
         return log.append(commit)
 
