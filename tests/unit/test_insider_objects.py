@@ -89,7 +89,7 @@ def _with(log: EventLog, replace: dict[str, bytes]) -> EventLog:
     """A copy of the log's store with some keys overwritten (an admin's PutObject)."""
     store = MemoryObjectStore()
     for key in log.store.list_keys(PREFIX):
-        store.put_if_absent(key, replace.pop(key, None) or log.store.get(key) or b"")
+        store.put_if_absent(key, replace.pop(key, b"") or log.store.get(key) or b"")
     for key, body in replace.items():
         store.put_if_absent(key, body)
     return EventLog(store, PREFIX)
