@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import builtins
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -31,6 +33,10 @@ from schemas.commit import GENESIS, seal_commit
 from schemas.events import LetterSent
 from schemas.streams import StreamId, commit_key
 from schemas.verify import VerifyReport, verify_log
+from usecases.status import status_rows
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 PREFIX = "log/"
@@ -67,7 +73,7 @@ def _commit(stream: StreamId, seq: int, prev: str) -> bytes:
     )
     return seal_commit(
         stream=stream, seq=seq, prev=prev, idempotency_key=f"k{seq}",
-        payloads=[payload], time=T0, actor="clerk",
+        payloads=[payload], time=T0, actor="clerk", signer=SIGNER,
     ).to_bytes()  # fmt: skip
 
 
@@ -200,3 +206,20 @@ def test_deeply_nested_objects_are_bad_format() -> None:
     log = _with(_log(), {commit_key(PREFIX, A, 4): deep, checkpoint_key(PREFIX, 2): deep})
     found = {(seq, kind) for _, seq, kind, _ in _found(_verify(log))}
     assert found == {(4, "bad_format"), (2, "bad_format")}
+
+
+def test_status_lists_a_damaged_stream_and_every_other() -> None:
+    """H3: a commit planted at seq 10^12 marks one status row damaged; the others are read."""
+    log = _log()
+    log = _with(log, {commit_key(PREFIX, A, FAR): log.store.get(commit_key(PREFIX, A, 3)) or b""})
+    registry = {slug: SimpleNamespace(slug=slug) for slug in ("stockton-ca", "baltimore-md")}
+    runtime = cast(
+        "Runtime",
+        SimpleNamespace(log=log, registry=lambda: registry, require_program=lambda _: None),
+    )
+    rows = {row["jurisdiction"]: row for row in status_rows(runtime, "psp-2017", [])}
+    assert rows["baltimore-md"]["damaged"] is None
+    assert rows["baltimore-md"]["events"] == 4
+    assert rows["stockton-ca"]["step"] == "damaged"
+    assert "stockton-ca" in rows["stockton-ca"]["damaged"]
+    assert set(rows["stockton-ca"]) == set(rows["baltimore-md"])
