@@ -132,7 +132,7 @@ def reevaluate(
 
     runtime = get_runtime()
     configure_logging(runtime.settings.log_level)
-    check_reevaluation(runtime, program)  # refused here: no run, nothing written
+    check_reevaluation(runtime, program, dry_run=dry_run)  # refused here: no run, nothing written
     with _progress_bar(sys.stderr.isatty() and not json_output):
         report = run_flow(reevaluate_flow, program, moment, knowledge, dry_run=dry_run)
     if json_output:

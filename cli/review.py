@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli._common import fail, print_json
+from cli._common import ExitCode, fail, print_json
 from cli._options import parse_moment, parse_slugs
 from cli._render import safe_cell
 from schemas.ids import check_slug
@@ -50,6 +50,7 @@ def _outcome_rows(program: str, outcomes: list[StreamOutcome]) -> list[dict[str,
             "decision": outcome.decision,
             "reasons": list(outcome.reasons),
             "appended": outcome.appended,
+            "damaged": outcome.damaged,
         }
         for outcome in outcomes
     ]
@@ -80,6 +81,7 @@ def review(
         print_json(rows)
     else:
         print_table(rows)
+    _fail_if_damaged(rows)
 
 
 def respond(
@@ -166,3 +168,12 @@ def status(
         print_json(rows)
     else:
         print_table(rows)
+    _fail_if_damaged(rows)
+
+
+def _fail_if_damaged(rows: list[dict[str, Any]]) -> None:
+    """Exit 1 after the table when a stream could not be read (the others were served)."""
+    damaged = [row["jurisdiction"] for row in rows if row["damaged"]]
+    if damaged:
+        fail(f"damaged stream(s): {', '.join(damaged)}; run `grantreview audit verify`",
+             ExitCode.FINDING)  # fmt: skip

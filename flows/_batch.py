@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 from flows._chunks import chunked
 from infra.errors import UntrustedCommitError
 from tasks.artifacts import publish_decisions, publish_outcomes
-from tasks.checkpoints import checkpoint_heads
+from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.programs import store_program_document
 from tasks.registry import select_jurisdictions
 from tasks.review import StreamOutcome
@@ -36,6 +36,7 @@ def advance_in_chunks(
     Streams refused for an untrusted commit are skipped while the others go on; the run
     then fails with UntrustedCommitError naming them (exit 3), after the checkpoint.
     """
+    check_checkpoint_chain()
     run_id = flow_run.get_id()
     store_program_document(program)
     selected = select_jurisdictions(jurisdictions)

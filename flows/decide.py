@@ -9,7 +9,7 @@ from prefect.runtime import flow_run
 from flows._flow import grant_flow
 from infra.clock import utc_now
 from tasks.artifacts import publish_decisions, publish_outcomes
-from tasks.checkpoints import checkpoint_heads
+from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.programs import store_program_document
 from tasks.registry import select_jurisdictions
 from tasks.review import StreamOutcome, advance_streams
@@ -45,6 +45,7 @@ def decide(
     Started by the `grantreview.response.received` / `.amended` Prefect events that
     `respond --async` emits; re-running it after the decision appends nothing.
     """
+    check_checkpoint_chain()
     moment = as_of or utc_now()
     store_program_document(program)
     return decide_stream(program, jurisdiction, moment, known_at or moment, flow_run.get_id())

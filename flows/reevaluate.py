@@ -24,7 +24,7 @@ from infra.logging import get_logger
 from infra.runtime import get_runtime
 from schemas.canonical import sha256_hex
 from schemas.reevaluation import outcomes_document, run_record
-from tasks.checkpoints import checkpoint_heads
+from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.programs import store_program_document
 from tasks.reevaluation import (
     append_run_record,
@@ -63,6 +63,7 @@ def reevaluate(
     run_id = flow_run.get_id() or f"local-{uuid.uuid4().hex}"
     flow_run_id = flow_run.get_id()
     if not dry_run:
+        check_checkpoint_chain()
         store_program_document(program)
     registry = {row.slug: row for row in select_jurisdictions(None)}
     loaded = read_stream_states(program)

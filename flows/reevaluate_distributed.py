@@ -20,7 +20,7 @@ from infra.clock import utc_now
 from infra.logging import get_logger
 from infra.runtime import get_runtime
 from schemas.reevaluation import outcomes_document, run_record
-from tasks.checkpoints import checkpoint_heads
+from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.programs import store_program_document
 from tasks.reevaluation import (
     append_run_record,
@@ -71,6 +71,7 @@ def reevaluate_distributed(
     if a range run fails; a rerun repeats no revision (appends are idempotent).
     """
     started = time.perf_counter()
+    check_checkpoint_chain()
     moment = as_of or utc_now()
     knowledge = known_at or moment
     bundle = get_runtime().program(program)

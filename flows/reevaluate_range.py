@@ -12,7 +12,7 @@ from prefect.utilities.annotations import quote
 from flows._flow import grant_flow
 from flows._reevaluation import PARALLEL_CHUNKS, appended_outcomes, revise_all
 from infra.logging import get_logger
-from tasks.checkpoints import checkpoint_heads
+from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.reevaluation import ChunkResult, read_range_states, store_range_result
 from tasks.registry import select_jurisdictions
 from tasks.review import StreamOutcome
@@ -40,6 +40,7 @@ def reevaluate_range(  # noqa: PLR0917 - deployment parameters, passed by name
     checkpoint over its appends, and writes its findings to
     `reevaluations/{program}/{run_id}/{index}.json` for the parent. Returns that key.
     """
+    check_checkpoint_chain()
     flow_run_id = flow_run.get_id()
     states = read_range_states(program, snapshot_sha256, first, last)
     registry = {row.slug: row for row in select_jurisdictions(None)}

@@ -9,6 +9,7 @@ from prefect.runtime import flow_run
 from flows._flow import grant_flow
 from flows.decide import decide_stream
 from infra.clock import utc_now
+from tasks.checkpoints import check_checkpoint_chain
 from tasks.programs import store_program_document
 from tasks.responses import record_response
 from tasks.review import StreamOutcome
@@ -25,6 +26,7 @@ def respond(
     known_at: datetime | None = None,
 ) -> StreamOutcome:
     """Record the response stored under `response_sha256` and decide; returns once durable."""
+    check_checkpoint_chain()
     moment = as_of or utc_now()
     run_id = flow_run.get_id()
     program_stored = store_program_document.submit(program)

@@ -2,6 +2,9 @@
 
 Checkpoints are a gapless put-if-absent sequence under `{prefix}checkpoints/`; each states
 every stream head it covers and the previous checkpoint's signature (docs/log-format.md).
+A writer never builds on a checkpoint it cannot trust: `check_before_writing` is every
+writing command's and flow's first step, and `write_checkpoint` checks again before it
+chains (issue #13: an insider with S3 write access can plant objects, not our signature).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import json
 from typing import TYPE_CHECKING
 
 from infra.clock import utc_now
+from infra.errors import DependencyRefusedError
 from infra.eventlog.listing import newest_key
 from infra.logging import get_logger
 from schemas.checkpoint import (
@@ -20,9 +24,10 @@ from schemas.checkpoint import (
     parse_checkpoint,
     parse_checkpoint_key,
     seal_checkpoint,
+    successor_problem,
 )
 from schemas.commit import CommitFormatError, commit_hash, parse_commit
-from schemas.commit_signature import commit_signature_problem
+from schemas.commit_signature import commit_signature_problem, signer_keyring
 from schemas.streams import StreamId, parse_commit_key
 
 if TYPE_CHECKING:
@@ -37,9 +42,14 @@ if TYPE_CHECKING:
 __all__ = [
     "CheckpointConflictError",
     "CorruptCheckpointError",
+    "UntrustedCheckpointError",
+    "check_before_writing",
     "latest_checkpoint",
+    "own_keyring",
     "sign_heads",
+    "trusted_latest_checkpoint",
     "write_checkpoint",
+    "writer_keyring",
 ]
 
 _ATTEMPTS = 16
@@ -47,7 +57,14 @@ _log = get_logger(__name__)
 Heads = dict[str, tuple[int, str]]
 
 
-class CorruptCheckpointError(RuntimeError):
+class UntrustedCheckpointError(DependencyRefusedError):
+    """The newest checkpoint is forged, corrupt or replayed: no writer builds on it (exit 3).
+
+    A refusal, not a bug: retrying cannot help until an operator has run `audit verify`.
+    """
+
+
+class CorruptCheckpointError(UntrustedCheckpointError):
     """The newest checkpoint does not parse: writers stop; auditors run `audit verify`."""
 
 
@@ -71,6 +88,76 @@ def latest_checkpoint(store: ObjectStore, prefix: str) -> Checkpoint | None:
         return parse_checkpoint(raw)
     except CheckpointFormatError as error:
         raise CorruptCheckpointError(f"{newest}: {error}; run `grantreview audit verify`") from None
+
+
+def _newest_two(store: ObjectStore, prefix: str) -> list[tuple[int, str]]:
+    """The (seq, key) of the two highest checkpoint keys, newest first; other keys ignored."""
+    top: list[tuple[int, str]] = []
+    for key in store.list_keys(f"{prefix}checkpoints/"):
+        seq = parse_checkpoint_key(prefix, key)
+        if seq is not None:
+            top = [(seq, key), *top[:1]]
+    return top
+
+
+def _parsed(key: str, raw: bytes | None) -> Checkpoint:
+    if raw is None:
+        raise CorruptCheckpointError(f"{key} was listed but cannot be read")
+    try:
+        return parse_checkpoint(raw)
+    except (CheckpointFormatError, RecursionError) as error:
+        raise CorruptCheckpointError(
+            f"{key}: bad_format: {error}; writes refused, run `grantreview audit verify`"
+        ) from None
+
+
+def trusted_latest_checkpoint(
+    store: ObjectStore, prefix: str, keyring: Keyring | None
+) -> Checkpoint | None:
+    """The newest checkpoint once it is shown safe to build on, or None before the first.
+
+    Reads the two newest (one listing, two GETs): the newest must be stored at its own
+    seq, signed by a key of `keyring` valid at its time, and chained to its predecessor
+    with no head moved back (`successor_problem`). Anything else raises
+    `UntrustedCheckpointError` naming the finding, so nothing is appended onto it.
+    """
+    newest = _newest_two(store, prefix)
+    if not newest:
+        return None
+    seq, key = newest[0]
+    if seq > 0 and (len(newest) < 2 or newest[1][0] != seq - 1):  # noqa: PLR2004 - a pair
+        raise UntrustedCheckpointError(
+            f"{key}: forged_checkpoint: checkpoint {seq - 1} is missing, so this one chains to"
+            " nothing; writes refused, run `grantreview audit verify`"
+        )
+    bodies = store.get_many([k for _, k in newest])
+    checkpoint = _parsed(key, bodies[0])
+    previous = _parsed(newest[1][1], bodies[1]) if seq > 0 else None
+    problem = successor_problem(seq, checkpoint, previous, keyring)
+    if problem is not None:
+        raise UntrustedCheckpointError(
+            f"{key}: forged_checkpoint: {problem}; writes refused, run `grantreview audit verify`"
+        )
+    return checkpoint
+
+
+def writer_keyring(runtime: Runtime) -> Keyring | None:
+    """What a writer checks signatures with: the verify key file if set, else its own key."""
+    return runtime.commit_keys.keyring
+
+
+def own_keyring(signer: Signer) -> Keyring:
+    """A keyring of the signer's public key alone, valid at any time."""
+    return signer_keyring(signer)
+
+
+def check_before_writing(runtime: Runtime) -> None:
+    """A writer's first step: refuse (exit 3) unless the newest checkpoint can be built on.
+
+    Also loads the signing key, so a bad key file is refused before anything is written.
+    """
+    _ = runtime.signer
+    trusted_latest_checkpoint(runtime.store, runtime.settings.s3_prefix, writer_keyring(runtime))
 
 
 def _merge(base: Heads, update: Mapping[str, tuple[int, str]]) -> Heads:
@@ -132,15 +219,20 @@ def write_checkpoint(
     *,
     time: datetime,
     heads: Mapping[StreamId, tuple[int, str]] | None = None,
+    keyring: Keyring | None = None,
 ) -> str | None:
     """Sign the next checkpoint; the key written, or None when no head moved since the latest.
 
     With `heads` (what a flow run appended) they are merged into the latest checkpoint's
     heads without listing the log; with None every stream's head is swept (the hourly run).
+    The latest is checked first (`trusted_latest_checkpoint`, with `keyring`, else the
+    log's keyring, else the signer's own key): a forged, corrupt or replayed one raises and
+    is never re-signed.
     """
     update = None if heads is None else {stream.name: head for stream, head in heads.items()}
+    trust = keyring or log.keys.keyring or own_keyring(signer)
     for _ in range(_ATTEMPTS):
-        latest = latest_checkpoint(log.store, log.prefix)
+        latest = trusted_latest_checkpoint(log.store, log.prefix, trust)
         base: Heads = (
             {} if latest is None else {n: (h.seq, h.hash) for n, h in latest.heads.items()}
         )
@@ -169,4 +261,6 @@ def sign_heads(runtime: Runtime, heads: dict[StreamId, tuple[int, str]] | None) 
     if signer is None:
         _log.warning("checkpoint_skipped", reason="GRANTREVIEW_SIGNING_KEY_FILE is not set")
         return None
-    return write_checkpoint(runtime.log, signer, time=utc_now(), heads=heads)
+    return write_checkpoint(
+        runtime.log, signer, time=utc_now(), heads=heads, keyring=writer_keyring(runtime)
+    )

@@ -37,6 +37,8 @@ class FindingKind(StrEnum):
     """An intact commit with no writer's signature: sealed by a writer without a key, or forged."""
     BAD_COMMIT_SIGNATURE = "bad_commit_signature"
     """A commit signature by a key outside the keyring or its window, or one that fails."""
+    STRAY = "stray"
+    """An object past a gap in its sequence that does not claim its key's seq: planted."""
 
 
 class LocatedFinding(BaseModel, Generic[K]):

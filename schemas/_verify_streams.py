@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from schemas._findings import Finding, FindingKind, stream_finding
+from schemas._verify_gaps import Gap, describe_gap, split_strays
 from schemas.chain import follows
 from schemas.commit import (
     GENESIS,
@@ -20,7 +21,7 @@ from schemas.commit import (
 from schemas.commit_signature import commit_signature_findings
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from schemas._keyring import Keyring
     from schemas.streams import StreamId
@@ -90,6 +91,18 @@ def _inspect(stream: StreamId, raw: bytes) -> tuple[Commit | None, tuple[Finding
     return (commit if problem is None else None), problem
 
 
+def _claims(objects: Mapping[int, tuple[str, bytes]]) -> Callable[[int], bool]:
+    """Whether the object at a seq parses as a commit stating that seq (intact or not)."""
+
+    def claims(seq: int) -> bool:
+        try:
+            return parse_commit(objects[seq][1]).seq == seq
+        except CommitFormatError:
+            return False
+
+    return claims
+
+
 def check_stream(
     stream: StreamId, objects: Mapping[int, tuple[str, bytes]], keyring: Keyring | None = None
 ) -> StreamCheck:
@@ -97,37 +110,48 @@ def check_stream(
 
     With a keyring every intact commit's signature is checked too; an intact commit with a
     bad or missing signature still links the chain (its finding names it on its own).
+    Walks the seqs present, never every seq up to the top: a stray planted past a gap is
+    one finding by key and stays out of the chain (`schemas/_verify_gaps.py`).
     """
-    check = StreamCheck(stream, top=max(objects, default=-1))
+    chain, stray_seqs, gaps = split_strays(objects, _claims(objects))
+    strays = set(stray_seqs)
+    check = StreamCheck(stream, top=chain[-1] if chain else -1)
     intact: dict[int, Commit] = {}
     for seq, (key, raw) in sorted(objects.items()):
         commit, problem = _inspect(stream, raw)
         if problem is not None:
             check.findings.append(stream_finding(stream, seq, problem[0], problem[1], key))
-        if commit is not None:
+        elif seq in strays:
+            detail = f"past a gap and holds commit seq {commit.seq if commit else '?'}: planted"
+            check.findings.append(stream_finding(stream, seq, FindingKind.STRAY, detail, key))
+        if commit is not None and seq not in strays:
             if keyring is not None:
                 check.findings.extend(commit_signature_findings(stream, seq, commit, keyring, key))
             intact[seq] = commit
             check.hashes.setdefault(commit.seq, set()).add(commit.hash)
             check.commits += 1
             check.events += len(commit.events)
-    _walk(check, objects, intact)
+    _walk(check, {seq: objects[seq] for seq in chain}, intact, gaps)
     return check
 
 
 def _walk(
-    check: StreamCheck, objects: Mapping[int, tuple[str, bytes]], intact: dict[int, Commit]
+    check: StreamCheck,
+    objects: Mapping[int, tuple[str, bytes]],
+    intact: dict[int, Commit],
+    gaps: list[Gap],
 ) -> None:
-    """Follow keys in order: gaps, displaced commits and broken hash links."""
+    """Follow keys in order: gaps (one finding each), displaced commits and broken hash links."""
     stream, shift, prev = check.stream, 0, GENESIS
     expected_prev: str | None = prev
-    for seq in range(check.top + 1):
-        if seq not in objects:
+    after_gap = {last + 1: (first, last) for first, last in gaps}
+    for seq in sorted(objects):
+        if seq in after_gap:
+            gap = after_gap[seq]
             check.findings.append(
-                stream_finding(stream, seq, FindingKind.MISSING, "no commit at this seq")
+                stream_finding(stream, gap[0], FindingKind.MISSING, describe_gap(gap, "commit"))
             )
             expected_prev = None
-            continue
         commit = intact.get(seq)
         if commit is None:
             expected_prev = None

@@ -40,6 +40,7 @@ __all__ = [
     "seal_checkpoint",
     "signature_problem",
     "signed_bytes",
+    "successor_problem",
 ]
 
 MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024
@@ -172,4 +173,38 @@ def signature_problem(checkpoint: Checkpoint, keyring: Keyring) -> str | None:
         public.verify(bytes.fromhex(checkpoint.signature), signed_bytes(checkpoint))
     except (ValueError, InvalidSignature):
         return "the signature does not verify"
+    return None
+
+
+def successor_problem(
+    seq: int, checkpoint: Checkpoint, previous: Checkpoint | None, keyring: Keyring | None
+) -> str | None:
+    """Why checkpoint `seq` cannot be built on, given checkpoint `seq - 1` (None when seq is 0).
+
+    What a writer checks before it chains onto the newest checkpoint: stored at its own
+    seq (a replayed copy is not), signed by a key of `keyring` valid at its time (None: no
+    key to check with), naming its predecessor's signature, dated no earlier, and moving
+    no stream head back or dropping one.
+    """
+    if checkpoint.seq != seq:
+        return f"stored at seq {seq} but states seq {checkpoint.seq}: a replayed checkpoint"
+    if keyring is not None and (signature := signature_problem(checkpoint, keyring)) is not None:
+        return signature
+    if previous is None:
+        return None if checkpoint.prev_signature is None else "the first checkpoint names a prev"
+    return _link_problem(seq, checkpoint, previous)
+
+
+def _link_problem(seq: int, checkpoint: Checkpoint, previous: Checkpoint) -> str | None:
+    """Why checkpoint `seq` does not follow `previous`: its link, its time, its heads."""
+    if previous.seq != seq - 1:
+        return f"checkpoint {seq - 1} states seq {previous.seq}"
+    if checkpoint.prev_signature != previous.signature:
+        return f"does not name checkpoint {seq - 1}'s signature as its prev"
+    if checkpoint.time < previous.time:
+        return f"dated before checkpoint {seq - 1}"
+    for name, head in previous.heads.items():
+        now = checkpoint.heads.get(name)
+        if now is None or now.seq < head.seq:
+            return f"moves the head of {name} back from seq {head.seq}"
     return None

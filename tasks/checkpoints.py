@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from infra.checkpoints import sign_heads
+from infra.checkpoints import check_before_writing, sign_heads
 from infra.runtime import get_runtime
 from schemas.streams import StreamId
 from tasks._io import io_task
 from tasks.review import StreamOutcome
 
-__all__ = ["checkpoint_everything", "checkpoint_heads"]
+__all__ = ["check_checkpoint_chain", "checkpoint_everything", "checkpoint_heads"]
+
+
+@io_task
+def check_checkpoint_chain() -> None:
+    """A writing flow's first step: refuse to run over a forged, corrupt or replayed checkpoint.
+
+    Runs before anything is appended, so an untrusted newest checkpoint stops the flow
+    with nothing written (issue #13) rather than after its appends.
+    """
+    check_before_writing(get_runtime())
 
 
 @io_task

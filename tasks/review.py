@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
+from infra.eventlog.log import CorruptStreamError
 from infra.letters import send_letter_for, send_reminder_for
 from infra.runtime import Runtime, get_runtime
 from schemas.jurisdiction import Jurisdiction
@@ -62,6 +63,23 @@ class StreamOutcome:
             head_seq=-1,
             head_hash="",
             refused=reason,
+        )
+
+    damaged: str | None = None
+    """Why the stream could not be read (a planted or broken object), else None."""
+
+    @classmethod
+    def damage(cls, jurisdiction: str, reason: str) -> StreamOutcome:
+        """A stream a planted or broken object makes unreadable: reported, the others go on."""
+        return cls(
+            jurisdiction=jurisdiction,
+            step="damaged",
+            decision="damaged",
+            reasons=(reason,),
+            appended=0,
+            head_seq=-1,
+            head_hash="",
+            damaged=reason,
         )
 
 
@@ -140,7 +158,12 @@ def advance_chunk(
     budget = max(1, runtime.settings.s3_max_workers // max(1, share))
     workers = max(1, min(budget, len(jurisdictions)))
     trusted = [(j, s) for j, s in zip(jurisdictions, streams, strict=True) if s not in refused]
-    skipped = [StreamOutcome.refusal(s.jurisdiction, str(refused[s])) for s in refused]
+    skipped = [
+        StreamOutcome.damage(s.jurisdiction, str(error))
+        if isinstance(error, CorruptStreamError)
+        else StreamOutcome.refusal(s.jurisdiction, str(error))
+        for s, error in refused.items()
+    ]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return skipped + list(
             pool.map(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.checkpoints import sign_heads
+from infra.checkpoints import check_before_writing, sign_heads
 from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from infra.eventlog.log import EventLog
@@ -58,7 +58,7 @@ def import_csv(runtime: Runtime, path: Path) -> dict[str, int]:
     """Parse the whole file first (any bad row: nothing written), then record new/changed rows."""
     raw = read_csv_file(path)
     rows = parse_jurisdictions_csv(raw)
-    _ = runtime.signer  # a bad signing key is refused before anything is written
+    check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
     log = runtime.log
     stream = StreamId.registry()
     commits = log.read_stream(stream)

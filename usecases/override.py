@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from infra.checkpoints import sign_heads
+from infra.checkpoints import check_before_writing, sign_heads
 from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from infra.runtime import Runtime
@@ -47,7 +47,7 @@ def record_override(
     The program, the signing key and the jurisdiction are checked before anything is written.
     """
     runtime.program(program)
-    _ = runtime.signer  # a bad signing key is refused before anything is written
+    check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
     require_imported(runtime, [jurisdiction], label="jurisdiction", hint="")
     stream = StreamId(program=program, jurisdiction=jurisdiction)
     result = append_planned(

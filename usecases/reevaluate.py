@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from infra.checkpoints import check_before_writing
 from infra.runtime import Runtime
 
 __all__ = ["check_reevaluation"]
 
 
-def check_reevaluation(runtime: Runtime, program: str) -> None:
-    """Refuse an undefined or invalid program and a bad signing key before any run."""
+def check_reevaluation(runtime: Runtime, program: str, *, dry_run: bool = False) -> None:
+    """Refuse a bad program, a bad signing key and an untrusted newest checkpoint (no run).
+
+    A dry run writes nothing, so it does not need the checkpoint check.
+    """
     runtime.program(program)
-    _ = runtime.signer
+    if dry_run:
+        _ = runtime.signer
+    else:
+        check_before_writing(runtime)

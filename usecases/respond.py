@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.checkpoints import check_before_writing
 from infra.clock import utc_now
 from infra.errors import DependencyUnavailableError
 from infra.eventlog.appender import append_planned
@@ -51,7 +52,7 @@ def accept_response(runtime: Runtime, program: str, jurisdiction: str, path: Pat
     """
     raw, response = read_response_file(path)
     bundle = runtime.program(program)
-    _ = runtime.signer  # a bad signing key is refused before anything is written
+    check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
     response.check_against(
         program=program, jurisdiction=jurisdiction, question_ids=set(bundle.program.question_ids())
     )

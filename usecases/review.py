@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from infra.checkpoints import check_before_writing
 from infra.runtime import Runtime
 from usecases.registry import require_imported
 
@@ -17,5 +18,5 @@ def check_review(runtime: Runtime, program: str, slugs: Sequence[str] | None) ->
     jurisdictions through `tasks.registry.select_jurisdictions`, over the same check.
     """
     runtime.program(program)
-    _ = runtime.signer
+    check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
     require_imported(runtime, slugs)

@@ -1,4 +1,8 @@
-"""Where every review of a program stands, read straight from S3 (no Prefect import)."""
+"""Where every review of a program stands, read straight from S3 (no Prefect import).
+
+A damaged stream (an object that does not parse or does not chain) is one row marked
+`damaged` with the reason; every other stream is listed as usual (issue #13, H3).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,10 @@ from schemas.state import StreamState
 from schemas.streams import StreamId
 from usecases.registry import require_imported
 
-__all__ = ["status_rows"]
+__all__ = ["DAMAGED", "status_rows"]
+
+DAMAGED = "damaged"
+"""The `step` and `decision` of a stream that cannot be read; `damaged` says why."""
 
 
 def _row(state: StreamState) -> dict[str, Any]:
@@ -33,15 +40,39 @@ def _row(state: StreamState) -> dict[str, Any]:
             None if state.last_event_time is None else state.last_event_time.isoformat()
         ),
         "events": state.head_seq + 1,
+        "damaged": None,
+    }
+
+
+def _damaged_row(stream: StreamId, error: Exception) -> dict[str, Any]:
+    """The same fields, nothing claimed about the review: the stream must be audited."""
+    return {
+        "jurisdiction": stream.jurisdiction,
+        "program": stream.program,
+        "step": DAMAGED,
+        "decision": DAMAGED,
+        "reasons": [str(error)],
+        "overridden": False,
+        "automatic_decision": DAMAGED,
+        "letter_date": None,
+        "response_due": None,
+        "last_event_time": None,
+        "events": None,
+        "damaged": str(error),
     }
 
 
 def status_rows(runtime: Runtime, program: str, slugs: list[str]) -> list[dict[str, Any]]:
     """One row per jurisdiction (all imported ones when `slugs` is empty), sorted by slug.
 
-    The program must be defined (its rules are not parsed: status needs none).
+    The program must be defined (its rules are not parsed: status needs none). A damaged
+    stream's row has `damaged` set (else None); the caller exits 1 if any is.
     """
     runtime.require_program(program)
     wanted = sorted(row.slug for row in require_imported(runtime, slugs or None, hint=""))
-    states = runtime.log.states(StreamId(program=program, jurisdiction=slug) for slug in wanted)
-    return [_row(states[stream]) for stream in sorted(states, key=lambda s: s.jurisdiction)]
+    streams = [StreamId(program=program, jurisdiction=slug) for slug in wanted]
+    states, damaged = runtime.log.trusted_states(streams)
+    return [
+        _row(states[stream]) if stream in states else _damaged_row(stream, damaged[stream])
+        for stream in streams
+    ]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from infra.errors import UntrustedCommitError
 from infra.eventlog.store import ObjectStore
 from schemas.chain import chain_break
-from schemas.commit import GENESIS, Commit, parse_commit
+from schemas.commit import GENESIS, Commit, CommitFormatError, parse_commit
 from schemas.commit_signature import commit_signature_problem
 from schemas.state import StreamState, fold
 from schemas.streams import REGISTRY, StreamId, commit_key, parse_commit_key
@@ -139,8 +139,7 @@ class EventLog:
         if after is not None and after.head_seq >= 0:
             start = commit_key(self.prefix, stream, after.head_seq)
         keys = list(self.store.list_keys(stream.key_prefix(self.prefix), start_after=start))
-        bodies = self.store.get_many(keys)
-        commits = [parse_commit(body) for body in bodies if body is not None]
+        commits = _parse(stream, keys, self.store.get_many(keys))
         _check_chain(stream, commits, after)
         self.check_signatures(stream, commits)
         return commits
@@ -172,7 +171,7 @@ class EventLog:
         bodies = iter(self.store.get_many(keys))
         result: dict[StreamId, list[Commit]] = {}
         for stream, stream_keys in by_stream.items():
-            commits = [parse_commit(body) for body in (next(bodies) for _ in stream_keys) if body]
+            commits = _parse(stream, stream_keys, [next(bodies) for _ in stream_keys])
             _check_chain(stream, commits, None)
             self.check_signatures(stream, commits)
             result[stream] = commits
@@ -187,10 +186,14 @@ class EventLog:
 
     def trusted_states(
         self, streams: Iterable[StreamId]
-    ) -> tuple[dict[StreamId, StreamState], dict[StreamId, UntrustedCommitError]]:
+    ) -> tuple[
+        dict[StreamId, StreamState], dict[StreamId, UntrustedCommitError | CorruptStreamError]
+    ]:
         """Current states of the streams whose commits are trusted, and why the others are not.
 
-        A batch writer goes on with the trusted streams and reports the refused ones.
+        A batch writer goes on with the trusted streams and reports the refused ones; a
+        damaged stream (an object that is no commit, or does not chain: issue #13, H3) is
+        set aside the same way, with its CorruptStreamError.
         """
         wanted = list(streams)
         workers = max(1, min(self.store.max_workers, len(wanted)))
@@ -201,17 +204,32 @@ class EventLog:
         flat = [key for keys in keys_per_stream for key in keys]
         bodies = iter(self.store.get_many(flat))
         result: dict[StreamId, StreamState] = {}
-        refused: dict[StreamId, UntrustedCommitError] = {}
+        refused: dict[StreamId, UntrustedCommitError | CorruptStreamError] = {}
         for stream, keys in zip(wanted, keys_per_stream, strict=True):
-            commits = [parse_commit(body) for body in (next(bodies) for _ in keys) if body]
-            _check_chain(stream, commits, None)
             try:
+                commits = _parse(stream, keys, [next(bodies) for _ in keys])
+                _check_chain(stream, commits, None)
                 self.check_signatures(stream, commits)
-            except UntrustedCommitError as error:
+            except (UntrustedCommitError, CorruptStreamError) as error:
                 refused[stream] = error
                 continue
             result[stream] = fold(stream, commits)
         return result, refused
+
+
+def _parse(stream: StreamId, keys: Sequence[str], bodies: Sequence[bytes | None]) -> list[Commit]:
+    """The listed commits that still exist, parsed; an object that is no commit is damage."""
+    commits: list[Commit] = []
+    for key, body in zip(keys, bodies, strict=True):
+        if body is None:
+            continue
+        try:
+            commits.append(parse_commit(body))
+        except CommitFormatError as error:
+            raise CorruptStreamError(
+                f"{stream.name}: {key} is not a commit ({error}); run `grantreview audit verify`"
+            ) from None
+    return commits
 
 
 def _stream_of(commit: Commit) -> StreamId:
