@@ -111,7 +111,7 @@ def send_letter_for(
         rendered = render_letter(bundle, jurisdiction, letter_date)
         markdown_sha = runtime.documents.put(rendered.markdown.encode("utf-8"))
         html_sha = runtime.documents.put(rendered.html.encode("utf-8"))
-        due = None if spec is None else spec.response_due
+        due = None if spec is None else spec.due_for(letter_date)
         if config is None:
             sent = LetterSent(
                 letter_sha256=markdown_sha,

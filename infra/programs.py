@@ -108,10 +108,12 @@ def _parse_yaml(text: str, shown: str) -> object:
         raise ProgramError(f"{shown}: a value cannot be read: {error}") from None
 
 
-def _template(folder: Path, name: str, shown: str, display: Path) -> str:
-    path = _inside(folder, name, f"{shown}: letter.template")
+def _template(
+    folder: Path, name: str, shown: str, display: Path, key: str = "letter.template"
+) -> str:
+    path = _inside(folder, name, f"{shown}: {key}")
     if not path.is_file():
-        raise ProgramError(f"{shown}: letter.template: template file {display / name} is missing")
+        raise ProgramError(f"{shown}: {key}: template file {display / name} is missing")
     text = _read(path, str(display / name))
     try:
         compile_template(text)
@@ -120,7 +122,7 @@ def _template(folder: Path, name: str, shown: str, display: Path) -> str:
             f"{display / name}: line {error.lineno}: template does not parse: {error.message}"
         ) from None
     except TemplateBudgetError as error:
-        raise ProgramError(f"{shown}: letter.template: {display / name}: {error}") from None
+        raise ProgramError(f"{shown}: {key}: {display / name}: {error}") from None
     return text
 
 
@@ -142,11 +144,15 @@ def load_program(programs_dir: Path, program_id: str) -> ProgramBundle:
     if program.letter is not None and program.letter.template is not None:
         name = program.letter.template
         files[name] = _template(folder, name, shown, display)
+    notice = program.review.notice_template if program.review is not None else None
+    if notice is not None:
+        files[notice] = _template(folder, notice, shown, display, "review.notice_template")
     bundle = ProgramBundle(program=program, files=files)
     try:
         check_letter_budget(bundle)
     except TemplateBudgetError as error:
-        where = f"{display / name}: " if files else ""
+        letter = program.letter.template if program.letter is not None else None
+        where = f"{display / letter}: " if letter else ""
         raise ProgramError(f"{shown}: letter.template: {where}{error}") from None
     return bundle
 

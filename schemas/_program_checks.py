@@ -89,6 +89,8 @@ def check_program(program: Program) -> None:
             raise ValueError(f"questions[{index}] ({question.id}): question id is defined twice")
         seen.add(question.id)
     condition_ids = _rule_sets(program)
+    if program.review is not None and program.letter is None:
+        raise ValueError("review: a review path needs a letter (its deadline starts it)")
     waiver_ids: set[str] = set()
     lists = (("court_orders", program.court_orders), ("notices", program.notices))
     for name, waivers in lists:
@@ -110,6 +112,11 @@ def check_files(program: Program, files: dict[str, str]) -> None:
     wanted = {program.letter.template} if program.letter and program.letter.template else set()
     for name in sorted(wanted - set(files)):
         raise ValueError(f"letter.template: template file {name!r} is missing")
+    notice = program.review.notice_template if program.review else None
+    if notice is not None:
+        if notice not in files:
+            raise ValueError(f"review.notice_template: template file {notice!r} is missing")
+        wanted.add(notice)
     for name in sorted(set(files) - wanted):
         raise ValueError(f"files: {name!r} is not referenced by the program")
 

@@ -6,6 +6,7 @@ response hashes, as_of / known_at, orders applied) to re-derive the result later
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -62,8 +63,17 @@ class Evaluation(BaseModel):
     known_at: AwareDatetime
     conditions: tuple[ConditionResult, ...]
     orders_applied: tuple[str, ...] = ()
+    due: date | None = None
+    """The response deadline in force, when the review path sets it (None: the program's)."""
+    late: bool = False
+    """The response came after `due` and the program flags late responses."""
 
     @property
     def decision_id(self) -> str:
-        """A stable id: the same inputs and result always give the same id."""
-        return sha256_hex(canonical_json(self.model_dump(mode="json")))[:32]
+        """A stable id: the same inputs and result always give the same id.
+
+        `due` and `late` are left out while unset, so evaluations recorded before
+        they existed keep their ids.
+        """
+        unset = {name for name in ("due", "late") if not getattr(self, name)}
+        return sha256_hex(canonical_json(self.model_dump(mode="json", exclude=unset)))[:32]

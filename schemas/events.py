@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
+from schemas._event_base import DomainEvent
 from schemas.evaluation import Evaluation, Outcome
 from schemas.jurisdiction import Jurisdiction
 from schemas.response import Answer, Respondent
+from schemas.review_path import Stage
+from schemas.stage_events import (
+    AwardActionRecorded,
+    DeadlineExtended,
+    DecisionDetermined,
+    InformationRequested,
+    NoticeKind,
+    NoticeQueued,
+    NoticeSent,
+)
 
 __all__ = [
     "EVENT_TYPES",
+    "AwardActionRecorded",
+    "DeadlineExtended",
+    "DecisionDetermined",
     "DecisionIssued",
     "DecisionOverridden",
     "DecisionRevised",
     "DomainEvent",
+    "InformationRequested",
     "JurisdictionsRegistered",
     "LetterQueued",
     "LetterSent",
+    "NoticeKind",
+    "NoticeQueued",
+    "NoticeSent",
     "ReevaluationCompleted",
     "ReminderQueued",
     "ReminderSent",
@@ -29,15 +48,6 @@ __all__ = [
     "UnknownEventTypeError",
     "decode_event_data",
 ]
-
-
-class DomainEvent(BaseModel):
-    """Base of every event payload (the CloudEvents `data`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    TYPE: ClassVar[str]
-    VERSION: ClassVar[int] = 1
 
 
 class JurisdictionsRegistered(DomainEvent):
@@ -124,18 +134,28 @@ class ResponseAmended(ResponseReceived):
 
 
 class RulesEvaluated(DomainEvent):
-    """A rule set was evaluated: every condition's status with full provenance."""
+    """A rule set was evaluated: every condition's status with full provenance.
+
+    Version 2: the evaluation may carry `due` and `late` (staged reviews).
+    """
 
     TYPE: ClassVar[str] = "grantreview.rules.evaluated"
+    VERSION: ClassVar[int] = 2
 
     decision_id: str
     evaluation: Evaluation
 
 
 class DecisionIssued(DomainEvent):
-    """The decision that followed an evaluation."""
+    """The decision that followed an evaluation.
+
+    Version 2 adds the review path: `stage` (None: a program without a `review:` section,
+    final at evaluation), the deadline `due` the evaluation used, and for a preliminary
+    decision `answer_due`, the last day the jurisdiction may answer.
+    """
 
     TYPE: ClassVar[str] = "grantreview.decision.issued"
+    VERSION: ClassVar[int] = 2
 
     decision_id: str
     outcome: Outcome
@@ -145,6 +165,9 @@ class DecisionIssued(DomainEvent):
     response_sha256: str | None
     as_of: AwareDatetime
     known_at: AwareDatetime
+    stage: Stage | None = None
+    due: date | None = None
+    answer_due: date | None = None
 
 
 class DecisionRevised(DomainEvent):
@@ -155,6 +178,7 @@ class DecisionRevised(DomainEvent):
     """
 
     TYPE: ClassVar[str] = "grantreview.decision.revised"
+    VERSION: ClassVar[int] = 2  # version 2: the evaluation may carry `due` and `late`
 
     decision_id: str
     previous_decision_id: str | None
@@ -217,7 +241,21 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         DecisionRevised,
         DecisionOverridden,
         ReevaluationCompleted,
+        NoticeQueued,
+        NoticeSent,
+        InformationRequested,
+        DeadlineExtended,
+        DecisionDetermined,
+        AwardActionRecorded,
     )
+}
+
+# Upcasters: a stored (type, version) to the current version's data. Version 1 of these
+# three lacked only fields that now have defaults, so their data validates unchanged.
+_UPCASTS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    (RulesEvaluated.TYPE, 1): dict,
+    (DecisionIssued.TYPE, 1): dict,
+    (DecisionRevised.TYPE, 1): dict,
 }
 
 
@@ -231,5 +269,8 @@ def decode_event_data(event_type: str, version: int, data: dict[str, Any]) -> Do
     if cls is None:
         raise UnknownEventTypeError(f"unknown event type {event_type!r}")
     if version != cls.VERSION:
-        raise UnknownEventTypeError(f"{event_type} schema version {version} is not supported")
+        upcast = _UPCASTS.get((event_type, version))
+        if upcast is None:
+            raise UnknownEventTypeError(f"{event_type} schema version {version} is not supported")
+        data = upcast(data)
     return cls.model_validate(data)

@@ -85,7 +85,7 @@ def render_letter(
             jurisdiction=jurisdiction,
             program=program,
             questions=program.questions,
-            response_due=None if spec is None else spec.response_due,
+            response_due=None if spec is None else spec.due_for(letter_date),
             letter_date=letter_date,
         )
     except TemplateError as error:
@@ -109,7 +109,7 @@ def check_letter_budget(bundle: ProgramBundle) -> None:
     if spec is None or spec.template is None:
         return
     try:
-        render_letter(bundle, _TRIAL, spec.response_due)
+        render_letter(bundle, _TRIAL, spec.response_due or date(2017, 1, 1))
     except InputError as error:
         if isinstance(error.__context__, TemplateBudgetError):
             raise error.__context__ from None

@@ -8,6 +8,7 @@ an evaluation's `program_sha256` covers, so auditors replay from the stored copy
 # No `from __future__ import annotations`: pydantic reads these annotations at runtime.
 import functools
 import json
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Literal, Self
 
@@ -19,6 +20,7 @@ from schemas.canonical import canonical_json, sha256_hex
 from schemas.errors import InputError
 from schemas.ids import Slug
 from schemas.orders import CourtOrder, Notice, Scope
+from schemas.review_path import ReviewSpec, Stage
 
 __all__ = [
     "PROGRAM_FORMAT",
@@ -31,8 +33,10 @@ __all__ = [
     "ProgramError",
     "ProgramKind",
     "Question",
+    "ReviewSpec",
     "RuleSet",
     "Scope",
+    "Stage",
     "parse_program",
 ]
 
@@ -54,11 +58,28 @@ class ProgramKind(StrEnum):
 
 
 class LetterSpec(PolicyModel):
-    """The letter: its template (relative to the program folder) and response deadline."""
+    """The letter: its template (relative to the program folder) and response deadline.
+
+    The deadline is a fixed `response_due` date or `response_within_days` of the
+    letter's date: exactly one of the two.
+    """
 
     template: str | None = Field(default=None, pattern=_RELATIVE_FILE)
-    response_due: IsoDate
+    response_due: IsoDate | None = None
+    response_within_days: int | None = Field(default=None, ge=1, le=365, strict=True)
     reminder_after_days: int | None = Field(default=None, ge=1, le=365, strict=True)
+
+    @model_validator(mode="after")
+    def _one_deadline(self) -> Self:
+        if (self.response_due is None) == (self.response_within_days is None):
+            raise ValueError("give exactly one of response_due and response_within_days")
+        return self
+
+    def due_for(self, letter_date: date) -> date:
+        """The response deadline of a letter dated `letter_date`."""
+        if self.response_due is not None:
+            return self.response_due
+        return letter_date + timedelta(days=self.response_within_days or 0)
 
 
 class Question(PolicyModel):
@@ -110,6 +131,7 @@ class Program(PolicyModel):
     rule_sets: tuple[RuleSet, ...] = Field(min_length=1)
     court_orders: tuple[CourtOrder, ...] = ()
     notices: tuple[Notice, ...] = ()
+    review: ReviewSpec | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -126,6 +148,16 @@ class Program(PolicyModel):
             if question.id == question_id:
                 return question
         raise KeyError(question_id)
+
+
+def _unset_additions(program: Program) -> dict[str, Any]:
+    """Keys added after format 1 shipped, left out when unset: old programs keep their hash."""
+    exclude: dict[str, Any] = {}
+    if program.review is None:
+        exclude["review"] = True
+    if program.letter is not None and program.letter.response_within_days is None:
+        exclude["letter"] = {"response_within_days"}
+    return exclude
 
 
 def parse_program(data: object, *, source: str) -> Program:
@@ -149,7 +181,9 @@ class ProgramBundle(PolicyModel):
         return canonical_json(
             {
                 "format": PROGRAM_FORMAT,
-                "program": self.program.model_dump(mode="json"),
+                "program": self.program.model_dump(
+                    mode="json", exclude=_unset_additions(self.program)
+                ),
                 "files": self.files,
             }
         )

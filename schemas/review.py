@@ -8,7 +8,7 @@ same step produces the same key and the log keeps one copy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from schemas.canonical import sha256_hex
@@ -147,10 +147,12 @@ def evaluate_state(
     *,
     as_of: datetime,
     known_at: datetime,
+    due: date | None = None,
 ) -> Evaluation:
     """Evaluate the stream's response in force (or its absence): one call for every caller.
 
     Deciding, reevaluating and `explain` must evaluate the same evidence the same way.
+    `due` is the stream's deadline in force when the review path sets one.
     """
     return evaluate(
         bundle,
@@ -159,6 +161,7 @@ def evaluate_state(
         response_sha256=state.response_sha,
         as_of=as_of,
         known_at=known_at,
+        due=due,
     )
 
 
@@ -188,11 +191,23 @@ def plan_decision(
     as_of: datetime,
     known_at: datetime,
 ) -> CommitDraft | None:
-    """Evaluate and decide once per piece of evidence (a response, or none past the deadline)."""
+    """Evaluate and decide once per piece of evidence (a response, or none past the deadline).
+
+    A program with a `review:` section follows its review path (schemas/stages.py).
+    """
+    if bundle.program.review is not None:
+        from schemas.stages import plan_stage  # noqa: PLC0415 - stages builds on this module
+
+        return plan_stage(state, bundle, jurisdiction, as_of=as_of, known_at=known_at)
     evidence = state.response_sha
     if state.decided and state.decided_response_sha == evidence:
         return None
-    evaluation = evaluate_state(bundle, jurisdiction, state, as_of=as_of, known_at=known_at)
+    from schemas.stages import due_for_evaluation  # noqa: PLC0415 - stages builds on this module
+
+    due = due_for_evaluation(state, bundle.program)
+    evaluation = evaluate_state(
+        bundle, jurisdiction, state, as_of=as_of, known_at=known_at, due=due
+    )
     if evaluation.outcome is Outcome.PENDING:
         return None
     return CommitDraft(

@@ -8,7 +8,7 @@ No clock and no I/O: `as_of` (which rules, orders and deadlines are in force) an
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from schemas._condition import RuleEvaluationError, condition_context, condition_result
@@ -21,7 +21,13 @@ if TYPE_CHECKING:
     from schemas.program import Program, ProgramBundle, RuleSet
     from schemas.response import Response
 
-__all__ = ["RuleEvaluationError", "deadline_passed", "evaluate", "rule_set_in_force"]
+__all__ = [
+    "RuleEvaluationError",
+    "day_passed",
+    "deadline_passed",
+    "evaluate",
+    "rule_set_in_force",
+]
 
 _BLOCKING = frozenset({ConditionStatus.UNMET, ConditionStatus.UNANSWERED})
 
@@ -34,11 +40,20 @@ def rule_set_in_force(program: Program, as_of: datetime) -> RuleSet | None:
     return None
 
 
-def deadline_passed(program: Program, as_of: datetime) -> bool:
-    """Whether the letter's response deadline (inclusive) has passed at `as_of`."""
-    if program.letter is None:
-        return False
-    return as_of >= start_of(program.letter.response_due + timedelta(days=1))
+def day_passed(day: date, moment: datetime) -> bool:
+    """Whether `day` (a deadline, inclusive) has passed at `moment`."""
+    return moment >= start_of(day + timedelta(days=1))
+
+
+def deadline_passed(program: Program, as_of: datetime, due: date | None = None) -> bool:
+    """Whether the response deadline (inclusive) has passed at `as_of`.
+
+    `due` is the deadline in force for one stream (a relative or extended one); without
+    it, the program's fixed `response_due`.
+    """
+    if due is None:
+        due = program.letter.response_due if program.letter else None
+    return due is not None and day_passed(due, as_of)
 
 
 def _decide(
@@ -47,12 +62,16 @@ def _decide(
     response: Response | None,
     results: tuple[ConditionResult, ...],
     as_of: datetime,
+    *,
+    due: date | None,
 ) -> tuple[Outcome, tuple[str, ...]]:
     if response is None:
-        due = program.letter.response_due if program.letter else None
-        if deadline_passed(program, as_of):
-            return Outcome.INELIGIBLE, (f"no response by {due}",)
-        return Outcome.PENDING, (f"no response yet; due {due}" if due else "no response yet",)
+        shown = due or (program.letter.response_due if program.letter else None)
+        if deadline_passed(program, as_of, due):
+            if program.review is not None and program.review.no_response == "pending":
+                return Outcome.PENDING, (f"no response by {shown}; left to a person",)
+            return Outcome.INELIGIBLE, (f"no response by {shown}",)
+        return Outcome.PENDING, (f"no response yet; due {shown}" if shown else "no response yet",)
     blocking = tuple(r.reason for r in results if r.status in _BLOCKING)
     if blocking:
         return Outcome.INELIGIBLE, blocking
@@ -72,8 +91,13 @@ def evaluate(
     response_sha256: str | None,
     as_of: datetime,
     known_at: datetime,
+    due: date | None = None,
 ) -> Evaluation:
-    """Evaluate the rule set in force at `as_of`, with the orders known at `known_at`."""
+    """Evaluate the rule set in force at `as_of`, with the orders known at `known_at`.
+
+    `due` is the stream's deadline in force when the review path sets one (a relative,
+    extended or answer-window deadline); None means the program's fixed `response_due`.
+    """
     for name, moment in (("as_of", as_of), ("known_at", known_at)):
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise InputError(f"{name} must be a timezone-aware datetime")
@@ -109,7 +133,7 @@ def evaluate(
         )
         used = {r.waived_by for r in results}
         applied = tuple(waiver.id for waiver in waivers if waiver.id in used)
-        outcome, reasons = _decide(program, rule_set, response, results, as_of)
+        outcome, reasons = _decide(program, rule_set, response, results, as_of, due=due)
     return Evaluation(
         program=program.id,
         jurisdiction=jurisdiction.slug,
@@ -122,4 +146,13 @@ def evaluate(
         known_at=known_at,
         conditions=results,
         orders_applied=applied,
+        due=due,
+        late=_late(program, response, due),
     )
+
+
+def _late(program: Program, response: Response | None, due: date | None) -> bool:
+    """A response after the deadline in force, when the program flags late responses."""
+    if response is None or due is None or program.review is None:
+        return False
+    return program.review.late_responses == "flag" and day_passed(due, response.received_at)

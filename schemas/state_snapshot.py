@@ -8,20 +8,26 @@ fails when a new state field is not kept).
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import date
 from typing import TYPE_CHECKING, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from schemas.evaluation import Outcome
 from schemas.events import (
+    DecisionDetermined,
+    DecisionIssued,
     DecisionOverridden,
+    InformationRequested,
     LetterQueued,
     LetterSent,
+    NoticeQueued,
     ReminderQueued,
     ReminderSent,
     ResponseAmended,
     ResponseReceived,
 )
+from schemas.review_path import Stage
 from schemas.state import StreamState
 from schemas.streams import RUNS, StreamId
 
@@ -63,6 +69,21 @@ class IndexedStream(BaseModel):
     decided: bool = False
     override: DecisionOverridden | None = None
     idempotency_keys: tuple[str, ...] = ()
+    stage: Stage | None = None
+    final: bool = False
+    letter_due: date | None = None
+    answer_due: date | None = None
+    information: InformationRequested | None = None
+    information_due: date | None = None
+    responded_due: date | None = None
+    last_decision: DecisionIssued | None = None
+    late: bool = False
+    answered: bool = False
+    determination: DecisionDetermined | None = None
+    award_action: str | None = None
+    notice_wanted: tuple[str, str] | None = None
+    notice_queued: NoticeQueued | None = None
+    notices_sent: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, state: StreamState) -> IndexedStream:

@@ -1,0 +1,18 @@
+"""The base of every event payload, apart so event modules can share it without a cycle."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["DomainEvent"]
+
+
+class DomainEvent(BaseModel):
+    """Base of every event payload (the CloudEvents `data`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
