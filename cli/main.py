@@ -27,6 +27,7 @@ from cli.reevaluate import reevaluate
 from cli.review import respond, review, status
 from cli.serve import serve
 from cli.setup import init, jurisdictions_app
+from cli.stages import determine, extend, request_info
 from infra.errors import DependencyUnavailableError, UntrustedCommitError
 from infra.logging import configure_logging
 from schemas.errors import InputError
@@ -50,6 +51,9 @@ app.command()(serve)
 app.command()(demo)
 app.command()(explain)
 app.command()(override)
+app.command()(determine)
+app.command(name="request-info")(request_info)
+app.command()(extend)
 app.add_typer(programs_app, name="programs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")

@@ -74,7 +74,7 @@ def review(
     from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.review import check_review  # noqa: PLC0415
 
-    check_review(get_runtime(), program, slugs or None)  # refused here: no run, nothing written
+    check_review(get_runtime(), program, slugs or None, moment)  # refused: nothing written
     outcomes = run_flow(review_flow, program, slugs or None, moment)
     rows = _outcome_rows(program, outcomes)
     if json_output:

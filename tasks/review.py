@@ -11,6 +11,7 @@ from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from infra.eventlog.log import CorruptStreamError
 from infra.letters import send_letter_for, send_reminder_for
+from infra.notices import send_notice_for
 from infra.runtime import Runtime, get_runtime
 from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle
@@ -119,6 +120,11 @@ def _advance_one(
         )
         state, appended = result.state, appended + int(result.written)
         decided_now = result.written
+    if bundle.program.review is not None:
+        result = send_notice_for(
+            runtime, bundle, jurisdiction, state, as_of=as_of, flow_run_id=flow_run_id
+        )
+        state, appended = result.state, appended + int(result.written)
     return StreamOutcome(
         jurisdiction=jurisdiction.slug,
         step=state.step.value,

@@ -12,10 +12,12 @@ from infra.errors import DependencyUnavailableError
 from infra.eventlog.appender import append_planned
 from infra.responses import read_response_file
 from infra.runtime import Runtime
+from schemas.canonical import sha256_hex
 from schemas.errors import InputError
 from schemas.events import ResponseAmended, ResponseReceived
 from schemas.response import parse_response
 from schemas.review import plan_response
+from schemas.stages import check_not_late
 from schemas.state import Step, StreamState
 from schemas.streams import StreamId
 from usecases.registry import require_imported
@@ -57,6 +59,10 @@ def accept_response(runtime: Runtime, program: str, jurisdiction: str, path: Pat
         program=program, jurisdiction=jurisdiction, question_ids=set(bundle.program.question_ids())
     )
     require_imported(runtime, [jurisdiction])
+    if bundle.program.review is not None:  # refused before its bytes are stored
+        state = runtime.log.state(StreamId(program=program, jurisdiction=jurisdiction))
+        if sha256_hex(raw) not in state.response_shas:  # a rerun of a recorded one passes
+            check_not_late(state, bundle.program, response.received_at)
     return runtime.documents.put(raw)
 
 

@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from infra.checkpoints import check_before_writing
+from infra.clock import utc_now
 from infra.runtime import Runtime
+from schemas.stages import check_letter_not_overdue
+from schemas.streams import StreamId
 from usecases.registry import require_imported
 
 __all__ = ["check_review"]
 
 
-def check_review(runtime: Runtime, program: str, slugs: Sequence[str] | None) -> None:
-    """Refuse an undefined or invalid program, a bad signing key, a never-imported slug.
+def check_review(
+    runtime: Runtime,
+    program: str,
+    slugs: Sequence[str] | None,
+    as_of: datetime | None = None,
+) -> None:
+    """Refuse a bad program, signing key or slug, and a letter overdue on its date.
 
+    A letter whose fixed `response_due` is before its date is refused (issue #16, point 6).
     The `review` flow (run by the CLI, a deployment or the UI) selects the same
     jurisdictions through `tasks.registry.select_jurisdictions`, over the same check.
     """
-    runtime.program(program)
+    bundle = runtime.program(program)
     check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
-    require_imported(runtime, slugs)
+    rows = require_imported(runtime, slugs)
+    spec = bundle.program.letter
+    if spec is None or spec.response_due is None:
+        return
+    letter_date = (as_of or utc_now()).date()
+    if spec.response_due >= letter_date:
+        return
+    states = runtime.log.states(StreamId(program=program, jurisdiction=r.slug) for r in rows)
+    if any(state.letter is None for state in states.values()):
+        check_letter_not_overdue(bundle.program, letter_date)

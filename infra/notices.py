@@ -1,0 +1,124 @@
+"""Notices of a staged review: render, store content-addressed, queue, mail, record once.
+
+The outbox pattern of letters (infra/letters.py): `notice.queued` pins the bytes, the
+recipient and a deterministic Message-ID before SMTP delivery, `notice.sent` records it
+after; a retry after a crash mails the same bytes under the same Message-ID.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from infra import smtp
+from infra.clock import utc_now
+from infra.eventlog.appender import AppendResult, append_planned
+from infra.letters import smtp_config
+from schemas.events import NoticeQueued, NoticeSent
+from schemas.notices import notice_due, plan_notice, render_notice
+from schemas.review import delivery_id
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
+    from schemas.jurisdiction import Jurisdiction
+    from schemas.program import ProgramBundle
+    from schemas.state import StreamState
+
+__all__ = ["send_notice_for"]
+
+
+def _text(runtime: Runtime, sha256: str) -> str:
+    body = runtime.documents.get(sha256)
+    if body is None:
+        raise RuntimeError(f"stored document {sha256} is missing or altered")
+    return body.decode("utf-8")
+
+
+def send_notice_for(
+    runtime: Runtime,
+    bundle: ProgramBundle,
+    jurisdiction: Jurisdiction,
+    state: StreamState,
+    *,
+    as_of: datetime,
+    flow_run_id: str | None,
+    actor: str | None = None,
+) -> AppendResult:
+    """Send the notice the stream's latest decision or request calls for, exactly once."""
+    wanted = notice_due(state)
+    if wanted is None:
+        return AppendResult(state, written=False)
+    notice_id, kind = wanted
+    config = smtp_config(runtime)
+    written = False
+
+    def append(event: NoticeQueued | NoticeSent) -> None:
+        nonlocal state, written
+        result = append_planned(
+            runtime.log,
+            state,
+            lambda current: plan_notice(current, event),
+            time=utc_now(),
+            actor=actor or runtime.settings.actor,
+            flow_run_id=flow_run_id,
+        )
+        state, written = result.state, written or result.written
+
+    pinned = state.notice_queued
+    if pinned is None or pinned.notice_id != notice_id:
+        rendered, answer_due = render_notice(bundle, jurisdiction, state, as_of.date())
+        markdown_sha = runtime.documents.put(rendered.markdown.encode("utf-8"))
+        html_sha = runtime.documents.put(rendered.html.encode("utf-8"))
+        if config is None:
+            append(
+                NoticeSent(
+                    notice_id=notice_id,
+                    kind=kind,  # type: ignore[arg-type]  # the kind the state asked for
+                    notice_sha256=markdown_sha,
+                    html_sha256=html_sha,
+                    notice_date=as_of.date(),
+                    answer_due=answer_due,
+                    delivery="none",
+                )
+            )
+            return AppendResult(state, written=written)
+        append(
+            NoticeQueued(
+                notice_id=notice_id,
+                kind=kind,  # type: ignore[arg-type]  # the kind the state asked for
+                notice_sha256=markdown_sha,
+                html_sha256=html_sha,
+                notice_date=as_of.date(),
+                answer_due=answer_due,
+                recipient=config.recipient_for(jurisdiction.slug),
+                delivery_id=delivery_id(state, f"notice-{notice_id}", config.domain),
+            )
+        )
+        pinned = state.notice_queued
+    if pinned is None or config is None:
+        return AppendResult(state, written=written)
+    smtp.deliver(
+        config,
+        smtp.Mail(
+            sender=config.sender,
+            recipient=pinned.recipient,
+            subject=f"{bundle.program.title}: {pinned.kind} notice: {jurisdiction.name}",
+            markdown=_text(runtime, pinned.notice_sha256),
+            html=_text(runtime, pinned.html_sha256),
+            message_id=pinned.delivery_id,
+        ),
+    )
+    append(
+        NoticeSent(
+            notice_id=pinned.notice_id,
+            kind=pinned.kind,
+            notice_sha256=pinned.notice_sha256,
+            html_sha256=pinned.html_sha256,
+            notice_date=pinned.notice_date,
+            answer_due=pinned.answer_due,
+            delivery="smtp",
+            recipient=pinned.recipient,
+            delivery_id=pinned.delivery_id,
+        )
+    )
+    return AppendResult(state, written=written)
