@@ -39,6 +39,7 @@ def _check(jurisdiction: str, program: str) -> None:
 def determine(
     jurisdiction: Jurisdiction,
     program: ProgramOption,
+    *,
     decision: Annotated[str, typer.Option("--decision", help="eligible or ineligible.")],
     reason: ReasonOption,
     actor: ActorOption,
@@ -49,7 +50,7 @@ def determine(
     moment = parse_moment(as_of)
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
     from usecases.stages import check_act  # noqa: PLC0415
-    from usecases.stages import determine as record
+    from usecases.stages import determine as record  # noqa: PLC0415
 
     outcome = check_act(reason, actor, decision)
     assert outcome is not None  # noqa: S101 - check_act returns one when given a decision
@@ -69,6 +70,7 @@ def determine(
 def request_info(
     jurisdiction: Jurisdiction,
     program: ProgramOption,
+    *,
     question: Annotated[list[str], typer.Option("--question", help="Question id (repeatable).")],
     due: Annotated[str, typer.Option("--due", help="Answer due by (ISO date).")],
     reason: ReasonOption,
@@ -83,7 +85,7 @@ def request_info(
     from usecases.stages import check_act, request_information  # noqa: PLC0415
 
     check_act(reason, actor)
-    written, state = request_information(
+    written, _ = request_information(
         get_runtime(),
         program,
         jurisdiction,
@@ -100,6 +102,7 @@ def request_info(
 def extend(
     jurisdiction: Jurisdiction,
     program: ProgramOption,
+    *,
     until: Annotated[str, typer.Option("--until", help="The new due date (ISO date).")],
     reason: ReasonOption,
     actor: ActorOption,
