@@ -30,13 +30,15 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console  # noqa: PLC0415 - keep CLI start-up light
     from rich.table import Table  # noqa: PLC0415
 
-    table = Table("jurisdiction", "step", "decision", "reasons", show_lines=True)
+    staged = any("stage" in row for row in rows)  # status rows carry the review path
+    columns = ("jurisdiction", "step", "stage", "due") if staged else ("jurisdiction", "step")
+    table = Table(*columns, "decision", "reasons", show_lines=True)
     for row in rows:
+        reasons = list(row["reasons"]) or [row.get("pending_reason") or ""]
         table.add_row(
-            safe_cell(row["jurisdiction"]),
-            safe_cell(row["step"]),
+            *(safe_cell(row.get(column) or "") for column in columns),
             safe_cell(row["decision"]),
-            safe_cell("\n".join(row["reasons"])),
+            safe_cell("\n".join(reasons)),
         )
     Console(width=160).print(table)
 

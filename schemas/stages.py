@@ -25,7 +25,7 @@ from schemas.events import (
 )
 from schemas.review import CommitDraft, evaluate_state
 from schemas.review_path import ReviewSpec, Stage
-from schemas.rules import day_passed
+from schemas.rules import day_passed, rule_set_in_force
 from schemas.state import Step, StreamState
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ __all__ = [
     "check_letter_not_overdue",
     "check_not_late",
     "due_for_evaluation",
+    "pending_reason",
     "plan_determination",
     "plan_extension",
     "plan_information",
@@ -272,3 +273,26 @@ def check_letter_not_overdue(program: Program, letter_date: date) -> None:
         f"{program.id}: the letter of {letter_date} would be overdue (response_due "
         f"{spec.response_due}); use --as-of on or before it, `extend`, or response_within_days"
     )
+
+
+def pending_reason(state: StreamState, program: Program, as_of: datetime) -> str | None:  # noqa: PLR0911 - one sentence per place a review can wait
+    """Where the review waits and why, in plain language (None once the decision is final)."""
+    step = review_step(state, program, as_of)
+    if step is Step.DECIDED and state.effective_decision is not Outcome.PENDING:
+        return None
+    if step is Step.AWAITING_INFORMATION:
+        return f"awaiting the jurisdiction's answer to a request for information until {state.due}"
+    if step is Step.AWAITING_DETERMINATION:
+        return "awaiting a determination"
+    if step is Step.PRELIMINARY:
+        return f"preliminary decision; awaiting the jurisdiction's answer until {state.due}"
+    if step is Step.RESPONSE_RECEIVED and state.response is not None:
+        received = state.response.received_at
+        if rule_set_in_force(program, received) is None:
+            return f"the response of {received.date()} predates any rule set of {program.id}"
+        return "response received; awaiting evaluation"
+    if step is Step.LETTER_SENT:
+        return f"awaiting the jurisdiction's answer until {state.due}"
+    if step is Step.NEW:
+        return "no letter sent yet"
+    return "; ".join(state.reasons) or "pending"

@@ -6,13 +6,20 @@ A damaged stream (an object that does not parse or does not chain) is one row ma
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+from infra.clock import utc_now
 from infra.runtime import Runtime
 from schemas.evaluation import Outcome
+from schemas.review_path import Stage
+from schemas.stages import pending_reason, review_step
 from schemas.state import StreamState
 from schemas.streams import StreamId
 from usecases.registry import require_imported
+
+if TYPE_CHECKING:
+    from schemas.program import Program
 
 __all__ = ["DAMAGED", "status_rows"]
 
@@ -20,12 +27,18 @@ DAMAGED = "damaged"
 """The `step` and `decision` of a stream that cannot be read; `damaged` says why."""
 
 
-def _row(state: StreamState) -> dict[str, Any]:
+def _row(state: StreamState, program: Program, as_of: datetime) -> dict[str, Any]:
     letter = state.letter
+    due = state.due if state.decided or state.letter is not None else None
     return {
         "jurisdiction": state.stream.jurisdiction,
         "program": state.stream.program,
-        "step": state.step.value,
+        "step": review_step(state, program, as_of).value,
+        "stage": _stage(state),
+        "due": None if due is None else due.isoformat(),
+        "late": state.late,
+        "award_action": state.award_action,
+        "pending_reason": pending_reason(state, program, as_of),
         "decision": state.effective_decision.value,
         "reasons": list(state.reasons),
         "overridden": state.override is not None,
@@ -50,6 +63,11 @@ def _damaged_row(stream: StreamId, error: Exception) -> dict[str, Any]:
         "jurisdiction": stream.jurisdiction,
         "program": stream.program,
         "step": DAMAGED,
+        "stage": None,
+        "due": None,
+        "late": False,
+        "award_action": None,
+        "pending_reason": None,
         "decision": DAMAGED,
         "reasons": [str(error)],
         "overridden": False,
@@ -62,17 +80,28 @@ def _damaged_row(stream: StreamId, error: Exception) -> dict[str, Any]:
     }
 
 
-def status_rows(runtime: Runtime, program: str, slugs: list[str]) -> list[dict[str, Any]]:
+def _stage(state: StreamState) -> str | None:
+    if state.stage is not None:
+        return state.stage.value
+    return Stage.FINAL.value if state.decided else None
+
+
+def status_rows(
+    runtime: Runtime, program: str, slugs: list[str], as_of: datetime | None = None
+) -> list[dict[str, Any]]:
     """One row per jurisdiction (all imported ones when `slugs` is empty), sorted by slug.
 
-    The program must be defined (its rules are not parsed: status needs none). A damaged
+    The program is read for its review path (where a stream waits, and why). A damaged
     stream's row has `damaged` set (else None); the caller exits 1 if any is.
     """
-    runtime.require_program(program)
+    bundle = runtime.program(program)
+    moment = as_of or utc_now()
     wanted = sorted(row.slug for row in require_imported(runtime, slugs or None, hint=""))
     streams = [StreamId(program=program, jurisdiction=slug) for slug in wanted]
     states, damaged = runtime.log.trusted_states(streams)
     return [
-        _row(states[stream]) if stream in states else _damaged_row(stream, damaged[stream])
+        _row(states[stream], bundle.program, moment)
+        if stream in states
+        else _damaged_row(stream, damaged[stream])
         for stream in streams
     ]
