@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Final
 
-from infra.checkpoints import sign_heads
+from infra.checkpoints import check_before_writing, sign_heads
 from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from infra.notices import send_notice_for
@@ -65,7 +65,7 @@ def _record(
 ) -> ActResult:
     """Record one act (planned against the stream as read), its notice, and a checkpoint."""
     bundle = runtime.program(program)
-    _ = runtime.signer  # a bad signing key is refused before anything is written
+    check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
     (row,) = require_imported(runtime, [jurisdiction], label="jurisdiction", hint="")
     stream = StreamId(program=program, jurisdiction=jurisdiction)
     state = runtime.log.state(stream)
