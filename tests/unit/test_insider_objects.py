@@ -19,6 +19,8 @@ from infra.checkpoints import write_checkpoint
 from infra.errors import DependencyRefusedError
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
+from infra.programs import load_program
+from infra.settings import REPO_PROGRAMS_DIR
 from schemas.checkpoint import (
     KeyEntry,
     Keyring,
@@ -214,7 +216,12 @@ def test_status_lists_a_damaged_stream_and_every_other() -> None:
     registry = {slug: SimpleNamespace(slug=slug) for slug in ("stockton-ca", "baltimore-md")}
     runtime = cast(
         "Runtime",
-        SimpleNamespace(log=log, registry=lambda: registry, require_program=lambda _: None),
+        SimpleNamespace(
+            log=log,
+            registry=lambda: registry,
+            require_program=lambda _: None,
+            program=lambda program: load_program(REPO_PROGRAMS_DIR, program),
+        ),
     )
     rows = {row["jurisdiction"]: row for row in status_rows(runtime, "psp-2017", [])}
     assert rows["baltimore-md"]["damaged"] is None
