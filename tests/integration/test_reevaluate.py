@@ -155,6 +155,7 @@ def test_a_stream_moved_after_the_read_is_revised_on_its_new_head(
             ],
             time=datetime(2018, 1, 15, tzinfo=UTC),
             actor="rival",
+            signer=get_runtime().log.signer,  # a legitimate rival writer signs as every run does
         )
         assert get_runtime().log.append(rival)
         return loaded
