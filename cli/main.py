@@ -117,11 +117,17 @@ def main() -> None:
 def _quiet_prefect(*, debug: bool) -> None:
     """Prefect's own lines would bury the one error line the CLI prints; --debug shows them.
 
-    Its run and task lines follow PREFECT_LOGGING_LEVEL; its background queues log under
-    their class names, outside `prefect.*` (at exit the event queue may warn it is "still
+    Its run and task lines go to two handlers: the API's (the run's logs in the UI) and the
+    console's (stderr). The level lets INFO through to the API; the console handler's own
+    level keeps stderr quiet. (PREFECT_LOGGING_LEVEL=CRITICAL, as before, also emptied the
+    UI's logs tab: "This run didn't generate logs".) Its background queues log under their
+    class names, outside `prefect.*` (at exit the event queue may warn it is "still
     processing items" after our error line).
     """
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING" if debug else "CRITICAL")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    os.environ.setdefault(
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING" if debug else "CRITICAL"
+    )
     # Prefect's ephemeral server (no PREFECT_API_URL) must start within 20 s by default; a
     # loaded 2-core machine needs longer, and a timeout there is exit 70 for no fault of ours.
     os.environ.setdefault(

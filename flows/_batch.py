@@ -1,7 +1,8 @@
 """One batch pass over streams, shared by the review and the deadline sweep.
 
 Store the program document, select the jurisdictions, run `step` on a few large chunks in
-parallel, then publish the run's artifacts and sign a checkpoint over every head it saw.
+parallel, then publish the run's summary, emit its decisions as Prefect events and sign a
+checkpoint over every head it saw.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from prefect.runtime import flow_run
 
 from flows._chunks import chunked
 from infra.errors import UntrustedCommitError
-from tasks.artifacts import publish_decisions, publish_outcomes
+from tasks.artifacts import publish_run
 from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
+from tasks.decision_events import emit_decision_events
 from tasks.programs import store_program_document
 from tasks.registry import select_jurisdictions
 from tasks.review import StreamOutcome
@@ -48,11 +50,11 @@ def advance_in_chunks(
         for chunk in chunks
     ]
     outcomes = [outcome for future in futures for outcome in future.result()]
-    table = publish_outcomes.submit(program, outcomes)
-    notes = publish_decisions.submit(program, outcomes)
+    published = publish_run.submit(program, outcomes)
+    emitted = emit_decision_events.submit(program, outcomes)
     checkpoint_heads(program, outcomes)  # refused streams have no head to cover
-    table.result()
-    notes.result()
+    published.result()
+    emitted.result()
     refused = [outcome.refused for outcome in outcomes if outcome.refused]
     if refused:
         others = f" (and {len(refused) - 1} more refused streams)" if len(refused) > 1 else ""

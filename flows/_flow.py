@@ -16,6 +16,8 @@ from prefect.client.schemas.objects import State
 from prefect.futures import PrefectFuture
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
+from flows._names import run_namer
+
 __all__ = ["grant_flow"]
 
 P = ParamSpec("P")
@@ -43,8 +45,12 @@ def grant_flow(
     name: str,
     *,
     task_runner: Any = None,  # noqa: ANN401 - Prefect's own TaskRunner union
+    run_name: str | None = None,
 ) -> Callable[[Callable[P, R]], Flow[P, R]]:
-    """`@flow(name=...)` with our defaults: no result persistence, prints not captured."""
+    """`@flow(name=...)` with our defaults: no result persistence, prints not captured.
+
+    `run_name` is a template over the run's parameters (and `{date}`, see flows/_names.py).
+    """
 
     def decorate(function: Callable[P, R]) -> Flow[P, R]:
         return _LeanFlow(
@@ -53,6 +59,7 @@ def grant_flow(
             persist_result=False,
             log_prints=False,
             task_runner=task_runner,
+            flow_run_name=None if run_name is None else run_namer(run_name),
         )
 
     return decorate

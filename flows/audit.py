@@ -19,12 +19,15 @@ class AuditFailedError(RuntimeError):
     """The log has findings: the run fails so it shows red in the Prefect UI."""
 
 
-@grant_flow("audit")
+@grant_flow("audit", run_name="audit-{program}-{date}")
 def audit(program: str | None = None) -> dict[str, Any]:
     """Check every signature, hash link and sequence (as `grantreview audit verify` does).
 
     Publishes the findings as a Markdown artifact and fails the run on any finding.
     Needs GRANTREVIEW_VERIFY_KEY_FILE.
+
+    Args:
+        program: Verify only this program's streams; empty verifies the whole log.
     """
     runtime = get_runtime()
     key_file = runtime.settings.verify_key_file

@@ -8,7 +8,7 @@ from tasks.checkpoints import checkpoint_everything
 __all__ = ["checkpoint"]
 
 
-@grant_flow("checkpoint")
+@grant_flow("checkpoint", run_name="checkpoint-{date}")
 def checkpoint() -> str | None:
     """Sign a checkpoint over every stream head (needs GRANTREVIEW_SIGNING_KEY_FILE).
 

@@ -7,20 +7,26 @@ from datetime import datetime
 from flows._batch import advance_in_chunks
 from flows._flow import grant_flow
 from infra.clock import utc_now
+from schemas.ids import Slug
 from tasks.deadlines import sweep_deadlines
 from tasks.review import StreamOutcome
 
 __all__ = ["deadlines"]
 
 
-@grant_flow("deadlines")
+@grant_flow("deadlines", run_name="deadlines-{program}-{date}")
 def deadlines(
-    program: str, as_of: datetime | None = None, known_at: datetime | None = None
+    program: Slug, as_of: datetime | None = None, known_at: datetime | None = None
 ) -> list[StreamOutcome]:
     """Send the one reminder that is due and record no-response decisions past the deadline.
 
     Only streams that got a letter are touched. `as_of` defaults to now; re-running with the
     same `as_of` appends nothing.
+
+    Args:
+        program: The grant program whose deadlines are swept, e.g. psp-2017.
+        as_of: The date deadlines are checked against; empty means now.
+        known_at: Only what was recorded by this time counts; empty means the same as as_of.
     """
     moment = as_of or utc_now()
     return advance_in_chunks(sweep_deadlines, program, None, moment, known_at or moment)

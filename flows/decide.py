@@ -8,8 +8,10 @@ from prefect.runtime import flow_run
 
 from flows._flow import grant_flow
 from infra.clock import utc_now
-from tasks.artifacts import publish_decisions, publish_outcomes
+from schemas.ids import Slug
+from tasks.artifacts import publish_run
 from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
+from tasks.decision_events import emit_decision_events
 from tasks.programs import store_program_document
 from tasks.registry import select_jurisdictions
 from tasks.review import StreamOutcome, advance_streams
@@ -20,23 +22,23 @@ __all__ = ["decide", "decide_stream"]
 def decide_stream(
     program: str, jurisdiction: str, as_of: datetime, known_at: datetime, run_id: str | None
 ) -> StreamOutcome:
-    """The tasks after a response is recorded: decide, checkpoint, publish (shared with respond)."""
+    """The tasks after a response is recorded: decide, publish, emit, checkpoint (with respond)."""
     selected = select_jurisdictions([jurisdiction])
     outcomes = advance_streams(
         program, selected, as_of, known_at, send_letters=False, flow_run_id=run_id
     )
-    table = publish_outcomes.submit(program, outcomes)
-    notes = publish_decisions.submit(program, outcomes)
+    published = publish_run.submit(program, outcomes)
+    emitted = emit_decision_events.submit(program, outcomes)
     checkpoint_heads(program, outcomes)
-    table.result()
-    notes.result()
+    published.result()
+    emitted.result()
     return outcomes[0]
 
 
-@grant_flow("decide")
+@grant_flow("decide", run_name="decide-{jurisdiction}")
 def decide(
-    program: str,
-    jurisdiction: str,
+    program: Slug,
+    jurisdiction: Slug,
     as_of: datetime | None = None,
     known_at: datetime | None = None,
 ) -> StreamOutcome:
@@ -44,6 +46,12 @@ def decide(
 
     Started by the `grantreview.response.received` / `.amended` Prefect events that
     `respond --async` emits; re-running it after the decision appends nothing.
+
+    Args:
+        program: The grant program, e.g. psp-2017.
+        jurisdiction: The jurisdiction's slug, e.g. stockton-ca.
+        as_of: The date the decision is made for; empty means now.
+        known_at: Only what was recorded by this time counts; empty means the same as as_of.
     """
     check_checkpoint_chain()
     moment = as_of or utc_now()

@@ -23,6 +23,7 @@ from infra.clock import utc_now
 from infra.logging import get_logger
 from infra.runtime import get_runtime
 from schemas.canonical import sha256_hex
+from schemas.ids import Slug
 from schemas.reevaluation import outcomes_document, run_record
 from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.programs import store_program_document
@@ -39,9 +40,13 @@ __all__ = ["ReevaluationReport", "progress_hook", "reevaluate"]
 _log = get_logger(__name__)
 
 
-@grant_flow("reevaluate", task_runner=ThreadPoolTaskRunner(max_workers=PARALLEL_CHUNKS))
+@grant_flow(
+    "reevaluate",
+    task_runner=ThreadPoolTaskRunner(max_workers=PARALLEL_CHUNKS),
+    run_name="reevaluate-{program}-{date}",
+)
 def reevaluate(
-    program: str,
+    program: Slug,
     as_of: datetime | None = None,
     known_at: datetime | None = None,
     *,
@@ -54,6 +59,12 @@ def reevaluate(
     `grantreview.reevaluation.completed` run record citing the stored outcome list.
     `dry_run` writes nothing: the counterfactual tool. `as_of` defaults to now and
     `known_at` to `as_of`.
+
+    Args:
+        program: The grant program whose decided streams are evaluated again, e.g. psp-2017.
+        as_of: The date the evaluation is made for; empty means now.
+        known_at: Only what was recorded by this time counts; empty means the same as as_of.
+        dry_run: Report what would change and write nothing.
     """
     started = time.perf_counter()
     moment = as_of or utc_now()

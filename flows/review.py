@@ -7,23 +7,30 @@ from datetime import datetime
 from flows._batch import advance_in_chunks
 from flows._flow import grant_flow
 from infra.clock import utc_now
+from schemas.ids import Slug
 from tasks.review import StreamOutcome, advance_streams
 
 __all__ = ["review"]
 
 
-@grant_flow("review")
+@grant_flow("review", run_name="review-{program}-{date}")
 def review(
-    program: str,
-    jurisdictions: list[str] | None = None,
+    program: Slug,
+    jurisdictions: list[Slug] | None = None,
     as_of: datetime | None = None,
     known_at: datetime | None = None,
 ) -> list[StreamOutcome]:
     """Review jurisdictions under a program: letter if none was sent, decision if one is due.
 
-    `jurisdictions` empty or None means every imported jurisdiction. `as_of` is the date the
-    review is made for (default now); `known_at` defaults to `as_of`. Letters are mailed
-    when GRANTREVIEW_SMTP_URL is set, exactly once per stream through the stream's outbox.
+    Letters are mailed when GRANTREVIEW_SMTP_URL is set, exactly once per stream through the
+    stream's outbox. The run shows one summary artifact: counts and what changed.
+
+    Args:
+        program: The grant program to review under, e.g. psp-2017.
+        jurisdictions: Jurisdiction slugs (lowercase letters, digits, inner hyphens, such as
+            stockton-ca); leave empty to review every imported jurisdiction.
+        as_of: The date the review is made for; empty means now.
+        known_at: Only what was recorded by this time counts; empty means the same as as_of.
     """
     moment = as_of or utc_now()
     return advance_in_chunks(

@@ -14,17 +14,25 @@ from typing import Self
 from localdev._services import LocalService, stop_process
 from localdev.seaweed import free_port
 
-__all__ = ["QUIET_PREFECT", "PrefectServer"]
+__all__ = ["LOCAL_PREFECT", "QUIET_PREFECT", "PrefectServer"]
 
-QUIET_PREFECT = {
+LOCAL_PREFECT = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+}
+"""For people using the local services: no telemetry; run logs reach the UI (the CLI keeps
+its own stderr quiet, cli/main.py), so the run page shows what happened."""
+
+QUIET_PREFECT = {
+    **LOCAL_PREFECT,
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
     "PREFECT_LOGGING_TO_API_ENABLED": "false",
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "200",
     "PREFECT_UI_ENABLED": "false",
 }
+"""For tests: thousands of runs, nobody reading them, so no UI and no run logs sent to the API
+(each log line would be another request on a loaded test server)."""
 
 
 class PrefectServer(LocalService):

@@ -18,7 +18,7 @@ from infra.bucket import ensure_bucket
 from infra.keys import generate_key_pair
 from infra.s3_client import make_s3_client
 from infra.settings import Settings
-from localdev.prefect_server import QUIET_PREFECT
+from localdev.prefect_server import LOCAL_PREFECT
 from localdev.seaweed import SeaweedServer
 
 __all__ = ["main"]
@@ -37,7 +37,7 @@ def local_env(server: SeaweedServer, data: Path, bucket: str) -> dict[str, str]:
     """The environment a command needs to use the local services."""
     private, public = ensure_keys(data / "keys")
     return {
-        **QUIET_PREFECT,
+        **LOCAL_PREFECT,
         **server.env("operator"),
         "GRANTREVIEW_S3_BUCKET": bucket,
         "GRANTREVIEW_SIGNING_KEY_FILE": str(private),

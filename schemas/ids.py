@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 
 from schemas.errors import InputError
 
@@ -33,4 +33,9 @@ def _slug(value: str) -> str:
     return check_slug(value, "slug")
 
 
-Slug = Annotated[str, AfterValidator(_slug)]
+Slug = Annotated[
+    str,
+    AfterValidator(_slug),
+    WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN, "minLength": 1, "maxLength": 64}),
+]
+"""A slug; its JSON schema carries the pattern, so a form (Prefect's run form) refuses a bad one."""

@@ -1,93 +1,129 @@
-"""What operators see in the Prefect UI: a table per run and a Markdown note per decision.
+"""What operators see in the Prefect UI: one summary per run, a card per single decision.
 
-Reasons and names are data: Markdown-escaped in Markdown artifacts, control characters
-shown visibly in both (`schemas.markup`), so the UI renders them as text (issue #13).
+A batch run (a review of 300) shows one Markdown summary: counts by step and decision, and a
+table of only the streams this run changed. A single-jurisdiction run (respond, decide, a
+review of one) also shows the decision card. Reasons and names are data: Markdown-escaped,
+control characters shown visibly (`schemas.markup`), so the UI renders them as text, never
+a link or an image (issue #13).
 """
 
 from __future__ import annotations
 
-import contextvars
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
+from typing import Final
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from schemas.markup import escape_markdown, show_controls
 from tasks.review import StreamOutcome
 
-__all__ = ["ARTIFACT_WORKERS", "decision_markdown", "publish_decisions", "publish_outcomes"]
+__all__ = [
+    "MAX_CHANGED_ROWS",
+    "decision_markdown",
+    "publish_run",
+    "summary_markdown",
+]
 
-ARTIFACT_WORKERS = 8
-"""Concurrent artifact requests: each is one ~15-30 ms HTTP call; never serial per stream."""
+MAX_CHANGED_ROWS: Final = 500
+"""Rows of the "what changed" table; the rest are counted (every row is in the CLI's --json)."""
 
 
-@task(cache_policy=NO_CACHE, persist_result=False)
-def publish_outcomes(program: str, outcomes: list[StreamOutcome]) -> None:
-    """One table artifact per run: jurisdiction, step, decision, reasons."""
-    create_table_artifact(
-        key=f"{program}-outcomes",
-        table=[
-            {
-                "jurisdiction": show_controls(outcome.jurisdiction),
-                "step": outcome.step,
-                "decision": outcome.decision,
-                "reasons": show_controls("; ".join(outcome.reasons)),
-            }
-            for outcome in outcomes
-        ],
-        description=f"Where each {program} review stands after this run.",
-    )
+def _text(value: str) -> str:
+    return escape_markdown(show_controls(value))
+
+
+def _who(outcome: StreamOutcome) -> str:
+    """`Stockton, CA (stockton-ca)`, or the slug alone when no name is known."""
+    slug = _text(outcome.jurisdiction)
+    return f"{_text(outcome.name)} ({slug})" if outcome.name else slug
+
+
+def _counts(outcomes: list[StreamOutcome]) -> str:
+    steps = Counter(outcome.step for outcome in outcomes)
+    decisions = Counter(outcome.decision for outcome in outcomes)
+    rows = ["| counted by | value | jurisdictions |", "|---|---|---|"]
+    rows += [f"| step | {_text(step)} | {n} |" for step, n in sorted(steps.items())]
+    rows += [f"| decision | {_text(d)} | {n} |" for d, n in sorted(decisions.items())]
+    return "\n".join(rows)
+
+
+def summary_markdown(program: str, outcomes: list[StreamOutcome]) -> str:
+    """The run's one summary: how many streams, where they stand, and what this run changed."""
+    changed = [outcome for outcome in outcomes if outcome.appended]
+    decided = sum(1 for outcome in outcomes if outcome.decided_now)
+    refused = sum(1 for outcome in outcomes if outcome.refused)
+    lines = [
+        f"# {_text(program)}: {len(outcomes)} jurisdictions, {len(changed)} changed",
+        "",
+        f"{decided} decisions made in this run; {refused} streams refused (untrusted commit).",
+        "",
+        _counts(outcomes),
+        "",
+        "## What changed in this run",
+        "",
+    ]
+    if not changed:
+        lines.append("Nothing: every jurisdiction was already where this run would take it.")
+    else:
+        lines += ["| jurisdiction | now | decision | why |", "|---|---|---|---|"]
+        lines += [
+            f"| {_who(o)} | {_text(o.step)} | {_text(o.decision)} | "
+            f"{_text('; '.join(o.reasons)) or '-'} |"
+            for o in changed[:MAX_CHANGED_ROWS]
+        ]
+        if len(changed) > MAX_CHANGED_ROWS:
+            lines += ["", f"... and {len(changed) - MAX_CHANGED_ROWS} more (see the CLI's --json)."]
+    return "\n".join(lines) + "\n"
 
 
 def decision_markdown(program: str, outcome: StreamOutcome) -> str:
     """The decision as an operator reads it: outcome, reasons, and what it rests on.
 
     Every value is Markdown-escaped: a reason is text in the UI, never a link or an image.
+    Ids and hashes are for auditors: shown last, shortened, in code spans.
     """
-    evidence = f"response `{outcome.response_sha256}`" if outcome.response_sha256 else "no response"
     reasons = (
-        "\n".join(f"- {escape_markdown(show_controls(reason))}" for reason in outcome.reasons)
-        or "- (none recorded)"
+        "\n".join(f"- {_text(reason)}" for reason in outcome.reasons) or "- (no reason recorded)"
     )
-    jurisdiction = escape_markdown(show_controls(outcome.jurisdiction))
+    rules = (
+        "no rule set was in force"
+        if outcome.rule_set_version is None
+        else f"rule set version {outcome.rule_set_version}"
+    )
+    evidence = (
+        f"the response with SHA-256 `{outcome.response_sha256[:12]}…`"
+        if outcome.response_sha256
+        else "no response (none was received)"
+    )
     return (
-        f"# {escape_markdown(program)} / {jurisdiction}: **{outcome.decision}**\n\n"
+        f"# {_who(outcome)}: **{_text(outcome.decision)}**\n\n"
+        f"Program {_text(program)}, decided under {rules}, on {evidence}.\n\n"
         f"{reasons}\n\n"
-        f"| decision id | rule set version | evidence | stream head |\n"
-        f"|---|---|---|---|\n"
-        f"| `{outcome.decision_id}` | {outcome.rule_set_version} | {evidence} | "
-        f"{outcome.head_seq} |\n"
+        f"For auditors: decision `{(outcome.decision_id or '-')[:12]}…`, "
+        f"entry {outcome.head_seq + 1} of this jurisdiction's record.\n"
     )
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
-def publish_decisions(program: str, outcomes: list[StreamOutcome]) -> int:
-    """A Markdown artifact for each decision made in this run (keyed per stream), concurrently.
+def publish_run(program: str, outcomes: list[StreamOutcome]) -> int:
+    """One summary artifact for the run; a decision card too when it is about one stream.
 
-    Only decisions this run appended get one, so a re-run or a batch that decides nothing
-    costs no request; the key `decision-<program>-<jurisdiction>` keeps each stream's
-    decisions as versions of one artifact in the UI.
+    Returns how many artifacts were created. The keys (`<program>-summary`,
+    `decision-<program>-<jurisdiction>`) keep each as versions of one artifact in the UI.
     """
-    decided = [outcome for outcome in outcomes if outcome.decided_now]
-
-    def publish(outcome: StreamOutcome) -> None:
-        create_markdown_artifact(
-            key=f"decision-{program}-{outcome.jurisdiction}",
-            markdown=decision_markdown(program, outcome),
-            description=f"{program} decision for {outcome.jurisdiction}",
-        )
-
-    if len(decided) == 1:
-        publish(decided[0])
+    create_markdown_artifact(
+        key=f"{program}-summary",
+        markdown=summary_markdown(program, outcomes),
+        description=f"What this {program} run did",
+    )
+    if len(outcomes) != 1 or not outcomes[0].decided_now:
         return 1
-    with ThreadPoolExecutor(max_workers=ARTIFACT_WORKERS) as pool:
-        # a copy of this task's context per call (copied here, not in the worker thread),
-        # so each artifact attaches to this task run and flow run
-        contexts = [contextvars.copy_context() for _ in decided]
-        list(
-            pool.map(
-                lambda pair: pair[0].run(publish, pair[1]), zip(contexts, decided, strict=True)
-            )
-        )
-    return len(decided)
+    outcome = outcomes[0]
+    create_markdown_artifact(
+        key=f"decision-{program}-{outcome.jurisdiction}",
+        markdown=decision_markdown(program, outcome),
+        description=f"{program} decision for {outcome.jurisdiction}",
+    )
+    return 2

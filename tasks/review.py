@@ -51,6 +51,8 @@ class StreamOutcome:
     response_sha256: str | None = None
     refused: str | None = None
     """Why the stream was left alone (a commit no trusted key signed); its head is not covered."""
+    name: str | None = None
+    """The jurisdiction's name as imported ("Stockton, CA"), for what people read."""
 
     @classmethod
     def refusal(cls, jurisdiction: str, reason: str) -> StreamOutcome:
@@ -137,6 +139,7 @@ def _advance_one(
         decision_id=state.decision_id,
         rule_set_version=None if state.evaluation is None else state.evaluation.rule_set_version,
         response_sha256=state.decided_response_sha,
+        name=jurisdiction.name,
     )
 
 

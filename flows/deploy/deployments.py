@@ -20,6 +20,8 @@ from flows.audit import audit
 from flows.checkpoint import checkpoint
 from flows.deadlines import deadlines
 from flows.decide import decide
+from flows.deploy._forms import summary as _summary
+from flows.deploy._forms import with_program_choice
 from flows.reevaluate import reevaluate
 from flows.review import review
 from infra.errors import DependencyUnavailableError
@@ -69,6 +71,7 @@ def reevaluation_deployments(
         cast(  # to_deployment is sync-compatible: called outside an event loop it returns the value
             "RunnerDeployment",
             reevaluate.to_deployment(
+                description=_summary(reevaluate),
                 name=f"reevaluate-{program}",
                 parameters={"program": program},
                 concurrency_limit=1,
@@ -102,6 +105,7 @@ def emit_response_event(
         event=event_type,
         resource={
             "prefect.resource.id": f"grantreview.stream.{program}.{jurisdiction}",
+            "prefect.resource.name": f"{program} / {jurisdiction}",
             LOG_LABEL: log_location(settings),
         },
         payload={
@@ -141,18 +145,37 @@ def review_deployments(
         },
     )
     made: list[object] = [
-        review.to_deployment(name="review", tags=["review"], entrypoint_type=module),
+        with_program_choice(review, programs).to_deployment(
+            name="review",
+            description=_summary(review),
+            parameters={"program": programs[0]} if programs else None,
+            tags=["review"],
+            entrypoint_type=module,
+        ),
         decide.to_deployment(
-            name="decide", tags=["review"], triggers=[trigger], entrypoint_type=module
+            name="decide",
+            description=_summary(decide),
+            tags=["review"],
+            triggers=[trigger],
+            entrypoint_type=module,
         ),
         checkpoint.to_deployment(
-            name="checkpoint", cron=checkpoint_cron, concurrency_limit=1, entrypoint_type=module
+            description=_summary(checkpoint),
+            name="checkpoint",
+            cron=checkpoint_cron,
+            concurrency_limit=1,
+            entrypoint_type=module,
         ),
         audit.to_deployment(
-            name="audit", cron=audit_cron, concurrency_limit=1, entrypoint_type=module
+            description=_summary(audit),
+            name="audit",
+            cron=audit_cron,
+            concurrency_limit=1,
+            entrypoint_type=module,
         ),
         *(
             deadlines.to_deployment(
+                description=_summary(deadlines),
                 name=f"deadlines-{program}",
                 parameters={"program": program},
                 cron=deadlines_cron,
