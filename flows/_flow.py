@@ -16,7 +16,7 @@ from prefect.client.schemas.objects import State
 from prefect.futures import PrefectFuture
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
-from flows._names import run_namer
+from flows.run_names import run_namer
 
 __all__ = ["grant_flow"]
 
@@ -49,7 +49,7 @@ def grant_flow(
 ) -> Callable[[Callable[P, R]], Flow[P, R]]:
     """`@flow(name=...)` with our defaults: no result persistence, prints not captured.
 
-    `run_name` is a template over the run's parameters (and `{date}`, see flows/_names.py).
+    `run_name` is a template over the run's parameters (and `{date}`, see flows/run_names.py).
     """
 
     def decorate(function: Callable[P, R]) -> Flow[P, R]:

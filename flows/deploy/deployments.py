@@ -20,8 +20,8 @@ from flows.audit import audit
 from flows.checkpoint import checkpoint
 from flows.deadlines import deadlines
 from flows.decide import decide
-from flows.deploy._forms import summary as _summary
-from flows.deploy._forms import with_program_choice
+from flows.deploy.forms import summary as _summary
+from flows.deploy.forms import with_program_choice
 from flows.reevaluate import reevaluate
 from flows.review import review
 from infra.errors import DependencyUnavailableError
