@@ -5,6 +5,7 @@ More audit commands (replay, export) register on `audit_app` in their own functi
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,6 +24,7 @@ __all__ = ["audit_app"]
 
 audit_app = typer.Typer(help="Audit the event log: verify, without trusting the writer.")
 
+_HEX = re.compile(r"[0-9a-fA-F]{2,1024}")
 _VERIFY_KEY_HELP = "Keyring of trusted public keys; default GRANTREVIEW_VERIFY_KEY_FILE."
 
 
@@ -49,9 +51,19 @@ def _print_findings(report: VerifyReport | ReplayReport) -> None:
         )
 
 
+def _expected_checkpoint(value: str) -> tuple[int, str]:
+    """`SEQ:SIGNATURE` (as the report's header prints it) or exit 2 before reading anything."""
+    seq, _, signature = value.partition(":")
+    if not (seq.isdecimal() and seq.isascii() and _HEX.fullmatch(signature)):
+        fail(f"--expect-checkpoint {value[:40]!r}: give SEQ:SIGNATURE (a number, a hex signature)")
+    return int(seq), signature.lower()
+
+
 def _print_report(report: VerifyReport) -> None:
     _print_findings(report)
     newest = "none" if report.newest_checkpoint is None else str(report.newest_checkpoint)
+    if report.newest_checkpoint_signature is not None:
+        newest += f", keep {report.newest_checkpoint}:{report.newest_checkpoint_signature}"
     summary = (
         f"{report.streams} streams, {report.commits} commits, {report.events} events, "
         f"{report.checkpoints} checkpoints (newest {newest}), "
@@ -75,6 +87,14 @@ def verify(
         ),
     ] = None,
     verify_key: Annotated[Path | None, typer.Option("--verify-key", help=_VERIFY_KEY_HELP)] = None,
+    expect_checkpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-checkpoint",
+            metavar="SEQ:SIGNATURE",
+            help="A checkpoint kept from an earlier audit: a finding if the log no longer has it.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check every signature, hash link and sequence; exit 1 on any finding."""
@@ -84,15 +104,17 @@ def verify(
     from infra.settings import get_settings  # noqa: PLC0415 - likewise
     from usecases.verify import source_prefix, verify_store  # noqa: PLC0415 - imported when run
 
+    expected = None if expect_checkpoint is None else _expected_checkpoint(expect_checkpoint)
     settings = get_settings()
     keyring = _keyring(verify_key, settings.verify_key_file)
     if source is not None:
         prefix = source_prefix(source, settings.s3_prefix)
-        report = verify_store(DirectoryObjectStore(source), prefix, keyring, program=program)
+        store: ObjectStore = DirectoryObjectStore(source)
     else:
         client = make_s3_client(settings)
         store = S3ObjectStore(client, settings.s3_bucket, max_workers=settings.s3_max_workers)
-        report = verify_store(store, settings.s3_prefix, keyring, program=program)
+        prefix = settings.s3_prefix
+    report = verify_store(store, prefix, keyring, program=program, expected=expected)
     if as_json:
         print_json(report.as_json())
     else:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from schemas.evaluation import Outcome
 
-__all__ = ["JurisdictionReplay", "TimelineEntry", "summarize"]
+__all__ = ["JurisdictionReplay", "TimelineEntry", "evidence", "summarize"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,10 @@ class TimelineEntry:
     decision: Outcome | None = None
     changed: bool = False
     reasons: tuple[str, ...] = ()
+    program_sha256: str | None = None
+    """The program document the event rests on (evaluations and decisions), by hash."""
+    response_sha256: str | None = None
+    """The response document the event rests on, by hash."""
 
     def as_json(self) -> dict[str, Any]:
         """The entry in `audit replay --json`."""
@@ -51,6 +55,8 @@ class TimelineEntry:
             "decision": None if self.decision is None else self.decision.value,
             "changed": self.changed,
             "reasons": list(self.reasons),
+            "program_sha256": self.program_sha256,
+            "response_sha256": self.response_sha256,
         }
 
 
@@ -88,10 +94,28 @@ class JurisdictionReplay:
         }
 
 
+def evidence(event: DomainEvent) -> tuple[str | None, str | None]:
+    """The program and response documents (SHA-256) an event rests on, where it names them."""
+    if isinstance(event, RulesEvaluated):
+        return event.evaluation.program_sha256, event.evaluation.response_sha256
+    if isinstance(event, DecisionIssued):
+        return event.program_sha256, event.response_sha256
+    if isinstance(event, DecisionRevised):
+        return event.program_sha256, event.evaluation.response_sha256
+    if isinstance(event, (ResponseReceived, ResponseAmended)):
+        return None, event.response_sha256
+    return None, None
+
+
+_DELIVERY = {"smtp": "mailed", "none": "recorded as sent, not mailed (no mail server was set)"}
+"""How a letter left, in plain words (the event says `smtp` or `none`)."""
+
+
 def summarize(event: DomainEvent) -> str:  # noqa: PLR0911 - one line per event type
     """One line an auditor reads for the event."""
     if isinstance(event, LetterSent):
-        return f"letter dated {event.letter_date} sent ({event.delivery}); due {event.response_due}"
+        sent = _DELIVERY.get(event.delivery, event.delivery)
+        return f"letter dated {event.letter_date} {sent}; response due {event.response_due}"
     if isinstance(event, ResponseAmended):
         return f"response amended by {event.respondent.title} ({len(event.answers)} answers)"
     if isinstance(event, ResponseReceived):

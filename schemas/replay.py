@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from schemas._findings import ReplayFinding, ReplayKind
 from schemas._replay_compare import compare_evaluations, differ
 from schemas._replay_inputs import Moments, ProgramCatalog, RegistryHistory, valid_time
-from schemas._replay_timeline import JurisdictionReplay, TimelineEntry, summarize
+from schemas._replay_timeline import JurisdictionReplay, TimelineEntry, evidence, summarize
 from schemas.canonical import sha256_hex
 from schemas.errors import InputError
 from schemas.evaluation import Evaluation, Outcome
@@ -289,6 +289,7 @@ def replay_stream(
             walk.apply(event)
             valid = valid_time(event, recorded)
             admitted = moments.admits(valid, recorded)
+            program_sha, response_sha = evidence(event)
             entry = TimelineEntry(
                 commit.seq,
                 event.TYPE.removeprefix("grantreview."),
@@ -296,6 +297,8 @@ def replay_stream(
                 valid,
                 summarize(event),
                 admitted,
+                program_sha256=program_sha,
+                response_sha256=response_sha,
             )
             if admitted:
                 before = view.effective if view.automatic or view.override else None
@@ -313,6 +316,8 @@ def replay_stream(
                     decision=after,
                     changed=changed,
                     reasons=reasons if changed else (),
+                    program_sha256=program_sha,
+                    response_sha256=response_sha,
                 )
             timeline.append(entry)
     result = JurisdictionReplay(

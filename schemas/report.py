@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import datetime
 
-__all__ = ["ReplayAccumulator", "ReplayReport", "SeriesPoint"]
+__all__ = ["AuditContext", "CheckpointSeen", "ReplayAccumulator", "ReplayReport", "SeriesPoint"]
 
 MAX_POINTS: Final = 120
 """A chart needs no more points than this per program; later points in a bucket win."""
@@ -37,6 +37,52 @@ class SeriesPoint:
         return {"time": self.time.isoformat(), **self.counts}
 
 
+@dataclass(frozen=True, slots=True)
+class AuditContext:
+    """What was audited, when and with what: the report's header (the caller gathers it)."""
+
+    log: str
+    """`s3://bucket/prefix` or the downloaded copy's folder."""
+    generated_at: datetime
+    version: str
+    """grantreview's version that wrote the report."""
+    key_fingerprints: tuple[str, ...]
+    """The trusted public keys (SHA-256 fingerprints) the log was checked against."""
+
+    def as_json(self) -> dict[str, Any]:
+        """The `audited` object of `audit replay --json`."""
+        return {
+            "log": self.log,
+            "generated_at": self.generated_at.isoformat(),
+            "version": self.version,
+            "key_fingerprints": list(self.key_fingerprints),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointSeen:
+    """The newest trusted checkpoint: what an auditor keeps elsewhere (`--expect-checkpoint`)."""
+
+    seq: int
+    time: datetime
+    signature: str
+    key_fingerprint: str
+
+    @property
+    def expectation(self) -> str:
+        """`SEQ:SIGNATURE`, as `audit verify --expect-checkpoint` takes it."""
+        return f"{self.seq}:{self.signature}"
+
+    def as_json(self) -> dict[str, Any]:
+        """The `newest_checkpoint` object of `audit replay --json`."""
+        return {
+            "seq": self.seq,
+            "time": self.time.isoformat(),
+            "signature": self.signature,
+            "key_fingerprint": self.key_fingerprint,
+        }
+
+
 @dataclass(frozen=True)
 class ReplayReport:
     """Everything `audit replay` found: ok only when there are no findings."""
@@ -52,6 +98,8 @@ class ReplayReport:
     jurisdictions: tuple[JurisdictionReplay, ...]
     decisions: dict[str, dict[str, int]]
     decisions_over_time: dict[str, tuple[SeriesPoint, ...]]
+    context: AuditContext | None = None
+    newest_checkpoint: CheckpointSeen | None = None
 
     @property
     def ok(self) -> bool:
@@ -71,6 +119,10 @@ class ReplayReport:
             "commits": self.commits,
             "events": self.events,
             "checkpoints": self.checkpoints,
+            "audited": None if self.context is None else self.context.as_json(),
+            "newest_checkpoint": None
+            if self.newest_checkpoint is None
+            else self.newest_checkpoint.as_json(),
             "findings": [finding.model_dump(mode="json") for finding in self.findings],
             "decisions": self.decisions,
             "decisions_over_time": {
@@ -117,6 +169,8 @@ class ReplayAccumulator:
     commits: int = 0
     events: int = 0
     checkpoints: int = 0
+    context: AuditContext | None = None
+    newest_checkpoint: CheckpointSeen | None = None
     findings: list[ReplayFinding] = field(default_factory=list)
     jurisdictions: list[JurisdictionReplay] = field(default_factory=list)
     _changes: dict[str, list[tuple[datetime, str, Outcome]]] = field(default_factory=dict)
@@ -159,4 +213,6 @@ class ReplayAccumulator:
             jurisdictions=ordered,
             decisions=decisions,
             decisions_over_time={p: _series(c) for p, c in sorted(self._changes.items())},
+            context=self.context,
+            newest_checkpoint=self.newest_checkpoint,
         )

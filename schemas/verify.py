@@ -36,6 +36,8 @@ class VerifyReport(BaseModel):
     newest_checkpoint: int | None
     newest_checkpoint_time: AwareDatetime | None
     uncovered_commits: int
+    newest_checkpoint_signature: str | None = None
+    """Keep `SEQ:SIGNATURE` elsewhere; `--expect-checkpoint` then detects a rolled-back log."""
 
     def as_json(self) -> dict[str, Any]:
         """The `audit verify --json` document."""
@@ -49,8 +51,12 @@ def verify_log(
     keyring: Keyring,
     *,
     program: str | None = None,
+    expected: tuple[int, str] | None = None,
 ) -> VerifyReport:
-    """Verify every commit (all keys under `{prefix}streams/`, or one program's) and checkpoint."""
+    """Verify every commit (all keys under `{prefix}streams/`, or one program's) and checkpoint.
+
+    `expected` is a checkpoint (seq, signature) the auditor kept from an earlier audit.
+    """
     auditor = LogAuditor.start(
         prefix,
         checkpoints,
@@ -59,6 +65,8 @@ def verify_log(
     )
     streams, bad_keys = auditor.group(sorted(commits))
     findings = [*auditor.checkpoint_findings, *bad_keys]
+    if expected is not None:
+        findings.extend(auditor.expect(*expected))
     heads: list[Finding] = []
     for stream, keys in streams.items():
         audited = auditor.audit(stream, {seq: (key, commits[key]) for seq, key in keys.items()})
@@ -79,4 +87,5 @@ def verify_log(
         newest_checkpoint=None if newest is None else newest.seq,
         newest_checkpoint_time=None if newest is None else newest.time,
         uncovered_commits=auditor.uncovered,
+        newest_checkpoint_signature=None if newest is None else newest.signature,
     )

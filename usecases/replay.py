@@ -15,8 +15,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+from infra.clock import utc_now
 from infra.eventlog.documents import document_key
 from infra.eventlog.listing import list_partitioned, read_all
+from infra.version import grantreview_version
 from schemas.audit import LogAuditor, StreamCheck, intact_commits
 from schemas.replay import (
     Moments,
@@ -25,7 +27,7 @@ from schemas.replay import (
     ReplayFinding,
     replay_stream,
 )
-from schemas.report import ReplayAccumulator, ReplayReport
+from schemas.report import AuditContext, CheckpointSeen, ReplayAccumulator, ReplayReport
 from schemas.streams import REGISTRY, StreamId
 
 if TYPE_CHECKING:
@@ -146,9 +148,19 @@ def replay_store(
     jurisdictions: Sequence[str] = (),
     moments: Moments | None = None,
     workers: int = 32,
+    audited: str = "",
 ) -> ReplayReport:
-    """Verify, then re-derive and fold every selected stream; the registry is always read."""
+    """Verify, then re-derive and fold every selected stream; the registry is always read.
+
+    `audited` names the log for the report's header (`s3://bucket/prefix`, or a folder).
+    """
     acc = ReplayAccumulator(moments or Moments(), tuple(programs), tuple(jurisdictions))
+    acc.context = AuditContext(
+        log=audited or f"(prefix {prefix!r})",
+        generated_at=utc_now(),
+        version=grantreview_version(),
+        key_fingerprints=tuple(key.fingerprint for key in keyring.keys),
+    )
     chosen = set(jurisdictions)
     auditor = LogAuditor.start(
         prefix,
@@ -160,6 +172,11 @@ def replay_store(
     )
     acc.add_findings(ReplayFinding.from_integrity(f) for f in auditor.checkpoint_findings)
     acc.checkpoints = len(auditor.trusted)
+    newest = auditor.newest
+    if newest is not None:
+        acc.newest_checkpoint = CheckpointSeen(
+            newest.seq, newest.time, newest.signature, newest.key_fingerprint
+        )
     streams, bad_keys = auditor.group(_stream_keys(store, prefix, programs, workers))
     acc.add_findings(ReplayFinding.from_integrity(f) for f in bad_keys)
     reader = _Reader(store, prefix)

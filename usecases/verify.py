@@ -23,15 +23,23 @@ __all__ = ["source_prefix", "verify_runtime_log", "verify_store"]
 
 
 def verify_store(
-    store: ObjectStore, prefix: str, keyring: Keyring, *, program: str | None = None
+    store: ObjectStore,
+    prefix: str,
+    keyring: Keyring,
+    *,
+    program: str | None = None,
+    expected: tuple[int, str] | None = None,
 ) -> VerifyReport:
-    """Verify the log under `prefix` (all of it, or one program's streams) against `keyring`."""
+    """Verify the log under `prefix` (all of it, or one program's streams) against `keyring`.
+
+    `expected`: a checkpoint (seq, signature) kept from an earlier audit that must still hold.
+    """
     if program is not None and program != REGISTRY:
         check_slug(program, "program id")
     folder = f"{prefix}streams/" if program is None else f"{prefix}streams/{program}/"
     commits = read_all(store, folder)
     checkpoints = read_all(store, f"{prefix}checkpoints/")
-    return verify_log(prefix, commits, checkpoints, keyring, program=program)
+    return verify_log(prefix, commits, checkpoints, keyring, program=program, expected=expected)
 
 
 def source_prefix(root: Path, configured: str) -> str:

@@ -4,7 +4,7 @@ Prefect builds a deployment's parameter schema (the UI's run form) from the flow
 and its docstring's `Args:` section (`prefect.utilities.callables.parameter_schema`). The
 flows take any program slug (a programs folder may hold programs this repository does not
 ship), so the choice is made per deployment: a copy of the flow whose signature types
-`program` as a `Literal` of the programs `serve` was given (the deployment's parameters
+`program` as an enum of the programs `serve` was given (the deployment's parameters
 carry the default: a signature default could not precede required parameters). Runs
 still load the flow itself from its entrypoint; only the form and the server's parameter
 check see the choice.
@@ -13,9 +13,10 @@ check see the choice.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from prefect import Flow
+from pydantic import WithJsonSchema
 
 __all__ = ["summary", "with_program_choice"]
 
@@ -28,7 +29,8 @@ def with_program_choice(flow: Flow[P, R], programs: list[str]) -> Flow[P, R]:
     if not programs:
         return flow
     signature = inspect.signature(flow.fn, eval_str=True)
-    choice: Any = Literal.__getitem__(tuple(programs))  # a Literal built from served data
+    # an enum even for one program (a one-value Literal would be a `const`, not a choice)
+    choice = Annotated[str, WithJsonSchema({"type": "string", "enum": list(programs)})]
     parameters = [
         parameter.replace(annotation=choice) if name == "program" else parameter
         for name, parameter in signature.parameters.items()

@@ -51,6 +51,8 @@ def test_program_is_a_choice_of_the_served_programs() -> None:
     schema = parameter_schema(with_program_choice(review, ["psp-2017", "jag-fy2017"]))
     assert schema.properties["program"]["enum"] == ["psp-2017", "jag-fy2017"]
     assert "enum" not in parameter_schema(review).properties["program"]
+    one = parameter_schema(with_program_choice(review, ["psp-2017"]))
+    assert one.properties["program"]["enum"] == ["psp-2017"]  # a choice of one, not a const
 
 
 def test_a_bad_slug_in_the_form_fails_with_one_line() -> None:
