@@ -143,6 +143,16 @@ def _open_store(source: Path | None) -> tuple[ObjectStore, str, int]:
     )
 
 
+def _audited(source: Path | None) -> str:
+    """What the report's header names as the audited log: the bucket and prefix, or a folder."""
+    from infra.settings import get_settings  # noqa: PLC0415 - imported when a command runs
+
+    settings = get_settings()
+    if source is not None:
+        return f"downloaded copy in {source.resolve()}"
+    return f"s3://{settings.s3_bucket}/{settings.s3_prefix}"
+
+
 def _print_replay(report: ReplayReport) -> None:
     _print_findings(report)
     for item in report.jurisdictions:
@@ -216,6 +226,7 @@ def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature 
         jurisdictions=slugs,
         moments=moments,
         workers=workers,
+        audited=_audited(source),
     )
     if report is not None:
         write_report(result, report)

@@ -1,8 +1,13 @@
-"""Render the replay report as one self-contained HTML file: inline CSS and SVG, no scripts.
+"""Render the replay report as one self-contained HTML file: inline CSS, SVG and one script.
 
 The data is `ReplayReport` (schemas/report.py), the same `audit replay --json` prints;
-this module only lays it out: a summary, decisions by outcome per program, a chart of
-decisions over time per program and each jurisdiction's timeline.
+this module only lays it out: what was audited, the findings first, decisions by outcome,
+a contents list with a filter box (a few lines of inline script; without scripts every
+jurisdiction shows), a chart of decisions over time per program and each timeline.
+
+The chart is hand-made SVG (step lines, five dated ticks): static, a few hundred bytes,
+identical bytes for identical data, no dependency. A plotting library (matplotlib, pygal)
+would add megabytes of dependencies for the same picture, or a script.
 """
 
 from __future__ import annotations
@@ -42,7 +47,8 @@ class Chart:
 
     program: str
     lines: dict[str, str]
-    x_labels: list[tuple[float, str]]
+    x_labels: list[tuple[float, str, str]]
+    """(x, date, text-anchor): the first label starts and the last ends at its tick, inside."""
     y_labels: list[tuple[float, str]]
     width: int = _WIDTH
     height: int = _HEIGHT
@@ -75,7 +81,11 @@ def _chart(program: str, points: tuple[SeriesPoint, ...]) -> Chart:
         coords.append(f"{x(end):.1f},{y(previous):.1f}")
         lines[outcome] = " ".join(coords)
     ticks = [start + (end - start) * i / 4 for i in range(5)]
-    x_labels = [(x(tick), tick.date().isoformat()) for tick in ticks]
+    anchors = ["start", "middle", "middle", "middle", "end"]
+    x_labels = [
+        (x(tick), tick.date().isoformat(), anchor)
+        for tick, anchor in zip(ticks, anchors, strict=True)
+    ]
     y_labels = [(y(round(top * i / 4)), str(round(top * i / 4))) for i in range(5)]
     return Chart(program, lines, x_labels, y_labels)
 

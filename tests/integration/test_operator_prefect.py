@@ -44,10 +44,17 @@ def test_the_run_form_has_help_a_program_choice_and_refuses_a_bad_slug(
     cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The server stores descriptions and the served programs; a bad slug is one line, no run."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: PLC0415
+
     for name, value in cli_env.items():
         monkeypatch.setenv(name, value)
     settings = Settings()
-    deployment_id = _apply_review(settings)
+    # Prefect froze its settings at import: point this test at the session's server
+    with temporary_settings(updates={PREFECT_API_URL: cli_env["PREFECT_API_URL"]}):
+        _check_the_form(_apply_review(settings))
+
+
+def _check_the_form(deployment_id: UUID) -> None:
     stored = asyncio.run(_read(deployment_id))
     assert stored.description.startswith("Review jurisdictions under a program")
     assert "Args:" not in stored.description
@@ -106,17 +113,16 @@ async def _run_and_logs(name: str) -> tuple[list[Any], list[str]]:
 
 
 def test_a_decision_is_an_event_and_its_run_has_a_name_and_logs(
-    cli: Cli, cli_env: dict[str, str], s3_prefix: str
+    cli: Cli, cli_env: dict[str, str], s3_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A `respond` run as a user starts it: a readable name, logs in the UI, a decision event."""
     assert cli("jurisdictions", "import", EXAMPLES / "jurisdictions.csv").code == 0
     assert cli("review", "--program", "psp-2017", "--all", "--as-of", "2017-08-03").code == 0
     # the CLI's own defaults, not the test suite's quiet ones (no run logs sent to the API)
-    env = {
-        k: v
-        for k, v in cli_env.items()
-        if k not in {"PREFECT_LOGGING_TO_API_ENABLED", "PREFECT_LOGGING_LEVEL"}
-    }
+    quiet = {"PREFECT_LOGGING_TO_API_ENABLED", "PREFECT_LOGGING_LEVEL"}
+    env = {k: v for k, v in cli_env.items() if k not in quiet}
+    for name in quiet:
+        monkeypatch.delenv(name, raising=False)  # the cli fixture set them in this process
     responded = run_cli_process(
         env,
         "respond",
