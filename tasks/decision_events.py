@@ -40,6 +40,9 @@ def decision_event(
             "prefect.resource.id": f"grantreview.decision.{decision_id}",
             "prefect.resource.name": f"{who}: {outcome.decision} ({program})",
             LOG_LABEL: location,
+            # labels an automation's `match` can select on (e.g. only ineligible decisions)
+            "grantreview.decision": outcome.decision,
+            "grantreview.program": program,
         },
         "related": [
             {

@@ -125,6 +125,7 @@ def test_a_decision_event_names_its_resources_readably() -> None:
     assert event["event"] == DECISION_ISSUED == "grantreview.decision.issued"
     assert event["resource"]["prefect.resource.name"] == "Stockton, CA: ineligible (psp-2017)"
     assert event["resource"]["grantreview.log"] == "s3://b/p/"
+    assert event["resource"]["grantreview.decision"] == "ineligible"  # for an automation's match
     roles = {r["prefect.resource.role"]: r for r in event["related"]}
     assert roles["jurisdiction"]["prefect.resource.id"] == "grantreview.jurisdiction.stockton-ca"
     assert roles["jurisdiction"]["prefect.resource.name"] == "Stockton, CA"
@@ -138,3 +139,21 @@ def test_decision_events_carry_the_label_triggers_match() -> None:
     from tasks.decision_events import LOG_LABEL as EVENT_LABEL  # noqa: PLC0415
 
     assert EVENT_LABEL == LOG_LABEL
+
+
+def test_the_documented_automation_is_a_valid_one_that_matches_a_decision() -> None:
+    """docs/deploy.md's example parses as a Prefect automation and its match fits our event."""
+    import re  # noqa: PLC0415 - this test only
+    from pathlib import Path  # noqa: PLC0415
+
+    import yaml  # noqa: PLC0415
+    from prefect.events.schemas.automations import AutomationCore  # noqa: PLC0415
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "deploy.md").read_text()
+    (block,) = re.findall(r"```yaml\n(name: ineligible-decision-notify.*?)```", docs, re.DOTALL)
+    document = yaml.safe_load(block)
+    document["actions"][0]["block_document_id"] = "00000000-0000-0000-0000-000000000000"
+    automation = AutomationCore.model_validate(document)
+    event = decision_event("psp-2017", "PSP", _outcome("stockton-ca"), "s3://grantreview/")
+    match = automation.trigger.model_dump()["match"]
+    assert all(event["resource"][label] == value for label, value in match.items())
