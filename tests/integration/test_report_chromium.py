@@ -23,7 +23,13 @@ def _chromium() -> str:
     return found
 
 
-def _run_chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+DESKTOP, NARROW = (1280, 2000), (390, 2400)
+"""A laptop window, and a phone-width one (the report must not need sideways scrolling)."""
+
+
+def _run_chromium(
+    profile: Path, *args: str, size: tuple[int, int] = DESKTOP
+) -> subprocess.CompletedProcess[bytes]:
     flags = [
         "--headless",
         "--no-sandbox",
@@ -33,7 +39,7 @@ def _run_chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[byte
         "--disable-component-update",
         "--disable-sync",
         f"--user-data-dir={profile}",
-        "--window-size=1280,2000",
+        f"--window-size={size[0]},{size[1]}",
     ]
     return subprocess.run(
         [_chromium(), *flags, *args], capture_output=True, timeout=90, check=False
@@ -93,14 +99,29 @@ def test_demo_report_renders_in_chromium(cli: Cli, tmp_path: Path) -> None:
     text = dom.stdout.decode()
     assert "Replay report" in text
     assert "ok: 0 findings" in text
+    # the header says what was audited; the findings summary comes before any timeline
+    assert "What was audited" in text
+    assert "s3://" in text
+    assert "--expect-checkpoint " in text
+    assert text.index('id="findings"') < text.index('class="timeline"')
+    assert 'id="filter-box" hidden' not in text  # the script ran: the filter box shows
     for slug in SEEDS:
         assert f"psp-2017 / {slug}" in text
         assert f'id="psp-2017--{slug}"' in text
     assert text.count('class="timeline"') == len(SEEDS)
-    shot = tmp_path / "replay.png"
-    done = _run_chromium(tmp_path / "profile-shot", f"--screenshot={shot}", url)
+    for name, window in {"desktop": DESKTOP, "narrow": NARROW}.items():
+        _check_screenshot(tmp_path, name, window, url)
+
+
+def _check_screenshot(tmp_path: Path, name: str, window: tuple[int, int], url: str) -> None:
+    """Not blank; at the narrow width the right-most column is page background, not cut text."""
+    shot = tmp_path / f"replay-{name}.png"
+    done = _run_chromium(tmp_path / f"profile-{name}", f"--screenshot={shot}", url, size=window)
     assert done.returncode == 0, done.stderr[-2000:]
     width, size, rows = _pixels(shot.read_bytes())
+    assert width == window[0]
+    edge = {row[(width - 1) * size : width * size - (size - 3)] for row in rows}
+    assert edge == {b"\xff\xff\xff"}, f"{name}: something runs off the right edge"
     colours = {row[i : i + 3] for row in rows[::7] for i in range(0, width * size, size * 5)}
     assert len(colours) > 20, f"the screenshot looks blank: {len(colours)} colours"
     ink = sum(
@@ -109,4 +130,4 @@ def test_demo_report_renders_in_chromium(cli: Cli, tmp_path: Path) -> None:
         for i in range(0, width * size, size * 5)
         if row[i : i + 3] != b"\xff\xff\xff"
     )
-    assert ink > 500
+    assert ink > 500, name
