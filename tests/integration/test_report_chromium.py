@@ -34,6 +34,7 @@ def _run_chromium(
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
+        "--hide-scrollbars",  # the right edge is the page's, not a scrollbar's
         "--no-first-run",
         "--disable-background-networking",
         "--disable-component-update",
