@@ -160,8 +160,8 @@ def advance_chunk(
     runtime = get_runtime()
     bundle = runtime.program(program)
     streams = [StreamId(program=program, jurisdiction=j.slug) for j in jurisdictions]
-    states, refused = runtime.log.trusted_states(streams)
     budget = max(1, runtime.settings.s3_max_workers // max(1, share))
+    states, refused = runtime.log.trusted_states(streams, workers=budget)
     workers = max(1, min(budget, len(jurisdictions)))
     trusted = [(j, s) for j, s in zip(jurisdictions, streams, strict=True) if s not in refused]
     skipped = [
