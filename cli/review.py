@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli._common import ExitCode, fail, print_json
-from cli._options import parse_moment, parse_slugs
+from cli._options import (
+    AsOfOption,
+    JsonOption,
+    ProgramOption,
+    SlugsArgument,
+    parse_moment,
+    parse_slugs,
+)
 from cli._render import safe_cell
 from schemas.ids import check_slug
 
@@ -16,13 +23,6 @@ if TYPE_CHECKING:
     from tasks.review import StreamOutcome
 
 __all__ = ["print_table", "respond", "review", "status"]
-
-ProgramOption = Annotated[str, typer.Option("--program", "-p", help="Program id, e.g. psp-2017.")]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Date the evaluation is made for (default: now)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -60,7 +60,7 @@ def _outcome_rows(program: str, outcomes: list[StreamOutcome]) -> list[dict[str,
 
 def review(
     program: ProgramOption,
-    jurisdictions: Annotated[list[str] | None, typer.Argument(help="Jurisdiction slugs.")] = None,
+    jurisdictions: SlugsArgument = None,
     all_jurisdictions: Annotated[bool, typer.Option("--all", help="Every imported one.")] = False,
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
@@ -156,7 +156,7 @@ def _record_and_emit(program: str, jurisdiction: str, digest: str) -> dict[str, 
 
 def status(
     program: ProgramOption,
-    jurisdictions: Annotated[list[str] | None, typer.Argument(help="Jurisdiction slugs.")] = None,
+    jurisdictions: SlugsArgument = None,
     json_output: JsonOption = False,
 ) -> None:
     """Where each review stands: step, decision, reasons (read from S3, no Prefect)."""

@@ -14,6 +14,7 @@ from schemas.streams import REGISTRY
 from schemas.verify import VerifyReport, verify_log
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from infra.eventlog.store import ObjectStore
@@ -23,15 +24,26 @@ __all__ = ["source_prefix", "verify_runtime_log", "verify_store"]
 
 
 def verify_store(
-    store: ObjectStore, prefix: str, keyring: Keyring, *, program: str | None = None
+    store: ObjectStore,
+    prefix: str,
+    keyring: Keyring,
+    *,
+    program: str | None = None,
+    programs: Sequence[str] = (),
 ) -> VerifyReport:
-    """Verify the log under `prefix` (all of it, or one program's streams) against `keyring`."""
-    if program is not None and program != REGISTRY:
-        check_slug(program, "program id")
-    folder = f"{prefix}streams/" if program is None else f"{prefix}streams/{program}/"
-    commits = read_all(store, folder)
+    """Verify the log under `prefix` (all of it, or some programs' streams) against `keyring`.
+
+    `program` (one) and `programs` (several, as `audit verify -p A -p B`) add up; none
+    means every stream.
+    """
+    wanted = tuple(dict.fromkeys([*([program] if program is not None else []), *programs]))
+    for one in wanted:
+        if one != REGISTRY:
+            check_slug(one, "program id")
+    folders = [f"{prefix}streams/{one}/" for one in wanted] or [f"{prefix}streams/"]
+    commits = {key: body for folder in folders for key, body in read_all(store, folder).items()}
     checkpoints = read_all(store, f"{prefix}checkpoints/")
-    return verify_log(prefix, commits, checkpoints, keyring, program=program)
+    return verify_log(prefix, commits, checkpoints, keyring, programs=wanted)
 
 
 def source_prefix(root: Path, configured: str) -> str:

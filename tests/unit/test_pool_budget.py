@@ -1,6 +1,8 @@
-"""Chunks reviewed side by side share one S3 connection pool: no chunk opens more threads
-than its share of `s3_max_workers` (8 chunks x 32 readers overflowed the 64-connection pool
-and urllib3 warned "Connection pool is full" on every extra connection)."""
+"""Chunks reviewed side by side share one S3 connection pool, within s3_max_workers.
+
+No chunk opens more threads than its share: 8 chunks x 32 readers overflowed the
+64-connection pool, and urllib3 warned "Connection pool is full" on every extra connection.
+"""
 
 from __future__ import annotations
 
