@@ -12,6 +12,7 @@ import typer
 
 from cli._common import ExitCode, fail, print_json
 from cli._options import JsonOption, ProgramsOption, parse_moment, parse_slugs
+from cli._progress import progress_bar
 from cli._render import safe_text
 
 if TYPE_CHECKING:
@@ -95,13 +96,14 @@ def verify(
     programs = parse_slugs(program, "program id")
     settings = get_settings()
     keyring = _keyring(verify_key, settings.verify_key_file)
-    if source is not None:
-        prefix = source_prefix(source, settings.s3_prefix)
-        report = verify_store(DirectoryObjectStore(source), prefix, keyring, programs=programs)
-    else:
-        client = make_s3_client(settings)
-        store = S3ObjectStore(client, settings.s3_bucket, max_workers=settings.s3_max_workers)
-        report = verify_store(store, settings.s3_prefix, keyring, programs=programs)
+    with progress_bar("verifying"):
+        if source is not None:
+            prefix = source_prefix(source, settings.s3_prefix)
+            report = verify_store(DirectoryObjectStore(source), prefix, keyring, programs=programs)
+        else:
+            client = make_s3_client(settings)
+            store = S3ObjectStore(client, settings.s3_bucket, max_workers=settings.s3_max_workers)
+            report = verify_store(store, settings.s3_prefix, keyring, programs=programs)
     if as_json:
         print_json(report.as_json())
     else:
@@ -203,15 +205,16 @@ def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature 
         check_report_path(report)  # before the replay, which may take minutes
     keyring = _keyring(verify_key, get_settings().verify_key_file)
     store, prefix, workers = _open_store(source)
-    result = replay_store(
-        store,
-        prefix,
-        keyring,
-        programs=programs,
-        jurisdictions=slugs,
-        moments=moments,
-        workers=workers,
-    )
+    with progress_bar("replaying"):
+        result = replay_store(
+            store,
+            prefix,
+            keyring,
+            programs=programs,
+            jurisdictions=slugs,
+            moments=moments,
+            workers=workers,
+        )
     if report is not None:
         write_report(result, report)
     if as_json:
@@ -244,7 +247,8 @@ def export(
     from usecases.export import export_store  # noqa: PLC0415 - imported when a command runs
 
     store, prefix, workers = _open_store(None)
-    result = export_store(store, prefix, directory, workers=workers, update=update)
+    with progress_bar("exporting"):
+        result = export_store(store, prefix, directory, workers=workers, update=update)
     if as_json:
         print_json(
             {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,13 +17,14 @@ from cli._options import (
     parse_moment,
     parse_slugs,
 )
-from cli._render import safe_cell
+from cli._progress import progress_bar
+from cli._render import safe_cell, safe_text
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
     from tasks.review import StreamOutcome
 
-__all__ = ["print_table", "respond", "review", "status"]
+__all__ = ["print_table", "respond", "review", "status", "summary_line"]
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -41,6 +43,19 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             safe_cell("\n".join(reasons)),
         )
     Console(width=160).print(table)
+
+
+def summary_line(rows: list[dict[str, Any]]) -> str:
+    """One line of counts: `400 streams; step: letter_sent 396, decided 4; decision: ...`."""
+    steps = Counter(str(row["step"]) for row in rows)
+    decisions = Counter(str(row["decision"]) for row in rows)
+    written = sum(int(row.get("appended") or 0) for row in rows)
+
+    def counts(counter: Counter[str]) -> str:
+        return ", ".join(f"{name} {count}" for name, count in sorted(counter.items()))
+
+    line = f"{len(rows)} streams; step: {counts(steps)}; decision: {counts(decisions)}"
+    return safe_text(f"{line}; {written} commits written", one_line=True)
 
 
 def _outcome_rows(program: str, outcomes: list[StreamOutcome]) -> list[dict[str, Any]]:
@@ -77,12 +92,14 @@ def review(
     from usecases.review import check_review  # noqa: PLC0415
 
     check_review(get_runtime(), program, slugs or None, moment)  # refused: nothing written
-    outcomes = run_flow(review_flow, program, slugs or None, moment)
+    with progress_bar("reviewing"):
+        outcomes = run_flow(review_flow, program, slugs or None, moment)
     rows = _outcome_rows(program, outcomes)
     if json_output:
         print_json(rows)
     else:
         print_table(rows)
+        typer.echo(summary_line(rows))
     _fail_if_damaged(rows)
 
 

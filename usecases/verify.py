@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from infra import progress
 from infra.eventlog.directory_store import DirectoryObjectStore
 from infra.eventlog.listing import read_all
 from infra.keys import load_keyring
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from schemas.checkpoint import Keyring
 
 __all__ = ["source_prefix", "verify_runtime_log", "verify_store"]
+
+_BATCH = 1000
+"""Commits fetched (concurrently) between two progress reports."""
 
 
 def verify_store(
@@ -41,7 +45,17 @@ def verify_store(
         if one != REGISTRY:
             check_slug(one, "program id")
     folders = [f"{prefix}streams/{one}/" for one in wanted] or [f"{prefix}streams/"]
-    commits = {key: body for folder in folders for key, body in read_all(store, folder).items()}
+    keys = [key for folder in folders for key in store.list_keys(folder)]
+    progress.expect(len(keys), "reading commits")
+    commits: dict[str, bytes] = {}
+    for start in range(0, len(keys), _BATCH):
+        batch = keys[start : start + _BATCH]
+        commits.update(
+            (key, body)
+            for key, body in zip(batch, store.get_many(batch), strict=True)
+            if body is not None
+        )
+        progress.advance(len(batch))
     checkpoints = read_all(store, f"{prefix}checkpoints/")
     return verify_log(prefix, commits, checkpoints, keyring, programs=wanted)
 
