@@ -85,3 +85,18 @@ def test_audit_takes_repeated_short_program(
     monkeypatch.setenv("COLUMNS", "120")
     _, out, _ = _run(monkeypatch, capsys, *command, "--help")
     assert re.search(r"--program\s+-p\s+PROGRAM\s+Only this program \(repeatable", out), out
+
+
+def test_review_summary_counts_steps_and_decisions() -> None:
+    """The line after the table: how many streams, by step and by decision, commits written."""
+    from cli.review import summary_line  # noqa: PLC0415 - the function under test
+
+    rows = [
+        {"step": "letter_sent", "decision": "pending", "appended": 1},
+        {"step": "letter_sent", "decision": "pending", "appended": 0},
+        {"step": "decided", "decision": "compliant", "appended": 1},
+    ]
+    assert summary_line(rows) == (
+        "3 streams; step: decided 1, letter_sent 2; decision: compliant 1, pending 2; "
+        "2 commits written"
+    )
