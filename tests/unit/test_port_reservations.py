@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from localdev._ports import PortReservations, reserve_port
+from localdev import PortReservations, reserve_port
 
 
 def _listener(port: int) -> socket.socket:
