@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,6 +12,7 @@ import typer
 from cli._common import ExitCode, fail, print_json
 from cli._options import (
     AsOfOption,
+    DryRunOption,
     JsonOption,
     ProgramOption,
     SlugsArgument,
@@ -73,12 +75,13 @@ def _outcome_rows(program: str, outcomes: list[StreamOutcome]) -> list[dict[str,
     ]
 
 
-def review(
+def review(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
     program: ProgramOption,
     jurisdictions: SlugsArgument = None,
     all_jurisdictions: Annotated[bool, typer.Option("--all", help="Every imported one.")] = False,
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Take each jurisdiction through every step that is due (letter, then decision)."""
     check_slug(program, "program id")
@@ -86,6 +89,9 @@ def review(
     moment = parse_moment(as_of)
     if bool(slugs) == all_jurisdictions:
         fail("name jurisdiction slugs or pass --all (not both)")
+    if dry_run:
+        _preview(program, slugs, moment, json_output=json_output)
+        return
     from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.review import review as review_flow  # noqa: PLC0415 - Prefect only when needed
     from infra.runtime import get_runtime  # noqa: PLC0415
@@ -101,6 +107,22 @@ def review(
         print_table(rows)
         typer.echo(summary_line(rows))
     _fail_if_damaged(rows)
+
+
+def _preview(program: str, slugs: list[str], moment: datetime | None, *, json_output: bool) -> None:
+    """`review --dry-run`: read the log (no Prefect), say what would be sent or decided."""
+    from infra.clock import utc_now  # noqa: PLC0415 - keep start-up light
+    from infra.runtime import get_runtime  # noqa: PLC0415
+    from usecases.review_preview import preview_review  # noqa: PLC0415
+
+    rows = preview_review(get_runtime(), program, slugs or None, moment or utc_now())
+    if json_output:
+        print_json(rows)
+        return
+    print_table([{**row, "step": f"{row['step']} -> {row['would']}"} for row in rows])
+    would = Counter(str(row["would"]).split(" (", 1)[0] for row in rows)
+    counts = ", ".join(f"{name} {count}" for name, count in sorted(would.items()))
+    typer.echo(safe_text(f"dry run, nothing written: {len(rows)} streams; {counts}", one_line=True))
 
 
 def respond(
