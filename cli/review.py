@@ -29,18 +29,36 @@ if TYPE_CHECKING:
 __all__ = ["print_table", "respond", "review", "status", "summary_line"]
 
 
+_STATUS_COLUMNS = {
+    "jurisdiction": "jurisdiction",
+    "step": "step",
+    "stage": "stage",
+    "letter_date": "letter",
+    "due": "due",
+    "last_event_time": "last event",
+}
+"""Status row fields shown, and their headers; dates as YYYY-MM-DD."""
+
+
+def _day(value: object) -> object:
+    """An ISO time shown as its date (UTC), so a row stays one line; anything else as is."""
+    if isinstance(value, str) and len(value) > len("2017-08-03") and value[10:11] == "T":
+        return value[:10]
+    return value
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     """A Rich table of jurisdiction, step, decision and reasons; cells are text, not markup."""
     from rich.console import Console  # noqa: PLC0415 - keep CLI start-up light
     from rich.table import Table  # noqa: PLC0415
 
-    staged = any("stage" in row for row in rows)  # status rows carry the review path
-    columns = ("jurisdiction", "step", "stage", "due") if staged else ("jurisdiction", "step")
-    table = Table(*columns, "decision", "reasons", show_lines=True)
+    staged = any("stage" in row for row in rows)  # status rows carry the review path and dates
+    columns = _STATUS_COLUMNS if staged else {"jurisdiction": "jurisdiction", "step": "step"}
+    table = Table(*columns.values(), "decision", "reasons", show_lines=True)
     for row in rows:
         reasons = list(row["reasons"]) or [row.get("pending_reason") or ""]
         table.add_row(
-            *(safe_cell(row.get(column) or "") for column in columns),
+            *(safe_cell(_day(row.get(column)) or "") for column in columns),
             safe_cell(row["decision"]),
             safe_cell("\n".join(reasons)),
         )

@@ -100,3 +100,30 @@ def test_review_summary_counts_steps_and_decisions() -> None:
         "3 streams; step: decided 1, letter_sent 2; decision: compliant 1, pending 2; "
         "2 commits written"
     )
+
+
+def test_status_table_shows_dates_and_the_pending_reason(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A status row shows its letter date, due date and last event day, and why it is pending."""
+    from cli.review import print_table  # noqa: PLC0415 - the function under test
+
+    print_table(
+        [
+            {
+                "jurisdiction": "stockton-ca",
+                "step": "letter_sent",
+                "stage": None,
+                "letter_date": "2017-08-03",
+                "due": "2017-08-18",
+                "last_event_time": "2017-08-03T12:00:00.000000Z",
+                "decision": "pending",
+                "reasons": [],
+                "pending_reason": "awaiting response until 2017-08-18",
+            }
+        ]
+    )
+    out = capsys.readouterr().out
+    for text in ("letter", "last event", "2017-08-03", "2017-08-18", "awaiting response until"):
+        assert text in out
+    assert "T12:00" not in out
