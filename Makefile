@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck unit system-deps server clean
+.PHONY: demo up down test lint typecheck unit system-deps server clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# With `make up` running, the demo uses those services (watch it in the Prefect UI);
+# otherwise it starts SeaweedFS for the one command and stops it after.
 demo: $(STAMP)
-	$(BIN)/python -m localdev.stack --data .data -- $(BIN)/grantreview demo
+	@if [ -f .data/env ]; then \
+		. ./.data/env && $(BIN)/grantreview demo; \
+	else \
+		$(BIN)/python -m localdev.stack --data .data -- $(BIN)/grantreview demo; \
+	fi
+
+# SeaweedFS (S3 on 127.0.0.1:8333) and a Prefect server with its UI (127.0.0.1:4200) that
+# stay up, data in .data/; prints the environment and writes it to .data/env.
+up: $(STAMP)
+	$(BIN)/python -m localdev.services up --data .data
+
+down: $(STAMP)
+	$(BIN)/python -m localdev.services down --data .data
 
 test: $(STAMP) system-deps lint typecheck
 	$(BIN)/pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)

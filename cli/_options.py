@@ -1,14 +1,53 @@
-"""Parsing of shared CLI options (dates, program ids, slugs) before any I/O."""
+"""The CLI's shared options (one definition each) and their parsing before any I/O.
+
+Every command spells the same thing the same way: `--program/-p PROGRAM` (repeatable
+where a command reads several programs), `--json`, `--as-of DATE`, jurisdiction slugs as
+arguments.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Annotated
+
+import typer
 
 from schemas.errors import InputError
 from schemas.ids import check_slug
 from schemas.timewindow import check_moment
 
-__all__ = ["parse_moment", "parse_slugs"]
+__all__ = [
+    "AsOfOption",
+    "DryRunOption",
+    "JsonOption",
+    "ProgramOption",
+    "ProgramsOption",
+    "SlugsArgument",
+    "parse_moment",
+    "parse_slugs",
+]
+
+ProgramOption = Annotated[
+    str, typer.Option("--program", "-p", metavar="PROGRAM", help="Program id, e.g. psp-2017.")
+]
+ProgramsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--program", "-p", metavar="PROGRAM", help="Only this program (repeatable; default all)."
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", metavar="DATE", help="Date the evaluation is made for (default: now)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+DryRunOption = Annotated[
+    bool,
+    typer.Option("--dry-run", help="Show what would be sent or decided; write nothing."),
+]
+SlugsArgument = Annotated[
+    list[str] | None, typer.Argument(metavar="SLUG", help="Jurisdiction slugs.")
+]
 
 
 def parse_moment(text: str | None, option: str = "--as-of") -> datetime | None:

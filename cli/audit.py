@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli._common import ExitCode, fail, print_json
+from cli._options import JsonOption, ProgramsOption, parse_moment, parse_slugs
+from cli._progress import progress_bar
 from cli._render import safe_text
 
 if TYPE_CHECKING:
@@ -25,7 +27,15 @@ __all__ = ["audit_app"]
 audit_app = typer.Typer(help="Audit the event log: verify, without trusting the writer.")
 
 _HEX = re.compile(r"[0-9a-fA-F]{2,1024}")
-_VERIFY_KEY_HELP = "Keyring of trusted public keys; default GRANTREVIEW_VERIFY_KEY_FILE."
+VerifyKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--verify-key",
+        metavar="FILE",
+        help="Trusted public key(s): an Ed25519 PEM public key or a JSON keyring; "
+        "default GRANTREVIEW_VERIFY_KEY_FILE.",
+    ),
+]
 
 
 def _keyring(option: Path | None, configured: Path | None) -> Keyring:
@@ -74,19 +84,18 @@ def _print_report(report: VerifyReport) -> None:
 
 @audit_app.command("verify")
 def verify(
-    program: Annotated[
-        str | None, typer.Option("--program", help="Verify only this program's streams.")
-    ] = None,
+    program: ProgramsOption = None,
     source: Annotated[
         Path | None,
         typer.Option(
             "--source",
+            metavar="DIR",
             help="Verify a downloaded copy (aws s3 sync layout) offline instead of S3.",
             exists=True,
             file_okay=False,
         ),
     ] = None,
-    verify_key: Annotated[Path | None, typer.Option("--verify-key", help=_VERIFY_KEY_HELP)] = None,
+    verify_key: VerifyKeyOption = None,
     expect_checkpoint: Annotated[
         str | None,
         typer.Option(
@@ -95,7 +104,7 @@ def verify(
             help="A checkpoint kept from an earlier audit: a finding if the log no longer has it.",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Check every signature, hash link and sequence; exit 1 on any finding."""
     from infra.eventlog.directory_store import DirectoryObjectStore  # noqa: PLC0415 - likewise
@@ -105,16 +114,18 @@ def verify(
     from usecases.verify import source_prefix, verify_store  # noqa: PLC0415 - imported when run
 
     expected = None if expect_checkpoint is None else _expected_checkpoint(expect_checkpoint)
+    programs = parse_slugs(program, "program id")
     settings = get_settings()
     keyring = _keyring(verify_key, settings.verify_key_file)
-    if source is not None:
-        prefix = source_prefix(source, settings.s3_prefix)
-        store: ObjectStore = DirectoryObjectStore(source)
-    else:
-        client = make_s3_client(settings)
-        store = S3ObjectStore(client, settings.s3_bucket, max_workers=settings.s3_max_workers)
-        prefix = settings.s3_prefix
-    report = verify_store(store, prefix, keyring, program=program, expected=expected)
+    with progress_bar("verifying"):
+        if source is not None:
+            prefix = source_prefix(source, settings.s3_prefix)
+            store: ObjectStore = DirectoryObjectStore(source)
+        else:
+            client = make_s3_client(settings)
+            store = S3ObjectStore(client, settings.s3_bucket, max_workers=settings.s3_max_workers)
+            prefix = settings.s3_prefix
+        report = verify_store(store, prefix, keyring, programs=programs, expected=expected)
     if as_json:
         print_json(report.as_json())
     else:
@@ -175,37 +186,45 @@ def _print_replay(report: ReplayReport) -> None:
 
 @audit_app.command("replay")
 def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
-    program: Annotated[
-        list[str] | None, typer.Option("--program", help="Replay only this program (repeatable).")
-    ] = None,
+    program: ProgramsOption = None,
     jurisdiction: Annotated[
         list[str] | None,
-        typer.Option("--jurisdiction", help="Replay only this jurisdiction slug (repeatable)."),
+        typer.Option(
+            "--jurisdiction",
+            metavar="SLUG",
+            help="Replay only this jurisdiction slug (repeatable).",
+        ),
     ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="State as of this valid time (date or time).")
+        str | None,
+        typer.Option("--as-of", metavar="DATE", help="State as of this valid time (date or time)."),
     ] = None,
     known_at: Annotated[
         str | None,
-        typer.Option("--known-at", help="Knowledge as of this recording time (date or time)."),
+        typer.Option(
+            "--known-at",
+            metavar="DATE",
+            help="Knowledge as of this recording time (date or time).",
+        ),
     ] = None,
     source: Annotated[
         Path | None,
         typer.Option(
             "--source",
+            metavar="DIR",
             help="Replay a downloaded copy (audit export / aws s3 sync layout) offline.",
             exists=True,
             file_okay=False,
         ),
     ] = None,
     report: Annotated[
-        Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
+        Path | None,
+        typer.Option("--report", metavar="FILE", help="Write a self-contained HTML report here."),
     ] = None,
-    verify_key: Annotated[Path | None, typer.Option("--verify-key", help=_VERIFY_KEY_HELP)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the replay as JSON.")] = False,
+    verify_key: VerifyKeyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Verify, re-derive every evaluation and decision, fold state; exit 1 on any finding."""
-    from cli._options import parse_moment, parse_slugs  # noqa: PLC0415 - imported when run
     from infra.report_html import check_report_path, write_report  # noqa: PLC0415 - likewise
     from infra.settings import get_settings  # noqa: PLC0415 - likewise
     from schemas.replay import Moments  # noqa: PLC0415 - likewise
@@ -218,16 +237,17 @@ def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature 
         check_report_path(report)  # before the replay, which may take minutes
     keyring = _keyring(verify_key, get_settings().verify_key_file)
     store, prefix, workers = _open_store(source)
-    result = replay_store(
-        store,
-        prefix,
-        keyring,
-        programs=programs,
-        jurisdictions=slugs,
-        moments=moments,
-        workers=workers,
-        audited=_audited(source),
-    )
+    with progress_bar("replaying"):
+        result = replay_store(
+            store,
+            prefix,
+            keyring,
+            programs=programs,
+            jurisdictions=slugs,
+            moments=moments,
+            workers=workers,
+            audited=_audited(source),
+        )
     if report is not None:
         write_report(result, report)
     if as_json:
@@ -241,7 +261,10 @@ def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature 
 @audit_app.command("export")
 def export(
     directory: Annotated[
-        Path, typer.Argument(help="Folder for the copy (created; unchanged files are kept).")
+        Path,
+        typer.Argument(
+            metavar="DIR", help="Folder for the copy (created; unchanged files are kept)."
+        ),
     ],
     *,
     update: Annotated[
@@ -251,12 +274,25 @@ def export(
             help="Refresh an earlier copy here: files no longer in the log are removed.",
         ),
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Download every object of the log into DIRECTORY, for `verify`/`replay --source` offline."""
     from usecases.export import export_store  # noqa: PLC0415 - imported when a command runs
 
     store, prefix, workers = _open_store(None)
-    result = export_store(store, prefix, directory, workers=workers, update=update)
+    with progress_bar("exporting"):
+        result = export_store(store, prefix, directory, workers=workers, update=update)
+    if as_json:
+        print_json(
+            {
+                "directory": str(directory),
+                "objects": result.objects,
+                "bytes": result.bytes,
+                "written": result.written,
+                "removed": list(result.removed),
+            }
+        )
+        return
     for removed in result.removed:
         typer.echo(f"removed: {removed} (no longer in the log)")
     typer.echo(

@@ -18,14 +18,19 @@ LETTER_DATE = datetime(2017, 8, 3, tzinfo=UTC)
 
 
 def demo() -> None:
-    """Import the seed jurisdictions, review them under psp-2017, record their answers, decide."""
+    """Import the four seed jurisdictions, review them under psp-2017, record answers, decide.
+
+    Only those four are reviewed: other jurisdictions imported in the same bucket are left
+    alone (the demo says how many), and only psp-2017's streams are verified.
+    """
     from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.respond import respond as respond_flow  # noqa: PLC0415 - Prefect only when needed
     from flows.review import review as review_flow  # noqa: PLC0415
     from infra.bucket import ensure_bucket  # noqa: PLC0415
     from infra.responses import read_response_file  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from usecases.imports import import_csv  # noqa: PLC0415
+    from schemas.registry import parse_jurisdictions_csv  # noqa: PLC0415
+    from usecases.imports import import_csv, read_csv_file  # noqa: PLC0415
     from usecases.status import status_rows  # noqa: PLC0415
     from usecases.verify import verify_runtime_log  # noqa: PLC0415
 
@@ -39,19 +44,26 @@ def demo() -> None:
         lock_mode=settings.object_lock_mode,
         lock_days=settings.object_lock_days,
     )
-    imported = import_csv(runtime, examples / "jurisdictions.csv")
+    seeds = examples / "jurisdictions.csv"
+    slugs = [row.slug for row in parse_jurisdictions_csv(read_csv_file(seeds))]
+    imported = import_csv(runtime, seeds)
     typer.echo(f"jurisdictions: {imported['rows']} read, {imported['recorded']} recorded")
-    run_flow(review_flow, PROGRAM, None, LETTER_DATE)
+    others = len(set(runtime.registry()) - set(slugs))
+    if others:
+        typer.echo(
+            f"{others} other imported jurisdiction(s) left alone: the demo touches only its own"
+        )
+    run_flow(review_flow, PROGRAM, slugs, LETTER_DATE)
     typer.echo("letters: sent (or already on file) as of 2017-08-03")
     for path in sorted(examples.glob("*.json")):
         raw, response = read_response_file(path)
         digest = runtime.documents.put(raw)
         run_flow(respond_flow, PROGRAM, response.jurisdiction, digest, response.received_at)
         typer.echo(f"response: {response.jurisdiction} recorded and decided")
-    print_table(status_rows(runtime, PROGRAM, []))
-    findings = verify_runtime_log(runtime)
+    print_table(status_rows(runtime, PROGRAM, slugs))
+    findings = verify_runtime_log(runtime, PROGRAM)
     if findings:
         for finding in findings:
             typer.echo(safe_text(f"finding: {finding}", one_line=True), err=True)
         fail(f"the log did not verify: {len(findings)} finding(s)", ExitCode.FINDING)
-    typer.echo("log verified: every hash link and signed checkpoint checks out")
+    typer.echo(f"log verified ({PROGRAM}): every hash link and signed checkpoint checks out")

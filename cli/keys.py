@@ -27,18 +27,37 @@ def _aware(value: datetime | None, option: str) -> datetime | None:
 
 @keys_app.command("generate")
 def generate(
-    directory: Annotated[Path, typer.Argument(help="Where to write the key pair.")],
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Where to write the key pair.")],
     valid_from: Annotated[
         datetime | None,
-        typer.Option("--valid-from", help="Start of the key's validity window (UTC); default now."),
+        typer.Option(
+            "--valid-from",
+            metavar="TIME",
+            help="Start of the key's validity window (UTC); default now.",
+        ),
     ] = None,
     valid_until: Annotated[
         datetime | None,
-        typer.Option("--valid-until", help="End of the window (UTC, exclusive); default open."),
+        typer.Option(
+            "--valid-until",
+            metavar="TIME",
+            help="End of the window (UTC, exclusive); default open.",
+        ),
     ] = None,
 ) -> None:
-    """Write signing-key.pem (0600, for writers) and verify-keys.json (0644, for auditors)."""
-    from infra.keys import generate_key_pair, load_keyring  # noqa: PLC0415 - keep CLI start-up light
+    """Write signing-key.pem (0600, for writers) and verify-keys.json (0644, for auditors).
+
+    Auditors set GRANTREVIEW_VERIFY_KEY_FILE (or --verify-key) to either form of the
+    public key: verify-keys.json, a keyring whose entries carry validity windows (for
+    rotation), or the public key in PEM (printed here as public_key_pem; also
+    `openssl pkey -in signing-key.pem -pubout`, or what a KMS or HSM hands out), taken as
+    one key valid at every time.
+    """
+    from infra.keys import (  # noqa: PLC0415 - keep CLI start-up light
+        generate_key_pair,
+        load_keyring,
+        public_key_pem,
+    )
 
     try:
         start = _aware(valid_from, "--valid-from") or datetime.now(UTC)
@@ -53,6 +72,7 @@ def generate(
             "signing_key_file": str(private),
             "verify_key_file": str(public),
             "fingerprint": key.fingerprint,
+            "public_key_pem": public_key_pem(key.public_key),
             "valid_from": key.valid_from.isoformat(),
             "valid_until": None if key.valid_until is None else key.valid_until.isoformat(),
         }

@@ -10,13 +10,14 @@ import logging
 import os
 import sys
 import traceback
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import click
 import pydantic
 import typer
 
 from cli._common import ExitCode
+from cli._help import hide_type_labels
 from cli._render import safe_text
 from cli.audit import audit_app
 from cli.decisions import explain, override
@@ -63,9 +64,31 @@ _EPHEMERAL_STARTUP_SECONDS = 120
 """How long Prefect's ephemeral server may take to start (Prefect's default is 20 s)."""
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"grantreview {_version()}")
+        raise typer.Exit
+
+
+def _version() -> str:
+    """The installed distribution's version (a source checkout not installed says so)."""
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415 - only here
+
+    try:
+        return version("grantreview")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    _version_flag: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Grant-condition reviews of jurisdictions, recorded in a signed event log on S3."""
     _state["debug"] = debug
@@ -74,6 +97,7 @@ def _root(
 def main() -> None:
     """Run the CLI; every error is one line on stderr with its documented exit code."""
     debug = "--debug" in sys.argv[1:]
+    hide_type_labels()
     _quiet_prefect(debug=debug)
     # In the environment, so processes Prefect starts for this one log at the same level.
     os.environ.setdefault("GRANTREVIEW_LOG_LEVEL", "WARNING")
@@ -97,18 +121,10 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("aborted\n")
         sys.exit(130)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(ExitCode.BAD_INPUT if isinstance(error, click.UsageError) else error.exit_code)
-    except typer.TyperException as error:
-        # Typer 0.29 vendors its own click: usage errors (a missing or unknown option) are
-        # not click.ClickException, yet carry show() and exit_code 2 all the same.
-        show = getattr(error, "show", None)
-        if callable(show):
-            show()
-        else:
-            sys.stderr.write(f"error: {error}\n")
-        sys.exit(int(getattr(error, "exit_code", ExitCode.BAD_INPUT)))
+    except (click.ClickException, typer.TyperException) as error:
+        # Typer 0.29 vendors its own click: its usage errors are not click.ClickException,
+        # yet carry format_message() and exit_code 2 all the same.
+        _report_usage(error)
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
         _report(error, ExitCode.INTERNAL, debug=debug, unexpected=True)
     sys.exit(code if isinstance(code, int) else 0)
@@ -135,6 +151,19 @@ def _quiet_prefect(*, debug: bool) -> None:
     )
     for queue in ("EventsWorker", "APILogWorker"):
         logging.getLogger(queue).setLevel(logging.WARNING if debug else logging.CRITICAL)
+
+
+def _report_usage(error: Exception) -> NoReturn:
+    """A usage error in one line, with where to look: `error: ... (see: grantreview X --help)`."""
+    format_message = getattr(error, "format_message", None)
+    message = format_message() if callable(format_message) else str(error)
+    context = getattr(error, "ctx", None)
+    path = getattr(context, "command_path", "grantreview")
+    code = int(getattr(error, "exit_code", ExitCode.BAD_INPUT))
+    hint = f" (see: {path} --help)" if code == ExitCode.BAD_INPUT else ""
+    one_line = " ".join(str(message).split())
+    sys.stderr.write(f"error: {safe_text(one_line, one_line=True)}{hint}\n")
+    sys.exit(code)
 
 
 def _report(error: BaseException, code: ExitCode, *, debug: bool, unexpected: bool = False) -> None:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli._common import print_json
 from cli._options import parse_moment
+from cli._progress import progress_bar
 from cli._render import safe_cell
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from flows.reevaluate import ReevaluationReport
     from schemas.reevaluation import StreamReevaluation
 
@@ -49,29 +46,6 @@ def report_document(report: ReevaluationReport) -> dict[str, Any]:
         "index": report.index,
         "seconds": round(report.seconds, 3),
     }
-
-
-@contextmanager
-def _progress_bar(enabled: bool) -> Iterator[None]:
-    """A Rich progress bar on a terminal; elsewhere the flow logs structlog progress lines."""
-    if not enabled:
-        yield
-        return
-    from rich.progress import Progress  # noqa: PLC0415 - only on a terminal
-
-    from flows.reevaluate import progress_hook  # noqa: PLC0415
-
-    with Progress(transient=True) as progress:
-        bar = progress.add_task("reevaluating", total=None)
-
-        def hook(done: int, total: int) -> None:
-            progress.update(bar, completed=done, total=total)
-
-        token = progress_hook.set(hook)
-        try:
-            yield
-        finally:
-            progress_hook.reset(token)
 
 
 def _print_text(report: ReevaluationReport) -> None:
@@ -133,7 +107,7 @@ def reevaluate(
     runtime = get_runtime()
     configure_logging(runtime.settings.log_level)
     check_reevaluation(runtime, program, dry_run=dry_run)  # refused here: no run, nothing written
-    with _progress_bar(sys.stderr.isatty() and not json_output):
+    with progress_bar("reevaluating"):
         report = run_flow(reevaluate_flow, program, moment, knowledge, dry_run=dry_run)
     if json_output:
         print_json(report_document(report))

@@ -2,27 +2,49 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli._common import ExitCode, fail, print_json
-from cli._options import parse_moment, parse_slugs
-from cli._render import safe_cell
+from cli._options import (
+    AsOfOption,
+    DryRunOption,
+    JsonOption,
+    ProgramOption,
+    SlugsArgument,
+    parse_moment,
+    parse_slugs,
+)
+from cli._progress import progress_bar
+from cli._render import safe_cell, safe_text
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
     from tasks.review import StreamOutcome
 
-__all__ = ["print_table", "respond", "review", "status"]
+__all__ = ["print_table", "respond", "review", "status", "summary_line"]
 
-ProgramOption = Annotated[str, typer.Option("--program", "-p", help="Program id, e.g. psp-2017.")]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Date the evaluation is made for (default: now)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+_STATUS_COLUMNS = {
+    "jurisdiction": "jurisdiction",
+    "step": "step",
+    "stage": "stage",
+    "letter_date": "letter",
+    "due": "due",
+    "last_event_time": "last event",
+}
+"""Status row fields shown, and their headers; dates as YYYY-MM-DD."""
+
+
+def _day(value: object) -> object:
+    """An ISO time shown as its date (UTC), so a row stays one line; anything else as is."""
+    if isinstance(value, str) and len(value) > len("2017-08-03") and value[10:11] == "T":
+        return value[:10]
+    return value
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -30,17 +52,30 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console  # noqa: PLC0415 - keep CLI start-up light
     from rich.table import Table  # noqa: PLC0415
 
-    staged = any("stage" in row for row in rows)  # status rows carry the review path
-    columns = ("jurisdiction", "step", "stage", "due") if staged else ("jurisdiction", "step")
-    table = Table(*columns, "decision", "reasons", show_lines=True)
+    staged = any("stage" in row for row in rows)  # status rows carry the review path and dates
+    columns = _STATUS_COLUMNS if staged else {"jurisdiction": "jurisdiction", "step": "step"}
+    table = Table(*columns.values(), "decision", "reasons", show_lines=True)
     for row in rows:
         reasons = list(row["reasons"]) or [row.get("pending_reason") or ""]
         table.add_row(
-            *(safe_cell(row.get(column) or "") for column in columns),
+            *(safe_cell(_day(row.get(column)) or "") for column in columns),
             safe_cell(row["decision"]),
             safe_cell("\n".join(reasons)),
         )
     Console(width=160).print(table)
+
+
+def summary_line(rows: list[dict[str, Any]]) -> str:
+    """One line of counts: `400 streams; step: letter_sent 396, decided 4; decision: ...`."""
+    steps = Counter(str(row["step"]) for row in rows)
+    decisions = Counter(str(row["decision"]) for row in rows)
+    written = sum(int(row.get("appended") or 0) for row in rows)
+
+    def counts(counter: Counter[str]) -> str:
+        return ", ".join(f"{name} {count}" for name, count in sorted(counter.items()))
+
+    line = f"{len(rows)} streams; step: {counts(steps)}; decision: {counts(decisions)}"
+    return safe_text(f"{line}; {written} commits written", one_line=True)
 
 
 def _outcome_rows(program: str, outcomes: list[StreamOutcome]) -> list[dict[str, Any]]:
@@ -58,12 +93,13 @@ def _outcome_rows(program: str, outcomes: list[StreamOutcome]) -> list[dict[str,
     ]
 
 
-def review(
+def review(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
     program: ProgramOption,
-    jurisdictions: Annotated[list[str] | None, typer.Argument(help="Jurisdiction slugs.")] = None,
+    jurisdictions: SlugsArgument = None,
     all_jurisdictions: Annotated[bool, typer.Option("--all", help="Every imported one.")] = False,
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
     """Take each jurisdiction through every step that is due (letter, then decision)."""
     check_slug(program, "program id")
@@ -71,19 +107,40 @@ def review(
     moment = parse_moment(as_of)
     if bool(slugs) == all_jurisdictions:
         fail("name jurisdiction slugs or pass --all (not both)")
+    if dry_run:
+        _preview(program, slugs, moment, json_output=json_output)
+        return
     from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.review import review as review_flow  # noqa: PLC0415 - Prefect only when needed
     from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.review import check_review  # noqa: PLC0415
 
     check_review(get_runtime(), program, slugs or None, moment)  # refused: nothing written
-    outcomes = run_flow(review_flow, program, slugs or None, moment)
+    with progress_bar("reviewing"):
+        outcomes = run_flow(review_flow, program, slugs or None, moment)
     rows = _outcome_rows(program, outcomes)
     if json_output:
         print_json(rows)
     else:
         print_table(rows)
+        typer.echo(summary_line(rows))
     _fail_if_damaged(rows)
+
+
+def _preview(program: str, slugs: list[str], moment: datetime | None, *, json_output: bool) -> None:
+    """`review --dry-run`: read the log (no Prefect), say what would be sent or decided."""
+    from infra.clock import utc_now  # noqa: PLC0415 - keep start-up light
+    from infra.runtime import get_runtime  # noqa: PLC0415
+    from usecases.review_preview import preview_review  # noqa: PLC0415
+
+    rows = preview_review(get_runtime(), program, slugs or None, moment or utc_now())
+    if json_output:
+        print_json(rows)
+        return
+    print_table([{**row, "step": f"{row['step']} -> {row['would']}"} for row in rows])
+    would = Counter(str(row["would"]).split(" (", 1)[0] for row in rows)
+    counts = ", ".join(f"{name} {count}" for name, count in sorted(would.items()))
+    typer.echo(safe_text(f"dry run, nothing written: {len(rows)} streams; {counts}", one_line=True))
 
 
 def respond(
@@ -156,7 +213,7 @@ def _record_and_emit(program: str, jurisdiction: str, digest: str) -> dict[str, 
 
 def status(
     program: ProgramOption,
-    jurisdictions: Annotated[list[str] | None, typer.Argument(help="Jurisdiction slugs.")] = None,
+    jurisdictions: SlugsArgument = None,
     json_output: JsonOption = False,
 ) -> None:
     """Where each review stands: step, decision, reasons (read from S3, no Prefect)."""

@@ -14,6 +14,7 @@ from prefect import Task
 from prefect.runtime import flow_run
 
 from flows._chunks import chunked
+from infra import progress
 from infra.errors import UntrustedCommitError
 from tasks.artifacts import publish_run
 from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
@@ -42,6 +43,7 @@ def advance_in_chunks(
     run_id = flow_run.get_id()
     store_program_document(program)
     selected = select_jurisdictions(jurisdictions)
+    progress.expect(len(selected), "reviewing streams")
     chunks = chunked(selected)
     futures = [
         step.submit(

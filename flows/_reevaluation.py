@@ -16,6 +16,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from prefect.utilities.annotations import quote
 
 from flows._chunks import chunked
+from infra import progress
 from infra.clock import utc_now
 from infra.eventlog.log import WriteOutcome
 from infra.heap import long_lived_heap
@@ -103,10 +104,12 @@ class _Progress:
         self.total = total
         self.done = 0
         self._logged = 0
+        progress.expect(total, "reevaluating streams")
 
     def advance(self, count: int) -> None:
         """Count `count` more streams done and report."""
         self.done += count
+        progress.advance(count)
         hook = progress_hook.get()
         if hook is not None:
             hook(self.done, self.total)

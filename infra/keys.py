@@ -3,6 +3,10 @@
 Files (see docs/log-format.md, "Keys"):
 - `signing-key.pem`: the Ed25519 private key, PKCS#8 PEM, mode 0600; writers only.
 - `verify-keys.json`: a keyring (`grantreview.keyring/1`), mode 0644; anyone may hold it.
+
+An auditor's GRANTREVIEW_VERIFY_KEY_FILE may instead be one Ed25519 public key in PEM
+(SubjectPublicKeyInfo, what `openssl pkey -pubout`, a KMS or an HSM hands out): a keyring
+of that one key, valid at every time. The JSON keyring stays for rotation.
 """
 
 from __future__ import annotations
@@ -10,23 +14,25 @@ from __future__ import annotations
 import json
 import os
 import stat
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
     PrivateFormat,
+    PublicFormat,
     load_pem_private_key,
+    load_pem_public_key,
 )
 from pydantic import ValidationError
 
 from schemas.canonical import canonical_json
-from schemas.checkpoint import KeyEntry, Keyring, Signer
+from schemas.checkpoint import KeyEntry, Keyring, Signer, fingerprint
 from schemas.errors import InputError
 
 if TYPE_CHECKING:
-    from datetime import datetime
     from pathlib import Path
 
 __all__ = [
@@ -35,11 +41,14 @@ __all__ = [
     "generate_key_pair",
     "load_keyring",
     "load_signer",
+    "public_key_pem",
     "write_keyring",
 ]
 
 SIGNING_KEY_NAME = "signing-key.pem"
 VERIFY_KEYS_NAME = "verify-keys.json"
+PEM_KEY_VALID_FROM = datetime(1900, 1, 1, tzinfo=UTC)
+"""A PEM public key has no window: it is valid from the earliest time the log accepts."""
 
 
 def _write_new(path: Path, body: bytes, mode: int) -> None:
@@ -126,13 +135,19 @@ def load_signer(path: Path) -> Signer:
 
 
 def load_keyring(path: Path) -> Keyring:
-    """Load the auditor's keyring (`grantreview.keyring/1` JSON)."""
+    """Load the auditor's keys: a `grantreview.keyring/1` JSON keyring or one PEM public key."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        body = path.read_bytes()
     except OSError as error:
         raise InputError(f"cannot read verify key file {path}: {error.strerror}") from None
+    if body.lstrip().startswith(b"-----BEGIN"):
+        return _pem_keyring(path, body)
+    try:
+        document = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"verify key file {path} is not JSON: {error}") from None
+        raise InputError(
+            f"verify key file {path} is neither a JSON keyring nor a PEM public key: {error}"
+        ) from None
     try:
         keyring = Keyring.model_validate(document)
     except ValidationError as error:
@@ -144,3 +159,24 @@ def load_keyring(path: Path) -> Keyring:
     if not keyring.keys:
         raise InputError(f"verify key file {path} holds no keys")
     return keyring
+
+
+def public_key_pem(public_key_hex: str) -> str:
+    """The PEM (SubjectPublicKeyInfo) form of a keyring entry's raw public key."""
+    key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key_hex))
+    return key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
+def _pem_keyring(path: Path, body: bytes) -> Keyring:
+    """A keyring of the one Ed25519 public key in `body`, valid at every time."""
+    try:
+        key = load_pem_public_key(body)
+    except (ValueError, TypeError) as error:
+        raise InputError(f"verify key file {path} is not a PEM public key: {error}") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise InputError(f"verify key file {path} holds a {type(key).__name__}, not Ed25519")
+    raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    entry = KeyEntry(
+        fingerprint=fingerprint(raw), public_key=raw.hex(), valid_from=PEM_KEY_VALID_FROM
+    )
+    return Keyring(keys=(entry,))

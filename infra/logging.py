@@ -1,4 +1,10 @@
-"""structlog set-up: JSON lines for machines, a console renderer in a terminal."""
+"""structlog set-up: JSON lines for machines, a console renderer in a terminal.
+
+Every line on stderr goes through it, ours and third parties' (urllib3, botocore, Prefect):
+the root stdlib logger gets one handler whose `structlog.stdlib.ProcessorFormatter`
+renders foreign records exactly as ours, at the level the CLI sets. Prefect's own console
+handler is taken off the root; its API handlers (run logs in the UI) stay where they are.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from typing import TextIO, cast
 
 import structlog
 
-__all__ = ["configure_logging", "get_logger"]
+__all__ = ["StructlogHandler", "configure_logging", "get_logger"]
 
 
 def configure_logging(level: str = "INFO", *, json_lines: bool | None = None) -> None:
@@ -19,6 +25,7 @@ def configure_logging(level: str = "INFO", *, json_lines: bool | None = None) ->
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
     )
+    stream = cast("TextIO", _LossTolerant(sys.stderr))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -28,8 +35,53 @@ def configure_logging(level: str = "INFO", *, json_lines: bool | None = None) ->
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=cast("TextIO", _LossTolerant(sys.stderr))),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
+    )
+    _route_stdlib(StructlogHandler(stream, renderer), level)
+
+
+class StructlogHandler(logging.StreamHandler[TextIO]):
+    """A stdlib handler that renders each record with structlog's processors (level, time)."""
+
+    def __init__(self, stream: TextIO, renderer: structlog.typing.Processor) -> None:
+        super().__init__(stream)
+        self.setFormatter(
+            structlog.stdlib.ProcessorFormatter(
+                foreign_pre_chain=[
+                    structlog.stdlib.add_log_level,
+                    structlog.stdlib.add_logger_name,
+                    structlog.processors.TimeStamper(fmt="iso", utc=True),
+                ],
+                processors=[
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info,
+                    renderer,
+                ],
+            )
+        )
+
+
+def _route_stdlib(handler: StructlogHandler, level: str) -> None:
+    """Make `handler` the root's one stderr handler; Python warnings become log records too.
+
+    Other handlers on the root (a test's log capture) stay; an earlier StructlogHandler and
+    Prefect's console handler go, so no line is written twice or in another format.
+    """
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if isinstance(existing, StructlogHandler) or _is_prefect_console(existing):
+            root.removeHandler(existing)
+    handler.setLevel(logging.getLevelName(level))
+    root.addHandler(handler)
+    root.setLevel(logging.getLevelName(level))
+    logging.captureWarnings(capture=True)
+
+
+def _is_prefect_console(handler: logging.Handler) -> bool:
+    """Prefect's console handler, found without importing Prefect (the CLI starts faster)."""
+    return type(handler).__module__.startswith("prefect.") and isinstance(
+        handler, logging.StreamHandler
     )
 
 

@@ -17,6 +17,7 @@ from botocore.exceptions import (
 from botocore.exceptions import (
     ConnectionError as BotoConnectionError,
 )
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 
 from infra.errors import DependencyRefusedError, DependencyUnavailableError
 
@@ -67,18 +68,30 @@ is reported at once.
 def s3_call(what: str, call: Callable[[], T]) -> T:
     """Run an S3 call; unreachable or refusing stores become DependencyUnavailableError.
 
-    Server errors (5xx) are retried with backoff for up to `SERVER_ERROR_PATIENCE_S`.
+    Server errors (5xx) are retried (tenacity) with back-off 0.5, 1, 2 ... 8 s for up to
+    `SERVER_ERROR_PATIENCE_S`; anything else is raised at once.
     """
     deadline = monotonic() + SERVER_ERROR_PATIENCE_S
-    delay = 0.5
-    while True:
-        try:
-            return _classified(what, call)
-        except _ServerError as error:
-            if monotonic() + delay > deadline:
-                raise DependencyUnavailableError(f"S3 failed while {what} ({error.code})") from None
-            sleep(delay)
-            delay = min(delay * 2, 8.0)
+
+    def out_of_patience(state: RetryCallState) -> bool:
+        return monotonic() + state.upcoming_sleep > deadline  # tenacity waits, then stops
+
+    retrying = Retrying(
+        retry=retry_if_exception_type(_ServerError),
+        wait=_BACKOFF,
+        stop=out_of_patience,
+        sleep=sleep,  # the module's own, looked up per call (tests replace it)
+        reraise=True,
+    )
+    try:
+        answer: T = retrying(_classified, what, call)
+    except _ServerError as error:
+        raise DependencyUnavailableError(f"S3 failed while {what} ({error.code})") from None
+    return answer
+
+
+_BACKOFF = wait_exponential(multiplier=0.5, max=8.0)
+"""0.5 s, doubling, at most 8 s between tries."""
 
 
 class _ServerError(Exception):

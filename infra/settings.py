@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AnyUrl, Field, Secret, UrlConstraints, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["REPO_PROGRAMS_DIR", "Settings", "get_settings"]
+__all__ = ["REPO_PROGRAMS_DIR", "Settings", "SmtpUrl", "get_settings"]
 
 REPO_PROGRAMS_DIR = Path(__file__).resolve().parents[1] / "programs"
+
+
+SmtpUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["smtp", "smtps"], host_required=True)]
+"""`smtp://[user[:password]@]host[:port]?from=ADDR&to=TEMPLATE` (`smtps://`: implicit TLS)."""
 
 
 class Settings(BaseSettings):
@@ -36,7 +40,9 @@ class Settings(BaseSettings):
     verify_key_file: Path | None = None
     object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
     object_lock_days: int = Field(default=2555, ge=0, description="0 disables retention")
-    smtp_url: SecretStr | None = None
+    smtp_url: Secret[SmtpUrl] | None = Field(
+        default=None, description="mail server; see infra/smtp.py (shown masked)"
+    )
     actor: str = Field(default="cli", min_length=1, max_length=200)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 

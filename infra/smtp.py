@@ -1,6 +1,6 @@
 """Mail delivery over SMTP, configured by one URL; transient failures are retried here.
 
-GRANTREVIEW_SMTP_URL is `smtp://[user[:password]@]host[:port]?from=ADDR&to=TEMPLATE`
+GRANTREVIEW_SMTP_URL (pydantic `AnyUrl`, `infra.settings.SmtpUrl`) is `smtp://[user[:password]@]host[:port]?from=ADDR&to=TEMPLATE`
 (`smtps://` for implicit TLS, `&starttls=true` to upgrade a plain connection).
 `to` names each jurisdiction's mailbox, with `{slug}` replaced by its slug, e.g.
 `to={slug}@grants.example.org`. Every mail carries the Message-ID it was queued with,
@@ -16,17 +16,27 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Literal
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
+
+from pydantic import AnyUrl, TypeAdapter, ValidationError
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+)
 
 from infra.clock import utc_now
 from infra.errors import DependencyUnavailableError
 from infra.logging import get_logger
+from infra.settings import SmtpUrl
 from schemas.errors import InputError
 
 __all__ = ["DeliveryError", "Mail", "SmtpConfig", "build_message", "deliver"]
 
 _log = get_logger(__name__)
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+_URL = TypeAdapter(SmtpUrl)
 
 
 class DeliveryError(DependencyUnavailableError):
@@ -47,12 +57,18 @@ class SmtpConfig:
     timeout: float = 10.0
 
     @classmethod
-    def from_url(cls, url: str) -> SmtpConfig:
-        """Parse the URL; a malformed one is an input error (the message never shows the secret)."""
-        parts = urlsplit(url)
-        if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
-            raise InputError("GRANTREVIEW_SMTP_URL must look like smtp://host:port?from=…&to=…")
-        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    def from_url(cls, url: str | AnyUrl) -> SmtpConfig:
+        """Parse the URL (pydantic's URL type); a malformed one is an input error.
+
+        The message never shows the URL: it may hold a password.
+        """
+        try:
+            parts = url if isinstance(url, AnyUrl) else _URL.validate_python(url)
+        except ValidationError:
+            raise InputError(
+                "GRANTREVIEW_SMTP_URL must look like smtp://host:port?from=…&to=…"
+            ) from None
+        query = dict(parts.query_params())
         recipient = query.get("to", "")
         if "{slug}" not in recipient or "@" not in recipient:
             raise InputError("GRANTREVIEW_SMTP_URL needs to=…{slug}@domain (each mailbox)")
@@ -65,13 +81,12 @@ class SmtpConfig:
         if security == "plain" and query.get("starttls", "").lower() in {"1", "true", "yes"}:
             security = "starttls"
         try:
-            port = parts.port or _DEFAULT_PORTS[parts.scheme]
             timeout = float(query.get("timeout", "10"))
         except ValueError:
-            raise InputError("GRANTREVIEW_SMTP_URL has a bad port or timeout") from None
+            raise InputError("GRANTREVIEW_SMTP_URL has a bad timeout") from None
         return cls(
-            host=parts.hostname,
-            port=port,
+            host=parts.host or "",
+            port=parts.port or _DEFAULT_PORTS[parts.scheme],
             security=security,
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
@@ -115,7 +130,7 @@ def build_message(mail: Mail) -> EmailMessage:
     return message
 
 
-def _transient(error: Exception) -> bool:
+def _transient(error: BaseException) -> bool:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(400 <= code < 500 for code, _ in error.recipients.values())  # noqa: PLR2004 - SMTP 4xx
     if isinstance(error, smtplib.SMTPResponseException):
@@ -139,23 +154,33 @@ def _send_once(config: SmtpConfig, message: EmailMessage) -> None:
 
 
 def deliver(config: SmtpConfig, mail: Mail, *, attempts: int = 3, backoff: float = 0.5) -> None:
-    """Hand the mail to the SMTP server, retrying 4xx answers and lost connections."""
+    """Hand the mail to the SMTP server, retrying 4xx answers and lost connections (tenacity).
+
+    The waits grow linearly (`backoff`, then twice that ...); a 5xx answer fails at once.
+    """
     message = build_message(mail)
-    for attempt in range(1, attempts + 1):
-        try:
-            _send_once(config, message)
-        except (smtplib.SMTPException, OSError) as error:
-            if not _transient(error):
-                raise DeliveryError(
-                    f"{mail.recipient}: SMTP refused {mail.message_id}: {error}"
-                ) from None
-            if attempt == attempts:
-                raise DeliveryError(
-                    f"{mail.recipient}: {attempts} delivery attempts failed: {error}"
-                ) from None
-            _log.warning(
-                "smtp_retry", message_id=mail.message_id, attempt=attempt, error=str(error)
-            )
-            time.sleep(backoff * attempt)
-        else:
-            return
+
+    def log_retry(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        _log.warning(
+            "smtp_retry", message_id=mail.message_id, attempt=state.attempt_number, error=str(error)
+        )
+
+    retrying = Retrying(
+        retry=retry_if_exception(_transient),
+        stop=stop_after_attempt(attempts),
+        wait=lambda state: backoff * state.attempt_number,
+        sleep=time.sleep,
+        before_sleep=log_retry,
+        reraise=True,
+    )
+    try:
+        retrying(_send_once, config, message)
+    except (smtplib.SMTPException, OSError) as error:
+        if not _transient(error):
+            raise DeliveryError(
+                f"{mail.recipient}: SMTP refused {mail.message_id}: {error}"
+            ) from None
+        raise DeliveryError(
+            f"{mail.recipient}: {attempts} delivery attempts failed: {error}"
+        ) from None

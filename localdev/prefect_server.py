@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Self
 
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from localdev._ports import PortReservations
 from localdev._services import LocalService, stop_process
-from localdev.seaweed import free_port
 
 __all__ = ["LOCAL_PREFECT", "QUIET_PREFECT", "PrefectServer"]
 
@@ -38,10 +38,12 @@ QUIET_PREFECT = {
 class PrefectServer(LocalService):
     """`prefect server start` in a subprocess with its home (and SQLite file) under `home`."""
 
-    def __init__(self, home: Path, *, database_url: str | None = None) -> None:
+    def __init__(self, home: Path, *, database_url: str | None = None, port: int = 0) -> None:
+        """`port` 0: any free port, held until the server answers."""
         self.home = home
         self.database_url = database_url
-        self.port = 0
+        self.port = port
+        self.fixed_port = port
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -53,35 +55,59 @@ class PrefectServer(LocalService):
         """Environment for a client of this server."""
         return {**QUIET_PREFECT, "PREFECT_API_URL": self.api_url, "PREFECT_HOME": str(self.home)}
 
-    def start(self, timeout: float = 90.0, *, same_port: bool = False) -> Self:
-        """Start the server (on a fresh port, or its previous one) and wait for its health."""
+    def start(
+        self, timeout: float = 90.0, *, same_port: bool = False, detached: bool = False
+    ) -> Self:
+        """Start the server (on a fresh port, or its previous one) and wait for its health.
+
+        A `detached` server (`make up`) serves the UI and outlives this process.
+        """
         self.home.mkdir(parents=True, exist_ok=True)
-        if not (same_port and self.port):
-            self.port = free_port()
+        with PortReservations() as reserved:
+            wanted = self.port if same_port and self.port else self.fixed_port
+            self.port = reserved.take(wanted)
+            self._launch(detached=detached)
+            self._wait_healthy(timeout)
+        return self
+
+    def _launch(self, *, detached: bool) -> None:
         env = {**os.environ, **QUIET_PREFECT, "PREFECT_HOME": str(self.home)}
+        if detached:
+            env["PREFECT_UI_ENABLED"] = "true"
         env.pop("PREFECT_API_URL", None)
         if self.database_url:
             env["PREFECT_API_DATABASE_CONNECTION_URL"] = self.database_url
         prefect = str(Path(sys.executable).with_name("prefect"))
-        log = (self.home / "server.log").open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments, our own venv
-            [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+        with (self.home / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - fixed arguments, our own venv
+                [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=env,
+                stdin=subprocess.DEVNULL if detached else None,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def _wait_healthy(self, timeout: float) -> None:
+        """Poll /health (tenacity) until it answers; a server that exited is reported at once."""
+
+        def healthy() -> None:
+            if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"prefect server exited; see {self.home / 'server.log'}")
-            try:
-                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2):  # noqa: S310 - loopback
-                    return self
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.3)
-        self.stop()
-        raise TimeoutError(f"Prefect server did not answer within {timeout:.0f}s")
+            with urllib.request.urlopen(f"{self.api_url}/health", timeout=2):  # noqa: S310 - loopback
+                return
+
+        retrying = Retrying(
+            retry=retry_if_exception_type(OSError),  # URLError and timeouts are OSErrors
+            stop=stop_after_delay(timeout),
+            wait=wait_fixed(0.3),
+            reraise=True,
+        )
+        try:
+            retrying(healthy)
+        except OSError:
+            self.stop()
+            raise TimeoutError(f"Prefect server did not answer within {timeout:.0f}s") from None
 
     def stop(self) -> None:
         """Stop the server."""

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from localdev._ports import PortReservations
 from localdev._services import LocalService, stop_process
 
 if TYPE_CHECKING:
@@ -58,7 +61,11 @@ def weed_binary() -> str:
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
+    """A TCP port on 127.0.0.1 that is free right now (racy: prefer `localdev._ports`).
+
+    For services we do not launch ourselves (an SMTP receiver in a test); our own launchers
+    hold their ports until the service listens (`PortReservations`).
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -79,8 +86,10 @@ def _new_identities() -> dict[str, Identity]:
 class SeaweedServer(LocalService):
     """One `weed mini` process with its data under `data_dir` and identities from a file there."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, s3_port: int = 0) -> None:
+        """`s3_port` 0: any free port; other ports are always picked free at each start."""
         self.data_dir = data_dir
+        self.s3_port = s3_port
         self.process: subprocess.Popen[bytes] | None = None
         self.ports: dict[str, int] = {}
         self.identities = self._load_or_create_identities()
@@ -122,10 +131,24 @@ class SeaweedServer(LocalService):
             json.dump(document, handle)
         return identities
 
-    def start(self, timeout: float = 60.0, *, same_ports: bool = False) -> Self:
-        """Start the server (on fresh ports, or its previous ones) and wait until S3 answers."""
-        if not (same_ports and self.ports):
-            self.ports = {option: free_port() for option in _PORT_OPTIONS}
+    def start(
+        self, timeout: float = 60.0, *, same_ports: bool = False, detached: bool = False
+    ) -> Self:
+        """Start the server (on fresh ports, or its previous ones) and wait until S3 answers.
+
+        The ports stay reserved until S3 answers, so no parallel test can take one. A
+        `detached` server outlives this process (`make up`); stop it by its pid.
+        """
+        with PortReservations() as reserved:
+            if not (same_ports and self.ports):
+                fixed = {"s3.port": self.s3_port}
+                self.ports = {option: fixed.get(option, 0) for option in _PORT_OPTIONS}
+            self.ports = {option: reserved.take(port) for option, port in self.ports.items()}
+            self._launch(detached=detached)
+            self._wait_ready(timeout)
+        return self
+
+    def _launch(self, *, detached: bool) -> None:
         arguments = [
             weed_binary(),
             "mini",
@@ -143,28 +166,37 @@ class SeaweedServer(LocalService):
             *(f"-{option}={port}" for option, port in self.ports.items()),
         ]
         (self.data_dir / "store").mkdir(parents=True, exist_ok=True)
-        log = (self.data_dir / "weed.log").open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments, our own binary
-            arguments, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self._wait_ready(timeout)
-        return self
+        with (self.data_dir / "weed.log").open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - fixed arguments, our own binary
+                arguments,
+                stdin=subprocess.DEVNULL if detached else None,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"weed exited early; see {self.data_dir / 'weed.log'}")
-            try:
-                urllib.request.urlopen(self.endpoint, timeout=1)  # noqa: S310 - loopback http
-            except urllib.error.HTTPError:
-                return  # any HTTP answer (403 for anonymous) means S3 is serving
-            except OSError:
-                time.sleep(0.2)
-                continue
+        """Poll S3 (tenacity) until it answers; a weed that exited is reported at once."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(OSError),
+            stop=stop_after_delay(timeout),
+            wait=wait_fixed(0.2),
+            reraise=True,
+        )
+        try:
+            retrying(self._answers)
+        except OSError:
+            self.stop()
+            raise TimeoutError(f"SeaweedFS S3 did not answer within {timeout:.0f}s") from None
+
+    def _answers(self) -> None:
+        """Return when S3 answers over HTTP (403 for anonymous is an answer); else OSError."""
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"weed exited early; see {self.data_dir / 'weed.log'}")
+        try:
+            urllib.request.urlopen(self.endpoint, timeout=1)  # noqa: S310 - loopback http
+        except urllib.error.HTTPError:
             return
-        self.stop()
-        raise TimeoutError(f"SeaweedFS S3 did not answer within {timeout:.0f}s")
 
     def stop(self) -> None:
         """Stop the server and wait for it to exit."""
@@ -186,21 +218,25 @@ class SeaweedServer(LocalService):
         from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
         client = self.client("admin")
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                for bucket in client.list_buckets().get("Buckets", []):
-                    listed = client.list_objects_v2(Bucket=bucket["Name"], MaxKeys=1)
-                    for item in listed.get("Contents", []):
-                        client.get_object(Bucket=bucket["Name"], Key=item["Key"])["Body"].read()
-            except (BotoCoreError, ClientError):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(
-                        f"SeaweedFS did not serve reads within {timeout:.0f}s of a restart"
-                    ) from None
-                time.sleep(0.2)
-                continue
-            return
+
+        def read_back() -> None:
+            for bucket in client.list_buckets().get("Buckets", []):
+                listed = client.list_objects_v2(Bucket=bucket["Name"], MaxKeys=1)
+                for item in listed.get("Contents", []):
+                    client.get_object(Bucket=bucket["Name"], Key=item["Key"])["Body"].read()
+
+        retrying = Retrying(
+            retry=retry_if_exception_type((BotoCoreError, ClientError)),
+            stop=stop_after_delay(timeout),
+            wait=wait_fixed(0.2),
+            reraise=True,
+        )
+        try:
+            retrying(read_back)
+        except (BotoCoreError, ClientError):
+            raise TimeoutError(
+                f"SeaweedFS did not serve reads within {timeout:.0f}s of a restart"
+            ) from None
 
     def client(self, identity: str = "operator", *, max_pool: int = 10) -> S3Client:
         """A boto3 S3 client for one of this server's identities."""

@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from schemas.audit import Finding, FindingKind, LogAuditor
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from schemas.checkpoint import Keyring
 
@@ -29,6 +29,9 @@ class VerifyReport(BaseModel):
     ok: bool
     findings: tuple[Finding, ...]
     program: str | None
+    """The one program verified, or None for all (or several: see `programs`)."""
+    programs: tuple[str, ...] = ()
+    """Every program verified; empty for all."""
     streams: int
     commits: int
     events: int
@@ -51,17 +54,19 @@ def verify_log(
     keyring: Keyring,
     *,
     program: str | None = None,
+    programs: Sequence[str] = (),
     expected: tuple[int, str] | None = None,
 ) -> VerifyReport:
-    """Verify every commit (all keys under `{prefix}streams/`, or one program's) and checkpoint.
+    """Verify every commit (all keys under `{prefix}streams/`, or some programs') and checkpoint.
 
     `expected` is a checkpoint (seq, signature) the auditor kept from an earlier audit.
     """
+    wanted = tuple(dict.fromkeys([*([program] if program is not None else []), *programs]))
     auditor = LogAuditor.start(
         prefix,
         checkpoints,
         keyring,
-        selected=lambda stream: program is None or stream.program == program,
+        selected=lambda stream: not wanted or stream.program in wanted,
     )
     streams, bad_keys = auditor.group(sorted(commits))
     findings = [*auditor.checkpoint_findings, *bad_keys]
@@ -79,7 +84,8 @@ def verify_log(
     return VerifyReport(
         ok=not findings,
         findings=tuple(findings),
-        program=program,
+        program=wanted[0] if len(wanted) == 1 else None,
+        programs=wanted,
         streams=auditor.streams,
         commits=auditor.commits,
         events=auditor.events,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from infra import progress
 from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from infra.eventlog.log import CorruptStreamError
@@ -163,8 +164,8 @@ def advance_chunk(
     runtime = get_runtime()
     bundle = runtime.program(program)
     streams = [StreamId(program=program, jurisdiction=j.slug) for j in jurisdictions]
-    states, refused = runtime.log.trusted_states(streams)
     budget = max(1, runtime.settings.s3_max_workers // max(1, share))
+    states, refused = runtime.log.trusted_states(streams, workers=budget)
     workers = max(1, min(budget, len(jurisdictions)))
     trusted = [(j, s) for j, s in zip(jurisdictions, streams, strict=True) if s not in refused]
     skipped = [
@@ -173,22 +174,24 @@ def advance_chunk(
         else StreamOutcome.refusal(s.jurisdiction, str(error))
         for s, error in refused.items()
     ]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return skipped + list(
-            pool.map(
-                lambda pair: _advance_one(
-                    runtime,
-                    bundle,
-                    pair[0],
-                    states[pair[1]],
-                    as_of=as_of,
-                    known_at=known_at,
-                    steps=steps,
-                    flow_run_id=flow_run_id,
-                ),
-                trusted,
-            )
+    progress.advance(len(skipped))
+
+    def advance_one(pair: tuple[Jurisdiction, StreamId]) -> StreamOutcome:
+        outcome = _advance_one(
+            runtime,
+            bundle,
+            pair[0],
+            states[pair[1]],
+            as_of=as_of,
+            known_at=known_at,
+            steps=steps,
+            flow_run_id=flow_run_id,
         )
+        progress.advance()
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return skipped + list(pool.map(advance_one, trusted))
 
 
 @io_task

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from infra import progress
 from schemas.errors import InputError
 
 if TYPE_CHECKING:
@@ -106,8 +107,15 @@ def export_store(
     target.mkdir(parents=True, exist_ok=True)
     root = target.resolve()
     keys = list(store.list_keys(prefix))
+    progress.expect(len(keys), "exporting objects")
+
+    def copy(key: str) -> tuple[int | None, bool]:
+        done = _copy(store, root, prefix, key)
+        progress.advance()
+        return done
+
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        copied = list(pool.map(lambda key: _copy(store, root, prefix, key), keys))
+        copied = list(pool.map(copy, keys))
     present = {
         key[len(prefix) :] for key, (size, _) in zip(keys, copied, strict=True) if size is not None
     }

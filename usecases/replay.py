@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+from infra import progress
 from infra.clock import utc_now
 from infra.eventlog.documents import document_key
 from infra.eventlog.listing import list_partitioned, read_all
@@ -190,9 +191,11 @@ def replay_store(
         ((s, keys) for s, keys in streams.items() if not chosen or s.jurisdiction in chosen),
         key=lambda item: item[0].name,
     )
+    progress.expect(len(work), "replaying streams")
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for fetched in _window(pool, reader, work, size=4 * max(1, workers)):
             replayer.replay(fetched)
+            progress.advance()
     unseen, unsigned = auditor.finish()
     acc.add_findings(ReplayFinding.from_integrity(f) for f in [*unseen, *unsigned])
     return acc.report()

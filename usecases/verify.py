@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from infra import progress
 from infra.eventlog.directory_store import DirectoryObjectStore
 from infra.eventlog.listing import read_all
 from infra.keys import load_keyring
@@ -14,12 +15,16 @@ from schemas.streams import REGISTRY
 from schemas.verify import VerifyReport, verify_log
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from infra.eventlog.store import ObjectStore
     from schemas.checkpoint import Keyring
 
 __all__ = ["source_prefix", "verify_runtime_log", "verify_store"]
+
+_BATCH = 1000
+"""Commits fetched (concurrently) between two progress reports."""
 
 
 def verify_store(
@@ -28,18 +33,33 @@ def verify_store(
     keyring: Keyring,
     *,
     program: str | None = None,
+    programs: Sequence[str] = (),
     expected: tuple[int, str] | None = None,
 ) -> VerifyReport:
-    """Verify the log under `prefix` (all of it, or one program's streams) against `keyring`.
+    """Verify the log under `prefix` (all of it, or some programs' streams) against `keyring`.
 
-    `expected`: a checkpoint (seq, signature) kept from an earlier audit that must still hold.
+    `program` (one) and `programs` (several, as `audit verify -p A -p B`) add up; none
+    means every stream. `expected`: a checkpoint (seq, signature) kept from an earlier
+    audit that must still hold.
     """
-    if program is not None and program != REGISTRY:
-        check_slug(program, "program id")
-    folder = f"{prefix}streams/" if program is None else f"{prefix}streams/{program}/"
-    commits = read_all(store, folder)
+    wanted = tuple(dict.fromkeys([*([program] if program is not None else []), *programs]))
+    for one in wanted:
+        if one != REGISTRY:
+            check_slug(one, "program id")
+    folders = [f"{prefix}streams/{one}/" for one in wanted] or [f"{prefix}streams/"]
+    keys = [key for folder in folders for key in store.list_keys(folder)]
+    progress.expect(len(keys), "reading commits")
+    commits: dict[str, bytes] = {}
+    for start in range(0, len(keys), _BATCH):
+        batch = keys[start : start + _BATCH]
+        commits.update(
+            (key, body)
+            for key, body in zip(batch, store.get_many(batch), strict=True)
+            if body is not None
+        )
+        progress.advance(len(batch))
     checkpoints = read_all(store, f"{prefix}checkpoints/")
-    return verify_log(prefix, commits, checkpoints, keyring, program=program, expected=expected)
+    return verify_log(prefix, commits, checkpoints, keyring, programs=wanted, expected=expected)
 
 
 def source_prefix(root: Path, configured: str) -> str:

@@ -27,6 +27,20 @@ def run_flow(flow: Flow[P, R], *args: Any, **kwargs: Any) -> R:  # noqa: ANN401 
         raise DependencyUnavailableError(f"Prefect API unreachable: {error}") from None
     except PrefectHTTPStatusError as error:
         raise DependencyUnavailableError(f"Prefect API refused the run: {error}") from None
+    except RuntimeError as error:
+        if not _unreachable(error):
+            raise
+        raise DependencyUnavailableError(f"Prefect API unreachable: {error}") from None
+
+
+def _unreachable(error: RuntimeError) -> bool:
+    """Prefect's client wraps a failed connection in `RuntimeError("Failed to reach API ...")`.
+
+    It checks the server's version before the first call and chains the transport error
+    (`raise_for_api_version_mismatch`); the cause is what tells it from a bug.
+    """
+    cause = error.__cause__
+    return isinstance(cause, httpx.TransportError) or str(error).startswith("Failed to reach API")
 
 
 def _without_heartbeat() -> SettingsContext:

@@ -185,7 +185,7 @@ class EventLog:
         return states
 
     def trusted_states(
-        self, streams: Iterable[StreamId]
+        self, streams: Iterable[StreamId], *, workers: int | None = None
     ) -> tuple[
         dict[StreamId, StreamState], dict[StreamId, UntrustedCommitError | CorruptStreamError]
     ]:
@@ -193,16 +193,19 @@ class EventLog:
 
         A batch writer goes on with the trusted streams and reports the refused ones; a
         damaged stream (an object that is no commit, or does not chain: issue #13, H3) is
-        set aside the same way, with its CorruptStreamError.
+        set aside the same way, with its CorruptStreamError. `workers` caps the reading
+        threads (default the store's own `max_workers`): chunks read side by side share one
+        S3 connection pool.
         """
         wanted = list(streams)
-        workers = max(1, min(self.store.max_workers, len(wanted)))
+        cap = min(self.store.max_workers, workers or self.store.max_workers)
+        workers = max(1, min(cap, len(wanted)))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             keys_per_stream = list(
                 pool.map(lambda s: list(self.store.list_keys(s.key_prefix(self.prefix))), wanted)
             )
         flat = [key for keys in keys_per_stream for key in keys]
-        bodies = iter(self.store.get_many(flat))
+        bodies = iter(self.store.get_many(flat, workers=workers))
         result: dict[StreamId, StreamState] = {}
         refused: dict[StreamId, UntrustedCommitError | CorruptStreamError] = {}
         for stream, keys in zip(wanted, keys_per_stream, strict=True):

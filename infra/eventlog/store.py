@@ -57,9 +57,14 @@ class ObjectStore(ABC):
     def list_folders(self, prefix: str) -> list[str]:
         """The immediate sub-folders of `prefix` (each ending in '/'), sorted."""
 
-    def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
-        """Fetch many objects, concurrently where the backend benefits; order kept."""
-        if self.max_workers <= 1 or len(keys) <= 1:
+    def get_many(self, keys: Sequence[str], *, workers: int | None = None) -> list[bytes | None]:
+        """Fetch many objects, concurrently where the backend benefits; order kept.
+
+        `workers` caps the threads below `max_workers` when the caller runs beside others
+        sharing one connection pool.
+        """
+        threads = min(self.max_workers, workers or self.max_workers, len(keys))
+        if threads <= 1:
             return [self.get(key) for key in keys]
-        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(keys))) as pool:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
             return list(pool.map(self.get, keys))

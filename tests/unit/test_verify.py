@@ -18,6 +18,7 @@ from schemas.commit import GENESIS, commit_hash, seal_commit
 from schemas.events import LetterSent
 from schemas.streams import StreamId, commit_key
 from schemas.verify import FindingKind, VerifyReport, verify_log
+from usecases.verify import verify_store
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 PREFIX = "log/"
@@ -256,6 +257,21 @@ def test_program_filter_checks_only_that_program() -> None:
     report = verify_log(PREFIX, commits, checkpoints, KEYRING, program="psp-2017")
     assert report.ok
     assert report.streams == 1
+
+
+def test_several_programs_are_verified_together() -> None:
+    """`audit verify -p A -p B` reads both programs' streams and leaves a third alone."""
+    store = MemoryObjectStore()
+    jag = StreamId(program="jag-2017", jurisdiction="stockton-ca")
+    third = StreamId(program="jag-2018", jurisdiction="stockton-ca")
+    build(store, streams=(A, jag, third))
+    report = verify_store(store, PREFIX, KEYRING, programs=["psp-2017", "jag-2017"])
+    assert report.ok
+    assert report.streams == 2
+    assert report.programs == ("psp-2017", "jag-2017")
+    assert report.program is None
+    one = verify_store(store, PREFIX, KEYRING, programs=["jag-2018"])
+    assert (one.streams, one.program) == (1, "jag-2018")
 
 
 def test_report_json_shape() -> None:

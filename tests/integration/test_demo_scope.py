@@ -1,0 +1,37 @@
+"""`grantreview demo` on a bucket holding other jurisdictions touches only its own four."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mypy_boto3_s3 import S3Client
+
+from tests.conftest import TEST_BUCKET, Cli
+from tests.support.builders import csv_bytes, synthetic_jurisdictions
+
+SEEDS = {"albuquerque-nm", "baltimore-md", "san-bernardino-ca", "stockton-ca"}
+
+
+def _reviewed(client: S3Client, prefix: str) -> set[str]:
+    """Jurisdictions with a psp-2017 stream under `prefix`."""
+    listed = client.list_objects_v2(
+        Bucket=TEST_BUCKET, Prefix=f"{prefix}streams/psp-2017/", Delimiter="/"
+    )
+    return {
+        entry["Prefix"].rstrip("/").rsplit("/", 1)[-1]
+        for entry in listed.get("CommonPrefixes", [])
+        if not entry["Prefix"].rstrip("/").endswith("_runs")
+    }
+
+
+def test_demo_reviews_only_its_four(
+    cli: Cli, operator_client: S3Client, s3_prefix: str, tmp_path: Path
+) -> None:
+    """Five others imported first: the demo says so, reviews the four, leaves the five alone."""
+    path = tmp_path / "others.csv"
+    path.write_bytes(csv_bytes(synthetic_jurisdictions(5)))
+    assert cli("jurisdictions", "import", path).code == 0
+    result = cli("demo")
+    assert result.code == 0, result
+    assert "5 other imported jurisdiction(s) left alone" in result.stdout
+    assert _reviewed(operator_client, s3_prefix) == SEEDS

@@ -1,0 +1,67 @@
+"""`make up` / `make down`: services that stay up between commands, on the ports asked for."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from localdev.seaweed import free_port
+from tests.conftest import run_cli_process
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "programs" / "psp-2017" / "examples"
+
+
+def _services(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "localdev.services", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def _env_file(path: Path) -> dict[str, str]:
+    pairs = (line.removeprefix("export ").partition("=") for line in path.read_text().splitlines())
+    return {name: shlex.split(value)[0] for name, _, value in pairs}
+
+
+def test_up_then_commands_then_down(tmp_path: Path) -> None:
+    """Up prints and writes the env; a review runs with it after up returned; down stops all."""
+    data = tmp_path / "data"
+    s3_port, prefect_port = free_port(), free_port()  # not the documented defaults: tests share
+    ports = ("--s3-port", str(s3_port), "--prefect-port", str(prefect_port))
+    started = _services("up", "--data", data, *ports)
+    assert started.returncode == 0, started.stderr[-3000:]
+    env = _env_file(data / "env")
+    assert started.stdout.startswith((data / "env").read_text())
+    assert env["GRANTREVIEW_S3_ENDPOINT_URL"] == f"http://127.0.0.1:{s3_port}"
+    assert env["PREFECT_API_URL"] == f"http://127.0.0.1:{prefect_port}/api"
+    pids = json.loads((data / "services.json").read_text())
+    try:
+        assert _services("up", "--data", data, *ports).stdout == started.stdout  # already up
+        imported = run_cli_process(env, "jurisdictions", "import", EXAMPLES / "jurisdictions.csv")
+        assert imported.code == 0, imported
+        reviewed = run_cli_process(
+            env, "review", "-p", "psp-2017", "stockton-ca", "--as-of", "2017-08-03", "--json"
+        )
+        assert reviewed.code == 0, reviewed
+        assert json.loads(reviewed.stdout)[0]["step"] == "letter_sent"
+    finally:
+        stopped = _services("down", "--data", data)
+    assert stopped.returncode == 0, stopped.stderr
+    assert "seaweed" in stopped.stdout
+    assert "prefect" in stopped.stdout
+    assert not (data / "env").exists()
+    for pid in pids.values():
+        assert (
+            not Path(f"/proc/{pid}").exists()
+            or "State:\tZ" in Path(f"/proc/{pid}/status").read_text()
+        )

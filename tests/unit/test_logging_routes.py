@@ -1,0 +1,65 @@
+"""Every log line on stderr is structlog's: ours, urllib3's, botocore's, Prefect's."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from infra.logging import StructlogHandler, configure_logging, get_logger
+
+
+@pytest.fixture
+def routed() -> Iterator[None]:
+    """configure_logging's root handler for one test, then the root as it was."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(capture=False)
+
+
+def _lines(err: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in err.splitlines() if line.strip()]
+
+
+@pytest.mark.usefixtures("routed")
+def test_third_party_records_are_json_lines_at_the_cli_level(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """urllib3, botocore and Prefect records render as JSON; below the level, nothing."""
+    configure_logging("WARNING", json_lines=True)
+    logging.getLogger("urllib3.connectionpool").warning("Connection pool is full: %s", "x")
+    logging.getLogger("botocore.retryhandler").warning("retrying")
+    logging.getLogger("prefect.flow_engine").error("flow failed")
+    logging.getLogger("urllib3.connectionpool").info("below the level")
+    get_logger("grantreview.test").warning("ours", jurisdiction="stockton-ca")
+    lines = _lines(capsys.readouterr().err)  # a non-JSON line fails here
+    events = [(line["level"], line["event"]) for line in lines]
+    assert ("warning", "Connection pool is full: x") in events
+    assert ("warning", "retrying") in events
+    assert ("error", "flow failed") in events
+    assert ("warning", "ours") in events
+    assert all(event != "below the level" for _, event in events)
+    assert lines[0]["logger"] == "urllib3.connectionpool"
+    assert "timestamp" in lines[0]
+
+
+@pytest.mark.usefixtures("routed")
+def test_prefect_console_handler_is_replaced(capsys: pytest.CaptureFixture[str]) -> None:
+    """Prefect's own logging set-up leaves one route to stderr: ours (no `|` formatted line)."""
+    import prefect.logging.configuration  # noqa: PLC0415 - Prefect sets up its logging on import
+
+    prefect.logging.configuration.setup_logging(incremental=False)
+    configure_logging("INFO", json_lines=True)
+    prefect.logging.configuration.setup_logging(incremental=True)
+    logging.getLogger("prefect.client").warning("api slow")
+    lines = _lines(capsys.readouterr().err)
+    assert [line["event"] for line in lines] == ["api slow"]
+    ours = [h for h in logging.getLogger().handlers if isinstance(h, StructlogHandler)]
+    assert len(ours) == 1
