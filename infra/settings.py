@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     object_lock_days: int = Field(default=2555, ge=0, description="0 disables retention")
     smtp_url: SecretStr | None = None
     actor: str = Field(default="cli", min_length=1, max_length=200)
+    people_file: Path | None = Field(
+        default=None, description="who may act (YAML); unset: acts are recorded unsigned"
+    )
+    person_key_file: Path | None = Field(
+        default=None, description="the acting person's OpenSSH ed25519 private key"
+    )
+    person_key_passphrase: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
     @field_validator("s3_prefix")
