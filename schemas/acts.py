@@ -154,7 +154,7 @@ ActProblem = tuple[str, str]
 """A finding kind (`bad_act_signature`, `actor_not_authorized`) and a one-line detail."""
 
 
-def act_problem(
+def act_problem(  # noqa: PLR0911 - one return per reason an act is refused
     people: PeopleFile, signed: SignedAct, needs: ActType | None = None
 ) -> ActProblem | None:
     """Why `signed` is not a valid act under `people`; None if it is.
@@ -183,6 +183,8 @@ def act_problem(
     if signer is None:
         return "bad_act_signature", f"the signature is not by a key of {act.actor!r} in force"
     wanted = needs or act.type
+    if wanted in {ActType.APPROVE, ActType.REJECT}:
+        return None  # the role is that of the proposed act, checked where the proposal is known
     if not set(signer.roles) & roles_for(wanted):
         allowed = ", ".join(sorted(role.value for role in roles_for(wanted))) or "nobody"
         return "actor_not_authorized", f"{act.actor!r} may not {wanted.value} (needs {allowed})"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from schemas.audit import Finding, FindingKind, LogAuditor
+from schemas.audit import Documents, Finding, FindingKind, LogAuditor
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -36,6 +36,8 @@ class VerifyReport(BaseModel):
     newest_checkpoint: int | None
     newest_checkpoint_time: AwareDatetime | None
     uncovered_commits: int
+    signed_acts: int = 0
+    """Acts carrying a person's signature; 0 with acts recorded means they are unsigned."""
 
     def as_json(self) -> dict[str, Any]:
         """The `audit verify --json` document."""
@@ -49,6 +51,7 @@ def verify_log(
     keyring: Keyring,
     *,
     program: str | None = None,
+    documents: Documents | None = None,
 ) -> VerifyReport:
     """Verify every commit (all keys under `{prefix}streams/`, or one program's) and checkpoint."""
     auditor = LogAuditor.start(
@@ -56,6 +59,7 @@ def verify_log(
         checkpoints,
         keyring,
         selected=lambda stream: program is None or stream.program == program,
+        documents=documents,
     )
     streams, bad_keys = auditor.group(sorted(commits))
     findings = [*auditor.checkpoint_findings, *bad_keys]
@@ -79,4 +83,5 @@ def verify_log(
         newest_checkpoint=None if newest is None else newest.seq,
         newest_checkpoint_time=None if newest is None else newest.time,
         uncovered_commits=auditor.uncovered,
+        signed_acts=0 if auditor.acts is None else auditor.acts.signed,
     )

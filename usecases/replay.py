@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from infra.eventlog.documents import document_key
+from infra.eventlog.documents import DocumentStore, document_key
 from infra.eventlog.listing import list_partitioned, read_all
 from schemas.audit import LogAuditor, StreamCheck, intact_commits
 from schemas.replay import (
@@ -157,6 +157,7 @@ def replay_store(
         selected=lambda s: (
             (not programs or s.program in programs) and (not chosen or s.jurisdiction in chosen)
         ),
+        documents=DocumentStore(store, prefix).get,
     )
     acc.add_findings(ReplayFinding.from_integrity(f) for f in auditor.checkpoint_findings)
     acc.checkpoints = len(auditor.trusted)

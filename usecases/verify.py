@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from infra.eventlog.directory_store import DirectoryObjectStore
+from infra.eventlog.documents import DocumentStore
 from infra.eventlog.listing import read_all
 from infra.keys import load_keyring
 from infra.runtime import Runtime
@@ -31,7 +32,10 @@ def verify_store(
     folder = f"{prefix}streams/" if program is None else f"{prefix}streams/{program}/"
     commits = read_all(store, folder)
     checkpoints = read_all(store, f"{prefix}checkpoints/")
-    return verify_log(prefix, commits, checkpoints, keyring, program=program)
+    documents = DocumentStore(store, prefix)
+    return verify_log(
+        prefix, commits, checkpoints, keyring, program=program, documents=documents.get
+    )
 
 
 def source_prefix(root: Path, configured: str) -> str:
