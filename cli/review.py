@@ -13,6 +13,7 @@ from cli._render import safe_cell
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
+    from schemas.events import ActSigned
     from tasks.review import StreamOutcome
 
 __all__ = ["print_table", "respond", "review", "status"]
@@ -58,12 +59,15 @@ def _outcome_rows(program: str, outcomes: list[StreamOutcome]) -> list[dict[str,
     ]
 
 
-def review(
+def review(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
     program: ProgramOption,
     jurisdictions: Annotated[list[str] | None, typer.Argument(help="Jurisdiction slugs.")] = None,
     all_jurisdictions: Annotated[bool, typer.Option("--all", help="Every imported one.")] = False,
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Your id in the people file [GRANTREVIEW_ACTOR].")
+    ] = None,
 ) -> None:
     """Take each jurisdiction through every step that is due (letter, then decision)."""
     check_slug(program, "program id")
@@ -74,9 +78,11 @@ def review(
     from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.review import review as review_flow  # noqa: PLC0415 - Prefect only when needed
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from usecases.review import check_review  # noqa: PLC0415
+    from usecases.review import check_review, record_review_act  # noqa: PLC0415
 
-    check_review(get_runtime(), program, slugs or None, moment)  # refused: nothing written
+    runtime = get_runtime()
+    check_review(runtime, program, slugs or None, moment)  # refused: nothing written
+    record_review_act(runtime, program, slugs or None, actor or runtime.settings.actor)
     outcomes = run_flow(review_flow, program, slugs or None, moment)
     rows = _outcome_rows(program, outcomes)
     if json_output:
@@ -93,6 +99,9 @@ def respond(
     *,
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Your id in the people file [GRANTREVIEW_ACTOR].")
+    ] = None,
     async_mode: Annotated[
         bool,
         typer.Option(
@@ -109,17 +118,20 @@ def respond(
     if async_mode and moment is not None:
         fail("--as-of applies only without --async (the triggered decision is made as of now)")
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
-    from usecases.respond import accept_response  # noqa: PLC0415
+    from usecases.respond import accept_response, record_response, sign_response  # noqa: PLC0415
 
     runtime = get_runtime()
     digest = accept_response(runtime, program, jurisdiction, file)  # bad input: nothing written
+    act = sign_response(runtime, program, jurisdiction, digest, actor or runtime.settings.actor)
     if async_mode:
-        row = _record_and_emit(program, jurisdiction, digest)
+        row = _record_and_emit(program, jurisdiction, digest, act)
         if json_output:
             print_json(row)
         else:
             print_table([row])
         return
+    if act is not None:  # the person's act goes with the response; the flow then finds it
+        record_response(runtime, program, jurisdiction, digest, act=act)
     from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.respond import respond as respond_flow  # noqa: PLC0415 - Prefect only when needed
 
@@ -131,7 +143,9 @@ def respond(
         print_table(rows)
 
 
-def _record_and_emit(program: str, jurisdiction: str, digest: str) -> dict[str, Any]:
+def _record_and_emit(
+    program: str, jurisdiction: str, digest: str, act: ActSigned | None
+) -> dict[str, Any]:
     """Append the response (no flow run) and, while undecided, emit the event `decide` awaits."""
     from functools import partial  # noqa: PLC0415 - only on this path
 
@@ -141,7 +155,7 @@ def _record_and_emit(program: str, jurisdiction: str, digest: str) -> dict[str, 
 
     runtime = get_runtime()
     announce = partial(emit_response_event, runtime.settings)
-    recorded = record_and_announce(runtime, program, jurisdiction, digest, announce)
+    recorded = record_and_announce(runtime, program, jurisdiction, digest, announce, act=act)
     state = recorded.state
     return {
         "jurisdiction": jurisdiction,

@@ -28,7 +28,15 @@ from usecases.acts import ActRequest, signed_act_for
 if TYPE_CHECKING:
     from infra.runtime import Runtime
 
-__all__ = ["ActOutcome", "Pending", "approve", "pending_acts", "propose", "reject"]
+__all__ = [
+    "ActOutcome",
+    "Pending",
+    "approve",
+    "pending_acts",
+    "propose",
+    "record_act",
+    "reject",
+]
 
 Effect = Callable[["Runtime", SignedAct, ActApproved], None]
 """Applies an approved act: appends its effect, with the ActApproved event, to its stream."""
@@ -55,6 +63,11 @@ class Pending:
     def approvers(self) -> list[str]:
         """Who approved so far (distinct, in order)."""
         return list(dict.fromkeys(signed.act.actor for signed in self.approvals))
+
+
+def record_act(runtime: Runtime, stream: StreamId, key: str, event: DomainEvent) -> bool:
+    """Append one act event under `key` (once) and sign a checkpoint over the head."""
+    return _append(runtime, stream, key, (event,))
 
 
 def _append(runtime: Runtime, stream: StreamId, key: str, events: tuple[DomainEvent, ...]) -> bool:

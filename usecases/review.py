@@ -8,11 +8,15 @@ from datetime import datetime
 from infra.checkpoints import check_before_writing
 from infra.clock import utc_now
 from infra.runtime import Runtime
+from schemas.acts import ActType
+from schemas.events import ActSigned
 from schemas.stages import check_letter_not_overdue
 from schemas.streams import StreamId
+from usecases.acts import ActRequest, signed_act_for
+from usecases.approvals import record_act
 from usecases.registry import require_imported
 
-__all__ = ["check_review"]
+__all__ = ["check_review", "record_review_act"]
 
 
 def check_review(
@@ -27,15 +31,9 @@ def check_review(
     The `review` flow (run by the CLI, a deployment or the UI) selects the same
     jurisdictions through `tasks.registry.select_jurisdictions`, over the same check.
     """
-    bundle = runtime.program(program)
-    check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
-    rows = require_imported(runtime, slugs)
-    spec = bundle.program.letter
-    if spec is None or spec.response_due is None:
-        return
-    letter_date = (as_of or utc_now()).date()
-    if spec.response_due >= letter_date:
-        return
-    states = runtime.log.states(StreamId(program=program, jurisdiction=r.slug) for r in rows)
-    if any(state.letter is None for state in states.values()):
-        check_letter_not_overdue(bundle.program, letter_date)
+from schemas.acts import ActType
+from schemas.events import ActSigned
+from schemas.stages import check_letter_not_overdue
+from schemas.streams import StreamId
+from usecases.acts import ActRequest, signed_act_for
+from usecases.approvals import record_act

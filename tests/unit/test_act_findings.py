@@ -10,16 +10,17 @@ import pytest
 from infra.eventlog.documents import document_key
 from infra.runtime import Runtime
 from infra.settings import Settings
-from schemas._keyring import Keyring
+from schemas.acts import ActType
 from schemas.canonical import canonical_json
+from schemas.checkpoint import Keyring
 from schemas.commit import commit_hash, parse_commit
 from schemas.evaluation import Outcome
-from schemas.events import ActApproved
+from schemas.events import ActApproved, ActSigned
 from schemas.streams import StreamId, commit_key
 from tests.support.people import copy_program
 from tests.unit.test_acts import EXAMPLES, PROGRAM, ROOT, STOCKTON, Team
+from usecases.acts import ActRequest, authorize, prepare_act, sign_act
 from usecases.approvals import propose
-from usecases.acts import prepare_act, sign_act, authorize
 from usecases.imports import import_csv
 from usecases.override import apply_override, override_request, record_override
 from usecases.verify import verify_store
@@ -52,7 +53,7 @@ def _rewrite(runtime: Runtime, stream: StreamId, seq: int, edit: object) -> None
 
 def _overwrite(runtime: Runtime, key: str, body: bytes) -> None:
     """What an administrator can do to a memory store: replace an object's bytes."""
-    runtime.store._objects[key] = body  # noqa: SLF001 - the test plays the admin
+    runtime.store._objects[key] = body
 
 
 @pytest.fixture
@@ -126,16 +127,11 @@ def test_self_approval_and_missing_approval_are_findings(tmp_path: Path) -> None
     import_csv(made.as_person("olga"), EXAMPLES / "jurisdictions.csv")
     request = override_request(PROGRAM, "stockton-ca", Outcome.ELIGIBLE, "court order")
     signed = authorize(dora, sign_act(dora, prepare_act(dora, request, "dora")))
-    from schemas.events import ActSigned
-
     apply_override(dora, PROGRAM, "stockton-ca", request, "dora", act=ActSigned(signed=signed))
     assert _kinds(dora) == ["approval_missing"]
     other = override_request(PROGRAM, "baltimore-md", Outcome.ELIGIBLE, "court order")
     proposal = authorize(dora, sign_act(dora, prepare_act(dora, other, "dora")))
     propose(dora, proposal, 2)
-    from usecases.acts import ActRequest
-    from schemas.acts import ActType
-
     approval_request = ActRequest(
         ActType.APPROVE, PROGRAM, ("baltimore-md",), {"act_id": proposal.act_id}
     )

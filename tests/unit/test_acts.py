@@ -170,3 +170,24 @@ def test_a_rejected_proposal_never_takes_effect(approving_team: Team) -> None:
     with pytest.raises(InputError, match="waits for approval"):
         approve(dan, PROGRAM, act_id, "dan")
     assert dora.log.state(STOCKTON).override is None
+
+
+def test_a_response_and_a_review_are_the_operators_signed_acts(team: Team) -> None:
+    """The response commit carries Olga's act; the review start goes to {program}/_acts."""
+    from schemas.events import ResponseReceived  # noqa: PLC0415
+    from usecases.respond import accept_response, record_response, sign_response  # noqa: PLC0415
+    from usecases.review import record_review_act  # noqa: PLC0415
+
+    olga = team.as_person("olga")
+    digest = accept_response(olga, PROGRAM, "stockton-ca", EXAMPLES / "stockton-ca.json")
+    act = sign_response(olga, PROGRAM, "stockton-ca", digest, "olga")
+    assert record_response(olga, PROGRAM, "stockton-ca", digest, act=act)
+    (commit,) = olga.log.read_stream(STOCKTON)
+    assert [type(e) for _, e in decoded_events(commit)] == [ActSigned, ResponseReceived]
+    act_id = record_review_act(olga, PROGRAM, ["stockton-ca"], "olga")
+    (started,) = olga.log.read_stream(StreamId.acts(PROGRAM))
+    event = decoded_events(started)[0][1]
+    assert isinstance(event, ActSigned)
+    assert event.signed.act_id == act_id
+    with pytest.raises(ActRefusedError, match="actor_not_authorized"):
+        sign_response(team.as_person("dora"), PROGRAM, "stockton-ca", digest, "dora")
