@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from infra.eventlog.documents import document_key
+from infra.eventlog.memory_store import MemoryObjectStore
 from infra.runtime import Runtime
 from infra.settings import Settings
 from schemas.acts import ActType
@@ -53,7 +54,9 @@ def _rewrite(runtime: Runtime, stream: StreamId, seq: int, edit: object) -> None
 
 def _overwrite(runtime: Runtime, key: str, body: bytes) -> None:
     """What an administrator can do to a memory store: replace an object's bytes."""
-    runtime.store._objects[key] = body
+    store: object = runtime.store
+    assert isinstance(store, MemoryObjectStore)
+    store._objects[key] = body  # noqa: SLF001 - the test plays the admin
 
 
 @pytest.fixture
