@@ -56,7 +56,7 @@ def _overwrite(runtime: Runtime, key: str, body: bytes) -> None:
     """What an administrator can do to a memory store: replace an object's bytes."""
     store: object = runtime.store
     assert isinstance(store, MemoryObjectStore)
-    store._objects[key] = body  # noqa: SLF001 - the test plays the admin
+    store._objects[key] = body  # the test plays the admin
 
 
 @pytest.fixture
