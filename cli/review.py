@@ -9,7 +9,7 @@ import typer
 
 from cli._common import ExitCode, fail, print_json
 from cli._options import parse_moment, parse_slugs
-from cli._render import safe_cell
+from cli._render import safe_cell, safe_text
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
@@ -179,11 +179,23 @@ def status(
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
     from usecases.status import status_rows  # noqa: PLC0415
 
-    rows = status_rows(get_runtime(), program, slugs)
+    runtime = get_runtime()
+    rows = status_rows(runtime, program, slugs)
     if json_output:
         print_json(rows)
     else:
         print_table(rows)
+        for row in rows:
+            for item in row.get("awaiting_approval", []):
+                line = (
+                    f"awaiting approval: act {item['act_id']} {item['type']}"
+                    f" {row['jurisdiction']} proposed by {item['proposed_by']};"
+                    f" {1 + len(item['approved_by'])} of {item['people_needed']} people so far"
+                    f" (grantreview approve {item['act_id']})"
+                )
+                typer.echo(safe_text(line, one_line=True))
+        if runtime.settings.people_file is None:
+            typer.echo("acts are unsigned: no GRANTREVIEW_PEOPLE_FILE is set")
     _fail_if_damaged(rows)
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from schemas.checkpoint import Checkpoint, Keyring
 
 __all__ = [
+    "ActAudit",
     "Documents",
     "Finding",
     "FindingKind",
