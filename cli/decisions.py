@@ -90,7 +90,7 @@ def override(  # noqa: PLR0917 - Typer passes every option by name; the signatur
     outcome = check_override(decision, reason, actor)  # refused before the settings are read
     if prepare:
         request = override_request(program, jurisdiction, outcome, reason)
-        sys.stdout.buffer.write(prepare_act(get_runtime(), request, actor).signed_bytes())
+        sys.stdout.write(prepare_act(get_runtime(), request, actor).signed_bytes().decode())
         return
     result = record_override(
         get_runtime(), program, jurisdiction, decision=outcome, reason=reason, actor=actor

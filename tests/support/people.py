@@ -28,6 +28,8 @@ class PersonKey:
     path: Path
     public: str
     private_bytes: bytes
+    seed: bytes
+    """The raw 32-byte private key: what must never leak in any encoding."""
 
 
 def make_key(folder: Path, name: str, passphrase: bytes | None = None) -> PersonKey:
@@ -40,7 +42,8 @@ def make_key(folder: Path, name: str, passphrase: bytes | None = None) -> Person
     path.chmod(0o600)
     public = key.public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
     (folder / f"{name}_ed25519.pub").write_text(f"{public} {name}@example\n")
-    return PersonKey(path, f"{public} {name}@example", raw)
+    seed = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return PersonKey(path, f"{public} {name}@example", raw, seed)
 
 
 def people_yaml(entries: list[tuple[str, list[str], str, str, str | None]]) -> str:
