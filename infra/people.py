@@ -13,6 +13,7 @@ import stat
 from typing import TYPE_CHECKING
 
 import yaml
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_ssh_private_key
 
@@ -70,7 +71,7 @@ def load_person_key(path: Path, passphrase: bytes | None = None) -> Ed25519Priva
         raw = handle.read(_MAX_KEY_BYTES)
     try:
         key = load_ssh_private_key(raw, passphrase)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise InputError(
             f"{setting}: not an OpenSSH private key, or the passphrase is wrong"
         ) from None

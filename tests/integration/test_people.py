@@ -116,9 +116,9 @@ def _ssh_verify(tmp: Path, row: dict[str, Any], public: str) -> subprocess.Compl
     (tmp / "allowed_signers").write_text(f"{row['actor']} {public}\n")
     (tmp / "act.sig").write_text(row["signature"])
     allowed, signature = str(tmp / "allowed_signers"), str(tmp / "act.sig")
+    command = ["ssh-keygen", "-Y", "verify", "-f", allowed, "-I", row["actor"], "-n", "grantreview"]
     return subprocess.run(
-        ["ssh-keygen", "-Y", "verify", "-f", allowed, "-I", row["actor"], "-n", "grantreview"]
-        + ["-s", signature],  # noqa: RUF005 - the command, then its signature
+        [*command, "-s", signature],
         input=row["signed_bytes"].encode(),
         capture_output=True,
         check=False,
@@ -140,9 +140,9 @@ def test_roles_refusals_openssh_both_ways_and_no_secret_anywhere(
     assert prepared.code == 0, prepared
     act_file = office.tmp / "act.json"
     act_file.write_text(prepared.stdout)
+    command = ["ssh-keygen", "-Y", "sign", "-f", str(office.keys["dora"].path), "-n", "grantreview"]
     signed = subprocess.run(
-        ["ssh-keygen", "-Y", "sign", "-f", str(office.keys["dora"].path), "-n", "grantreview"]
-        + [str(act_file)],  # noqa: RUF005 - the command, then its file
+        [*command, str(act_file)],
         capture_output=True,
         check=False,
     )
