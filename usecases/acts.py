@@ -63,7 +63,7 @@ def sign_act(runtime: Runtime, act: Act) -> SignedAct:
     if settings.person_key_file is None:
         raise InputError("set GRANTREVIEW_PERSON_KEY_FILE to your OpenSSH ed25519 private key")
     secret = settings.person_key_passphrase
-    passphrase = None if secret is None else secret.get_secret_value().encode()
+    passphrase = None if secret is None else secret.get_secret_value().encode() or None
     key = load_person_key(settings.person_key_file, passphrase)
     return SignedAct(act=act, signature=sshsig.sign(key, act.signed_bytes()))
 

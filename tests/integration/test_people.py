@@ -67,8 +67,7 @@ class Office:
             "GRANTREVIEW_ACTOR": person,
             "GRANTREVIEW_LOG_LEVEL": "INFO",
         }
-        if person == "olga":
-            env["GRANTREVIEW_PERSON_KEY_PASSPHRASE"] = PASSPHRASE
+        env["GRANTREVIEW_PERSON_KEY_PASSPHRASE"] = PASSPHRASE if person == "olga" else ""
         result = Cli(env, self.monkeypatch, self.capsys)(*args)
         self.outputs.append(result)
         return result
