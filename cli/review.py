@@ -78,12 +78,22 @@ def review(  # noqa: PLR0917 - Typer passes every option by name; the signature 
     from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.review import review as review_flow  # noqa: PLC0415 - Prefect only when needed
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from usecases.review import check_review, record_review_act  # noqa: PLC0415
+    from usecases.review import check_review, sign_review  # noqa: PLC0415
 
     runtime = get_runtime()
     check_review(runtime, program, slugs or None, moment)  # refused: nothing written
-    record_review_act(runtime, program, slugs or None, actor or runtime.settings.actor)
-    outcomes = run_flow(review_flow, program, slugs or None, moment)
+    person = actor or runtime.settings.actor
+    signed = sign_review(runtime, program, slugs or None, person)  # the flow records it
+    act = (
+        {}
+        if signed is None
+        else {
+            "actor": person,
+            "act": signed.act.signed_bytes().decode(),
+            "signature": signed.signature,
+        }
+    )
+    outcomes = run_flow(review_flow, program, slugs or None, moment, **act)
     rows = _outcome_rows(program, outcomes)
     if json_output:
         print_json(rows)
