@@ -191,3 +191,35 @@ def test_a_response_and_a_review_are_the_operators_signed_acts(team: Team) -> No
     assert event.signed.act_id == act_id
     with pytest.raises(ActRefusedError, match="actor_not_authorized"):
         sign_response(team.as_person("dora"), PROGRAM, "stockton-ca", digest, "dora")
+
+
+def test_a_run_without_a_signed_act_is_refused_when_people_are_in_force(team: Team) -> None:
+    """What the `review` and `act` deployments do: no valid signature, no run, nothing written."""
+    from schemas import sshsig  # noqa: PLC0415
+    from tasks.acts import parse_signed_act  # noqa: PLC0415
+    from usecases.review import record_review_act, sign_review  # noqa: PLC0415
+    from usecases.submit import submit_act  # noqa: PLC0415
+
+    server = team.as_person("olga")
+    server.settings.person_key_file = None  # a served deployment holds no person's key
+    before = team.keys_in_store()
+    with pytest.raises(InputError, match="needs a signed act"):
+        record_review_act(server, PROGRAM, ["stockton-ca"], "olga")
+    signed = sign_review(team.as_person("olga"), PROGRAM, ["stockton-ca"], "olga")
+    assert signed is not None
+    forged = signed.signature.replace(signed.signature[40:44], "AAAA")
+    with pytest.raises(InputError):
+        record_review_act(
+            server,
+            PROGRAM,
+            ["stockton-ca"],
+            "olga",
+            parse_signed_act(signed.act.signed_bytes().decode(), forged),
+        )
+    bad = parse_signed_act(signed.act.signed_bytes().decode(), signed.signature)
+    assert bad is not None
+    with pytest.raises(InputError, match="cannot be submitted"):
+        submit_act(server, bad)
+    assert team.keys_in_store() == before
+    assert record_review_act(server, PROGRAM, ["stockton-ca"], "olga", bad) == signed.act_id
+    assert sshsig.NAMESPACE == "grantreview"
