@@ -222,4 +222,3 @@ class ProgramBundle(PolicyModel):
         return _program_checks.validated(
             cls, {"program": program, "files": files}, source=source, error=ProgramError
         )
-

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from infra.checkpoints import sign_heads
+from infra.checkpoints import check_before_writing, sign_heads
 from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from schemas.acts import ActRefusedError, ActType, SignedAct
@@ -90,6 +90,7 @@ def propose(runtime: Runtime, signed: SignedAct | None, needed: int) -> ActOutco
     """Record `signed` as proposed; it needs `needed` people in all (a people file is a must)."""
     if signed is None:
         raise InputError("the program asks for approvals: set GRANTREVIEW_PEOPLE_FILE")
+    check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
     event = ActProposed(signed=signed, approvals_needed=needed)
     stream = StreamId.acts(signed.act.program)
     written = _append(runtime, stream, f"proposed:{signed.act_id}", (event,))
@@ -125,6 +126,7 @@ def approve(
     runtime: Runtime, program: str, act_id: str, actor: str, presigned: SignedAct | None = None
 ) -> ActOutcome:
     """Approve a proposal as `actor`; with enough approvals apply it. Self-approval is refused."""
+    check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
     found = _find(runtime, program, act_id)
     proposal = found.proposal
     if actor == proposal.act.actor:
@@ -160,6 +162,7 @@ def reject(
     presigned: SignedAct | None = None,
 ) -> ActOutcome:
     """Close a proposal without effect, as a person with a role for the act."""
+    check_before_writing(runtime)
     found = _find(runtime, program, act_id)
     if not reason.strip():
         raise InputError("--reason must not be empty")

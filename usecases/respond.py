@@ -12,8 +12,8 @@ from infra.errors import DependencyUnavailableError
 from infra.eventlog.appender import append_planned
 from infra.responses import read_response_file
 from infra.runtime import Runtime
-from schemas.canonical import sha256_hex
 from schemas.acts import ActType
+from schemas.canonical import sha256_hex
 from schemas.errors import InputError
 from schemas.events import ActSigned, DomainEvent, ResponseAmended, ResponseReceived
 from schemas.response import parse_response
