@@ -22,8 +22,11 @@ from schemas.events import (
     ActProposed,
     ActRejected,
     ActSigned,
+    DeadlineExtended,
+    DecisionDetermined,
     DecisionOverridden,
     DomainEvent,
+    InformationRequested,
     JurisdictionsRegistered,
     ResponseReceived,
     UnknownEventTypeError,
@@ -64,8 +67,39 @@ def _respond(event: DomainEvent, act: Act) -> str | None:
     return None
 
 
+def _determine(event: DomainEvent, act: Act) -> str | None:
+    assert isinstance(event, DecisionDetermined)  # noqa: S101
+    wanted = {"decision": event.decision.value, "reason": event.reason}
+    if act.type is not ActType.DETERMINE or act.params != wanted or act.actor != event.actor:
+        return "the determination differs from the act its person signed"
+    return None
+
+
+def _request_info(event: DomainEvent, act: Act) -> str | None:
+    assert isinstance(event, InformationRequested)  # noqa: S101
+    wanted = {
+        "questions": list(event.questions),
+        "due": event.due.isoformat(),
+        "reason": event.reason,
+    }
+    if act.type is not ActType.REQUEST_INFO or act.params != wanted or act.actor != event.actor:
+        return "the information request differs from the act its person signed"
+    return None
+
+
+def _extend(event: DomainEvent, act: Act) -> str | None:
+    assert isinstance(event, DeadlineExtended)  # noqa: S101
+    wanted = {"until": event.until.isoformat(), "reason": event.reason}
+    if act.type is not ActType.EXTEND or act.params != wanted or act.actor != event.actor:
+        return "the extension differs from the act its person signed"
+    return None
+
+
 EFFECTS: dict[type[DomainEvent], Callable[[DomainEvent, Act], str | None]] = {
     DecisionOverridden: _override,
+    DecisionDetermined: _determine,
+    InformationRequested: _request_info,
+    DeadlineExtended: _extend,
     JurisdictionsRegistered: _import,
     ResponseReceived: _respond,
 }

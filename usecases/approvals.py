@@ -189,9 +189,47 @@ def _apply_override(runtime: Runtime, proposal: SignedAct, event: ActApproved) -
     apply_override(runtime, act.program, act.subjects[0], request, act.actor, act=event)
 
 
+def _apply_stage(runtime: Runtime, proposal: SignedAct, event: ActApproved) -> None:
+    """Apply an approved determine, request-info or extend (issue #16) with its approval."""
+    from datetime import date  # noqa: PLC0415
+
+    from schemas.evaluation import Outcome  # noqa: PLC0415
+    from usecases import stages  # noqa: PLC0415 - stages proposes through this module
+
+    act = proposal.act
+    params, program, slug = act.params, act.program, act.subjects[0]
+    reason = str(params["reason"])
+    if act.type is ActType.DETERMINE:
+        decision = Outcome(params["decision"])
+        stages.determine(
+            runtime, program, slug, decision=decision, reason=reason, actor=act.actor, act=event
+        )
+    elif act.type is ActType.REQUEST_INFO:
+        stages.request_information(
+            runtime,
+            program,
+            slug,
+            questions=tuple(params["questions"]),
+            due=date.fromisoformat(params["due"]),
+            reason=reason,
+            actor=act.actor,
+            act=event,
+        )
+    else:
+        until = date.fromisoformat(params["until"])
+        stages.extend_deadline(
+            runtime, program, slug, until=until, reason=reason, actor=act.actor, act=event
+        )
+
+
 def _effect(act_type: ActType) -> Effect:
-    """The effect of an approved act of `act_type` (#16 adds determine, request-info, extend)."""
-    effects: dict[ActType, Effect] = {ActType.OVERRIDE: _apply_override}
+    """The effect of an approved act of `act_type`: the one place a new approvable act plugs in."""
+    effects: dict[ActType, Effect] = {
+        ActType.OVERRIDE: _apply_override,
+        ActType.DETERMINE: _apply_stage,
+        ActType.REQUEST_INFO: _apply_stage,
+        ActType.EXTEND: _apply_stage,
+    }
     found = effects.get(act_type)
     if found is None:
         raise InputError(f"{act_type.value} acts cannot be approved yet")
