@@ -77,7 +77,9 @@ def _print_report(report: VerifyReport) -> None:
     summary = (
         f"{report.streams} streams, {report.commits} commits, {report.events} events, "
         f"{report.checkpoints} checkpoints (newest {newest}), "
-        f"{report.uncovered_commits} commits newer than the newest checkpoint"
+        f"{report.uncovered_commits} commits newer than the newest checkpoint, "
+        f"{report.signed_acts or 'no'} signed acts"
+        f"{'' if report.signed_acts else ' (acts are unsigned: no people file was in force)'}"
     )
     _print_verdict(ok=report.ok, findings=len(report.findings), summary=summary)
 
@@ -301,3 +303,37 @@ def export(
         f"{len(result.removed)} removed. "
         f"Check it offline: grantreview audit replay --source {directory}"
     )
+
+
+@audit_app.command("acts")
+def acts(
+    jurisdictions: Annotated[list[str] | None, typer.Argument(help="Jurisdiction slugs.")] = None,
+    program: Annotated[str | None, typer.Option("--program", help="One program's acts.")] = None,
+    source: Annotated[
+        Path | None,
+        typer.Option("--source", help="A downloaded copy instead of S3.", exists=True),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the acts as JSON.")] = False,
+) -> None:
+    """List every person's act: who, what, when, the signed bytes and the SSH signature.
+
+    Exit 1 when an act does not verify against the people file it names.
+    """
+    from cli._options import parse_slugs  # noqa: PLC0415
+    from usecases.audit_acts import list_acts  # noqa: PLC0415 - imported when run
+
+    slugs = parse_slugs(jurisdictions)
+    store, prefix, _ = _open_store(source)
+    rows = list_acts(store, prefix, program, slugs)
+    if as_json:
+        print_json(rows)
+    else:
+        for row in rows:
+            verdict = "ok" if row["verifies"] else f"FAILED {row['problem']}"
+            subjects = ",".join(row["subjects"]) or "-"
+            what = f"{row['type']} {row['program']} {subjects} by {row['actor']}"
+            line = f"{row['act_id']} {row['time']} {what}: {verdict}"
+            typer.echo(safe_text(line, one_line=True))
+        typer.echo(f"{len(rows)} acts")
+    if not all(row["verifies"] for row in rows):
+        raise typer.Exit(int(ExitCode.FINDING))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -9,6 +10,7 @@ import typer
 from cli._common import print_json
 from cli._options import parse_moment
 from cli._render import safe_text
+from cli.acts import ActorOption, render_outcome
 from schemas.ids import check_slug
 
 __all__ = ["explain", "override"]
@@ -59,22 +61,42 @@ def explain(
         typer.echo(safe_text(line, one_line=True))
 
 
-def override(
+def override(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
     jurisdiction: Annotated[str, typer.Argument(help="Jurisdiction slug.")],
     program: ProgramOption,
     decision: Annotated[str, typer.Option("--decision", help="eligible or ineligible.")],
     reason: Annotated[str, typer.Option("--reason", help="Why, in plain language.")],
-    actor: Annotated[str, typer.Option("--actor", help="Who decides.")],
+    actor: ActorOption,
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    prepare: Annotated[
+        bool, typer.Option("--prepare", help="Print the act's bytes to sign; write nothing.")
+    ] = False,
 ) -> None:
-    """Record a human decision; later automatic evaluations report, never undo, it."""
+    """Record a human decision; later automatic evaluations report, never undo, it.
+
+    With a people file the act is signed with GRANTREVIEW_PERSON_KEY_FILE; where the
+    program asks for approvals it is proposed, and `--json` carries its `act_id`.
+    """
     check_slug(jurisdiction, "jurisdiction slug")
     check_slug(program, "program id")
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
-    from usecases.override import check_override, record_override  # noqa: PLC0415
+    from usecases.acts import prepare_act  # noqa: PLC0415
+    from usecases.override import (  # noqa: PLC0415
+        check_override,
+        override_request,
+        record_override,
+    )
 
     outcome = check_override(decision, reason, actor)  # refused before the settings are read
-    written = record_override(
+    if prepare:
+        request = override_request(program, jurisdiction, outcome, reason)
+        sys.stdout.write(prepare_act(get_runtime(), request, actor).signed_bytes().decode())
+        return
+    result = record_override(
         get_runtime(), program, jurisdiction, decision=outcome, reason=reason, actor=actor
     )
-    verb = "recorded" if written else "already on record"
+    if json_output or result.status != "recorded":
+        render_outcome("override", result, json_output=json_output)
+        return
+    verb = "recorded" if result.written else "already on record"
     typer.echo(f"override {verb}: {program} / {jurisdiction} is {decision}")

@@ -19,6 +19,7 @@ import typer
 from cli._common import ExitCode
 from cli._help import hide_type_labels
 from cli._render import safe_text
+from cli.acts import approve, people_app, reject, sign, submit
 from cli.audit import audit_app
 from cli.decisions import explain, override
 from cli.demo import demo
@@ -55,6 +56,11 @@ app.command()(override)
 app.command()(determine)
 app.command(name="request-info")(request_info)
 app.command()(extend)
+app.command()(approve)
+app.command()(reject)
+app.command()(sign)
+app.command()(submit)
+app.add_typer(people_app, name="people")
 app.add_typer(programs_app, name="programs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")

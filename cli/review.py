@@ -24,6 +24,7 @@ from cli._render import safe_cell, safe_text
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
+    from schemas.events import ActSigned
     from tasks.review import StreamOutcome
 
 __all__ = ["print_table", "respond", "review", "status", "summary_line"]
@@ -100,6 +101,9 @@ def review(  # noqa: PLR0917 - Typer passes every option by name; the signature 
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
     dry_run: DryRunOption = False,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Your id in the people file [GRANTREVIEW_ACTOR].")
+    ] = None,
 ) -> None:
     """Take each jurisdiction through every step that is due (letter, then decision)."""
     check_slug(program, "program id")
@@ -113,11 +117,23 @@ def review(  # noqa: PLR0917 - Typer passes every option by name; the signature 
     from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.review import review as review_flow  # noqa: PLC0415 - Prefect only when needed
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from usecases.review import check_review  # noqa: PLC0415
+    from usecases.review import check_review, sign_review  # noqa: PLC0415
 
-    check_review(get_runtime(), program, slugs or None, moment)  # refused: nothing written
+    runtime = get_runtime()
+    check_review(runtime, program, slugs or None, moment)  # refused: nothing written
+    person = actor or runtime.settings.actor
+    signed = sign_review(runtime, program, slugs or None, person)  # the flow records it
+    act = (
+        {}
+        if signed is None
+        else {
+            "actor": person,
+            "act": signed.act.signed_bytes().decode(),
+            "signature": signed.signature,
+        }
+    )
     with progress_bar("reviewing"):
-        outcomes = run_flow(review_flow, program, slugs or None, moment)
+        outcomes = run_flow(review_flow, program, slugs or None, moment, **act)
     rows = _outcome_rows(program, outcomes)
     if json_output:
         print_json(rows)
@@ -150,6 +166,9 @@ def respond(
     *,
     as_of: AsOfOption = None,
     json_output: JsonOption = False,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Your id in the people file [GRANTREVIEW_ACTOR].")
+    ] = None,
     async_mode: Annotated[
         bool,
         typer.Option(
@@ -166,17 +185,20 @@ def respond(
     if async_mode and moment is not None:
         fail("--as-of applies only without --async (the triggered decision is made as of now)")
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
-    from usecases.respond import accept_response  # noqa: PLC0415
+    from usecases.respond import accept_response, record_response, sign_response  # noqa: PLC0415
 
     runtime = get_runtime()
     digest = accept_response(runtime, program, jurisdiction, file)  # bad input: nothing written
+    act = sign_response(runtime, program, jurisdiction, digest, actor or runtime.settings.actor)
     if async_mode:
-        row = _record_and_emit(program, jurisdiction, digest)
+        row = _record_and_emit(program, jurisdiction, digest, act)
         if json_output:
             print_json(row)
         else:
             print_table([row])
         return
+    if act is not None:  # the person's act goes with the response; the flow then finds it
+        record_response(runtime, program, jurisdiction, digest, act=act)
     from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.respond import respond as respond_flow  # noqa: PLC0415 - Prefect only when needed
 
@@ -188,7 +210,9 @@ def respond(
         print_table(rows)
 
 
-def _record_and_emit(program: str, jurisdiction: str, digest: str) -> dict[str, Any]:
+def _record_and_emit(
+    program: str, jurisdiction: str, digest: str, act: ActSigned | None
+) -> dict[str, Any]:
     """Append the response (no flow run) and, while undecided, emit the event `decide` awaits."""
     from functools import partial  # noqa: PLC0415 - only on this path
 
@@ -198,7 +222,7 @@ def _record_and_emit(program: str, jurisdiction: str, digest: str) -> dict[str, 
 
     runtime = get_runtime()
     announce = partial(emit_response_event, runtime.settings)
-    recorded = record_and_announce(runtime, program, jurisdiction, digest, announce)
+    recorded = record_and_announce(runtime, program, jurisdiction, digest, announce, act=act)
     state = recorded.state
     return {
         "jurisdiction": jurisdiction,
@@ -222,11 +246,23 @@ def status(
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
     from usecases.status import status_rows  # noqa: PLC0415
 
-    rows = status_rows(get_runtime(), program, slugs)
+    runtime = get_runtime()
+    rows = status_rows(runtime, program, slugs)
     if json_output:
         print_json(rows)
     else:
         print_table(rows)
+        for row in rows:
+            for item in row.get("awaiting_approval", []):
+                line = (
+                    f"awaiting approval: act {item['act_id']} {item['type']}"
+                    f" {row['jurisdiction']} proposed by {item['proposed_by']};"
+                    f" {1 + len(item['approved_by'])} of {item['people_needed']} people so far"
+                    f" (grantreview approve {item['act_id']})"
+                )
+                typer.echo(safe_text(line, one_line=True))
+        if runtime.settings.people_file is None:
+            typer.echo("acts are unsigned: no GRANTREVIEW_PEOPLE_FILE is set")
     _fail_if_damaged(rows)
 
 

@@ -58,12 +58,15 @@ def init(
 def import_jurisdictions(
     file: Annotated[Path, typer.Argument(help="CSV with header slug,name,state,geoid.")],
     json_output: JsonOption = False,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Your id in the people file [GRANTREVIEW_ACTOR].")
+    ] = None,
 ) -> None:
     """Import jurisdictions; re-importing the same rows changes nothing."""
     from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.imports import import_csv  # noqa: PLC0415 - keep CLI start-up light
 
-    result = import_csv(get_runtime(), file)
+    result = import_csv(get_runtime(), file, actor)
     if json_output:
         print_json(result)
     else:

@@ -7,20 +7,29 @@ line. Bad input exits 2 with one line and nothing written.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli._options import parse_moment
+from cli.acts import render_outcome
 from schemas.errors import InputError
 from schemas.ids import check_slug
+
+if TYPE_CHECKING:
+    from usecases.approvals import ActOutcome
 
 __all__ = ["determine", "extend", "request_info"]
 
 Jurisdiction = Annotated[str, typer.Argument(help="Jurisdiction slug.")]
 ProgramOption = Annotated[str, typer.Option("--program", "-p", help="Program id.")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why, in plain language.")]
-ActorOption = Annotated[str, typer.Option("--actor", help="Who acts (an accountable person).")]
+ActorOption = Annotated[
+    str,
+    typer.Option(
+        "--actor", envvar="GRANTREVIEW_ACTOR", help="Who acts: your id in the people file."
+    ),
+]
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="When (default now).")]
 
 
@@ -54,7 +63,7 @@ def determine(
 
     outcome = check_act(reason, actor, decision)
     assert outcome is not None  # noqa: S101 - check_act returns one when given a decision
-    written, _ = record(
+    result = record(
         get_runtime(),
         program,
         jurisdiction,
@@ -63,7 +72,9 @@ def determine(
         actor=actor,
         as_of=moment,
     )
-    verb = "recorded" if written else "already on record"
+    if _proposed("determination", result.proposal):
+        return
+    verb = "recorded" if result[0] else "already on record"
     typer.echo(f"determination {verb}: {program} / {jurisdiction} is {outcome.value}")
 
 
@@ -85,7 +96,7 @@ def request_info(
     from usecases.stages import check_act, request_information  # noqa: PLC0415
 
     check_act(reason, actor)
-    written, _ = request_information(
+    result = request_information(
         get_runtime(),
         program,
         jurisdiction,
@@ -95,7 +106,9 @@ def request_info(
         actor=actor,
         as_of=moment,
     )
-    verb = "recorded" if written else "already on record"
+    if _proposed("request for information", result.proposal):
+        return
+    verb = "recorded" if result[0] else "already on record"
     typer.echo(f"request for information {verb}: {program} / {jurisdiction} due {until}")
 
 
@@ -116,7 +129,7 @@ def extend(
     from usecases.stages import check_act, extend_deadline  # noqa: PLC0415
 
     check_act(reason, actor)
-    written, _ = extend_deadline(
+    result = extend_deadline(
         get_runtime(),
         program,
         jurisdiction,
@@ -125,5 +138,15 @@ def extend(
         actor=actor,
         as_of=moment,
     )
-    verb = "extended" if written else "already extended"
+    if _proposed("extension", result.proposal):
+        return
+    verb = "extended" if result[0] else "already extended"
     typer.echo(f"deadline {verb}: {program} / {jurisdiction} due {new_due}")
+
+
+def _proposed(what: str, proposal: ActOutcome | None) -> bool:
+    """Say so when the program asks for approvals and the act now waits for them."""
+    if proposal is None:
+        return False
+    render_outcome(what, proposal, json_output=False)
+    return True

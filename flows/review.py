@@ -8,17 +8,21 @@ from flows._batch import advance_in_chunks
 from flows._flow import grant_flow
 from infra.clock import utc_now
 from schemas.ids import Slug
+from tasks.acts import start_review_act
 from tasks.review import StreamOutcome, advance_streams
 
 __all__ = ["review"]
 
 
 @grant_flow("review", run_name="review-{program}-{date}")
-def review(
+def review(  # noqa: PLR0917 - Prefect and Typer pass parameters by name
     program: Slug,
     jurisdictions: list[Slug] | None = None,
     as_of: datetime | None = None,
     known_at: datetime | None = None,
+    actor: str | None = None,
+    act: str | None = None,
+    signature: str | None = None,
 ) -> list[StreamOutcome]:
     """Review jurisdictions under a program: letter if none was sent, decision if one is due.
 
@@ -31,7 +35,12 @@ def review(
             stockton-ca); leave empty to review every imported jurisdiction.
         as_of: The date the review is made for; empty means now.
         known_at: Only what was recorded by this time counts; empty means the same as as_of.
+        actor: Your id in the people file; required, with act and signature, when a people
+            file is in force (the run refuses to start a review nobody signed for).
+        act: The act prepared for this review, as signed.
+        signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
+    start_review_act(program, jurisdictions, actor, act, signature)
     moment = as_of or utc_now()
     return advance_in_chunks(
         advance_streams, program, jurisdictions or None, moment, known_at or moment

@@ -24,7 +24,7 @@ from schemas.commit import Commit, CommitFormatError, parse_commit
 from schemas.ids import InvalidIdError
 from schemas.state import StreamState, fold
 from schemas.state_snapshot import StateSnapshot
-from schemas.streams import RUNS, StreamId, commit_key, parse_commit_key
+from schemas.streams import ACTS, RUNS, StreamId, commit_key, parse_commit_key
 
 __all__ = [
     "LoadedStates",
@@ -153,7 +153,7 @@ def from_checkpoint(
         if not name.startswith(base):
             continue
         jurisdiction = name.removeprefix(base)
-        if jurisdiction == RUNS:
+        if jurisdiction in {RUNS, ACTS}:
             runs_seq = head.seq
             continue
         entry = indexed.get(jurisdiction)
@@ -197,7 +197,7 @@ def from_listing(
     runs = StreamState(stream=StreamId.runs(program))
     for jurisdiction, entries in listed.items():
         stream = StreamId(program=program, jurisdiction=jurisdiction)
-        if jurisdiction == RUNS:
+        if jurisdiction in {RUNS, ACTS}:
             raw = log.store.get(entries[-1][1])
             if raw:  # seq and prev only; the next run record chains onto it
                 head = parse_commit(raw)

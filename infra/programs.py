@@ -21,7 +21,7 @@ from schemas.program import ProgramBundle, ProgramError, parse_program
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["PROGRAM_FILE", "check_programs", "load_program"]
+__all__ = ["PROGRAM_FILE", "StrictYamlLoader", "check_programs", "load_program"]
 
 PROGRAM_FILE = "program.yaml"
 _MAX_FILE_BYTES = 1024 * 1024
@@ -49,6 +49,9 @@ _StrictLoader.add_constructor(
     _no_duplicate_keys,
 )
 
+
+StrictYamlLoader = _StrictLoader
+"""The YAML loader for every policy file we read (programs, people): no duplicate keys."""
 
 _NO_SYMLINKS = "program files must be regular files inside the program folder, never symlinks"
 

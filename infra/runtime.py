@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from schemas.checkpoint import Signer
+    from schemas.people import PeopleFile
     from schemas.program import ProgramBundle
 
 __all__ = ["Runtime", "get_runtime"]
@@ -101,6 +102,15 @@ class Runtime:
         from infra.keys import load_signer  # noqa: PLC0415 - cryptography only when signing
 
         return load_signer(key_file)
+
+    @cached_property
+    def people(self) -> PeopleFile | None:
+        """The people file in force (validated), or None: then acts are recorded unsigned."""
+        if self.settings.people_file is None:
+            return None
+        from infra.people import load_people  # noqa: PLC0415 - YAML only when configured
+
+        return load_people(self.settings.people_file)
 
     def require_program(self, program_id: str) -> None:
         """Refuse a program with no definition, without parsing it (status needs no rules)."""

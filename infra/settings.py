@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AnyUrl, Field, Secret, UrlConstraints, field_validator
+from pydantic import AnyUrl, Field, Secret, SecretStr, UrlConstraints, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["REPO_PROGRAMS_DIR", "Settings", "SmtpUrl", "get_settings"]
@@ -44,6 +44,13 @@ class Settings(BaseSettings):
         default=None, description="mail server; see infra/smtp.py (shown masked)"
     )
     actor: str = Field(default="cli", min_length=1, max_length=200)
+    people_file: Path | None = Field(
+        default=None, description="who may act (YAML); unset: acts are recorded unsigned"
+    )
+    person_key_file: Path | None = Field(
+        default=None, description="the acting person's OpenSSH ed25519 private key"
+    )
+    person_key_passphrase: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
     @field_validator("s3_prefix")

@@ -2,13 +2,16 @@
 # System packages the tests need beyond Python: Chromium (the HTML report is rendered in
 # it), PostgreSQL (the Prefect server of the scale-out test), and Go with Debian's
 # golang.org/x/mod source (Go's sumdb note and tlog check our transparency log, offline, in
-# tests/integration/test_tlog_go_interop.py). Installs what is missing
+# tests/integration/test_tlog_go_interop.py), and OpenSSH's ssh-keygen (people's act
+# signatures are checked with `ssh-keygen -Y verify`, tests/integration/test_people.py).
+# Installs what is missing
 # when run as root (CI, a fresh machine); otherwise says what to install.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
+command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog ] || missing+=(golang-golang-x-mod-dev)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -39,6 +39,18 @@ class FindingKind(StrEnum):
     """A commit signature by a key outside the keyring or its window, or one that fails."""
     STRAY = "stray"
     """An object past a gap in its sequence that does not claim its key's seq: planted."""
+    UNSIGNED_ACT = "unsigned_act"
+    """A person's act recorded without their signature while a people file was in force."""
+    BAD_ACT_SIGNATURE = "bad_act_signature"
+    """An act whose SSH signature fails, or whose recorded effect differs from what was signed."""
+    ACTOR_NOT_AUTHORIZED = "actor_not_authorized"
+    """An act by someone unknown, outside their key's window, or without a role for it."""
+    APPROVAL_MISSING = "approval_missing"
+    """An act that took effect with fewer people than the program asked for."""
+    SELF_APPROVAL = "self_approval"
+    """An act approved by the person who proposed it."""
+    PEOPLE_FILE_CHANGED = "people_file_changed"
+    """The people file an act names is missing from documents/ or no longer matches its hash."""
 
 
 class LocatedFinding(BaseModel, Generic[K]):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from schemas._findings import Finding, FindingKind, stream_finding
+from schemas._verify_acts import ActAudit, Documents
 from schemas._verify_checkpoints import check_checkpoints
 from schemas._verify_streams import StreamCheck, check_stream
 from schemas.commit import Commit, CommitFormatError, parse_commit
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from schemas.checkpoint import Checkpoint, Keyring
 
 __all__ = [
+    "ActAudit",
+    "Documents",
     "Finding",
     "FindingKind",
     "LogAuditor",
@@ -85,6 +88,8 @@ class LogAuditor:
     trusted: list[Checkpoint]
     keyring: Keyring
     selected: Callable[[StreamId], bool] = lambda _: True
+    acts: ActAudit | None = None
+    """People's acts are checked when documents (people files, programs) can be read."""
     streams: int = 0
     commits: int = 0
     events: int = 0
@@ -99,10 +104,15 @@ class LogAuditor:
         checkpoints: Mapping[str, bytes],
         keyring: Keyring,
         selected: Callable[[StreamId], bool] = lambda _: True,
+        documents: Documents | None = None,
     ) -> LogAuditor:
-        """Check the checkpoint chain: its findings, and the heads the trusted ones state."""
+        """Check the checkpoint chain: its findings, and the heads the trusted ones state.
+
+        With `documents`, every act is checked against the people file and program it names.
+        """
         findings, trusted = check_checkpoints(prefix, checkpoints, keyring)
-        auditor = cls(prefix, findings, trusted, keyring, selected)
+        acts = None if documents is None else ActAudit(documents)
+        auditor = cls(prefix, findings, trusted, keyring, selected, acts)
         for checkpoint in trusted:
             for name, head in checkpoint.heads.items():
                 auditor._stated.setdefault(name, []).append((head.seq, head.hash))
@@ -166,6 +176,10 @@ class LogAuditor:
     def audit(self, stream: StreamId, objects: Mapping[int, tuple[str, bytes]]) -> StreamAudit:
         """Check one stream's objects, and the heads trusted checkpoints state for it."""
         check = check_stream(stream, objects, self.keyring)
+        if self.acts is not None:
+            for commit in intact_commits(objects, check):
+                key = objects.get(commit.seq, ("", b""))[0]
+                check.findings.extend(self.acts.commit(stream, commit.seq, commit, key))
         heads = _head_findings(check, self._stated.pop(stream.name, []))
         newest = self.newest
         covered = newest.heads.get(stream.name) if newest is not None else None
@@ -177,7 +191,7 @@ class LogAuditor:
         return StreamAudit(check, heads)
 
     def finish(self) -> tuple[list[Finding], list[Finding]]:
-        """What only the whole pass shows: unseen heads, and the unsigned-log finding.
+        """What only the whole pass shows: unseen heads, unsigned acts, the unsigned-log finding.
 
         Unseen heads are those of selected streams never audited (the stream is gone).
         """
@@ -190,7 +204,7 @@ class LogAuditor:
                 continue  # a signed name that is no stream id names nothing to check
             if self.selected(stream):
                 unseen.extend(_head_findings(StreamCheck(stream), heads))
-        unsigned: list[Finding] = []
+        unsigned: list[Finding] = [] if self.acts is None else self.acts.unsigned()
         if not self.trusted and self.holds_objects:
             detail = "no valid checkpoint: nothing in this log is signed"
             unsigned.append(_unlocated(FindingKind.MISSING, detail))

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import AwareDatetime, Field
 
 from schemas._event_base import DomainEvent
+from schemas.acts import SignedAct
 from schemas.evaluation import Evaluation, Outcome
 from schemas.jurisdiction import Jurisdiction
 from schemas.response import Answer, Respondent
@@ -24,7 +25,12 @@ from schemas.stage_events import (
 )
 
 __all__ = [
+    "ACT_EVENTS",
     "EVENT_TYPES",
+    "ActApproved",
+    "ActProposed",
+    "ActRejected",
+    "ActSigned",
     "AwardActionRecorded",
     "DeadlineExtended",
     "DecisionDetermined",
@@ -226,29 +232,67 @@ class ReevaluationCompleted(DomainEvent):
     outcomes_sha256: str
 
 
-EVENT_TYPES: dict[str, type[DomainEvent]] = {
-    cls.TYPE: cls
-    for cls in (
-        JurisdictionsRegistered,
-        LetterQueued,
-        LetterSent,
-        ReminderQueued,
-        ReminderSent,
-        ResponseReceived,
-        ResponseAmended,
-        RulesEvaluated,
-        DecisionIssued,
-        DecisionRevised,
-        DecisionOverridden,
-        ReevaluationCompleted,
-        NoticeQueued,
-        NoticeSent,
-        InformationRequested,
-        DeadlineExtended,
-        DecisionDetermined,
-        AwardActionRecorded,
-    )
-}
+class ActSigned(DomainEvent):
+    """A person's signed act, recorded in the same commit as what it did (docs/log-format.md)."""
+
+    TYPE: ClassVar[str] = "grantreview.act.signed"
+
+    signed: SignedAct
+
+
+class ActProposed(DomainEvent):
+    """An act the program wants more than one person for: recorded, not yet in effect."""
+
+    TYPE: ClassVar[str] = "grantreview.act.proposed"
+
+    signed: SignedAct
+    approvals_needed: int = Field(ge=2, le=10)
+
+
+class ActApproved(DomainEvent):
+    """A proposed act took effect: the proposal and every approval, each signed by its person."""
+
+    TYPE: ClassVar[str] = "grantreview.act.approved"
+
+    proposal: SignedAct
+    approvals: tuple[SignedAct, ...] = Field(min_length=1)
+
+
+class ActRejected(DomainEvent):
+    """A proposed act was closed without effect, by a person with the role, with a reason."""
+
+    TYPE: ClassVar[str] = "grantreview.act.rejected"
+
+    proposal_id: str
+    rejection: SignedAct
+
+
+ACT_EVENTS: tuple[type[DomainEvent], ...] = (ActSigned, ActProposed, ActApproved, ActRejected)
+"""Events that record people's acts; folding a review's state ignores them."""
+
+
+_ALL: tuple[type[DomainEvent], ...] = (
+    JurisdictionsRegistered,
+    LetterQueued,
+    LetterSent,
+    ReminderQueued,
+    ReminderSent,
+    ResponseReceived,
+    ResponseAmended,
+    RulesEvaluated,
+    DecisionIssued,
+    DecisionRevised,
+    DecisionOverridden,
+    ReevaluationCompleted,
+    NoticeQueued,
+    NoticeSent,
+    InformationRequested,
+    DeadlineExtended,
+    DecisionDetermined,
+    AwardActionRecorded,
+    *ACT_EVENTS,
+)
+EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.TYPE: cls for cls in _ALL}
 
 # Upcasters: a stored (type, version) to the current version's data. Version 1 of these
 # three lacked only fields that now have defaults, so their data validates unchanged.

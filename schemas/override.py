@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from schemas.canonical import canonical_json, sha256_hex
 from schemas.evaluation import Outcome
-from schemas.events import DecisionOverridden
+from schemas.events import DecisionOverridden, DomainEvent
 from schemas.review import CommitDraft
-from schemas.state import StreamState
+
+if TYPE_CHECKING:
+    from schemas.state import StreamState
 
 __all__ = ["plan_override"]
 
 
 def plan_override(
-    state: StreamState, decision: Outcome, reason: str, actor: str
+    state: StreamState,
+    decision: Outcome,
+    reason: str,
+    actor: str,
+    *,
+    act: DomainEvent | None = None,
+    program_sha256: str | None = None,
 ) -> CommitDraft | None:
-    """Record an override; repeating the very same override is a no-op."""
+    """Record an override; repeating the very same override is a no-op.
+
+    `act` is the person's signed act (`grantreview.act.signed`, or `.approved` when a second
+    person approved it), recorded first in the same commit (docs/log-format.md, "Acts").
+    """
     if decision is Outcome.PENDING:
         raise ValueError("an override decides: eligible or ineligible")
     current = state.override
@@ -28,4 +42,5 @@ def plan_override(
         decision=decision, reason=reason, actor=actor, previous=state.effective_decision
     )
     digest = sha256_hex(canonical_json([state.head_seq, decision.value, reason, actor]))
-    return CommitDraft(f"override:{digest[:32]}", (event,))
+    payloads: tuple[DomainEvent, ...] = (event,) if act is None else (act, event)
+    return CommitDraft(f"override:{digest[:32]}", payloads, program_sha256)

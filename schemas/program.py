@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 
 from schemas import _program_checks
 from schemas._policy_types import ConditionId, IsoDate, PolicyModel, QuestionId, Text
+from schemas.acts import APPROVABLE
 from schemas.canonical import canonical_json, sha256_hex
 from schemas.errors import InputError
 from schemas.ids import Slug
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 PROGRAM_FORMAT = "grantreview.program/1"
+MAX_APPROVALS = 10
 
 # A relative path whose segments never start with a dot: no "..", no hidden files.
 _RELATIVE_FILE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$"
@@ -132,10 +134,19 @@ class Program(PolicyModel):
     court_orders: tuple[CourtOrder, ...] = ()
     notices: tuple[Notice, ...] = ()
     review: ReviewSpec | None = None
+    approvals: dict[str, int] | None = None
+    """How many people must agree on an act (`{determine: 2}`: the proposer and one more)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         _program_checks.check_program(self)
+        for act, count in (self.approvals or {}).items():
+            if act not in APPROVABLE:
+                allowed = ", ".join(sorted(APPROVABLE))
+                message = f"approvals: {act!r} is not an act that takes approval ({allowed})"
+                raise ValueError(message)
+            if not 1 <= count <= MAX_APPROVALS:
+                raise ValueError(f"approvals: {act}: {count} is not 1-{MAX_APPROVALS}")
         return self
 
     def question_ids(self) -> frozenset[str]:
@@ -155,6 +166,8 @@ def _unset_additions(program: Program) -> dict[str, Any]:
     exclude: dict[str, Any] = {}
     if program.review is None:
         exclude["review"] = True
+    if program.approvals is None:
+        exclude["approvals"] = True
     if program.letter is not None and program.letter.response_within_days is None:
         exclude["letter"] = {"response_within_days"}
     return exclude

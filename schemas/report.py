@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from schemas.evaluation import Outcome
 from schemas.replay import JurisdictionReplay, Moments, ReplayFinding
-from schemas.streams import RUNS
+from schemas.streams import ACTS, RUNS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -184,7 +184,7 @@ class ReplayAccumulator:
         self.streams += 1
         self.commits += commits
         self.events += events
-        if replayed is None or replayed.jurisdiction == RUNS:
+        if replayed is None or replayed.jurisdiction in {RUNS, ACTS}:
             return
         self.jurisdictions.append(replayed)
         changes = self._changes.setdefault(replayed.program, [])

@@ -29,7 +29,7 @@ from schemas.events import (
 )
 from schemas.review_path import Stage
 from schemas.state import StreamState
-from schemas.streams import RUNS, StreamId
+from schemas.streams import ACTS, RUNS, StreamId
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -138,7 +138,7 @@ class StateSnapshot(BaseModel):
     ) -> StateSnapshot:
         """The snapshot of these states (the runs stream is never indexed)."""
         entries = sorted(
-            (IndexedStream.of(s) for s in states if s.stream.jurisdiction != RUNS),
+            (IndexedStream.of(s) for s in states if s.stream.jurisdiction not in {RUNS, ACTS}),
             key=lambda entry: entry.jurisdiction,
         )
         return cls.model_construct(

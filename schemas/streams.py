@@ -8,12 +8,15 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from schemas.ids import InvalidIdError, check_slug
 
-__all__ = ["REGISTRY", "RUNS", "StreamId", "commit_key", "parse_commit_key"]
+__all__ = ["ACTS", "REGISTRY", "RUNS", "StreamId", "commit_key", "parse_commit_key"]
 
 REGISTRY: Final = "_registry"
 """The program-level name of the jurisdiction registry; `_` keeps it apart from every slug."""
 RUNS: Final = "_runs"
 """The jurisdiction-level name of a program's run records (reevaluations)."""
+ACTS: Final = "_acts"
+"""The jurisdiction-level name of a program's acts that span streams: started reviews and
+proposals waiting for approval (docs/log-format.md, "Acts")."""
 _SEQ_WIDTH: Final = 20
 
 
@@ -46,6 +49,11 @@ class StreamId(BaseModel):
         """The stream of a program's reevaluation run records."""
         return cls(program=program, jurisdiction=RUNS)
 
+    @classmethod
+    def acts(cls, program: str) -> StreamId:
+        """The stream of a program's reviews started and acts proposed for approval."""
+        return cls(program=program, jurisdiction=ACTS)
+
     @property
     def name(self) -> str:
         """`program/jurisdiction`, as written inside commits."""
@@ -62,7 +70,7 @@ def _check_ids(program: str, jurisdiction: str) -> None:
             raise InvalidIdError("the registry has one stream: 'jurisdictions'")
         return
     check_slug(program, "program id")
-    if jurisdiction != RUNS:
+    if jurisdiction not in {RUNS, ACTS}:
         check_slug(jurisdiction, "jurisdiction slug")
 
 

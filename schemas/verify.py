@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from schemas.audit import Finding, FindingKind, LogAuditor
+from schemas.audit import Documents, Finding, FindingKind, LogAuditor
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -41,6 +41,8 @@ class VerifyReport(BaseModel):
     uncovered_commits: int
     newest_checkpoint_signature: str | None = None
     """Keep `SEQ:SIGNATURE` elsewhere; `--expect-checkpoint` then detects a rolled-back log."""
+    signed_acts: int = 0
+    """Acts carrying a person's signature; 0 with acts recorded means they are unsigned."""
 
     def as_json(self) -> dict[str, Any]:
         """The `audit verify --json` document."""
@@ -56,6 +58,7 @@ def verify_log(
     program: str | None = None,
     programs: Sequence[str] = (),
     expected: tuple[int, str] | None = None,
+    documents: Documents | None = None,
 ) -> VerifyReport:
     """Verify every commit (all keys under `{prefix}streams/`, or some programs') and checkpoint.
 
@@ -67,6 +70,7 @@ def verify_log(
         checkpoints,
         keyring,
         selected=lambda stream: not wanted or stream.program in wanted,
+        documents=documents,
     )
     streams, bad_keys = auditor.group(sorted(commits))
     findings = [*auditor.checkpoint_findings, *bad_keys]
@@ -94,4 +98,5 @@ def verify_log(
         newest_checkpoint_time=None if newest is None else newest.time,
         uncovered_commits=auditor.uncovered,
         newest_checkpoint_signature=None if newest is None else newest.signature,
+        signed_acts=0 if auditor.acts is None else auditor.acts.signed,
     )

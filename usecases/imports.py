@@ -10,8 +10,9 @@ from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from infra.eventlog.log import EventLog
 from infra.runtime import Runtime
+from schemas.acts import ActType, SignedAct
 from schemas.canonical import sha256_hex
-from schemas.events import JurisdictionsRegistered
+from schemas.events import ActSigned, DomainEvent, JurisdictionsRegistered
 from schemas.jurisdiction import Jurisdiction
 from schemas.registry import (
     MAX_CSV_BYTES,
@@ -21,9 +22,10 @@ from schemas.registry import (
 )
 from schemas.review import CommitDraft
 from schemas.state import StreamState, fold, fold_registry
-from schemas.streams import StreamId
+from schemas.streams import REGISTRY, StreamId
+from usecases.acts import ActRequest, signed_act_for
 
-__all__ = ["import_csv", "read_csv_file"]
+__all__ = ["import_csv", "import_request", "read_csv_file"]
 
 
 def read_csv_file(path: Path) -> bytes:
@@ -44,31 +46,50 @@ class _ImportPlanner:
     source: str
     head: int
     known: dict[str, Jurisdiction]
+    act: DomainEvent | None = None
     last: CommitDraft | None = None
 
     def __call__(self, current: StreamState) -> CommitDraft | None:
         if current.head_seq != self.head:
             self.known = fold_registry(self.log.read_stream(current.stream))
             self.head = current.head_seq
-        self.last = plan_import(self.known, self.rows, self.source)
+        draft = plan_import(self.known, self.rows, self.source)
+        if draft is not None and self.act is not None:
+            draft = CommitDraft(draft.idempotency_key, (self.act, *draft.payloads))
+        self.last = draft
         return self.last
 
 
-def import_csv(runtime: Runtime, path: Path) -> dict[str, int]:
-    """Parse the whole file first (any bad row: nothing written), then record new/changed rows."""
+def import_request(source_sha256: str) -> ActRequest:
+    """The act an import is: the operator vouches for the file with this SHA-256."""
+    return ActRequest(ActType.IMPORT, REGISTRY, (), {"source_sha256": source_sha256})
+
+
+def import_csv(
+    runtime: Runtime, path: Path, actor: str | None = None, presigned: SignedAct | None = None
+) -> dict[str, int]:
+    """Parse the whole file first (any bad row: nothing written), then record new/changed rows.
+
+    With a people file the import is `actor`'s signed act, recorded in the same commit.
+    """
     raw = read_csv_file(path)
     rows = parse_jurisdictions_csv(raw)
     check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
+    actor = actor or runtime.settings.actor
+    signed = signed_act_for(runtime, import_request(sha256_hex(raw)), actor, presigned)
     log = runtime.log
     stream = StreamId.registry()
     commits = log.read_stream(stream)
     start = fold(stream, commits)
-    planner = _ImportPlanner(log, rows, sha256_hex(raw), start.head_seq, fold_registry(commits))
-    result = append_planned(log, start, planner, time=utc_now(), actor=runtime.settings.actor)
+    act = None if signed is None else ActSigned(signed=signed)
+    planner = _ImportPlanner(
+        log, rows, sha256_hex(raw), start.head_seq, fold_registry(commits), act=act
+    )
+    result = append_planned(log, start, planner, time=utc_now(), actor=actor)
     if result.state.head_seq >= 0:
         sign_heads(runtime, {stream: (result.state.head_seq, result.state.head_hash)})
     recorded = 0
     if result.written and planner.last is not None:
-        event = planner.last.payloads[0]
+        event = planner.last.payloads[-1]
         recorded = len(event.rows) if isinstance(event, JurisdictionsRegistered) else 0
     return {"rows": len(rows), "recorded": recorded}

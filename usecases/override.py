@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from infra.checkpoints import check_before_writing, sign_heads
 from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
-from infra.runtime import Runtime
+from schemas.acts import ActType, SignedAct, approvals_needed
 from schemas.errors import InputError
 from schemas.evaluation import Outcome
+from schemas.events import ActSigned, DomainEvent
 from schemas.override import plan_override
 from schemas.streams import StreamId
+from usecases.acts import ActRequest, signed_act_for
+from usecases.approvals import ActOutcome, propose
 from usecases.registry import require_imported
 
-__all__ = ["check_override", "record_override"]
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
+
+__all__ = ["apply_override", "check_override", "override_request", "record_override"]
 
 MAX_REASON: Final = 5000
 """The `grantreview.decision.overridden` event's limit on the reason."""
@@ -33,6 +39,12 @@ def check_override(decision: str, reason: str, actor: str) -> Outcome:
     return Outcome(decision)
 
 
+def override_request(program: str, jurisdiction: str, decision: Outcome, reason: str) -> ActRequest:
+    """The act an override is: what the person signs (docs/log-format.md, "Acts")."""
+    params = {"decision": decision.value, "reason": reason}
+    return ActRequest(ActType.OVERRIDE, program, (jurisdiction,), params)
+
+
 def record_override(
     runtime: Runtime,
     program: str,
@@ -41,19 +53,48 @@ def record_override(
     decision: Outcome,
     reason: str,
     actor: str,
-) -> bool:
-    """Append the override once and sign a checkpoint over the head; False if already on record.
+    presigned: SignedAct | None = None,
+) -> ActOutcome:
+    """Record the override (or propose it, when the program asks for approvals).
 
-    The program, the signing key and the jurisdiction are checked before anything is written.
+    The program, the signing key, the jurisdiction and the person's act are checked before
+    anything is written.
     """
-    runtime.program(program)
+    bundle = runtime.program(program)
     check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
     require_imported(runtime, [jurisdiction], label="jurisdiction", hint="")
+    request = override_request(program, jurisdiction, decision, reason)
+    signed = signed_act_for(runtime, request, actor, presigned)
+    needed = approvals_needed(bundle.program.approvals or {}, ActType.OVERRIDE)
+    if needed > 1:
+        return propose(runtime, signed, needed)
+    event = None if signed is None else ActSigned(signed=signed)
+    written = apply_override(runtime, program, jurisdiction, request, actor, act=event)
+    return ActOutcome(
+        act_id=None if signed is None else signed.act_id, status="recorded", written=written
+    )
+
+
+def apply_override(
+    runtime: Runtime,
+    program: str,
+    jurisdiction: str,
+    request: ActRequest,
+    actor: str,
+    *,
+    act: DomainEvent | None,
+) -> bool:
+    """Append the override (with its act) once and sign a checkpoint; False if on record."""
+    decision = Outcome(request.params["decision"])
+    reason = str(request.params["reason"])
+    program_sha = runtime.documents.put(runtime.program(program).document())
     stream = StreamId(program=program, jurisdiction=jurisdiction)
     result = append_planned(
         runtime.log,
         runtime.log.state(stream),
-        lambda state: plan_override(state, decision, reason, actor),
+        lambda state: plan_override(
+            state, decision, reason, actor, act=act, program_sha256=program_sha
+        ),
         time=utc_now(),
         actor=actor,
     )

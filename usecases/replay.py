@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 
 from infra import progress
 from infra.clock import utc_now
-from infra.eventlog.documents import document_key
+from infra.eventlog.documents import DocumentStore, document_key
 from infra.eventlog.listing import list_partitioned, read_all
 from infra.version import grantreview_version
 from schemas.audit import LogAuditor, StreamCheck, intact_commits
@@ -170,6 +170,7 @@ def replay_store(
         selected=lambda s: (
             (not programs or s.program in programs) and (not chosen or s.jurisdiction in chosen)
         ),
+        documents=DocumentStore(store, prefix).get,
     )
     acc.add_findings(ReplayFinding.from_integrity(f) for f in auditor.checkpoint_findings)
     acc.checkpoints = len(auditor.trusted)

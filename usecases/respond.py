@@ -12,14 +12,16 @@ from infra.errors import DependencyUnavailableError
 from infra.eventlog.appender import append_planned
 from infra.responses import read_response_file
 from infra.runtime import Runtime
+from schemas.acts import ActType
 from schemas.canonical import sha256_hex
 from schemas.errors import InputError
-from schemas.events import ResponseAmended, ResponseReceived
+from schemas.events import ActSigned, DomainEvent, ResponseAmended, ResponseReceived
 from schemas.response import parse_response
-from schemas.review import plan_response
+from schemas.review import CommitDraft, plan_response
 from schemas.stages import check_not_late
 from schemas.state import Step, StreamState
 from schemas.streams import StreamId
+from usecases.acts import ActRequest, signed_act_for
 from usecases.registry import require_imported
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "accept_response",
     "record_and_announce",
     "record_response",
+    "sign_response",
 ]
 
 Announce = Callable[[str, str, str, str], None]
@@ -73,10 +76,12 @@ def record_response(
     response_sha256: str,
     *,
     flow_run_id: str | None = None,
+    act: DomainEvent | None = None,
 ) -> bool:
     """Append the response stored under `response_sha256`; True if a commit was written.
 
     First response, amendment, or nothing when identical (idempotent: safe to retry).
+    `act` is the person's signed act recording it on the jurisdiction's behalf.
     """
     raw = runtime.documents.get(response_sha256)
     if raw is None:
@@ -91,22 +96,49 @@ def record_response(
     result = append_planned(
         runtime.log,
         runtime.log.state(stream),
-        lambda state: plan_response(state, response, response_sha256),
+        lambda state: _with_act(plan_response(state, response, response_sha256), act),
         time=utc_now(),
-        actor=runtime.settings.actor,
+        actor=runtime.settings.actor if act is None else _actor(act, runtime.settings.actor),
         flow_run_id=flow_run_id,
     )
     return result.written
 
 
+def sign_response(
+    runtime: Runtime, program: str, jurisdiction: str, response_sha256: str, actor: str
+) -> ActSigned | None:
+    """The person's signed act of recording this response (None without a people file)."""
+    request = ActRequest(
+        ActType.RESPOND, program, (jurisdiction,), {"response_sha256": response_sha256}
+    )
+    signed = signed_act_for(runtime, request, actor)
+    return None if signed is None else ActSigned(signed=signed)
+
+
+def _with_act(draft: CommitDraft | None, act: DomainEvent | None) -> CommitDraft | None:
+    if draft is None or act is None:
+        return draft
+    return CommitDraft(draft.idempotency_key, (act, *draft.payloads), draft.program_sha256)
+
+
+def _actor(act: DomainEvent, default: str) -> str:
+    return act.signed.act.actor if isinstance(act, ActSigned) else default
+
+
 def record_and_announce(
-    runtime: Runtime, program: str, jurisdiction: str, response_sha256: str, announce: Announce
+    runtime: Runtime,
+    program: str,
+    jurisdiction: str,
+    response_sha256: str,
+    announce: Announce,
+    *,
+    act: DomainEvent | None = None,
 ) -> RecordedResponse:
     """Record the response (no flow run) and, while undecided, announce it to `decide`.
 
     Running it again re-announces while the stream is still undecided.
     """
-    written = record_response(runtime, program, jurisdiction, response_sha256)
+    written = record_response(runtime, program, jurisdiction, response_sha256, act=act)
     state = runtime.log.state(StreamId(program=program, jurisdiction=jurisdiction))
     event = None
     if state.step is Step.RESPONSE_RECEIVED and state.response is not None:

@@ -8,11 +8,16 @@ from datetime import datetime
 from infra.checkpoints import check_before_writing
 from infra.clock import utc_now
 from infra.runtime import Runtime
+from schemas.acts import ActType, SignedAct
+from schemas.errors import InputError
+from schemas.events import ActSigned
 from schemas.stages import check_letter_not_overdue
 from schemas.streams import StreamId
+from usecases.acts import ActRequest, signed_act_for
+from usecases.approvals import record_act
 from usecases.registry import require_imported
 
-__all__ = ["check_review"]
+__all__ = ["check_review", "record_review_act", "review_request", "sign_review"]
 
 
 def check_review(
@@ -39,3 +44,38 @@ def check_review(
     states = runtime.log.states(StreamId(program=program, jurisdiction=r.slug) for r in rows)
     if any(state.letter is None for state in states.values()):
         check_letter_not_overdue(bundle.program, letter_date)
+
+
+def review_request(program: str, slugs: Sequence[str] | None) -> ActRequest:
+    """The act starting a review is: the program and the jurisdictions (none: all)."""
+    return ActRequest(ActType.REVIEW, program, tuple(slugs or ()), {})
+
+
+def sign_review(
+    runtime: Runtime, program: str, slugs: Sequence[str] | None, actor: str
+) -> SignedAct | None:
+    """The person's signed act of starting this review, for the flow run (None unsigned)."""
+    return signed_act_for(runtime, review_request(program, slugs), actor)
+
+
+def record_review_act(
+    runtime: Runtime,
+    program: str,
+    slugs: Sequence[str] | None,
+    actor: str,
+    presigned: SignedAct | None = None,
+) -> str | None:
+    """Record who started the review, signed, in `{program}/_acts`; its act id (None unsigned).
+
+    With a people file in force a run without a valid signed act is refused (exit 2), so a
+    deployment started from the UI needs the act and its signature as parameters. The
+    letters and decisions that follow are automation's, sealed by the system key.
+    """
+    no_key = runtime.settings.person_key_file is None
+    if runtime.people is not None and presigned is None and no_key:
+        raise InputError("a people file is in force: starting a review needs a signed act")
+    signed = signed_act_for(runtime, review_request(program, slugs), actor, presigned)
+    if signed is None:
+        return None
+    record_act(runtime, StreamId.acts(program), f"review:{signed.act_id}", ActSigned(signed=signed))
+    return signed.act_id

@@ -2,9 +2,9 @@
 
 One function per act, called by the CLI and the deployments alike. Each checks its input
 and the stream before anything is written (bad input: InputError, exit 2), records the
-act in one commit (`_record`, the one place a signature of the actor would be added, see
-issue #15), sends the notice it calls for, and signs a checkpoint over the head. Running
-the same act again appends nothing.
+act in one commit (`_record`, where the actor's signed act is added, issue #15), sends
+the notice it calls for, and signs a checkpoint over the head. Running the same act again
+appends nothing.
 """
 
 from __future__ import annotations
@@ -18,12 +18,16 @@ from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from infra.notices import send_notice_for
 from infra.runtime import Runtime
+from schemas.acts import ActType, approvals_needed
 from schemas.errors import InputError
 from schemas.evaluation import Outcome
+from schemas.events import ActSigned, DomainEvent
 from schemas.review import CommitDraft
 from schemas.stages import plan_determination, plan_extension, plan_information
 from schemas.state import StreamState
 from schemas.streams import StreamId
+from usecases.acts import ActRequest, signed_act_for
+from usecases.approvals import ActOutcome, propose
 from usecases.registry import require_imported
 
 __all__ = [
@@ -37,8 +41,20 @@ __all__ = [
 MAX_REASON: Final = 5000
 MAX_ACTOR: Final = 200
 
-ActResult = tuple[bool, StreamState]
-"""Whether a commit was written, and the stream after the act (and its notice)."""
+
+class ActResult(tuple[bool, StreamState]):  # noqa: SLOT001 - it carries `proposal` too
+    """Whether a commit was written, and the stream after the act (and its notice).
+
+    `proposal` is set when the program asks for approvals: the act waits for them.
+    """
+
+    proposal: ActOutcome | None = None
+
+
+def _result(written: bool, state: StreamState, proposal: ActOutcome | None = None) -> ActResult:
+    result = ActResult((written, state))
+    result.proposal = proposal
+    return result
 
 
 def check_act(reason: str, actor: str, decision: str | None = None) -> Outcome | None:
@@ -62,21 +78,49 @@ def _record(
     *,
     actor: str,
     as_of: datetime,
+    request: ActRequest,
+    act: DomainEvent | None,
 ) -> ActResult:
-    """Record one act (planned against the stream as read), its notice, and a checkpoint."""
+    """Record one act (planned against the stream as read), its notice, and a checkpoint.
+
+    The person's signed act (issue #15) goes first in the commit; where the program asks
+    for approvals the act is proposed instead, and applied when approved (`act` is then
+    the `grantreview.act.approved` event).
+    """
     bundle = runtime.program(program)
     check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
     (row,) = require_imported(runtime, [jurisdiction], label="jurisdiction", hint="")
     stream = StreamId(program=program, jurisdiction=jurisdiction)
     state = runtime.log.state(stream)
     plan(state)  # raises InputError for an act that does not fit, before anything is written
-    result = append_planned(runtime.log, state, plan, time=utc_now(), actor=actor)
+    if act is None:
+        signed = signed_act_for(runtime, request, actor)
+        needed = approvals_needed(bundle.program.approvals or {}, request.type)
+        if needed > 1:
+            return _result(False, state, propose(runtime, signed, needed))  # noqa: FBT003
+        act = None if signed is None else ActSigned(signed=signed)
+    program_sha = runtime.documents.put(bundle.document())
+    result = append_planned(
+        runtime.log,
+        state,
+        lambda current: _with_act(plan(current), act, program_sha),
+        time=utc_now(),
+        actor=actor,
+    )
     noticed = send_notice_for(
         runtime, bundle, row, result.state, as_of=as_of, flow_run_id=None, actor=actor
     )
     final = noticed.state
     sign_heads(runtime, {stream: (final.head_seq, final.head_hash)})
-    return result.written, final
+    return _result(result.written, final)
+
+
+def _with_act(
+    draft: CommitDraft | None, act: DomainEvent | None, program_sha: str
+) -> CommitDraft | None:
+    if draft is None or act is None:
+        return draft
+    return CommitDraft(draft.idempotency_key, (act, *draft.payloads), program_sha)
 
 
 def determine(
@@ -88,10 +132,12 @@ def determine(
     reason: str,
     actor: str,
     as_of: datetime | None = None,
+    act: DomainEvent | None = None,
 ) -> ActResult:
     """Record a person's final determination (the latest evaluation is kept beside it)."""
     moment = as_of or utc_now()
     bundle = runtime.program(program)
+    params = {"decision": decision.value, "reason": reason}
     return _record(
         runtime,
         program,
@@ -101,6 +147,8 @@ def determine(
         ),
         actor=actor,
         as_of=moment,
+        request=ActRequest(ActType.DETERMINE, program, (jurisdiction,), params),
+        act=act,
     )
 
 
@@ -114,6 +162,7 @@ def request_information(
     reason: str,
     actor: str,
     as_of: datetime | None = None,
+    act: DomainEvent | None = None,
 ) -> ActResult:
     """Ask the jurisdiction to answer `questions` (again) by `due`; a notice carries it."""
     if not questions:
@@ -135,6 +184,13 @@ def request_information(
         ),
         actor=actor,
         as_of=moment,
+        request=ActRequest(
+            ActType.REQUEST_INFO,
+            program,
+            (jurisdiction,),
+            {"questions": list(questions), "due": due.isoformat(), "reason": reason},
+        ),
+        act=act,
     )
 
 
@@ -147,6 +203,7 @@ def extend_deadline(
     reason: str,
     actor: str,
     as_of: datetime | None = None,
+    act: DomainEvent | None = None,
 ) -> ActResult:
     """Move this jurisdiction's deadline in force (letter, answer window or request)."""
     return _record(
@@ -156,4 +213,11 @@ def extend_deadline(
         lambda state: plan_extension(state, until=until, reason=reason, actor=actor),
         actor=actor,
         as_of=as_of or utc_now(),
+        request=ActRequest(
+            ActType.EXTEND,
+            program,
+            (jurisdiction,),
+            {"until": until.isoformat(), "reason": reason},
+        ),
+        act=act,
     )

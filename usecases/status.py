@@ -16,12 +16,13 @@ from schemas.review_path import Stage
 from schemas.stages import pending_reason, review_step
 from schemas.state import StreamState
 from schemas.streams import StreamId
+from usecases.approvals import pending_acts
 from usecases.registry import require_imported
 
 if TYPE_CHECKING:
     from schemas.program import Program
 
-__all__ = ["DAMAGED", "status_rows"]
+__all__ = ["DAMAGED", "awaiting_approval", "status_rows"]
 
 DAMAGED = "damaged"
 """The `step` and `decision` of a stream that cannot be read; `damaged` says why."""
@@ -99,9 +100,30 @@ def status_rows(
     wanted = sorted(row.slug for row in require_imported(runtime, slugs or None, hint=""))
     streams = [StreamId(program=program, jurisdiction=slug) for slug in wanted]
     states, damaged = runtime.log.trusted_states(streams)
-    return [
+    rows = [
         _row(states[stream], bundle.program, moment)
         if stream in states
         else _damaged_row(stream, damaged[stream])
         for stream in streams
+    ]
+    waiting = awaiting_approval(runtime, program)
+    for row in rows:
+        mine = [item for item in waiting if row["jurisdiction"] in item["subjects"]]
+        if mine:
+            row["awaiting_approval"] = mine
+    return rows
+
+
+def awaiting_approval(runtime: Runtime, program: str) -> list[dict[str, Any]]:
+    """Acts of `program` proposed and not yet approved or rejected: what, by whom, how far."""
+    return [
+        {
+            "act_id": act_id,
+            "type": found.proposal.act.type.value,
+            "subjects": list(found.proposal.act.subjects),
+            "proposed_by": found.proposal.act.actor,
+            "approved_by": found.approvers,
+            "people_needed": found.needed,
+        }
+        for act_id, found in pending_acts(runtime, program).items()
     ]

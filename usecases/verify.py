@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from infra import progress
 from infra.eventlog.directory_store import DirectoryObjectStore
+from infra.eventlog.documents import DocumentStore
 from infra.eventlog.listing import read_all
 from infra.keys import load_keyring
 from infra.runtime import Runtime
@@ -59,7 +60,16 @@ def verify_store(
         )
         progress.advance(len(batch))
     checkpoints = read_all(store, f"{prefix}checkpoints/")
-    return verify_log(prefix, commits, checkpoints, keyring, programs=wanted, expected=expected)
+    documents = DocumentStore(store, prefix)
+    return verify_log(
+        prefix,
+        commits,
+        checkpoints,
+        keyring,
+        programs=wanted,
+        expected=expected,
+        documents=documents.get,
+    )
 
 
 def source_prefix(root: Path, configured: str) -> str:

@@ -1,7 +1,9 @@
 """The deployments `grantreview serve` runs: one place where schedules and triggers are wired.
 
 Every flow is served from this process with `prefect.serve` (no work pool needed):
-`review` (started by hand, e.g. from the UI with typed parameters), `decide` (started by
+`review` (started by hand, e.g. from the UI with typed parameters; with a people file in
+force it needs the person's signed act), `act` (records an act a person prepared and signed
+on their own machine, refusing one without a valid signature), `decide` (started by
 the `grantreview.response.*` Prefect events `respond --async` emits), `deadlines-<program>`
 and `reevaluate-<program>` (scheduled per program), `checkpoint` and `audit` (scheduled).
 """
@@ -16,6 +18,7 @@ import httpx
 from prefect.events import DeploymentEventTrigger
 from prefect.types.entrypoint import EntrypointType
 
+from flows.act import act
 from flows.audit import audit
 from flows.checkpoint import checkpoint
 from flows.deadlines import deadlines
@@ -133,7 +136,7 @@ def review_deployments(
     checkpoint_cron: str = DEFAULT_CHECKPOINT_CRON,
     audit_cron: str = DEFAULT_AUDIT_CRON,
 ) -> list[RunnerDeployment]:
-    """Review (by hand), decide (event-triggered), deadlines per program, checkpoint, audit."""
+    """Review and act (by hand), decide (event-triggered), deadlines, checkpoint, audit."""
     module = EntrypointType.MODULE_PATH
     trigger = DeploymentEventTrigger(
         name="decide-after-response",
@@ -151,6 +154,9 @@ def review_deployments(
             parameters={"program": programs[0]} if programs else None,
             tags=["review"],
             entrypoint_type=module,
+        ),
+        act.to_deployment(
+            name="act", description=_summary(act), tags=["act"], entrypoint_type=module
         ),
         decide.to_deployment(
             name="decide",

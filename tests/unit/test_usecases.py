@@ -113,7 +113,7 @@ def test_override_is_recorded_once_and_explain_reports_it(runtime: Runtime) -> N
     again = record_override(
         runtime, PROGRAM, "stockton-ca", decision=outcome, reason="court order", actor="analyst"
     )
-    assert (first, again) == (True, False)
+    assert (first.written, again.written) == (True, False)
     found = explain(runtime, PROGRAM, "stockton-ca", as_of=AS_OF, known_at=None)
     assert found.when == AS_OF
     assert found.override is not None

@@ -1,0 +1,134 @@
+"""People's acts on the command line: approve, reject, sign, submit, and `people check`.
+
+A person can act in one step (the command signs with GRANTREVIEW_PERSON_KEY_FILE) or in
+three: `--prepare` prints the act's bytes, `ssh-keygen -Y sign -n grantreview` (or
+`grantreview sign`) signs them, `grantreview submit ACT --signature SIG` records them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from cli._common import print_json
+from cli._render import safe_text
+from schemas.ids import check_slug
+
+if TYPE_CHECKING:
+    from usecases.approvals import ActOutcome
+
+__all__ = ["ActorOption", "approve", "people_app", "reject", "render_outcome", "sign", "submit"]
+
+ActorOption = Annotated[
+    str, typer.Option("--actor", envvar="GRANTREVIEW_ACTOR", help="Your id in the people file.")
+]
+ProgramOption = Annotated[str, typer.Option("--program", "-p", help="Program id.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document.")]
+_MAX_FILE = 64 * 1024
+
+people_app = typer.Typer(help="The people file: who may act, in which roles.", no_args_is_help=True)
+
+
+def render_outcome(what: str, outcome: ActOutcome, *, json_output: bool) -> None:
+    """One line (or a JSON document) for an act recorded, proposed or approved."""
+    if json_output:
+        print_json({"act_id": outcome.act_id, "status": outcome.status, "written": outcome.written})
+        return
+    act = f" (act {outcome.act_id})" if outcome.act_id else ""
+    typer.echo(safe_text(f"{what} {outcome.status}{act}", one_line=True))
+
+
+def _read(path: Path, what: str) -> bytes:
+    from schemas.errors import InputError  # noqa: PLC0415
+
+    try:
+        raw = path.read_bytes()[: _MAX_FILE + 1]
+    except OSError as error:
+        raise InputError(f"{what} {path}: cannot read: {error.strerror}") from None
+    if len(raw) > _MAX_FILE:
+        raise InputError(f"{what} {path}: larger than {_MAX_FILE} bytes")
+    return raw
+
+
+def approve(
+    act_id: Annotated[str, typer.Argument(help="The proposed act's id.")],
+    program: ProgramOption,
+    actor: ActorOption,
+    json_output: JsonOption = False,
+) -> None:
+    """Approve an act another person proposed; it takes effect with enough approvals."""
+    check_slug(program, "program id")
+    from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
+    from usecases.approvals import approve as approve_act  # noqa: PLC0415
+
+    render_outcome(
+        "act", approve_act(get_runtime(), program, act_id, actor), json_output=json_output
+    )
+
+
+def reject(
+    act_id: Annotated[str, typer.Argument(help="The proposed act's id.")],
+    program: ProgramOption,
+    reason: Annotated[str, typer.Option("--reason", help="Why, in plain language.")],
+    actor: ActorOption,
+    json_output: JsonOption = False,
+) -> None:
+    """Close a proposed act without effect."""
+    check_slug(program, "program id")
+    from infra.runtime import get_runtime  # noqa: PLC0415
+    from usecases.approvals import reject as reject_act  # noqa: PLC0415
+
+    outcome = reject_act(get_runtime(), program, act_id, reason=reason, actor=actor)
+    render_outcome("act", outcome, json_output=json_output)
+
+
+def sign(
+    act_file: Annotated[Path, typer.Argument(help="A prepared act (from --prepare).")],
+) -> None:
+    """Print the SSH signature of a prepared act, made with GRANTREVIEW_PERSON_KEY_FILE.
+
+    The same signature as `ssh-keygen -Y sign -n grantreview -f KEY ACT_FILE` writes.
+    """
+    from infra.runtime import get_runtime  # noqa: PLC0415
+    from schemas.acts import Act  # noqa: PLC0415
+    from usecases.acts import sign_act  # noqa: PLC0415
+
+    act = Act.from_bytes(_read(act_file, "act"))
+    sys.stdout.write(sign_act(get_runtime(), act).signature)
+
+
+def submit(
+    act_file: Annotated[Path, typer.Argument(help="A prepared act (from --prepare).")],
+    signature: Annotated[Path, typer.Option("--signature", help="Its armored SSH signature.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Record an act signed elsewhere (ssh-keygen -Y sign, or `grantreview sign`)."""
+    from infra.runtime import get_runtime  # noqa: PLC0415
+    from schemas.acts import Act, SignedAct  # noqa: PLC0415
+    from usecases.submit import submit_act  # noqa: PLC0415
+
+    act = Act.from_bytes(_read(act_file, "act"))
+    armored = _read(signature, "signature").decode("ascii", errors="replace")
+    outcome = submit_act(get_runtime(), SignedAct(act=act, signature=armored))
+    render_outcome(act.type.value, outcome, json_output=json_output)
+
+
+@people_app.command("check")
+def check(
+    people_file: Annotated[Path, typer.Argument(help="The people file (YAML).")],
+    json_output: JsonOption = False,
+) -> None:
+    """Validate a people file; a bad entry is exit 2, named."""
+    from infra.people import load_people  # noqa: PLC0415
+
+    people = load_people(people_file)
+    persons = sorted({entry.id for entry in people.people})
+    if json_output:
+        print_json(
+            {"ok": True, "entries": len(people.people), "people": persons, "sha256": people.sha256}
+        )
+        return
+    typer.echo(f"ok: {len(people.people)} entries, {len(persons)} people, sha256 {people.sha256}")

@@ -1,0 +1,20 @@
+"""The act flow: record a person's act signed on their own machine (deployment `act`)."""
+
+from __future__ import annotations
+
+from flows._flow import grant_flow
+from tasks.acts import record_signed_act
+from usecases.approvals import ActOutcome
+
+__all__ = ["act"]
+
+
+@grant_flow("act")
+def act(act: str, signature: str) -> ActOutcome:
+    """Record an act prepared with `--prepare` and signed by its person.
+
+    `act` is the prepared bytes; `signature` the armored output of `grantreview sign` or
+    `ssh-keygen -Y sign -n grantreview`. Without a valid signature by a person whose role
+    allows the act, the run fails and nothing is written.
+    """
+    return record_signed_act(act, signature)

@@ -1,0 +1,118 @@
+"""Signing and authorizing people's acts: the one function every acting command calls.
+
+`sign_act` builds the act (schemas/acts.py), signs it with `GRANTREVIEW_PERSON_KEY_FILE`
+or takes a signature made elsewhere (`ssh-keygen -Y sign -n grantreview`, a deployment's
+parameter), and `authorize` checks it against the people file in force: unknown actor,
+no key in force, a key that does not match or a role that does not allow the act are
+refused (exit 2) before anything is written. Without a people file acts stay unsigned,
+as before (`status` and `audit verify` say so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from infra.clock import utc_now
+from infra.people import load_person_key, store_people
+from schemas import sshsig
+from schemas.acts import Act, ActRefusedError, ActType, SignedAct, act_problem
+from schemas.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from infra.runtime import Runtime
+
+__all__ = ["ActRequest", "authorize", "prepare_act", "sign_act", "signed_act_for"]
+
+_FUTURE_SLACK: Final = timedelta(minutes=5)
+"""How far ahead of our clock a signed act's time may be (clock skew between machines)."""
+
+
+@dataclass(frozen=True)
+class ActRequest:
+    """What a command is about to do, before it is an act: type, program, subjects, params."""
+
+    type: ActType
+    program: str
+    subjects: tuple[str, ...]
+    params: dict[str, Any]
+
+
+def prepare_act(runtime: Runtime, request: ActRequest, actor: str) -> Act:
+    """The act to sign, now, under the people file in force (refused without one)."""
+    people = runtime.people
+    if people is None:
+        raise InputError("set GRANTREVIEW_PEOPLE_FILE: acts are signed under a people file")
+    return Act(
+        type=request.type,
+        program=request.program,
+        subjects=request.subjects,
+        actor=actor,
+        people_sha256=people.sha256,
+        time=utc_now(),
+        params=request.params,
+    )
+
+
+def sign_act(runtime: Runtime, act: Act) -> SignedAct:
+    """Sign `act` with the person's key file (GRANTREVIEW_PERSON_KEY_FILE)."""
+    settings = runtime.settings
+    if settings.person_key_file is None:
+        raise InputError("set GRANTREVIEW_PERSON_KEY_FILE to your OpenSSH ed25519 private key")
+    secret = settings.person_key_passphrase
+    passphrase = None if secret is None else secret.get_secret_value().encode() or None
+    key = load_person_key(settings.person_key_file, passphrase)
+    return SignedAct(act=act, signature=sshsig.sign(key, act.signed_bytes()))
+
+
+def authorize(runtime: Runtime, signed: SignedAct, needs: ActType | None = None) -> SignedAct:
+    """Refuse an act the people file in force does not allow; store that file (once).
+
+    Nothing is written when refused; the people document is content-addressed, so
+    storing it again is harmless.
+    """
+    people = runtime.people
+    if people is None:
+        raise InputError("a signed act needs GRANTREVIEW_PEOPLE_FILE to be checked against")
+    if signed.act.time > utc_now() + _FUTURE_SLACK:
+        raise ActRefusedError("refused: the act is dated in the future")
+    problem = act_problem(people, signed, needs)
+    if problem is not None:
+        raise ActRefusedError(f"refused ({problem[0]}): {problem[1]}")
+    store_people(runtime.documents, people)
+    return signed
+
+
+def signed_act_for(
+    runtime: Runtime,
+    request: ActRequest,
+    actor: str,
+    presigned: SignedAct | None = None,
+    needs: ActType | None = None,
+) -> SignedAct | None:
+    """The authorized act for what a command does, or None when no people file is set.
+
+    `presigned` (an act signed elsewhere) must be exactly this request by this actor.
+    """
+    if presigned is not None:
+        _check_matches(presigned.act, request, actor)
+        return authorize(runtime, presigned, needs)
+    if runtime.people is None:
+        return None
+    return authorize(runtime, sign_act(runtime, prepare_act(runtime, request, actor)), needs)
+
+
+def _check_matches(act: Act, request: ActRequest, actor: str) -> None:
+    expected: Sequence[tuple[str, object, object]] = (
+        ("type", act.type, request.type),
+        ("program", act.program, request.program),
+        ("subjects", act.subjects, request.subjects),
+        ("actor", act.actor, actor),
+        ("params", act.params, request.params),
+    )
+    for name, got, wanted in expected:
+        if got != wanted:
+            raise InputError(f"the signed act's {name} is {got!r}, not {wanted!r}")

@@ -1,0 +1,82 @@
+"""`audit acts`: every person's act in the log, with exactly what was signed and if it verifies.
+
+Each row carries `signed_bytes` (the act's canonical bytes, as text) and `signature` (the
+armored SSH signature), so anyone can check one with `ssh-keygen -Y verify -n grantreview`
+and the people file's public keys (docs/log-format.md, "Acts").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from infra.eventlog.documents import DocumentStore
+from infra.eventlog.listing import read_all
+from schemas.acts import SignedAct, act_problem
+from schemas.audit import ActAudit
+from schemas.commit import CommitFormatError, parse_commit
+from schemas.events import ActApproved, ActProposed, ActRejected, ActSigned
+from schemas.ids import check_slug
+from schemas.state import decoded_events
+from schemas.streams import parse_commit_key
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from infra.eventlog.store import ObjectStore
+
+__all__ = ["list_acts"]
+
+
+def _signed_acts(event: object) -> list[SignedAct]:
+    if isinstance(event, (ActSigned, ActProposed)):
+        return [event.signed]
+    if isinstance(event, ActApproved):
+        return [event.proposal, *event.approvals]
+    if isinstance(event, ActRejected):
+        return [event.rejection]
+    return []
+
+
+def list_acts(
+    store: ObjectStore, prefix: str, program: str | None = None, slugs: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """One row per distinct act (first where recorded), in log order per stream."""
+    if program is not None:
+        check_slug(program, "program id")
+    folder = f"{prefix}streams/" if program is None else f"{prefix}streams/{program}/"
+    audit = ActAudit(DocumentStore(store, prefix).get)
+    rows: dict[str, dict[str, Any]] = {}
+    for key, raw in sorted(read_all(store, folder).items()):
+        located = parse_commit_key(prefix, key)
+        try:
+            commit = parse_commit(raw)
+            events = decoded_events(commit)
+        except (CommitFormatError, ValueError):
+            continue  # `audit verify` names it
+        for _, event in events:
+            for signed in _signed_acts(event):
+                act = signed.act
+                if signed.act_id in rows or (slugs and not set(slugs) & set(act.subjects)):
+                    continue
+                people = audit.people(act.people_sha256)
+                problem = (
+                    ("people_file_changed", "the people file is missing or changed")
+                    if people is None
+                    else act_problem(people, signed)
+                )
+                rows[signed.act_id] = {
+                    "act_id": signed.act_id,
+                    "type": act.type.value,
+                    "actor": act.actor,
+                    "time": act.document()["time"],
+                    "program": act.program,
+                    "subjects": list(act.subjects),
+                    "people_file": act.people_sha256,
+                    "signed_bytes": act.signed_bytes().decode(),
+                    "signature": signed.signature,
+                    "verifies": problem is None,
+                    "problem": None if problem is None else f"{problem[0]}: {problem[1]}",
+                    "stream": None if located is None else located[0].name,
+                    "seq": commit.seq,
+                }
+    return list(rows.values())
