@@ -40,7 +40,15 @@ def _outcome(slug: str, *, appended: int = 1, decided: bool = True) -> StreamOut
 def test_every_review_parameter_has_help_in_the_form() -> None:
     """The docstring's Args section becomes each field's description; the list shows no Args."""
     properties = parameter_schema(review).model_dump_for_openapi()["properties"]
-    assert set(properties) == {"program", "jurisdictions", "as_of", "known_at"}
+    assert set(properties) == {
+        "program",
+        "jurisdictions",
+        "as_of",
+        "known_at",
+        "actor",
+        "act",
+        "signature",
+    }
     assert all(properties[name].get("description") for name in properties)
     assert "Args:" not in summary(review)
     assert summary(review).startswith("Review jurisdictions under a program")
