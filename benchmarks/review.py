@@ -22,8 +22,9 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 from infra.bucket import ensure_bucket
+from localdev import PortReservations
 from localdev.prefect_server import PrefectServer
-from localdev.seaweed import SeaweedServer, free_port
+from localdev.seaweed import SeaweedServer
 from tests.support.builders import csv_bytes, synthetic_jurisdictions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,9 +110,10 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     base = Path(tempfile.mkdtemp(prefix="grantreview-bench-"))
     sink = _Sink()
-    smtp_port = free_port()
-    mail = Controller(sink, hostname="127.0.0.1", port=smtp_port)
-    mail.start()
+    with PortReservations() as reserved:  # held until the receiver listens (SO_REUSEADDR)
+        smtp_port = reserved.take()
+        mail = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+        mail.start()
     with SeaweedServer(base / "seaweed") as seaweed, PrefectServer(base / "prefect") as prefect:
         ensure_bucket(
             seaweed.client("admin"),

@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Final, Self
 
+from localdev._ports import PortReservations
 from localdev._services import LocalService
-from localdev.seaweed import free_port
 
 __all__ = ["APT_PACKAGE", "PostgresNotInstalledError", "PostgresServer", "postgres_bin_dir"]
 
@@ -104,7 +104,11 @@ class PostgresServer(LocalService):
         return root
 
     def start(self) -> Self:
-        """initdb, start on a free port, create the database; waits until it accepts clients."""
+        """initdb, start on a free port, create the database; waits until it accepts clients.
+
+        The port stays reserved until the server accepts clients (PostgreSQL listens with
+        SO_REUSEADDR), so no parallel test can take it in between.
+        """
         try:
             self._root = self._make_root()
         except KeyError:
@@ -112,7 +116,13 @@ class PostgresServer(LocalService):
                 f"running as root needs the '{_SYSTEM_USER}' system user (apt-get install -y "
                 f"{APT_PACKAGE} creates it)"
             ) from None
-        self.port = free_port()
+        with PortReservations() as reserved:
+            self.port = reserved.take()
+            self._start_cluster(self._root)
+        return self
+
+    def _start_cluster(self, root: Path) -> None:
+        """initdb, pg_ctl start on `self.port`, createdb; on failure stop with the log's tail."""
         self._run(
             "initdb",
             "-D",
@@ -125,11 +135,11 @@ class PostgresServer(LocalService):
             "--no-instructions",
         )
         options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self._root} "
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {root} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=200"
         )
-        log = self._root / "server.log"
+        log = root / "server.log"
         try:
             self._run("pg_ctl", "start", "-D", str(self.data_dir), "-o", options, "-l", str(log))
             self._run(
@@ -139,7 +149,6 @@ class PostgresServer(LocalService):
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             self.stop()
             raise RuntimeError(f"{error}\n{tail}") from None
-        return self
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete the cluster."""

