@@ -4,6 +4,12 @@ Every line on stderr goes through it, ours and third parties' (urllib3, botocore
 the root stdlib logger gets one handler whose `structlog.stdlib.ProcessorFormatter`
 renders foreign records exactly as ours, at the level the CLI sets. Prefect's own console
 handler is taken off the root; its API handlers (run logs in the UI) stay where they are.
+
+Prefect also gives `prefect._internal`, `uvicorn` and `fastapi` stderr handlers of their own
+that do not propagate, and sets them up again whenever it configures logging (on import,
+after ours in the CLI). Its documented overrides (`PREFECT_LOGGING_HANDLERS_<NAME>_CLASS`)
+make those handlers `ToStructlog`, which hands each record to our root handler; the
+handlers already made in this process are swapped for it too.
 """
 
 from __future__ import annotations
@@ -12,11 +18,23 @@ import contextlib
 import logging
 import os
 import sys
-from typing import TextIO, cast
+from typing import Final, TextIO, cast
 
 import structlog
 
-__all__ = ["StructlogHandler", "configure_logging", "get_logger"]
+__all__ = [
+    "PREFECT_STDERR_HANDLERS",
+    "StructlogHandler",
+    "ToStructlog",
+    "configure_logging",
+    "get_logger",
+]
+
+PREFECT_STDERR_HANDLERS: Final = {
+    "console": ("uvicorn", "fastapi"),
+    "debug": ("prefect._internal",),
+}
+"""Prefect's logging.yml handlers that write to stderr, and its loggers that keep them."""
 
 
 def configure_logging(level: str = "INFO", *, json_lines: bool | None = None) -> None:
@@ -70,12 +88,57 @@ def _route_stdlib(handler: StructlogHandler, level: str) -> None:
     """
     root = logging.getLogger()
     for existing in list(root.handlers):
-        if isinstance(existing, StructlogHandler) or _is_prefect_console(existing):
+        if isinstance(existing, StructlogHandler | ToStructlog) or _is_prefect_console(existing):
             root.removeHandler(existing)
     handler.setLevel(logging.getLevelName(level))
     root.addHandler(handler)
     root.setLevel(logging.getLevelName(level))
     logging.captureWarnings(capture=True)
+    _route_prefect_stderr()
+
+
+def _route_prefect_stderr() -> None:
+    """Prefect's non-propagating stderr handlers become `ToStructlog`, now and at each set-up.
+
+    The environment carries the override to the processes Prefect starts from this one.
+    """
+    for name, loggers in PREFECT_STDERR_HANDLERS.items():
+        os.environ.setdefault(
+            f"PREFECT_LOGGING_HANDLERS_{name.upper()}_CLASS", f"{__name__}.ToStructlog"
+        )
+        for logger in map(logging.getLogger, loggers):
+            for existing in list(logger.handlers):
+                if _is_prefect_console(existing):
+                    logger.removeHandler(existing)
+                    logger.addHandler(ToStructlog(level=existing.level))
+
+
+class ToStructlog(logging.Handler):
+    """Hands each record to the root's StructlogHandler: Prefect's stderr handlers, replaced.
+
+    Prefect builds it from its logging.yml entry (stream, styles, formatter are not needed:
+    the root handler renders). In a process that has not configured logging yet, the
+    first record configures it from GRANTREVIEW_LOG_LEVEL, as `get_logger` does.
+    """
+
+    def __init__(
+        self, *_args: object, level: int | str = logging.NOTSET, **_kwargs: object
+    ) -> None:
+        super().__init__(level)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Render `record` through our root handler, at that handler's level."""
+        ours = _root_handlers()
+        if not ours:
+            configure_logging(os.environ.get("GRANTREVIEW_LOG_LEVEL", "INFO").upper())
+            ours = _root_handlers()
+        for handler in ours:
+            if record.levelno >= handler.level:
+                handler.handle(record)
+
+
+def _root_handlers() -> list[StructlogHandler]:
+    return [h for h in logging.getLogger().handlers if isinstance(h, StructlogHandler)]
 
 
 def _is_prefect_console(handler: logging.Handler) -> bool:

@@ -8,7 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from infra.logging import StructlogHandler, configure_logging, get_logger
+from infra.logging import (
+    PREFECT_STDERR_HANDLERS,
+    StructlogHandler,
+    configure_logging,
+    get_logger,
+)
 
 
 @pytest.fixture
@@ -61,5 +66,57 @@ def test_prefect_console_handler_is_replaced(capsys: pytest.CaptureFixture[str])
     logging.getLogger("prefect.client").warning("api slow")
     lines = _lines(capsys.readouterr().err)
     assert [line["event"] for line in lines] == ["api slow"]
+    ours = [h for h in logging.getLogger().handlers if isinstance(h, StructlogHandler)]
+    assert len(ours) == 1
+
+
+def _prefect_own_loggers_write_json(capsys: pytest.CaptureFixture[str]) -> None:
+    """Log on Prefect's non-propagating loggers; every stderr line must be one of ours."""
+    logging.getLogger("prefect._internal.concurrency").error("service stuck")
+    logging.getLogger("uvicorn.error").error("server error")
+    logging.getLogger("fastapi").error("route failed")
+    lines = _lines(capsys.readouterr().err)  # a `|`-formatted Prefect line fails here
+    assert [(line["logger"], line["event"]) for line in lines] == [
+        ("prefect._internal.concurrency", "service stuck"),
+        ("uvicorn.error", "server error"),
+        ("fastapi", "route failed"),
+    ]
+
+
+@pytest.fixture
+def prefect_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Prefect's handler overrides unset before the test, and Prefect's set-up redone after."""
+    import prefect.logging.configuration  # noqa: PLC0415 - Prefect sets up its logging on import
+
+    for name in PREFECT_STDERR_HANDLERS:
+        monkeypatch.delenv(f"PREFECT_LOGGING_HANDLERS_{name.upper()}_CLASS", raising=False)
+    yield
+    monkeypatch.undo()
+    prefect.logging.configuration.setup_logging(incremental=False)
+
+
+@pytest.mark.usefixtures("routed", "prefect_env")
+def test_prefect_internal_and_server_loggers_are_routed_when_prefect_came_first(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Handlers Prefect made before ours (a flow-run process) are swapped for ours."""
+    import prefect.logging.configuration  # noqa: PLC0415 - Prefect sets up its logging on import
+
+    prefect.logging.configuration.setup_logging(incremental=False)
+    configure_logging("WARNING", json_lines=True)
+    _prefect_own_loggers_write_json(capsys)
+
+
+@pytest.mark.usefixtures("routed", "prefect_env")
+def test_prefect_internal_and_server_loggers_are_routed_when_prefect_comes_after(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Prefect's set-up after ours (the CLI imports Prefect late) builds our handler instead."""
+    import prefect.logging.configuration  # noqa: PLC0415 - Prefect sets up its logging on import
+
+    configure_logging("WARNING", json_lines=True)
+    prefect.logging.configuration.setup_logging(incremental=False)
+    prefect.logging.configuration.setup_logging(incremental=True)
+    _prefect_own_loggers_write_json(capsys)
     ours = [h for h in logging.getLogger().handlers if isinstance(h, StructlogHandler)]
     assert len(ours) == 1
