@@ -59,10 +59,46 @@ def test_evaluations_show_their_program_and_response_hashes_in_plain_words() -> 
     assert "not mailed" in html or "mailed" in html
 
 
-def test_the_last_date_on_the_chart_ends_inside_it() -> None:
-    """The last x label is anchored at its end, so it is not cut off at the right edge."""
+def _svg(html: str) -> str:
+    return html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
+
+
+def test_the_chart_is_pygal_svg_that_runs_and_loads_nothing() -> None:
+    """The chart is pygal's, inline: no script, no comment, no link but the SVG namespace."""
     scenario = build_scenario(MemoryObjectStore())
-    html = _html(scenario.store)
-    labels = re.findall(r'<text x="([0-9.]+)" y="[0-9.]+" text-anchor="(\w+)">\d{4}-', html)
-    assert labels[-1][1] == "end"
-    assert labels[0][1] == "start"
+    svg = _svg(_html(scenario.store))
+    assert 'class="pygal-chart"' in svg
+    assert "<script" not in svg
+    assert "<!--" not in svg
+    assert re.findall(r"https?://[^\"' ]*", svg) == ["http://www.w3.org/2000/svg"]
+    assert "xml-stylesheet" not in svg
+    for colour in ("#1a7f37", "#cf222e", "#8c959f"):  # eligible, ineligible, pending
+        assert colour in svg
+
+
+def test_the_chart_has_the_same_bytes_for_the_same_data() -> None:
+    """Two renders of one log give one chart (no random id, no date of the run)."""
+    first = _svg(_html(build_scenario(MemoryObjectStore()).store))
+    second = _svg(_html(build_scenario(MemoryObjectStore()).store))
+    assert first == second
+    assert 'id="chart-jag-fy2017"' in first
+
+
+def _number(pattern: str, text: str) -> float:
+    found = re.search(pattern, text)
+    assert found is not None, pattern
+    return float(found.group(1))
+
+
+def test_the_chart_dates_are_whole_and_fit_inside_it() -> None:
+    """Five whole ISO dates on the x axis, none cut short, the last one inside the width."""
+    scenario = build_scenario(MemoryObjectStore())
+    svg = _svg(_html(scenario.store))
+    dates = re.findall(r'<text x="([0-9.]+)"[^>]*rotate\(20[^>]*>([^<]*)</text>', svg)
+    assert len(dates) == 5
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) for _, text in dates)
+    view_width = _number(r'viewBox="0 0 ([0-9.]+) ', svg)
+    plot_left = _number(r'transform="translate\(([0-9.]+), [0-9.]+\)" class="plot"', svg)
+    last_x = float(dates[-1][0])
+    label_width = 10 * 13 * 0.62  # ten characters at 13 px, rotated 20 degrees: narrower
+    assert plot_left + last_x + label_width < view_width
