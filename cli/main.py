@@ -141,15 +141,18 @@ def _quiet_prefect(*, debug: bool) -> None:
 
     Its run and task lines go to two handlers: the API's (the run's logs in the UI) and the
     console's (stderr). The level lets INFO through to the API; the console handler's own
-    level keeps stderr quiet. (PREFECT_LOGGING_LEVEL=CRITICAL, as before, also emptied the
-    UI's logs tab: "This run didn't generate logs".) Its background queues log under their
-    class names, outside `prefect.*` (at exit the event queue may warn it is "still
-    processing items" after our error line).
+    level keeps stderr quiet, whatever PREFECT_LOGGING_LEVEL says: at WARNING a failing
+    flow printed 126-154 lines of tracebacks before the error line (issue #13). With
+    --debug an operator's own console level is kept. (PREFECT_LOGGING_LEVEL=CRITICAL, as
+    before, also emptied the UI's logs tab: "This run didn't generate logs".) Its
+    background queues log under their class names, outside `prefect.*` (at exit the event
+    queue may warn it is "still processing items" after our error line).
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
-    os.environ.setdefault(
-        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING" if debug else "CRITICAL"
-    )
+    if debug:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    else:
+        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
     # Prefect's ephemeral server (no PREFECT_API_URL) must start within 20 s by default; a
     # loaded 2-core machine needs longer, and a timeout there is exit 70 for no fault of ours.
     os.environ.setdefault(
