@@ -39,7 +39,7 @@ def _forged_run_record() -> bytes:
 def test_a_failing_flow_prints_one_line_under_prefect_warning(
     cli_env: dict[str, str], admin_client: S3Client, s3_prefix: str
 ) -> None:
-    """reevaluate's flow meets a forged run record: exit 3 and exactly one stderr line."""
+    """The reevaluate flow meets a forged run record: exit 3 and exactly one stderr line."""
     key = commit_key(s3_prefix, StreamId.runs(PROGRAM), 0)
     admin_client.put_object(Bucket=TEST_BUCKET, Key=key, Body=_forged_run_record())
     env = {**cli_env, "PREFECT_LOGGING_LEVEL": "WARNING"}
