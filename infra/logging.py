@@ -4,6 +4,9 @@ Every line on stderr goes through it, ours and third parties' (urllib3, botocore
 the root stdlib logger gets one handler whose `structlog.stdlib.ProcessorFormatter`
 renders foreign records exactly as ours, at the level the CLI sets. Prefect's own console
 handler is taken off the root; its API handlers (run logs in the UI) stay where they are.
+With `GRANTREVIEW_QUIET_RUN_LINES=1` (the CLI sets it unless --debug) Prefect's flow- and
+task-run lines stay off stderr: a failing flow's two traceback lines would repeat the one
+`error:` line the CLI prints (issue #13); they still reach the UI.
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ from typing import TextIO, cast
 
 import structlog
 
-__all__ = ["StructlogHandler", "configure_logging", "get_logger"]
+__all__ = ["QUIET_RUN_LINES_ENV", "StructlogHandler", "configure_logging", "get_logger"]
+
+QUIET_RUN_LINES_ENV = "GRANTREVIEW_QUIET_RUN_LINES"
+"""Set to 1 to keep Prefect's flow- and task-run lines off stderr (they still reach the UI)."""
+_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 
 
 def configure_logging(level: str = "INFO", *, json_lines: bool | None = None) -> None:
@@ -73,9 +80,16 @@ def _route_stdlib(handler: StructlogHandler, level: str) -> None:
         if isinstance(existing, StructlogHandler) or _is_prefect_console(existing):
             root.removeHandler(existing)
     handler.setLevel(logging.getLevelName(level))
+    if os.environ.get(QUIET_RUN_LINES_ENV) == "1":
+        handler.addFilter(_no_run_lines)
     root.addHandler(handler)
     root.setLevel(logging.getLevelName(level))
     logging.captureWarnings(capture=True)
+
+
+def _no_run_lines(record: logging.LogRecord) -> bool:
+    """False for a Prefect flow- or task-run record: it stays off stderr."""
+    return not record.name.startswith(_RUN_LOGGERS)
 
 
 def _is_prefect_console(handler: logging.Handler) -> bool:
