@@ -31,7 +31,7 @@ from cli.serve import serve
 from cli.setup import init, jurisdictions_app
 from cli.stages import determine, extend, request_info
 from infra.errors import DependencyUnavailableError, UntrustedCommitError
-from infra.logging import configure_logging
+from infra.logging import QUIET_RUN_LINES_ENV, configure_logging
 from schemas.errors import InputError
 
 __all__ = ["app", "main"]
@@ -139,17 +139,24 @@ def main() -> None:
 def _quiet_prefect(*, debug: bool) -> None:
     """Prefect's own lines would bury the one error line the CLI prints; --debug shows them.
 
-    Its run and task lines go to two handlers: the API's (the run's logs in the UI) and the
-    console's (stderr). The level lets INFO through to the API; the console handler's own
-    level keeps stderr quiet. (PREFECT_LOGGING_LEVEL=CRITICAL, as before, also emptied the
-    UI's logs tab: "This run didn't generate logs".) Its background queues log under their
-    class names, outside `prefect.*` (at exit the event queue may warn it is "still
-    processing items" after our error line).
+    Its run and task lines go to the API's handler (the run's logs in the UI) and to
+    stderr, through our structlog handler (`infra.logging`, which replaces Prefect's
+    console handler where it is configured; the console level covers a process where it
+    is not). The level lets INFO through to the API; on stderr the run lines are dropped
+    unless --debug, whatever PREFECT_LOGGING_LEVEL says: at WARNING a failing flow printed
+    126-154 lines of tracebacks before the error line (issue #13).
+    (PREFECT_LOGGING_LEVEL=CRITICAL, as before, also emptied the UI's logs tab: "This run
+    didn't generate logs".) Its background queues log under their class names, outside
+    `prefect.*` (at exit the event queue may warn it is "still processing items" after
+    our error line).
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
-    os.environ.setdefault(
-        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING" if debug else "CRITICAL"
-    )
+    # Our stderr handler renders Prefect's records too: its run lines stay off unless --debug.
+    os.environ[QUIET_RUN_LINES_ENV] = "0" if debug else "1"
+    if debug:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    else:
+        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
     # Prefect's ephemeral server (no PREFECT_API_URL) must start within 20 s by default; a
     # loaded 2-core machine needs longer, and a timeout there is exit 70 for no fault of ours.
     os.environ.setdefault(

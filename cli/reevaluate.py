@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli._common import print_json
+from cli._common import ExitCode, fail, print_json
 from cli._options import parse_moment
 from cli._progress import progress_bar
 from cli._render import safe_cell
@@ -45,6 +45,7 @@ def report_document(report: ReevaluationReport) -> dict[str, Any]:
         "run_record_seq": report.run_record_seq,
         "index": report.index,
         "seconds": round(report.seconds, 3),
+        "damaged": report.damaged,
     }
 
 
@@ -66,6 +67,8 @@ def _print_text(report: ReevaluationReport) -> None:
                 safe_cell(note),
             )
         console.print(table)
+    for jurisdiction, reason in report.damaged.items():
+        console.print(safe_cell(f"damaged, not reevaluated: {jurisdiction}: {reason}"))
     verb = "would revise" if report.dry_run else "revised"
     counts = ", ".join(f"{name} {count}" for name, count in report.counts.items() if count)
     console.print(
@@ -113,3 +116,14 @@ def reevaluate(
         print_json(report_document(report))
     else:
         _print_text(report)
+    _fail_if_damaged(report)
+
+
+def _fail_if_damaged(report: ReevaluationReport) -> None:
+    """Exit 1 after the report when streams were set aside (every other one was reevaluated)."""
+    if report.damaged:
+        fail(
+            f"damaged stream(s) not reevaluated: {', '.join(report.damaged)}; "
+            "run `grantreview audit verify`",
+            ExitCode.FINDING,
+        )

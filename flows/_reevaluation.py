@@ -95,6 +95,8 @@ class ReevaluationReport:
     run_record_seq: int | None
     index: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    damaged: dict[str, str] = field(default_factory=dict)
+    """Streams set aside unread (jurisdiction: why); every other one was reevaluated."""
 
 
 class _Progress:
@@ -279,6 +281,7 @@ def build_report(
         run_record_seq=run_record_seq,
         index={"indexed": loaded.indexed, "moved": loaded.moved, "read_fully": loaded.read_fully},
         seconds=seconds,
+        damaged=dict(sorted(loaded.damaged.items())),
     )
 
 

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Final
 
+from infra.errors import UntrustedCommitError
 from infra.eventlog.listing import list_partitioned, newest_key
-from infra.eventlog.log import EventLog
+from infra.eventlog.log import CorruptStreamError, EventLog
 from schemas.chain import chain_break
 from schemas.checkpoint import (
+    MAX_CHECKPOINT_BYTES,
     Checkpoint,
     CheckpointFormatError,
     checkpoint_key,
     parse_checkpoint,
     parse_checkpoint_key,
 )
-from schemas.commit import Commit, CommitFormatError, parse_commit
+from schemas.commit import MAX_COMMIT_BYTES, Commit, CommitFormatError, parse_commit
 from schemas.ids import InvalidIdError
 from schemas.state import StreamState, fold
 from schemas.state_snapshot import StateSnapshot
@@ -53,6 +56,16 @@ class LoadedStates:
     checkpoint_seq: int | None = None
     via_checkpoint: bool = False
     refresh_index: bool = False
+    damaged: dict[str, str] = field(default_factory=dict)
+    """Streams set aside (jurisdiction: why): an object that is no commit, a broken chain or
+    an untrusted signature. They are in no state and no snapshot; the run reports them and
+    goes on with every other stream (issue #13, H3)."""
+
+
+ENUMERATE_UP_TO: Final = 8
+"""A checkpoint head at most this many seqs past the indexed head is read key by key (no
+listing: the fast path's point); a wider gap is listed, so a head at an absurd seq costs
+one listing bounded by the objects there, never a key per seq."""
 
 
 def _list_program(log: EventLog, program: str, workers: int) -> dict[str, list[tuple[int, str]]]:
@@ -89,12 +102,12 @@ def newest_checkpoint_key(log: EventLog, after: int | None) -> tuple[int, str] |
 
 def read_checkpoint(log: EventLog, key: str) -> Checkpoint | None:
     """The checkpoint at `key`, or None if it cannot be read (the full listing then decides)."""
-    raw = log.store.get(key)
+    raw = log.store.get(key, limit=MAX_CHECKPOINT_BYTES)
     if raw is None:
         return None
     try:
         return parse_checkpoint(raw)
-    except CheckpointFormatError:
+    except (CheckpointFormatError, RecursionError):
         return None
 
 
@@ -102,29 +115,52 @@ def _finish(
     log: EventLog,
     known: dict[str, StreamState],
     pending: list[tuple[StreamState, list[str], str | None]],
-) -> tuple[dict[str, StreamState], int, int]:
+) -> tuple[dict[str, StreamState], int, int, dict[str, str]]:
     """Read the pending keys at once and fold them onto their starts; a broken chain is re-read.
 
     Each pending entry is (start state, keys after its head, expected head hash or None).
+    A stream still broken when read whole, or holding an untrusted commit, is set aside:
+    dropped from the states and returned with the reason, never folded on.
     """
-    bodies = iter(log.store.get_many([key for _, keys, _ in pending for key in keys]))
+    keys = [key for _, stream_keys, _ in pending for key in stream_keys]
+    bodies = iter(log.store.get_many(keys, limit=MAX_COMMIT_BYTES))
     states = dict(known)
+    damaged: dict[str, str] = {}
     moved = read_fully = 0
-    for start_state, keys, expected in pending:
+    for start_state, stream_keys, expected in pending:
         stream, start = start_state.stream, start_state
         try:
-            commits = [parse_commit(body) for body in (next(bodies) for _ in keys) if body]
-        except CommitFormatError:
+            chunk = [next(bodies) for _ in stream_keys]
+            commits = [parse_commit(body) for body in chunk if body]
+        except (CommitFormatError, RecursionError):
             commits = []
-        intact = len(commits) == len(keys) and _chained(stream, commits, start)
-        if not intact or (expected is not None and commits[-1].hash != expected):
-            start = StreamState(stream=stream)
-            commits = log.read_stream(stream)  # raises CorruptStreamError if really broken
-        log.check_signatures(stream, commits)  # never fold on an unsigned or forged commit
+        intact = len(commits) == len(stream_keys) and _chained(stream, commits, start)
+        try:
+            if not intact or (
+                expected is not None and (not commits or commits[-1].hash != expected)
+            ):
+                start = StreamState(stream=stream)
+                commits = log.read_stream(stream)  # CorruptStreamError if really broken
+            log.check_signatures(stream, commits)  # never fold on an unsigned or forged commit
+        except (CorruptStreamError, UntrustedCommitError) as error:
+            states.pop(stream.jurisdiction, None)
+            damaged[stream.jurisdiction] = str(error)
+            continue
         moved += start.head_seq >= 0
         read_fully += start.head_seq < 0
         states[stream.jurisdiction] = fold(stream, commits, start)
-    return states, moved, read_fully
+    return states, moved, read_fully, damaged
+
+
+def _keys_up_to(log: EventLog, stream: StreamId, start: StreamState, head_seq: int) -> list[str]:
+    """The commit keys of `stream` after `start`'s head up to `head_seq`, bounded by objects."""
+    if head_seq - start.head_seq <= ENUMERATE_UP_TO:
+        return [
+            commit_key(log.prefix, stream, seq) for seq in range(start.head_seq + 1, head_seq + 1)
+        ]
+    after = None if start.head_seq < 0 else commit_key(log.prefix, stream, start.head_seq)
+    last = commit_key(log.prefix, stream, head_seq)
+    return list(log.store.list_range(stream.key_prefix(log.prefix), after, last))
 
 
 def _runs_head(log: EventLog, program: str, known_seq: int | None) -> StreamState:
@@ -132,7 +168,7 @@ def _runs_head(log: EventLog, program: str, known_seq: int | None) -> StreamStat
     stream = StreamId.runs(program)
     after = None if known_seq is None else commit_key(log.prefix, stream, known_seq)
     top = newest_key(log.store, stream.key_prefix(log.prefix), start_after=after) or after
-    raw = None if top is None else log.store.get(top)
+    raw = None if top is None else log.store.get(top, limit=MAX_COMMIT_BYTES)
     if not raw:
         return StreamState(stream=stream)
     head = parse_commit(raw)
@@ -164,11 +200,8 @@ def from_checkpoint(
         except InvalidIdError:
             continue  # never a commit's stream name: nothing to read
         start = known[jurisdiction] if entry is not None else StreamState(stream=stream)
-        keys = [
-            commit_key(log.prefix, stream, seq) for seq in range(start.head_seq + 1, head.seq + 1)
-        ]
-        pending.append((start, keys, head.hash))
-    states, moved, read_fully = _finish(log, known, pending)
+        pending.append((start, _keys_up_to(log, stream, start, head.seq), head.hash))
+    states, moved, read_fully, damaged = _finish(log, known, pending)
     return LoadedStates(
         states=dict(sorted(states.items())),
         runs=_runs_head(log, program, runs_seq),
@@ -178,7 +211,8 @@ def from_checkpoint(
         read_fully=read_fully,
         checkpoint_seq=checkpoint.seq,
         via_checkpoint=True,
-        refresh_index=bool(moved or read_fully),
+        refresh_index=bool(moved or read_fully or damaged),
+        damaged=damaged,
     )
 
 
@@ -198,7 +232,7 @@ def from_listing(
     for jurisdiction, entries in listed.items():
         stream = StreamId(program=program, jurisdiction=jurisdiction)
         if jurisdiction in {RUNS, ACTS}:
-            raw = log.store.get(entries[-1][1])
+            raw = log.store.get(entries[-1][1], limit=MAX_COMMIT_BYTES)
             if raw:  # seq and prev only; the next run record chains onto it
                 head = parse_commit(raw)
                 log.check_signatures(stream, [head])
@@ -213,7 +247,7 @@ def from_listing(
             pending.append((start, newer, None))
         else:
             states[jurisdiction] = start
-    states, moved, read_fully = _finish(log, states, pending)
+    states, moved, read_fully, damaged = _finish(log, states, pending)
     snapshot = None if latest is None else latest[1]
     return LoadedStates(
         states=dict(sorted(states.items())),
@@ -230,4 +264,5 @@ def from_listing(
             or len(states) != len(indexed)
             or snapshot.checkpoint_seq != checkpoint_seq
         ),
+        damaged=damaged,
     )

@@ -17,6 +17,7 @@ from infra.errors import DependencyRefusedError
 from infra.eventlog.listing import newest_key
 from infra.logging import get_logger
 from schemas.checkpoint import (
+    MAX_CHECKPOINT_BYTES,
     Checkpoint,
     CheckpointFormatError,
     Signer,
@@ -26,7 +27,7 @@ from schemas.checkpoint import (
     seal_checkpoint,
     successor_problem,
 )
-from schemas.commit import CommitFormatError, commit_hash, parse_commit
+from schemas.commit import MAX_COMMIT_BYTES, CommitFormatError, commit_hash, parse_commit
 from schemas.commit_signature import commit_signature_problem, signer_keyring
 from schemas.streams import StreamId, parse_commit_key
 
@@ -81,7 +82,7 @@ def latest_checkpoint(store: ObjectStore, prefix: str) -> Checkpoint | None:
     )
     if newest is None:
         return None
-    raw = store.get(newest)
+    raw = store.get(newest, limit=MAX_CHECKPOINT_BYTES)
     if raw is None:
         raise CorruptCheckpointError(f"{newest} was listed but cannot be read")
     try:
@@ -130,7 +131,7 @@ def trusted_latest_checkpoint(
             f"{key}: forged_checkpoint: checkpoint {seq - 1} is missing, so this one chains to"
             " nothing; writes refused, run `grantreview audit verify`"
         )
-    bodies = store.get_many([k for _, k in newest])
+    bodies = store.get_many([k for _, k in newest], limit=MAX_CHECKPOINT_BYTES)
     checkpoint = _parsed(key, bodies[0])
     previous = _parsed(newest[1][1], bodies[1]) if seq > 0 else None
     problem = successor_problem(seq, checkpoint, previous, keyring)
@@ -204,7 +205,7 @@ def _sweep(log: EventLog, base: Heads) -> Heads:
         for stream, (seq, key) in tops.items()
         if stream.name not in base or base[stream.name][0] < seq
     ]
-    bodies = log.store.get_many([key for _, _, key in moved])
+    bodies = log.store.get_many([key for _, _, key in moved], limit=MAX_COMMIT_BYTES)
     swept: Heads = {}
     for (stream, seq, _), raw in zip(moved, bodies, strict=True):
         digest = _head_hash(stream, seq, raw, log.keys.keyring)

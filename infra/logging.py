@@ -10,6 +10,10 @@ that do not propagate, and sets them up again whenever it configures logging (on
 after ours in the CLI). Its documented overrides (`PREFECT_LOGGING_HANDLERS_<NAME>_CLASS`)
 make those handlers `ToStructlog`, which hands each record to our root handler; the
 handlers already made in this process are swapped for it too.
+
+With `GRANTREVIEW_QUIET_RUN_LINES=1` (the CLI sets it unless --debug) Prefect's flow- and
+task-run lines stay off stderr: a failing flow's two traceback lines would repeat the one
+`error:` line the CLI prints (issue #13); they still reach the UI.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import structlog
 
 __all__ = [
     "PREFECT_STDERR_HANDLERS",
+    "QUIET_RUN_LINES_ENV",
     "StructlogHandler",
     "ToStructlog",
     "configure_logging",
@@ -35,6 +40,9 @@ PREFECT_STDERR_HANDLERS: Final = {
     "debug": ("prefect._internal",),
 }
 """Prefect's logging.yml handlers that write to stderr, and its loggers that keep them."""
+QUIET_RUN_LINES_ENV = "GRANTREVIEW_QUIET_RUN_LINES"
+"""Set to 1 to keep Prefect's flow- and task-run lines off stderr (they still reach the UI)."""
+_RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
 
 
 def configure_logging(level: str = "INFO", *, json_lines: bool | None = None) -> None:
@@ -91,6 +99,8 @@ def _route_stdlib(handler: StructlogHandler, level: str) -> None:
         if isinstance(existing, StructlogHandler | ToStructlog) or _is_prefect_console(existing):
             root.removeHandler(existing)
     handler.setLevel(logging.getLevelName(level))
+    if os.environ.get(QUIET_RUN_LINES_ENV) == "1":
+        handler.addFilter(_no_run_lines)
     root.addHandler(handler)
     root.setLevel(logging.getLevelName(level))
     logging.captureWarnings(capture=True)
@@ -139,6 +149,11 @@ class ToStructlog(logging.Handler):
 
 def _root_handlers() -> list[StructlogHandler]:
     return [h for h in logging.getLogger().handlers if isinstance(h, StructlogHandler)]
+
+
+def _no_run_lines(record: logging.LogRecord) -> bool:
+    """False for a Prefect flow- or task-run record: it stays off stderr."""
+    return not record.name.startswith(_RUN_LOGGERS)
 
 
 def _is_prefect_console(handler: logging.Handler) -> bool:

@@ -13,7 +13,7 @@ from infra.eventlog.documents import DocumentStore
 from infra.eventlog.listing import read_all
 from schemas.acts import SignedAct, act_problem
 from schemas.audit import ActAudit
-from schemas.commit import CommitFormatError, parse_commit
+from schemas.commit import MAX_COMMIT_BYTES, CommitFormatError, parse_commit
 from schemas.events import ActApproved, ActProposed, ActRejected, ActSigned
 from schemas.ids import check_slug
 from schemas.state import decoded_events
@@ -46,7 +46,7 @@ def list_acts(
     folder = f"{prefix}streams/" if program is None else f"{prefix}streams/{program}/"
     audit = ActAudit(DocumentStore(store, prefix).get)
     rows: dict[str, dict[str, Any]] = {}
-    for key, raw in sorted(read_all(store, folder).items()):
+    for key, raw in sorted(read_all(store, folder, limit=MAX_COMMIT_BYTES).items()):
         located = parse_commit_key(prefix, key)
         try:
             commit = parse_commit(raw)

@@ -21,6 +21,8 @@ from infra.eventlog.documents import DocumentStore, document_key
 from infra.eventlog.listing import list_partitioned, read_all
 from infra.version import grantreview_version
 from schemas.audit import LogAuditor, StreamCheck, intact_commits
+from schemas.checkpoint import MAX_CHECKPOINT_BYTES
+from schemas.commit import MAX_COMMIT_BYTES
 from schemas.replay import (
     Moments,
     ProgramCatalog,
@@ -65,7 +67,7 @@ class _Reader:
         objects: Objects = {}
         responses: dict[str, bytes | None] = {}
         for seq, key in sorted(keys.items()):
-            body = self.store.get(key)
+            body = self.store.get(key, limit=MAX_COMMIT_BYTES)
             if body is None:
                 continue
             objects[seq] = (key, body)
@@ -165,7 +167,7 @@ def replay_store(
     chosen = set(jurisdictions)
     auditor = LogAuditor.start(
         prefix,
-        read_all(store, f"{prefix}checkpoints/"),
+        read_all(store, f"{prefix}checkpoints/", limit=MAX_CHECKPOINT_BYTES),
         keyring,
         selected=lambda s: (
             (not programs or s.program in programs) and (not chosen or s.jurisdiction in chosen)

@@ -10,6 +10,8 @@ from infra.eventlog.documents import DocumentStore
 from infra.eventlog.listing import read_all
 from infra.keys import load_keyring
 from infra.runtime import Runtime
+from schemas.checkpoint import MAX_CHECKPOINT_BYTES
+from schemas.commit import MAX_COMMIT_BYTES
 from schemas.errors import InputError
 from schemas.ids import check_slug
 from schemas.streams import REGISTRY
@@ -55,11 +57,11 @@ def verify_store(
         batch = keys[start : start + _BATCH]
         commits.update(
             (key, body)
-            for key, body in zip(batch, store.get_many(batch), strict=True)
+            for key, body in zip(batch, store.get_many(batch, limit=MAX_COMMIT_BYTES), strict=True)
             if body is not None
         )
         progress.advance(len(batch))
-    checkpoints = read_all(store, f"{prefix}checkpoints/")
+    checkpoints = read_all(store, f"{prefix}checkpoints/", limit=MAX_CHECKPOINT_BYTES)
     documents = DocumentStore(store, prefix)
     return verify_log(
         prefix,

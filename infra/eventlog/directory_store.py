@@ -3,7 +3,8 @@
 A copy holds plain files and folders only. A symbolic link is never followed: whoever
 handed over the copy could point one anywhere on the auditor's machine, or at another
 copy that verifies. Each link met is skipped with one warning line (`copy_link_skipped`),
-so what it stood for is reported as missing. No file is read past `MAX_OBJECT_BYTES + 1`.
+so what it stood for is reported as missing. No file is read past the caller's `limit` + 1
+bytes (`MAX_OBJECT_BYTES` + 1 at most).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class DirectoryObjectStore(ObjectStore):
     def put_if_absent(self, key: str, body: bytes) -> bool:  # noqa: ARG002 - the port's signature
         raise ReadOnlyStoreError(f"{self.root} is a read-only copy; cannot write {key}")
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, *, limit: int = MAX_OBJECT_BYTES) -> bytes | None:
         path = self._path(key)
         if path is None:
             return None
@@ -69,7 +70,7 @@ class DirectoryObjectStore(ObjectStore):
         with os.fdopen(descriptor, "rb") as handle:
             if not stat.S_ISREG(os.fstat(descriptor).st_mode):
                 return None
-            return handle.read(MAX_OBJECT_BYTES + 1)
+            return handle.read(min(limit, MAX_OBJECT_BYTES) + 1)
 
     def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
         folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
     from infra.eventlog.store import ObjectStore
 
+from infra.eventlog.store import MAX_OBJECT_BYTES
+
 __all__ = ["PARTITIONS", "key_ranges", "list_partitioned", "newest_key", "read_all"]
 
 PARTITIONS: Final = tuple(sorted(string.digits + string.ascii_lowercase + "_"))
@@ -65,8 +67,11 @@ def newest_key(
     return newest
 
 
-def read_all(store: ObjectStore, prefix: str) -> dict[str, bytes]:
-    """Every object under `prefix` (listed, then fetched concurrently); vanished keys skipped."""
+def read_all(store: ObjectStore, prefix: str, *, limit: int = MAX_OBJECT_BYTES) -> dict[str, bytes]:
+    """Every object under `prefix` (listed, then fetched concurrently); vanished keys skipped.
+
+    Each body is at most `limit` + 1 bytes: a larger object arrives cut short.
+    """
     keys = list(store.list_keys(prefix))
-    bodies = store.get_many(keys)
+    bodies = store.get_many(keys, limit=limit)
     return {key: body for key, body in zip(keys, bodies, strict=True) if body is not None}

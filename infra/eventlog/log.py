@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from infra.errors import UntrustedCommitError
 from infra.eventlog.store import ObjectStore
 from schemas.chain import chain_break
-from schemas.commit import GENESIS, Commit, CommitFormatError, parse_commit
+from schemas.commit import GENESIS, MAX_COMMIT_BYTES, Commit, CommitFormatError, parse_commit
 from schemas.commit_signature import commit_signature_problem
 from schemas.state import StreamState, fold
 from schemas.streams import REGISTRY, StreamId, commit_key, parse_commit_key
@@ -124,7 +124,7 @@ class EventLog:
         """Write an encoded commit if its key is free; never overwrites."""
         if self.store.put_if_absent(commit.key, commit.body):
             return WriteOutcome.WRITTEN
-        existing = self.store.get(commit.key)
+        existing = self.store.get(commit.key, limit=MAX_COMMIT_BYTES)
         if existing is None:
             return WriteOutcome.CONFLICT
         if existing == commit.body:
@@ -139,7 +139,7 @@ class EventLog:
         if after is not None and after.head_seq >= 0:
             start = commit_key(self.prefix, stream, after.head_seq)
         keys = list(self.store.list_keys(stream.key_prefix(self.prefix), start_after=start))
-        commits = _parse(stream, keys, self.store.get_many(keys))
+        commits = _parse(stream, keys, self.store.get_many(keys, limit=MAX_COMMIT_BYTES))
         _check_chain(stream, commits, after)
         self.check_signatures(stream, commits)
         return commits
@@ -168,7 +168,7 @@ class EventLog:
             if parsed is not None:
                 by_stream[parsed[0]].append(key)
         keys = [key for stream_keys in by_stream.values() for key in stream_keys]
-        bodies = iter(self.store.get_many(keys))
+        bodies = iter(self.store.get_many(keys, limit=MAX_COMMIT_BYTES))
         result: dict[StreamId, list[Commit]] = {}
         for stream, stream_keys in by_stream.items():
             commits = _parse(stream, stream_keys, [next(bodies) for _ in stream_keys])
@@ -205,7 +205,7 @@ class EventLog:
                 pool.map(lambda s: list(self.store.list_keys(s.key_prefix(self.prefix))), wanted)
             )
         flat = [key for keys in keys_per_stream for key in keys]
-        bodies = iter(self.store.get_many(flat, workers=workers))
+        bodies = iter(self.store.get_many(flat, workers=workers, limit=MAX_COMMIT_BYTES))
         result: dict[StreamId, StreamState] = {}
         refused: dict[StreamId, UntrustedCommitError | CorruptStreamError] = {}
         for stream, keys in zip(wanted, keys_per_stream, strict=True):

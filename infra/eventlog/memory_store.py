@@ -6,7 +6,7 @@ import bisect
 import threading
 from collections.abc import Iterator
 
-from infra.eventlog.store import ObjectStore
+from infra.eventlog.store import MAX_OBJECT_BYTES, ObjectStore
 
 __all__ = ["MemoryObjectStore"]
 
@@ -27,8 +27,9 @@ class MemoryObjectStore(ObjectStore):
             bisect.insort(self._keys, key)
             return True
 
-    def get(self, key: str) -> bytes | None:
-        return self._objects.get(key)
+    def get(self, key: str, *, limit: int = MAX_OBJECT_BYTES) -> bytes | None:
+        body = self._objects.get(key)
+        return body if body is None or len(body) <= limit else body[: limit + 1]
 
     def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
         with self._lock:

@@ -79,21 +79,28 @@ class S3ObjectStore(ObjectStore):
             return True
         raise DependencyUnavailableError(f"S3 kept reporting conflicts writing {key}")
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, *, limit: int = MAX_OBJECT_BYTES) -> bytes | None:
         try:
-            return s3_call(f"reading {key}", lambda: self._read(key))
+            return s3_call(f"reading {key}", lambda: self._read(key, min(limit, MAX_OBJECT_BYTES)))
         except ClientError as error:
             if error_code(error) in {"NoSuchKey", "404"}:
                 return None
+            if error_code(error) in {"InvalidRange", "416"}:
+                return b""  # a range from byte 0 is unsatisfiable only for an empty object
             raise DependencyRefusedError(
                 f"S3 refused reading {key} ({error_code(error)})"
             ) from None
 
-    def _read(self, key: str) -> bytes:
-        """The object's bytes, the body read inside the call: a broken read is classified too."""
-        stream = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+    def _read(self, key: str, limit: int) -> bytes:
+        """At most `limit` + 1 bytes of the object, by a ranged GET, read inside the call.
+
+        The server sends no more however large the object is; reading the body inside the
+        call lets a broken read be classified too.
+        """
+        response = self.client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{limit}")
+        stream = response["Body"]
         try:
-            body: bytes = stream.read(MAX_OBJECT_BYTES + 1)  # an oversized object is cut short
+            body: bytes = stream.read(limit + 1)  # a server ignoring Range is still cut short
         finally:
             stream.close()
         return body

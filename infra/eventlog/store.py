@@ -14,6 +14,9 @@ MAX_OBJECT_BYTES = 64 * 1024 * 1024
 No object the log writes comes near it. A store returns at most this + 1 bytes, so an
 oversized object (a 3 GB file planted in a copy or the bucket) reaches the parsers cut
 short and is refused there as too large or malformed (a finding), never read whole.
+Readers of commits and checkpoints pass their own, smaller cap as `limit`
+(`MAX_COMMIT_BYTES`, `MAX_CHECKPOINT_BYTES`): the store stops reading at `limit` + 1 bytes
+(a ranged GET on S3), one byte more than the parser accepts, so it reports `bad_format`.
 """
 
 
@@ -33,8 +36,8 @@ class ObjectStore(ABC):
         """Write `body` at `key` unless the key exists: True if written, False if it existed."""
 
     @abstractmethod
-    def get(self, key: str) -> bytes | None:
-        """The object's bytes (at most MAX_OBJECT_BYTES + 1 of them), or None when absent."""
+    def get(self, key: str, *, limit: int = MAX_OBJECT_BYTES) -> bytes | None:
+        """The object's bytes (at most `limit` + 1 of them, never more read), or None if absent."""
 
     @abstractmethod
     def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
@@ -57,14 +60,16 @@ class ObjectStore(ABC):
     def list_folders(self, prefix: str) -> list[str]:
         """The immediate sub-folders of `prefix` (each ending in '/'), sorted."""
 
-    def get_many(self, keys: Sequence[str], *, workers: int | None = None) -> list[bytes | None]:
-        """Fetch many objects, concurrently where the backend benefits; order kept.
+    def get_many(
+        self, keys: Sequence[str], *, workers: int | None = None, limit: int = MAX_OBJECT_BYTES
+    ) -> list[bytes | None]:
+        """Fetch many objects (each at most `limit` + 1 bytes), concurrently; order kept.
 
         `workers` caps the threads below `max_workers` when the caller runs beside others
         sharing one connection pool.
         """
         threads = min(self.max_workers, workers or self.max_workers, len(keys))
         if threads <= 1:
-            return [self.get(key) for key in keys]
+            return [self.get(key, limit=limit) for key in keys]
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            return list(pool.map(self.get, keys))
+            return list(pool.map(lambda key: self.get(key, limit=limit), keys))

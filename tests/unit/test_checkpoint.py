@@ -17,6 +17,7 @@ from cli.main import app
 from infra.checkpoints import latest_checkpoint, write_checkpoint
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
+from infra.eventlog.store import MAX_OBJECT_BYTES
 from infra.keys import generate_key_pair, load_keyring, load_signer
 from schemas.canonical import canonical_json, sha256_hex
 from schemas.checkpoint import (
@@ -216,13 +217,13 @@ def test_write_checkpoint_retries_after_a_rival() -> None:
     original_get = store.get
     calls = {"n": 0}
 
-    def racing_get(key: str) -> bytes | None:
+    def racing_get(key: str, *, limit: int = MAX_OBJECT_BYTES) -> bytes | None:
         if key.startswith("checkpoints/") and calls["n"] == 0:
             calls["n"] += 1
-            body = original_get(key)
+            body = original_get(key, limit=limit)
             store.put_if_absent(checkpoint_key("", 1), rival.to_bytes())
             return body
-        return original_get(key)
+        return original_get(key, limit=limit)
 
     store.get = racing_get  # type: ignore[method-assign]
     written = write_checkpoint(log, SIGNER, time=T0, heads={STREAM: (1, "9" * 64)})

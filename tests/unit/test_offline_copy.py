@@ -11,6 +11,7 @@ from structlog.testing import capture_logs
 from infra.eventlog import directory_store
 from infra.eventlog.directory_store import DirectoryObjectStore
 from infra.eventlog.memory_store import MemoryObjectStore
+from infra.eventlog.store import MAX_OBJECT_BYTES
 from schemas.errors import InputError
 from schemas.verify import FindingKind, verify_log
 from tests.unit.test_verify import KEYRING, PREFIX, A, build, key
@@ -25,8 +26,8 @@ class HidingStore(MemoryObjectStore):
         super().__init__()
         self.hidden: set[str] = set()
 
-    def get(self, key: str) -> bytes | None:
-        return None if key in self.hidden else super().get(key)
+    def get(self, key: str, *, limit: int = MAX_OBJECT_BYTES) -> bytes | None:
+        return None if key in self.hidden else super().get(key, limit=limit)
 
     def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
         return (k for k in super().list_keys(prefix, start_after) if k not in self.hidden)

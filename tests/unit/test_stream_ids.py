@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from infra.eventlog.log import EventLog
-from infra.eventlog.store import ObjectStore
+from infra.eventlog.store import MAX_OBJECT_BYTES, ObjectStore
 from schemas.checkpoint import Keyring
 from schemas.commit import GENESIS, seal_commit
 from schemas.events import LetterSent
@@ -30,8 +30,8 @@ class SpyStore(ObjectStore):
         self.calls.append(f"put {key} ({len(body)} bytes)")
         return True
 
-    def get(self, key: str) -> bytes | None:
-        self.calls.append(f"get {key}")
+    def get(self, key: str, *, limit: int = MAX_OBJECT_BYTES) -> bytes | None:
+        self.calls.append(f"get {key} (at most {limit + 1} bytes)")
         return None
 
     def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
