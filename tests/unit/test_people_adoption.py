@@ -166,3 +166,38 @@ def test_an_adoption_by_a_non_administrator_in_storage_is_a_finding(team: Team) 
     olga.documents.put(people.to_bytes())
     record_act(olga, StreamId.registry(), "people:forged", PeopleAdopted(signed=signed))
     assert _kinds(olga) == ["actor_not_authorized"]
+
+
+def test_the_cli_adopts_in_one_step_or_from_an_act_signed_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`people adopt --prepare`, a signature made elsewhere, `--act/--signature`: adopted."""
+    import json  # noqa: PLC0415
+
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    import infra.runtime  # noqa: PLC0415
+    from cli.acts import people_app  # noqa: PLC0415
+
+    made = Team(tmp_path, ROOT / "programs")
+    ada = made.as_person("ada")
+    monkeypatch.setattr(infra.runtime, "get_runtime", lambda: ada)
+    prepared = CliRunner().invoke(
+        people_app, ["adopt", str(made.people), "--actor", "ada", "--prepare"]
+    )
+    assert prepared.exit_code == 0, prepared.output
+    assert made.keys_in_store() == []
+    act = Act.from_bytes(prepared.stdout.encode())
+    assert act.type is ActType.PEOPLE
+    signature = sshsig.sign(load_person_key(made.keys["ada"].path), act.signed_bytes())
+    (tmp_path / "act.json").write_text(prepared.stdout)
+    (tmp_path / "act.sig").write_text(signature)
+    args = ["--act", str(tmp_path / "act.json"), "--signature", str(tmp_path / "act.sig")]
+    done = CliRunner().invoke(
+        people_app, ["adopt", str(made.people), "--actor", "ada", *args, "--json"]
+    )
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["status"] == "adopted"
+    again = CliRunner().invoke(people_app, ["adopt", str(made.people), "--actor", "ada"])
+    assert again.exit_code == 0, again.output
+    assert "already in force" in again.stdout
