@@ -219,7 +219,7 @@ def test_a_run_without_a_signed_act_is_refused_when_people_are_in_force(team: Te
         )
     bad = parse_signed_act(signed.act.signed_bytes().decode(), signed.signature)
     assert bad is not None
-    with pytest.raises(InputError, match="cannot be submitted"):
+    with pytest.raises(InputError, match="submitted with their own command"):
         submit_act(server, bad)
     assert team.keys_in_store() == before
     assert record_review_act(server, PROGRAM, ["stockton-ca"], "olga", bad) == signed.act_id
