@@ -132,3 +132,44 @@ def check(
         )
         return
     typer.echo(f"ok: {len(people.people)} entries, {len(persons)} people, sha256 {people.sha256}")
+
+
+@people_app.command("adopt")
+def adopt(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
+    people_file: Annotated[Path, typer.Argument(help="The people file (YAML) to put in force.")],
+    actor: ActorOption,
+    prepare: Annotated[
+        bool, typer.Option("--prepare", help="Print the act's bytes to sign; write nothing.")
+    ] = False,
+    act_file: Annotated[
+        Path | None, typer.Option("--act", help="The prepared act, signed elsewhere.")
+    ] = None,
+    signature: Annotated[
+        Path | None, typer.Option("--signature", help="Its armored SSH signature (with --act).")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Put a people file in force, as an administrator (your signed `people` act).
+
+    The very first adoption is signed by an administrator listed in the file itself.
+    """
+    from infra.people import load_people  # noqa: PLC0415
+    from infra.runtime import get_runtime  # noqa: PLC0415
+    from schemas.acts import Act, SignedAct  # noqa: PLC0415
+    from schemas.errors import InputError  # noqa: PLC0415
+    from usecases.adopt import adopt_people, prepare_adoption  # noqa: PLC0415
+
+    people = load_people(people_file)
+    runtime = get_runtime()
+    if prepare:
+        sys.stdout.write(prepare_adoption(runtime, people, actor).signed_bytes().decode())
+        return
+    presigned = None
+    if (act_file is None) != (signature is None):
+        raise InputError("--act and --signature go together")
+    if act_file is not None and signature is not None:
+        armored = _read(signature, "signature").decode("ascii", errors="replace")
+        presigned = SignedAct(act=Act.from_bytes(_read(act_file, "act")), signature=armored)
+    render_outcome(
+        "people file", adopt_people(runtime, people, actor, presigned), json_output=json_output
+    )

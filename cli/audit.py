@@ -69,6 +69,13 @@ def _expected_checkpoint(value: str) -> tuple[int, str]:
     return int(seq), signature.lower()
 
 
+def _people_line(people_in_force: str | None) -> str:
+    """Which people file is in force, or that acts are unsigned (none was adopted)."""
+    if people_in_force is None:
+        return "no people file in force (acts are unsigned: none was adopted)"
+    return f"people file in force {people_in_force[:16]}..."
+
+
 def _print_report(report: VerifyReport) -> None:
     _print_findings(report)
     newest = "none" if report.newest_checkpoint is None else str(report.newest_checkpoint)
@@ -78,8 +85,7 @@ def _print_report(report: VerifyReport) -> None:
         f"{report.streams} streams, {report.commits} commits, {report.events} events, "
         f"{report.checkpoints} checkpoints (newest {newest}), "
         f"{report.uncovered_commits} commits newer than the newest checkpoint, "
-        f"{report.signed_acts or 'no'} signed acts"
-        f"{'' if report.signed_acts else ' (acts are unsigned: no people file was in force)'}"
+        f"{report.signed_acts or 'no'} signed acts, {_people_line(report.people_in_force)}"
     )
     _print_verdict(ok=report.ok, findings=len(report.findings), summary=summary)
 

@@ -261,8 +261,13 @@ def status(
                     f" (grantreview approve {item['act_id']})"
                 )
                 typer.echo(safe_text(line, one_line=True))
-        if runtime.settings.people_file is None:
-            typer.echo("acts are unsigned: no GRANTREVIEW_PEOPLE_FILE is set")
+        from usecases.people import people_history  # noqa: PLC0415
+
+        current = people_history(runtime).current
+        if current is None:
+            typer.echo("acts are unsigned: no people file is in force (grantreview people adopt)")
+        else:
+            typer.echo(f"people file in force: {current.adopted[:16]}... (acts are signed)")
     _fail_if_damaged(rows)
 
 

@@ -6,6 +6,7 @@ line. Bad input exits 2 with one line and nothing written.
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +18,7 @@ from schemas.errors import InputError
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
+    from usecases.acts import ActRequest
     from usecases.approvals import ActOutcome
 
 __all__ = ["determine", "extend", "request_info"]
@@ -31,6 +33,17 @@ ActorOption = Annotated[
     ),
 ]
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="When (default now).")]
+PrepareOption = Annotated[
+    bool, typer.Option("--prepare", help="Print the act's bytes to sign; write nothing.")
+]
+
+
+def _prepare(request: ActRequest, actor: str) -> None:
+    """Print the act to sign (`ssh-keygen -Y sign -n grantreview`, then `submit`)."""
+    from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
+    from usecases.acts import prepare_act  # noqa: PLC0415
+
+    sys.stdout.write(prepare_act(get_runtime(), request, actor).signed_bytes().decode())
 
 
 def _date(text: str, option: str) -> date:
@@ -53,6 +66,7 @@ def determine(
     reason: ReasonOption,
     actor: ActorOption,
     as_of: AsOfOption = None,
+    prepare: PrepareOption = False,
 ) -> None:
     """Record the final determination of a stream awaiting one; the evaluation is kept too."""
     _check(jurisdiction, program)
@@ -63,6 +77,11 @@ def determine(
 
     outcome = check_act(reason, actor, decision)
     assert outcome is not None  # noqa: S101 - check_act returns one when given a decision
+    if prepare:
+        from usecases.stages import determine_request  # noqa: PLC0415
+
+        _prepare(determine_request(program, jurisdiction, outcome, reason), actor)
+        return
     result = record(
         get_runtime(),
         program,
@@ -87,6 +106,7 @@ def request_info(
     reason: ReasonOption,
     actor: ActorOption,
     as_of: AsOfOption = None,
+    prepare: PrepareOption = False,
 ) -> None:
     """Ask the jurisdiction to answer some questions again by a date (a notice carries it)."""
     _check(jurisdiction, program)
@@ -96,6 +116,12 @@ def request_info(
     from usecases.stages import check_act, request_information  # noqa: PLC0415
 
     check_act(reason, actor)
+    if prepare:
+        from usecases.stages import information_request  # noqa: PLC0415
+
+        request = information_request(program, jurisdiction, tuple(question), until, reason)
+        _prepare(request, actor)
+        return
     result = request_information(
         get_runtime(),
         program,
@@ -120,6 +146,7 @@ def extend(
     reason: ReasonOption,
     actor: ActorOption,
     as_of: AsOfOption = None,
+    prepare: PrepareOption = False,
 ) -> None:
     """Move this jurisdiction's deadline in force (letter, answer window or request)."""
     _check(jurisdiction, program)
@@ -129,6 +156,11 @@ def extend(
     from usecases.stages import check_act, extend_deadline  # noqa: PLC0415
 
     check_act(reason, actor)
+    if prepare:
+        from usecases.stages import extension_request  # noqa: PLC0415
+
+        _prepare(extension_request(program, jurisdiction, new_due, reason), actor)
+        return
     result = extend_deadline(
         get_runtime(),
         program,

@@ -4,18 +4,20 @@ For each intact commit: every signed act it carries verifies under the people fi
 names (stored by hash: a file missing or changed since is a finding), by a key of the
 actor in force at the act's time, with a role for the act; an approved act has enough
 distinct approvers other than the proposer; and each effect event (an override, an
-import, a response) matches the act recorded beside it. An effect with no act is
-`unsigned_act` once any act in the log was signed (a people file was then in force).
+import, a response) matches the act recorded beside it. Which people file was in force
+when (the administrators' adoptions) is judged once the whole log is seen
+(schemas/_verify_people.py): an effect with no act is `unsigned_act` exactly when a file
+was in force.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from schemas._findings import Finding, FindingKind, stream_finding
+from schemas._verify_people import InForceCheck, Where
 from schemas.acts import Act, ActType, SignedAct, act_problem, approvals_needed
 from schemas.events import (
     ActApproved,
@@ -28,6 +30,7 @@ from schemas.events import (
     DomainEvent,
     InformationRequested,
     JurisdictionsRegistered,
+    PeopleAdopted,
     ResponseReceived,
     UnknownEventTypeError,
     decode_event_data,
@@ -124,9 +127,13 @@ class ActAudit:
     documents: Documents
     _people: dict[str, PeopleFile | None] = field(default_factory=dict)
     _approvals: dict[str, dict[str, int] | None] = field(default_factory=dict)
-    first_signed: datetime | None = None
     signed: int = 0
-    _unsigned: list[tuple[datetime, Finding]] = field(default_factory=list)
+    in_force: InForceCheck = field(init=False)
+    _where: Where | None = None
+
+    def __post_init__(self) -> None:
+        """The whole-log check reads people files through this audit's cache."""
+        self.in_force = InForceCheck(self.people)
 
     def people(self, sha: str) -> PeopleFile | None:
         """The people file stored under `sha`, or None (missing, changed, or not one)."""
@@ -154,6 +161,11 @@ class ActAudit:
     def commit(self, stream: StreamId, seq: int, commit: Commit, key: str) -> list[Finding]:
         """The act findings of one intact commit."""
         events = _decoded(commit)
+        self._where = (stream, seq, key)
+        for event in events:
+            if isinstance(event, PeopleAdopted):
+                self.signed += 1
+                self.in_force.adoption(commit.time, event.signed, self._where)
         found, act, approved = self._acts(events)
         program_sha = str(commit.events[0].get("grprogramsha", "")) if commit.events else ""
         for event in events:
@@ -162,7 +174,7 @@ class ActAudit:
             if act is None:
                 detail = f"{type(event).__name__} recorded without its person's signed act"
                 finding = stream_finding(stream, seq, FindingKind.UNSIGNED_ACT, detail, key)
-                self._unsigned.append((commit.time, finding))
+                self.in_force.unsigned(commit.time, finding)
                 continue
             problem = effect_problem(event, act, stream)
             if problem is not None:
@@ -198,8 +210,8 @@ class ActAudit:
     ) -> list[tuple[FindingKind, str]]:
         act = signed.act
         self.signed += 1
-        if self.first_signed is None or act.time < self.first_signed:
-            self.first_signed = act.time
+        if self._where is not None:
+            self.in_force.named(act, self._where)
         people = self.people(act.people_sha256)
         if people is None:
             detail = f"people file {act.people_sha256[:16]}... is missing or changed since"
@@ -220,10 +232,14 @@ class ActAudit:
         return found
 
     def unsigned(self) -> list[Finding]:
-        """Effects without an act recorded while a people file was in force."""
-        if self.first_signed is None:
-            return []
-        return [finding for when, finding in self._unsigned if when >= self.first_signed]
+        """What only the whole log shows: adoptions, files not in force, unsigned effects."""
+        return self.in_force.findings()
+
+    @property
+    def people_in_force(self) -> str | None:
+        """The hash of the people file adopted last, or None: acts are unsigned."""
+        current = self.in_force.history.current
+        return None if current is None else current.adopted
 
 
 def _approvers(event: ActApproved) -> set[str]:

@@ -45,6 +45,7 @@ __all__ = [
     "NoticeKind",
     "NoticeQueued",
     "NoticeSent",
+    "PeopleAdopted",
     "ReevaluationCompleted",
     "ReminderQueued",
     "ReminderSent",
@@ -267,7 +268,31 @@ class ActRejected(DomainEvent):
     rejection: SignedAct
 
 
-ACT_EVENTS: tuple[type[DomainEvent], ...] = (ActSigned, ActProposed, ActApproved, ActRejected)
+class PeopleAdopted(DomainEvent):
+    """An administrator put a people file in force (the registry stream; docs/log-format.md).
+
+    The act (`people`) names the adopted file's hash in `params.people_sha256`; it is signed
+    under the file in force before, or, for the very first adoption (the trust root), under
+    the adopted file itself by one of its administrators.
+    """
+
+    TYPE: ClassVar[str] = "grantreview.people.adopted"
+
+    signed: SignedAct
+
+    @property
+    def adopted(self) -> str:
+        """The SHA-256 of the canonical people document now in force."""
+        return str(self.signed.act.params.get("people_sha256", ""))
+
+
+ACT_EVENTS: tuple[type[DomainEvent], ...] = (
+    ActSigned,
+    ActProposed,
+    ActApproved,
+    ActRejected,
+    PeopleAdopted,
+)
 """Events that record people's acts; folding a review's state ignores them."""
 
 

@@ -43,6 +43,8 @@ class VerifyReport(BaseModel):
     """Keep `SEQ:SIGNATURE` elsewhere; `--expect-checkpoint` then detects a rolled-back log."""
     signed_acts: int = 0
     """Acts carrying a person's signature; 0 with acts recorded means they are unsigned."""
+    people_in_force: str | None = None
+    """The SHA-256 of the people file adopted last; None: no file is in force, acts unsigned."""
 
     def as_json(self) -> dict[str, Any]:
         """The `audit verify --json` document."""
@@ -99,4 +101,5 @@ def verify_log(
         uncovered_commits=auditor.uncovered,
         newest_checkpoint_signature=None if newest is None else newest.signature,
         signed_acts=0 if auditor.acts is None else auditor.acts.signed,
+        people_in_force=None if auditor.acts is None else auditor.acts.people_in_force,
     )

@@ -4,8 +4,9 @@
 or takes a signature made elsewhere (`ssh-keygen -Y sign -n grantreview`, a deployment's
 parameter), and `authorize` checks it against the people file in force: unknown actor,
 no key in force, a key that does not match or a role that does not allow the act are
-refused (exit 2) before anything is written. Without a people file acts stay unsigned,
-as before (`status` and `audit verify` say so).
+refused (exit 2) before anything is written. The file in force is the one an
+administrator adopted last (usecases/people.py); before any adoption, the configured one.
+Without either, acts stay unsigned, as before (`status` and `audit verify` say so).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from infra.people import load_person_key, store_people
 from schemas import sshsig
 from schemas.acts import Act, ActRefusedError, ActType, SignedAct, act_problem
 from schemas.errors import InputError
+from usecases.people import people_in_force
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -43,9 +45,10 @@ class ActRequest:
 
 def prepare_act(runtime: Runtime, request: ActRequest, actor: str) -> Act:
     """The act to sign, now, under the people file in force (refused without one)."""
-    people = runtime.people
-    if people is None:
+    found = people_in_force(runtime)
+    if found is None:
         raise InputError("set GRANTREVIEW_PEOPLE_FILE: acts are signed under a people file")
+    people = found.people
     return Act(
         type=request.type,
         program=request.program,
@@ -74,11 +77,16 @@ def authorize(runtime: Runtime, signed: SignedAct, needs: ActType | None = None)
     Nothing is written when refused; the people document is content-addressed, so
     storing it again is harmless.
     """
-    people = runtime.people
-    if people is None:
+    found = people_in_force(runtime)
+    if found is None:
         raise InputError("a signed act needs GRANTREVIEW_PEOPLE_FILE to be checked against")
+    people = found.people
     if signed.act.time > utc_now() + _FUTURE_SLACK:
         raise ActRefusedError("refused: the act is dated in the future")
+    if found.adoption is not None and signed.act.time < found.adoption.time:
+        raise ActRefusedError(
+            "refused: the act was signed before the people file in force was adopted; sign again"
+        )
     problem = act_problem(people, signed, needs)
     if problem is not None:
         raise ActRefusedError(f"refused ({problem[0]}): {problem[1]}")
@@ -100,7 +108,7 @@ def signed_act_for(
     if presigned is not None:
         _check_matches(presigned.act, request, actor)
         return authorize(runtime, presigned, needs)
-    if runtime.people is None:
+    if people_in_force(runtime) is None:
         return None
     return authorize(runtime, sign_act(runtime, prepare_act(runtime, request, actor)), needs)
 

@@ -19,7 +19,14 @@ from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from schemas.acts import ActRefusedError, ActType, SignedAct
 from schemas.errors import InputError
-from schemas.events import ActApproved, ActProposed, ActRejected, ActSigned, DomainEvent
+from schemas.events import (
+    ActApproved,
+    ActProposed,
+    ActRejected,
+    ActSigned,
+    DomainEvent,
+    PeopleAdopted,
+)
 from schemas.review import CommitDraft
 from schemas.state import decoded_events
 from schemas.streams import StreamId
@@ -73,7 +80,7 @@ def record_act(runtime: Runtime, stream: StreamId, key: str, event: DomainEvent)
 def _append(runtime: Runtime, stream: StreamId, key: str, events: tuple[DomainEvent, ...]) -> bool:
     actor = "system"
     for event in events:
-        if isinstance(event, (ActSigned, ActProposed)):
+        if isinstance(event, (ActSigned, ActProposed, PeopleAdopted)):
             actor = event.signed.act.actor
     result = append_planned(
         runtime.log,

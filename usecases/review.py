@@ -15,6 +15,7 @@ from schemas.stages import check_letter_not_overdue
 from schemas.streams import StreamId
 from usecases.acts import ActRequest, signed_act_for
 from usecases.approvals import record_act
+from usecases.people import people_in_force
 from usecases.registry import require_imported
 
 __all__ = ["check_review", "record_review_act", "review_request", "sign_review"]
@@ -72,7 +73,7 @@ def record_review_act(
     letters and decisions that follow are automation's, sealed by the system key.
     """
     no_key = runtime.settings.person_key_file is None
-    if runtime.people is not None and presigned is None and no_key:
+    if presigned is None and no_key and people_in_force(runtime) is not None:
         raise InputError("a people file is in force: starting a review needs a signed act")
     signed = signed_act_for(runtime, review_request(program, slugs), actor, presigned)
     if signed is None:

@@ -18,7 +18,7 @@ from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from infra.notices import send_notice_for
 from infra.runtime import Runtime
-from schemas.acts import ActType, approvals_needed
+from schemas.acts import ActType, SignedAct, approvals_needed
 from schemas.errors import InputError
 from schemas.evaluation import Outcome
 from schemas.events import ActSigned, DomainEvent
@@ -80,6 +80,7 @@ def _record(
     as_of: datetime,
     request: ActRequest,
     act: DomainEvent | None,
+    presigned: SignedAct | None = None,
 ) -> ActResult:
     """Record one act (planned against the stream as read), its notice, and a checkpoint.
 
@@ -94,7 +95,7 @@ def _record(
     state = runtime.log.state(stream)
     plan(state)  # raises InputError for an act that does not fit, before anything is written
     if act is None:
-        signed = signed_act_for(runtime, request, actor)
+        signed = signed_act_for(runtime, request, actor, presigned)
         needed = approvals_needed(bundle.program.approvals or {}, request.type)
         if needed > 1:
             return _result(False, state, propose(runtime, signed, needed))  # noqa: FBT003
@@ -123,6 +124,28 @@ def _with_act(
     return CommitDraft(draft.idempotency_key, (act, *draft.payloads), program_sha)
 
 
+def determine_request(
+    program: str, jurisdiction: str, decision: Outcome, reason: str
+) -> ActRequest:
+    """The act a determination is (what `--prepare` prints and the person signs)."""
+    params = {"decision": decision.value, "reason": reason}
+    return ActRequest(ActType.DETERMINE, program, (jurisdiction,), params)
+
+
+def information_request(
+    program: str, jurisdiction: str, questions: tuple[str, ...], due: date, reason: str
+) -> ActRequest:
+    """The act a request for information is."""
+    params = {"questions": list(questions), "due": due.isoformat(), "reason": reason}
+    return ActRequest(ActType.REQUEST_INFO, program, (jurisdiction,), params)
+
+
+def extension_request(program: str, jurisdiction: str, until: date, reason: str) -> ActRequest:
+    """The act an extension is."""
+    params = {"until": until.isoformat(), "reason": reason}
+    return ActRequest(ActType.EXTEND, program, (jurisdiction,), params)
+
+
 def determine(
     runtime: Runtime,
     program: str,
@@ -133,11 +156,11 @@ def determine(
     actor: str,
     as_of: datetime | None = None,
     act: DomainEvent | None = None,
+    presigned: SignedAct | None = None,
 ) -> ActResult:
     """Record a person's final determination (the latest evaluation is kept beside it)."""
     moment = as_of or utc_now()
     bundle = runtime.program(program)
-    params = {"decision": decision.value, "reason": reason}
     return _record(
         runtime,
         program,
@@ -147,8 +170,9 @@ def determine(
         ),
         actor=actor,
         as_of=moment,
-        request=ActRequest(ActType.DETERMINE, program, (jurisdiction,), params),
+        request=determine_request(program, jurisdiction, decision, reason),
         act=act,
+        presigned=presigned,
     )
 
 
@@ -163,6 +187,7 @@ def request_information(
     actor: str,
     as_of: datetime | None = None,
     act: DomainEvent | None = None,
+    presigned: SignedAct | None = None,
 ) -> ActResult:
     """Ask the jurisdiction to answer `questions` (again) by `due`; a notice carries it."""
     if not questions:
@@ -184,13 +209,9 @@ def request_information(
         ),
         actor=actor,
         as_of=moment,
-        request=ActRequest(
-            ActType.REQUEST_INFO,
-            program,
-            (jurisdiction,),
-            {"questions": list(questions), "due": due.isoformat(), "reason": reason},
-        ),
+        request=information_request(program, jurisdiction, questions, due, reason),
         act=act,
+        presigned=presigned,
     )
 
 
@@ -204,6 +225,7 @@ def extend_deadline(
     actor: str,
     as_of: datetime | None = None,
     act: DomainEvent | None = None,
+    presigned: SignedAct | None = None,
 ) -> ActResult:
     """Move this jurisdiction's deadline in force (letter, answer window or request)."""
     return _record(
@@ -213,11 +235,7 @@ def extend_deadline(
         lambda state: plan_extension(state, until=until, reason=reason, actor=actor),
         actor=actor,
         as_of=as_of or utc_now(),
-        request=ActRequest(
-            ActType.EXTEND,
-            program,
-            (jurisdiction,),
-            {"until": until.isoformat(), "reason": reason},
-        ),
+        request=extension_request(program, jurisdiction, until, reason),
         act=act,
+        presigned=presigned,
     )

@@ -2,16 +2,21 @@
 
 The same paths as the one-step commands, with the signature handed in; deployments take
 the act and its signature as parameters and run this (flows/deploy/deployments.py).
+Override, determine, request-info, extend, approve and reject carry everything in the act;
+an import, a response and a started review also need their file or run, so they take the
+signed act on their own command or deployment.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from schemas.acts import ActType, SignedAct
 from schemas.errors import InputError
 from usecases.approvals import ActOutcome, approve, reject
 from usecases.override import check_override, record_override
+from usecases.stages import check_act, determine, extend_deadline, request_information
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -45,4 +50,51 @@ def submit_act(runtime: Runtime, signed: SignedAct) -> ActOutcome:
             actor=act.actor,
             presigned=signed,
         )
-    raise InputError(f"{act.type.value} acts cannot be submitted pre-signed yet")
+    if act.type in _STAGED and len(act.subjects) == 1:
+        return _staged(runtime, signed)
+    raise InputError(
+        f"{act.type.value} acts are submitted with their own command (--act/--signature)"
+    )
+
+
+_STAGED = frozenset({ActType.DETERMINE, ActType.REQUEST_INFO, ActType.EXTEND})
+
+
+def _day(params: dict[str, Any], name: str) -> date:
+    try:
+        return date.fromisoformat(str(params.get(name)))
+    except ValueError:
+        raise InputError(f"the act's {name} is not a date (YYYY-MM-DD)") from None
+
+
+def _staged(runtime: Runtime, signed: SignedAct) -> ActOutcome:
+    """Determine, request information or extend, as the act says (#16's acts)."""
+    act, params = signed.act, signed.act.params
+    reason = str(params.get("reason"))
+    wanted = str(params.get("decision")) if act.type is ActType.DETERMINE else None
+    decision = check_act(reason, act.actor, wanted)
+    where = (runtime, act.program, act.subjects[0])
+    if act.type is ActType.DETERMINE and decision is not None:
+        result = determine(
+            *where, decision=decision, reason=reason, actor=act.actor, presigned=signed
+        )
+    elif act.type is ActType.REQUEST_INFO:
+        questions = params.get("questions")
+        if not isinstance(questions, list):
+            raise InputError("the act's questions are not a list")
+        result = request_information(
+            *where,
+            questions=tuple(str(question) for question in questions),
+            due=_day(params, "due"),
+            reason=reason,
+            actor=act.actor,
+            presigned=signed,
+        )
+    else:
+        until = _day(params, "until")
+        result = extend_deadline(
+            *where, until=until, reason=reason, actor=act.actor, presigned=signed
+        )
+    if result.proposal is not None:
+        return result.proposal
+    return ActOutcome(act_id=signed.act_id, status="recorded", written=result[0])

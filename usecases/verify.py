@@ -49,7 +49,9 @@ def verify_store(
     for one in wanted:
         if one != REGISTRY:
             check_slug(one, "program id")
-    folders = [f"{prefix}streams/{one}/" for one in wanted] or [f"{prefix}streams/"]
+    # The registry is always read: its adoptions say which people file was in force.
+    chosen = dict.fromkeys([*wanted, REGISTRY]) if wanted else {}
+    folders = [f"{prefix}streams/{one}/" for one in chosen] or [f"{prefix}streams/"]
     keys = [key for folder in folders for key in store.list_keys(folder)]
     progress.expect(len(keys), "reading commits")
     commits: dict[str, bytes] = {}

@@ -108,16 +108,17 @@ def test_a_people_file_changed_in_storage_is_a_finding(team: Team) -> None:
     assert set(_kinds(runtime)) == {"people_file_changed"}
 
 
-def test_an_unsigned_act_after_people_were_in_force_is_a_finding(
-    team: Team, tmp_path: Path
-) -> None:
-    """A writer without a people file overrides after signed acts: unsigned_act."""
+def test_signed_acts_alone_do_not_put_a_file_in_force(team: Team, tmp_path: Path) -> None:
+    """Signed acts but no adoption: an unsigned override is no finding (nothing was in force).
+
+    Which file is in force is recorded by adoptions, not inferred (test_people_adoption.py).
+    """
     plain = Runtime(Settings(s3_prefix="p/", programs_dir=ROOT / "programs"))
     plain.__dict__["store"] = team.store
     record_override(
         plain, PROGRAM, "baltimore-md", decision=Outcome.INELIGIBLE, reason="late", actor="x"
     )
-    assert _kinds(plain) == ["unsigned_act"]
+    assert _kinds(plain) == []
 
 
 def test_self_approval_and_missing_approval_are_findings(tmp_path: Path) -> None:

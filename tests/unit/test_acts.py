@@ -27,14 +27,14 @@ STOCKTON = StreamId(program=PROGRAM, jurisdiction="stockton-ca")
 
 
 class Team:
-    """Two people with keys, a people file, and a runtime per person over one store."""
+    """People with keys (Ada administers), a people file, and a runtime per person."""
 
     def __init__(self, tmp_path: Path, programs: Path) -> None:
         self.tmp = tmp_path
         self.programs = programs
         self.store = MemoryObjectStore()
         self.keys: dict[str, PersonKey] = {
-            name: make_key(tmp_path, name) for name in ("olga", "dora", "dan")
+            name: make_key(tmp_path, name) for name in ("olga", "dora", "dan", "ada")
         }
         self.people = tmp_path / "people.yaml"
         self.people.write_text(
@@ -49,6 +49,7 @@ class Team:
                         None,
                     ),
                     ("dan", ["determining_official"], self.keys["dan"].public, "2020-01-01", None),
+                    ("ada", ["administrator"], self.keys["ada"].public, "2020-01-01", None),
                 ]
             )
         )
@@ -218,7 +219,7 @@ def test_a_run_without_a_signed_act_is_refused_when_people_are_in_force(team: Te
         )
     bad = parse_signed_act(signed.act.signed_bytes().decode(), signed.signature)
     assert bad is not None
-    with pytest.raises(InputError, match="cannot be submitted"):
+    with pytest.raises(InputError, match="submitted with their own command"):
         submit_act(server, bad)
     assert team.keys_in_store() == before
     assert record_review_act(server, PROGRAM, ["stockton-ca"], "olga", bad) == signed.act_id

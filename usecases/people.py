@@ -1,0 +1,63 @@
+"""The people file in force for a writer: the last one adopted in the log (issue #15).
+
+Once an administrator has adopted a people file (`grantreview people adopt`), every act is
+signed and checked under it; `GRANTREVIEW_PEOPLE_FILE`, when set, must be that same file
+(the host's copy is refused when it differs: adopt it first). Before any adoption the
+configured file is used as before, and the log does not say it was in force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from infra.errors import DependencyUnavailableError
+from schemas.acts import ActRefusedError
+from schemas.adoptions import Adoption, PeopleHistory
+from schemas.people import PeopleError, PeopleFile, parse_people_document
+from schemas.streams import StreamId
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
+
+__all__ = ["InForce", "people_history", "people_in_force"]
+
+
+@dataclass(frozen=True)
+class InForce:
+    """The people file acts are signed under now, and its adoption (None before any)."""
+
+    people: PeopleFile
+    adoption: Adoption | None
+
+
+def people_history(runtime: Runtime) -> PeopleHistory:
+    """Every adoption the registry stream records."""
+    return PeopleHistory.from_commits(runtime.log.read_stream(StreamId.registry()))
+
+
+def adopted_file(runtime: Runtime, sha256: str) -> PeopleFile:
+    """The stored people document `sha256`; missing or changed is a dependency failure."""
+    raw = runtime.documents.get(sha256)
+    message = f"the people file in force ({sha256[:16]}...) is missing or changed in storage"
+    if raw is None:
+        raise DependencyUnavailableError(message)
+    try:
+        return parse_people_document(raw)
+    except PeopleError:
+        raise DependencyUnavailableError(message) from None
+
+
+def people_in_force(runtime: Runtime) -> InForce | None:
+    """The file acts are signed under: the adopted one, else the configured one, else None."""
+    current = people_history(runtime).current
+    configured = runtime.people
+    if current is None:
+        return None if configured is None else InForce(configured, None)
+    if configured is not None and configured.sha256 != current.adopted:
+        raise ActRefusedError(
+            "refused: GRANTREVIEW_PEOPLE_FILE is not the people file in force"
+            f" ({current.adopted[:16]}...): an administrator adopts it first"
+            " (grantreview people adopt FILE)"
+        )
+    return InForce(adopted_file(runtime, current.adopted), current)
