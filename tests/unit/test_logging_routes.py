@@ -90,6 +90,8 @@ def prefect_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     for name in PREFECT_STDERR_HANDLERS:
         monkeypatch.delenv(f"PREFECT_LOGGING_HANDLERS_{name.upper()}_CLASS", raising=False)
+        # An in-process CLI run earlier in this worker quiets Prefect's console handlers.
+        monkeypatch.delenv(f"PREFECT_LOGGING_HANDLERS_{name.upper()}_LEVEL", raising=False)
     yield
     monkeypatch.undo()
     prefect.logging.configuration.setup_logging(incremental=False)
