@@ -45,7 +45,8 @@ from tests.support.log_checks import LogCheck, check_streams, count_commits, rea
 pytestmark = pytest.mark.slow
 
 PROGRAM = "psp-2017"
-AFTER_DEADLINE = "2017-09-01"  # letter and no-response decision in one pass
+LETTER_DATE = "2017-08-03"  # the faulted run sends the letters (a letter overdue is refused)
+AFTER_DEADLINE = "2017-09-01"  # then the no-response decisions
 ROOT = Path(__file__).resolve().parents[2]
 POOL = "grantreview-faults"
 LOST_AFTER_S = 45  # the heartbeat is 30 s; production waits 90 s (three missed beats)
@@ -56,7 +57,7 @@ def start_review(env: dict[str, str]) -> subprocess.Popen[str]:
     """`grantreview review --all` in a subprocess of its own, as an operator starts it."""
     binary = Path(sys.executable).with_name("grantreview")
     return subprocess.Popen(
-        [str(binary), "review", "--program", PROGRAM, "--all", "--as-of", AFTER_DEADLINE],
+        [str(binary), "review", "--program", PROGRAM, "--all", "--as-of", LETTER_DATE],
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -98,11 +99,16 @@ def complete_after_fault(
     runs = 1
     if faulted.code != 0:
         rerun = run_cli_process(
-            env, "review", "--program", PROGRAM, "--all", "--as-of", AFTER_DEADLINE, "--json"
+            env, "review", "--program", PROGRAM, "--all", "--as-of", LETTER_DATE, "--json"
         )
         runs += 1
         assert rerun.code == 0, (rerun, _tail(store_log))
-        assert {row["step"] for row in json.loads(rerun.stdout)} == {"decided"}
+        assert {row["step"] for row in json.loads(rerun.stdout)} == {"letter_sent"}
+    decided = run_cli_process(
+        env, "review", "--program", PROGRAM, "--all", "--as-of", AFTER_DEADLINE, "--json"
+    )
+    assert decided.code == 0, (decided, _tail(store_log))
+    assert {row["step"] for row in json.loads(decided.stdout)} == {"decided"}
     return runs
 
 

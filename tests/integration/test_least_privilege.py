@@ -92,7 +92,7 @@ def test_auditor_verifies_and_replays_but_every_write_exits_3_writing_nothing(
     writes: list[tuple[str | Path, ...]] = [
         ("init",),
         ("jurisdictions", "import", new_row),
-        ("review", "--program", PROGRAM, "--all", "--as-of", "2017-09-01"),
+        ("review", "--program", PROGRAM, "--all", "--as-of", "2017-08-03"),
         ("respond", "baltimore-md", "--program", PROGRAM, "--file", amended),
         (
             "override",
