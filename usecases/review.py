@@ -42,7 +42,10 @@ def check_review(
     letter_date = (as_of or utc_now()).date()
     if spec.response_due >= letter_date:
         return
-    states = runtime.log.states(StreamId(program=program, jurisdiction=r.slug) for r in rows)
+    # Untrusted or damaged streams are the flow's to report; the others go on (issue #13).
+    states, _ = runtime.log.trusted_states(
+        StreamId(program=program, jurisdiction=r.slug) for r in rows
+    )
     if any(state.letter is None for state in states.values()):
         check_letter_not_overdue(bundle.program, letter_date)
 
