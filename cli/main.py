@@ -122,7 +122,7 @@ def main() -> None:
             ExitCode.BAD_INPUT,
             debug=debug,
         )
-    except (DependencyUnavailableError, UntrustedCommitError) as error:
+    except (DependencyUnavailableError, UntrustedCommitError, UntrustedCheckpointError) as error:
         _report(error, ExitCode.UNAVAILABLE, debug=debug)
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("aborted\n")

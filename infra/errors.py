@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["DependencyRefusedError", "DependencyUnavailableError", "UntrustedCommitError"]
+__all__ = [
+    "DependencyRefusedError",
+    "DependencyUnavailableError",
+    "UntrustedCheckpointError",
+    "UntrustedCommitError",
+]
 
 
 class DependencyUnavailableError(RuntimeError):
@@ -28,3 +33,11 @@ class UntrustedCommitError(RuntimeError):
             f"{stream} seq {seq}: {finding}: {detail}; nothing was written to {stream} "
             "(run `grantreview audit verify`)"
         )
+
+
+class UntrustedCheckpointError(RuntimeError):
+    """The transparency log's newest checkpoint, a tile or a batch does not verify.
+
+    An integrator never signs over what it cannot verify: nothing is integrated or signed
+    and the command exits 3 (run `grantreview audit verify`).
+    """
