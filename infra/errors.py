@@ -35,9 +35,9 @@ class UntrustedCommitError(RuntimeError):
         )
 
 
-class UntrustedCheckpointError(RuntimeError):
-    """The transparency log's newest checkpoint, a tile or a batch does not verify.
+class UntrustedCheckpointError(DependencyRefusedError):
+    """The newest checkpoint (cumulative or tlog), a tile or a batch does not verify.
 
-    An integrator never signs over what it cannot verify: nothing is integrated or signed
-    and the command exits 3 (run `grantreview audit verify`).
+    No writer builds on it and no integrator signs over it (exit 3). A refusal, not a bug:
+    retrying cannot help until an operator has run `audit verify`.
     """

@@ -72,9 +72,15 @@ def _verifiers(keyring: Keyring, origin: str, moment: datetime) -> list[NoteVeri
 
 
 class Integrator:
-    """Integrates one log's commits into its tree; signs with the log's checkpoint key."""
+    """Integrates one log's commits into its tree; signs with the log's checkpoint key.
 
-    def __init__(self, log: EventLog, *, origin: str, signer: Signer, keyring: Keyring) -> None:
+    Without a signer it only reads: `newest` then falls back to the newest finished
+    checkpoint (what receipts and auditors need, with read-only credentials).
+    """
+
+    def __init__(
+        self, log: EventLog, *, origin: str, signer: Signer | None, keyring: Keyring
+    ) -> None:
         self.log = log
         self.origin = origin
         self.signer = signer
@@ -130,8 +136,10 @@ class Integrator:
     def newest(self) -> TrustedCheckpoint:
         """The newest checkpoint, finished if its integrator died, and verified."""
         seq = self.tlog.newest_seq()
-        if seq is None:
-            return self._empty()
+        return self._empty() if seq is None else self._verified(seq)
+
+    def _verified(self, seq: int) -> TrustedCheckpoint:
+        """Checkpoint `seq` verified against its tiles and predecessor (finished if need be)."""
         batch = self.tlog.batch(seq)
         if batch is None:
             raise UntrustedCheckpointError(f"tlog batch {seq} was listed but cannot be read")
@@ -142,6 +150,8 @@ class Integrator:
                 f"{previous.head.size}"
             )
         note = self.tlog.note(seq)
+        if note is None and self.signer is None:
+            return previous if seq == 0 else self._verified(seq - 1)
         if note is None:
             note = self._finish(batch, self._verified_commits(batch.commits, strict=True))
         head = self._open(seq, note, batch)
@@ -186,6 +196,8 @@ class Integrator:
         for offset, key in enumerate(batch.commits):
             body = index_body(batch.old_size + offset, batch.seq)
             self.tlog.put_exact(index_key(self.log.prefix, key), body)
+        if self.signer is None:
+            raise UntrustedCheckpointError("a read-only integrator cannot sign")
         text = sign_checkpoint(
             TreeHead(self.origin, written.size, written.root), self.signer.private_key
         )
