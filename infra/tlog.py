@@ -260,14 +260,15 @@ class Integrator:
                 cutover=self._cutover() if current.seq < 0 else None,
             )
             if self.tlog.claim(batch):
-                self._finish(batch, bodies)
-                always_sign = False
+                note = self._finish(batch, bodies)
+                head = self._open(batch.seq, note, batch)
+                current = TrustedCheckpoint(batch.seq, head, note, batch.time)
+                if len(candidates) <= _MAX_BATCH:
+                    return current  # computed from verified tiles just now: no re-read
             else:  # another integrator won this seq: finish and verify theirs, go on top
                 losses += 1
-                always_sign = False  # the winner signed a fresh checkpoint
-            current = self.newest()
-            if len(candidates) <= _MAX_BATCH and not always_sign and losses == 0:
-                return current
+                current = self.newest()
+            always_sign = False  # a fresh checkpoint was signed, by us or the winner
         # Never fail a user's command over contention: the next integration takes them.
         _log.warning("tlog_integration_deferred", losses=losses, size=current.head.size)
         return current
