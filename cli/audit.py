@@ -87,6 +87,8 @@ def _print_report(report: VerifyReport) -> None:
         f"{report.uncovered_commits} commits newer than the newest checkpoint, "
         f"{report.signed_acts or 'no'} signed acts, {_people_line(report.people_in_force)}"
     )
+    if report.tlog_size is not None:
+        summary += f", tlog {report.tlog_checkpoints} checkpoints (tree size {report.tlog_size})"
     _print_verdict(ok=report.ok, findings=len(report.findings), summary=summary)
 
 

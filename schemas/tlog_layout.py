@@ -31,6 +31,7 @@ __all__ = [
     "index_key",
     "log_origin",
     "parse_batch",
+    "parse_checkpoint_text_origin",
     "parse_index_body",
     "parse_sequence_key",
     "tile_key",
@@ -153,3 +154,13 @@ def parse_index_body(raw: bytes) -> tuple[int, int]:
     if not isinstance(leaf, int) or not isinstance(batch, int) or min(leaf, batch) < 0:
         raise BatchFormatError("not a tlog index entry")
     return leaf, batch
+
+
+def parse_checkpoint_text_origin(note: bytes) -> str | None:
+    """The origin a stored checkpoint note states (its first line), unverified; None if none."""
+    first = note.split(b"\n", 1)[0]
+    try:
+        origin = first.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return origin or None

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from infra.errors import UntrustedCheckpointError
+from infra.eventlog.listing import read_all
+from schemas.audit import TlogObjects
 from schemas.tlog_layout import (
     Batch,
     BatchFormatError,
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from infra.eventlog.store import ObjectStore
     from schemas.tiles import Tile
 
-__all__ = ["TlogStore"]
+__all__ = ["TlogStore", "read_tlog"]
 
 
 class TlogStore:
@@ -108,3 +110,11 @@ class TlogStore:
         """Every commit key the index holds (the sweep's one listing of the index)."""
         folder = f"{self.prefix}tlog/index/"
         return {self.prefix + key[len(folder) :] for key in self.store.list_keys(folder)}
+
+
+def read_tlog(store: ObjectStore, prefix: str) -> TlogObjects:
+    """Everything an auditor checks under `{prefix}tlog/`: the index is listed, not read."""
+    objects: dict[str, bytes] = {}
+    for folder in ("batches/", "checkpoints/", "tile/"):
+        objects.update(read_all(store, f"{prefix}tlog/{folder}"))
+    return TlogObjects.gather(prefix, objects, store.list_keys(f"{prefix}tlog/index/"))

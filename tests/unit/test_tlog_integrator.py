@@ -36,14 +36,16 @@ def _integrator(log: EventLog) -> Integrator:
     return Integrator(log, origin=ORIGIN, signer=SIGNER, keyring=KEYRING)
 
 
-def _append(log: EventLog, stream: StreamId, count: int, start: int = 0) -> int:
+def _append(
+    log: EventLog, stream: StreamId, count: int, start: int = 0, time: datetime = T0
+) -> int:
     prev = GENESIS if start == 0 else log.read_stream(stream)[-1].hash
     for seq in range(start, start + count):
         commit = seal_commit(
             stream=stream, seq=seq, prev=prev, idempotency_key=f"k{seq}",
             payloads=[LetterSent(letter_sha256="a" * 64, letter_date=T0.date(),
                                  response_due=None, delivery="none")],
-            time=T0, actor="test", signer=log.signer,
+            time=time, actor="test", signer=log.signer,
         )  # fmt: skip
         log.append(commit)
         prev = commit.hash
