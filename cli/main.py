@@ -126,7 +126,7 @@ def main() -> None:
             ExitCode.BAD_INPUT,
             debug=debug,
         )
-    except (DependencyUnavailableError, UntrustedCommitError, UntrustedCheckpointError) as error:
+    except (DependencyUnavailableError, UntrustedCommitError) as error:
         _report(error, ExitCode.UNAVAILABLE, debug=debug)
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("aborted\n")

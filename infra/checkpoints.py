@@ -153,6 +153,8 @@ def check_before_writing(runtime: Runtime) -> None:
     """
     _ = runtime.signer
     trusted_latest_checkpoint(runtime.store, runtime.settings.s3_prefix, writer_keyring(runtime))
+    if runtime.integrator is not None:  # the transparency log's newest, with its tiles
+        runtime.integrator.newest()
 
 
 def _merge(base: Heads, update: Mapping[str, tuple[int, str]]) -> Heads:

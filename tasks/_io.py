@@ -8,7 +8,7 @@ from typing import Any, ParamSpec, TypeVar
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 
-from infra.errors import DependencyRefusedError, UntrustedCheckpointError, UntrustedCommitError
+from infra.errors import DependencyRefusedError, UntrustedCommitError
 from schemas.errors import InputError
 
 __all__ = ["io_task", "retry_transient"]
@@ -21,7 +21,7 @@ def retry_transient(_task: Any, _run: Any, state: Any) -> bool:  # noqa: ANN401 
     """Retry unless the failure is bad input, a refusal or an untrusted commit (fail again)."""
     try:
         state.result()
-    except (InputError, DependencyRefusedError, UntrustedCommitError, UntrustedCheckpointError):
+    except (InputError, DependencyRefusedError, UntrustedCommitError):
         return False
     except Exception:  # noqa: BLE001 - anything else may be transient
         return True
