@@ -87,6 +87,10 @@ class Integrator:
         self.keyring = keyring
         self.tlog = TlogStore(log.store, log.prefix)
 
+    def verifiers_any(self) -> list[NoteVerifier]:
+        """Every checkpoint key of the keyring, whatever its window (a stored, seen note)."""
+        return [NoteVerifier(self.origin, bytes.fromhex(k.public_key)) for k in self.keyring.keys]
+
     def verifiers(self, moment: datetime) -> list[NoteVerifier]:
         """Who may sign a checkpoint whose batch is stamped `moment`."""
         return _verifiers(self.keyring, self.origin, moment)
