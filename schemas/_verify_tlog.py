@@ -85,6 +85,8 @@ class TlogCheck:
     head: TreeHead | None = None
     time: datetime | None = None
     checkpoints: int = 0
+    pending: int = 0
+    """Commits of the selected streams that are not leaves yet (in flight or not_in_tree)."""
 
 
 def _read_tile(tiles: Mapping[Tile, bytes]) -> Callable[[Tile], bytes]:
@@ -218,13 +220,37 @@ def check_tlog(
     result.findings.extend(
         _check_leaves(prefix, leaves, tlog, leaf_hashes, selected=selected, head=result.head)
     )
-    in_tree = set(leaves[: result.head.size])
+    _not_in_tree(
+        prefix,
+        set(leaves[: result.head.size]),
+        leaf_hashes,
+        commit_times,
+        result,
+        selected=selected,
+    )
+    return result
+
+
+def _not_in_tree(
+    prefix: str,
+    in_tree: set[str],
+    leaf_hashes: Mapping[str, bytes],
+    commit_times: Mapping[str, datetime],
+    result: TlogCheck,
+    *,
+    selected: Callable[[StreamId], bool],
+) -> None:
+    """Count pending commits; those sealed before the newest checkpoint's grace are findings."""
+    if result.time is None:
+        return
     cutoff = result.time - PENDING_GRACE
     for key in sorted(set(leaf_hashes) - in_tree):
         parsed = parse_commit_key(prefix, key)
-        if parsed is not None and selected(parsed[0]) and commit_times[key] < cutoff:
+        if parsed is None or not selected(parsed[0]):
+            continue
+        result.pending += 1
+        if commit_times[key] < cutoff:
             detail = "sealed before the newest tlog checkpoint but not a leaf of its tree"
             result.findings.append(
                 stream_finding(parsed[0], parsed[1], FindingKind.NOT_IN_TREE, detail, key)
             )
-    return result

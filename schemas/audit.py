@@ -20,7 +20,7 @@ from schemas._verify_streams import StreamCheck, check_stream
 from schemas._verify_tlog import TlogCheck, TlogObjects, check_tlog
 from schemas.commit import Commit, CommitFormatError, parse_commit
 from schemas.merkle import leaf_hash
-from schemas.streams import StreamId, parse_commit_key
+from schemas.streams import StreamId, commit_key, parse_commit_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -192,11 +192,7 @@ class LogAuditor:
                 key = objects.get(commit.seq, ("", b""))[0]
                 check.findings.extend(self.acts.commit(stream, commit.seq, commit, key))
         if self.tlog is not None:
-            for key, raw in objects.values():
-                try:
-                    self._leaves[key] = (leaf_hash(raw), parse_commit(raw).time)
-                except CommitFormatError:
-                    continue  # check_stream reports it; no leaf is owed for it
+            self._record_leaves(stream, objects, check)
         heads = _head_findings(check, self._stated.pop(stream.name, []))
         newest = self.newest
         covered = newest.heads.get(stream.name) if newest is not None else None
@@ -206,6 +202,29 @@ class LogAuditor:
         self.uncovered += max(0, check.top - (-1 if covered is None else covered.seq))
         self.holds_objects = self.holds_objects or check.top >= 0
         return StreamAudit(check, heads)
+
+    def _record_leaves(
+        self, stream: StreamId, objects: Mapping[int, tuple[str, bytes]], check: StreamCheck
+    ) -> None:
+        """Owed leaves: intact commits at their own key (a stray or a forgery is its finding)."""
+        for seq, (key, raw) in objects.items():
+            try:
+                commit = parse_commit(raw)
+            except CommitFormatError:
+                continue
+            if (
+                commit.seq == seq
+                and check.holds(seq, commit.hash)
+                and key == commit_key(self.prefix, stream, seq)
+            ):
+                self._leaves[key] = (leaf_hash(raw), commit.time)
+
+    @property
+    def uncovered_commits(self) -> int:
+        """Commits no checkpoint covers: not in the tree once there is one, else past the heads."""
+        if self.tlog_check is None or self.tlog_check.head is None:
+            return self.uncovered
+        return self.tlog_check.pending
 
     def finish(self) -> tuple[list[Finding], list[Finding]]:
         """What only the whole pass shows: unseen heads, unsigned acts and log-wide findings.

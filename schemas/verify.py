@@ -102,7 +102,7 @@ def verify_log(
         checkpoints=len(auditor.trusted),
         newest_checkpoint=None if newest is None else newest.seq,
         newest_checkpoint_time=None if newest is None else newest.time,
-        uncovered_commits=auditor.uncovered,
+        uncovered_commits=auditor.uncovered_commits,
         newest_checkpoint_signature=None if newest is None else newest.signature,
         signed_acts=0 if auditor.acts is None else auditor.acts.signed,
         people_in_force=None if auditor.acts is None else auditor.acts.people_in_force,
