@@ -206,8 +206,11 @@ class LogAuditor:
     def _record_leaves(
         self, stream: StreamId, objects: Mapping[int, tuple[str, bytes]], check: StreamCheck
     ) -> None:
-        """Owed leaves: intact commits at their own key (a stray or a forgery is its finding)."""
+        """Owed leaves: sound commits at their own key (a stray, a forgery: its own finding)."""
+        flagged = {finding.seq for finding in check.findings}
         for seq, (key, raw) in objects.items():
+            if seq in flagged:
+                continue
             try:
                 commit = parse_commit(raw)
             except CommitFormatError:
