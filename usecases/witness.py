@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from infra.eventlog.log import EventLog
-    from schemas._findings import Finding
+    from schemas.audit import Finding
     from schemas.checkpoint import Keyring, Signer
     from schemas.tlog_checkpoint import TreeHead
 
