@@ -261,6 +261,7 @@ class Integrator:
                 old_size=current.head.size,
                 commits=keys,
                 time=time if current.time is None else max(time, current.time),
+                sweep=heads is None and len(candidates) <= _MAX_BATCH,
                 cutover=self._cutover() if current.seq < 0 else None,
             )
             if self.tlog.claim(batch):

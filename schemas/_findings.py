@@ -52,7 +52,7 @@ class FindingKind(StrEnum):
     PEOPLE_FILE_CHANGED = "people_file_changed"
     """The people file an act names is missing from documents/ or no longer matches its hash."""
     NOT_IN_TREE = "not_in_tree"
-    """A commit sealed before the newest transparency-log checkpoint that is not a leaf."""
+    """A commit sealed before the newest tlog sweep (the hourly run) that is not a leaf."""
     TREE_MISMATCH = "tree_mismatch"
     """Tiles, leaves or the index disagree with the commits or a signed checkpoint's root."""
     INCONSISTENT_CHECKPOINT = "inconsistent_checkpoint"

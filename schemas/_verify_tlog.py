@@ -5,7 +5,7 @@ time, state its batch's size, equal the root the stored tiles give (else `tree_m
 and extend its predecessor (a consistency proof from the tiles, else
 `inconsistent_checkpoint`). Every leaf must be an intact commit of the log exactly once,
 its stored leaf hash SHA-256(0x00 || commit bytes); every commit sealed before the newest
-checkpoint (less a grace for writers in flight) must be a leaf (else `not_in_tree`).
+sweep (less a grace for writers in flight) must be a leaf (else `not_in_tree`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["PENDING_GRACE", "TlogCheck", "TlogObjects", "check_tlog"]
 
 PENDING_GRACE: Final = timedelta(minutes=10)
-"""A commit sealed this long before the newest checkpoint may still be on its way in."""
+"""A commit sealed this long before the newest sweep may still be on its way in."""
 
 
 def _finding(kind: FindingKind, detail: str, key: str | None = None) -> Finding:
@@ -84,6 +84,8 @@ class TlogCheck:
     findings: list[Finding] = field(default_factory=list)
     head: TreeHead | None = None
     time: datetime | None = None
+    swept: datetime | None = None
+    """The newest sweep batch's time: every commit sealed before it must be a leaf."""
     checkpoints: int = 0
     pending: int = 0
     """Commits of the selected streams that are not leaves yet (in flight or not_in_tree)."""
@@ -214,6 +216,7 @@ def check_tlog(
             break
         leaves.extend(batch.commits)
         previous, result.head, result.time = head, head, batch.time
+        result.swept = batch.time if batch.sweep else result.swept
         result.checkpoints += 1
     if result.head is None or result.time is None:
         return result
@@ -240,17 +243,19 @@ def _not_in_tree(
     *,
     selected: Callable[[StreamId], bool],
 ) -> None:
-    """Count pending commits; those sealed before the newest checkpoint's grace are findings."""
-    if result.time is None:
-        return
-    cutoff = result.time - PENDING_GRACE
+    """Count pending commits; those sealed before the newest sweep (less a grace) are findings.
+
+    Only a sweep lists every stream; a run integrates the streams it touched, so a commit a
+    dead run left elsewhere is pending, not missing, until the next sweep.
+    """
+    cutoff = None if result.swept is None else result.swept - PENDING_GRACE
     for key in sorted(set(leaf_hashes) - in_tree):
         parsed = parse_commit_key(prefix, key)
         if parsed is None or not selected(parsed[0]):
             continue
         result.pending += 1
-        if commit_times[key] < cutoff:
-            detail = "sealed before the newest tlog checkpoint but not a leaf of its tree"
+        if cutoff is not None and commit_times[key] < cutoff:
+            detail = "sealed before the newest sweep of the tlog but not a leaf of its tree"
             result.findings.append(
                 stream_finding(parsed[0], parsed[1], FindingKind.NOT_IN_TREE, detail, key)
             )

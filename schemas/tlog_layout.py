@@ -56,6 +56,10 @@ class Batch(BaseModel):
     old_size: int = Field(ge=0)
     commits: tuple[str, ...] = Field(description="commit keys, prefix included, in leaf order")
     time: AwareDatetime
+    sweep: bool = Field(
+        default=False,
+        description="the last batch of a full sweep: every commit listed by then is a leaf",
+    )
     cutover: str | None = Field(
         default=None,
         description="batch 0 only: the newest cumulative checkpoint key when the tlog took over",

@@ -73,3 +73,15 @@ def test_a_leaf_whose_commit_was_replaced_is_tree_mismatch() -> None:
     kinds = _kinds(store)
     assert "tree_mismatch" in kinds
     assert "modified" not in kinds  # the hash chain alone cannot see it
+
+
+def test_before_a_sweep_a_dead_runs_commit_is_pending_not_a_finding() -> None:
+    """Runs integrate only the streams they touched: another stream's commit waits for the sweep."""
+    store = MemoryObjectStore()
+    log = _log(store)
+    _append(log, A, 1)
+    _append(log, B, 1)  # a run that died before integrating
+    _integrator(log).integrate({A: 0}, time=T0 + timedelta(hours=1))
+    report = verify_store(store, "p/", KEYRING)
+    assert [f.kind.value for f in report.findings] == []
+    assert report.uncovered_commits == 1
