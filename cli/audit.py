@@ -93,7 +93,7 @@ def _print_report(report: VerifyReport) -> None:
 
 
 @audit_app.command("verify")
-def verify(
+def verify(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
     program: ProgramsOption = None,
     source: Annotated[
         Path | None,
@@ -181,7 +181,7 @@ def witness(
         Path | None, typer.Option("--key", help="The witness's Ed25519 key (PEM, 0600).")
     ] = None,
     name: Annotated[str, typer.Option("--name", help="The witness's name.")] = "witness",
-    verify_key: Annotated[Path | None, typer.Option("--verify-key", help=_VERIFY_KEY_HELP)] = None,
+    verify_key: VerifyKeyOption = None,
 ) -> None:
     """Check the newest tlog checkpoint extends the last one seen, then cosign it; else exit 1."""
     from infra.settings import get_settings  # noqa: PLC0415 - imported when a command runs
