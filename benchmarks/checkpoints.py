@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from infra.checkpoints import latest_checkpoint, write_checkpoint
 from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
+from infra.eventlog.store import MAX_OBJECT_BYTES
 from infra.programs import load_program
 from infra.tlog import Integrator
 from schemas.checkpoint import Signer
@@ -60,10 +61,10 @@ class CountingStore(MemoryObjectStore):
         self.written += len(body)
         return super().put_if_absent(key, body)
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str, *, limit: int = MAX_OBJECT_BYTES) -> bytes | None:
         """Count a GET."""
         self.requests["GET"] += 1
-        return super().get(key)
+        return super().get(key, limit=limit)
 
     def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
         """Count one request per 1,000 keys listed."""
