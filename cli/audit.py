@@ -87,11 +87,13 @@ def _print_report(report: VerifyReport) -> None:
         f"{report.uncovered_commits} commits newer than the newest checkpoint, "
         f"{report.signed_acts or 'no'} signed acts, {_people_line(report.people_in_force)}"
     )
+    if report.tlog_size is not None:
+        summary += f", tlog {report.tlog_checkpoints} checkpoints (tree size {report.tlog_size})"
     _print_verdict(ok=report.ok, findings=len(report.findings), summary=summary)
 
 
 @audit_app.command("verify")
-def verify(
+def verify(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
     program: ProgramsOption = None,
     source: Annotated[
         Path | None,
@@ -113,6 +115,10 @@ def verify(
         ),
     ] = None,
     as_json: JsonOption = False,
+    witness_state: Annotated[
+        Path | None,
+        typer.Option("--witness-state", help="Also check the newest tlog checkpoint against DIR."),
+    ] = None,
 ) -> None:
     """Check every signature, hash link and sequence; exit 1 on any finding."""
     from infra.eventlog.directory_store import DirectoryObjectStore  # noqa: PLC0415 - likewise
@@ -138,7 +144,50 @@ def verify(
         print_json(report.as_json())
     else:
         _print_report(report)
-    if not report.ok:
+    witnessed_ok = witness_state is None or _witness(witness_state, keyring, None, "auditor")
+    if not report.ok or not witnessed_ok:
+        raise typer.Exit(int(ExitCode.FINDING))
+
+
+def _witness(state: Path, keyring: Keyring, key: Path | None, name: str) -> bool:
+    """Run the witness check on the configured log; print its findings; True when clean."""
+    from infra.clock import utc_now  # noqa: PLC0415 - imported when a command runs
+    from infra.keys import load_signer  # noqa: PLC0415
+    from infra.runtime import get_runtime  # noqa: PLC0415
+    from usecases.witness import witness_log  # noqa: PLC0415
+
+    runtime = get_runtime()
+    outcome = witness_log(
+        runtime.log,
+        origin=runtime.origin,
+        keyring=keyring,
+        state=state,
+        time=utc_now(),
+        key=None if key is None else load_signer(key),
+        name=name,
+    )
+    for finding in outcome.findings:
+        typer.echo(safe_text(f"witness: {finding.kind}: {finding.detail}", one_line=True))
+    if not outcome.findings:
+        signed = f", cosigned {outcome.cosignature}" if outcome.cosignature else ""
+        typer.echo(f"witness ok: tlog checkpoint {outcome.seq} (size {outcome.size}){signed}")
+    return not outcome.findings
+
+
+@audit_app.command("witness")
+def witness(
+    state: Annotated[Path, typer.Option("--state", help="Where this witness keeps what it saw.")],
+    key: Annotated[
+        Path | None, typer.Option("--key", help="The witness's Ed25519 key (PEM, 0600).")
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="The witness's name.")] = "witness",
+    verify_key: VerifyKeyOption = None,
+) -> None:
+    """Check the newest tlog checkpoint extends the last one seen, then cosign it; else exit 1."""
+    from infra.settings import get_settings  # noqa: PLC0415 - imported when a command runs
+
+    keyring = _keyring(verify_key, get_settings().verify_key_file)
+    if not _witness(state, keyring, key, name):
         raise typer.Exit(int(ExitCode.FINDING))
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
 
-from cli._common import ExitCode, fail
+from cli._common import ExitCode, fail, print_json
 from cli._render import safe_text
 from cli.review import print_table
+
+if TYPE_CHECKING:
+    from infra.runtime import Runtime
 
 __all__ = ["demo"]
 
@@ -67,3 +72,26 @@ def demo() -> None:
             typer.echo(safe_text(f"finding: {finding}", one_line=True), err=True)
         fail(f"the log did not verify: {len(findings)} finding(s)", ExitCode.FINDING)
     typer.echo(f"log verified ({PROGRAM}): every hash link and signed checkpoint checks out")
+    _show_receipt(runtime, "stockton-ca")
+
+
+def _show_receipt(runtime: Runtime, jurisdiction: str) -> None:
+    """Print the receipt of one decision, then check it offline with the public key alone."""
+    from schemas.receipt import Receipt  # noqa: PLC0415
+    from usecases.receipts import make_receipt, receipt_problems  # noqa: PLC0415
+
+    keyring = runtime.commit_keys.keyring
+    if keyring is None:
+        typer.echo("receipt: skipped (no GRANTREVIEW_VERIFY_KEY_FILE or signing key)")
+        return
+    document = make_receipt(runtime, PROGRAM, jurisdiction, None).model_dump(mode="json")
+    typer.echo(f"receipt for {jurisdiction}'s decision:")
+    print_json(document)
+    offline = Receipt.model_validate_json(json.dumps(document))  # as a third party reads it
+    problems = receipt_problems(offline, keyring)
+    if problems:
+        fail(f"the receipt did not verify: {'; '.join(problems)}", ExitCode.FINDING)
+    typer.echo(
+        f"receipt verified offline with the public key: leaf {document['leaf_index']} "
+        f"of a tree of {document['tree_size']}"
+    )

@@ -25,6 +25,7 @@ from cli.decisions import explain, override
 from cli.demo import demo
 from cli.keys import keys_app
 from cli.programs import programs_app
+from cli.receipts import checkpoint, receipt, verify_receipt_command
 from cli.reevaluate import reevaluate
 from cli.review import respond, review, status
 from cli.serve import serve
@@ -64,6 +65,9 @@ app.add_typer(people_app, name="people")
 app.add_typer(programs_app, name="programs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.command()(checkpoint)
+app.command()(receipt)
+app.command("verify-receipt")(verify_receipt_command)
 
 _state = {"debug": False}
 _EPHEMERAL_STARTUP_SECONDS = 120

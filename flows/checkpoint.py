@@ -1,4 +1,4 @@
-"""The checkpoint flow: the hourly signed checkpoint over every stream head."""
+"""The checkpoint flow: hourly, integrate every pending commit and sign a fresh checkpoint."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ __all__ = ["checkpoint"]
 
 @grant_flow("checkpoint", run_name="checkpoint-{date}")
 def checkpoint() -> str | None:
-    """Sign a checkpoint over every stream head (needs GRANTREVIEW_SIGNING_KEY_FILE).
+    """Integrate every commit not yet in the transparency log and sign a fresh checkpoint.
 
-    Returns the checkpoint's key, or None when no signing key is configured.
+    Signs even when nothing was pending, so "no activity" and "log stopped" differ (needs
+    GRANTREVIEW_SIGNING_KEY_FILE). Returns the checkpoint note's key, or None without a key.
     """
     return checkpoint_everything()

@@ -1,4 +1,4 @@
-"""Writing signed checkpoints: after every flow run that appended, and by an hourly sweep.
+"""Signed checkpoints: the cumulative ones (before the cut-over) and the tlog entry point.
 
 Checkpoints are a gapless put-if-absent sequence under `{prefix}checkpoints/`; each states
 every stream head it covers and the previous checkpoint's signature (docs/log-format.md).
@@ -13,7 +13,7 @@ import json
 from typing import TYPE_CHECKING
 
 from infra.clock import utc_now
-from infra.errors import DependencyRefusedError
+from infra.errors import UntrustedCheckpointError
 from infra.eventlog.listing import newest_key
 from infra.logging import get_logger
 from schemas.checkpoint import (
@@ -30,6 +30,7 @@ from schemas.checkpoint import (
 from schemas.commit import MAX_COMMIT_BYTES, CommitFormatError, commit_hash, parse_commit
 from schemas.commit_signature import commit_signature_problem, signer_keyring
 from schemas.streams import StreamId, parse_commit_key
+from schemas.tlog_layout import checkpoint_note_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -56,13 +57,6 @@ __all__ = [
 _ATTEMPTS = 16
 _log = get_logger(__name__)
 Heads = dict[str, tuple[int, str]]
-
-
-class UntrustedCheckpointError(DependencyRefusedError):
-    """The newest checkpoint is forged, corrupt or replayed: no writer builds on it (exit 3).
-
-    A refusal, not a bug: retrying cannot help until an operator has run `audit verify`.
-    """
 
 
 class CorruptCheckpointError(UntrustedCheckpointError):
@@ -159,6 +153,8 @@ def check_before_writing(runtime: Runtime) -> None:
     """
     _ = runtime.signer
     trusted_latest_checkpoint(runtime.store, runtime.settings.s3_prefix, writer_keyring(runtime))
+    if runtime.integrator is not None:  # the transparency log's newest, with its tiles
+        runtime.integrator.newest()
 
 
 def _merge(base: Heads, update: Mapping[str, tuple[int, str]]) -> Heads:
@@ -253,15 +249,22 @@ def write_checkpoint(
     raise CheckpointConflictError("too many concurrent checkpoint writers; try again")
 
 
-def sign_heads(runtime: Runtime, heads: dict[StreamId, tuple[int, str]] | None) -> str | None:
-    """Cover `heads` (None: every stream) in a new checkpoint; its key, or None if nothing moved.
+def sign_heads(
+    runtime: Runtime,
+    heads: dict[StreamId, tuple[int, str]] | None,
+    *,
+    always_sign: bool = False,
+) -> str | None:
+    """Integrate `heads`' pending commits (None: every stream) into the transparency log.
 
-    The one path every writer (flow or CLI) uses to sign with the configured key.
+    The one path every writer (flow or CLI) takes after appending. Since the transparency
+    log's cut-over (docs/log-format.md) it signs C2SP checkpoints, not cumulative ones;
+    returns the newest checkpoint note's key, or None before the first.
     """
-    signer = runtime.signer
-    if signer is None:
+    integrator = runtime.integrator
+    if integrator is None:
         _log.warning("checkpoint_skipped", reason="GRANTREVIEW_SIGNING_KEY_FILE is not set")
         return None
-    return write_checkpoint(
-        runtime.log, signer, time=utc_now(), heads=heads, keyring=writer_keyring(runtime)
-    )
+    tips = None if heads is None else {stream: head[0] for stream, head in heads.items()}
+    newest = integrator.integrate(tips, time=utc_now(), always_sign=always_sign)
+    return None if newest.seq < 0 else checkpoint_note_key(runtime.log.prefix, newest.seq)

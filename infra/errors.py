@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["DependencyRefusedError", "DependencyUnavailableError", "UntrustedCommitError"]
+__all__ = [
+    "DependencyRefusedError",
+    "DependencyUnavailableError",
+    "UntrustedCheckpointError",
+    "UntrustedCommitError",
+]
 
 
 class DependencyUnavailableError(RuntimeError):
@@ -28,3 +33,11 @@ class UntrustedCommitError(RuntimeError):
             f"{stream} seq {seq}: {finding}: {detail}; nothing was written to {stream} "
             "(run `grantreview audit verify`)"
         )
+
+
+class UntrustedCheckpointError(DependencyRefusedError):
+    """The newest checkpoint (cumulative or tlog), a tile or a batch does not verify.
+
+    No writer builds on it and no integrator signs over it (exit 3). A refusal, not a bug:
+    retrying cannot help until an operator has run `audit verify`.
+    """

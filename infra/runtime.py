@@ -21,6 +21,7 @@ from schemas.streams import StreamId
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from infra.tlog import Integrator
     from schemas.checkpoint import Signer
     from schemas.people import PeopleFile
     from schemas.program import ProgramBundle
@@ -111,6 +112,23 @@ class Runtime:
         from infra.people import load_people  # noqa: PLC0415 - YAML only when configured
 
         return load_people(self.settings.people_file)
+
+    @cached_property
+    def origin(self) -> str:
+        """The transparency log's checkpoint origin, from bucket and prefix."""
+        from schemas.tlog_layout import log_origin  # noqa: PLC0415 - only when integrating
+
+        return log_origin(self.settings.s3_bucket, self.settings.s3_prefix)
+
+    @cached_property
+    def integrator(self) -> Integrator | None:
+        """The transparency-log integrator, or None without a checkpoint signing key."""
+        signer, keyring = self.signer, self.commit_keys.keyring
+        if signer is None or keyring is None:
+            return None
+        from infra.tlog import Integrator  # noqa: PLC0415 - cryptography only when signing
+
+        return Integrator(self.log, origin=self.origin, signer=signer, keyring=keyring)
 
     def require_program(self, program_id: str) -> None:
         """Refuse a program with no definition, without parsing it (status needs no rules)."""

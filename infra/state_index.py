@@ -46,6 +46,7 @@ from infra._state_catchup import (
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.listing import newest_key
 from infra.eventlog.log import CorruptStreamError, EventLog
+from infra.eventlog.tlog_store import TlogStore
 from schemas.state import StreamState, fold
 from schemas.state_snapshot import IndexedStream, StateSnapshot
 from schemas.streams import StreamId
@@ -134,6 +135,10 @@ def load_states(log: EventLog, program: str, *, workers: int = 16) -> LoadedStat
     covers; otherwise one listing of the program's keys (see the module docstring).
     """
     latest = latest_snapshot(log, program)
+    if TlogStore(log.store, log.prefix).newest_seq() is not None:
+        # Cut over to the transparency log: the cumulative heads are frozen, so they no
+        # longer bound staleness; list (a batch-driven fast path is future work).
+        return from_listing(log, program, latest, -1, workers)
     reference = None if latest is None else latest[1].checkpoint_seq
     newest = newest_checkpoint_key(log, reference)
     if latest is not None and reference is not None and newest is not None:

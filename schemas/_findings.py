@@ -51,6 +51,14 @@ class FindingKind(StrEnum):
     """An act approved by the person who proposed it."""
     PEOPLE_FILE_CHANGED = "people_file_changed"
     """The people file an act names is missing from documents/ or no longer matches its hash."""
+    NOT_IN_TREE = "not_in_tree"
+    """A commit sealed before the newest tlog sweep (the hourly run) that is not a leaf."""
+    TREE_MISMATCH = "tree_mismatch"
+    """Tiles, leaves or the index disagree with the commits or a signed checkpoint's root."""
+    INCONSISTENT_CHECKPOINT = "inconsistent_checkpoint"
+    """A tlog checkpoint that does not extend its predecessor (or what a witness saw)."""
+    ROLLED_BACK = "rolled_back"
+    """The newest tlog checkpoint is older than one a witness already saw."""
 
 
 class LocatedFinding(BaseModel, Generic[K]):

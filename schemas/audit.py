@@ -17,11 +17,14 @@ from schemas._findings import Finding, FindingKind, stream_finding
 from schemas._verify_acts import ActAudit, Documents
 from schemas._verify_checkpoints import check_checkpoints
 from schemas._verify_streams import StreamCheck, check_stream
+from schemas._verify_tlog import TlogCheck, TlogObjects, check_tlog
 from schemas.commit import Commit, CommitFormatError, parse_commit
-from schemas.streams import StreamId, parse_commit_key
+from schemas.merkle import leaf_hash
+from schemas.streams import StreamId, commit_key, parse_commit_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
+    from datetime import datetime
 
     from schemas.checkpoint import Checkpoint, Keyring
 
@@ -33,6 +36,7 @@ __all__ = [
     "LogAuditor",
     "StreamAudit",
     "StreamCheck",
+    "TlogObjects",
     "intact_commits",
 ]
 
@@ -95,7 +99,10 @@ class LogAuditor:
     events: int = 0
     uncovered: int = 0
     holds_objects: bool = False
+    tlog: TlogObjects | None = None
+    tlog_check: TlogCheck | None = None
     _stated: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    _leaves: dict[str, tuple[bytes, datetime]] = field(default_factory=dict)
 
     @classmethod
     def start(
@@ -104,15 +111,19 @@ class LogAuditor:
         checkpoints: Mapping[str, bytes],
         keyring: Keyring,
         selected: Callable[[StreamId], bool] = lambda _: True,
+        *,
         documents: Documents | None = None,
+        tlog: TlogObjects | None = None,
     ) -> LogAuditor:
         """Check the checkpoint chain: its findings, and the heads the trusted ones state.
 
-        With `documents`, every act is checked against the people file and program it names.
+        With `documents`, every act is checked against the people file and program it names;
+        with `tlog` (what was read under `tlog/`), `finish` also checks the transparency log
+        against every commit audited.
         """
         findings, trusted = check_checkpoints(prefix, checkpoints, keyring)
         acts = None if documents is None else ActAudit(documents)
-        auditor = cls(prefix, findings, trusted, keyring, selected, acts)
+        auditor = cls(prefix, findings, trusted, keyring, selected, acts, tlog=tlog)
         for checkpoint in trusted:
             for name, head in checkpoint.heads.items():
                 auditor._stated.setdefault(name, []).append((head.seq, head.hash))
@@ -180,6 +191,8 @@ class LogAuditor:
             for commit in intact_commits(objects, check):
                 key = objects.get(commit.seq, ("", b""))[0]
                 check.findings.extend(self.acts.commit(stream, commit.seq, commit, key))
+        if self.tlog is not None:
+            self._record_leaves(stream, objects, check)
         heads = _head_findings(check, self._stated.pop(stream.name, []))
         newest = self.newest
         covered = newest.heads.get(stream.name) if newest is not None else None
@@ -190,10 +203,37 @@ class LogAuditor:
         self.holds_objects = self.holds_objects or check.top >= 0
         return StreamAudit(check, heads)
 
-    def finish(self) -> tuple[list[Finding], list[Finding]]:
-        """What only the whole pass shows: unseen heads, unsigned acts, the unsigned-log finding.
+    def _record_leaves(
+        self, stream: StreamId, objects: Mapping[int, tuple[str, bytes]], check: StreamCheck
+    ) -> None:
+        """Owed leaves: sound commits at their own key (a stray, a forgery: its own finding)."""
+        flagged = {finding.seq for finding in check.findings}
+        for seq, (key, raw) in objects.items():
+            if seq in flagged:
+                continue
+            try:
+                commit = parse_commit(raw)
+            except CommitFormatError:
+                continue
+            if (
+                commit.seq == seq
+                and check.holds(seq, commit.hash)
+                and key == commit_key(self.prefix, stream, seq)
+            ):
+                self._leaves[key] = (leaf_hash(raw), commit.time)
 
-        Unseen heads are those of selected streams never audited (the stream is gone).
+    @property
+    def uncovered_commits(self) -> int:
+        """Commits no checkpoint covers: not in the tree once there is one, else past the heads."""
+        if self.tlog_check is None or self.tlog_check.head is None:
+            return self.uncovered
+        return self.tlog_check.pending
+
+    def finish(self) -> tuple[list[Finding], list[Finding]]:
+        """What only the whole pass shows: unseen heads, unsigned acts and log-wide findings.
+
+        Unseen heads are those of selected streams never audited (the stream is gone);
+        log-wide: an unsigned log, and the transparency log's findings.
         """
         unseen: list[Finding] = []
         for name, heads in sorted(self._stated.items()):
@@ -204,11 +244,25 @@ class LogAuditor:
                 continue  # a signed name that is no stream id names nothing to check
             if self.selected(stream):
                 unseen.extend(_head_findings(StreamCheck(stream), heads))
+        tlog = self._check_tlog()
         unsigned: list[Finding] = [] if self.acts is None else self.acts.unsigned()
-        if not self.trusted and self.holds_objects:
+        if not self.trusted and self.holds_objects and (tlog is None or tlog.head is None):
             detail = "no valid checkpoint: nothing in this log is signed"
             unsigned.append(_unlocated(FindingKind.MISSING, detail))
-        return unseen, unsigned
+        return unseen, [*unsigned, *([] if tlog is None else tlog.findings)]
+
+    def _check_tlog(self) -> TlogCheck | None:
+        """The transparency log's check against every commit audited (when it was read)."""
+        if self.tlog is not None:
+            self.tlog_check = check_tlog(
+                self.prefix,
+                self.tlog,
+                {key: leaf for key, (leaf, _) in self._leaves.items()},
+                {key: time for key, (_, time) in self._leaves.items()},
+                self.keyring,
+                selected=self.selected,
+            )
+        return self.tlog_check
 
 
 def intact_commits(objects: Mapping[int, tuple[str, bytes]], check: StreamCheck) -> list[Commit]:

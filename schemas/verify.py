@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from schemas.audit import Documents, Finding, FindingKind, LogAuditor
+from schemas.audit import Documents, Finding, FindingKind, LogAuditor, TlogObjects
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -45,6 +45,8 @@ class VerifyReport(BaseModel):
     """Acts carrying a person's signature; 0 with acts recorded means they are unsigned."""
     people_in_force: str | None = None
     """The SHA-256 of the people file adopted last; None: no file is in force, acts unsigned."""
+    tlog_checkpoints: int = 0
+    tlog_size: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The `audit verify --json` document."""
@@ -61,6 +63,7 @@ def verify_log(
     programs: Sequence[str] = (),
     expected: tuple[int, str] | None = None,
     documents: Documents | None = None,
+    tlog: TlogObjects | None = None,
 ) -> VerifyReport:
     """Verify every commit (all keys under `{prefix}streams/`, or some programs') and checkpoint.
 
@@ -73,6 +76,7 @@ def verify_log(
         keyring,
         selected=lambda stream: not wanted or stream.program in wanted,
         documents=documents,
+        tlog=tlog,
     )
     streams, bad_keys = auditor.group(sorted(commits))
     findings = [*auditor.checkpoint_findings, *bad_keys]
@@ -98,8 +102,14 @@ def verify_log(
         checkpoints=len(auditor.trusted),
         newest_checkpoint=None if newest is None else newest.seq,
         newest_checkpoint_time=None if newest is None else newest.time,
-        uncovered_commits=auditor.uncovered,
+        uncovered_commits=auditor.uncovered_commits,
         newest_checkpoint_signature=None if newest is None else newest.signature,
         signed_acts=0 if auditor.acts is None else auditor.acts.signed,
         people_in_force=None if auditor.acts is None else auditor.acts.people_in_force,
+        tlog_checkpoints=0 if auditor.tlog_check is None else auditor.tlog_check.checkpoints,
+        tlog_size=(
+            None
+            if auditor.tlog_check is None or auditor.tlog_check.head is None
+            else auditor.tlog_check.head.size
+        ),
     )

@@ -19,6 +19,7 @@ from infra import progress
 from infra.clock import utc_now
 from infra.eventlog.documents import DocumentStore, document_key
 from infra.eventlog.listing import list_partitioned, read_all
+from infra.eventlog.tlog_store import read_tlog
 from infra.version import grantreview_version
 from schemas.audit import LogAuditor, StreamCheck, intact_commits
 from schemas.checkpoint import MAX_CHECKPOINT_BYTES
@@ -173,6 +174,7 @@ def replay_store(
             (not programs or s.program in programs) and (not chosen or s.jurisdiction in chosen)
         ),
         documents=DocumentStore(store, prefix).get,
+        tlog=read_tlog(store, prefix),
     )
     acc.add_findings(ReplayFinding.from_integrity(f) for f in auditor.checkpoint_findings)
     acc.checkpoints = len(auditor.trusted)

@@ -8,6 +8,7 @@ from infra import progress
 from infra.eventlog.directory_store import DirectoryObjectStore
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.listing import read_all
+from infra.eventlog.tlog_store import read_tlog
 from infra.keys import load_keyring
 from infra.runtime import Runtime
 from schemas.checkpoint import MAX_CHECKPOINT_BYTES
@@ -73,6 +74,7 @@ def verify_store(
         programs=wanted,
         expected=expected,
         documents=documents.get,
+        tlog=read_tlog(store, prefix),
     )
 
 
@@ -83,7 +85,7 @@ def source_prefix(root: Path, configured: str) -> str:
     for a copy of the whole bucket (`aws s3 sync s3://BUCKET DIR`).
     """
     folders = DirectoryObjectStore(root).list_folders("")
-    return "" if {"streams/", "checkpoints/"} & set(folders) else configured
+    return "" if {"streams/", "checkpoints/", "tlog/"} & set(folders) else configured
 
 
 def verify_runtime_log(runtime: Runtime, program: str | None = None) -> list[str]:

@@ -32,14 +32,20 @@ class MemoryObjectStore(ObjectStore):
         return body if body is None or len(body) <= limit else body[: limit + 1]
 
     def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
-        with self._lock:
-            keys = list(self._keys)
-        begin = bisect.bisect_right(keys, start_after) if start_after else 0
-        for key in keys[begin:]:
+        with self._lock:  # copy only the prefix's slice: listing costs O(log n + k)
+            low = max(prefix, start_after or "")
+            begin = (
+                bisect.bisect_right(self._keys, low)
+                if start_after and start_after >= prefix
+                else bisect.bisect_left(self._keys, low)
+            )
+            end = (
+                bisect.bisect_left(self._keys, _after_prefix(prefix)) if prefix else len(self._keys)
+            )
+            keys = self._keys[begin:end]
+        for key in keys:
             if key.startswith(prefix):
                 yield key
-            elif key > prefix:
-                break
 
     def list_folders(self, prefix: str) -> list[str]:
         folders = {
@@ -48,3 +54,8 @@ class MemoryObjectStore(ObjectStore):
             if "/" in key[len(prefix) :]
         }
         return sorted(folders)
+
+
+def _after_prefix(prefix: str) -> str:
+    """The least string greater than every string that starts with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)

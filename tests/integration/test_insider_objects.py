@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from infra.checkpoints import write_checkpoint
+from infra.eventlog.log import EventLog
+from infra.eventlog.s3_store import S3ObjectStore
+from infra.keys import load_signer
 from schemas.checkpoint import Signer, checkpoint_key, parse_checkpoint, seal_checkpoint
 from schemas.streams import StreamId, commit_key
 from tests.conftest import TEST_BUCKET, Cli, count_objects
@@ -47,10 +51,20 @@ def _override(cli: Cli, jurisdiction: str) -> tuple[int, str]:
     return result.code, result.stderr
 
 
-def _two_checkpoints(cli: Cli) -> None:
-    """The registry imported (checkpoint 0) and stockton-ca overridden (checkpoint 1)."""
+def _two_checkpoints(cli: Cli, client: S3Client, prefix: str, key_file: Path) -> None:
+    """The registry imported and stockton-ca overridden, under two cumulative checkpoints.
+
+    Writers now sign transparency-log checkpoints; the cumulative ones of a log from before
+    the cut-over are written here as they were then, and writers still check them.
+    """
     assert cli("jurisdictions", "import", EXAMPLES / "jurisdictions.csv").code == 0
+    log = EventLog(S3ObjectStore(client, TEST_BUCKET), prefix)
+    signer = load_signer(key_file)
+    registry = log.read_stream(StreamId.registry())[-1]
+    heads = {StreamId.registry(): (registry.seq, registry.hash)}
+    assert write_checkpoint(log, signer, time=registry.time, heads=heads) is not None
     assert _override(cli, "stockton-ca")[0] == 0
+    assert write_checkpoint(log, signer, time=registry.time) is not None
 
 
 def _forged(client: S3Client, prefix: str) -> bytes:
@@ -66,10 +80,15 @@ def _forged(client: S3Client, prefix: str) -> bytes:
 
 @pytest.mark.parametrize("planted", ["forged", "junk"])
 def test_writer_refuses_an_untrusted_checkpoint_before_appending(
-    cli_s3: Cli, admin_client: S3Client, operator_client: S3Client, s3_prefix: str, planted: str
+    cli_s3: Cli,
+    admin_client: S3Client,
+    operator_client: S3Client,
+    s3_prefix: str,
+    planted: str,
+    key_files: tuple[Path, Path],
 ) -> None:
     """H2/H4: the next override exits 3 with one line and appends nothing; verify names it."""
-    _two_checkpoints(cli_s3)
+    _two_checkpoints(cli_s3, admin_client, s3_prefix, key_files[0])
     body = _forged(admin_client, s3_prefix) if planted == "forged" else b"\x00\xff{["
     admin_client.put_object(Bucket=TEST_BUCKET, Key=checkpoint_key(s3_prefix, 2), Body=body)
     before = count_objects(operator_client, s3_prefix)
@@ -85,10 +104,10 @@ def test_writer_refuses_an_untrusted_checkpoint_before_appending(
 
 
 def test_a_commit_planted_far_ahead_is_one_finding_and_status_goes_on(
-    cli_s3: Cli, admin_client: S3Client, s3_prefix: str
+    cli_s3: Cli, admin_client: S3Client, s3_prefix: str, key_files: tuple[Path, Path]
 ) -> None:
     """H3: a copy of a commit at seq 10^12: one verify finding; status lists the rest, exit 1."""
-    _two_checkpoints(cli_s3)
+    _two_checkpoints(cli_s3, admin_client, s3_prefix, key_files[0])
     far = commit_key(s3_prefix, STOCKTON, 10**12)
     copy = admin_client.get_object(Bucket=TEST_BUCKET, Key=commit_key(s3_prefix, STOCKTON, 0))
     admin_client.put_object(Bucket=TEST_BUCKET, Key=far, Body=copy["Body"].read())

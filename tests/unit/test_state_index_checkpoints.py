@@ -161,3 +161,25 @@ def test_a_checkpoint_that_disagrees_with_the_stream_is_not_trusted(
     assert loaded.read_fully == 1
     assert loaded.states[place.slug].head_seq == 1
     assert loaded.states[place.slug].head_hash != "0" * 64
+
+
+def test_after_the_tlog_cut_over_frozen_cumulative_heads_are_not_trusted(
+    seeded: tuple[EventLog, CountingStore, list[Jurisdiction]], bundle: ProgramBundle
+) -> None:
+    """Once writers sign tlog checkpoints, a move is seen (listed), not hidden by old heads."""
+    from infra.tlog import Integrator  # noqa: PLC0415 - only this test
+    from schemas.commit_signature import signer_keyring  # noqa: PLC0415
+
+    log, _, places = seeded
+    signer = _signer()
+    write_checkpoint(log, signer, time=DURING)  # the last cumulative checkpoint
+    _index(log)
+    place = next(p for p in places if p.state == "CA")
+    _revise(log, bundle, load_states(log, PROGRAM).states[place.slug], place)
+    tlog = Integrator(
+        log, origin="grantreview.tlog/t", signer=signer, keyring=signer_keyring(signer)
+    )
+    tlog.integrate(None, time=DURING, always_sign=True)  # seeded commits are unsigned
+    moved = load_states(log, PROGRAM)
+    assert not moved.via_checkpoint
+    assert moved.states[place.slug].head_seq == 1

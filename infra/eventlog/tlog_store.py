@@ -1,0 +1,120 @@
+"""The transparency log's objects over the object-store port: batches, notes, tiles, index.
+
+Every object is written once. A second writer of the same key must have written the
+same bytes (everything after a batch claim is deterministic); other bytes mean the log
+was tampered with, and nothing is built on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from infra.errors import UntrustedCheckpointError
+from infra.eventlog.listing import read_all
+from schemas.audit import TlogObjects
+from schemas.tlog_layout import (
+    Batch,
+    BatchFormatError,
+    batch_folder,
+    batch_key,
+    checkpoint_note_key,
+    index_key,
+    parse_batch,
+    parse_index_body,
+    parse_sequence_key,
+    tile_key,
+)
+
+if TYPE_CHECKING:
+    from infra.eventlog.store import ObjectStore
+    from schemas.tiles import Tile
+
+__all__ = ["TlogStore", "read_tlog"]
+
+
+class TlogStore:
+    """Reads and write-once puts of `{prefix}tlog/`, with the checks every caller needs."""
+
+    def __init__(self, store: ObjectStore, prefix: str) -> None:
+        self.store = store
+        self.prefix = prefix
+
+    def newest_seq(self) -> int | None:
+        """The highest claimed batch seq: two listings (the groups, then the last group)."""
+        folder = batch_folder(self.prefix)
+        for group in reversed(self.store.list_folders(folder)):
+            seqs = [parse_sequence_key(folder, key) for key in self.store.list_keys(group)]
+            found = [seq for seq in seqs if seq is not None]
+            if found:
+                return max(found)
+        return None
+
+    def batch(self, seq: int) -> Batch | None:
+        """Batch `seq`, or None if unclaimed; a batch that does not parse is refused."""
+        raw = self.store.get(batch_key(self.prefix, seq))
+        if raw is None:
+            return None
+        try:
+            batch = parse_batch(raw)
+        except BatchFormatError as error:
+            raise UntrustedCheckpointError(f"tlog batch {seq}: {error}") from None
+        if batch.seq != seq:
+            raise UntrustedCheckpointError(f"tlog batch {seq} says it is batch {batch.seq}")
+        return batch
+
+    def claim(self, batch: Batch) -> bool:
+        """Put the batch if its seq is free: the one serialization point of integrators."""
+        return self.store.put_if_absent(batch_key(self.prefix, batch.seq), batch.to_bytes())
+
+    def note(self, seq: int) -> bytes | None:
+        """The signed checkpoint note of batch `seq`, or None before it is written."""
+        return self.store.get(checkpoint_note_key(self.prefix, seq))
+
+    def put_note(self, seq: int, note: bytes) -> bytes:
+        """Write the note unless one is there; the note now stored (verified by the caller)."""
+        key = checkpoint_note_key(self.prefix, seq)
+        if self.store.put_if_absent(key, note):
+            return note
+        stored = self.store.get(key)
+        if stored is None:
+            raise UntrustedCheckpointError(f"{key} exists but cannot be read")
+        return stored
+
+    def read_tile(self, tile: Tile) -> bytes:
+        """A tile's bytes; a missing tile the tree needs is damage."""
+        raw = self.store.get(tile_key(self.prefix, tile))
+        if raw is None:
+            raise UntrustedCheckpointError(f"tree_mismatch: tile {tile.path()} is missing")
+        return raw
+
+    def put_exact(self, key: str, body: bytes) -> None:
+        """Write once; an existing object must hold these very bytes."""
+        if self.store.put_if_absent(key, body):
+            return
+        if self.store.get(key) != body:
+            raise UntrustedCheckpointError(
+                f"tree_mismatch: {key} holds other bytes than the log computes"
+            )
+
+    def leaf_index(self, commit_key: str) -> int | None:
+        """The leaf index of an integrated commit (one GET), or None if not integrated."""
+        raw = self.store.get(index_key(self.prefix, commit_key))
+        if raw is None:
+            return None
+        try:
+            return parse_index_body(raw)[0]
+        except BatchFormatError as error:
+            raise UntrustedCheckpointError(f"{commit_key}: {error}") from None
+
+    def indexed_keys(self) -> set[str]:
+        """Every commit key the index holds (the sweep's one listing of the index)."""
+        folder = f"{self.prefix}tlog/index/"
+        return {self.prefix + key[len(folder) :] for key in self.store.list_keys(folder)}
+
+
+def read_tlog(store: ObjectStore, prefix: str) -> TlogObjects:
+    """Everything an auditor checks under `{prefix}tlog/`: the index is listed, not read."""
+    objects: dict[str, bytes] = {}
+    for folder in ("batches/", "checkpoints/", "tile/"):
+        objects.update(read_all(store, f"{prefix}tlog/{folder}"))
+    return TlogObjects.gather(prefix, objects, store.list_keys(f"{prefix}tlog/index/"))

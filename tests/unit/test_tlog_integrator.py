@@ -1,0 +1,164 @@
+"""The transparency-log integrator on the memory store: pending commits, races, tampering."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from infra.errors import UntrustedCheckpointError
+from infra.eventlog.log import CommitKeys, EventLog
+from infra.eventlog.memory_store import MemoryObjectStore
+from infra.tlog import Integrator
+from schemas.checkpoint import Signer
+from schemas.commit import GENESIS, seal_commit
+from schemas.commit_signature import signer_keyring
+from schemas.events import LetterSent
+from schemas.merkle import inclusion_proof, leaf_hash, verify_inclusion
+from schemas.streams import StreamId, commit_key
+from schemas.tiles import Tile, tile_hash_reader
+from schemas.tlog_layout import Batch, batch_key, checkpoint_note_key, log_origin, tile_key
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+SIGNER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
+KEYRING = signer_keyring(SIGNER)
+ORIGIN = log_origin("bucket", "p/")
+A = StreamId(program="psp-2017", jurisdiction="stockton-ca")
+B = StreamId(program="psp-2017", jurisdiction="baltimore-md")
+
+
+def _log(store: MemoryObjectStore | None = None) -> EventLog:
+    return EventLog(store or MemoryObjectStore(), "p/", CommitKeys(SIGNER, KEYRING))
+
+
+def _integrator(log: EventLog) -> Integrator:
+    return Integrator(log, origin=ORIGIN, signer=SIGNER, keyring=KEYRING)
+
+
+def _append(
+    log: EventLog, stream: StreamId, count: int, start: int = 0, time: datetime = T0
+) -> int:
+    prev = GENESIS if start == 0 else log.read_stream(stream)[-1].hash
+    for seq in range(start, start + count):
+        commit = seal_commit(
+            stream=stream, seq=seq, prev=prev, idempotency_key=f"k{seq}",
+            payloads=[LetterSent(letter_sha256="a" * 64, letter_date=T0.date(),
+                                 response_due=None, delivery="none")],
+            time=time, actor="test", signer=log.signer,
+        )  # fmt: skip
+        log.append(commit)
+        prev = commit.hash
+    return start + count - 1
+
+
+def _leaves(log: EventLog) -> dict[str, int]:
+    folder = "p/tlog/index/"
+    return {
+        "p/" + key[len(folder) :]: int((log.store.get(key) or b"").split(b":")[2].strip(b"}"))
+        for key in log.store.list_keys(folder)
+    }
+
+
+def test_sweep_integrates_every_commit_once_and_signs_a_small_checkpoint() -> None:
+    """Every commit becomes one leaf; the note verifies, is < 1 KB, and proofs check out."""
+    log = _log()
+    _append(log, A, 3)
+    _append(log, B, 2)
+    checkpoint = _integrator(log).integrate(None, time=T0)
+    assert checkpoint.head.size == 5
+    assert len(checkpoint.note) < 1024
+    leaves = _leaves(log)
+    assert sorted(leaves.values()) == list(range(5))
+    hash_at = tile_hash_reader(5, lambda t: log.store.get(tile_key("p/", t)) or b"")
+    for key, index in leaves.items():
+        proof = inclusion_proof(index, 5, hash_at)
+        body = log.store.get(key) or b""
+        assert verify_inclusion(index, 5, leaf_hash(body), proof, checkpoint.head.root)
+    again = _integrator(log).integrate(None, time=T0)
+    assert again.seq == checkpoint.seq  # nothing pending: nothing signed
+
+
+def test_heads_walk_back_to_commits_a_dead_run_left() -> None:
+    """Given a stream's head, the commits before it that no one integrated are added too."""
+    log = _log()
+    _append(log, A, 2)
+    _integrator(log).integrate({A: 1}, time=T0)
+    head = _append(log, A, 3, start=2)  # seqs 2 and 3: a run that died before integrating
+    checkpoint = _integrator(log).integrate({A: head}, time=T0)
+    assert checkpoint.head.size == 5
+    assert set(_leaves(log)) == {commit_key("p/", A, seq) for seq in range(5)}
+
+
+def test_sweep_finds_a_dead_runs_commit_in_another_stream() -> None:
+    """The hourly sweep (heads=None) finds commits no run reported."""
+    log = _log()
+    _append(log, A, 1)
+    _append(log, B, 1)
+    assert _integrator(log).integrate({A: 0}, time=T0).head.size == 1
+    assert _integrator(log).integrate(None, time=T0).head.size == 2
+
+
+def test_always_sign_writes_a_fresh_checkpoint_when_nothing_changed() -> None:
+    """The hourly run signs a new checkpoint even with nothing pending."""
+    log = _log()
+    _append(log, A, 1)
+    first = _integrator(log).integrate(None, time=T0)
+    fresh = _integrator(log).integrate(None, time=T0, always_sign=True)
+    assert (fresh.seq, fresh.head.size) == (first.seq + 1, first.head.size)
+
+
+def test_a_loser_finishes_the_winners_batch_then_integrates_on_top() -> None:
+    """A rival's claim on the same seq is finished (even if it died) and ours goes on top."""
+    log = _log()
+    _append(log, A, 1)
+    _append(log, B, 1)
+    integrator = _integrator(log)
+    rival = Batch(seq=0, old_size=0, commits=(commit_key("p/", B, 0),), time=T0)
+    original = integrator.tlog.claim
+
+    def racing_claim(batch: Batch) -> bool:
+        log.store.put_if_absent(batch_key("p/", 0), rival.to_bytes())  # the rival died here
+        integrator.tlog.claim = original  # type: ignore[method-assign]
+        return original(batch)
+
+    integrator.tlog.claim = racing_claim  # type: ignore[method-assign]
+    checkpoint = integrator.integrate(None, time=T0)
+    assert (checkpoint.seq, checkpoint.head.size) == (1, 2)
+    assert _leaves(log) == {commit_key("p/", B, 0): 0, commit_key("p/", A, 0): 1}
+
+
+def test_a_modified_tile_stops_the_integrator_before_it_signs() -> None:
+    """A tile whose bytes changed is tree_mismatch: exit 3, no new batch claimed."""
+    store = MemoryObjectStore()
+    log = _log(store)
+    _append(log, A, 3)
+    _integrator(log).integrate(None, time=T0)
+    key = tile_key("p/", Tile(0, 0, 3))
+    data = bytearray(store.get(key) or b"")
+    data[0] ^= 1
+    store._objects[key] = bytes(data)
+    _append(log, B, 1)
+    with pytest.raises(UntrustedCheckpointError, match="tree_mismatch"):
+        _integrator(log).integrate(None, time=T0)
+    assert store.get(batch_key("p/", 1)) is None
+
+
+def test_a_checkpoint_by_an_unknown_key_is_refused() -> None:
+    """The newest note must be signed by a key of the keyring valid at its batch's time."""
+    log = _log()
+    _append(log, A, 1)
+    _integrator(log).integrate(None, time=T0)
+    other = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33))))
+    with pytest.raises(UntrustedCheckpointError, match="checkpoint 0"):
+        Integrator(log, origin=ORIGIN, signer=other, keyring=signer_keyring(other)).newest()
+
+
+def test_an_unsigned_commit_is_left_out_of_the_tree() -> None:
+    """A commit no trusted writer signed is never signed over (audit reports it)."""
+    store = MemoryObjectStore()
+    _append(_log(store), A, 1)
+    _append(EventLog(store, "p/"), B, 1)  # unsigned writer
+    checkpoint = _integrator(_log(store)).integrate(None, time=T0)
+    assert checkpoint.head.size == 1
+    assert store.get(checkpoint_note_key("p/", 0)) is not None

@@ -1,0 +1,112 @@
+"""Witnessing the transparency log: compare with what was seen, remember, cosign.
+
+The witness's state (the last checkpoint it accepted) lives in a folder outside the
+bucket, ideally in another account (docs/deploy.md): a log rolled back in S3 cannot roll
+the witness back with it. `audit verify --witness-state DIR` runs the same check.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from infra.tlog import Integrator
+from schemas.cosignature import cosign
+from schemas.errors import InputError
+from schemas.merkle import consistency_proof
+from schemas.tiles import tile_hash_reader
+from schemas.tlog_checkpoint import CheckpointError, open_checkpoint
+from schemas.witness import witness_findings
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
+
+    from infra.eventlog.log import EventLog
+    from schemas.audit import Finding
+    from schemas.checkpoint import Keyring, Signer
+    from schemas.tlog_checkpoint import TreeHead
+
+__all__ = ["WitnessOutcome", "witness_log"]
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
+
+
+@dataclass
+class WitnessOutcome:
+    """What the witness found; the cosignature's key when it signed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    seq: int = -1
+    size: int = 0
+    cosignature: str | None = None
+
+
+def _state_file(state: Path, origin: str) -> Path:
+    return state / (origin.replace("/", "_") + ".json")
+
+
+def _seen(path: Path, verifiers_for: Integrator) -> tuple[int, TreeHead] | None:
+    if not path.exists():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        seq, note = int(document["seq"]), str(document["checkpoint"])
+        head = open_checkpoint(note, verifiers_for.verifiers_any(), verifiers_for.origin)
+    except (OSError, ValueError, KeyError, TypeError, CheckpointError) as error:
+        raise InputError(f"witness state {path} is unreadable: {error}") from None
+    return seq, head
+
+
+def _remember(path: Path, seq: int, note: bytes) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    body = json.dumps({"checkpoint": note.decode(), "seq": seq}, sort_keys=True) + "\n"
+    temporary.write_text(body, encoding="utf-8")
+    temporary.replace(path)  # the state moves forward whole or not at all
+
+
+def witness_log(
+    log: EventLog,
+    *,
+    origin: str,
+    keyring: Keyring,
+    state: Path,
+    time: datetime,
+    key: Signer | None = None,
+    name: str = "witness",
+) -> WitnessOutcome:
+    """Check the newest checkpoint against the one seen last; remember it if it extends it.
+
+    With `key`, also write the cosigned note to `{prefix}witness/NAME/<seq>`.
+    """
+    if not _NAME.fullmatch(name):
+        raise InputError(f"witness name {name!r}: lowercase letters, digits, '.', '-'")
+    reader = Integrator(log, origin=origin, signer=None, keyring=keyring)
+    newest = reader.newest()
+    path = _state_file(state, origin)
+    seen = _seen(path, reader)
+    outcome = WitnessOutcome(seq=newest.seq, size=newest.head.size)
+    if newest.seq < 0:
+        if seen is not None:
+            outcome.findings = witness_findings(seen, (newest.seq, newest.head), [])
+        return outcome
+    proof: list[bytes] = []
+    if seen is not None and 0 < seen[1].size < newest.head.size:
+        proof = consistency_proof(
+            seen[1].size,
+            newest.head.size,
+            tile_hash_reader(newest.head.size, reader.tlog.read_tile),
+        )
+    outcome.findings = witness_findings(seen, (newest.seq, newest.head), proof)
+    if outcome.findings:
+        return outcome
+    _remember(path, newest.seq, newest.note)
+    if key is not None:
+        line = cosign(newest.head.text(), name, key.private_key, int(time.timestamp()))
+        object_key = f"{log.prefix}witness/{name}/{newest.seq:020d}"
+        log.store.put_if_absent(object_key, newest.note + line.encode())
+        outcome.cosignature = object_key
+    return outcome
