@@ -6,11 +6,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from schemas.events import (
+    AwardActionRecorded,
+    DeadlineExtended,
+    DecisionDetermined,
     DecisionIssued,
     DecisionOverridden,
     DecisionRevised,
     DomainEvent,
+    InformationRequested,
     LetterSent,
+    NoticeQueued,
+    NoticeSent,
     ReevaluationCompleted,
     ResponseAmended,
     ResponseReceived,
@@ -22,7 +28,7 @@ if TYPE_CHECKING:
 
     from schemas.evaluation import Outcome
 
-__all__ = ["JurisdictionReplay", "TimelineEntry", "evidence", "summarize"]
+__all__ = ["JurisdictionReplay", "TimelineEntry", "evidence", "stage_of", "summarize"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,8 @@ class TimelineEntry:
     """The program document the event rests on (evaluations and decisions), by hash."""
     response_sha256: str | None = None
     """The response document the event rests on, by hash."""
+    stage: str | None = None
+    """The review stage the event belongs to (preliminary, final, notice, extension, ...)."""
 
     def as_json(self) -> dict[str, Any]:
         """The entry in `audit replay --json`."""
@@ -57,6 +65,7 @@ class TimelineEntry:
             "reasons": list(self.reasons),
             "program_sha256": self.program_sha256,
             "response_sha256": self.response_sha256,
+            "stage": self.stage,
         }
 
 
@@ -111,8 +120,55 @@ _DELIVERY = {"smtp": "mailed", "none": "recorded as sent, not mailed (no mail se
 """How a letter left, in plain words (the event says `smtp` or `none`)."""
 
 
+def stage_of(event: DomainEvent) -> str | None:  # noqa: PLR0911 - one label per event type
+    """The label of a staged review's step the timeline row shows (None: not a stage event)."""
+    if isinstance(event, DecisionIssued):
+        return None if event.stage is None else event.stage.value
+    if isinstance(event, DecisionDetermined):
+        return "final"
+    if isinstance(event, NoticeQueued | NoticeSent):
+        return f"{event.kind} notice"
+    if isinstance(event, InformationRequested):
+        return "information request"
+    if isinstance(event, DeadlineExtended):
+        return "extension"
+    if isinstance(event, AwardActionRecorded):
+        return "award action"
+    return None
+
+
+def _staged_summary(event: DomainEvent) -> str | None:  # noqa: PLR0911 - one line per event type
+    if isinstance(event, DecisionIssued) and event.stage is not None:
+        due = f"; may answer until {event.answer_due}" if event.answer_due else ""
+        return f"{event.stage} decision issued: {event.outcome}{due}"
+    if isinstance(event, DecisionDetermined):
+        return (
+            f"final determination by {event.actor}: {event.decision} "
+            f"(evaluation said {event.evaluated}): {event.reason}"
+        )
+    if isinstance(event, NoticeQueued):
+        return f"{event.kind} notice of {event.notice_date} queued for {event.recipient}"
+    if isinstance(event, NoticeSent):
+        due = f"; answer by {event.answer_due}" if event.answer_due else ""
+        return f"{event.kind} notice of {event.notice_date} sent ({event.delivery}){due}"
+    if isinstance(event, InformationRequested):
+        asked = ", ".join(event.questions)
+        return f"information requested by {event.actor} ({asked}) due {event.due}: {event.reason}"
+    if isinstance(event, DeadlineExtended):
+        return (
+            f"{event.deadline} deadline extended by {event.actor} from {event.previous} "
+            f"to {event.until}: {event.reason}"
+        )
+    if isinstance(event, AwardActionRecorded):
+        return f"award action: {event.action} ({event.decision})"
+    return None
+
+
 def summarize(event: DomainEvent) -> str:  # noqa: PLR0911 - one line per event type
     """One line an auditor reads for the event."""
+    staged = _staged_summary(event)
+    if staged is not None:
+        return staged
     if isinstance(event, LetterSent):
         sent = _DELIVERY.get(event.delivery, event.delivery)
         return f"letter dated {event.letter_date} {sent}; response due {event.response_due}"

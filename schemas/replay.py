@@ -19,11 +19,19 @@ from pydantic import ValidationError
 from schemas._findings import ReplayFinding, ReplayKind
 from schemas._replay_compare import compare_evaluations, differ
 from schemas._replay_inputs import Moments, ProgramCatalog, RegistryHistory, valid_time
-from schemas._replay_timeline import JurisdictionReplay, TimelineEntry, evidence, summarize
+from schemas._replay_stages import StageReplay
+from schemas._replay_timeline import (
+    JurisdictionReplay,
+    TimelineEntry,
+    evidence,
+    stage_of,
+    summarize,
+)
 from schemas.canonical import sha256_hex
 from schemas.errors import InputError
 from schemas.evaluation import Evaluation, Outcome
 from schemas.events import (
+    DecisionDetermined,
     DecisionIssued,
     DecisionOverridden,
     DecisionRevised,
@@ -73,6 +81,12 @@ class _Walk:
     reasons: tuple[str, ...] = ()
     decision_id: str | None = None
     override: DecisionOverridden | None = None
+    determination: DecisionDetermined | None = None
+
+    @property
+    def known(self) -> bool:
+        """Whether any decision (automatic, determined or overridden) is in force."""
+        return bool(self.automatic or self.override or self.determination)
 
     def find(self, seq: int, kind: ReplayKind, detail: str) -> None:
         finding = ReplayFinding(
@@ -89,6 +103,8 @@ class _Walk:
     def effective(self) -> Outcome:
         if self.override is not None:
             return self.override.decision
+        if self.determination is not None:
+            return self.determination.decision
         return self.automatic or Outcome.PENDING
 
     def response(self, sha: str, seq: int) -> Response | None:
@@ -137,6 +153,7 @@ class _Walk:
                     response_sha256=sha,
                     as_of=inputs.as_of,
                     known_at=inputs.known_at,
+                    due=inputs.due,
                 )
             except (InputError, RuleEvaluationError) as error:
                 self.find(seq, ReplayKind.UNDERIVABLE, f"cannot evaluate again: {error}")
@@ -261,6 +278,8 @@ class _Walk:
             )
         elif isinstance(event, DecisionOverridden):
             self.override = event
+        elif isinstance(event, DecisionDetermined):
+            self.determination = event
 
 
 def replay_stream(
@@ -275,6 +294,7 @@ def replay_stream(
     """Re-derive each event of one stream (intact commits, in seq order); fold it at `moments`."""
     walk = _Walk(stream, programs, responses, registry)
     view = _Walk(stream, programs, responses, registry)  # only the admitted events
+    stages = StageReplay(stream, programs, responses, registry)
     timeline: list[TimelineEntry] = []
     events = 0
     for commit in commits:
@@ -283,6 +303,8 @@ def replay_stream(
         except (UnknownEventTypeError, ValidationError, KeyError, TypeError) as error:
             walk.find(commit.seq, ReplayKind.UNDERIVABLE, f"an event cannot be read: {error}")
             continue
+        for kind, detail in stages.commit(commit, [event for _, event in decoded]):
+            walk.find(commit.seq, kind, detail)
         for recorded, event in decoded:
             events += 1
             walk.check(commit.seq, recorded, event)
@@ -299,13 +321,16 @@ def replay_stream(
                 admitted,
                 program_sha256=program_sha,
                 response_sha256=response_sha,
+                stage=stage_of(event),
             )
             if admitted:
-                before = view.effective if view.automatic or view.override else None
+                before = view.effective if view.known else None
                 view.apply(event)
-                after = view.effective if view.automatic or view.override else None
+                after = view.effective if view.known else None
                 changed = after is not None and after != before
-                reasons = (view.override.reason,) if view.override else view.reasons
+                reasons = view.reasons
+                if view.override or view.determination:
+                    reasons = ((view.override or view.determination).reason,)  # type: ignore[union-attr]  # one is set
                 entry = TimelineEntry(
                     entry.seq,
                     entry.type,
@@ -318,6 +343,7 @@ def replay_stream(
                     reasons=reasons if changed else (),
                     program_sha256=program_sha,
                     response_sha256=response_sha,
+                    stage=entry.stage,
                 )
             timeline.append(entry)
     result = JurisdictionReplay(
