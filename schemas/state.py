@@ -199,7 +199,12 @@ def _apply(state: StreamState, event: DomainEvent, time: datetime) -> StreamStat
 
 
 def _decided(state: StreamState, event: DecisionIssued) -> StreamState:
-    wanted = None if event.stage is None else (event.decision_id, event.stage.value)
+    wanted = None
+    if event.stage is not None:  # a final (an automatic close too) has a notice of its own
+        notice_id = (
+            event.decision_id if event.stage is Stage.PRELIMINARY else f"final:{event.decision_id}"
+        )
+        wanted = (notice_id, event.stage.value)
     return replace(
         state,
         decision=event.outcome,

@@ -146,6 +146,7 @@ def test_clean_staged_log_replays_without_findings(runtime: Runtime, tmp_path: P
     _staged_log(runtime, tmp_path)
     auto = runtime.log.state(StreamId(program="staged-auto", jurisdiction="baltimore-md"))
     assert (auto.final, auto.award_action) == (True, "withhold")
+    assert len(auto.notices_sent) == 2  # noqa: PLR2004 - the preliminary and the final notice
     person = runtime.log.state(StreamId(program="staged-person", jurisdiction="stockton-ca"))
     assert (person.final, person.award_action) == (True, "release")
     assert _stage_findings(runtime) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -178,7 +179,8 @@ def test_automatic_final_when_the_window_closes_and_extension_defers_it(
         Outcome.INELIGIBLE,
         "withhold",
     )
-    assert state.notice_wanted == (state.decision_id, "final")
+    # The final has a notice of its own (the preliminary one went out under the decision id).
+    assert state.notice_wanted == (f"final:{state.decision_id}", "final")
     assert _decide(state, automatic, _at(9, 2)) is None
 
 
@@ -278,11 +280,15 @@ def test_overdue_letter_is_refused(person: ProgramBundle) -> None:
         check_letter_not_overdue(person.program, date(2017, 8, 19))
 
 
-def test_unstaged_programs_keep_their_hash_and_single_stage() -> None:
+def test_unstaged_programs_keep_their_hash_and_single_stage(tmp_path: Path) -> None:
     """psp-2017 without `review:` hashes as before and decides final at evaluation (stage None)."""
-    bundle = load_program(REPO_PROGRAMS_DIR, "psp-2017")
-    if bundle.program.review is not None:
-        pytest.skip("psp-2017 now ships a review path")
+    shutil.copytree(REPO_PROGRAMS_DIR / "psp-2017", tmp_path / "psp-2017")
+    path = tmp_path / "psp-2017" / "program.yaml"
+    text = path.read_text()
+    start, end = text.index("\nreview:\n"), text.index("\nquestions:\n")
+    path.write_text(text[:start] + text[end:])  # the one-stage program psp-2017 was
+    bundle = load_program(tmp_path, "psp-2017")
+    assert bundle.program.review is None
     assert b'"review"' not in bundle.document()
     assert b"response_within_days" not in bundle.document()
     state = _respond(_lettered(bundle), AnswerValue.NO, _at(8, 10))
