@@ -3,7 +3,9 @@
 Every flow is served from this process with `prefect.serve` (no work pool needed):
 `review` (started by hand, e.g. from the UI with typed parameters; with a people file in
 force it needs the person's signed act), `act` (records an act a person prepared and signed
-on their own machine, refusing one without a valid signature), `decide` (started by
+on their own machine, refusing one without a valid signature), `determine`,
+`request-info` and `extend` (a person's acts in a staged review, by hand; with a people
+file in force send them through `act`, signed), `decide` (started by
 the `grantreview.response.*` Prefect events `respond --async` emits), `deadlines-<program>`
 and `reevaluate-<program>` (scheduled per program), `checkpoint` and `audit` (scheduled).
 """
@@ -25,7 +27,10 @@ from flows.deadlines import deadlines
 from flows.decide import decide
 from flows.deploy.forms import summary as _summary
 from flows.deploy.forms import with_program_choice
+from flows.determine import determine
+from flows.extend import extend
 from flows.reevaluate import reevaluate
+from flows.request_info import request_info
 from flows.review import review
 from infra.errors import DependencyUnavailableError
 from infra.settings import Settings, get_settings
@@ -45,6 +50,7 @@ __all__ = [
     "reevaluation_deployments",
     "review_deployments",
     "served_deployments",
+    "stage_deployments",
 ]
 
 DEFAULT_DEADLINES_CRON: Final = "15 * * * *"
@@ -196,6 +202,21 @@ def review_deployments(
     return [cast("RunnerDeployment", deployment) for deployment in made]
 
 
+def stage_deployments() -> list[RunnerDeployment]:
+    """A person's acts in a staged review, started by hand with typed parameters (issue #16)."""
+    module = EntrypointType.MODULE_PATH
+    made: list[object] = [
+        flow.to_deployment(name=name, tags=["review", "staged"], entrypoint_type=module)
+        for name, flow in (
+            ("determine", determine),
+            ("request-info", request_info),
+            ("extend", extend),
+        )
+    ]
+    # to_deployment is sync-compatible: called outside an event loop it returns the value
+    return [cast("RunnerDeployment", deployment) for deployment in made]
+
+
 def served_deployments(
     programs: list[str],
     *,
@@ -206,5 +227,6 @@ def served_deployments(
     """Every deployment `grantreview serve` runs."""
     return [
         *review_deployments(programs, settings or get_settings()),
+        *stage_deployments(),
         *reevaluation_deployments(programs, cron=reevaluate_cron, interval=reevaluate_interval),
     ]

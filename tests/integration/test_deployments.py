@@ -31,6 +31,9 @@ EXPECTED = {
     "checkpoint/checkpoint",
     "audit/audit",
     "reevaluate/reevaluate-psp-2017",
+    "determine/determine",
+    "request-info/request-info",
+    "extend/extend",
 }
 
 
