@@ -1,0 +1,85 @@
+"""The staged-review acts as deployments: typed parameters, the same use cases as the CLI."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from prefect.utilities.callables import parameter_schema
+
+from flows import determine as determine_module
+from flows import extend as extend_module
+from flows.deploy.deployments import stage_deployments
+from flows.request_info import request_info
+from infra.eventlog.memory_store import MemoryObjectStore
+from infra.letters import send_letter_for
+from infra.runtime import Runtime
+from infra.settings import Settings
+from schemas.errors import InputError
+from schemas.streams import StreamId
+from usecases.imports import import_csv
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "programs" / "staged"
+STREAM = StreamId(program="staged-person", jurisdiction="stockton-ca")
+
+
+def test_stage_deployments_have_typed_parameters() -> None:
+    """The UI form knows the decision's two values, dates as dates and questions as a list."""
+    made = {deployment.name: deployment.entrypoint for deployment in stage_deployments()}
+    assert made == {
+        "determine": "flows.determine.determine",
+        "request-info": "flows.request_info.request_info",
+        "extend": "flows.extend.extend",
+    }
+    determine = parameter_schema(determine_module.determine.fn).model_dump()["properties"]
+    assert determine["decision"]["enum"] == ["eligible", "ineligible"]
+    extend = parameter_schema(extend_module.extend.fn).model_dump()["properties"]
+    assert extend["until"]["format"] == "date"
+    ask = parameter_schema(request_info.fn).model_dump()
+    assert ask["properties"]["questions"]["type"] == "array"
+    assert set(ask["required"]) >= {"program", "jurisdiction", "questions", "due", "reason"}
+
+
+@pytest.fixture
+def runtime(monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    """A lettered staged-person stream on a memory store, served to the flows' get_runtime."""
+    made = Runtime(Settings(s3_prefix="p/", programs_dir=FIXTURES, signing_key_file=None))
+    made.__dict__["store"] = MemoryObjectStore()
+    import_csv(made, ROOT / "programs" / "psp-2017" / "examples" / "jurisdictions.csv")
+    (row,) = [j for j in made.registry().values() if j.slug == STREAM.jurisdiction]
+    bundle = made.program(STREAM.program)
+    letter_date = datetime(2017, 8, 3, tzinfo=UTC)
+    send_letter_for(made, bundle, row, made.log.state(STREAM), as_of=letter_date, flow_run_id=None)
+    for module in (determine_module, extend_module):
+        monkeypatch.setattr(module, "get_runtime", lambda: made)
+    return made
+
+
+def test_extend_flow_records_once(runtime: Runtime) -> None:
+    """The extend flow's body moves the deadline; run again it appends nothing."""
+
+    def act() -> bool:
+        return extend_module.extend.fn(
+            STREAM.program, STREAM.jurisdiction, date(2017, 9, 1), "asked for time", "ojp-1"
+        )
+
+    assert act() is True
+    head = runtime.log.state(STREAM).head_seq
+    assert act() is False
+    assert (runtime.log.state(STREAM).head_seq, runtime.log.state(STREAM).due) == (
+        head,
+        date(2017, 9, 1),
+    )
+
+
+def test_determine_flow_refuses_what_the_cli_refuses(runtime: Runtime) -> None:
+    """`maybe` and a stream not awaiting a determination are InputErrors; nothing is written."""
+    head = runtime.log.state(STREAM).head_seq
+    run = determine_module.determine.fn
+    with pytest.raises(InputError, match="eligible or ineligible"):
+        run(STREAM.program, STREAM.jurisdiction, "maybe", "r", "a")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="not awaiting a determination"):
+        run(STREAM.program, STREAM.jurisdiction, "eligible", "r", "a")
+    assert runtime.log.state(STREAM).head_seq == head
