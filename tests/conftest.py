@@ -22,9 +22,10 @@ from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.s3_store import S3ObjectStore
 from infra.keys import load_keyring, load_signer
 from infra.runtime import get_runtime
-from infra.settings import Settings, get_settings
+from infra.settings import REPO_PROGRAMS_DIR, Settings, get_settings
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer
+from tests.support.programs import one_stage_copy
 
 TEST_BUCKET = "grantreview-test"
 
@@ -72,11 +73,24 @@ def s3_prefix() -> str:
     return f"t-{uuid.uuid4().hex[:12]}/"
 
 
+@pytest.fixture(scope="session")
+def one_stage_programs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped programs without their review paths (see tests/support/programs.py)."""
+    return one_stage_copy(REPO_PROGRAMS_DIR, tmp_path_factory.mktemp("one-stage") / "programs")
+
+
 @pytest.fixture
-def s3_env(seaweed: SeaweedServer, s3_prefix: str, tmp_path: Path) -> dict[str, str]:
-    """Environment for a CLI subprocess: the operator identity and this test's prefix."""
+def s3_env(
+    seaweed: SeaweedServer, s3_prefix: str, tmp_path: Path, one_stage_programs: Path
+) -> dict[str, str]:
+    """Environment for a CLI subprocess: the operator identity and this test's prefix.
+
+    Programs are the shipped ones in one stage; a test of staged reviews sets its own
+    GRANTREVIEW_PROGRAMS_DIR.
+    """
     return {
         **seaweed.env("operator"),
+        "GRANTREVIEW_PROGRAMS_DIR": str(one_stage_programs),
         "GRANTREVIEW_S3_BUCKET": TEST_BUCKET,
         "GRANTREVIEW_S3_PREFIX": s3_prefix,
         "GRANTREVIEW_OBJECT_LOCK_DAYS": "1",

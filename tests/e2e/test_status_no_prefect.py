@@ -54,9 +54,7 @@ def test_status_shows_the_review_without_importing_prefect(
     assert seconds <= STATUS_CEILING_S, f"status took {seconds:.2f} s"
     rows = json.loads(traced.stdout)
     assert [row["jurisdiction"] for row in rows] == SEEDS
-    # psp-2017 ships a review path: an evaluated response is a preliminary decision.
-    assert [row["step"] for row in rows] == ["preliminary"] * 2 + ["letter_sent"] * 2
-    assert [row["stage"] for row in rows] == ["preliminary"] * 2 + [None] * 2
+    assert [row["step"] for row in rows] == ["decided"] * 2 + ["letter_sent"] * 2
     assert {row["response_due"] for row in rows} == {"2017-08-18"}
     assert [row["decision"] for row in rows] == ["ineligible"] * 2 + ["pending"] * 2
     assert all(row["reasons"] for row in rows[:2])

@@ -39,7 +39,8 @@ def test_served_schedule_lands_a_run_record(
     places = synthetic_jurisdictions(5)
     csv_file.write_bytes(csv_bytes(places))
     assert cli("jurisdictions", "import", csv_file).code == 0
-    seed_decided_streams(signed_event_log, load_program(ROOT / "programs", "psp-2017"), places)
+    bundle = load_program(Path(cli_env["GRANTREVIEW_PROGRAMS_DIR"]), "psp-2017")  # one stage
+    seed_decided_streams(signed_event_log, bundle, places)
     binary = Path(sys.executable).with_name("grantreview")
     env = {**os.environ, **cli_env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     server = subprocess.Popen(
