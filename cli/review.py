@@ -239,15 +239,22 @@ def status(
     program: ProgramOption,
     jurisdictions: SlugsArgument = None,
     json_output: JsonOption = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", metavar="DATE", help="Where reviews stand that day (default: now)."
+        ),
+    ] = None,
 ) -> None:
     """Where each review stands: step, decision, reasons (read from S3, no Prefect)."""
     check_slug(program, "program id")
     slugs = parse_slugs(jurisdictions)
+    moment = parse_moment(as_of)
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
     from usecases.status import status_rows  # noqa: PLC0415
 
     runtime = get_runtime()
-    rows = status_rows(runtime, program, slugs)
+    rows = status_rows(runtime, program, slugs, moment)
     if json_output:
         print_json(rows)
     else:
