@@ -1,4 +1,10 @@
-"""`grantreview demo`: the four 2017 PSP jurisdictions, end to end, then a check of the log."""
+"""`grantreview demo`: the four 2017 PSP jurisdictions through the staged review, then a check.
+
+psp-2017 runs a preliminary assessment, 15 days to answer, then the final decision once
+the window closes (programs/psp-2017/program.yaml, `review:`). The demo records the
+letters, the responses (preliminary decisions and their notices), the answers inside the
+window (examples/answers/, illustrative), and a review after the window that makes them final.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +26,14 @@ __all__ = ["demo"]
 PROGRAM = "psp-2017"
 LETTER_DATE = datetime(2017, 8, 3, tzinfo=UTC)
 """OJP's letters to the four police chiefs are dated 2017-08-03 (domain.md)."""
+IN_WINDOW = datetime(2017, 8, 31, tzinfo=UTC)
+"""A day inside the answer window (the responses of 2017-08-18 + 15 days)."""
+WINDOW_CLOSED = datetime(2017, 9, 3, tzinfo=UTC)
+"""The day after the answer window closed: the review then records the final decisions."""
 
 
 def demo() -> None:
-    """Import the four seed jurisdictions, review them under psp-2017, record answers, decide.
+    """Import the four seed jurisdictions, review them under psp-2017: preliminary, answers, final.
 
     Only those four are reviewed: other jurisdictions imported in the same bucket are left
     alone (the demo says how many), and only psp-2017's streams are verified.
@@ -60,12 +70,16 @@ def demo() -> None:
         )
     run_flow(review_flow, PROGRAM, slugs, LETTER_DATE)
     typer.echo("letters: sent (or already on file) as of 2017-08-03")
-    for path in sorted(examples.glob("*.json")):
-        raw, response = read_response_file(path)
-        digest = runtime.documents.put(raw)
-        run_flow(respond_flow, PROGRAM, response.jurisdiction, digest, response.received_at)
-        typer.echo(f"response: {response.jurisdiction} recorded and decided")
-    print_table(status_rows(runtime, PROGRAM, slugs))
+    for folder, what in ((examples, "preliminary decision"), (examples / "answers", "answer")):
+        for path in sorted(folder.glob("*.json")):
+            raw, response = read_response_file(path)
+            digest = runtime.documents.put(raw)
+            run_flow(respond_flow, PROGRAM, response.jurisdiction, digest, response.received_at)
+            typer.echo(f"{what}: {response.jurisdiction} recorded, evaluated, notice sent")
+        print_table(status_rows(runtime, PROGRAM, slugs, IN_WINDOW))
+    run_flow(review_flow, PROGRAM, slugs, WINDOW_CLOSED)
+    typer.echo("review as of 2017-09-03: answer windows closed, final decisions and notices")
+    print_table(status_rows(runtime, PROGRAM, slugs, WINDOW_CLOSED))
     findings = verify_runtime_log(runtime, PROGRAM)
     if findings:
         for finding in findings:
