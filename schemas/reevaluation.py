@@ -22,6 +22,7 @@ from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle
 from schemas.review import CommitDraft, evaluate_state
 from schemas.rules import deadline_passed, rule_set_in_force
+from schemas.stages import due_for_evaluation
 from schemas.state import Step, StreamState
 
 __all__ = [
@@ -131,20 +132,27 @@ def reevaluate_stream(
     """Evaluate one decided stream again; revise only where the outcome or the reasons change.
 
     Only decisions the review flow already issued for the evidence in force are revised;
-    a human override is reported and left alone; a fresh evaluation that is still pending
-    (no rule set in force) never replaces a pending one.
+    a human override, or a person's final determination in a staged review, is reported and
+    left alone; a fresh evaluation that is still pending (no rule set in force) never
+    replaces a pending one. In a staged review only a final decision is revised (a
+    preliminary one, or one awaiting information, is `awaiting_review`: its answer window
+    decides), and a revision keeps the stage final: it never turns a final decision into a
+    preliminary one or the reverse, and it sends no new notice and records no award action.
     """
     evidence = state.response is not None or deadline_passed(bundle.program, as_of)
     if not evidence:
         return _result(state, RevisionStatus.NOT_DUE)
     if state.step is not Step.DECIDED:
         return _result(state, RevisionStatus.AWAITING_REVIEW)
-    evaluation = evaluate_state(bundle, jurisdiction, state, as_of=as_of, known_at=known_at)
+    due = due_for_evaluation(state, bundle.program)
+    evaluation = evaluate_state(
+        bundle, jurisdiction, state, as_of=as_of, known_at=known_at, due=due
+    )
     before = state.decision or Outcome.PENDING
     after, reasons = evaluation.outcome, evaluation.reasons
     if (before == after and state.reasons == reasons) or before == after == Outcome.PENDING:
         return _result(state, RevisionStatus.UNCHANGED)
-    if state.override is not None:
+    if state.override is not None or state.determination is not None:
         return _result(state, RevisionStatus.OVERRIDDEN, after, reasons)
     return _result(state, RevisionStatus.REVISED, after, reasons, _revision(state, evaluation))
 
