@@ -166,7 +166,7 @@ def test_person_final_after_an_answer_a_request_and_a_late_answer(  # noqa: PLR0
     assert cli(*ask, "--due", "2017-09-10", "--as-of", "2017-08-12").code == 0
     _idempotent(cli, client, prefix, *ask, "--due", "2017-09-10", "--as-of", "2017-08-12")
     (request,) = _notices(smtp_server, "baltimore-md", "information")
-    assert "detainer_hold" in _text(request)
+    assert "by 2017-09-10: detainer\\_hold" in _text(request)  # Markdown-escaped id
     assert _status(cli, person, "2017-08-13")["baltimore-md"]["step"] == "awaiting_information"
     assert _respond(cli, tmp_path, person, "baltimore-md", "yes", "2017-09-05").code == 0
     row = _status(cli, person, "2017-09-06")["baltimore-md"]

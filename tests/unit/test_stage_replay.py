@@ -14,6 +14,7 @@ from infra.eventlog.documents import document_key
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.letters import send_letter_for
 from infra.notices import send_notice_for
+from infra.report_html import render_report
 from infra.runtime import Runtime
 from infra.settings import Settings
 from schemas._findings import ReplayKind
@@ -146,7 +147,7 @@ def test_clean_staged_log_replays_without_findings(runtime: Runtime, tmp_path: P
     _staged_log(runtime, tmp_path)
     auto = runtime.log.state(StreamId(program="staged-auto", jurisdiction="baltimore-md"))
     assert (auto.final, auto.award_action) == (True, "withhold")
-    assert len(auto.notices_sent) == 2  # noqa: PLR2004 - the preliminary and the final notice
+    assert len(auto.notices_sent) == 2
     person = runtime.log.state(StreamId(program="staged-person", jurisdiction="stockton-ca"))
     assert (person.final, person.award_action) == (True, "release")
     assert _stage_findings(runtime) == []
@@ -201,3 +202,16 @@ def test_a_final_recorded_inside_the_window_is_a_finding(runtime: Runtime, tmp_p
 
 def _document_keys(runtime: Runtime) -> list[str]:
     return list(runtime.store.list_keys(f"{PREFIX}documents/"))
+
+
+def test_report_timeline_shows_stages_notices_and_extensions(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """The HTML timeline labels preliminary and final decisions, notices and extensions."""
+    _staged_log(runtime, tmp_path)
+    report = replay_store(runtime.store, PREFIX, Keyring(keys=()), workers=2)
+    html = render_report(report)
+    for label in ("preliminary", "final", "preliminary notice", "final notice", "extension"):
+        assert f'<span class="badge stage" title="review stage">{label}</span>' in html, label
+    assert "answer deadline extended by ojp-1 from 2017-08-21 to 2017-09-01" in html
+    assert "final determination by ojp-1: eligible" in html
