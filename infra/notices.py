@@ -91,7 +91,10 @@ def send_notice_for(
                 notice_date=as_of.date(),
                 answer_due=answer_due,
                 recipient=config.recipient_for(jurisdiction.slug),
-                delivery_id=delivery_id(state, f"notice-{notice_id}", config.domain),
+                # A Message-ID's left part is a dot-atom: no ':' (final:<id>, determination:<date>).
+                delivery_id=delivery_id(
+                    state, f"notice-{notice_id.replace(':', '-')}", config.domain
+                ),
             )
         )
         pinned = state.notice_queued
