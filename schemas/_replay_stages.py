@@ -53,6 +53,7 @@ class _Unplannable(Exception):  # noqa: N818 - a signal, not an error shown to a
 
 Problem = tuple[ReplayKind, str]
 
+_ACT_EVENTS = "grantreview.act."
 _PLANNED = (
     DecisionIssued,
     DecisionDetermined,
@@ -81,10 +82,13 @@ class StageReplay:
         """Check one commit against the state before it, then fold it."""
         before = self.state
         problems: list[Problem] = []
-        if events and isinstance(events[0], NoticeQueued | NoticeSent):
-            problems.extend(self._notice(before, commit.time, events[0]))
-        elif any(isinstance(event, _PLANNED) for event in events):
-            problems.extend(self._planned(before, commit, events))
+        # A person's signed (or approved) act leads the commit it caused; the audit pass
+        # checks acts, this checks what they did.
+        done = [event for event in events if not event.TYPE.startswith(_ACT_EVENTS)]
+        if done and isinstance(done[0], NoticeQueued | NoticeSent):
+            problems.extend(self._notice(before, commit.time, done[0]))
+        elif any(isinstance(event, _PLANNED) for event in done):
+            problems.extend(self._planned(before, commit, done))
         self.state = advance(before, commit.head, events)
         named = [str(e.get("grprogramsha") or "") for e in commit.events]
         self.program_sha = next((sha for sha in reversed(named) if sha), self.program_sha)

@@ -17,12 +17,11 @@ from infra.notices import send_notice_for
 from infra.report_html import render_report
 from infra.runtime import Runtime
 from infra.settings import Settings
-from schemas._findings import ReplayKind
-from schemas._keyring import Keyring
+from schemas.checkpoint import Keyring
 from schemas.commit import Commit
 from schemas.evaluation import Outcome
 from schemas.events import DecisionIssued, NoticeSent
-from schemas.replay import Moments, ProgramCatalog, RegistryHistory, replay_stream
+from schemas.replay import Moments, ProgramCatalog, RegistryHistory, ReplayKind, replay_stream
 from schemas.review import plan_decision
 from schemas.review_path import Stage
 from schemas.state import decoded_events
