@@ -7,6 +7,7 @@ from typing import Literal
 
 from flows._flow import grant_flow
 from infra.runtime import get_runtime
+from tasks.acts import parse_signed_act
 from usecases.stages import check_act
 from usecases.stages import determine as record_determination
 
@@ -14,18 +15,30 @@ __all__ = ["determine"]
 
 
 @grant_flow("determine")
-def determine(  # noqa: PLR0917 - Prefect passes parameters by name; the UI form keeps this order
+def determine(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps this order
     program: str,
     jurisdiction: str,
     decision: Literal["eligible", "ineligible"],
     reason: str,
     actor: str,
     as_of: datetime | None = None,
+    act: str | None = None,
+    signature: str | None = None,
 ) -> bool:
     """Record the final determination of a stream awaiting one (the evaluation is kept too).
 
     The same use case as `grantreview determine`; the same determination again appends
-    nothing. Returns whether a commit was written.
+    nothing. Returns whether a commit was written (False too when it awaits approvals).
+
+    Args:
+        program: The grant program, e.g. psp-2017.
+        jurisdiction: The jurisdiction's slug, e.g. stockton-ca.
+        decision: The final decision.
+        reason: Why, in plain language (kept beside the latest evaluation).
+        actor: Your id (in the people file when one is in force).
+        as_of: The date of the determination; empty means now.
+        act: With a people file in force: the act prepared for this determination.
+        signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
     outcome = check_act(reason, actor, decision)
     assert outcome is not None  # noqa: S101 - check_act returns one when given a decision
@@ -37,5 +50,6 @@ def determine(  # noqa: PLR0917 - Prefect passes parameters by name; the UI form
         reason=reason,
         actor=actor,
         as_of=as_of,
+        presigned=parse_signed_act(act, signature),
     )
     return written

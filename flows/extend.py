@@ -6,27 +6,47 @@ from datetime import date, datetime
 
 from flows._flow import grant_flow
 from infra.runtime import get_runtime
+from tasks.acts import parse_signed_act
 from usecases.stages import check_act, extend_deadline
 
 __all__ = ["extend"]
 
 
 @grant_flow("extend")
-def extend(  # noqa: PLR0917 - Prefect passes parameters by name; the UI form keeps this order
+def extend(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps this order
     program: str,
     jurisdiction: str,
     until: date,
     reason: str,
     actor: str,
     as_of: datetime | None = None,
+    act: str | None = None,
+    signature: str | None = None,
 ) -> bool:
     """Move the jurisdiction's deadline in force (letter, answer window or request) to `until`.
 
     The same use case as `grantreview extend`; extending to the date in force appends
-    nothing. Returns whether a commit was written.
+    nothing. Returns whether a commit was written (False too when it awaits approvals).
+
+    Args:
+        program: The grant program, e.g. psp-2017.
+        jurisdiction: The jurisdiction's slug, e.g. stockton-ca.
+        until: The new due date.
+        reason: Why, in plain language.
+        actor: Your id (in the people file when one is in force).
+        as_of: The date of the extension; empty means now.
+        act: With a people file in force: the act prepared for this extension.
+        signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
     check_act(reason, actor)
     written, _ = extend_deadline(
-        get_runtime(), program, jurisdiction, until=until, reason=reason, actor=actor, as_of=as_of
+        get_runtime(),
+        program,
+        jurisdiction,
+        until=until,
+        reason=reason,
+        actor=actor,
+        as_of=as_of,
+        presigned=parse_signed_act(act, signature),
     )
     return written

@@ -6,13 +6,14 @@ from datetime import date, datetime
 
 from flows._flow import grant_flow
 from infra.runtime import get_runtime
+from tasks.acts import parse_signed_act
 from usecases.stages import check_act, request_information
 
 __all__ = ["request_info"]
 
 
 @grant_flow("request-info")
-def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the UI form keeps this order
+def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps this order
     program: str,
     jurisdiction: str,
     questions: list[str],
@@ -20,11 +21,24 @@ def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the UI f
     reason: str,
     actor: str,
     as_of: datetime | None = None,
+    act: str | None = None,
+    signature: str | None = None,
 ) -> bool:
     """Ask the jurisdiction to answer `questions` again by `due`; a notice carries the request.
 
     The same use case as `grantreview request-info`; the same request again appends
-    nothing. Returns whether a commit was written.
+    nothing. Returns whether a commit was written (False too when it awaits approvals).
+
+    Args:
+        program: The grant program, e.g. psp-2017.
+        jurisdiction: The jurisdiction's slug, e.g. stockton-ca.
+        questions: Question ids of the program to ask again.
+        due: The date the answers are due.
+        reason: Why, in plain language (the notice says it).
+        actor: Your id (in the people file when one is in force).
+        as_of: The date of the request; empty means now.
+        act: With a people file in force: the act prepared for this request.
+        signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
     check_act(reason, actor)
     written, _ = request_information(
@@ -36,5 +50,6 @@ def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the UI f
         reason=reason,
         actor=actor,
         as_of=as_of,
+        presigned=parse_signed_act(act, signature),
     )
     return written

@@ -202,11 +202,16 @@ def review_deployments(
     return [cast("RunnerDeployment", deployment) for deployment in made]
 
 
-def stage_deployments() -> list[RunnerDeployment]:
+def stage_deployments(programs: list[str] | None = None) -> list[RunnerDeployment]:
     """A person's acts in a staged review, started by hand with typed parameters (issue #16)."""
     module = EntrypointType.MODULE_PATH
     made: list[object] = [
-        flow.to_deployment(name=name, tags=["review", "staged"], entrypoint_type=module)
+        with_program_choice(flow, programs or []).to_deployment(
+            name=name,
+            description=_summary(flow),
+            tags=["review", "staged"],
+            entrypoint_type=module,
+        )
         for name, flow in (
             ("determine", determine),
             ("request-info", request_info),
@@ -227,6 +232,6 @@ def served_deployments(
     """Every deployment `grantreview serve` runs."""
     return [
         *review_deployments(programs, settings or get_settings()),
-        *stage_deployments(),
+        *stage_deployments(programs),
         *reevaluation_deployments(programs, cron=reevaluate_cron, interval=reevaluate_interval),
     ]
