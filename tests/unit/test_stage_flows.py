@@ -6,11 +6,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from prefect.utilities.callables import parameter_schema
 
 from flows import determine as determine_module
 from flows import extend as extend_module
-from flows.deploy.deployments import stage_deployments
 from flows.request_info import request_info
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.letters import send_letter_for
@@ -27,6 +25,12 @@ STREAM = StreamId(program="staged-person", jurisdiction="stockton-ca")
 
 def test_stage_deployments_have_typed_parameters() -> None:
     """The UI form knows the decision's two values, dates as dates and questions as a list."""
+    # Imported here: the deployment machinery loads uvicorn and FastAPI, whose loggers
+    # tests/unit/test_logging_routes.py expects to meet for the first time itself.
+    from prefect.utilities.callables import parameter_schema  # noqa: PLC0415
+
+    from flows.deploy.deployments import stage_deployments  # noqa: PLC0415
+
     made = {deployment.name: deployment.entrypoint for deployment in stage_deployments()}
     assert made == {
         "determine": "flows.determine.determine",
