@@ -5,7 +5,6 @@ More audit commands (replay, export) register on `audit_app` in their own functi
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,7 +25,6 @@ __all__ = ["audit_app"]
 
 audit_app = typer.Typer(help="Audit the event log: verify, without trusting the writer.")
 
-_HEX = re.compile(r"[0-9a-fA-F]{2,1024}")
 VerifyKeyOption = Annotated[
     Path | None,
     typer.Option(
@@ -63,10 +61,15 @@ def _print_findings(report: VerifyReport | ReplayReport) -> None:
 
 def _expected_checkpoint(value: str) -> tuple[int, str]:
     """`SEQ:SIGNATURE` (as the report's header prints it) or exit 2 before reading anything."""
-    seq, _, signature = value.partition(":")
-    if not (seq.isdecimal() and seq.isascii() and _HEX.fullmatch(signature)):
-        fail(f"--expect-checkpoint {value[:40]!r}: give SEQ:SIGNATURE (a number, a hex signature)")
-    return int(seq), signature.lower()
+    from schemas.verify import parse_expectation  # noqa: PLC0415 - imported when a command runs
+
+    parsed = parse_expectation(value)
+    if parsed is None:
+        fail(
+            f"--expect-checkpoint {value[:40]!r}: give SEQ:SIGNATURE as `audit verify` prints "
+            "it (a number, then a hex signature or a tlog note's base64 signature)"
+        )
+    return parsed
 
 
 def _people_line(people_in_force: str | None) -> str:
@@ -79,8 +82,8 @@ def _people_line(people_in_force: str | None) -> str:
 def _print_report(report: VerifyReport) -> None:
     _print_findings(report)
     newest = "none" if report.newest_checkpoint is None else str(report.newest_checkpoint)
-    if report.newest_checkpoint_signature is not None:
-        newest += f", keep {report.newest_checkpoint}:{report.newest_checkpoint_signature}"
+    if report.keep is not None:
+        newest += f", keep {report.keep}"
     summary = (
         f"{report.streams} streams, {report.commits} commits, {report.events} events, "
         f"{report.checkpoints} checkpoints (newest {newest}), "
@@ -111,7 +114,11 @@ def verify(  # noqa: PLR0917 - Typer passes every option by name; the signature 
         typer.Option(
             "--expect-checkpoint",
             metavar="SEQ:SIGNATURE",
-            help="A checkpoint kept from an earlier audit: a finding if the log no longer has it.",
+            help=(
+                "A checkpoint kept from an earlier audit (the `keep` line): a finding if the "
+                "log no longer has it. After the tlog cut-over SEQ is the tree size and "
+                "SIGNATURE the base64 on the checkpoint note's signature line."
+            ),
         ),
     ] = None,
     as_json: JsonOption = False,

@@ -10,13 +10,14 @@ sweep (less a grace for writers in flight) must be a leaf (else `not_in_tree`).
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
 from schemas._findings import Finding, FindingKind, stream_finding
 from schemas.merkle import EMPTY_ROOT, ProofError, consistency_proof, tree_root, verify_consistency
-from schemas.note import NoteError, NoteVerifier
+from schemas.note import NoteError, NoteVerifier, open_note
 from schemas.streams import parse_commit_key
 from schemas.tiles import TileError, parse_tile_path, tile_hash_reader
 from schemas.tlog_checkpoint import CheckpointError, TreeHead, open_checkpoint
@@ -25,6 +26,7 @@ from schemas.tlog_layout import (
     BatchFormatError,
     batch_folder,
     checkpoint_folder,
+    origin_prefix,
     parse_batch,
     parse_checkpoint_text_origin,
     parse_sequence_key,
@@ -87,6 +89,12 @@ class TlogCheck:
     swept: datetime | None = None
     """The newest sweep batch's time: every commit sealed before it must be a leaf."""
     checkpoints: int = 0
+    signature: str | None = None
+    """The newest head's signature line payload, base64(key ID || signature), as kept."""
+    key_fingerprint: str | None = None
+    """The fingerprint of the keyring key that signed the newest head."""
+    signatures: dict[int, set[str]] = field(default_factory=dict)
+    """Every verified checkpoint's signature by tree size: what a kept one is checked against."""
     pending: int = 0
     """Commits of the selected streams that are not leaves yet (in flight or not_in_tree)."""
 
@@ -101,16 +109,29 @@ def _read_tile(tiles: Mapping[Tile, bytes]) -> Callable[[Tile], bytes]:
     return read
 
 
-def _open(raw: bytes, batch: Batch, keyring: Keyring, origin: str) -> TreeHead:
-    verifiers = [
-        NoteVerifier(origin, bytes.fromhex(k.public_key))
+@dataclass(frozen=True, slots=True)
+class _Opened:
+    """A verified checkpoint: its tree head, its log signature (base64) and the key's print."""
+
+    head: TreeHead
+    signature: str
+    key_fingerprint: str
+
+
+def _open(raw: bytes, batch: Batch, keyring: Keyring, origin: str) -> _Opened:
+    keys = {
+        NoteVerifier(origin, bytes.fromhex(k.public_key)): k.fingerprint
         for k in keyring.keys
         if k.covers(batch.time)
-    ]
+    }
+    verifiers = list(keys)
     head = open_checkpoint(raw, verifiers, origin)
     if head.size != batch.size:
         raise CheckpointError(f"states size {head.size}, its batch {batch.size}")
-    return head
+    signed = open_note(raw, verifiers).signatures[0]
+    signer = next(v for v in verifiers if v.key_id == signed.key_id and v.name == signed.name)
+    payload = base64.b64encode(signed.key_id + signed.signature).decode()
+    return _Opened(head, payload, keys[signer])
 
 
 def _check_one(
@@ -177,6 +198,11 @@ def _check_leaves(
     return findings
 
 
+def _relative(key: str, written: str, prefix: str) -> str:
+    """A leaf's commit key, written under the writers' prefix, as it is stored where audited."""
+    return prefix + key.removeprefix(written) if key.startswith(written) else key
+
+
 def check_tlog(
     prefix: str,
     tlog: TlogObjects,
@@ -194,6 +220,7 @@ def check_tlog(
         return result
     origin = parse_checkpoint_text_origin(tlog.notes.get(0, b""))
     previous = TreeHead(origin or "-", 0, EMPTY_ROOT)
+    written = origin_prefix(origin or "")
     leaves: list[str] = []
     for seq in range(max(tlog.batches) + 1):
         raw, note = tlog.batches.get(seq), tlog.notes.get(seq)
@@ -205,19 +232,22 @@ def check_tlog(
             break  # the newest batch is being integrated: nothing to check yet
         try:
             batch = parse_batch(raw)
-            head = _open(note, batch, keyring, origin or "")
+            opened = _open(note, batch, keyring, origin or "")
         except (BatchFormatError, CheckpointError, NoteError) as error:
             detail = f"tlog checkpoint {seq}: {error}"
             result.findings.append(_finding(FindingKind.FORGED_CHECKPOINT, detail))
             break
+        head = opened.head
         problems = _check_one(seq, batch, head, previous, tlog.tiles)
         result.findings.extend(problems)
         if problems:
             break
-        leaves.extend(batch.commits)
+        leaves.extend(_relative(key, written, prefix) for key in batch.commits)
         previous, result.head, result.time = head, head, batch.time
         result.swept = batch.time if batch.sweep else result.swept
         result.checkpoints += 1
+        result.signature, result.key_fingerprint = opened.signature, opened.key_fingerprint
+        result.signatures.setdefault(head.size, set()).add(opened.signature)
     if result.head is None or result.time is None:
         return result
     result.findings.extend(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from schemas._expect_checkpoint import expect_cumulative, expect_tlog, is_tlog_signature
 from schemas._findings import Finding, FindingKind, stream_finding
 from schemas._verify_acts import ActAudit, Documents
 from schemas._verify_checkpoints import check_checkpoints
@@ -135,41 +136,13 @@ class LogAuditor:
         return self.trusted[0] if self.trusted else None
 
     def expect(self, seq: int, signature: str) -> list[Finding]:
-        """The auditor kept checkpoint `seq` and its signature: the log must still hold it.
+        """The auditor kept a checkpoint (either form): the log must still hold it.
 
-        A log whose newest trusted checkpoint is older was rolled back (or the checkpoints
-        were deleted); one whose checkpoint `seq` has another signature was rewritten.
+        A tlog form is checked against the transparency log, so call this after `finish`.
         """
-        newest = self.newest
-        if newest is None or newest.seq < seq:
-            held = "no trusted checkpoint" if newest is None else f"newest is seq {newest.seq}"
-            detail = f"the auditor kept checkpoint seq {seq}, but the log's {held}: rolled back"
-            return [
-                Finding(
-                    program=None,
-                    jurisdiction=None,
-                    seq=seq,
-                    kind=FindingKind.TRUNCATED,
-                    detail=detail,
-                )
-            ]
-        kept = next((checkpoint for checkpoint in self.trusted if checkpoint.seq == seq), None)
-        if kept is None or kept.signature != signature.lower():
-            detail = (
-                "differs from the checkpoint the auditor kept (another signature): rewritten"
-                if kept is not None
-                else "the auditor kept this checkpoint; the log holds no trusted one at this seq"
-            )
-            return [
-                Finding(
-                    program=None,
-                    jurisdiction=None,
-                    seq=seq,
-                    kind=FindingKind.MODIFIED,
-                    detail=detail,
-                )
-            ]
-        return []
+        if is_tlog_signature(signature):
+            return expect_tlog(self.tlog_check, seq, signature)
+        return expect_cumulative(self.trusted, seq, signature)
 
     def group(self, keys: Iterable[str]) -> tuple[dict[StreamId, dict[int, str]], list[Finding]]:
         """Commit keys by stream and seq, in the order given; a key that is none is a finding."""

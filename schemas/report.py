@@ -64,9 +64,13 @@ class CheckpointSeen:
     """The newest trusted checkpoint: what an auditor keeps elsewhere (`--expect-checkpoint`)."""
 
     seq: int
+    """The cumulative chain's seq, or the tree size of a tlog checkpoint."""
     time: datetime
     signature: str
+    """Hex (cumulative), or the tlog note's signature line base64 (key ID || signature)."""
     key_fingerprint: str
+    tlog: bool = False
+    """A C2SP checkpoint of the transparency log (after the cut-over)."""
 
     @property
     def expectation(self) -> str:
@@ -80,6 +84,7 @@ class CheckpointSeen:
             "time": self.time.isoformat(),
             "signature": self.signature,
             "key_fingerprint": self.key_fingerprint,
+            "tlog": self.tlog,
         }
 
 

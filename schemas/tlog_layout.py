@@ -30,6 +30,7 @@ __all__ = [
     "index_body",
     "index_key",
     "log_origin",
+    "origin_prefix",
     "parse_batch",
     "parse_checkpoint_text_origin",
     "parse_index_body",
@@ -94,6 +95,16 @@ def log_origin(bucket: str, prefix: str) -> str:
     """
     tail = prefix.strip("/")
     return f"grantreview.tlog/{bucket}" + (f"/{tail}" if tail else "")
+
+
+def origin_prefix(origin: str) -> str:
+    """The prefix a log's writers used, from its origin (`log_origin`'s inverse on the prefix).
+
+    Batch claims name commits by their full keys; a downloaded copy holds them under
+    another prefix (often ''), so an auditor reads a leaf's key relative to this one.
+    """
+    _, _, tail = origin.removeprefix("grantreview.tlog/").partition("/")
+    return f"{tail}/" if tail else ""
 
 
 def _sequence_key(folder: str, seq: int, suffix: str) -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from schemas._expect_checkpoint import parse_expectation
 from schemas.audit import Documents, Finding, FindingKind, LogAuditor, TlogObjects
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
     from schemas.checkpoint import Keyring
 
-__all__ = ["Finding", "FindingKind", "VerifyReport", "verify_log"]
+__all__ = ["Finding", "FindingKind", "VerifyReport", "parse_expectation", "verify_log"]
 
 
 class VerifyReport(BaseModel):
@@ -47,6 +48,17 @@ class VerifyReport(BaseModel):
     """The SHA-256 of the people file adopted last; None: no file is in force, acts unsigned."""
     tlog_checkpoints: int = 0
     tlog_size: int | None = None
+    tlog_signature: str | None = None
+    """The newest tlog checkpoint's signature (base64); keep `TREE_SIZE:SIGNATURE` from then on."""
+
+    @property
+    def keep(self) -> str | None:
+        """What an auditor keeps for `--expect-checkpoint`: the newest tlog checkpoint, if any."""
+        if self.tlog_size is not None and self.tlog_signature is not None:
+            return f"{self.tlog_size}:{self.tlog_signature}"
+        if self.newest_checkpoint is None or self.newest_checkpoint_signature is None:
+            return None
+        return f"{self.newest_checkpoint}:{self.newest_checkpoint_signature}"
 
     def as_json(self) -> dict[str, Any]:
         """The `audit verify --json` document."""
@@ -67,7 +79,8 @@ def verify_log(
 ) -> VerifyReport:
     """Verify every commit (all keys under `{prefix}streams/`, or some programs') and checkpoint.
 
-    `expected` is a checkpoint (seq, signature) the auditor kept from an earlier audit.
+    `expected` is a checkpoint the auditor kept from an earlier audit: (seq, hex signature)
+    of a cumulative one, or (tree size, base64 signature) of a tlog one.
     """
     wanted = tuple(dict.fromkeys([*([program] if program is not None else []), *programs]))
     auditor = LogAuditor.start(
@@ -80,8 +93,7 @@ def verify_log(
     )
     streams, bad_keys = auditor.group(sorted(commits))
     findings = [*auditor.checkpoint_findings, *bad_keys]
-    if expected is not None:
-        findings.extend(auditor.expect(*expected))
+    kept_at = len(findings)
     heads: list[Finding] = []
     for stream, keys in streams.items():
         audited = auditor.audit(stream, {seq: (key, commits[key]) for seq, key in keys.items()})
@@ -90,7 +102,10 @@ def verify_log(
     unseen, unsigned = auditor.finish()
     findings.extend(sorted([*heads, *unseen], key=lambda f: f"{f.program}/{f.jurisdiction}"))
     findings.extend(unsigned)
+    if expected is not None:  # after finish: a kept tlog checkpoint needs the tlog checked
+        findings[kept_at:kept_at] = auditor.expect(*expected)
     newest = auditor.newest
+    check = auditor.tlog_check
     return VerifyReport(
         ok=not findings,
         findings=tuple(findings),
@@ -106,10 +121,7 @@ def verify_log(
         newest_checkpoint_signature=None if newest is None else newest.signature,
         signed_acts=0 if auditor.acts is None else auditor.acts.signed,
         people_in_force=None if auditor.acts is None else auditor.acts.people_in_force,
-        tlog_checkpoints=0 if auditor.tlog_check is None else auditor.tlog_check.checkpoints,
-        tlog_size=(
-            None
-            if auditor.tlog_check is None or auditor.tlog_check.head is None
-            else auditor.tlog_check.head.size
-        ),
+        tlog_checkpoints=0 if check is None else check.checkpoints,
+        tlog_size=None if check is None or check.head is None else check.head.size,
+        tlog_signature=None if check is None or check.head is None else check.signature,
     )

@@ -203,5 +203,10 @@ def replay_store(
             replayer.replay(fetched)
             progress.advance()
     unseen, unsigned = auditor.finish()
+    tlog = auditor.tlog_check
+    if tlog is not None and tlog.head is not None and tlog.time is not None:
+        acc.newest_checkpoint = CheckpointSeen(  # after the cut-over the auditor keeps this one
+            tlog.head.size, tlog.time, tlog.signature or "", tlog.key_fingerprint or "", tlog=True
+        )
     acc.add_findings(ReplayFinding.from_integrity(f) for f in [*unseen, *unsigned])
     return acc.report()

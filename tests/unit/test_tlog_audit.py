@@ -85,3 +85,15 @@ def test_before_a_sweep_a_dead_runs_commit_is_pending_not_a_finding() -> None:
     report = verify_store(store, "p/", KEYRING)
     assert [f.kind.value for f in report.findings] == []
     assert report.uncovered_commits == 1
+
+
+def test_a_copy_under_another_prefix_verifies_clean() -> None:
+    """Batches name commits under the writers' prefix; a downloaded copy ('' prefix) still verifies."""
+    store = MemoryObjectStore()
+    _integrated(store)
+    copy = MemoryObjectStore()
+    for key in store.list_keys("p/"):
+        assert copy.put_if_absent(key.removeprefix("p/"), store.get(key) or b"")
+    report = verify_store(copy, "", KEYRING)
+    assert [f.kind.value for f in report.findings if f.kind.value != "missing"] == []
+    assert (report.tlog_checkpoints, report.tlog_size) == (2, 4)
