@@ -88,7 +88,7 @@ def test_before_a_sweep_a_dead_runs_commit_is_pending_not_a_finding() -> None:
 
 
 def test_a_copy_under_another_prefix_verifies_clean() -> None:
-    """Batches name commits under the writers' prefix; a downloaded copy ('' prefix) still verifies."""
+    """Batches name commits under the writers' prefix; a copy under prefix '' still verifies."""
     store = MemoryObjectStore()
     _integrated(store)
     copy = MemoryObjectStore()
