@@ -8,7 +8,10 @@ checkpoint. Requests are counted as S3 would bill them (a listing is one request
 1,000 keys); wall time is in-process on the memory store (no network), so it isolates
 the work that depends on the log's size. Prints both designs side by side, the ratio
 20,000 : 4 and each checkpoint object's size.
-Usage: python -m benchmarks.checkpoints [STREAMS]   (default 20000; a few minutes)
+With `--respond` it then also times a real `grantreview respond` as a process on a log
+of 4 and of STREAMS streams on local SeaweedFS and Prefect (`benchmarks/respond_sizes.py`).
+Usage: python -m benchmarks.checkpoints [--respond] [STREAMS]   (default 20000; a few
+minutes; with --respond about ten more)
 """
 
 from __future__ import annotations
@@ -130,7 +133,8 @@ def _measure(streams: int) -> dict[str, list[float]]:
 
 def main() -> None:
     """Measure both sizes in one run and print the comparison."""
-    big = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    args = [arg for arg in sys.argv[1:] if arg != "--respond"]
+    big = int(args[0]) if args else 20_000
     results = {size: _measure(size) for size in (4, big)}
     print("one respond's checkpoint work, median of 3 (memory store; requests as S3 bills):")
     for design in ("cumulative", "tlog"):
@@ -148,6 +152,10 @@ def main() -> None:
             small[f"{design} requests"]
         )
         print(f"  {design:10} {big} : 4 = {ratio:.2f}x time, {req:.2f}x requests")
+    if "--respond" in sys.argv[1:]:
+        from benchmarks.respond_sizes import measure_respond  # noqa: PLC0415 - starts services
+
+        measure_respond(big)
 
 
 if __name__ == "__main__":
