@@ -9,11 +9,13 @@ stream is checked straight from S3: gapless, unforked, one letter and one decisi
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -29,6 +31,7 @@ from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.deploy.workpool import deploy_review, start_worker, stop_worker, wait_for_flow_runs
+from infra.settings import REPO_PROGRAMS_DIR
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer
 from tests.conftest import (
@@ -41,6 +44,7 @@ from tests.conftest import (
 from tests.support.builders import csv_bytes, synthetic_jurisdictions
 from tests.support.figures import record_figures
 from tests.support.log_checks import LogCheck, check_streams, count_commits, read_streams
+from tests.support.programs import one_stage_copy
 
 pytestmark = pytest.mark.slow
 
@@ -174,10 +178,17 @@ def review_through_fault(
     return runs, assert_log_intact(env, client, prefix, slugs)
 
 
+@functools.cache
+def _one_stage_programs() -> Path:
+    """The shipped programs without review paths: these runs decide in one round."""
+    return one_stage_copy(REPO_PROGRAMS_DIR, Path(tempfile.mkdtemp()) / "programs")
+
+
 def _env(
     s3: SeaweedServer, prefect: PrefectServer, keys: tuple[Path, Path], prefix: str
 ) -> dict[str, str]:
     return {
+        "GRANTREVIEW_PROGRAMS_DIR": str(_one_stage_programs()),
         **s3.env("operator"),
         **prefect.env(),
         # what an operator sees: the CLI's default, Prefect's own lines silenced
