@@ -18,8 +18,12 @@ from schemas.errors import InputError
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from infra.runtime import Runtime
     from usecases.acts import ActRequest
     from usecases.approvals import ActOutcome
+    from usecases.stages import ActResult
 
 __all__ = ["determine", "extend", "request_info"]
 
@@ -71,30 +75,29 @@ def determine(
     """Record the final determination of a stream awaiting one; the evaluation is kept too."""
     _check(jurisdiction, program)
     moment = parse_moment(as_of)
-    from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
-    from usecases.stages import check_act  # noqa: PLC0415
-    from usecases.stages import determine as record  # noqa: PLC0415
+    from usecases import stages  # noqa: PLC0415 - keep CLI start-up light
 
-    outcome = check_act(reason, actor, decision)
+    outcome = stages.check_act(reason, actor, decision)
     assert outcome is not None  # noqa: S101 - check_act returns one when given a decision
-    if prepare:
-        from usecases.stages import determine_request  # noqa: PLC0415
-
-        _prepare(determine_request(program, jurisdiction, outcome, reason), actor)
-        return
-    result = record(
-        get_runtime(),
-        program,
-        jurisdiction,
-        decision=outcome,
-        reason=reason,
-        actor=actor,
-        as_of=moment,
+    _act(
+        "determination",
+        actor,
+        prepare=prepare,
+        request=lambda: stages.determine_request(program, jurisdiction, outcome, reason),
+        record=lambda runtime: stages.determine(
+            runtime,
+            program,
+            jurisdiction,
+            decision=outcome,
+            reason=reason,
+            actor=actor,
+            as_of=moment,
+        ),
+        done=lambda written: (
+            f"determination {'recorded' if written else 'already on record'}: "
+            f"{program} / {jurisdiction} is {outcome.value}"
+        ),
     )
-    if _proposed("determination", result.proposal):
-        return
-    verb = "recorded" if result[0] else "already on record"
-    typer.echo(f"determination {verb}: {program} / {jurisdiction} is {outcome.value}")
 
 
 def request_info(
@@ -112,30 +115,30 @@ def request_info(
     _check(jurisdiction, program)
     moment = parse_moment(as_of)
     until = _date(due, "--due")
-    from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
-    from usecases.stages import check_act, request_information  # noqa: PLC0415
+    questions = tuple(question)
+    from usecases import stages  # noqa: PLC0415 - keep CLI start-up light
 
-    check_act(reason, actor)
-    if prepare:
-        from usecases.stages import information_request  # noqa: PLC0415
-
-        request = information_request(program, jurisdiction, tuple(question), until, reason)
-        _prepare(request, actor)
-        return
-    result = request_information(
-        get_runtime(),
-        program,
-        jurisdiction,
-        questions=tuple(question),
-        due=until,
-        reason=reason,
-        actor=actor,
-        as_of=moment,
+    stages.check_act(reason, actor)
+    _act(
+        "request for information",
+        actor,
+        prepare=prepare,
+        request=lambda: stages.information_request(program, jurisdiction, questions, until, reason),
+        record=lambda runtime: stages.request_information(
+            runtime,
+            program,
+            jurisdiction,
+            questions=questions,
+            due=until,
+            reason=reason,
+            actor=actor,
+            as_of=moment,
+        ),
+        done=lambda written: (
+            f"request for information {'recorded' if written else 'already on record'}: "
+            f"{program} / {jurisdiction} due {until}"
+        ),
     )
-    if _proposed("request for information", result.proposal):
-        return
-    verb = "recorded" if result[0] else "already on record"
-    typer.echo(f"request for information {verb}: {program} / {jurisdiction} due {until}")
 
 
 def extend(
@@ -152,28 +155,49 @@ def extend(
     _check(jurisdiction, program)
     moment = parse_moment(as_of)
     new_due = _date(until, "--until")
-    from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
-    from usecases.stages import check_act, extend_deadline  # noqa: PLC0415
+    from usecases import stages  # noqa: PLC0415 - keep CLI start-up light
 
-    check_act(reason, actor)
-    if prepare:
-        from usecases.stages import extension_request  # noqa: PLC0415
-
-        _prepare(extension_request(program, jurisdiction, new_due, reason), actor)
-        return
-    result = extend_deadline(
-        get_runtime(),
-        program,
-        jurisdiction,
-        until=new_due,
-        reason=reason,
-        actor=actor,
-        as_of=moment,
+    stages.check_act(reason, actor)
+    _act(
+        "extension",
+        actor,
+        prepare=prepare,
+        request=lambda: stages.extension_request(program, jurisdiction, new_due, reason),
+        record=lambda runtime: stages.extend_deadline(
+            runtime,
+            program,
+            jurisdiction,
+            until=new_due,
+            reason=reason,
+            actor=actor,
+            as_of=moment,
+        ),
+        done=lambda written: (
+            f"deadline {'extended' if written else 'already extended'}: "
+            f"{program} / {jurisdiction} due {new_due}"
+        ),
     )
-    if _proposed("extension", result.proposal):
+
+
+def _act(
+    what: str,
+    actor: str,
+    *,
+    prepare: bool,
+    request: Callable[[], ActRequest],
+    record: Callable[[Runtime], ActResult],
+    done: Callable[[bool], str],
+) -> None:
+    """The one shape of a person's act: print it to sign, or record it and say what happened."""
+    if prepare:
+        _prepare(request(), actor)
         return
-    verb = "extended" if result[0] else "already extended"
-    typer.echo(f"deadline {verb}: {program} / {jurisdiction} due {new_due}")
+    from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
+
+    result = record(get_runtime())
+    if _proposed(what, result.proposal):
+        return
+    typer.echo(done(bool(result[0])))
 
 
 def _proposed(what: str, proposal: ActOutcome | None) -> bool:
