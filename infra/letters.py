@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from schemas.review import CommitDraft
     from schemas.state import StreamState
 
-__all__ = ["send_letter_for", "send_reminder_for", "smtp_config"]
+__all__ = ["StreamWriter", "send_letter_for", "send_reminder_for", "smtp_config", "stored_text"]
 
 _log = get_logger(__name__)
 
@@ -41,7 +41,8 @@ def smtp_config(runtime: Runtime) -> smtp.SmtpConfig | None:
     return None if url is None else smtp.SmtpConfig.from_url(url.get_secret_value())
 
 
-def _document(runtime: Runtime, sha256: str) -> str:
+def stored_text(runtime: Runtime, sha256: str) -> str:
+    """A stored document as text: what an outbox mails is exactly what it pinned."""
     body = runtime.documents.get(sha256)
     if body is None:
         raise RuntimeError(f"stored document {sha256} is missing or altered")
@@ -60,34 +61,43 @@ def _mail(
             sender=config.sender,
             recipient=queued.recipient,
             subject=subject,
-            markdown=_document(runtime, markdown_sha),
-            html=_document(runtime, queued.html_sha256),
+            markdown=stored_text(runtime, markdown_sha),
+            html=stored_text(runtime, queued.html_sha256),
             message_id=queued.delivery_id,
         ),
     )
 
 
-class _Writer:
+class StreamWriter:
     """Appends for one stream, keeping its latest state and whether anything was written."""
 
-    def __init__(self, runtime: Runtime, state: StreamState, flow_run_id: str | None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        state: StreamState,
+        flow_run_id: str | None,
+        actor: str | None = None,
+    ) -> None:
         self.runtime = runtime
         self.state = state
         self.flow_run_id = flow_run_id
+        self.actor = actor or runtime.settings.actor
         self.written = False
 
     def append(self, plan: Callable[[StreamState], CommitDraft | None]) -> None:
+        """Append what `plan` asks for on the latest state (re-planned after a conflict)."""
         result = append_planned(
             self.runtime.log,
             self.state,
             plan,
             time=utc_now(),
-            actor=self.runtime.settings.actor,
+            actor=self.actor,
             flow_run_id=self.flow_run_id,
         )
         self.state, self.written = result.state, self.written or result.written
 
     def result(self) -> AppendResult:
+        """The latest state and whether this writer appended anything."""
         return AppendResult(self.state, written=self.written)
 
 
@@ -101,7 +111,7 @@ def send_letter_for(
     flow_run_id: str | None,
 ) -> AppendResult:
     """Render and store the letter, mail it if SMTP is configured, and record it once."""
-    writer = _Writer(runtime, state, flow_run_id)
+    writer = StreamWriter(runtime, state, flow_run_id)
     if state.letter is not None:
         return writer.result()
     config = smtp_config(runtime)
@@ -161,7 +171,7 @@ def send_reminder_for(
     flow_run_id: str | None,
 ) -> AppendResult:
     """One reminder once it is due, by the same outbox path as the letter."""
-    writer = _Writer(runtime, state, flow_run_id)
+    writer = StreamWriter(runtime, state, flow_run_id)
     program = bundle.program
     letter = state.letter
     if letter is None or state.reminder is not None:
@@ -178,7 +188,7 @@ def send_reminder_for(
             )
             writer.append(lambda current: plan_reminder(current, program, as_of, sent))
             return writer.result()
-        rendered = render_reminder(state, _document(runtime, letter.letter_sha256))
+        rendered = render_reminder(state, stored_text(runtime, letter.letter_sha256))
         queued = ReminderQueued(
             reminder_sha256=runtime.documents.put(rendered.markdown.encode("utf-8")),
             html_sha256=runtime.documents.put(rendered.html.encode("utf-8")),

@@ -11,9 +11,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from infra import smtp
-from infra.clock import utc_now
-from infra.eventlog.appender import AppendResult, append_planned
-from infra.letters import smtp_config
+from infra.eventlog.appender import AppendResult
+from infra.letters import StreamWriter, smtp_config, stored_text
 from schemas.events import NoticeQueued, NoticeSent
 from schemas.notices import notice_due, plan_notice, render_notice
 from schemas.review import delivery_id
@@ -25,13 +24,6 @@ if TYPE_CHECKING:
     from schemas.state import StreamState
 
 __all__ = ["send_notice_for"]
-
-
-def _text(runtime: Runtime, sha256: str) -> str:
-    body = runtime.documents.get(sha256)
-    if body is None:
-        raise RuntimeError(f"stored document {sha256} is missing or altered")
-    return body.decode("utf-8")
 
 
 def send_notice_for(
@@ -50,19 +42,10 @@ def send_notice_for(
         return AppendResult(state, written=False)
     notice_id, kind = wanted
     config = smtp_config(runtime)
-    written = False
+    writer = StreamWriter(runtime, state, flow_run_id, actor)
 
     def append(event: NoticeQueued | NoticeSent) -> None:
-        nonlocal state, written
-        result = append_planned(
-            runtime.log,
-            state,
-            lambda current: plan_notice(current, event),
-            time=utc_now(),
-            actor=actor or runtime.settings.actor,
-            flow_run_id=flow_run_id,
-        )
-        state, written = result.state, written or result.written
+        writer.append(lambda current: plan_notice(current, event))
 
     pinned = state.notice_queued
     if pinned is None or pinned.notice_id != notice_id:
@@ -81,7 +64,7 @@ def send_notice_for(
                     delivery="none",
                 )
             )
-            return AppendResult(state, written=written)
+            return writer.result()
         append(
             NoticeQueued(
                 notice_id=notice_id,
@@ -97,17 +80,17 @@ def send_notice_for(
                 ),
             )
         )
-        pinned = state.notice_queued
+        pinned = writer.state.notice_queued
     if pinned is None or config is None:
-        return AppendResult(state, written=written)
+        return writer.result()
     smtp.deliver(
         config,
         smtp.Mail(
             sender=config.sender,
             recipient=pinned.recipient,
             subject=f"{bundle.program.title}: {pinned.kind} notice: {jurisdiction.name}",
-            markdown=_text(runtime, pinned.notice_sha256),
-            html=_text(runtime, pinned.html_sha256),
+            markdown=stored_text(runtime, pinned.notice_sha256),
+            html=stored_text(runtime, pinned.html_sha256),
             message_id=pinned.delivery_id,
         ),
     )
@@ -124,4 +107,4 @@ def send_notice_for(
             delivery_id=pinned.delivery_id,
         )
     )
-    return AppendResult(state, written=written)
+    return writer.result()
