@@ -55,35 +55,40 @@ class StreamOutcome:
     name: str | None = None
     """The jurisdiction's name as imported ("Stockton, CA"), for what people read."""
 
-    @classmethod
-    def refusal(cls, jurisdiction: str, reason: str) -> StreamOutcome:
-        """A stream this run did not touch: no step taken, no head to checkpoint."""
-        return cls(
-            jurisdiction=jurisdiction,
-            step="refused",
-            decision="unknown",
-            reasons=(reason,),
-            appended=0,
-            head_seq=-1,
-            head_hash="",
-            refused=reason,
-        )
-
     damaged: str | None = None
     """Why the stream could not be read (a planted or broken object), else None."""
 
     @classmethod
+    def refusal(cls, jurisdiction: str, reason: str) -> StreamOutcome:
+        """A stream this run did not touch: no step taken, no head to checkpoint."""
+        return cls._untouched(jurisdiction, "refused", "unknown", reason, refused=reason)
+
+    @classmethod
     def damage(cls, jurisdiction: str, reason: str) -> StreamOutcome:
         """A stream a planted or broken object makes unreadable: reported, the others go on."""
+        return cls._untouched(jurisdiction, "damaged", "damaged", reason, damaged=reason)
+
+    @classmethod
+    def _untouched(
+        cls,
+        jurisdiction: str,
+        step: str,
+        decision: str,
+        reason: str,
+        *,
+        refused: str | None = None,
+        damaged: str | None = None,
+    ) -> StreamOutcome:
         return cls(
             jurisdiction=jurisdiction,
-            step="damaged",
-            decision="damaged",
+            step=step,
+            decision=decision,
             reasons=(reason,),
             appended=0,
             head_seq=-1,
             head_hash="",
-            damaged=reason,
+            refused=refused,
+            damaged=damaged,
         )
 
 
