@@ -14,7 +14,7 @@ from infra.eventlog.listing import read_all
 from schemas.acts import SignedAct, act_problem
 from schemas.audit import ActAudit
 from schemas.commit import MAX_COMMIT_BYTES, CommitFormatError, parse_commit
-from schemas.events import ActApproved, ActProposed, ActRejected, ActSigned
+from schemas.events import ActApproved, ActProposed, ActRejected, ActSigned, PeopleAdopted
 from schemas.ids import check_slug
 from schemas.state import decoded_events
 from schemas.streams import parse_commit_key
@@ -28,7 +28,7 @@ __all__ = ["list_acts"]
 
 
 def _signed_acts(event: object) -> list[SignedAct]:
-    if isinstance(event, (ActSigned, ActProposed)):
+    if isinstance(event, (ActSigned, ActProposed, PeopleAdopted)):
         return [event.signed]
     if isinstance(event, ActApproved):
         return [event.proposal, *event.approvals]
