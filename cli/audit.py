@@ -370,7 +370,9 @@ def export(
 @audit_app.command("acts")
 def acts(
     jurisdictions: Annotated[list[str] | None, typer.Argument(help="Jurisdiction slugs.")] = None,
-    program: Annotated[str | None, typer.Option("--program", help="One program's acts.")] = None,
+    program: Annotated[
+        str | None, typer.Option("--program", "-p", help="One program's acts.")
+    ] = None,
     source: Annotated[
         Path | None,
         typer.Option("--source", help="A downloaded copy instead of S3.", exists=True),
