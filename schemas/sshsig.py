@@ -2,6 +2,8 @@
 
 A person signs an act with the key they already use for git; anyone can check the
 signature offline with `ssh-keygen -Y verify -n grantreview`. Pure: keys are passed in.
+Signing is two steps so the raw signature may come from elsewhere (an ssh-agent):
+`signed_data` is what the key signs, `armor` wraps the agent's wire signature blob.
 The PyPI `sshsig` package verifies only, so signing and verifying are both here, on
 `cryptography`, in about a hundred lines that follow the spec field by field.
 """
@@ -25,9 +27,12 @@ from cryptography.hazmat.primitives.serialization import (
 __all__ = [
     "NAMESPACE",
     "SshSignatureError",
+    "armor",
+    "key_blob",
     "parse_public_key",
     "public_key_line",
     "sign",
+    "signed_data",
     "verify",
 ]
 
@@ -40,6 +45,7 @@ _KEY_TYPE: Final = "ssh-ed25519"
 _BEGIN: Final = "-----BEGIN SSH SIGNATURE-----"
 _END: Final = "-----END SSH SIGNATURE-----"
 _MAX_ARMORED: Final = 4096
+_ED25519_SIGNATURE_BYTES: Final = 64
 
 
 class SshSignatureError(ValueError):
@@ -61,13 +67,18 @@ def _read_string(blob: bytes, offset: int) -> tuple[bytes, int]:
     return blob[offset + 4 : end], end
 
 
-def _key_blob(key: Ed25519PublicKey) -> bytes:
+def key_blob(key: Ed25519PublicKey) -> bytes:
+    """The key's SSH wire blob (string "ssh-ed25519", string key): how an ssh-agent names it."""
     raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
     return _string(_KEY_TYPE.encode()) + _string(raw)
 
 
-def _signed_data(message: bytes, namespace: str) -> bytes:
-    """What the key signs: the magic, namespace, reserved, hash name and H(message)."""
+def signed_data(message: bytes, namespace: str = NAMESPACE) -> bytes:
+    """What the key signs (the magic, namespace, reserved, hash name and H(message)).
+
+    Hand these bytes to whatever holds the private key (an ssh-agent), then `armor` its
+    answer.
+    """
     digest = hashlib.sha512(message).digest()
     return (
         _MAGIC
@@ -99,15 +110,37 @@ def public_key_line(key: Ed25519PublicKey) -> str:
 
 def sign(private_key: Ed25519PrivateKey, message: bytes, namespace: str = NAMESPACE) -> str:
     """The armored SSH signature of `message`, byte for byte what `ssh-keygen -Y sign` makes."""
-    signature = private_key.sign(_signed_data(message, namespace))
+    signature = private_key.sign(signed_data(message, namespace))
+    wire = _string(_KEY_TYPE.encode()) + _string(signature)
+    return armor(private_key.public_key(), wire, namespace)
+
+
+def _check_signature_blob(signature_blob: bytes) -> None:
+    """Refuse a wire signature that is not exactly (string "ssh-ed25519", string 64 bytes)."""
+    sig_type, offset = _read_string(signature_blob, 0)
+    raw, end = _read_string(signature_blob, offset)
+    if sig_type != _KEY_TYPE.encode():
+        shown = sig_type[:40].decode("ascii", errors="replace")
+        raise SshSignatureError(f"a {shown!r} signature, not ssh-ed25519: only ed25519 keys sign")
+    if end != len(signature_blob) or len(raw) != _ED25519_SIGNATURE_BYTES:
+        raise SshSignatureError("not an ssh-ed25519 signature")
+
+
+def armor(public_key: Ed25519PublicKey, signature_blob: bytes, namespace: str = NAMESPACE) -> str:
+    """The armored SSH signature around `signature_blob`, `public_key`'s signature of `signed_data`.
+
+    `signature_blob` is the SSH wire signature (string "ssh-ed25519", string sig): what an
+    ssh-agent's SIGN_RESPONSE holds. Other types are refused (SshSignatureError).
+    """
+    _check_signature_blob(signature_blob)
     blob = (
         _MAGIC
         + struct.pack(">I", _VERSION)
-        + _string(_key_blob(private_key.public_key()))
+        + _string(key_blob(public_key))
         + _string(namespace.encode())
         + _string(b"")
         + _string(_HASH.encode())
-        + _string(_string(_KEY_TYPE.encode()) + _string(signature))
+        + _string(signature_blob)
     )
     text = base64.b64encode(blob).decode()
     lines = [text[i : i + 70] for i in range(0, len(text), 70)]
@@ -137,14 +170,14 @@ def verify(
     if version != _VERSION:
         raise SshSignatureError(f"SSHSIG version {version} is not supported")
     offset = len(_MAGIC) + 4
-    key_blob, offset = _read_string(blob, offset)
+    signed_key, offset = _read_string(blob, offset)
     signed_namespace, offset = _read_string(blob, offset)
     _, offset = _read_string(blob, offset)  # reserved
     hash_name, offset = _read_string(blob, offset)
     wrapped, offset = _read_string(blob, offset)
     if offset != len(blob):
         raise SshSignatureError("trailing bytes after the SSH signature")
-    if key_blob != _key_blob(public_key):
+    if signed_key != key_blob(public_key):
         raise SshSignatureError("signed by another key")
     if signed_namespace != namespace.encode():
         raise SshSignatureError(f"signed in another namespace than {namespace!r}")
@@ -155,6 +188,6 @@ def verify(
     if sig_type != _KEY_TYPE.encode() or end != len(wrapped):
         raise SshSignatureError("not an ssh-ed25519 signature")
     try:
-        public_key.verify(raw, _signed_data(message, namespace))
+        public_key.verify(raw, signed_data(message, namespace))
     except InvalidSignature:
         raise SshSignatureError("the signature does not verify") from None
