@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         default=None, description="the acting person's OpenSSH ed25519 private key"
     )
     person_key_passphrase: SecretStr | None = None
+    ssh_auth_sock: Path | None = Field(
+        default=None,
+        validation_alias="SSH_AUTH_SOCK",
+        description="the person's ssh-agent (OpenSSH's own variable, no prefix); signs acts "
+        "when GRANTREVIEW_PERSON_KEY_FILE is unset",
+        repr=False,
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
     @field_validator("s3_prefix")

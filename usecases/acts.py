@@ -1,6 +1,7 @@
 """Signing and authorizing people's acts: the one function every acting command calls.
 
 `sign_act` builds the act (schemas/acts.py), signs it with `GRANTREVIEW_PERSON_KEY_FILE`
+or, without one, with the actor's key in force held by the ssh-agent at `SSH_AUTH_SOCK`,
 or takes a signature made elsewhere (`ssh-keygen -Y sign -n grantreview`, a deployment's
 parameter), and `authorize` checks it against the people file in force: unknown actor,
 no key in force, a key that does not match or a role that does not allow the act are
@@ -16,7 +17,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from infra.clock import utc_now
+from infra.errors import DependencyUnavailableError
 from infra.people import load_person_key, store_people
+from infra.ssh_agent import SshAgent
 from schemas import sshsig
 from schemas.acts import Act, ActRefusedError, ActType, SignedAct, act_problem
 from schemas.errors import InputError
@@ -24,6 +27,7 @@ from usecases.people import people_in_force
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
     from infra.runtime import Runtime
 
@@ -61,14 +65,51 @@ def prepare_act(runtime: Runtime, request: ActRequest, actor: str) -> Act:
 
 
 def sign_act(runtime: Runtime, act: Act) -> SignedAct:
-    """Sign `act` with the person's key file (GRANTREVIEW_PERSON_KEY_FILE)."""
+    """Sign `act` with the person's key file (GRANTREVIEW_PERSON_KEY_FILE) or ssh-agent.
+
+    The key file wins when both are set: it is the explicit, GRANTREVIEW_-prefixed choice,
+    while SSH_AUTH_SOCK is often set on a desktop for other reasons.
+    """
     settings = runtime.settings
     if settings.person_key_file is None:
-        raise InputError("set GRANTREVIEW_PERSON_KEY_FILE to your OpenSSH ed25519 private key")
+        if settings.ssh_auth_sock is not None:
+            return _sign_with_agent(runtime, act, settings.ssh_auth_sock)
+        raise InputError(
+            "set GRANTREVIEW_PERSON_KEY_FILE to your OpenSSH ed25519 private key, "
+            "or SSH_AUTH_SOCK to an ssh-agent holding it"
+        )
     secret = settings.person_key_passphrase
     passphrase = None if secret is None else secret.get_secret_value().encode() or None
     key = load_person_key(settings.person_key_file, passphrase)
     return SignedAct(act=act, signature=sshsig.sign(key, act.signed_bytes()))
+
+
+def _sign_with_agent(runtime: Runtime, act: Act, socket_path: Path) -> SignedAct:
+    """Sign with the agent's key that is the actor's key in force at the act's time.
+
+    Only the actor's own entries are candidates, so the agent is never asked to sign with
+    another key it holds (a git or server key). An actor with no key in the agent is bad
+    input (exit 2); an agent that cannot be reached or refuses is exit 3.
+    """
+    found = people_in_force(runtime)
+    entries = [] if found is None else found.people.entries(act.actor, act.time)
+    wanted = {sshsig.key_blob(entry.public_key): entry.public_key for entry in entries}
+    agent = SshAgent(socket_path)
+    blob = next((held for held in agent.identities() if held in wanted), None)
+    if blob is None:
+        raise InputError(
+            f"the ssh-agent holds no key of {act.actor!r} in force "
+            "(ssh-add it, or set GRANTREVIEW_PERSON_KEY_FILE)"
+        )
+    message = act.signed_bytes()
+    wire = agent.sign(blob, sshsig.signed_data(message))
+    try:
+        armored = sshsig.armor(wanted[blob], wire)
+    except sshsig.SshSignatureError as error:
+        raise DependencyUnavailableError(
+            f"SSH_AUTH_SOCK: the ssh-agent's signature: {error}"
+        ) from None
+    return SignedAct(act=act, signature=armored)
 
 
 def authorize(runtime: Runtime, signed: SignedAct, needs: ActType | None = None) -> SignedAct:
