@@ -58,19 +58,39 @@ class Office:
         """Replace the people file (as an administrator does)."""
         self.people.write_text(people_yaml(entries))
 
-    def run(self, person: str, *args: str | Path, key: PersonKey | None = None) -> CliResult:
-        """Run the CLI as `person`, signing with their key file (or `key`)."""
+    def run(
+        self,
+        person: str,
+        *args: str | Path,
+        key: PersonKey | None = None,
+        agent: Path | None = None,
+    ) -> CliResult:
+        """Run the CLI as `person`, signing with their key file (or `key`, or the `agent`)."""
         env = {
             **self.env,
             "GRANTREVIEW_PEOPLE_FILE": str(self.people),
-            "GRANTREVIEW_PERSON_KEY_FILE": str((key or self.keys[person]).path),
             "GRANTREVIEW_ACTOR": person,
             "GRANTREVIEW_LOG_LEVEL": "INFO",
         }
-        env["GRANTREVIEW_PERSON_KEY_PASSPHRASE"] = PASSPHRASE if person == "olga" else ""
+        if agent is None:
+            env["GRANTREVIEW_PERSON_KEY_FILE"] = str((key or self.keys[person]).path)
+            env["GRANTREVIEW_PERSON_KEY_PASSPHRASE"] = PASSPHRASE if person == "olga" else ""
+            self.monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+        else:
+            env["SSH_AUTH_SOCK"] = str(agent)
+            self.monkeypatch.delenv("GRANTREVIEW_PERSON_KEY_FILE", raising=False)
+            self.monkeypatch.delenv("GRANTREVIEW_PERSON_KEY_PASSPHRASE", raising=False)
         result = Cli(env, self.monkeypatch, self.capsys)(*args)
         self.outputs.append(result)
         return result
+
+    def assert_no_secret(self, client: S3Client, prefix: str, secrets: list[bytes]) -> None:
+        """No secret in any output or log line of this office's runs, nor in any object."""
+        texts = [(r.stdout + r.stderr).encode() for r in self.outputs]
+        stored = stored_objects(client, prefix)
+        for secret in secrets:
+            assert not any(secret in text for text in texts)
+            assert not any(secret in body for body in stored.values())
 
 
 @pytest.fixture
@@ -100,7 +120,8 @@ def _override(
     return office.run(person, *args, "--reason", "court order", *extra, key=key)
 
 
-def _objects(client: S3Client, prefix: str) -> dict[str, bytes]:
+def stored_objects(client: S3Client, prefix: str) -> dict[str, bytes]:
+    """Every object under `prefix`, by key: what a secret must not be found in."""
     keys = [
         item["Key"]
         for page in client.get_paginator("list_objects_v2").paginate(
@@ -111,7 +132,8 @@ def _objects(client: S3Client, prefix: str) -> dict[str, bytes]:
     return {key: client.get_object(Bucket=TEST_BUCKET, Key=key)["Body"].read() for key in keys}
 
 
-def _ssh_verify(tmp: Path, row: dict[str, Any], public: str) -> subprocess.CompletedProcess[bytes]:
+def ssh_verify(tmp: Path, row: dict[str, Any], public: str) -> subprocess.CompletedProcess[bytes]:
+    """`ssh-keygen -Y verify` of one `audit acts --json` row against `public`."""
     (tmp / "allowed_signers").write_text(f"{row['actor']} {public}\n")
     (tmp / "act.sig").write_text(row["signature"])
     allowed, signature = str(tmp / "allowed_signers"), str(tmp / "act.sig")
@@ -157,7 +179,7 @@ def test_roles_refusals_openssh_both_ways_and_no_secret_anywhere(
         ("override", "dora", True),
     ]
     for row in rows:
-        checked = _ssh_verify(office.tmp, row, office.keys["dora"].public)
+        checked = ssh_verify(office.tmp, row, office.keys["dora"].public)
         assert checked.returncode == 0, checked.stderr
     verified = office.run("dora", "audit", "verify")
     assert verified.code == 0, verified
@@ -166,11 +188,7 @@ def test_roles_refusals_openssh_both_ways_and_no_secret_anywhere(
     for key in office.keys.values():
         seed = key.seed
         secrets += [str(key.path).encode(), seed, base64.b64encode(seed), seed.hex().encode()]
-    texts = [(r.stdout + r.stderr).encode() for r in office.outputs]
-    stored = _objects(operator_client, s3_prefix)
-    for secret in secrets:
-        assert not any(secret in text for text in texts)
-        assert not any(secret in body for body in stored.values())
+    office.assert_no_secret(operator_client, s3_prefix, secrets)
 
 
 def test_two_person_rule_never_self_approval(
@@ -255,7 +273,7 @@ def test_an_edited_actor_and_a_changed_people_file_are_found(
     assert "bad_act_signature" in kinds
     # the tree (or a checkpoint) holds the old bytes of the rewritten commit
     assert kinds <= {"bad_act_signature", "modified", "tree_mismatch"}
-    documents = _objects(admin_client, f"{s3_prefix}documents/")
+    documents = stored_objects(admin_client, f"{s3_prefix}documents/")
     people_key, body = next((k, b) for k, b in documents.items() if b"people/1" in b)
     admin_client.put_object(
         Bucket=TEST_BUCKET, Key=people_key, Body=body.replace(b"operator", b"determining_official")
