@@ -135,6 +135,20 @@ def test_an_act_signed_with_another_persons_key_is_refused(team: Team) -> None:
     assert team.keys_in_store() == before
 
 
+def test_without_a_key_file_or_an_agent_the_refusal_names_both(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither GRANTREVIEW_PERSON_KEY_FILE nor SSH_AUTH_SOCK: exit 2 saying how to sign."""
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    monkeypatch.delenv("GRANTREVIEW_PERSON_KEY_FILE", raising=False)
+    dora = team.as_person("dora")
+    dora.settings.person_key_file = None
+    before = team.keys_in_store()
+    with pytest.raises(InputError, match=r"GRANTREVIEW_PERSON_KEY_FILE .* or SSH_AUTH_SOCK"):
+        _override(dora, "dora")
+    assert team.keys_in_store() == before
+
+
 def test_under_approvals_an_override_waits_for_a_second_person(approving_team: Team) -> None:
     """Proposed first; self-approval refused (nothing written); Dan's approval applies it."""
     dora = approving_team.as_person("dora")
