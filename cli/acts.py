@@ -1,8 +1,8 @@
 """People's acts on the command line: approve, reject, sign, submit, and `people check`.
 
-A person can act in one step (the command signs with GRANTREVIEW_PERSON_KEY_FILE) or in
-three: `--prepare` prints the act's bytes, `ssh-keygen -Y sign -n grantreview` (or
-`grantreview sign`) signs them, `grantreview submit ACT --signature SIG` records them.
+A person can act in one step (the command signs with GRANTREVIEW_PERSON_KEY_FILE or the
+ssh-agent at SSH_AUTH_SOCK) or in three: `--prepare` prints the act's bytes, `ssh-keygen
+-Y sign -n grantreview` (or `grantreview sign`) signs them, `grantreview submit ACT --signature SIG` records them.
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ def sign(
 ) -> None:
     """Print the SSH signature of a prepared act, made with GRANTREVIEW_PERSON_KEY_FILE.
 
+    Without it, your ssh-agent (SSH_AUTH_SOCK) signs with your key in force.
     The same signature as `ssh-keygen -Y sign -n grantreview -f KEY ACT_FILE` writes.
     """
     from infra.runtime import get_runtime  # noqa: PLC0415
