@@ -2,7 +2,8 @@
 
 A person can act in one step (the command signs with GRANTREVIEW_PERSON_KEY_FILE or the
 ssh-agent at SSH_AUTH_SOCK) or in three: `--prepare` prints the act's bytes, `ssh-keygen
--Y sign -n grantreview` (or `grantreview sign`) signs them, `grantreview submit ACT --signature SIG` records them.
+-Y sign -n grantreview` (or `grantreview sign`) signs them, `grantreview submit ACT
+--signature SIG` records them.
 """
 
 from __future__ import annotations
