@@ -28,6 +28,14 @@ from localdev.seaweed import SeaweedServer
 from tests.support.programs import one_stage_copy
 
 TEST_BUCKET = "grantreview-test"
+_HOST_SETTINGS = ("GRANTREVIEW_", "SSH_AUTH_SOCK")
+"""The tester's own settings and ssh-agent: a test sets what it needs, nothing leaks in."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Run every test as on a clean machine, whatever the tester's shell exports."""
+    for name in [name for name in os.environ if name.startswith(_HOST_SETTINGS)]:
+        del os.environ[name]
 
 
 def client_for(server: SeaweedServer, identity: str) -> S3Client:
