@@ -248,3 +248,22 @@ def test_a_response_act_for_other_bytes_or_without_the_role_writes_nothing(
     bad: list[str | Path] = ["respond", "stockton-ca", "-p", PROGRAM, "-f", broken]
     assert cli(olga, *bad, "--actor", "olga", "--prepare")[0] == 2
     assert team.keys_in_store() == before
+
+
+def test_an_override_takes_its_act_signed_elsewhere_on_its_own_command(
+    team: Team, cli: Cli
+) -> None:
+    """`override --act/--signature` records Dora's act; `--prepare` with `--act` is bad input."""
+    import_csv(team.as_person("olga"), CSV)
+    override = ["override", "stockton-ca", "-p", PROGRAM, "--decision", "eligible"]
+    override += ["--reason", "court order", "--actor", "dora"]
+    _, prepared, _ = cli(team.as_person("dora"), *override, "--prepare")
+    signed = _sign(team, prepared, "dora")
+    before = team.keys_in_store()
+    code, _, err = cli(_server(team), *override, "--prepare", *signed)
+    assert (code, "not both" in _error(err), team.keys_in_store()) == (2, True, before)
+    code, out, err = cli(_server(team), *override, *signed)
+    assert (code, "override recorded" in out) == (0, True), err
+    act = Act.from_bytes(prepared.encode())
+    rows = [row for row in _audited(team, PROGRAM) if row["act_id"] == act.act_id]
+    assert [(row["type"], row["actor"]) for row in rows] == [("override", "dora")]
