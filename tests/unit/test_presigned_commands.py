@@ -7,19 +7,18 @@ holds no person's key (issue #15, point 7).
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import infra.runtime
-from cli.main import main
 from infra.people import load_person_key
 from infra.runtime import Runtime
 from schemas import sshsig
 from schemas.acts import Act, ActType
 from schemas.checkpoint import Keyring
+from tests.conftest import Cli as EntryPoint
 from tests.unit.test_acts import EXAMPLES, PROGRAM, ROOT, STOCKTON, Team
 from usecases.audit_acts import list_acts
 from usecases.imports import import_csv
@@ -35,23 +34,13 @@ class Cli:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
         self.monkeypatch = monkeypatch
-        self.capsys = capsys
-        for name in ("GRANTREVIEW_LOG_LEVEL", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"):
-            monkeypatch.setenv(name, "WARNING")  # main() sets them; restored after the test
+        self.entry = EntryPoint({}, monkeypatch, capsys)
 
     def __call__(self, runtime: Runtime, *args: str | Path) -> tuple[int, str, str]:
         """Run the CLI with `runtime` as the process's runtime."""
         self.monkeypatch.setattr(infra.runtime, "get_runtime", lambda: runtime)
-        self.monkeypatch.setattr(sys, "argv", ["grantreview", *map(str, args)])
-        self.capsys.readouterr()
-        try:
-            main()
-        except SystemExit as done:
-            code = int(done.code or 0)
-        else:
-            code = 0
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
+        result = self.entry(*args)
+        return result.code, result.stdout, result.stderr
 
 
 @pytest.fixture
