@@ -2,13 +2,15 @@
 
 Every command spells the same thing the same way: `--program/-p PROGRAM` (repeatable
 where a command reads several programs), `--json`, `--as-of DATE`, jurisdiction slugs as
-arguments.
+arguments; every acting command `--prepare`, or `--act FILE --signature FILE` for an act
+signed elsewhere (`read_presigned`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
@@ -16,16 +18,27 @@ from schemas.errors import InputError
 from schemas.ids import check_slug
 from schemas.timewindow import check_moment
 
+if TYPE_CHECKING:
+    from schemas.acts import SignedAct
+
 __all__ = [
+    "ActFileOption",
     "AsOfOption",
     "DryRunOption",
     "JsonOption",
+    "PrepareOption",
     "ProgramOption",
     "ProgramsOption",
+    "SignatureFileOption",
     "SlugsArgument",
     "parse_moment",
     "parse_slugs",
+    "read_bounded",
+    "read_presigned",
 ]
+
+MAX_ACT_FILE: Final = 64 * 1024
+"""A prepared act or its signature is a few hundred bytes; nothing bigger is read."""
 
 ProgramOption = Annotated[
     str, typer.Option("--program", "-p", metavar="PROGRAM", help="Program id, e.g. psp-2017.")
@@ -47,6 +60,17 @@ DryRunOption = Annotated[
 ]
 SlugsArgument = Annotated[
     list[str] | None, typer.Argument(metavar="SLUG", help="Jurisdiction slugs.")
+]
+PrepareOption = Annotated[
+    bool, typer.Option("--prepare", help="Print the act's bytes to sign; write nothing.")
+]
+ActFileOption = Annotated[
+    Path | None,
+    typer.Option("--act", metavar="FILE", help="The prepared act, signed elsewhere."),
+]
+SignatureFileOption = Annotated[
+    Path | None,
+    typer.Option("--signature", metavar="FILE", help="Its armored SSH signature (with --act)."),
 ]
 
 
@@ -74,3 +98,34 @@ def parse_moment(text: str | None, option: str = "--as-of") -> datetime | None:
 def parse_slugs(slugs: list[str] | None, what: str = "jurisdiction slug") -> list[str]:
     """Check every slug before anything is read or written."""
     return [check_slug(slug, what) for slug in slugs or []]
+
+
+def read_bounded(path: Path, what: str) -> bytes:
+    """At most MAX_ACT_FILE bytes of `path`; unreadable or larger is bad input."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_ACT_FILE + 1)
+    except OSError as error:
+        raise InputError(f"{what} {path}: cannot read: {error.strerror}") from None
+    if len(raw) > MAX_ACT_FILE:
+        raise InputError(f"{what} {path}: larger than {MAX_ACT_FILE} bytes")
+    return raw
+
+
+def read_presigned(
+    act_file: Path | None, signature: Path | None, *, prepare: bool = False
+) -> SignedAct | None:
+    """The act signed elsewhere that `--act` and `--signature` name (both or neither).
+
+    `--prepare` prints an act to sign, so it never comes with one already signed.
+    """
+    if act_file is None and signature is None:
+        return None
+    if act_file is None or signature is None:
+        raise InputError("--act and --signature go together")
+    if prepare:
+        raise InputError("--prepare prints an act to sign; --act records a signed one: not both")
+    from schemas.acts import Act, SignedAct  # noqa: PLC0415 - keep CLI start-up light
+
+    armored = read_bounded(signature, "signature").decode("ascii", errors="replace")
+    return SignedAct(act=Act.from_bytes(read_bounded(act_file, "act")), signature=armored)

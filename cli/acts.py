@@ -15,20 +15,36 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli._common import print_json
+from cli._options import (
+    ActFileOption,
+    PrepareOption,
+    SignatureFileOption,
+    read_bounded,
+    read_presigned,
+)
 from cli._render import safe_text
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
+    from schemas.acts import Act
     from usecases.approvals import ActOutcome
 
-__all__ = ["ActorOption", "approve", "people_app", "reject", "render_outcome", "sign", "submit"]
+__all__ = [
+    "ActorOption",
+    "approve",
+    "people_app",
+    "print_prepared",
+    "reject",
+    "render_outcome",
+    "sign",
+    "submit",
+]
 
 ActorOption = Annotated[
     str, typer.Option("--actor", envvar="GRANTREVIEW_ACTOR", help="Your id in the people file.")
 ]
 ProgramOption = Annotated[str, typer.Option("--program", "-p", help="Program id.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document.")]
-_MAX_FILE = 64 * 1024
 
 people_app = typer.Typer(help="The people file: who may act, in which roles.", no_args_is_help=True)
 
@@ -42,16 +58,9 @@ def render_outcome(what: str, outcome: ActOutcome, *, json_output: bool) -> None
     typer.echo(safe_text(f"{what} {outcome.status}{act}", one_line=True))
 
 
-def _read(path: Path, what: str) -> bytes:
-    from schemas.errors import InputError  # noqa: PLC0415
-
-    try:
-        raw = path.read_bytes()[: _MAX_FILE + 1]
-    except OSError as error:
-        raise InputError(f"{what} {path}: cannot read: {error.strerror}") from None
-    if len(raw) > _MAX_FILE:
-        raise InputError(f"{what} {path}: larger than {_MAX_FILE} bytes")
-    return raw
+def print_prepared(act: Act) -> None:
+    """`--prepare`: the act's exact bytes on stdout, to sign with `ssh-keygen -Y sign`."""
+    sys.stdout.write(act.signed_bytes().decode())
 
 
 def approve(
@@ -98,7 +107,7 @@ def sign(
     from schemas.acts import Act  # noqa: PLC0415
     from usecases.acts import sign_act  # noqa: PLC0415
 
-    act = Act.from_bytes(_read(act_file, "act"))
+    act = Act.from_bytes(read_bounded(act_file, "act"))
     sys.stdout.write(sign_act(get_runtime(), act).signature)
 
 
@@ -109,13 +118,12 @@ def submit(
 ) -> None:
     """Record an act signed elsewhere (ssh-keygen -Y sign, or `grantreview sign`)."""
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from schemas.acts import Act, SignedAct  # noqa: PLC0415
     from usecases.submit import submit_act  # noqa: PLC0415
 
-    act = Act.from_bytes(_read(act_file, "act"))
-    armored = _read(signature, "signature").decode("ascii", errors="replace")
-    outcome = submit_act(get_runtime(), SignedAct(act=act, signature=armored))
-    render_outcome(act.type.value, outcome, json_output=json_output)
+    signed = read_presigned(act_file, signature)
+    assert signed is not None  # noqa: S101 - both files are required arguments here
+    outcome = submit_act(get_runtime(), signed)
+    render_outcome(signed.act.type.value, outcome, json_output=json_output)
 
 
 @people_app.command("check")
@@ -140,15 +148,9 @@ def check(
 def adopt(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
     people_file: Annotated[Path, typer.Argument(help="The people file (YAML) to put in force.")],
     actor: ActorOption,
-    prepare: Annotated[
-        bool, typer.Option("--prepare", help="Print the act's bytes to sign; write nothing.")
-    ] = False,
-    act_file: Annotated[
-        Path | None, typer.Option("--act", help="The prepared act, signed elsewhere.")
-    ] = None,
-    signature: Annotated[
-        Path | None, typer.Option("--signature", help="Its armored SSH signature (with --act).")
-    ] = None,
+    prepare: PrepareOption = False,
+    act_file: ActFileOption = None,
+    signature: SignatureFileOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Put a people file in force, as an administrator (your signed `people` act).
@@ -157,21 +159,14 @@ def adopt(  # noqa: PLR0917 - Typer passes every option by name; the signature i
     """
     from infra.people import load_people  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from schemas.acts import Act, SignedAct  # noqa: PLC0415
-    from schemas.errors import InputError  # noqa: PLC0415
     from usecases.adopt import adopt_people, prepare_adoption  # noqa: PLC0415
 
+    presigned = read_presigned(act_file, signature, prepare=prepare)  # before any I/O
     people = load_people(people_file)
     runtime = get_runtime()
     if prepare:
-        sys.stdout.write(prepare_adoption(runtime, people, actor).signed_bytes().decode())
+        print_prepared(prepare_adoption(runtime, people, actor))
         return
-    presigned = None
-    if (act_file is None) != (signature is None):
-        raise InputError("--act and --signature go together")
-    if act_file is not None and signature is not None:
-        armored = _read(signature, "signature").decode("ascii", errors="replace")
-        presigned = SignedAct(act=Act.from_bytes(_read(act_file, "act")), signature=armored)
     render_outcome(
         "people file", adopt_people(runtime, people, actor, presigned), json_output=json_output
     )

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from cli._common import print_json
-from cli._options import parse_moment
+from cli._options import (
+    ActFileOption,
+    PrepareOption,
+    SignatureFileOption,
+    parse_moment,
+    read_presigned,
+)
 from cli._render import safe_text
-from cli.acts import ActorOption, render_outcome
+from cli.acts import ActorOption, print_prepared, render_outcome
 from schemas.ids import check_slug
 
 __all__ = ["explain", "override"]
@@ -68,17 +73,19 @@ def override(  # noqa: PLR0917 - Typer passes every option by name; the signatur
     reason: Annotated[str, typer.Option("--reason", help="Why, in plain language.")],
     actor: ActorOption,
     json_output: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
-    prepare: Annotated[
-        bool, typer.Option("--prepare", help="Print the act's bytes to sign; write nothing.")
-    ] = False,
+    prepare: PrepareOption = False,
+    act_file: ActFileOption = None,
+    signature: SignatureFileOption = None,
 ) -> None:
     """Record a human decision; later automatic evaluations report, never undo, it.
 
-    With a people file the act is signed with GRANTREVIEW_PERSON_KEY_FILE; where the
-    program asks for approvals it is proposed, and `--json` carries its `act_id`.
+    With a people file the act is signed with GRANTREVIEW_PERSON_KEY_FILE (or prepared
+    and signed elsewhere); where the program asks for approvals it is proposed, and
+    `--json` carries its `act_id`.
     """
     check_slug(jurisdiction, "jurisdiction slug")
     check_slug(program, "program id")
+    presigned = read_presigned(act_file, signature, prepare=prepare)
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
     from usecases.acts import prepare_act  # noqa: PLC0415
     from usecases.override import (  # noqa: PLC0415
@@ -90,10 +97,16 @@ def override(  # noqa: PLR0917 - Typer passes every option by name; the signatur
     outcome = check_override(decision, reason, actor)  # refused before the settings are read
     if prepare:
         request = override_request(program, jurisdiction, outcome, reason)
-        sys.stdout.write(prepare_act(get_runtime(), request, actor).signed_bytes().decode())
+        print_prepared(prepare_act(get_runtime(), request, actor))
         return
     result = record_override(
-        get_runtime(), program, jurisdiction, decision=outcome, reason=reason, actor=actor
+        get_runtime(),
+        program,
+        jurisdiction,
+        decision=outcome,
+        reason=reason,
+        actor=actor,
+        presigned=presigned,
     )
     if json_output or result.status != "recorded":
         render_outcome("override", result, json_output=json_output)

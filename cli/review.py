@@ -11,16 +11,21 @@ import typer
 
 from cli._common import ExitCode, fail, print_json
 from cli._options import (
+    ActFileOption,
     AsOfOption,
     DryRunOption,
     JsonOption,
+    PrepareOption,
     ProgramOption,
+    SignatureFileOption,
     SlugsArgument,
     parse_moment,
     parse_slugs,
+    read_presigned,
 )
 from cli._progress import progress_bar
 from cli._render import safe_cell, safe_text
+from cli.acts import print_prepared
 from schemas.ids import check_slug
 
 if TYPE_CHECKING:
@@ -104,6 +109,9 @@ def review(  # noqa: PLR0917 - Typer passes every option by name; the signature 
     actor: Annotated[
         str | None, typer.Option("--actor", help="Your id in the people file [GRANTREVIEW_ACTOR].")
     ] = None,
+    prepare: PrepareOption = False,
+    act_file: ActFileOption = None,
+    signature: SignatureFileOption = None,
 ) -> None:
     """Take each jurisdiction through every step that is due (letter, then decision)."""
     check_slug(program, "program id")
@@ -111,18 +119,24 @@ def review(  # noqa: PLR0917 - Typer passes every option by name; the signature 
     moment = parse_moment(as_of)
     if bool(slugs) == all_jurisdictions:
         fail("name jurisdiction slugs or pass --all (not both)")
+    presigned = read_presigned(act_file, signature, prepare=prepare)
     if dry_run:
         _preview(program, slugs, moment, json_output=json_output)
         return
-    from flows.deploy.run import run_flow  # noqa: PLC0415
-    from flows.review import review as review_flow  # noqa: PLC0415 - Prefect only when needed
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from usecases.review import check_review, sign_review  # noqa: PLC0415
+    from usecases.review import check_review, prepare_review, sign_review  # noqa: PLC0415
 
     runtime = get_runtime()
+    person = actor or (presigned.act.actor if presigned else runtime.settings.actor)
+    if prepare:  # no Prefect run
+        print_prepared(prepare_review(runtime, program, slugs or None, person, moment))
+        return
+    from flows.deploy.run import run_flow  # noqa: PLC0415
+    from flows.review import review as review_flow  # noqa: PLC0415 - Prefect only when needed
+
     check_review(runtime, program, slugs or None, moment)  # refused: nothing written
-    person = actor or runtime.settings.actor
-    signed = sign_review(runtime, program, slugs or None, person)  # the flow records it
+    # Checked here too, so a wrong or refused act never starts a run; the flow records it.
+    signed = sign_review(runtime, program, slugs or None, person, presigned)
     act = (
         {}
         if signed is None
@@ -177,6 +191,9 @@ def respond(
             "served by `grantreview serve` evaluates and decides.",
         ),
     ] = False,
+    prepare: PrepareOption = False,
+    act_file: ActFileOption = None,
+    signature: SignatureFileOption = None,
 ) -> None:
     """Record a response; evaluation and decision follow, durable before this returns."""
     check_slug(jurisdiction, "jurisdiction slug")
@@ -184,12 +201,19 @@ def respond(
     moment = parse_moment(as_of)
     if async_mode and moment is not None:
         fail("--as-of applies only without --async (the triggered decision is made as of now)")
+    presigned = read_presigned(act_file, signature, prepare=prepare)
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
-    from usecases.respond import accept_response, record_response, sign_response  # noqa: PLC0415
+    from usecases import respond as responses  # noqa: PLC0415
 
     runtime = get_runtime()
-    digest = accept_response(runtime, program, jurisdiction, file)  # bad input: nothing written
-    act = sign_response(runtime, program, jurisdiction, digest, actor or runtime.settings.actor)
+    if prepare:  # the file is checked as below; nothing is stored
+        person = actor or runtime.settings.actor
+        print_prepared(responses.prepare_response(runtime, program, jurisdiction, file, person))
+        return
+    # bad input or a refused act: nothing written
+    digest, act = responses.accept_signed_response(
+        runtime, program, jurisdiction, file, actor=actor, presigned=presigned
+    )
     if async_mode:
         row = _record_and_emit(program, jurisdiction, digest, act)
         if json_output:
@@ -198,7 +222,7 @@ def respond(
             print_table([row])
         return
     if act is not None:  # the person's act goes with the response; the flow then finds it
-        record_response(runtime, program, jurisdiction, digest, act=act)
+        responses.record_response(runtime, program, jurisdiction, digest, act=act)
     from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.respond import respond as respond_flow  # noqa: PLC0415 - Prefect only when needed
 

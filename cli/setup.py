@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cli._common import ExitCode, fail, print_json
+from cli._options import ActFileOption, PrepareOption, SignatureFileOption, read_presigned
 from cli._render import safe_text
 
 __all__ = ["init", "jurisdictions_app"]
@@ -55,18 +56,28 @@ def init(
 
 
 @jurisdictions_app.command("import")
-def import_jurisdictions(
+def import_jurisdictions(  # noqa: PLR0917 - Typer passes every option by name; it is the CLI
     file: Annotated[Path, typer.Argument(help="CSV with header slug,name,state,geoid.")],
     json_output: JsonOption = False,
     actor: Annotated[
         str | None, typer.Option("--actor", help="Your id in the people file [GRANTREVIEW_ACTOR].")
     ] = None,
+    prepare: PrepareOption = False,
+    act_file: ActFileOption = None,
+    signature: SignatureFileOption = None,
 ) -> None:
     """Import jurisdictions; re-importing the same rows changes nothing."""
+    presigned = read_presigned(act_file, signature, prepare=prepare)
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from usecases.imports import import_csv  # noqa: PLC0415 - keep CLI start-up light
+    from usecases.imports import import_csv, prepare_import  # noqa: PLC0415 - start-up light
 
-    result = import_csv(get_runtime(), file, actor)
+    runtime = get_runtime()
+    if prepare:
+        from cli.acts import print_prepared  # noqa: PLC0415
+
+        print_prepared(prepare_import(runtime, file, actor or runtime.settings.actor))
+        return
+    result = import_csv(runtime, file, actor, presigned)
     if json_output:
         print_json(result)
     else:

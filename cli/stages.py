@@ -1,19 +1,25 @@
 """`determine`, `request-info` and `extend`: a person's acts in a staged review (issue #16).
 
 Thin: parse and check the options, call the one use case (usecases/stages.py), print one
-line. Bad input exits 2 with one line and nothing written.
+line. Bad input exits 2 with one line and nothing written. Each takes `--prepare`, or
+`--act FILE --signature FILE` for the act signed elsewhere.
 """
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli._options import parse_moment
-from cli.acts import render_outcome
+from cli._options import (
+    ActFileOption,
+    PrepareOption,
+    SignatureFileOption,
+    parse_moment,
+    read_presigned,
+)
+from cli.acts import print_prepared, render_outcome
 from schemas.errors import InputError
 from schemas.ids import check_slug
 
@@ -37,9 +43,6 @@ ActorOption = Annotated[
     ),
 ]
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="When (default now).")]
-PrepareOption = Annotated[
-    bool, typer.Option("--prepare", help="Print the act's bytes to sign; write nothing.")
-]
 
 
 def _prepare(request: ActRequest, actor: str) -> None:
@@ -47,7 +50,7 @@ def _prepare(request: ActRequest, actor: str) -> None:
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
     from usecases.acts import prepare_act  # noqa: PLC0415
 
-    sys.stdout.write(prepare_act(get_runtime(), request, actor).signed_bytes().decode())
+    print_prepared(prepare_act(get_runtime(), request, actor))
 
 
 def _date(text: str, option: str) -> date:
@@ -71,9 +74,12 @@ def determine(
     actor: ActorOption,
     as_of: AsOfOption = None,
     prepare: PrepareOption = False,
+    act_file: ActFileOption = None,
+    signature: SignatureFileOption = None,
 ) -> None:
     """Record the final determination of a stream awaiting one; the evaluation is kept too."""
     _check(jurisdiction, program)
+    presigned = read_presigned(act_file, signature, prepare=prepare)
     moment = parse_moment(as_of)
     from usecases import stages  # noqa: PLC0415 - keep CLI start-up light
 
@@ -92,6 +98,7 @@ def determine(
             reason=reason,
             actor=actor,
             as_of=moment,
+            presigned=presigned,
         ),
         done=lambda written: (
             f"determination {'recorded' if written else 'already on record'}: "
@@ -110,9 +117,12 @@ def request_info(
     actor: ActorOption,
     as_of: AsOfOption = None,
     prepare: PrepareOption = False,
+    act_file: ActFileOption = None,
+    signature: SignatureFileOption = None,
 ) -> None:
     """Ask the jurisdiction to answer some questions again by a date (a notice carries it)."""
     _check(jurisdiction, program)
+    presigned = read_presigned(act_file, signature, prepare=prepare)
     moment = parse_moment(as_of)
     until = _date(due, "--due")
     questions = tuple(question)
@@ -133,6 +143,7 @@ def request_info(
             reason=reason,
             actor=actor,
             as_of=moment,
+            presigned=presigned,
         ),
         done=lambda written: (
             f"request for information {'recorded' if written else 'already on record'}: "
@@ -150,9 +161,12 @@ def extend(
     actor: ActorOption,
     as_of: AsOfOption = None,
     prepare: PrepareOption = False,
+    act_file: ActFileOption = None,
+    signature: SignatureFileOption = None,
 ) -> None:
     """Move this jurisdiction's deadline in force (letter, answer window or request)."""
     _check(jurisdiction, program)
+    presigned = read_presigned(act_file, signature, prepare=prepare)
     moment = parse_moment(as_of)
     new_due = _date(until, "--until")
     from usecases import stages  # noqa: PLC0415 - keep CLI start-up light
@@ -171,6 +185,7 @@ def extend(
             reason=reason,
             actor=actor,
             as_of=moment,
+            presigned=presigned,
         ),
         done=lambda written: (
             f"deadline {'extended' if written else 'already extended'}: "

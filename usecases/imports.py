@@ -1,4 +1,4 @@
-"""Importing a jurisdiction CSV into the registry stream."""
+"""Importing a jurisdiction CSV into the registry stream (`prepare_import`: the act to sign)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from infra.eventlog.log import EventLog
 from infra.runtime import Runtime
-from schemas.acts import ActType, SignedAct
+from schemas.acts import Act, ActType, SignedAct
 from schemas.canonical import sha256_hex
 from schemas.events import ActSigned, DomainEvent, JurisdictionsRegistered
 from schemas.jurisdiction import Jurisdiction
@@ -23,9 +23,9 @@ from schemas.registry import (
 from schemas.review import CommitDraft
 from schemas.state import StreamState, fold, fold_registry
 from schemas.streams import REGISTRY, StreamId
-from usecases.acts import ActRequest, signed_act_for
+from usecases.acts import ActRequest, prepare_act, signed_act_for
 
-__all__ = ["import_csv", "import_request", "read_csv_file"]
+__all__ = ["import_csv", "import_request", "prepare_import", "read_csv_file"]
 
 
 def read_csv_file(path: Path) -> bytes:
@@ -65,17 +65,29 @@ def import_request(source_sha256: str) -> ActRequest:
     return ActRequest(ActType.IMPORT, REGISTRY, (), {"source_sha256": source_sha256})
 
 
+def _read_rows(path: Path) -> tuple[bytes, list[Jurisdiction]]:
+    """The file's bytes and every row, checked: any bad row is bad input."""
+    raw = read_csv_file(path)
+    return raw, parse_jurisdictions_csv(raw)
+
+
+def prepare_import(runtime: Runtime, path: Path, actor: str) -> Act:
+    """The act importing this file is, to sign elsewhere; the file is checked as an import's."""
+    raw, _ = _read_rows(path)
+    return prepare_act(runtime, import_request(sha256_hex(raw)), actor)
+
+
 def import_csv(
     runtime: Runtime, path: Path, actor: str | None = None, presigned: SignedAct | None = None
 ) -> dict[str, int]:
     """Parse the whole file first (any bad row: nothing written), then record new/changed rows.
 
-    With a people file the import is `actor`'s signed act, recorded in the same commit.
+    With a people file the import is `actor`'s signed act, recorded in the same commit;
+    `presigned` is that act signed elsewhere (its signer acts unless `actor` is named).
     """
-    raw = read_csv_file(path)
-    rows = parse_jurisdictions_csv(raw)
+    raw, rows = _read_rows(path)
     check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
-    actor = actor or runtime.settings.actor
+    actor = actor or (presigned.act.actor if presigned else runtime.settings.actor)
     signed = signed_act_for(runtime, import_request(sha256_hex(raw)), actor, presigned)
     log = runtime.log
     stream = StreamId.registry()

@@ -12,7 +12,7 @@ from infra.errors import DependencyUnavailableError
 from infra.eventlog.appender import append_planned
 from infra.responses import read_response_file
 from infra.runtime import Runtime
-from schemas.acts import ActType
+from schemas.acts import Act, ActType, SignedAct
 from schemas.canonical import sha256_hex
 from schemas.errors import InputError
 from schemas.events import ActSigned, DomainEvent, ResponseAmended, ResponseReceived
@@ -21,15 +21,19 @@ from schemas.review import CommitDraft, plan_response
 from schemas.stages import check_not_late
 from schemas.state import Step, StreamState
 from schemas.streams import StreamId
-from usecases.acts import ActRequest, signed_act_for
+from usecases.acts import ActRequest, prepare_act, signed_act_for
 from usecases.registry import require_imported
 
 __all__ = [
     "Announce",
     "RecordedResponse",
     "accept_response",
+    "accept_signed_response",
+    "check_response",
+    "prepare_response",
     "record_and_announce",
     "record_response",
+    "respond_request",
     "sign_response",
 ]
 
@@ -55,6 +59,43 @@ def accept_response(runtime: Runtime, program: str, jurisdiction: str, path: Pat
     Any failure is bad input (exit 2) and nothing is written; the stored bytes are
     content-addressed, so storing them again is harmless.
     """
+    return runtime.documents.put(check_response(runtime, program, jurisdiction, path))
+
+
+def accept_signed_response(
+    runtime: Runtime,
+    program: str,
+    jurisdiction: str,
+    path: Path,
+    *,
+    actor: str | None = None,
+    presigned: SignedAct | None = None,
+) -> tuple[str, ActSigned | None]:
+    """Check the file, then the person's act for its bytes, then store them; SHA-256 and act.
+
+    A refused act leaves nothing written. `presigned`'s signer acts unless `actor` is named.
+    """
+    raw = check_response(runtime, program, jurisdiction, path)
+    person = actor or (presigned.act.actor if presigned else runtime.settings.actor)
+    act = sign_response(
+        runtime, program, jurisdiction, sha256_hex(raw), person, presigned=presigned
+    )
+    return runtime.documents.put(raw), act
+
+
+def prepare_response(
+    runtime: Runtime, program: str, jurisdiction: str, path: Path, actor: str
+) -> Act:
+    """The act recording this file is, to sign elsewhere; the file is checked, not stored."""
+    raw = check_response(runtime, program, jurisdiction, path)
+    return prepare_act(runtime, respond_request(program, jurisdiction, sha256_hex(raw)), actor)
+
+
+def check_response(runtime: Runtime, program: str, jurisdiction: str, path: Path) -> bytes:
+    """The file's bytes once every check `accept_response` makes has passed; stores nothing.
+
+    `respond --prepare` signs their SHA-256; a presigned act is checked before they are stored.
+    """
     raw, response = read_response_file(path)
     bundle = runtime.program(program)
     check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
@@ -66,7 +107,7 @@ def accept_response(runtime: Runtime, program: str, jurisdiction: str, path: Pat
         state = runtime.log.state(StreamId(program=program, jurisdiction=jurisdiction))
         if sha256_hex(raw) not in state.response_shas:  # a rerun of a recorded one passes
             check_not_late(state, bundle.program, response.received_at)
-    return runtime.documents.put(raw)
+    return raw
 
 
 def record_response(
@@ -104,14 +145,28 @@ def record_response(
     return result.written
 
 
-def sign_response(
-    runtime: Runtime, program: str, jurisdiction: str, response_sha256: str, actor: str
-) -> ActSigned | None:
-    """The person's signed act of recording this response (None without a people file)."""
-    request = ActRequest(
+def respond_request(program: str, jurisdiction: str, response_sha256: str) -> ActRequest:
+    """The act recording a response is: this jurisdiction answered with these bytes."""
+    return ActRequest(
         ActType.RESPOND, program, (jurisdiction,), {"response_sha256": response_sha256}
     )
-    signed = signed_act_for(runtime, request, actor)
+
+
+def sign_response(
+    runtime: Runtime,
+    program: str,
+    jurisdiction: str,
+    response_sha256: str,
+    actor: str,
+    *,
+    presigned: SignedAct | None = None,
+) -> ActSigned | None:
+    """The person's signed act of recording this response (None without a people file).
+
+    `presigned` is that act signed elsewhere (`respond --prepare`, then `--act/--signature`).
+    """
+    request = respond_request(program, jurisdiction, response_sha256)
+    signed = signed_act_for(runtime, request, actor, presigned)
     return None if signed is None else ActSigned(signed=signed)
 
 

@@ -8,17 +8,23 @@ from datetime import datetime
 from infra.checkpoints import check_before_writing
 from infra.clock import utc_now
 from infra.runtime import Runtime
-from schemas.acts import ActType, SignedAct
+from schemas.acts import Act, ActType, SignedAct
 from schemas.errors import InputError
 from schemas.events import ActSigned
 from schemas.stages import check_letter_not_overdue
 from schemas.streams import StreamId
-from usecases.acts import ActRequest, signed_act_for
+from usecases.acts import ActRequest, prepare_act, signed_act_for
 from usecases.approvals import record_act
 from usecases.people import people_in_force
 from usecases.registry import require_imported
 
-__all__ = ["check_review", "record_review_act", "review_request", "sign_review"]
+__all__ = [
+    "check_review",
+    "prepare_review",
+    "record_review_act",
+    "review_request",
+    "sign_review",
+]
 
 
 def check_review(
@@ -55,11 +61,30 @@ def review_request(program: str, slugs: Sequence[str] | None) -> ActRequest:
     return ActRequest(ActType.REVIEW, program, tuple(slugs or ()), {})
 
 
+def prepare_review(
+    runtime: Runtime,
+    program: str,
+    slugs: Sequence[str] | None,
+    actor: str,
+    as_of: datetime | None = None,
+) -> Act:
+    """The act starting this review is, to sign elsewhere, once `check_review` passes."""
+    check_review(runtime, program, slugs, as_of)
+    return prepare_act(runtime, review_request(program, slugs), actor)
+
+
 def sign_review(
-    runtime: Runtime, program: str, slugs: Sequence[str] | None, actor: str
+    runtime: Runtime,
+    program: str,
+    slugs: Sequence[str] | None,
+    actor: str,
+    presigned: SignedAct | None = None,
 ) -> SignedAct | None:
-    """The person's signed act of starting this review, for the flow run (None unsigned)."""
-    return signed_act_for(runtime, review_request(program, slugs), actor)
+    """The person's signed act of starting this review, for the flow run (None unsigned).
+
+    `presigned` (signed elsewhere) is checked here, so a wrong one never starts a run.
+    """
+    return signed_act_for(runtime, review_request(program, slugs), actor, presigned)
 
 
 def record_review_act(

@@ -2,9 +2,11 @@
 
 The same paths as the one-step commands, with the signature handed in; deployments take
 the act and its signature as parameters and run this (flows/deploy/deployments.py).
-Override, determine, request-info, extend, approve and reject carry everything in the act;
-an import, a response and a started review also need their file or run, so they take the
-signed act on their own command or deployment.
+Override, determine, request-info, extend, approve and reject carry everything in the act,
+so `grantreview submit` records them. An import, a response and a started review also
+need their file or run: their own command takes the signed act (`--act FILE --signature
+FILE`, after `--prepare`; every acting command has the three), and the `review`
+deployment takes it as parameters.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import pytest
 from mypy_boto3_s3 import S3Client
 
 from infra.keys import load_signer
+from localdev.prefect_server import PrefectServer
 from schemas.canonical import canonical_json
 from schemas.commit import CommitSignature, commit_hash, signing_message
 from tests.conftest import TEST_BUCKET, Cli, CliResult, count_objects
@@ -281,3 +282,31 @@ def test_an_edited_actor_and_a_changed_people_file_are_found(
     verified = office.run("dan", "audit", "verify", "--json")
     kinds = {finding["kind"] for finding in json.loads(verified.stdout)["findings"]}
     assert "people_file_changed" in kinds
+
+
+def test_a_review_signed_with_ssh_keygen_runs_on_a_keyless_host(
+    office: Office, prefect_server: PrefectServer
+) -> None:
+    """`review --prepare`, `ssh-keygen -Y sign` on Olga's laptop, `review --act --signature`."""
+    office.env.update(prefect_server.env())
+    review = ["review", "--program", PROGRAM, "stockton-ca", "--as-of", "2017-08-03"]
+    prepared = office.run("olga", *review, "--prepare")
+    assert prepared.code == 0, prepared
+    act, laptop_key = office.tmp / "review.act", office.tmp / "olga-laptop"
+    act.write_text(prepared.stdout)
+    laptop_key.write_bytes(office.keys["olga"].path.read_bytes())
+    laptop_key.chmod(0o600)
+    unlock = ["ssh-keygen", "-p", "-f", str(laptop_key), "-P", PASSPHRASE, "-N", ""]
+    subprocess.run(unlock, capture_output=True, check=True)
+    sign = ["ssh-keygen", "-Y", "sign", "-f", str(laptop_key), "-n", "grantreview", str(act)]
+    subprocess.run(sign, capture_output=True, check=True)
+    keyless = {**office.env, "GRANTREVIEW_PEOPLE_FILE": str(office.people)}
+    host = Cli(keyless, office.monkeypatch, office.capsys)
+    ran = host(*review, "--act", act, "--signature", f"{act}.sig", "--json")
+    assert ran.code == 0, ran
+    assert [row["jurisdiction"] for row in json.loads(ran.stdout)] == ["stockton-ca"]
+    listed = host("audit", "acts", "--program", PROGRAM, "--json")
+    assert [(row["type"], row["actor"], row["verifies"]) for row in json.loads(listed.stdout)] == [
+        ("review", "olga", True)
+    ]
+    assert host("audit", "verify").code == 0
