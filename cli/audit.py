@@ -92,6 +92,11 @@ def _print_report(report: VerifyReport) -> None:
     )
     if report.tlog_size is not None:
         summary += f", tlog {report.tlog_checkpoints} checkpoints (tree size {report.tlog_size})"
+    from schemas.legacy_commits import attestation_line  # noqa: PLC0415 - when a command runs
+
+    legacy = attestation_line(report.attested_legacy_commits, report.attesting_checkpoints)
+    if legacy is not None:
+        summary += f", {legacy}"
     _print_verdict(ok=report.ok, findings=len(report.findings), summary=summary)
 
 
@@ -245,6 +250,11 @@ def _print_replay(report: ReplayReport) -> None:
         f"{report.streams} streams, {report.commits} commits, {report.events} events re-derived"
         f"{at}{known}, {report.checkpoints} checkpoints"
     )
+    from schemas.legacy_commits import attestation_line  # noqa: PLC0415 - when a command runs
+
+    legacy = attestation_line(report.attested_legacy_commits, report.attesting_checkpoints)
+    if legacy is not None:
+        summary += f", {legacy}"
     _print_verdict(ok=report.ok, findings=len(report.findings), summary=summary)
 
 

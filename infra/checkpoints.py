@@ -29,6 +29,7 @@ from schemas.checkpoint import (
 )
 from schemas.commit import MAX_COMMIT_BYTES, CommitFormatError, commit_hash, parse_commit
 from schemas.commit_signature import commit_signature_problem, signer_keyring
+from schemas.legacy_commits import attested_heads
 from schemas.streams import StreamId, parse_commit_key
 from schemas.tlog_layout import checkpoint_note_key
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from infra.eventlog.store import ObjectStore
     from infra.runtime import Runtime
     from schemas.checkpoint import Keyring
+    from schemas.legacy_commits import AttestedHead
 
 __all__ = [
     "CheckpointConflictError",
@@ -47,6 +49,7 @@ __all__ = [
     "UntrustedCheckpointError",
     "check_before_writing",
     "latest_checkpoint",
+    "legacy_attestations",
     "own_keyring",
     "sign_heads",
     "trusted_latest_checkpoint",
@@ -136,6 +139,18 @@ def trusted_latest_checkpoint(
     return checkpoint
 
 
+def legacy_attestations(
+    store: ObjectStore, prefix: str, keyring: Keyring
+) -> dict[str, AttestedHead]:
+    """The heads the newest cumulative checkpoint vouches for: one listing, two GETs.
+
+    The newest suffices (schemas/legacy_commits.py:attested_heads says why); one that
+    cannot be trusted raises `UntrustedCheckpointError`, as `check_before_writing` does.
+    """
+    newest = trusted_latest_checkpoint(store, prefix, keyring)
+    return attested_heads([] if newest is None else [newest])
+
+
 def writer_keyring(runtime: Runtime) -> Keyring | None:
     """What a writer checks signatures with: the verify key file if set, else its own key."""
     return runtime.commit_keys.keyring
@@ -167,12 +182,17 @@ def _merge(base: Heads, update: Mapping[str, tuple[int, str]]) -> Heads:
 
 
 def _head_hash(
-    stream: StreamId, seq: int, raw: bytes | None, keyring: Keyring | None
+    stream: StreamId,
+    seq: int,
+    raw: bytes | None,
+    keyring: Keyring | None,
+    attested: Mapping[str, AttestedHead],
 ) -> str | None:
     """The hash of a stream's head commit if intact, in place and (with a keyring) trusted.
 
     Checking the head suffices: a writer never appends after a commit it cannot trust, so a
     trusted head means every commit under it was checked by the writer that chained onto it.
+    A legacy `/1` head passes only if it is the very head a signed checkpoint attests.
     """
     if raw is None:
         return None
@@ -183,7 +203,9 @@ def _head_hash(
         return None
     if not intact or commit.stream != stream.name or commit.seq != seq:
         return None
-    if keyring is not None and commit_signature_problem(commit, keyring) is not None:
+    head = attested.get(stream.name)
+    vouched = (commit.hash,) if head is not None and head[:2] == (seq, commit.hash) else ()
+    if keyring is not None and commit_signature_problem(commit, keyring, vouched) is not None:
         _log.warning("checkpoint_head_untrusted", stream=stream.name, seq=seq)
         return None
     return commit.hash
@@ -203,8 +225,9 @@ def _sweep(log: EventLog, base: Heads) -> Heads:
     ]
     bodies = log.store.get_many([key for _, _, key in moved], limit=MAX_COMMIT_BYTES)
     swept: Heads = {}
+    attested = log.attested_heads() if log.keys.keyring is not None and moved else {}
     for (stream, seq, _), raw in zip(moved, bodies, strict=True):
-        digest = _head_hash(stream, seq, raw, log.keys.keyring)
+        digest = _head_hash(stream, seq, raw, log.keys.keyring, attested)
         if digest is not None:  # a damaged head is left to `audit verify`, never signed
             swept[stream.name] = (seq, digest)
     return swept

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from infra.tlog import Integrator
-    from schemas.checkpoint import Signer
+    from schemas.checkpoint import Keyring, Signer
+    from schemas.legacy_commits import AttestedHead
     from schemas.people import PeopleFile
     from schemas.program import ProgramBundle
 
@@ -66,7 +67,7 @@ class Runtime:
         if self.settings.verify_key_file is not None:
             from infra.keys import load_keyring  # noqa: PLC0415 - only when configured
 
-            return CommitKeys(signer, load_keyring(self.settings.verify_key_file))
+            return self._with_attestations(signer, load_keyring(self.settings.verify_key_file))
         if signer is None:
             _log.warning(
                 "commits_unsigned",
@@ -75,7 +76,21 @@ class Runtime:
             return CommitKeys()
         from schemas.commit_signature import signer_keyring  # noqa: PLC0415 - cryptography
 
-        return CommitKeys(signer, signer_keyring(signer))
+        return self._with_attestations(signer, signer_keyring(signer))
+
+    def _with_attestations(self, signer: Signer | None, keyring: Keyring) -> CommitKeys:
+        """Commit keys that accept legacy `/1` commits a signed cumulative checkpoint attests.
+
+        The newest cumulative checkpoint is read once per runtime, the first time a legacy
+        commit is read (docs/log-format.md section 8).
+        """
+
+        def load() -> dict[str, AttestedHead]:
+            from infra.checkpoints import legacy_attestations  # noqa: PLC0415 - when needed
+
+            return legacy_attestations(self.store, self.settings.s3_prefix, keyring)
+
+        return CommitKeys(signer, keyring, attestations=load)
 
     @cached_property
     def documents(self) -> DocumentStore:

@@ -21,8 +21,9 @@ from infra.eventlog.listing import newest_key
 from infra.eventlog.tlog_store import TlogStore
 from infra.logging import get_logger
 from schemas.checkpoint import parse_checkpoint_key
-from schemas.commit import CommitFormatError, commit_hash, parse_commit
+from schemas.commit import MAX_COMMIT_BYTES, Commit, CommitFormatError, commit_hash, parse_commit
 from schemas.commit_signature import commit_signature_problem
+from schemas.legacy_commits import attested_hashes, is_legacy
 from schemas.merkle import (
     EMPTY_ROOT,
     consistency_proof,
@@ -71,6 +72,17 @@ def _verifiers(keyring: Keyring, origin: str, moment: datetime) -> list[NoteVeri
     ]
 
 
+def _intact(raw: bytes | None) -> Commit | None:
+    """The commit `raw` holds if it parses and matches its own hash, else None."""
+    if raw is None:
+        return None
+    try:
+        commit = parse_commit(raw)
+        return commit if commit_hash(json.loads(raw)) == commit.hash else None
+    except CommitFormatError:
+        return None
+
+
 class Integrator:
     """Integrates one log's commits into its tree; signs with the log's checkpoint key.
 
@@ -86,6 +98,7 @@ class Integrator:
         self.signer = signer
         self.keyring = keyring
         self.tlog = TlogStore(log.store, log.prefix)
+        self._legacy: dict[str, frozenset[str]] = {}
 
     def verifiers_any(self) -> list[NoteVerifier]:
         """Every checkpoint key of the keyring, whatever its window (a stored, seen note)."""
@@ -175,8 +188,29 @@ class Integrator:
             return f"malformed: {error}"
         if not intact or commit.stream != parsed[0].name or commit.seq != parsed[1]:
             return "not intact or not stored at its own key"
-        problem = commit_signature_problem(commit, self.keyring)
+        vouched = self._legacy_vouched(parsed[0]) if is_legacy(commit) else frozenset()
+        problem = commit_signature_problem(commit, self.keyring, vouched)
         return None if problem is None else f"{problem[0].value}: {problem[1]}"
+
+    def _legacy_vouched(self, stream: StreamId) -> frozenset[str]:
+        """The legacy `/1` commits of `stream` a signed cumulative checkpoint attests.
+
+        Read once per stream and integrator (a legacy stream is integrated once, at the
+        first sweep): its intact commits, walked back from the attested head.
+        """
+        if stream.name not in self._legacy:
+            head = self.log.attested_heads().get(stream.name)
+            vouched: frozenset[str] = frozenset()
+            if head is not None:
+                keys = list(self.log.store.list_keys(stream.key_prefix(self.log.prefix)))
+                intact = [
+                    commit
+                    for raw in self.log.store.get_many(keys, limit=MAX_COMMIT_BYTES)
+                    if (commit := _intact(raw)) is not None and commit.stream == stream.name
+                ]
+                vouched = attested_hashes(intact, head)
+            self._legacy[stream.name] = vouched
+        return self._legacy[stream.name]
 
     def _verified_commits(self, keys: tuple[str, ...], *, strict: bool) -> dict[str, bytes]:
         """The bytes of every commit that verifies; strict: any other is refused (exit 3)."""

@@ -19,6 +19,7 @@ from schemas.commit import (
     parse_commit,
 )
 from schemas.commit_signature import commit_signature_findings
+from schemas.legacy_commits import AttestedHead, attested_hashes, is_legacy
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -38,6 +39,8 @@ class StreamCheck:
     hashes: dict[int, set[str]] = field(default_factory=dict)
     top: int = -1
     commits: int = 0
+    attested: int = 0
+    """Legacy `/1` commits a signed cumulative checkpoint vouches for (not findings)."""
     events: int = 0
 
     def holds(self, seq: int, digest: str) -> bool:
@@ -104,21 +107,28 @@ def _claims(objects: Mapping[int, tuple[str, bytes]]) -> Callable[[int], bool]:
 
 
 def check_stream(
-    stream: StreamId, objects: Mapping[int, tuple[str, bytes]], keyring: Keyring | None = None
+    stream: StreamId,
+    objects: Mapping[int, tuple[str, bytes]],
+    keyring: Keyring | None = None,
+    attested: AttestedHead | None = None,
 ) -> StreamCheck:
     """Verify a stream given its objects by key seq (each with its key and bytes).
 
     With a keyring every intact commit's signature is checked too; an intact commit with a
-    bad or missing signature still links the chain (its finding names it on its own).
+    bad or missing signature still links the chain (its finding names it on its own). A
+    legacy `/1` commit on the chain that ends in the `attested` head (the highest head a
+    trusted cumulative checkpoint states) passes unsigned and is counted in `attested`.
     Walks the seqs present, never every seq up to the top: a stray planted past a gap is
     one finding by key and stays out of the chain (`schemas/_verify_gaps.py`).
     """
     chain, stray_seqs, gaps = split_strays(objects, _claims(objects))
     strays = set(stray_seqs)
     check = StreamCheck(stream, top=chain[-1] if chain else -1)
+    inspected = {seq: _inspect(stream, raw) for seq, (_, raw) in sorted(objects.items())}
+    vouched = _vouched(inspected, strays, attested) if keyring is not None else frozenset()
     intact: dict[int, Commit] = {}
-    for seq, (key, raw) in sorted(objects.items()):
-        commit, problem = _inspect(stream, raw)
+    for seq, (commit, problem) in inspected.items():
+        key = objects[seq][0]
         if problem is not None:
             check.findings.append(stream_finding(stream, seq, problem[0], problem[1], key))
         elif seq in strays:
@@ -126,13 +136,28 @@ def check_stream(
             check.findings.append(stream_finding(stream, seq, FindingKind.STRAY, detail, key))
         if commit is not None and seq not in strays:
             if keyring is not None:
-                check.findings.extend(commit_signature_findings(stream, seq, commit, keyring, key))
+                check.findings.extend(
+                    commit_signature_findings(stream, seq, commit, keyring, key, attested=vouched)
+                )
+                check.attested += commit.sig is None and commit.hash in vouched
             intact[seq] = commit
             check.hashes.setdefault(commit.seq, set()).add(commit.hash)
             check.commits += 1
             check.events += len(commit.events)
     _walk(check, {seq: objects[seq] for seq in chain}, intact, gaps)
     return check
+
+
+def _vouched(
+    inspected: Mapping[int, tuple[Commit | None, object]],
+    strays: set[int],
+    attested: AttestedHead | None,
+) -> frozenset[str]:
+    """The intact commits the attested head reaches by `prev`, when the stream has a legacy one."""
+    commits = [c for seq, (c, _) in inspected.items() if c is not None and seq not in strays]
+    if attested is None or not any(is_legacy(commit) for commit in commits):
+        return frozenset()
+    return attested_hashes(commits, attested)
 
 
 def _walk(

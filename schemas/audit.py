@@ -20,6 +20,7 @@ from schemas._verify_checkpoints import check_checkpoints
 from schemas._verify_streams import StreamCheck, check_stream
 from schemas._verify_tlog import TlogCheck, TlogObjects, check_tlog
 from schemas.commit import Commit, CommitFormatError, parse_commit
+from schemas.legacy_commits import AttestedHead, attested_heads
 from schemas.merkle import leaf_hash
 from schemas.streams import StreamId, commit_key, parse_commit_key
 
@@ -102,7 +103,12 @@ class LogAuditor:
     holds_objects: bool = False
     tlog: TlogObjects | None = None
     tlog_check: TlogCheck | None = None
+    attested_legacy: int = 0
+    """Legacy `/1` commits signed cumulative checkpoints vouch for: counted, not findings."""
+    attesting: set[int] = field(default_factory=set)
+    """The seqs of the checkpoints whose heads vouched for those legacy commits."""
     _stated: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    _attested: dict[str, AttestedHead] = field(default_factory=dict)
     _leaves: dict[str, tuple[bytes, datetime]] = field(default_factory=dict)
 
     @classmethod
@@ -125,6 +131,7 @@ class LogAuditor:
         findings, trusted = check_checkpoints(prefix, checkpoints, keyring)
         acts = None if documents is None else ActAudit(documents)
         auditor = cls(prefix, findings, trusted, keyring, selected, acts, tlog=tlog)
+        auditor._attested = attested_heads(trusted)
         for checkpoint in trusted:
             for name, head in checkpoint.heads.items():
                 auditor._stated.setdefault(name, []).append((head.seq, head.hash))
@@ -159,7 +166,11 @@ class LogAuditor:
 
     def audit(self, stream: StreamId, objects: Mapping[int, tuple[str, bytes]]) -> StreamAudit:
         """Check one stream's objects, and the heads trusted checkpoints state for it."""
-        check = check_stream(stream, objects, self.keyring)
+        attested = self._attested.get(stream.name)
+        check = check_stream(stream, objects, self.keyring, attested)
+        if check.attested and attested is not None:
+            self.attested_legacy += check.attested
+            self.attesting.add(attested.checkpoint)
         if self.acts is not None:
             for commit in intact_commits(objects, check):
                 key = objects.get(commit.seq, ("", b""))[0]

@@ -20,6 +20,8 @@ from schemas._keyring import KeyEntry, Keyring, Signer
 from schemas.commit import Commit, format_time, signing_message
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from schemas.streams import StreamId
 
 __all__ = [
@@ -37,10 +39,20 @@ def _public_key(hex_key: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(hex_key))
 
 
-def commit_signature_problem(commit: Commit, keyring: Keyring) -> tuple[FindingKind, str] | None:
-    """Why `commit` was not sealed by a key of `keyring` valid at its time; None if it was."""
+def commit_signature_problem(
+    commit: Commit, keyring: Keyring, attested: Collection[str] = ()
+) -> tuple[FindingKind, str] | None:
+    """Why `commit` was not sealed by a key of `keyring` valid at its time; None if it was.
+
+    `attested` holds the hashes of legacy `/1` commits a trusted cumulative checkpoint
+    vouches for (schemas/legacy_commits.py): those pass unsigned; a `/2` commit never does.
+    """
     if commit.sig is None:
-        return FindingKind.UNSIGNED_COMMIT, "the commit carries no signature (grantreview.commit/1)"
+        unsigned = (
+            FindingKind.UNSIGNED_COMMIT,
+            "the commit carries no signature (grantreview.commit/1)",
+        )
+        return None if commit.hash in attested else unsigned
     key = keyring.find(commit.sig.key_id)
     if key is None:
         return (
@@ -63,10 +75,16 @@ def commit_signature_problem(commit: Commit, keyring: Keyring) -> tuple[FindingK
 
 
 def commit_signature_findings(
-    stream: StreamId, seq: int, commit: Commit, keyring: Keyring, key: str | None = None
+    stream: StreamId,
+    seq: int,
+    commit: Commit,
+    keyring: Keyring,
+    key: str | None = None,
+    *,
+    attested: Collection[str] = (),
 ) -> list[Finding]:
     """The signature finding for one intact commit stored at `seq` of `stream` (or none)."""
-    problem = commit_signature_problem(commit, keyring)
+    problem = commit_signature_problem(commit, keyring, attested)
     return [] if problem is None else [stream_finding(stream, seq, problem[0], problem[1], key)]
 
 

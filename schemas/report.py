@@ -105,6 +105,9 @@ class ReplayReport:
     decisions_over_time: dict[str, tuple[SeriesPoint, ...]]
     context: AuditContext | None = None
     newest_checkpoint: CheckpointSeen | None = None
+    attested_legacy_commits: int = 0
+    """Unsigned `/1` commits a signed cumulative checkpoint vouches for (not findings)."""
+    attesting_checkpoints: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -124,6 +127,8 @@ class ReplayReport:
             "commits": self.commits,
             "events": self.events,
             "checkpoints": self.checkpoints,
+            "attested_legacy_commits": self.attested_legacy_commits,
+            "attesting_checkpoints": list(self.attesting_checkpoints),
             "audited": None if self.context is None else self.context.as_json(),
             "newest_checkpoint": None
             if self.newest_checkpoint is None
@@ -176,6 +181,8 @@ class ReplayAccumulator:
     checkpoints: int = 0
     context: AuditContext | None = None
     newest_checkpoint: CheckpointSeen | None = None
+    attested_legacy_commits: int = 0
+    attesting_checkpoints: tuple[int, ...] = ()
     findings: list[ReplayFinding] = field(default_factory=list)
     jurisdictions: list[JurisdictionReplay] = field(default_factory=list)
     _changes: dict[str, list[tuple[datetime, str, Outcome]]] = field(default_factory=dict)
@@ -220,4 +227,6 @@ class ReplayAccumulator:
             decisions_over_time={p: _series(c) for p, c in sorted(self._changes.items())},
             context=self.context,
             newest_checkpoint=self.newest_checkpoint,
+            attested_legacy_commits=self.attested_legacy_commits,
+            attesting_checkpoints=self.attesting_checkpoints,
         )

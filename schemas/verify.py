@@ -50,6 +50,10 @@ class VerifyReport(BaseModel):
     tlog_size: int | None = None
     tlog_signature: str | None = None
     """The newest tlog checkpoint's signature (base64); keep `TREE_SIZE:SIGNATURE` from then on."""
+    attested_legacy_commits: int = 0
+    """Unsigned `/1` commits a signed cumulative checkpoint vouches for (not findings)."""
+    attesting_checkpoints: tuple[int, ...] = ()
+    """The seqs of the cumulative checkpoints whose heads vouched for them."""
 
     @property
     def keep(self) -> str | None:
@@ -124,4 +128,6 @@ def verify_log(
         tlog_checkpoints=0 if check is None else check.checkpoints,
         tlog_size=None if check is None or check.head is None else check.head.size,
         tlog_signature=None if check is None or check.head is None else check.signature,
+        attested_legacy_commits=auditor.attested_legacy,
+        attesting_checkpoints=tuple(sorted(auditor.attesting)),
     )

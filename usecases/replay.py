@@ -209,4 +209,6 @@ def replay_store(
             tlog.head.size, tlog.time, tlog.signature or "", tlog.key_fingerprint or "", tlog=True
         )
     acc.add_findings(ReplayFinding.from_integrity(f) for f in [*unseen, *unsigned])
+    acc.attested_legacy_commits = auditor.attested_legacy
+    acc.attesting_checkpoints = tuple(sorted(auditor.attesting))
     return acc.report()

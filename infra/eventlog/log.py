@@ -18,11 +18,15 @@ from infra.eventlog.store import ObjectStore
 from schemas.chain import chain_break
 from schemas.commit import GENESIS, MAX_COMMIT_BYTES, Commit, CommitFormatError, parse_commit
 from schemas.commit_signature import commit_signature_problem
+from schemas.legacy_commits import attested_hashes, is_legacy
 from schemas.state import StreamState, fold
 from schemas.streams import REGISTRY, StreamId, commit_key, parse_commit_key
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from schemas.checkpoint import Keyring, Signer
+    from schemas.legacy_commits import AttestedHead
 
 __all__ = [
     "CommitKeys",
@@ -77,10 +81,14 @@ class CommitKeys:
     """The key this writer signs commits with, and the keyring it checks commits read against.
 
     Both None: commits are written unsigned and read unchecked (no key configured).
+    `attestations` loads the heads signed cumulative checkpoints vouch for (legacy `/1`
+    commits up to them pass unsigned); it is called at most once per log, and only when a
+    legacy commit is read.
     """
 
     signer: Signer | None = None
     keyring: Keyring | None = None
+    attestations: Callable[[], Mapping[str, AttestedHead]] | None = None
 
 
 class EventLog:
@@ -92,19 +100,44 @@ class EventLog:
         self.store = store
         self.prefix = prefix
         self.keys = keys or CommitKeys()
+        self._attested: Mapping[str, AttestedHead] | None = None
+
+    def attested_heads(self) -> Mapping[str, AttestedHead]:
+        """The legacy heads signed checkpoints vouch for, loaded once (empty without a loader)."""
+        if self._attested is None:
+            load = self.keys.attestations
+            self._attested = {} if load is None else load()
+        return self._attested
+
+    def vouched(self, stream: StreamId, commits: Sequence[Commit]) -> frozenset[str]:
+        """The hashes of the legacy commits among `commits` that an attested head reaches.
+
+        `commits` must chain (writers check that first); nothing is loaded or walked for a
+        stream without a legacy commit.
+        """
+        if not any(is_legacy(commit) for commit in commits):
+            return frozenset()
+        return attested_hashes(commits, self.attested_heads().get(stream.name))
 
     @property
     def signer(self) -> Signer | None:
         """What every commit this writer seals is signed with (None: unsigned)."""
         return self.keys.signer
 
-    def check_signatures(self, stream: StreamId, commits: Iterable[Commit]) -> None:
-        """Raise UntrustedCommitError at the first commit no key of the keyring signed."""
+    def check_signatures(self, stream: StreamId, commits: Sequence[Commit]) -> None:
+        """Raise UntrustedCommitError at the first commit no key of the keyring signed.
+
+        A legacy `/1` commit a signed cumulative checkpoint attests passes (docs/log-format.md
+        section 8): its hash chain to the signed head authenticates it.
+        """
         keyring = self.keys.keyring
         if keyring is None:
             return
+        vouched: frozenset[str] | None = None
         for commit in commits:
-            problem = commit_signature_problem(commit, keyring)
+            if vouched is None and is_legacy(commit):
+                vouched = self.vouched(stream, commits)
+            problem = commit_signature_problem(commit, keyring, vouched or ())
             if problem is not None:
                 raise UntrustedCommitError.at(stream.name, commit.seq, problem[0].value, problem[1])
 
