@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING
 from infra.errors import UntrustedCommitError
 from infra.eventlog.store import ObjectStore
 from schemas.chain import chain_break
-from schemas.commit import GENESIS, MAX_COMMIT_BYTES, Commit, CommitFormatError, parse_commit
+from schemas.commit import (
+    GENESIS,
+    MAX_COMMIT_BYTES,
+    Commit,
+    CommitFormatError,
+    commit_hash,
+    parse_commit,
+)
 from schemas.commit_signature import commit_signature_problem
 from schemas.legacy_commits import attested_hashes, is_legacy
 from schemas.state import StreamState, fold
@@ -127,8 +134,11 @@ class EventLog:
     def check_signatures(self, stream: StreamId, commits: Sequence[Commit]) -> None:
         """Raise UntrustedCommitError at the first commit no key of the keyring signed.
 
-        A legacy `/1` commit a signed cumulative checkpoint attests passes (docs/log-format.md
-        section 8): its hash chain to the signed head authenticates it.
+        The signature covers the commit's `hash`, so the content must hash to it too: an
+        insider who rewrites a signed commit's events and keeps its hash and signature is
+        refused here, not only by `audit verify`. A legacy `/1` commit a signed cumulative
+        checkpoint attests passes (docs/log-format.md section 8): its hash chain to the
+        signed head authenticates it.
         """
         keyring = self.keys.keyring
         if keyring is None:
@@ -140,6 +150,9 @@ class EventLog:
             problem = commit_signature_problem(commit, keyring, vouched or ())
             if problem is not None:
                 raise UntrustedCommitError.at(stream.name, commit.seq, problem[0].value, problem[1])
+            if commit_hash(commit.document) != commit.hash:
+                detail = "content does not match the commit's hash"
+                raise UntrustedCommitError.at(stream.name, commit.seq, "modified", detail)
 
     def append(self, commit: Commit) -> bool:
         """Write `commit`: True if written, False if the same commit (idempotency key) was there."""

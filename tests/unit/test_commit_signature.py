@@ -204,3 +204,27 @@ def test_signer_keyring_trusts_only_the_signer() -> None:
     keyring = signer_keyring(SIGNER)
     assert commit_signature_problem(_seal(A, 0, GENESIS, SIGNER), keyring) is None
     assert commit_signature_problem(_seal(A, 0, GENESIS, OUTSIDER), keyring) is not None
+
+
+def test_writer_refuses_a_signed_commit_whose_events_were_rewritten() -> None:
+    """An insider changes a signed commit's event, keeping its hash and signature: refused.
+
+    The signature covers only the stored `hash`, so the writer recomputes it from the
+    content before building on the commit (exit 3 for the stream, nothing written).
+    """
+    store = MemoryObjectStore()
+    log = EventLog(store, "p/", KEYS)
+    assert log.append(_seal(A, 0, GENESIS, SIGNER))
+    key = next(iter(store.list_keys("p/streams/psp-2017/stockton-ca/")))
+    document = json.loads(store.get(key) or b"")
+    document["events"][0]["data"]["delivery"] = "email"  # hash and sig left as they were
+    store._objects[key] = canonical_json(document)  # the test plays the admin
+    before = set(store.list_keys("p/"))
+    with pytest.raises(UntrustedCommitError, match=r"seq 0: modified"):
+        log.state(A)
+    _, refused = log.trusted_states([A])
+    assert set(refused) == {A}
+    assert set(store.list_keys("p/")) == before
+    commits = {key: store.get(key) or b""}
+    report = verify_log("p/", commits, {}, KEYRING)
+    assert FindingKind.MODIFIED in {finding.kind for finding in report.findings}
