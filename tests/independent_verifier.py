@@ -107,10 +107,16 @@ def commit_signature(doc: dict[str, Any], keys: dict[str, Any]) -> str | None:
     return None
 
 
-def check_stream(name: str, folder: Path, keys: dict[str, Any]) -> tuple[Problems, dict[int, str]]:
-    """Sections 1 and 3: gapless keys; each commit intact, in place, linked to the one before."""
+def check_stream(
+    name: str, folder: Path, keys: dict[str, Any]
+) -> tuple[Problems, dict[int, str], list[int]]:
+    """Sections 1 and 3: gapless keys; each commit intact, in place, linked to the one before.
+
+    Also returns the seqs of the `/1` commits, which only a checkpoint can attest (section 3).
+    """
     problems: Problems = []
     hashes: dict[int, str] = {}
+    legacy: list[int] = []
     prev = GENESIS
     for expected, path in enumerate(sorted(folder.iterdir())):
         where = f"{name} {expected}"
@@ -125,7 +131,9 @@ def check_stream(name: str, folder: Path, keys: dict[str, Any]) -> tuple[Problem
         if signed != ("sig" in doc):
             problems.append((where, "bad format"))
         signature = commit_signature(doc, keys)
-        if signature is not None:
+        if signature == "unsigned" and doc.get("format") == "grantreview.commit/1":
+            legacy.append(expected)
+        elif signature is not None:
             problems.append((where, signature))
         if doc["stream"] != name or doc["seq"] != expected:
             problems.append((where, "stored at the wrong key"))
@@ -136,7 +144,7 @@ def check_stream(name: str, folder: Path, keys: dict[str, Any]) -> tuple[Problem
         if doc["prev"] != prev:
             problems.append((where, "broken link"))
         prev = hashes[expected] = doc["hash"]
-    return problems, hashes
+    return problems, hashes, legacy
 
 
 def verify(root: Path, keyring_file: Path) -> list[tuple[str, str]]:
@@ -149,8 +157,16 @@ def verify(root: Path, keyring_file: Path) -> list[tuple[str, str]]:
         for stream in sorted(program.iterdir()):
             name = f"{program.name}/{stream.name}"
             keys = {k["fingerprint"]: k for k in keyring["keys"]}
-            found, seen[name] = check_stream(name, stream, keys)
+            found, seen[name], legacy = check_stream(name, stream, keys)
             problems += found
+            # Section 3: a /1 commit at or below the signed head, whose chain reaches it.
+            head = heads.get(name)
+            attested = head is not None and seen[name].get(head["seq"]) == head["hash"]
+            problems += [
+                (f"{name} {seq}", "unsigned")
+                for seq in legacy
+                if not (attested and head is not None and seq <= head["seq"])
+            ]
     for name, head in sorted(heads.items()):
         if seen.get(name, {}).get(head["seq"]) != head["hash"]:
             problems.append((f"{name} {head['seq']}", "differs from the newest checkpoint"))

@@ -34,8 +34,12 @@ STREAMS = (
 )
 
 
-def _fixture(root: Path) -> Path:
-    """Write a small signed log (with non-ASCII data) as a downloaded copy; return its keyring."""
+def _fixture(root: Path, commit_signer: Signer | None = SIGNER) -> Path:
+    """Write a small signed log (with non-ASCII data) as a downloaded copy; return its keyring.
+
+    With `commit_signer=None` the commits are round-1 `/1` ones, attested only by the signed
+    cumulative checkpoints (docs/log-format.md section 3).
+    """
     store = MemoryObjectStore()
     log = EventLog(store, "")
     letter = LetterSent(letter_sha256="a" * 64, letter_date=T0.date(), response_due=None,
@@ -47,7 +51,8 @@ def _fixture(root: Path) -> Path:
         for seq, payloads in enumerate(batches):
             commit = seal_commit(
                 stream=stream, seq=seq, prev=prev, idempotency_key=f"k{seq}", payloads=payloads,
-                time=T0 + timedelta(days=seq), actor="clerk", flow_run_id="run-1", signer=SIGNER,
+                time=T0 + timedelta(days=seq), actor="clerk", flow_run_id="run-1",
+                signer=commit_signer,
             )  # fmt: skip
             log.append(commit)
             prev = commit.hash
@@ -152,4 +157,18 @@ def test_both_verifiers_catch_tampering(tmp_path: Path, tamper: Callable[[Path],
     keyring = _fixture(tmp_path)
     tamper(tmp_path / "log")
     assert independent_verifier.verify(tmp_path / "log", keyring) != []
+    assert not _ours(tmp_path / "log", keyring)
+
+
+def test_both_verifiers_accept_a_round_one_log_and_catch_a_planted_unsigned_commit(
+    tmp_path: Path,
+) -> None:
+    """`/1` commits under the signed heads are attested; one chained past them is not."""
+    keyring = _fixture(tmp_path, commit_signer=None)
+    assert independent_verifier.verify(tmp_path / "log", keyring) == []
+    assert _ours(tmp_path / "log", keyring)
+    _unsigned(tmp_path / "log")
+    assert independent_verifier.verify(tmp_path / "log", keyring) == [
+        ("psp-2017/stockton-ca 3", "unsigned")
+    ]
     assert not _ours(tmp_path / "log", keyring)
