@@ -85,6 +85,18 @@ class Office:
         self.outputs.append(result)
         return result
 
+    def assert_acts_verify(self, types: list[str], person: str, public: str) -> None:
+        """`audit acts` lists these acts by `person`, and OpenSSH verifies every one."""
+        listed = self.run(person, "audit", "acts", "--program", PROGRAM, "--json")
+        assert listed.code == 0, listed
+        rows = json.loads(listed.stdout)
+        assert [(row["type"], row["actor"], row["verifies"]) for row in rows] == [
+            (kind, person, True) for kind in types
+        ]
+        for row in rows:
+            checked = ssh_verify(self.tmp, row, public)
+            assert checked.returncode == 0, checked.stderr
+
     def assert_no_secret(self, client: S3Client, prefix: str, secrets: list[bytes]) -> None:
         """No secret in any output or log line of this office's runs, nor in any object."""
         texts = [(r.stdout + r.stderr).encode() for r in self.outputs]
@@ -92,6 +104,15 @@ class Office:
         for secret in secrets:
             assert not any(secret in text for text in texts)
             assert not any(secret in body for body in stored.values())
+
+
+def signing_env(s3_env: dict[str, str], key_files: tuple[Path, Path]) -> dict[str, str]:
+    """The test's S3 settings with the system's signing and verify keys."""
+    return {
+        **s3_env,
+        "GRANTREVIEW_SIGNING_KEY_FILE": str(key_files[0]),
+        "GRANTREVIEW_VERIFY_KEY_FILE": str(key_files[1]),
+    }
 
 
 @pytest.fixture
@@ -103,12 +124,7 @@ def office(
     capsys: pytest.CaptureFixture[str],
 ) -> Office:
     """The office, with the seed jurisdictions imported by Olga."""
-    env = {
-        **s3_env,
-        "GRANTREVIEW_SIGNING_KEY_FILE": str(key_files[0]),
-        "GRANTREVIEW_VERIFY_KEY_FILE": str(key_files[1]),
-    }
-    made = Office(tmp_path, env, monkeypatch, capsys)
+    made = Office(tmp_path, signing_env(s3_env, key_files), monkeypatch, capsys)
     result = made.run("olga", "jurisdictions", "import", EXAMPLES / "jurisdictions.csv")
     assert result.code == 0, result
     return made
@@ -172,16 +188,7 @@ def test_roles_refusals_openssh_both_ways_and_no_secret_anywhere(
     submitted = office.run("dora", "submit", act_file, "--signature", f"{act_file}.sig")
     assert submitted.code == 0, submitted
     # ssh-keygen verifies every act we list.
-    listed = office.run("dora", "audit", "acts", "--program", PROGRAM, "--json")
-    assert listed.code == 0, listed
-    rows = json.loads(listed.stdout)
-    assert [(row["type"], row["actor"], row["verifies"]) for row in rows] == [
-        ("override", "dora", True),
-        ("override", "dora", True),
-    ]
-    for row in rows:
-        checked = ssh_verify(office.tmp, row, office.keys["dora"].public)
-        assert checked.returncode == 0, checked.stderr
+    office.assert_acts_verify(["override", "override"], "dora", office.keys["dora"].public)
     verified = office.run("dora", "audit", "verify")
     assert verified.code == 0, verified
     # No private key, passphrase or key path in any output, log line or object.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import TEST_BUCKET, CliResult, count_objects
-from tests.integration.test_people import EXAMPLES, PROGRAM, Office
+from tests.integration.test_people import EXAMPLES, PROGRAM, Office, signing_env
 from tests.support.people import make_key
 
 if TYPE_CHECKING:
@@ -33,12 +33,7 @@ def office(
     capsys: pytest.CaptureFixture[str],
 ) -> Office:
     """Olga, Dora and Dan, with Ada as the administrator; nothing adopted yet."""
-    env = {
-        **s3_env,
-        "GRANTREVIEW_SIGNING_KEY_FILE": str(key_files[0]),
-        "GRANTREVIEW_VERIFY_KEY_FILE": str(key_files[1]),
-    }
-    made = Office(tmp_path, env, monkeypatch, capsys)
+    made = Office(tmp_path, signing_env(s3_env, key_files), monkeypatch, capsys)
     made.keys["ada"] = make_key(tmp_path, "ada")
     made.keys["pat"] = make_key(tmp_path, "pat")
     made.write_people(_entries(made, with_pat=False))
