@@ -15,10 +15,11 @@ from schemas.errors import InputError
 from schemas.events import DecisionIssued
 from schemas.merkle import inclusion_proof
 from schemas.note import NoteError, NoteVerifier
-from schemas.receipt import Receipt, build_receipt, verify_receipt
+from schemas.receipt import Receipt, build_receipt, verify_receipt, verify_tlog_proof
 from schemas.streams import StreamId, commit_key
 from schemas.tiles import tile_hash_reader
 from schemas.tlog_checkpoint import CheckpointError, parse_checkpoint_text
+from schemas.tlog_proof import TlogProof
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
@@ -70,11 +71,11 @@ def make_receipt(runtime: Runtime, program: str, slug: str, seq: int | None) -> 
     )
 
 
-def receipt_problems(receipt: Receipt, keyring: Keyring) -> list[str]:
-    """What fails in a receipt, offline, with the keyring's public keys; empty when valid.
+def receipt_problems(receipt: Receipt | TlogProof, keyring: Keyring) -> list[str]:
+    """What fails in a receipt (either form), offline, with the keyring's public keys.
 
-    The checkpoint key's name is the log's origin (the checkpoint's first line); a receipt
-    passes when one key of the keyring verifies all of it.
+    Empty when valid. The checkpoint key's name is the log's origin (the checkpoint's first
+    line); a receipt passes when one key of the keyring verifies all of it.
     """
     try:
         origin = parse_checkpoint_text(receipt.checkpoint.split("\n\n", 1)[0] + "\n").origin
@@ -83,7 +84,10 @@ def receipt_problems(receipt: Receipt, keyring: Keyring) -> list[str]:
         return [f"checkpoint: not a checkpoint note ({error})"]
     problems: list[str] = []
     for vkey in vkeys:
-        found = verify_receipt(receipt, vkey)
+        if isinstance(receipt, TlogProof):
+            found = verify_tlog_proof(receipt, vkey)
+        else:
+            found = verify_receipt(receipt, vkey)
         if not found:
             return []
         problems = problems or found
