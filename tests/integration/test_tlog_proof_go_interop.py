@@ -39,9 +39,7 @@ def go_proof(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("go")
     go, env = go_env(tmp)
     binary = tmp / "go_tlog_proof"
-    subprocess.run(
-        [go, "build", "-o", str(binary), str(PROGRAM)], env=env, check=True, timeout=300
-    )
+    subprocess.run([go, "build", "-o", str(binary), str(PROGRAM)], env=env, check=True, timeout=300)
     return binary
 
 
