@@ -67,6 +67,12 @@ def verify_receipt_command(
         Path | None,
         typer.Option("--verify-key", help="Keyring; default GRANTREVIEW_VERIFY_KEY_FILE."),
     ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness", help="A witness's cosignature vkey; each one given must have cosigned."
+        ),
+    ] = None,
 ) -> None:
     """Check a receipt offline with only the log's public key: exit 0, or 1 naming the failure.
 
@@ -77,8 +83,13 @@ def verify_receipt_command(
     from infra.settings import get_settings  # noqa: PLC0415
     from schemas.receipt import Receipt, parse_receipt  # noqa: PLC0415
     from schemas.tlog_proof import MAX_TLOG_PROOF_BYTES  # noqa: PLC0415
-    from usecases.receipts import receipt_problems  # noqa: PLC0415
+    from usecases.receipts import (  # noqa: PLC0415
+        receipt_problems,
+        witness_problems,
+        witness_verifiers,
+    )
 
+    witnesses = witness_verifiers(witness or [])
     path = verify_key or get_settings().verify_key_file
     if path is None:
         fail("no verify key: pass --verify-key FILE or set GRANTREVIEW_VERIFY_KEY_FILE")
@@ -96,6 +107,7 @@ def verify_receipt_command(
     except ValueError as error:  # TlogProofError
         _malformed(str(error))
     problems = receipt_problems(document, keyring)
+    problems += witness_problems(document.checkpoint, witnesses) if witnesses else []
     for problem in problems:
         typer.echo(safe_text(f"FAILED: {problem}", one_line=True))
     if problems:

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 
 from infra.checkpoints import sign_heads
 from infra.tlog import Integrator
+from schemas.cosignature import verify_cosignatures
 from schemas.errors import InputError
 from schemas.events import DecisionIssued
 from schemas.merkle import inclusion_proof
-from schemas.note import NoteError, NoteVerifier
+from schemas.note import ALG_COSIGNATURE_V1, NoteError, NoteVerifier
 from schemas.receipt import Receipt, build_receipt, verify_receipt, verify_tlog_proof
 from schemas.streams import StreamId, commit_key
 from schemas.tiles import tile_hash_reader
@@ -25,7 +26,13 @@ if TYPE_CHECKING:
     from infra.runtime import Runtime
     from schemas.checkpoint import Keyring
 
-__all__ = ["checkpoint_now", "make_receipt", "receipt_problems"]
+__all__ = [
+    "checkpoint_now",
+    "make_receipt",
+    "receipt_problems",
+    "witness_problems",
+    "witness_verifiers",
+]
 
 
 def checkpoint_now(runtime: Runtime) -> str | None:
@@ -69,6 +76,27 @@ def make_receipt(runtime: Runtime, program: str, slug: str, seq: int | None) -> 
         proof=proof,
         checkpoint=newest.note.decode(),
     )
+
+
+def witness_verifiers(vkeys: list[str]) -> list[NoteVerifier]:
+    """Parse `--witness` vkeys: cosignature keys (type 0x04), else bad input (exit 2)."""
+    try:
+        verifiers = [NoteVerifier.from_vkey(vkey) for vkey in vkeys]
+    except NoteError as error:
+        raise InputError(f"--witness: {error}") from None
+    for verifier in verifiers:
+        if verifier.alg != ALG_COSIGNATURE_V1:
+            raise InputError(f"--witness {verifier.name}: not a cosignature (type 0x04) vkey")
+    return verifiers
+
+
+def witness_problems(checkpoint: str, witnesses: list[NoteVerifier]) -> list[str]:
+    """Each given witness must have cosigned the receipt's checkpoint (no other policy)."""
+    try:
+        cosigned = {c.name for c in verify_cosignatures(checkpoint, witnesses)}
+    except NoteError as error:
+        return [f"witness: {error}"]
+    return [f"witness {w.name}: no cosignature" for w in witnesses if w.name not in cosigned]
 
 
 def receipt_problems(receipt: Receipt | TlogProof, keyring: Keyring) -> list[str]:

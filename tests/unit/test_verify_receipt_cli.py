@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from typer.testing import CliRunner, Result
 
 from cli.main import app
+from schemas.cosignature import cosign
+from schemas.errors import InputError
+from schemas.note import ALG_COSIGNATURE_V1, parse_note, verifier_key
 from schemas.receipt import tlog_proof_of
 from tests.unit.test_tlog_proof import KEY, make_receipt
+from usecases.receipts import witness_verifiers
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -24,9 +29,9 @@ def public_pem(tmp_path: Path) -> Path:
     return path
 
 
-def verify(file: Path, key: Path) -> Result:
-    """Run `grantreview verify-receipt FILE --verify-key KEY` in this process."""
-    return CliRunner().invoke(app, ["verify-receipt", str(file), "--verify-key", str(key)])
+def verify(file: Path, key: Path, *more: str) -> Result:
+    """Run `grantreview verify-receipt FILE --verify-key KEY ...` in this process."""
+    return CliRunner().invoke(app, ["verify-receipt", str(file), "--verify-key", str(key), *more])
 
 
 def test_a_tlog_proof_and_a_json_receipt_both_verify(tmp_path: Path, public_pem: Path) -> None:
@@ -75,3 +80,25 @@ def test_a_malformed_tlog_proof_is_a_finding_and_a_missing_file_bad_input(
     assert result.exit_code == 1
     assert result.stdout.startswith("FAILED: malformed: expected `index N`"), result.stdout
     assert verify(tmp_path / "absent", public_pem).exit_code == 2
+
+
+def test_each_witness_given_must_have_cosigned(tmp_path: Path, public_pem: Path) -> None:
+    """`--witness VKEY`: a cosignature by it passes; a witness that did not cosign is named."""
+    receipt = make_receipt(42)
+    witness = Ed25519PrivateKey.from_private_bytes(bytes([9]) * 32)
+    line = cosign(parse_note(receipt.checkpoint).text, "w1.example", witness, 1_700_000_000)
+    cosigned = receipt.model_copy(update={"checkpoint": receipt.checkpoint + line})
+    path = tmp_path / "r.tlog-proof"
+    path.write_bytes(tlog_proof_of(cosigned).text().encode())
+    w1 = verifier_key("w1.example", witness, ALG_COSIGNATURE_V1)
+    other = Ed25519PrivateKey.from_private_bytes(bytes([10]) * 32)
+    w2 = verifier_key("w2.example", other, ALG_COSIGNATURE_V1)
+    ok = verify(path, public_pem, "--witness", w1)
+    assert ok.exit_code == 0, ok.stdout
+    missing = verify(path, public_pem, "--witness", w1, "--witness", w2)
+    assert (missing.exit_code, missing.stdout) == (
+        1,
+        "FAILED: witness w2.example: no cosignature\n",
+    )
+    with pytest.raises(InputError, match="not a cosignature"):
+        witness_verifiers([verifier_key("w1.example", witness)])
