@@ -8,13 +8,12 @@ window (examples/answers/, illustrative), and a review after the window that mak
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import typer
 
-from cli._common import ExitCode, fail, print_json
+from cli._common import ExitCode, fail
 from cli._render import safe_text
 from cli.review import print_table
 
@@ -90,22 +89,23 @@ def demo() -> None:
 
 
 def _show_receipt(runtime: Runtime, jurisdiction: str) -> None:
-    """Print the receipt of one decision, then check it offline with the public key alone."""
-    from schemas.receipt import Receipt  # noqa: PLC0415
+    """Print the tlog-proof of one decision, then check it offline with the public key alone."""
+    from schemas.receipt import parse_receipt, tlog_proof_of  # noqa: PLC0415
     from usecases.receipts import make_receipt, receipt_problems  # noqa: PLC0415
 
     keyring = runtime.commit_keys.keyring
     if keyring is None:
         typer.echo("receipt: skipped (no GRANTREVIEW_VERIFY_KEY_FILE or signing key)")
         return
-    document = make_receipt(runtime, PROGRAM, jurisdiction, None).model_dump(mode="json")
-    typer.echo(f"receipt for {jurisdiction}'s decision:")
-    print_json(document)
-    offline = Receipt.model_validate_json(json.dumps(document))  # as a third party reads it
+    made = make_receipt(runtime, PROGRAM, jurisdiction, None)
+    text = tlog_proof_of(made).text()
+    typer.echo(f"receipt for {jurisdiction}'s decision (c2sp.org/tlog-proof@v1):")
+    typer.echo(text.encode(), nl=False)
+    offline = parse_receipt(text.encode())  # as a third party reads the file
     problems = receipt_problems(offline, keyring)
     if problems:
         fail(f"the receipt did not verify: {'; '.join(problems)}", ExitCode.FINDING)
     typer.echo(
-        f"receipt verified offline with the public key: leaf {document['leaf_index']} "
-        f"of a tree of {document['tree_size']}"
+        f"receipt verified offline with the public key: leaf {made.leaf_index} "
+        f"of a tree of {made.tree_size}"
     )

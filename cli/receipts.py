@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -14,8 +14,6 @@ from cli._render import safe_text
 from schemas.ids import check_slug
 
 __all__ = ["checkpoint", "receipt", "verify_receipt_command"]
-
-_MAX_RECEIPT_BYTES = 4 * 1024 * 1024
 
 
 def checkpoint() -> None:
@@ -31,55 +29,97 @@ def receipt(
     jurisdiction: Annotated[str, typer.Argument(help="Jurisdiction slug.")],
     program: Annotated[str, typer.Option("--program", "-p", help="Program id.")],
     seq: Annotated[int | None, typer.Option("--seq", min=0, help="Commit seq.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the receipt here.")] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the receipt JSON.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the receipt here (e.g. FILE.tlog-proof).")
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="The grantreview.receipt/1 JSON, not a tlog-proof.")
+    ] = False,
 ) -> None:
-    """A receipt proving one commit (default: the latest decision) is in the log; read-only."""
+    """A C2SP tlog-proof that one commit (default: the latest decision) is in the log; read-only.
+
+    The proof (c2sp.org/tlog-proof@v1) carries the commit's bytes in its extra line, so
+    `verify-receipt` and others' tools check it offline with the log's public key alone.
+    """
     check_slug(program, "program id")
     check_slug(jurisdiction, "jurisdiction slug")
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
+    from schemas.receipt import tlog_proof_of  # noqa: PLC0415
     from usecases.receipts import make_receipt  # noqa: PLC0415
 
-    document = make_receipt(get_runtime(), program, jurisdiction, seq).model_dump(mode="json")
+    made = make_receipt(get_runtime(), program, jurisdiction, seq)
+    document = made.model_dump(mode="json")
+    text = json.dumps(document, indent=2) + "\n" if json_output else tlog_proof_of(made).text()
     if out is not None:
-        out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    if json_output or out is None:
+        out.write_bytes(text.encode())
+        typer.echo(f"receipt: {out} (leaf {made.leaf_index} of {made.tree_size})")
+    elif json_output:
         print_json(document)
     else:
-        typer.echo(f"receipt: {out} (leaf {document['leaf_index']} of {document['tree_size']})")
+        typer.echo(text.encode(), nl=False)
 
 
 def verify_receipt_command(
-    file: Annotated[Path, typer.Argument(help="A receipt written by `grantreview receipt`.")],
+    file: Annotated[
+        Path, typer.Argument(help="A receipt by `grantreview receipt`: tlog-proof or JSON.")
+    ],
     verify_key: Annotated[
         Path | None,
         typer.Option("--verify-key", help="Keyring; default GRANTREVIEW_VERIFY_KEY_FILE."),
     ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness", help="A witness's cosignature vkey; each one given must have cosigned."
+        ),
+    ] = None,
 ) -> None:
-    """Check a receipt offline with only the log's public key: exit 0, or 1 naming the failure."""
+    """Check a receipt offline with only the log's public key: exit 0, or 1 naming the failure.
+
+    A C2SP tlog-proof (first line `c2sp.org/tlog-proof@v1`) and the older JSON receipt
+    (`grantreview.receipt/1`) are both read.
+    """
     from infra.keys import load_keyring  # noqa: PLC0415 - keep start-up light
     from infra.settings import get_settings  # noqa: PLC0415
-    from schemas.receipt import Receipt  # noqa: PLC0415
-    from usecases.receipts import receipt_problems  # noqa: PLC0415
+    from schemas.receipt import Receipt, parse_receipt  # noqa: PLC0415
+    from schemas.tlog_proof import MAX_TLOG_PROOF_BYTES  # noqa: PLC0415
+    from usecases.receipts import (  # noqa: PLC0415
+        receipt_problems,
+        witness_problems,
+        witness_verifiers,
+    )
 
+    witnesses = witness_verifiers(witness or [])
     path = verify_key or get_settings().verify_key_file
     if path is None:
         fail("no verify key: pass --verify-key FILE or set GRANTREVIEW_VERIFY_KEY_FILE")
     keyring = load_keyring(path)
     try:
-        raw = file.read_bytes()[: _MAX_RECEIPT_BYTES + 1]
+        raw = file.read_bytes()[: MAX_TLOG_PROOF_BYTES + 1]
     except OSError as error:
         fail(f"cannot read {file}: {error.strerror}")
-    if len(raw) > _MAX_RECEIPT_BYTES:
+    if len(raw) > MAX_TLOG_PROOF_BYTES:
         fail(f"{file} is larger than a receipt can be")
     try:
-        document = Receipt.model_validate_json(raw)
+        document = parse_receipt(raw)
     except ValidationError as error:
-        typer.echo(safe_text(f"FAILED: malformed: {error.errors()[0]['msg']}", one_line=True))
-        raise typer.Exit(int(ExitCode.FINDING)) from None
+        _malformed(error.errors()[0]["msg"])
+    except ValueError as error:  # TlogProofError
+        _malformed(str(error))
     problems = receipt_problems(document, keyring)
+    problems += witness_problems(document.checkpoint, witnesses) if witnesses else []
     for problem in problems:
         typer.echo(safe_text(f"FAILED: {problem}", one_line=True))
     if problems:
         raise typer.Exit(int(ExitCode.FINDING))
-    typer.echo(f"ok: {document.key} is leaf {document.leaf_index} of {document.tree_size}")
+    if isinstance(document, Receipt):
+        typer.echo(f"ok: {document.key} is leaf {document.leaf_index} of {document.tree_size}")
+    else:
+        head = document.head()
+        typer.echo(safe_text(f"ok: leaf {document.index} of {head.size} in {head.origin}"))
+
+
+def _malformed(reason: str) -> NoReturn:
+    """A receipt that does not parse is a finding (exit 1), as a bad signature is."""
+    typer.echo(safe_text(f"FAILED: malformed: {reason}", one_line=True))
+    raise typer.Exit(int(ExitCode.FINDING))

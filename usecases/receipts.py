@@ -11,20 +11,28 @@ from typing import TYPE_CHECKING
 
 from infra.checkpoints import sign_heads
 from infra.tlog import Integrator
+from schemas.cosignature import verify_cosignatures
 from schemas.errors import InputError
 from schemas.events import DecisionIssued
 from schemas.merkle import inclusion_proof
-from schemas.note import NoteError, NoteVerifier
-from schemas.receipt import Receipt, build_receipt, verify_receipt
+from schemas.note import ALG_COSIGNATURE_V1, NoteError, NoteVerifier
+from schemas.receipt import Receipt, build_receipt, verify_receipt, verify_tlog_proof
 from schemas.streams import StreamId, commit_key
 from schemas.tiles import tile_hash_reader
 from schemas.tlog_checkpoint import CheckpointError, parse_checkpoint_text
+from schemas.tlog_proof import TlogProof
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
     from schemas.checkpoint import Keyring
 
-__all__ = ["checkpoint_now", "make_receipt", "receipt_problems"]
+__all__ = [
+    "checkpoint_now",
+    "make_receipt",
+    "receipt_problems",
+    "witness_problems",
+    "witness_verifiers",
+]
 
 
 def checkpoint_now(runtime: Runtime) -> str | None:
@@ -70,11 +78,32 @@ def make_receipt(runtime: Runtime, program: str, slug: str, seq: int | None) -> 
     )
 
 
-def receipt_problems(receipt: Receipt, keyring: Keyring) -> list[str]:
-    """What fails in a receipt, offline, with the keyring's public keys; empty when valid.
+def witness_verifiers(vkeys: list[str]) -> list[NoteVerifier]:
+    """Parse `--witness` vkeys: cosignature keys (type 0x04), else bad input (exit 2)."""
+    try:
+        verifiers = [NoteVerifier.from_vkey(vkey) for vkey in vkeys]
+    except NoteError as error:
+        raise InputError(f"--witness: {error}") from None
+    for verifier in verifiers:
+        if verifier.alg != ALG_COSIGNATURE_V1:
+            raise InputError(f"--witness {verifier.name}: not a cosignature (type 0x04) vkey")
+    return verifiers
 
-    The checkpoint key's name is the log's origin (the checkpoint's first line); a receipt
-    passes when one key of the keyring verifies all of it.
+
+def witness_problems(checkpoint: str, witnesses: list[NoteVerifier]) -> list[str]:
+    """Each given witness must have cosigned the receipt's checkpoint (no other policy)."""
+    try:
+        cosigned = {c.name for c in verify_cosignatures(checkpoint, witnesses)}
+    except NoteError as error:
+        return [f"witness: {error}"]
+    return [f"witness {w.name}: no cosignature" for w in witnesses if w.name not in cosigned]
+
+
+def receipt_problems(receipt: Receipt | TlogProof, keyring: Keyring) -> list[str]:
+    """What fails in a receipt (either form), offline, with the keyring's public keys.
+
+    Empty when valid. The checkpoint key's name is the log's origin (the checkpoint's first
+    line); a receipt passes when one key of the keyring verifies all of it.
     """
     try:
         origin = parse_checkpoint_text(receipt.checkpoint.split("\n\n", 1)[0] + "\n").origin
@@ -83,7 +112,10 @@ def receipt_problems(receipt: Receipt, keyring: Keyring) -> list[str]:
         return [f"checkpoint: not a checkpoint note ({error})"]
     problems: list[str] = []
     for vkey in vkeys:
-        found = verify_receipt(receipt, vkey)
+        if isinstance(receipt, TlogProof):
+            found = verify_tlog_proof(receipt, vkey)
+        else:
+            found = verify_receipt(receipt, vkey)
         if not found:
             return []
         problems = problems or found

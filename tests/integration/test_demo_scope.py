@@ -34,4 +34,6 @@ def test_demo_reviews_only_its_four(
     result = cli("demo")
     assert result.code == 0, result
     assert "5 other imported jurisdiction(s) left alone" in result.stdout
+    assert "\nc2sp.org/tlog-proof@v1\nextra " in result.stdout  # the receipt, C2SP's format
+    assert "receipt verified offline with the public key" in result.stdout
     assert _reviewed(operator_client, s3_prefix) == SEEDS

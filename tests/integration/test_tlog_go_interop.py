@@ -2,7 +2,8 @@
 
 The gold standard of interop: a tiny Go program (go_tlog_check/main.go) built in GOPATH mode
 against the Debian package golang-golang-x-mod-dev, offline. Skipped, never passed, when the
-Go toolchain or that package is absent (localdev/system-deps.sh installs both).
+Go toolchain or that package is absent (localdev/system-deps.sh installs both). Go reads and
+writes our receipts (C2SP tlog-proof) in test_tlog_proof_go_interop.py.
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ def write_log(directory: Path) -> None:
     (directory / "cases.json").write_text(json.dumps(cases))
 
 
-def run_go(directory: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """Build and run the checker offline, in GOPATH mode against Debian's x/mod."""
+def go_env(tmp_path: Path) -> tuple[str, dict[str, str]]:
+    """The Go binary and an environment for GOPATH mode against Debian's x/mod, offline."""
     go = shutil.which("go")
     if go is None or not X_MOD.is_dir():
         pytest.skip("Go or golang-golang-x-mod-dev absent: run localdev/system-deps.sh")
@@ -99,6 +100,12 @@ def run_go(directory: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
         "GOTOOLCHAIN": "local",
         "GOCACHE": os.environ.get("GOCACHE", str(tmp_path / "gocache")),
     }
+    return go, env
+
+
+def run_go(directory: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Build and run the checker offline, in GOPATH mode against Debian's x/mod."""
+    go, env = go_env(tmp_path)
     return subprocess.run(
         [go, "run", str(PROGRAM), str(directory)],
         env=env,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from mypy_boto3_s3 import S3Client
 
+from schemas.tlog_proof import parse_tlog_proof
 from tests.conftest import TEST_BUCKET, CliResult, run_cli_process
 from tests.support.builders import csv_bytes, synthetic_jurisdictions
 
@@ -66,6 +68,41 @@ def _witness_key(path: Path) -> Path:
     return path
 
 
+def _check_receipts(cli_env: dict[str, str], slug: str, tmp_path: Path) -> None:
+    """The default tlog-proof and the `--json` receipt verify; a flipped commit byte fails."""
+    proof_file = tmp_path / "receipt.tlog-proof"
+    made = run_cli_process(cli_env, "receipt", slug, "--program", PROGRAM, "--out", proof_file)
+    assert made.code == 0, made
+    assert run_cli_process(cli_env, "verify-receipt", proof_file).code == 0
+    printed = run_cli_process(cli_env, "receipt", slug, "--program", PROGRAM)
+    assert printed.stdout == proof_file.read_text(), printed  # stdout: the same proof
+    proof = parse_tlog_proof(proof_file.read_bytes())
+    assert proof.extra is not None
+    extra = bytearray(proof.extra)
+    extra[len(extra) // 2] ^= 1
+    flipped_proof = tmp_path / "flipped.tlog-proof"
+    flipped_proof.write_text(replace(proof, extra=bytes(extra)).text())
+    refused = run_cli_process(cli_env, "verify-receipt", flipped_proof)
+    assert refused.code == 1, refused
+    assert "root mismatch" in refused.stdout
+
+    receipt_file = tmp_path / "receipt.json"
+    made = run_cli_process(
+        cli_env, "receipt", slug, "--program", PROGRAM, "--json", "--out", receipt_file
+    )
+    assert made.code == 0, made
+    assert run_cli_process(cli_env, "verify-receipt", receipt_file).code == 0
+    document = json.loads(receipt_file.read_text())
+    assert base64.b64decode(document["commit"]) == proof.extra
+    commit = bytearray(base64.b64decode(document["commit"]))
+    commit[len(commit) // 2] ^= 1
+    flipped = tmp_path / "flipped.json"
+    flipped.write_text(json.dumps({**document, "commit": base64.b64encode(commit).decode()}))
+    refused = run_cli_process(cli_env, "verify-receipt", flipped)
+    assert refused.code == 1, refused
+    assert "root mismatch" in refused.stdout
+
+
 def test_sixteen_responds_receipts_and_a_witness_that_catches_a_rollback(
     cli_env: dict[str, str], admin_client: S3Client, s3_prefix: str, tmp_path: Path
 ) -> None:
@@ -92,18 +129,7 @@ def test_sixteen_responds_receipts_and_a_witness_that_catches_a_rollback(
     assert report["tlog_size"] == len(commits) == len(indexed)
 
     slug = places[0].slug
-    receipt_file = tmp_path / "receipt.json"
-    made = run_cli_process(cli_env, "receipt", slug, "--program", PROGRAM, "--out", receipt_file)
-    assert made.code == 0, made
-    assert run_cli_process(cli_env, "verify-receipt", receipt_file).code == 0
-    document = json.loads(receipt_file.read_text())
-    commit = bytearray(base64.b64decode(document["commit"]))
-    commit[len(commit) // 2] ^= 1
-    flipped = tmp_path / "flipped.json"
-    flipped.write_text(json.dumps({**document, "commit": base64.b64encode(commit).decode()}))
-    refused = run_cli_process(cli_env, "verify-receipt", flipped)
-    assert refused.code == 1, refused
-    assert "root mismatch" in refused.stdout
+    _check_receipts(cli_env, slug, tmp_path)
 
     witness = ("audit", "witness", "--state", tmp_path / "w1", "--name", "w1")
     signed = (*witness, "--key", _witness_key(tmp_path / "w1.pem"))

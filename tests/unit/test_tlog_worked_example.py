@@ -11,16 +11,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from schemas.cosignature import cosign
 from schemas.merkle import consistency_proof, inclusion_proof
 from schemas.note import parse_note, verifier_key
-from schemas.receipt import Receipt, verify_receipt
+from schemas.receipt import Receipt, verify_receipt, verify_tlog_proof
 from schemas.tiles import integrate_tiles, tile_hash_reader
 from schemas.tlog_checkpoint import TreeHead, sign_checkpoint
+from schemas.tlog_proof import TlogProof, parse_tlog_proof
 
 DOC = (Path(__file__).parents[2] / "docs" / "tlog.md").read_text()
 ORIGIN = "grantreview.example/example-bucket/log"
 
 
 def test_every_value_on_the_page_is_what_the_code_computes() -> None:
-    """Leaf hashes, root, tile, proofs, checkpoint, vkeys, cosignature and receipt match."""
+    """Leaf hashes, root, tile, proofs, checkpoint, vkeys, cosignature and receipts match."""
     leaves = [hashlib.sha256(b"\x00" + x).digest() for x in (b"a", b"b", b"c")]
     store: dict[str, bytes] = {}
     result = integrate_tiles(0, leaves, lambda t: store[t.path()])
@@ -41,6 +42,10 @@ def test_every_value_on_the_page_is_what_the_code_computes() -> None:
     line = cosign(parse_note(checkpoint).text, "witness.example/w1", witness, 1_700_000_000)
     assert f"```\n{line}```" in DOC
     assert f"vkey: `{verifier_key('witness.example/w1', witness, 4)}`" in DOC
+    proof = TlogProof(2, (node01,), checkpoint + line, b"c")
+    assert f"```\n{proof.text()}```" in DOC
+    assert parse_tlog_proof(proof.text()) == proof
+    assert verify_tlog_proof(proof, vkey, ORIGIN) == []
     receipt_json = DOC.split("```json\n")[1].split("```")[0]
     receipt = Receipt.model_validate_json(receipt_json)
     assert base64.b64decode(receipt.inclusion_proof[0]) == node01
