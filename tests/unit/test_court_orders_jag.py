@@ -154,5 +154,9 @@ def test_fy2018_before_the_notice() -> None:
 
 
 def test_fy2017_orders_do_not_reach_fy2018() -> None:
-    """Chicago's FY2017 injunction waives nothing in FY2018: no FY2018 order is modelled."""
-    assert load_program(PROGRAMS, "jag-fy2018").program.court_orders == ()
+    """Evanston's FY2017 injunction (2018-08-09) waives nothing in FY2018 before its own order."""
+    fy2017 = {order.id for order in load_program(PROGRAMS, "jag-fy2017").program.court_orders}
+    fy2018 = {order.id for order in load_program(PROGRAMS, "jag-fy2018").program.court_orders}
+    assert not fy2017 & fy2018
+    result = statuses(run("jag-fy2018", "evanston-il", "2019-09-25"))
+    assert set(result.values()) == {ConditionStatus.UNMET}
