@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import subprocess
 import sys
 import uuid
@@ -33,9 +35,18 @@ _HOST_SETTINGS = ("GRANTREVIEW_", "SSH_AUTH_SOCK")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Run every test as on a clean machine, whatever the tester's shell exports."""
+    """Run every test as on a clean machine, whatever the tester's shell exports.
+
+    Every flow and task module is imported now, before any test patches
+    `infra.runtime.get_runtime`: a module first imported under such a patch would bind the
+    test's runtime (`from infra.runtime import get_runtime`) for every later test.
+    """
     for name in [name for name in os.environ if name.startswith(_HOST_SETTINGS)]:
         del os.environ[name]
+    for package in ("tasks", "flows"):
+        root = importlib.import_module(package)
+        for module in pkgutil.walk_packages(root.__path__, f"{package}."):
+            importlib.import_module(module.name)
 
 
 def client_for(server: SeaweedServer, identity: str) -> S3Client:

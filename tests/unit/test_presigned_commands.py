@@ -29,6 +29,10 @@ RESPONSE = EXAMPLES / "stockton-ca.json"
 ACT_FINDINGS = {"bad_act_signature", "actor_not_authorized", "unsigned_act", "people_file_changed"}
 
 
+# `Cli` patches `infra.runtime.get_runtime`; tests/conftest.py imports every flow and task
+# module first, so none binds the patched function for the rest of the process.
+
+
 class Cli:
     """`grantreview ARGS` in-process against one runtime: exit code, stdout, stderr."""
 
