@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infra.checkpoints import legacy_attestations, write_checkpoint
 from infra.errors import UntrustedCheckpointError, UntrustedCommitError
@@ -15,31 +14,13 @@ from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.tlog import Integrator
 from schemas.canonical import canonical_json
-from schemas.checkpoint import KeyEntry, Keyring, Signer
+from schemas.checkpoint import Signer
 from schemas.commit import GENESIS, Commit, seal_commit
-from schemas.events import LetterSent
 from schemas.legacy_commits import AttestedHead, attested_hashes
 from schemas.streams import StreamId, commit_key
 from schemas.tlog_layout import log_origin
 from schemas.verify import FindingKind, VerifyReport, verify_log
-
-T0 = datetime(2024, 1, 1, tzinfo=UTC)
-A = StreamId(program="psp-2017", jurisdiction="stockton-ca")
-B = StreamId(program="psp-2017", jurisdiction="baltimore-md")
-SIGNER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
-OUTSIDER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(5, 37))))
-KEYRING = Keyring(
-    keys=(
-        KeyEntry(
-            fingerprint=SIGNER.fingerprint,
-            public_key=SIGNER.public_bytes.hex(),
-            valid_from=T0,
-            valid_until=T0 + timedelta(days=30),
-        ),
-    )
-)
-LETTER = LetterSent(letter_sha256="a" * 64, letter_date=T0.date(), response_due=None,
-                    delivery="none")  # fmt: skip
+from tests.unit.test_commit_signature import KEYRING, LETTER, OUTSIDER, SIGNER, T0, A, B
 
 
 def _seal(stream: StreamId, seq: int, prev: str, signer: Signer | None) -> Commit:

@@ -9,17 +9,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from schemas.cosignature import cosign
-from schemas.merkle import inclusion_proof, leaf_hash, tree_root
 from schemas.note import parse_note, verifier_key
-from schemas.receipt import Receipt, build_receipt, parse_receipt, tlog_proof_of, verify_tlog_proof
-from schemas.tiles import integrate_tiles, tile_hash_reader
+from schemas.receipt import parse_receipt, tlog_proof_of, verify_tlog_proof
 from schemas.tlog_checkpoint import TreeHead, sign_checkpoint
 from schemas.tlog_proof import TlogProof, TlogProofError, parse_tlog_proof
+from tests.unit.test_receipt import COMMITS, KEY, ORIGIN, VKEY, make_receipt
 
-ORIGIN = "grantreview.example/bucket/log"
-KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
-VKEY = verifier_key(ORIGIN, KEY)
-COMMITS = [f'{{"seq":{i}}}'.encode() for i in range(300)]
 ROOT_MISMATCH = "root mismatch: the commit and proof do not give the checkpoint's root"
 
 SPEC_EXTRA = "YWdlLXYxLjIuMS1kYXJ3aW4tYXJtNjQudGFyLmd6kYXJ3aW4tYXJ"
@@ -39,23 +34,6 @@ def spec_checkpoint() -> str:
     note = sign_checkpoint(TreeHead("example.com/fancylog", 109482, root), KEY)
     witness = Ed25519PrivateKey.from_private_bytes(bytes([9]) * 32)
     return note + cosign(parse_note(note).text, "witness1.example", witness, 1_700_000_000)
-
-
-def make_receipt(index: int) -> Receipt:
-    """A receipt for commit `index` of a 300-leaf tree kept in tiles."""
-    store: dict[str, bytes] = {}
-    result = integrate_tiles(0, [leaf_hash(c) for c in COMMITS], lambda t: store[t.path()])
-    store.update({tile.path(): data for tile, data in result.tiles})
-    reader = tile_hash_reader(result.size, lambda t: store[t.path()])
-    checkpoint = sign_checkpoint(TreeHead(ORIGIN, result.size, tree_root(result.size, reader)), KEY)
-    return build_receipt(
-        f"streams/p/j/{index:020d}.json",
-        COMMITS[index],
-        leaf_index=index,
-        tree_size=result.size,
-        proof=inclusion_proof(index, result.size, reader),
-        checkpoint=checkpoint,
-    )
 
 
 def good_text() -> str:
