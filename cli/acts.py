@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli._common import print_json
+from cli._common import fail, print_json
 from cli._options import (
     ActFileOption,
     PrepareOption,
@@ -142,6 +142,37 @@ def check(
         )
         return
     typer.echo(f"ok: {len(people.people)} entries, {len(persons)} people, sha256 {people.sha256}")
+
+
+@people_app.command("allowed-signers")
+def allowed_signers_command(
+    people_file: Annotated[
+        Path | None, typer.Argument(help="A people file (YAML); default: the one in force.")
+    ] = None,
+    people_sha256: Annotated[
+        str | None,
+        typer.Option("--people-sha256", help="The stored people file an act names instead."),
+    ] = None,
+) -> None:
+    """Print OpenSSH's allowed signers file for a people file, for `ssh-keygen -Y verify`.
+
+    Verify an act from `audit acts` as of its own time: `ssh-keygen -Y verify -f FILE -I ID
+    -n grantreview -Overify-time=TIME -s act.sig < act.json` (docs/log-format.md).
+    """
+    from schemas.allowed_signers import allowed_signers  # noqa: PLC0415
+    from usecases.people import people_file_named  # noqa: PLC0415
+
+    if people_file is not None and people_sha256 is not None:
+        fail("name a people file or --people-sha256, not both")
+    if people_file is not None:
+        from infra.people import load_people  # noqa: PLC0415
+
+        people = load_people(people_file)
+    else:
+        from infra.runtime import get_runtime  # noqa: PLC0415
+
+        people = people_file_named(get_runtime(), people_sha256)
+    sys.stdout.write(allowed_signers(people))
 
 
 @people_app.command("adopt")

@@ -1,8 +1,10 @@
 """`audit acts`: every person's act in the log, with exactly what was signed and if it verifies.
 
-Each row carries `signed_bytes` (the act's canonical bytes, as text) and `signature` (the
-armored SSH signature), so anyone can check one with `ssh-keygen -Y verify -n grantreview`
-and the people file's public keys (docs/log-format.md, "Acts").
+Each row carries `signed_bytes` (the act's canonical bytes, as text), `signature` (the
+armored SSH signature) and `verify_time` (the act's time as OpenSSH writes it), so anyone
+can check one with `ssh-keygen -Y verify -n grantreview -Overify-time=...` and the allowed
+signers file `grantreview people allowed-signers --people-sha256 ...` prints
+(docs/log-format.md, "Acts").
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.listing import read_all
 from schemas.acts import SignedAct, act_problem
+from schemas.allowed_signers import openssh_time
 from schemas.audit import ActAudit
 from schemas.commit import MAX_COMMIT_BYTES, CommitFormatError, parse_commit
 from schemas.events import ActApproved, ActProposed, ActRejected, ActSigned, PeopleAdopted
@@ -69,6 +72,7 @@ def list_acts(
                     "type": act.type.value,
                     "actor": act.actor,
                     "time": act.document()["time"],
+                    "verify_time": openssh_time(act.time),
                     "program": act.program,
                     "subjects": list(act.subjects),
                     "people_file": act.people_sha256,

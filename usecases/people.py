@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 from infra.errors import DependencyUnavailableError
 from schemas.acts import ActRefusedError
 from schemas.adoptions import Adoption, PeopleHistory
+from schemas.errors import InputError
 from schemas.people import PeopleError, PeopleFile, parse_people_document
 from schemas.streams import StreamId
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
 
-__all__ = ["InForce", "people_history", "people_in_force"]
+__all__ = ["InForce", "people_file_named", "people_history", "people_in_force"]
 
 
 @dataclass(frozen=True)
@@ -61,3 +62,18 @@ def people_in_force(runtime: Runtime) -> InForce | None:
             " (grantreview people adopt FILE)"
         )
     return InForce(adopted_file(runtime, current.adopted), current)
+
+
+def people_file_named(runtime: Runtime, sha256: str | None) -> PeopleFile:
+    """The stored people file `sha256` (an act names it), or the one in force when None."""
+    if sha256 is not None:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):  # noqa: PLR2004
+            raise InputError("--people-sha256 is 64 lowercase hex characters")
+        raw = runtime.documents.get(sha256)
+        if raw is None:
+            raise InputError(f"no stored people file {sha256[:16]}... (absent, or changed)")
+        return parse_people_document(raw)
+    found = people_in_force(runtime)
+    if found is None:
+        raise InputError("no people file is in force: name one, or set GRANTREVIEW_PEOPLE_FILE")
+    return found.people
