@@ -14,7 +14,7 @@ from schemas.cosignature import cosign
 from schemas.errors import InputError
 from schemas.note import ALG_COSIGNATURE_V1, parse_note, verifier_key
 from schemas.receipt import tlog_proof_of
-from tests.unit.test_tlog_proof import KEY, make_receipt
+from tests.unit.test_receipt import KEY, make_receipt
 from usecases.receipts import witness_verifiers
 
 if TYPE_CHECKING:
