@@ -91,7 +91,11 @@ def reevaluate(
         run_seq = runs.head_seq
         if appended or loaded.refresh_index:
             write_state_index(
-                program, quoted(loaded.states), quoted(appended), loaded.checkpoint_seq
+                program,
+                quoted(loaded.states),
+                quoted(appended),
+                loaded.checkpoint_seq,
+                loaded.tlog_batch_seq,
             )
         checkpoint_heads(
             program, quoted([*appended_outcomes(appended), *appended_outcomes([runs])])

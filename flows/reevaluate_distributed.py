@@ -81,7 +81,9 @@ def reevaluate_distributed(
     loaded = read_stream_states(program)
     pinned = loaded.snapshot_sha256
     if pinned is None or loaded.refresh_index:
-        pinned = write_state_index(program, _quoted(loaded.states), [], loaded.checkpoint_seq)
+        pinned = write_state_index(
+            program, _quoted(loaded.states), [], loaded.checkpoint_seq, loaded.tlog_batch_seq
+        )
     bounds = slug_ranges(list(loaded.states), ranges)
     started_runs = [
         cast(  # sync-compatible: inside a sync flow it returns the flow run
@@ -118,7 +120,13 @@ def reevaluate_distributed(
     record = run_record(bundle, results, as_of=moment, known_at=knowledge, outcomes_sha256=digest)
     runs = append_run_record(loaded.runs, record, run_id, flow_run_id)
     if appended:
-        write_state_index(program, _quoted(loaded.states), _quoted(appended), loaded.checkpoint_seq)
+        write_state_index(
+            program,
+            _quoted(loaded.states),
+            _quoted(appended),
+            loaded.checkpoint_seq,
+            loaded.tlog_batch_seq,
+        )
     checkpoint_heads(program, _quoted([*appended_outcomes(appended), *appended_outcomes([runs])]))
     report = build_report(
         bundle,

@@ -33,8 +33,11 @@ __all__ = [
     "LoadedStates",
     "from_checkpoint",
     "from_listing",
+    "keys_up_to",
     "newest_checkpoint_key",
     "read_checkpoint",
+    "read_pending",
+    "runs_head",
 ]
 
 
@@ -42,9 +45,10 @@ __all__ = [
 class LoadedStates:
     """Current states of a program's review streams, the runs stream's head, and what it cost.
 
-    `checkpoint_seq` is the checkpoint the states are known to include (record it with the
-    next snapshot); `via_checkpoint` says whether the fast path was taken; `refresh_index`
-    whether a new snapshot is worth writing even if this run appends nothing.
+    `checkpoint_seq` and `tlog_batch_seq` are the checkpoint and the transparency-log batch
+    the states are known to include (record both with the next snapshot); `via_checkpoint`
+    and `via_batches` say which fast path was taken (neither: the full listing);
+    `refresh_index` whether a new snapshot is worth writing even if this run appends nothing.
     """
 
     states: dict[str, StreamState]
@@ -55,6 +59,8 @@ class LoadedStates:
     read_fully: int
     checkpoint_seq: int | None = None
     via_checkpoint: bool = False
+    tlog_batch_seq: int | None = None
+    via_batches: bool = False
     refresh_index: bool = False
     damaged: dict[str, str] = field(default_factory=dict)
     """Streams set aside (jurisdiction: why): an object that is no commit, a broken chain or
@@ -111,7 +117,7 @@ def read_checkpoint(log: EventLog, key: str) -> Checkpoint | None:
         return None
 
 
-def _finish(
+def read_pending(
     log: EventLog,
     known: dict[str, StreamState],
     pending: list[tuple[StreamState, list[str], str | None]],
@@ -152,7 +158,7 @@ def _finish(
     return states, moved, read_fully, damaged
 
 
-def _keys_up_to(log: EventLog, stream: StreamId, start: StreamState, head_seq: int) -> list[str]:
+def keys_up_to(log: EventLog, stream: StreamId, start: StreamState, head_seq: int) -> list[str]:
     """The commit keys of `stream` after `start`'s head up to `head_seq`, bounded by objects."""
     if head_seq - start.head_seq <= ENUMERATE_UP_TO:
         return [
@@ -163,7 +169,7 @@ def _keys_up_to(log: EventLog, stream: StreamId, start: StreamState, head_seq: i
     return list(log.store.list_range(stream.key_prefix(log.prefix), after, last))
 
 
-def _runs_head(log: EventLog, program: str, known_seq: int | None) -> StreamState:
+def runs_head(log: EventLog, program: str, known_seq: int | None) -> StreamState:
     """The runs stream's head (seq and hash only): its keys after the known head, one GET."""
     stream = StreamId.runs(program)
     after = None if known_seq is None else commit_key(log.prefix, stream, known_seq)
@@ -200,11 +206,11 @@ def from_checkpoint(
         except InvalidIdError:
             continue  # never a commit's stream name: nothing to read
         start = known[jurisdiction] if entry is not None else StreamState(stream=stream)
-        pending.append((start, _keys_up_to(log, stream, start, head.seq), head.hash))
-    states, moved, read_fully, damaged = _finish(log, known, pending)
+        pending.append((start, keys_up_to(log, stream, start, head.seq), head.hash))
+    states, moved, read_fully, damaged = read_pending(log, known, pending)
     return LoadedStates(
         states=dict(sorted(states.items())),
-        runs=_runs_head(log, program, runs_seq),
+        runs=runs_head(log, program, runs_seq),
         snapshot_sha256=digest,
         indexed=len(indexed),
         moved=moved,
@@ -222,8 +228,14 @@ def from_listing(
     latest: tuple[str, StateSnapshot] | None,
     checkpoint_seq: int,
     workers: int,
+    *,
+    tlog_batch_seq: int | None = None,
 ) -> LoadedStates:
-    """The full path: one listing of every commit key of the program."""
+    """The full path: one listing of every commit key of the program.
+
+    `tlog_batch_seq` is the newest batch seen before listing (None before the cut-over):
+    every commit it or an earlier batch names was stored before the listing began.
+    """
     indexed = {} if latest is None else {e.jurisdiction: e for e in latest[1].streams}
     listed = _list_program(log, program, workers)
     states: dict[str, StreamState] = {}
@@ -247,7 +259,7 @@ def from_listing(
             pending.append((start, newer, None))
         else:
             states[jurisdiction] = start
-    states, moved, read_fully, damaged = _finish(log, states, pending)
+    states, moved, read_fully, damaged = read_pending(log, states, pending)
     snapshot = None if latest is None else latest[1]
     return LoadedStates(
         states=dict(sorted(states.items())),
@@ -257,12 +269,14 @@ def from_listing(
         moved=moved,
         read_fully=read_fully,
         checkpoint_seq=checkpoint_seq,
+        tlog_batch_seq=tlog_batch_seq,
         refresh_index=bool(
             snapshot is None
             or moved
             or read_fully
             or len(states) != len(indexed)
             or snapshot.checkpoint_seq != checkpoint_seq
+            or snapshot.tlog_batch_seq != tlog_batch_seq
         ),
         damaged=damaged,
     )

@@ -36,6 +36,7 @@ from typing import Final
 
 from pydantic import ValidationError
 
+from infra._state_batches import batches_since, from_batches
 from infra._state_catchup import (
     LoadedStates,
     from_checkpoint,
@@ -103,13 +104,18 @@ def write_snapshot(
     states: Iterable[StreamState],
     *,
     checkpoint_seq: int | None = None,
+    tlog_batch_seq: int | None = None,
 ) -> str:
     """Store the snapshot (once per content) and point to it unless the newest pointer does.
 
     `checkpoint_seq` must name a checkpoint whose heads of the program `states` include
-    (`LoadedStates.checkpoint_seq`); None makes the next read list every key again.
+    (`LoadedStates.checkpoint_seq`), `tlog_batch_seq` a tlog batch whose commits of the
+    program they include (`LoadedStates.tlog_batch_seq`); None makes the next read list
+    every key again.
     """
-    body = StateSnapshot.of(program, states, checkpoint_seq=checkpoint_seq).to_bytes()
+    body = StateSnapshot.of(
+        program, states, checkpoint_seq=checkpoint_seq, tlog_batch_seq=tlog_batch_seq
+    ).to_bytes()
     digest = DocumentStore(log.store, log.prefix).put(body)
     for _ in range(_ATTEMPTS):
         pointer = _latest_pointer(log, program)
@@ -131,14 +137,22 @@ def write_snapshot(
 def load_states(log: EventLog, program: str, *, workers: int = 16) -> LoadedStates:
     """Current states of every review stream of `program`, via the index where it is fresh.
 
-    The fast path (newest checkpoint's heads) when the snapshot names a checkpoint it
-    covers; otherwise one listing of the program's keys (see the module docstring).
+    A fast path (the tlog batches after the snapshot's, or before the cut-over the newest
+    checkpoint's heads) when the snapshot names what it covers; otherwise one listing of
+    the program's keys (see the module docstring).
     """
     latest = latest_snapshot(log, program)
-    if TlogStore(log.store, log.prefix).newest_seq() is not None:
+    recorded = None if latest is None else latest[1].tlog_batch_seq
+    if latest is not None and recorded is not None:
+        batches = batches_since(log, recorded)
+        if batches is not None:
+            return from_batches(log, program, latest[0], latest[1], batches)
+    newest_batch = TlogStore(log.store, log.prefix).newest_seq()
+    if newest_batch is not None:
         # Cut over to the transparency log: the cumulative heads are frozen, so they no
-        # longer bound staleness; list (a batch-driven fast path is future work).
-        return from_listing(log, program, latest, -1, workers)
+        # longer bound staleness. The batch is found before listing: every commit it or
+        # an earlier one names is in the listing, and later ones are the next read's.
+        return from_listing(log, program, latest, -1, workers, tlog_batch_seq=newest_batch)
     reference = None if latest is None else latest[1].checkpoint_seq
     newest = newest_checkpoint_key(log, reference)
     if latest is not None and reference is not None and newest is not None:

@@ -131,10 +131,22 @@ class StateSnapshot(BaseModel):
     -1: the snapshot came from a listing made before the first checkpoint; None: unknown
     (a snapshot written before this field existed), so the next read lists every key.
     """
+    tlog_batch_seq: int | None = None
+    """The newest transparency-log batch whose commits of the program the snapshot includes.
+
+    None: written before the cut-over or before this field existed, so the next read after
+    the cut-over lists every key. Left out of the stored bytes when None, so a snapshot
+    without it keeps its address (`to_bytes`).
+    """
 
     @classmethod
     def of(
-        cls, program: str, states: Iterable[StreamState], *, checkpoint_seq: int | None = None
+        cls,
+        program: str,
+        states: Iterable[StreamState],
+        *,
+        checkpoint_seq: int | None = None,
+        tlog_batch_seq: int | None = None,
     ) -> StateSnapshot:
         """The snapshot of these states (the runs stream is never indexed)."""
         entries = sorted(
@@ -146,8 +158,14 @@ class StateSnapshot(BaseModel):
             program=program,
             streams=tuple(entries),
             checkpoint_seq=checkpoint_seq,
+            tlog_batch_seq=tlog_batch_seq,
         )
 
     def to_bytes(self) -> bytes:
-        """Deterministic JSON (field order is fixed), so equal snapshots share one address."""
-        return self.model_dump_json().encode("utf-8")
+        """Deterministic JSON (field order is fixed), so equal snapshots share one address.
+
+        `tlog_batch_seq` is written only when set: a snapshot of the same states written
+        before the field existed has the same bytes, hence the same address.
+        """
+        unset = {"tlog_batch_seq"} if self.tlog_batch_seq is None else None
+        return self.model_dump_json(exclude=unset).encode("utf-8")

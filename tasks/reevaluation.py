@@ -194,13 +194,21 @@ def write_state_index(
     states: dict[str, StreamState],
     appended: list[StreamState],
     checkpoint_seq: int | None = None,
+    tlog_batch_seq: int | None = None,
 ) -> str:
     """Write the snapshot of the states after this run (a no-op when nothing moved).
 
-    `checkpoint_seq` is `LoadedStates.checkpoint_seq`: the checkpoint the states include.
+    `checkpoint_seq` and `tlog_batch_seq` are `LoadedStates`': the checkpoint and the
+    transparency-log batch the states include.
     """
     merged = with_heads(states, appended).values()
-    return write_snapshot(get_runtime().log, program, merged, checkpoint_seq=checkpoint_seq)
+    return write_snapshot(
+        get_runtime().log,
+        program,
+        merged,
+        checkpoint_seq=checkpoint_seq,
+        tlog_batch_seq=tlog_batch_seq,
+    )
 
 
 @io_task
