@@ -6,22 +6,36 @@ Layout (write-once, like everything in the bucket):
 
 Reading takes the newest snapshot and brings it up to date, reading only streams whose
 head moved past the indexed head, from the indexed head on. Which heads moved it learns
-one of two ways:
+one of three ways:
 
-- the fast path: from the newest checkpoint's heads (a LIST of `checkpoints/` after the
-  snapshot's own checkpoint, one GET), when the snapshot names the checkpoint it covers;
+- after the transparency log's cut-over, the batch path (`infra/_state_batches.py`): the
+  snapshot names the newest tlog batch it includes; one LIST of the batch keys from that
+  batch on, one GET per newer batch (concurrently), and the streams of the program those
+  batches name are read up to the newest integrated seq. More than
+  `MAX_CATCHUP_BATCHES` (256) newer batches, a gap, or a batch that does not parse: the
+  full listing instead;
+- before the cut-over, the checkpoint path: from the newest cumulative checkpoint's heads
+  (a LIST of `checkpoints/` after the snapshot's own checkpoint, one GET), when the
+  snapshot names the checkpoint it covers;
 - the full listing: one listing of the program's commit keys (split by the slug's first
-  character and listed concurrently), when no checkpoint exists or the snapshot names none
-  (written before checkpoints, or before any existed). It records the newest checkpoint
-  seen before listing, so the next read takes the fast path.
+  character and listed concurrently), when the snapshot names neither (written before
+  either existed, or before the cut-over and read after it) or a fast path cannot be
+  trusted. It records the newest batch (or checkpoint) seen *before* listing, so the next
+  read takes a fast path: a commit that batch names was stored before the listing began,
+  and one integrated later is named by a later batch.
 
-Staleness of the fast path: a commit is seen once a checkpoint states its head. Every flow
-run that appends writes one as it ends and the hourly sweep (`checkpoint` deployment)
-states every head in the log, so a commit whose run died before its checkpoint, or that
-was written with no signing key configured, is seen within the hour after it. The
-checkpoint's signature is not verified here (the writer trusts its own store): a head is
-only taken from commits that chain from the indexed head up to the hash the checkpoint
-states, so a wrong checkpoint can cost extra reads or hide a move, never invent state.
+Staleness of the fast paths: a commit is seen once it is integrated (after the cut-over)
+or once a checkpoint states its head (before). Every flow run that appends integrates the
+streams it touched as it ends (`sign_heads`) and the hourly sweep (`checkpoint`
+deployment) integrates every commit not yet in the tree, so a commit whose run died before
+integrating, or that was written with no signing key configured, is seen within the hour
+after it; a commit appended but not integrated is not seen until then (the run that wrote
+it holds it in its own states). Neither a batch nor a checkpoint is verified here (the
+writer trusts its own store): a stream is only read from its indexed head and a head only
+taken from commits that chain from it (else the stream is read whole), keys of other
+programs or prefixes and malformed keys are skipped, and a named stream that holds no
+commit is left out, so a wrong or planted batch or checkpoint can cost extra reads or
+hide a move until the next sweep, never invent state.
 The index is a cache, never an authority: appends stay conditional on seq, so a stale
 index can cost a 412 and a re-read but never fork a stream, and `index_problems`
 cross-checks it against the streams for `audit verify`.
