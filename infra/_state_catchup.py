@@ -195,8 +195,9 @@ def from_checkpoint(
         if not name.startswith(base):
             continue
         jurisdiction = name.removeprefix(base)
-        if jurisdiction in {RUNS, ACTS}:
+        if jurisdiction == RUNS:
             runs_seq = head.seq
+        if jurisdiction in {RUNS, ACTS}:  # not review streams; only `_runs` heads the runs
             continue
         entry = indexed.get(jurisdiction)
         if entry is not None and head.seq <= entry.head_seq:
@@ -243,7 +244,9 @@ def from_listing(
     runs = StreamState(stream=StreamId.runs(program))
     for jurisdiction, entries in listed.items():
         stream = StreamId(program=program, jurisdiction=jurisdiction)
-        if jurisdiction in {RUNS, ACTS}:
+        if jurisdiction == ACTS:  # people's acts: not a review stream, not the runs
+            continue
+        if jurisdiction == RUNS:
             raw = log.store.get(entries[-1][1], limit=MAX_COMMIT_BYTES)
             if raw:  # seq and prev only; the next run record chains onto it
                 head = parse_commit(raw)

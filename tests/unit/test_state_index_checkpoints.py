@@ -15,12 +15,14 @@ from infra.eventlog.memory_store import MemoryObjectStore
 from infra.programs import load_program
 from infra.state_index import LoadedStates, load_states, write_snapshot
 from schemas.checkpoint import Signer
-from schemas.commit import seal_commit
+from schemas.commit import GENESIS, seal_commit
 from schemas.evaluation import Outcome
+from schemas.events import LetterSent
 from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle
 from schemas.reevaluation import reevaluate_stream
 from schemas.state import StreamState
+from schemas.streams import StreamId
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,3 +185,37 @@ def test_after_the_tlog_cut_over_frozen_cumulative_heads_are_not_trusted(
     moved = load_states(log, PROGRAM)
     assert not moved.via_checkpoint
     assert moved.states[place.slug].head_seq == 1
+
+
+def _side_streams(log: EventLog, acts: int, runs: int) -> None:
+    """Commits on the program's `_acts` (people's acts) and `_runs` (run records) streams."""
+    for stream, count in ((StreamId.acts(PROGRAM), acts), (StreamId.runs(PROGRAM), runs)):
+        prev = GENESIS
+        for seq in range(count):
+            letter = LetterSent(letter_sha256="a" * 64, letter_date=DURING.date(),
+                                response_due=None, delivery="none")  # fmt: skip
+            commit = seal_commit(stream=stream, seq=seq, prev=prev, idempotency_key=f"k{seq}",
+                                 payloads=[letter], time=DURING, actor="test")  # fmt: skip
+            assert log.append(commit)
+            prev = commit.hash
+
+
+@pytest.mark.parametrize("path", ["listing", "checkpoint"])
+@pytest.mark.parametrize("runs", [0, 2])
+def test_the_acts_stream_never_stands_for_the_runs_stream(
+    seeded: tuple[EventLog, CountingStore, list[Jurisdiction]], path: str, runs: int
+) -> None:
+    """The runs head is `_runs`'s own, however many acts `_acts` holds.
+
+    Otherwise a reevaluation's run record would be appended to `_acts`, or after the acts
+    head's seq (a gap in `_runs`), or over an existing run record.
+    """
+    log, _, _ = seeded
+    _side_streams(log, acts=3, runs=runs)
+    if path == "checkpoint":  # as in the test above: index, then a checkpoint over the heads
+        _index(log)
+        write_checkpoint(log, _signer(), time=DURING)
+    loaded = load_states(log, PROGRAM)
+    assert loaded.via_checkpoint is (path == "checkpoint")
+    assert (loaded.runs.stream, loaded.runs.head_seq) == (StreamId.runs(PROGRAM), runs - 1)
+    assert not {"_acts", "_runs"} & set(loaded.states)
