@@ -10,8 +10,7 @@ from __future__ import annotations
 from itertools import islice
 from typing import TYPE_CHECKING, Final
 
-from infra._state_catchup import LoadedStates, keys_up_to, read_pending, runs_head
-from schemas.state import StreamState
+from infra._state_catchup import LoadedStates, read_forward, runs_head
 from schemas.streams import ACTS, RUNS, parse_commit_key
 from schemas.tlog_layout import Batch, BatchFormatError, batch_folder, batch_key, parse_batch
 from schemas.tlog_layout import parse_sequence_key as parse_batch_key
@@ -102,23 +101,15 @@ def from_batches(
     """
     recorded = snapshot.tlog_batch_seq or 0
     newest = batches[-1].seq if batches else recorded
-    indexed = {entry.jurisdiction: entry for entry in snapshot.streams}
-    known = {slug: entry.state(program) for slug, entry in indexed.items()}
-    pending: list[tuple[StreamState, list[str], str | None]] = []
     moved_streams, runs_seq = _integrated(log, program, batches)
-    for jurisdiction, (stream, seq) in sorted(moved_streams.items()):
-        entry = indexed.get(jurisdiction)
-        if entry is not None and seq <= entry.head_seq:
-            continue
-        start = known[jurisdiction] if entry is not None else StreamState(stream=stream)
-        pending.append((start, keys_up_to(log, stream, start, seq), None))
-    states, moved, read_fully, damaged = read_pending(log, known, pending)
+    targets = [(stream, seq, None) for _, (stream, seq) in sorted(moved_streams.items())]
+    states, moved, read_fully, damaged = read_forward(log, snapshot, program, targets)
     states = {slug: state for slug, state in states.items() if state.head_seq >= 0}
     return LoadedStates(
         states=dict(sorted(states.items())),
         runs=runs_head(log, program, runs_seq),
         snapshot_sha256=digest,
-        indexed=len(indexed),
+        indexed=len(snapshot.streams),
         moved=moved,
         read_fully=read_fully,
         checkpoint_seq=snapshot.checkpoint_seq,

@@ -36,6 +36,7 @@ __all__ = [
     "keys_up_to",
     "newest_checkpoint_key",
     "read_checkpoint",
+    "read_forward",
     "read_pending",
     "runs_head",
 ]
@@ -182,14 +183,35 @@ def runs_head(log: EventLog, program: str, known_seq: int | None) -> StreamState
     return fold(stream, [head])
 
 
+def read_forward(
+    log: EventLog,
+    snapshot: StateSnapshot,
+    program: str,
+    targets: Sequence[tuple[StreamId, int, str | None]],
+) -> tuple[dict[str, StreamState], int, int, dict[str, str]]:
+    """The snapshot's states moved forward to each target (stream, seq, expected hash or None).
+
+    A target at or below its indexed head is already known; the others are read from their
+    indexed head (or whole, for a stream the snapshot lacks) up to the target's seq.
+    """
+    indexed = {entry.jurisdiction: entry for entry in snapshot.streams}
+    known = {slug: entry.state(program) for slug, entry in indexed.items()}
+    pending: list[tuple[StreamState, list[str], str | None]] = []
+    for stream, seq, digest in targets:
+        entry = indexed.get(stream.jurisdiction)
+        if entry is not None and seq <= entry.head_seq:
+            continue
+        start = known[stream.jurisdiction] if entry is not None else StreamState(stream=stream)
+        pending.append((start, keys_up_to(log, stream, start, seq), digest))
+    return read_pending(log, known, pending)
+
+
 def from_checkpoint(
     log: EventLog, program: str, digest: str, snapshot: StateSnapshot, checkpoint: Checkpoint
 ) -> LoadedStates:
     """The fast path: the snapshot moved forward to the checkpoint's heads, nothing listed."""
-    indexed = {entry.jurisdiction: entry for entry in snapshot.streams}
-    known = {slug: entry.state(program) for slug, entry in indexed.items()}
-    pending: list[tuple[StreamState, list[str], str | None]] = []
     runs_seq: int | None = None
+    targets: list[tuple[StreamId, int, str | None]] = []
     base = f"{program}/"
     for name, head in checkpoint.heads.items():
         if not name.startswith(base):
@@ -199,21 +221,17 @@ def from_checkpoint(
             runs_seq = head.seq
         if jurisdiction in {RUNS, ACTS}:  # not review streams; only `_runs` heads the runs
             continue
-        entry = indexed.get(jurisdiction)
-        if entry is not None and head.seq <= entry.head_seq:
-            continue
         try:
             stream = StreamId(program=program, jurisdiction=jurisdiction)
         except InvalidIdError:
             continue  # never a commit's stream name: nothing to read
-        start = known[jurisdiction] if entry is not None else StreamState(stream=stream)
-        pending.append((start, keys_up_to(log, stream, start, head.seq), head.hash))
-    states, moved, read_fully, damaged = read_pending(log, known, pending)
+        targets.append((stream, head.seq, head.hash))
+    states, moved, read_fully, damaged = read_forward(log, snapshot, program, targets)
     return LoadedStates(
         states=dict(sorted(states.items())),
         runs=runs_head(log, program, runs_seq),
         snapshot_sha256=digest,
-        indexed=len(indexed),
+        indexed=len(snapshot.streams),
         moved=moved,
         read_fully=read_fully,
         checkpoint_seq=checkpoint.seq,

@@ -13,18 +13,17 @@ from infra.programs import load_program
 from infra.state_index import LoadedStates, latest_snapshot, load_states, write_snapshot
 from infra.tlog import Integrator
 from schemas.checkpoint import Signer
-from schemas.commit import seal_commit
 from schemas.commit_signature import signer_keyring
 from schemas.evaluation import Outcome
 from schemas.jurisdiction import Jurisdiction
 from schemas.program import ProgramBundle
-from schemas.reevaluation import reevaluate_stream
 from schemas.state import fold
 from schemas.state_snapshot import StateSnapshot
 from schemas.streams import StreamId, commit_key
 from schemas.tlog_layout import Batch, batch_key, log_origin
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 from tests.support.counting import CountingStore
+from tests.unit.test_state_index_checkpoints import revise
 
 ROOT = Path(__file__).resolve().parents[2]
 DURING = datetime(2018, 2, 1, tzinfo=UTC)
@@ -72,20 +71,7 @@ def _index(log: EventLog) -> LoadedStates:
 def _revise(log: EventLog, bundle: ProgramBundle, place: Jurisdiction) -> StreamId:
     """Append one signed revision to `place`'s stream (the California order now applies)."""
     stream = StreamId(program=PROGRAM, jurisdiction=place.slug)
-    state = fold(stream, log.read_stream(stream))
-    found = reevaluate_stream(state, bundle, place, as_of=DURING, known_at=DURING)
-    assert found.draft is not None
-    commit = seal_commit(
-        stream=stream,
-        seq=state.head_seq + 1,
-        prev=state.head_hash,
-        idempotency_key=found.draft.idempotency_key,
-        payloads=found.draft.payloads,
-        time=DURING,
-        actor="test",
-        signer=SIGNER,
-    )
-    assert log.append(commit)
+    revise(log, bundle, fold(stream, log.read_stream(stream)), place, SIGNER)
     return stream
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,22 +23,11 @@ from schemas.reevaluation import reevaluate_stream
 from schemas.state import StreamState
 from schemas.streams import StreamId
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
+from tests.support.counting import CountingStore
 
 ROOT = Path(__file__).resolve().parents[2]
 DURING = datetime(2018, 2, 1, tzinfo=UTC)
 PROGRAM = "psp-2017"
-
-
-class CountingStore(MemoryObjectStore):
-    """A memory store that records the prefixes it was asked to list."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.listed: list[str] = []
-
-    def list_keys(self, prefix: str, start_after: str | None = None) -> Iterator[str]:
-        self.listed.append(prefix)
-        return super().list_keys(prefix, start_after)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +58,14 @@ def _index(log: EventLog) -> LoadedStates:
     return loaded
 
 
-def _revise(log: EventLog, bundle: ProgramBundle, state: StreamState, place: Jurisdiction) -> None:
+def revise(
+    log: EventLog,
+    bundle: ProgramBundle,
+    state: StreamState,
+    place: Jurisdiction,
+    signer: Signer | None = None,
+) -> None:
+    """Append the revision the California order now makes to `place`'s stream."""
     found = reevaluate_stream(state, bundle, place, as_of=DURING, known_at=DURING)
     assert found.draft is not None
     commit = seal_commit(
@@ -81,6 +76,7 @@ def _revise(log: EventLog, bundle: ProgramBundle, state: StreamState, place: Jur
         payloads=found.draft.payloads,
         time=DURING,
         actor="test",
+        signer=signer,
     )
     assert log.append(commit)
 
@@ -108,7 +104,7 @@ def test_checkpoint_heads_replace_the_listing(
     write_checkpoint(log, signer, time=DURING)
     place = next(p for p in places if p.state == "CA")
     state = load_states(log, PROGRAM).states[place.slug]
-    _revise(log, bundle, state, place)
+    revise(log, bundle, state, place)
     write_checkpoint(log, signer, time=DURING)
     store.listed.clear()
     fast = load_states(log, PROGRAM)
@@ -136,7 +132,7 @@ def test_a_move_no_checkpoint_states_waits_for_the_sweep(
     _index(log)
     _index(log)
     place = next(p for p in places if p.state == "CA")
-    _revise(log, bundle, load_states(log, PROGRAM).states[place.slug], place)
+    revise(log, bundle, load_states(log, PROGRAM).states[place.slug], place)
     stale = load_states(log, PROGRAM)
     assert stale.via_checkpoint
     assert stale.states[place.slug].head_seq == 0
@@ -156,7 +152,7 @@ def test_a_checkpoint_that_disagrees_with_the_stream_is_not_trusted(
     _index(log)
     place = next(p for p in places if p.state == "CA")
     state = load_states(log, PROGRAM).states[place.slug]
-    _revise(log, bundle, state, place)
+    revise(log, bundle, state, place)
     write_checkpoint(log, signer, time=DURING, heads={state.stream: (1, "0" * 64)})
     loaded = load_states(log, PROGRAM)
     assert loaded.via_checkpoint
@@ -177,7 +173,7 @@ def test_after_the_tlog_cut_over_frozen_cumulative_heads_are_not_trusted(
     write_checkpoint(log, signer, time=DURING)  # the last cumulative checkpoint
     _index(log)
     place = next(p for p in places if p.state == "CA")
-    _revise(log, bundle, load_states(log, PROGRAM).states[place.slug], place)
+    revise(log, bundle, load_states(log, PROGRAM).states[place.slug], place)
     tlog = Integrator(
         log, origin="grantreview.tlog/t", signer=signer, keyring=signer_keyring(signer)
     )
