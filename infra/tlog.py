@@ -229,11 +229,12 @@ class Integrator:
         """Write a claimed batch's tiles, index entries and checkpoint; all deterministic."""
         hashes = [leaf_hash(bodies[key]) for key in batch.commits]
         written = integrate_tiles(batch.old_size, hashes, self.tlog.read_tile)
-        for tile, data in written.tiles:
-            self.tlog.put_exact(tile_key(self.log.prefix, tile), data)
-        for offset, key in enumerate(batch.commits):
-            body = index_body(batch.old_size + offset, batch.seq)
-            self.tlog.put_exact(index_key(self.log.prefix, key), body)
+        objects = [(tile_key(self.log.prefix, tile), data) for tile, data in written.tiles]
+        objects += [
+            (index_key(self.log.prefix, key), index_body(batch.old_size + offset, batch.seq))
+            for offset, key in enumerate(batch.commits)
+        ]
+        self.tlog.put_exact_many(objects)  # all of them before the note that vouches for them
         if self.signer is None:
             raise UntrustedCheckpointError("a read-only integrator cannot sign")
         text = sign_checkpoint(
@@ -243,20 +244,36 @@ class Integrator:
 
     # -- finding pending commits --------------------------------------------------------
 
-    def _pending_in(self, stream: StreamId, head_seq: int) -> list[str]:
-        """The stream's commits after its last integrated one, walking back from its head."""
+    def _pending_in(self, heads: Mapping[StreamId, int]) -> list[str]:
+        """Each stream's commits after its last integrated one, walking back from its head.
+
+        One step back per round for every stream still walking, each round's index lookups
+        fetched concurrently: a run that appended to 20,000 streams costs two rounds, not
+        40,000 lookups in a row.
+        """
         keys: list[str] = []
-        for seq in range(head_seq, -1, -1):
-            key = commit_key(self.log.prefix, stream, seq)
-            if self.tlog.leaf_index(key) is not None:
-                break
-            keys.append(key)
+        walking = {stream: seq for stream, seq in heads.items() if seq >= 0}
+        while walking:
+            probes = [
+                (stream, commit_key(self.log.prefix, stream, seq))
+                for stream, seq in walking.items()
+            ]
+            found = self.tlog.leaf_indexes([key for _, key in probes])
+            unindexed = [
+                (stream, key)
+                for (stream, key), index in zip(probes, found, strict=True)
+                if index is None
+            ]
+            keys += [key for _, key in unindexed]
+            walking = {
+                stream: walking[stream] - 1 for stream, _ in unindexed if walking[stream] > 0
+            }
         return keys
 
     def pending(self, heads: Mapping[StreamId, int] | None) -> list[str]:
         """Commit keys not yet in the tree, in leaf order (sorted by key)."""
         if heads is not None:
-            return sorted(k for stream, seq in heads.items() for k in self._pending_in(stream, seq))
+            return sorted(self._pending_in(heads))
         indexed = self.tlog.indexed_keys()
         listed = self.log.store.list_keys(f"{self.log.prefix}streams/")
         return sorted(

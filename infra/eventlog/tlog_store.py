@@ -7,6 +7,7 @@ was tampered with, and nothing is built on it.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from infra.errors import UntrustedCheckpointError
@@ -26,6 +27,8 @@ from schemas.tlog_layout import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from infra.eventlog.store import ObjectStore
     from schemas.tiles import Tile
 
@@ -96,15 +99,34 @@ class TlogStore:
                 f"tree_mismatch: {key} holds other bytes than the log computes"
             )
 
+    def put_exact_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """`put_exact` for each, concurrently (the store's own thread cap).
+
+        A batch writes its tiles and an index entry per commit: one at a time, integrating
+        a run over 20,000 streams was 20,000 round trips in a row.
+        """
+        threads = min(self.store.max_workers, len(items))
+        if threads <= 1:
+            for key, body in items:
+                self.put_exact(key, body)
+            return
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(lambda item: self.put_exact(*item), items))
+
     def leaf_index(self, commit_key: str) -> int | None:
         """The leaf index of an integrated commit (one GET), or None if not integrated."""
-        raw = self.store.get(index_key(self.prefix, commit_key))
-        if raw is None:
-            return None
-        try:
-            return parse_index_body(raw)[0]
-        except BatchFormatError as error:
-            raise UntrustedCheckpointError(f"{commit_key}: {error}") from None
+        return self.leaf_indexes([commit_key])[0]
+
+    def leaf_indexes(self, commit_keys: Sequence[str]) -> list[int | None]:
+        """`leaf_index` of each commit key, fetched concurrently; order kept."""
+        raws = self.store.get_many([index_key(self.prefix, key) for key in commit_keys])
+        found: list[int | None] = []
+        for key, raw in zip(commit_keys, raws, strict=True):
+            try:
+                found.append(None if raw is None else parse_index_body(raw)[0])
+            except BatchFormatError as error:
+                raise UntrustedCheckpointError(f"{key}: {error}") from None
+        return found
 
     def indexed_keys(self) -> set[str]:
         """Every commit key the index holds (the sweep's one listing of the index)."""
