@@ -301,9 +301,12 @@ class Integrator:
         """
         current = self.newest()
         losses = 0
+        candidates: list[str] | None = None  # found once, and again only after a lost claim
+        bodies: dict[str, bytes] = {}
         while losses < _ATTEMPTS:
-            candidates = self.pending(heads)
-            bodies = self._verified_commits(tuple(candidates), strict=False)
+            if candidates is None:
+                candidates = self.pending(heads)
+                bodies = self._verified_commits(tuple(candidates), strict=False)
             keys = tuple(k for k in candidates if k in bodies)[:_MAX_BATCH]
             if not keys and not always_sign:
                 return current
@@ -321,9 +324,12 @@ class Integrator:
                 current = TrustedCheckpoint(batch.seq, head, note, batch.time)
                 if len(candidates) <= _MAX_BATCH:
                     return current  # computed from verified tiles just now: no re-read
+                done = set(keys)  # the next batch takes the next of the same candidates
+                candidates = [key for key in candidates if key not in done]
             else:  # another integrator won this seq: finish and verify theirs, go on top
                 losses += 1
                 current = self.newest()
+                candidates = None  # theirs may hold some of ours: find what is still pending
             always_sign = False  # a fresh checkpoint was signed, by us or the winner
         # Never fail a user's command over contention: the next integration takes them.
         _log.warning("tlog_integration_deferred", losses=losses, size=current.head.size)

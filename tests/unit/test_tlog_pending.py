@@ -7,9 +7,14 @@ same as one stream at a time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
+import pytest
+
+import infra.tlog
 from infra.eventlog.log import CommitKeys, EventLog
+from infra.eventlog.tlog_store import TlogStore
 from infra.tlog import Integrator
 from schemas.commit import GENESIS, seal_commit
 from schemas.events import LetterSent
@@ -54,3 +59,32 @@ def test_each_stream_yields_exactly_its_commits_after_its_last_leaf() -> None:
     integrator.integrate(heads, time=T0)
     assert integrator.pending(heads) == []
     assert integrator.pending({streams[3]: 2}) == [commit_key("p/", streams[3], 2)]
+
+
+def test_more_than_one_batch_is_found_once_and_integrated_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Eight pending commits in batches of three: three batches, one search for them."""
+    monkeypatch.setattr(infra.tlog, "_MAX_BATCH", 3)
+    log = EventLog(CountingStore(), "p/", CommitKeys(SIGNER, KEYRING))
+    integrator = Integrator(log, origin=log_origin("b", "p/"), signer=SIGNER, keyring=KEYRING)
+    streams = [StreamId(program="psp-2017", jurisdiction=f"j-{n}") for n in range(4)]
+    for stream in streams:
+        _append(log, stream, 2)
+    searches: list[object] = []
+    search = integrator.pending
+
+    def counted(heads: Mapping[StreamId, int] | None) -> list[str]:
+        searches.append(heads)
+        return search(heads)
+
+    monkeypatch.setattr(integrator, "pending", counted)
+    newest = integrator.integrate(dict.fromkeys(streams, 1), time=T0)
+    assert len(searches) == 1
+    assert (newest.seq, newest.head.size) == (2, 8)
+    tlog = TlogStore(log.store, "p/")
+    batches = [tlog.batch(seq) for seq in range(3)]
+    assert [len(batch.commits) for batch in batches if batch is not None] == [3, 3, 2]
+    keys = [key for batch in batches if batch is not None for key in batch.commits]
+    assert keys == sorted(commit_key("p/", s, seq) for s in streams for seq in (0, 1))
+    assert integrator.pending(dict.fromkeys(streams, 1)) == []
