@@ -159,6 +159,7 @@ def main() -> None:
         from infra.logging import configure_logging  # noqa: PLC0415
         from infra.runtime import get_runtime  # noqa: PLC0415
         from usecases.imports import import_csv  # noqa: PLC0415
+        from usecases.receipts import checkpoint_now  # noqa: PLC0415
 
         configure_logging("ERROR")
         ensure_bucket(
@@ -181,6 +182,10 @@ def main() -> None:
         _timed(
             "seed decided streams (one commit each, 32 threads)",
             lambda: seed_decided_streams(runtime.log, bundle, places, workers=32),
+        )
+        _timed(  # as the hourly `checkpoint` run does: the timed runs integrate only their own
+            "the sweep integrates the seeded commits into the transparency log",
+            lambda: checkpoint_now(runtime),
         )
         print("reevaluation runs (wall time of the flow run, through Prefect):", flush=True)
         _timed(
