@@ -8,8 +8,9 @@ configured file is used as before, and the log does not say it was in force.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from infra.errors import DependencyUnavailableError
 from schemas.acts import ActRefusedError
@@ -21,7 +22,16 @@ from schemas.streams import StreamId
 if TYPE_CHECKING:
     from infra.runtime import Runtime
 
-__all__ = ["InForce", "people_file_named", "people_history", "people_in_force"]
+__all__ = [
+    "InForce",
+    "adopted_file",
+    "people_file_named",
+    "people_history",
+    "people_in_force",
+    "stored_people",
+]
+
+_SHA256: Final = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -37,16 +47,25 @@ def people_history(runtime: Runtime) -> PeopleHistory:
     return PeopleHistory.from_commits(runtime.log.read_stream(StreamId.registry()))
 
 
-def adopted_file(runtime: Runtime, sha256: str) -> PeopleFile:
-    """The stored people document `sha256`; missing or changed is a dependency failure."""
+def stored_people(runtime: Runtime, sha256: str) -> PeopleFile | None:
+    """The stored people document `sha256`, or None when missing, changed or no such file."""
     raw = runtime.documents.get(sha256)
-    message = f"the people file in force ({sha256[:16]}...) is missing or changed in storage"
     if raw is None:
-        raise DependencyUnavailableError(message)
+        return None
     try:
         return parse_people_document(raw)
     except PeopleError:
-        raise DependencyUnavailableError(message) from None
+        return None
+
+
+def adopted_file(runtime: Runtime, sha256: str) -> PeopleFile:
+    """The adopted people document `sha256`; missing or changed is a dependency failure."""
+    found = stored_people(runtime, sha256)
+    if found is None:
+        raise DependencyUnavailableError(
+            f"the people file in force ({sha256[:16]}...) is missing or changed in storage"
+        )
+    return found
 
 
 def people_in_force(runtime: Runtime) -> InForce | None:
@@ -67,12 +86,12 @@ def people_in_force(runtime: Runtime) -> InForce | None:
 def people_file_named(runtime: Runtime, sha256: str | None) -> PeopleFile:
     """The stored people file `sha256` (an act names it), or the one in force when None."""
     if sha256 is not None:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):  # noqa: PLR2004
+        if _SHA256.fullmatch(sha256) is None:
             raise InputError("--people-sha256 is 64 lowercase hex characters")
-        raw = runtime.documents.get(sha256)
-        if raw is None:
+        named = stored_people(runtime, sha256)
+        if named is None:
             raise InputError(f"no stored people file {sha256[:16]}... (absent, or changed)")
-        return parse_people_document(raw)
+        return named
     found = people_in_force(runtime)
     if found is None:
         raise InputError("no people file is in force: name one, or set GRANTREVIEW_PEOPLE_FILE")
