@@ -14,19 +14,15 @@ from schemas.errors import InputError
 from schemas.evaluation import Outcome
 from schemas.events import ActSigned, DecisionDetermined
 from schemas.state import decoded_events
-from tests.unit.test_acts import ROOT, Team
+from tests.unit.test_acts import Team
 from tests.unit.test_stage_usecases import (
     FIXTURES,
     PROGRAM,
     SLUG,
     STREAM,
-    _advance,
-    _at,
-    _lettered,
-    _respond,
+    awaiting_determination,
 )
 from usecases.acts import prepare_act
-from usecases.imports import import_csv
 from usecases.stages import determine_request
 from usecases.submit import submit_act
 from usecases.verify import verify_store
@@ -36,13 +32,7 @@ from usecases.verify import verify_store
 def team(tmp_path: Path) -> Team:
     """A staged stream awaiting its determination."""
     made = Team(tmp_path, FIXTURES)
-    olga = made.as_person("olga")
-    import_csv(olga, ROOT / "programs" / "psp-2017" / "examples" / "jurisdictions.csv")
-    _lettered(olga)
-    _respond(olga, tmp_path, "not_applicable", _at(8, 10))
-    _advance(olga, _at(8, 20))
-    _respond(olga, tmp_path, "yes", _at(8, 25))
-    _advance(olga, _at(8, 26))
+    awaiting_determination(made.as_person("olga"), tmp_path)
     return made
 
 

@@ -81,6 +81,16 @@ def _lettered(runtime: Runtime) -> None:
     )
 
 
+def awaiting_determination(runtime: Runtime, tmp: Path) -> None:
+    """Seed jurisdictions imported; Stockton answered twice and now awaits a person's final."""
+    import_csv(runtime, ROOT / "programs" / "psp-2017" / "examples" / "jurisdictions.csv")
+    _lettered(runtime)
+    _respond(runtime, tmp, "not_applicable", _at(8, 10))
+    _advance(runtime, _at(8, 20))
+    _respond(runtime, tmp, "yes", _at(8, 25))
+    _advance(runtime, _at(8, 26))
+
+
 def _heads(runtime: Runtime) -> int:
     return runtime.log.state(STREAM).head_seq
 

@@ -12,19 +12,16 @@ from schemas.evaluation import Outcome
 from schemas.events import ActApproved, DecisionDetermined
 from schemas.state import decoded_events
 from tests.support.people import copy_program
-from tests.unit.test_acts import ROOT, Team
+from tests.unit.test_acts import Team
 from tests.unit.test_stage_usecases import (
     FIXTURES,
     PROGRAM,
     SLUG,
     STREAM,
-    _advance,
     _at,
-    _lettered,
-    _respond,
+    awaiting_determination,
 )
 from usecases.approvals import approve
-from usecases.imports import import_csv
 from usecases.stages import determine
 from usecases.verify import verify_store
 
@@ -34,13 +31,7 @@ def team(tmp_path: Path) -> Team:
     """The staged-person program asking two people to agree on a determination."""
     programs = copy_program(FIXTURES, tmp_path / "programs", PROGRAM, "approvals: {determine: 2}")
     made = Team(tmp_path, programs)
-    olga = made.as_person("olga")
-    import_csv(olga, ROOT / "programs" / "psp-2017" / "examples" / "jurisdictions.csv")
-    _lettered(olga)
-    _respond(olga, tmp_path, "not_applicable", _at(8, 10))
-    _advance(olga, _at(8, 20))
-    _respond(olga, tmp_path, "yes", _at(8, 25))
-    _advance(olga, _at(8, 26))
+    awaiting_determination(made.as_person("olga"), tmp_path)
     return made
 
 
