@@ -165,17 +165,21 @@ def key_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
 
 
+def signing_env(s3_env: dict[str, str], key_files: tuple[Path, Path]) -> dict[str, str]:
+    """The test's S3 settings with the system's signing and verify keys."""
+    return {
+        **s3_env,
+        "GRANTREVIEW_SIGNING_KEY_FILE": str(key_files[0]),
+        "GRANTREVIEW_VERIFY_KEY_FILE": str(key_files[1]),
+    }
+
+
 @pytest.fixture
 def cli_env(
     s3_env: dict[str, str], prefect_server: PrefectServer, key_files: tuple[Path, Path]
 ) -> dict[str, str]:
     """Everything a CLI run needs: S3 (operator), Prefect server, signing and verify keys."""
-    return {
-        **s3_env,
-        **prefect_server.env(),
-        "GRANTREVIEW_SIGNING_KEY_FILE": str(key_files[0]),
-        "GRANTREVIEW_VERIFY_KEY_FILE": str(key_files[1]),
-    }
+    return {**signing_env(s3_env, key_files), **prefect_server.env()}
 
 
 @dataclass(frozen=True)
@@ -246,3 +250,14 @@ def run_cli_process(env: dict[str, str], *args: str | Path, timeout: float = 120
         check=False,
     )
     return CliResult(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def cli_s3(
+    s3_env: dict[str, str],
+    key_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Cli:
+    """The CLI against this test's prefix with signing and verify keys; no Prefect needed."""
+    return Cli(signing_env(s3_env, key_files), monkeypatch, capsys)

@@ -29,22 +29,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "programs" / "psp-2017" / "exam
 STOCKTON = StreamId(program="psp-2017", jurisdiction="stockton-ca")
 
 
-@pytest.fixture
-def cli_s3(
-    s3_env: dict[str, str],
-    key_files: tuple[Path, Path],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Cli:
-    """The CLI against this test's prefix with signing and verify keys; no Prefect needed."""
-    env = {
-        **s3_env,
-        "GRANTREVIEW_SIGNING_KEY_FILE": str(key_files[0]),
-        "GRANTREVIEW_VERIFY_KEY_FILE": str(key_files[1]),
-    }
-    return Cli(env, monkeypatch, capsys)
-
-
 def _override(cli: Cli, jurisdiction: str) -> tuple[int, str]:
     result = cli("override", jurisdiction, "--program", "psp-2017", "--decision", "eligible",
                  "--reason", "reviewed by hand", "--actor", "clerk")  # fmt: skip

@@ -34,22 +34,6 @@ FAR = 10**12
 
 
 @pytest.fixture
-def cli_s3(
-    s3_env: dict[str, str],
-    key_files: tuple[Path, Path],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Cli:
-    """The CLI against this test's prefix with signing and verify keys; no Prefect needed."""
-    env = {
-        **s3_env,
-        "GRANTREVIEW_SIGNING_KEY_FILE": str(key_files[0]),
-        "GRANTREVIEW_VERIFY_KEY_FILE": str(key_files[1]),
-    }
-    return Cli(env, monkeypatch, capsys)
-
-
-@pytest.fixture
 def seeded(cli: Cli, signed_event_log: EventLog, tmp_path: Path) -> list[Jurisdiction]:
     """30 imported jurisdictions with decided (ineligible) streams; the CA-order programs."""
     places = synthetic_jurisdictions(30)

@@ -19,7 +19,7 @@ from infra.keys import load_signer
 from localdev.prefect_server import PrefectServer
 from schemas.canonical import canonical_json
 from schemas.commit import CommitSignature, commit_hash, signing_message
-from tests.conftest import TEST_BUCKET, Cli, CliResult, count_objects
+from tests.conftest import TEST_BUCKET, Cli, CliResult, count_objects, signing_env
 from tests.support.people import PersonKey, copy_program, make_key, people_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,15 +104,6 @@ class Office:
         for secret in secrets:
             assert not any(secret in text for text in texts)
             assert not any(secret in body for body in stored.values())
-
-
-def signing_env(s3_env: dict[str, str], key_files: tuple[Path, Path]) -> dict[str, str]:
-    """The test's S3 settings with the system's signing and verify keys."""
-    return {
-        **s3_env,
-        "GRANTREVIEW_SIGNING_KEY_FILE": str(key_files[0]),
-        "GRANTREVIEW_VERIFY_KEY_FILE": str(key_files[1]),
-    }
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import TEST_BUCKET, CliResult, count_objects
-from tests.integration.test_people import EXAMPLES, PROGRAM, Office, signing_env
+from tests.conftest import TEST_BUCKET, CliResult, count_objects, signing_env
+from tests.integration.test_people import EXAMPLES, PROGRAM, Office
 from tests.support.people import make_key
 
 if TYPE_CHECKING:
