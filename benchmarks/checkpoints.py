@@ -28,18 +28,18 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.checkpoints import latest_checkpoint, write_checkpoint
+from infra.eventlog.checkpoints import latest_checkpoint, write_checkpoint
+from infra.eventlog.integrator import Integrator
 from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.eventlog.store import MAX_OBJECT_BYTES
-from infra.programs import load_program
-from infra.tlog import Integrator
-from schemas.checkpoint import Signer
-from schemas.commit import seal_commit
-from schemas.commit_signature import signer_keyring
-from schemas.events import LetterSent
-from schemas.streams import StreamId
-from schemas.tlog_layout import log_origin
+from infra.files.programs import load_program
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import seal_commit
+from schemas.log.commit_signature import signer_keyring
+from schemas.log.cumulative_checkpoint import Signer
+from schemas.log.streams import StreamId
+from schemas.tlog.layout import log_origin
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.bucket import ensure_bucket
-from infra.checkpoints import write_checkpoint
+from infra.eventlog.checkpoints import write_checkpoint
 from infra.eventlog.log import EventLog
 from infra.eventlog.s3_store import S3ObjectStore
+from infra.s3.bucket import ensure_bucket
 from localdev.seaweed import SeaweedServer
-from schemas.checkpoint import KeyEntry, Keyring, Signer
-from schemas.commit import GENESIS, seal_commit
-from schemas.events import LetterSent
-from schemas.streams import StreamId
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.cumulative_checkpoint import KeyEntry, Keyring, Signer
+from schemas.log.streams import StreamId
 from usecases.verify import verify_store
 
 if TYPE_CHECKING:

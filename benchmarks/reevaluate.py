@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from infra.bucket import ensure_bucket
-from infra.heap import long_lived_heap
+from infra.platform.heap import long_lived_heap
+from infra.s3.bucket import ensure_bucket
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer
-from schemas.jurisdiction import Jurisdiction
+from schemas.program.jurisdiction import Jurisdiction
 from tests.support.builders import (
     csv_bytes,
     seed_decided_streams,
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from infra.runtime import Runtime
-    from schemas.program import ProgramBundle
+    from schemas.program.definition import ProgramBundle
 
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "grantreview-bench"
@@ -122,7 +122,7 @@ def _programs(base: Path) -> Path:
 
 def _signing_key(base: Path) -> Path:
     """A signing key, as in production: runs write checkpoints, the index reads the newest."""
-    from infra.keys import generate_key_pair  # noqa: PLC0415 - after the environment is set
+    from infra.identity.keys import generate_key_pair  # noqa: PLC0415 - after the environment is set
 
     return generate_key_pair(base / "keys", valid_from=_day("2000-01-01"))[0]
 
@@ -156,7 +156,7 @@ def main() -> None:
 
         from flows.deploy.run import run_flow  # noqa: PLC0415
         from flows.reevaluate import reevaluate  # noqa: PLC0415
-        from infra.logging import configure_logging  # noqa: PLC0415
+        from infra.platform.logging import configure_logging  # noqa: PLC0415
         from infra.runtime import get_runtime  # noqa: PLC0415
         from usecases.imports import import_csv  # noqa: PLC0415
         from usecases.receipts import checkpoint_now  # noqa: PLC0415
@@ -258,8 +258,8 @@ def main() -> None:
 
 
 def _client() -> S3Client:
-    from infra.s3_client import make_s3_client  # noqa: PLC0415 - after the environment is set
-    from infra.settings import get_settings  # noqa: PLC0415
+    from infra.platform.settings import get_settings  # noqa: PLC0415
+    from infra.s3.client import make_s3_client  # noqa: PLC0415 - after the environment is set
 
     return make_s3_client(get_settings(), max_pool=64)
 
@@ -302,10 +302,10 @@ def _naive(runtime: Runtime, bundle: ProgramBundle, places: list[Jurisdiction]) 
     """A subflow per jurisdiction with default settings (heartbeat on), on fresh streams."""
     from prefect import flow  # noqa: PLC0415
 
-    from infra.clock import utc_now  # noqa: PLC0415
     from infra.eventlog.appender import append_planned  # noqa: PLC0415
-    from schemas.reevaluation import plan_revision  # noqa: PLC0415
-    from schemas.streams import StreamId  # noqa: PLC0415
+    from infra.platform.clock import utc_now  # noqa: PLC0415
+    from schemas.log.streams import StreamId  # noqa: PLC0415
+    from schemas.planning.reevaluation import plan_revision  # noqa: PLC0415
 
     fresh = [
         Jurisdiction(slug=f"naive-{p.slug}", name=p.name, state=p.state, geoid=p.geoid)

@@ -30,24 +30,29 @@ import boto3
 from botocore.config import Config
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.bucket import ensure_bucket
-from infra.checkpoints import write_checkpoint
+from infra.eventlog.checkpoints import write_checkpoint
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.listing import list_partitioned
 from infra.eventlog.log import EventLog
 from infra.eventlog.s3_store import S3ObjectStore
-from infra.programs import load_program
-from infra.settings import REPO_PROGRAMS_DIR
+from infra.files.programs import load_program
+from infra.platform.settings import REPO_PROGRAMS_DIR
+from infra.s3.bucket import ensure_bucket
 from localdev.seaweed import SeaweedServer
-from schemas.checkpoint import KeyEntry, Keyring, Signer
-from schemas.commit import GENESIS, seal_commit
-from schemas.events import JurisdictionsRegistered, LetterSent, ReminderSent, ResponseReceived
-from schemas.jurisdiction import Jurisdiction
-from schemas.program import ProgramBundle
-from schemas.response import parse_response
-from schemas.review import decision_payloads
-from schemas.rules import evaluate
-from schemas.streams import StreamId
+from schemas.events.catalog import (
+    JurisdictionsRegistered,
+    LetterSent,
+    ReminderSent,
+    ResponseReceived,
+)
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.cumulative_checkpoint import KeyEntry, Keyring, Signer
+from schemas.log.streams import StreamId
+from schemas.planning.review import decision_payloads
+from schemas.program.definition import ProgramBundle
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.program.response import parse_response
+from schemas.rules.engine import evaluate
 from usecases.replay import replay_store
 
 BUCKET = "grantreview-bench"

@@ -21,17 +21,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchmarks.review import BINARY, _response_file, _run
-from infra.bucket import ensure_bucket
 from infra.eventlog.s3_store import S3ObjectStore
 from infra.eventlog.tlog_store import TlogStore
+from infra.platform.settings import get_settings
 from infra.runtime import get_runtime
-from infra.settings import get_settings
+from infra.s3.bucket import ensure_bucket
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer
 from tests.support.builders import csv_bytes, seed_decided_streams, synthetic_jurisdictions
 
 if TYPE_CHECKING:
-    from schemas.jurisdiction import Jurisdiction
+    from schemas.program.jurisdiction import Jurisdiction
 
 __all__ = ["RATIO_TARGET", "measure_respond"]
 

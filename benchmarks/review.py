@@ -21,7 +21,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from infra.bucket import ensure_bucket
+from infra.s3.bucket import ensure_bucket
 from localdev import PortReservations
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer

@@ -7,10 +7,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from infra.programs import load_program
-from schemas.jurisdiction import Jurisdiction
-from schemas.response import Answer, AnswerValue, Respondent, Response
-from schemas.rules import evaluate
+from infra.files.programs import load_program
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.program.response import Answer, AnswerValue, Respondent, Response
+from schemas.rules.engine import evaluate
 
 TARGET_US = 200.0
 RESPONSES = 20_000

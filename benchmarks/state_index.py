@@ -23,17 +23,17 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.bucket import ensure_bucket
+from infra.eventlog.integrator import Integrator
 from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.s3_store import S3ObjectStore
-from infra.logging import configure_logging
-from infra.programs import load_program
-from infra.state_index import LoadedStates, load_states, write_snapshot
-from infra.tlog import Integrator
+from infra.files.programs import load_program
+from infra.index.state_index import LoadedStates, load_states, write_snapshot
+from infra.platform.logging import configure_logging
+from infra.s3.bucket import ensure_bucket
 from localdev.seaweed import SeaweedServer
-from schemas.checkpoint import Signer
-from schemas.commit_signature import signer_keyring
-from schemas.tlog_layout import log_origin
+from schemas.log.commit_signature import signer_keyring
+from schemas.log.cumulative_checkpoint import Signer
+from schemas.tlog.layout import log_origin
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 
 ROOT = Path(__file__).resolve().parents[1]

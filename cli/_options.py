@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 
-from schemas.errors import InputError
-from schemas.ids import check_slug
-from schemas.timewindow import check_moment
+from schemas.base.errors import InputError
+from schemas.base.ids import check_slug
+from schemas.base.timewindow import check_moment
 
 if TYPE_CHECKING:
-    from schemas.acts import SignedAct
+    from schemas.people.acts import SignedAct
 
 __all__ = [
     "ActFileOption",
@@ -77,7 +77,7 @@ SignatureFileOption = Annotated[
 def parse_moment(text: str | None, option: str = "--as-of") -> datetime | None:
     """An ISO date (00:00 UTC that day) or an RFC 3339 time with offset; None stays None.
 
-    Only moments from 1900-01-01 to 2200-01-01 are accepted (`schemas.timewindow`).
+    Only moments from 1900-01-01 to 2200-01-01 are accepted (`schemas.base.timewindow`).
     """
     if text is None:
         return None
@@ -125,7 +125,7 @@ def read_presigned(
         raise InputError("--act and --signature go together")
     if prepare:
         raise InputError("--prepare prints an act to sign; --act records a signed one: not both")
-    from schemas.acts import Act, SignedAct  # noqa: PLC0415 - keep CLI start-up light
+    from schemas.people.acts import Act, SignedAct  # noqa: PLC0415 - keep CLI start-up light
 
     armored = read_bounded(signature, "signature").decode("ascii", errors="replace")
     return SignedAct(act=Act.from_bytes(read_bounded(act_file, "act")), signature=armored)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from infra.progress import reporting_to
+from infra.platform.progress import reporting_to
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

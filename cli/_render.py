@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from schemas.markup import show_controls
+from schemas.base.markup import show_controls
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -23,7 +23,7 @@ def safe_text(value: object, *, one_line: bool = False) -> str:
     r"""`value` with its control characters shown as visible escapes such as `\x1b`.
 
     Control characters are C0 but newline and tab, DEL and C1 (so ESC and CSI), and the
-    bidi marks (`schemas.markup.show_controls`). `one_line` also escapes newline and tab,
+    bidi marks (`schemas.base.markup.show_controls`). `one_line` also escapes newline and tab,
     for outputs of one line per item, where a value must not forge another row.
     """
     return show_controls(value, one_line=one_line)

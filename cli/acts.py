@@ -23,10 +23,10 @@ from cli._options import (
     read_presigned,
 )
 from cli._render import safe_text
-from schemas.ids import check_slug
+from schemas.base.ids import check_slug
 
 if TYPE_CHECKING:
-    from schemas.acts import Act
+    from schemas.people.acts import Act
     from usecases.approvals import ActOutcome
 
 __all__ = [
@@ -104,7 +104,7 @@ def sign(
     The same signature as `ssh-keygen -Y sign -n grantreview -f KEY ACT_FILE` writes.
     """
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from schemas.acts import Act  # noqa: PLC0415
+    from schemas.people.acts import Act  # noqa: PLC0415
     from usecases.acts import sign_act  # noqa: PLC0415
 
     act = Act.from_bytes(read_bounded(act_file, "act"))
@@ -132,7 +132,7 @@ def check(
     json_output: JsonOption = False,
 ) -> None:
     """Validate a people file; a bad entry is exit 2, named."""
-    from infra.people import load_people  # noqa: PLC0415
+    from infra.identity.people import load_people  # noqa: PLC0415
 
     people = load_people(people_file)
     persons = sorted({entry.id for entry in people.people})
@@ -159,13 +159,13 @@ def allowed_signers_command(
     Verify an act from `audit acts` as of its own time: `ssh-keygen -Y verify -f FILE -I ID
     -n grantreview -Overify-time=TIME -s act.sig < act.json` (docs/log-format.md).
     """
-    from schemas.allowed_signers import allowed_signers  # noqa: PLC0415
+    from schemas.people.allowed_signers import allowed_signers  # noqa: PLC0415
     from usecases.people import people_file_named  # noqa: PLC0415
 
     if people_file is not None and people_sha256 is not None:
         fail("name a people file or --people-sha256, not both")
     if people_file is not None:
-        from infra.people import load_people  # noqa: PLC0415
+        from infra.identity.people import load_people  # noqa: PLC0415
 
         people = load_people(people_file)
     else:
@@ -188,7 +188,7 @@ def adopt(  # noqa: PLR0917 - Typer passes every option by name; the signature i
 
     The very first adoption is signed by an administrator listed in the file itself.
     """
-    from infra.people import load_people  # noqa: PLC0415
+    from infra.identity.people import load_people  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.adopt import adopt_people, prepare_adoption  # noqa: PLC0415
 

@@ -17,9 +17,9 @@ from cli._render import safe_text
 
 if TYPE_CHECKING:
     from infra.eventlog.store import ObjectStore
-    from schemas.checkpoint import Keyring
-    from schemas.report import ReplayReport
-    from schemas.verify import VerifyReport
+    from schemas.audit.verify import VerifyReport
+    from schemas.log.cumulative_checkpoint import Keyring
+    from schemas.replay.report import ReplayReport
 
 __all__ = ["audit_app"]
 
@@ -37,7 +37,7 @@ VerifyKeyOption = Annotated[
 
 
 def _keyring(option: Path | None, configured: Path | None) -> Keyring:
-    from infra.keys import load_keyring  # noqa: PLC0415 - imported when a command runs
+    from infra.identity.keys import load_keyring  # noqa: PLC0415 - imported when a command runs
 
     path = option or configured
     if path is None:
@@ -61,7 +61,7 @@ def _print_findings(report: VerifyReport | ReplayReport) -> None:
 
 def _expected_checkpoint(value: str) -> tuple[int, str]:
     """`SEQ:SIGNATURE` (as the report's header prints it) or exit 2 before reading anything."""
-    from schemas.verify import parse_expectation  # noqa: PLC0415 - imported when a command runs
+    from schemas.audit.verify import parse_expectation  # noqa: PLC0415 - imported when a command runs
 
     parsed = parse_expectation(value)
     if parsed is None:
@@ -92,7 +92,7 @@ def _print_report(report: VerifyReport) -> None:
     )
     if report.tlog_size is not None:
         summary += f", tlog {report.tlog_checkpoints} checkpoints (tree size {report.tlog_size})"
-    from schemas.legacy_commits import attestation_line  # noqa: PLC0415 - when a command runs
+    from schemas.log.legacy_commits import attestation_line  # noqa: PLC0415 - when a command runs
 
     legacy = attestation_line(report.attested_legacy_commits, report.attesting_checkpoints)
     if legacy is not None:
@@ -135,8 +135,8 @@ def verify(  # noqa: PLR0917 - Typer passes every option by name; the signature 
     """Check every signature, hash link and sequence; exit 1 on any finding."""
     from infra.eventlog.directory_store import DirectoryObjectStore  # noqa: PLC0415 - likewise
     from infra.eventlog.s3_store import S3ObjectStore  # noqa: PLC0415 - likewise
-    from infra.s3_client import make_s3_client  # noqa: PLC0415 - likewise
-    from infra.settings import get_settings  # noqa: PLC0415 - likewise
+    from infra.platform.settings import get_settings  # noqa: PLC0415 - likewise
+    from infra.s3.client import make_s3_client  # noqa: PLC0415 - likewise
     from usecases.verify import source_prefix, verify_store  # noqa: PLC0415 - imported when run
 
     expected = None if expect_checkpoint is None else _expected_checkpoint(expect_checkpoint)
@@ -163,8 +163,8 @@ def verify(  # noqa: PLR0917 - Typer passes every option by name; the signature 
 
 def _witness(state: Path, keyring: Keyring, key: Path | None, name: str) -> bool:
     """Run the witness check on the configured log; print its findings; True when clean."""
-    from infra.clock import utc_now  # noqa: PLC0415 - imported when a command runs
-    from infra.keys import load_signer  # noqa: PLC0415
+    from infra.identity.keys import load_signer  # noqa: PLC0415
+    from infra.platform.clock import utc_now  # noqa: PLC0415 - imported when a command runs
     from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.witness import witness_log  # noqa: PLC0415
 
@@ -196,7 +196,7 @@ def witness(
     verify_key: VerifyKeyOption = None,
 ) -> None:
     """Check the newest tlog checkpoint extends the last one seen, then cosign it; else exit 1."""
-    from infra.settings import get_settings  # noqa: PLC0415 - imported when a command runs
+    from infra.platform.settings import get_settings  # noqa: PLC0415 - imported when a command runs
 
     keyring = _keyring(verify_key, get_settings().verify_key_file)
     if not _witness(state, keyring, key, name):
@@ -207,8 +207,8 @@ def _open_store(source: Path | None) -> tuple[ObjectStore, str, int]:
     """The log to read: a downloaded copy (no S3 client is built) or the configured bucket."""
     from infra.eventlog.directory_store import DirectoryObjectStore  # noqa: PLC0415 - likewise
     from infra.eventlog.s3_store import S3ObjectStore  # noqa: PLC0415 - likewise
-    from infra.s3_client import make_s3_client  # noqa: PLC0415 - likewise
-    from infra.settings import get_settings  # noqa: PLC0415 - likewise
+    from infra.platform.settings import get_settings  # noqa: PLC0415 - likewise
+    from infra.s3.client import make_s3_client  # noqa: PLC0415 - likewise
     from usecases.verify import source_prefix  # noqa: PLC0415 - imported when a command runs
 
     settings = get_settings()
@@ -225,7 +225,7 @@ def _open_store(source: Path | None) -> tuple[ObjectStore, str, int]:
 
 def _audited(source: Path | None) -> str:
     """What the report's header names as the audited log: the bucket and prefix, or a folder."""
-    from infra.settings import get_settings  # noqa: PLC0415 - imported when a command runs
+    from infra.platform.settings import get_settings  # noqa: PLC0415 - imported when a command runs
 
     settings = get_settings()
     if source is not None:
@@ -250,7 +250,7 @@ def _print_replay(report: ReplayReport) -> None:
         f"{report.streams} streams, {report.commits} commits, {report.events} events re-derived"
         f"{at}{known}, {report.checkpoints} checkpoints"
     )
-    from schemas.legacy_commits import attestation_line  # noqa: PLC0415 - when a command runs
+    from schemas.log.legacy_commits import attestation_line  # noqa: PLC0415 - when a command runs
 
     legacy = attestation_line(report.attested_legacy_commits, report.attesting_checkpoints)
     if legacy is not None:
@@ -299,9 +299,9 @@ def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature 
     as_json: JsonOption = False,
 ) -> None:
     """Verify, re-derive every evaluation and decision, fold state; exit 1 on any finding."""
-    from infra.report_html import check_report_path, write_report  # noqa: PLC0415 - likewise
-    from infra.settings import get_settings  # noqa: PLC0415 - likewise
-    from schemas.replay import Moments  # noqa: PLC0415 - likewise
+    from infra.files.report_html import check_report_path, write_report  # noqa: PLC0415 - likewise
+    from infra.platform.settings import get_settings  # noqa: PLC0415 - likewise
+    from schemas.replay.rederive import Moments  # noqa: PLC0415 - likewise
     from usecases.replay import replay_store  # noqa: PLC0415 - likewise
 
     programs = parse_slugs(program, "program id")

@@ -16,7 +16,7 @@ from cli._options import (
 )
 from cli._render import safe_text
 from cli.acts import ActorOption, print_prepared, render_outcome
-from schemas.ids import check_slug
+from schemas.base.ids import check_slug
 
 __all__ = ["explain", "override"]
 

@@ -40,10 +40,10 @@ def demo() -> None:
     from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.respond import respond as respond_flow  # noqa: PLC0415 - Prefect only when needed
     from flows.review import review as review_flow  # noqa: PLC0415
-    from infra.bucket import ensure_bucket  # noqa: PLC0415
-    from infra.responses import read_response_file  # noqa: PLC0415
+    from infra.files.responses import read_response_file  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
-    from schemas.registry import parse_jurisdictions_csv  # noqa: PLC0415
+    from infra.s3.bucket import ensure_bucket  # noqa: PLC0415
+    from schemas.planning.registry import parse_jurisdictions_csv  # noqa: PLC0415
     from usecases.imports import import_csv, read_csv_file  # noqa: PLC0415
     from usecases.status import status_rows  # noqa: PLC0415
     from usecases.verify import verify_runtime_log  # noqa: PLC0415
@@ -90,7 +90,7 @@ def demo() -> None:
 
 def _show_receipt(runtime: Runtime, jurisdiction: str) -> None:
     """Print the tlog-proof of one decision, then check it offline with the public key alone."""
-    from schemas.receipt import parse_receipt, tlog_proof_of  # noqa: PLC0415
+    from schemas.tlog.receipt import parse_receipt, tlog_proof_of  # noqa: PLC0415
     from usecases.receipts import make_receipt, receipt_problems  # noqa: PLC0415
 
     keyring = runtime.commit_keys.keyring

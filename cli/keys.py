@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from cli._common import ExitCode, fail, print_json
-from schemas.errors import InputError
-from schemas.timewindow import check_moment
+from schemas.base.errors import InputError
+from schemas.base.timewindow import check_moment
 
 __all__ = ["keys_app"]
 
@@ -53,7 +53,7 @@ def generate(
     `openssl pkey -in signing-key.pem -pubout`, or what a KMS or HSM hands out), taken as
     one key valid at every time.
     """
-    from infra.keys import (  # noqa: PLC0415 - keep CLI start-up light
+    from infra.identity.keys import (  # noqa: PLC0415 - keep CLI start-up light
         generate_key_pair,
         load_keyring,
         public_key_pem,

@@ -32,8 +32,8 @@ from cli.serve import serve
 from cli.setup import init, jurisdictions_app
 from cli.stages import determine, extend, request_info
 from infra.errors import DependencyUnavailableError, UntrustedCommitError
-from infra.logging import QUIET_RUN_LINES_ENV, configure_logging
-from schemas.errors import InputError
+from infra.platform.logging import QUIET_RUN_LINES_ENV, configure_logging
+from schemas.base.errors import InputError
 
 __all__ = ["app", "main"]
 
@@ -144,7 +144,7 @@ def _quiet_prefect(*, debug: bool) -> None:
     """Prefect's own lines would bury the one error line the CLI prints; --debug shows them.
 
     Its run and task lines go to the API's handler (the run's logs in the UI) and to
-    stderr, through our structlog handler (`infra.logging`, which replaces Prefect's
+    stderr, through our structlog handler (`infra.platform.logging`, which replaces Prefect's
     console handler where it is configured; the console level covers a process where it
     is not). The level lets INFO through to the API; on stderr the run lines are dropped
     unless --debug, whatever PREFECT_LOGGING_LEVEL says: at WARNING a failing flow printed

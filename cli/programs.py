@@ -9,10 +9,10 @@ import typer
 
 from cli._common import fail, print_json
 from cli._render import safe_text
-from schemas.errors import InputError
+from schemas.base.errors import InputError
 
 if TYPE_CHECKING:
-    from schemas.program import ProgramBundle
+    from schemas.program.definition import ProgramBundle
 
 __all__ = ["default_programs_dir", "programs_app"]
 
@@ -33,13 +33,13 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 
 def default_programs_dir() -> Path:
     """GRANTREVIEW_PROGRAMS_DIR if set, else the repository's programs/ folder (via settings)."""
-    from infra.settings import get_settings  # noqa: PLC0415 - built at the entry point, not import
+    from infra.platform.settings import get_settings  # noqa: PLC0415 - built at the entry point, not import
 
     return get_settings().programs_dir
 
 
 def _load(directory: Path | None) -> list[ProgramBundle]:
-    from infra.programs import check_programs  # noqa: PLC0415 - keep CLI start-up light
+    from infra.files.programs import check_programs  # noqa: PLC0415 - keep CLI start-up light
 
     try:
         return check_programs(directory if directory is not None else default_programs_dir())

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from cli._common import ExitCode, fail, print_json
 from cli._render import safe_text
-from schemas.ids import check_slug
+from schemas.base.ids import check_slug
 
 __all__ = ["checkpoint", "receipt", "verify_receipt_command"]
 
@@ -44,7 +44,7 @@ def receipt(
     check_slug(program, "program id")
     check_slug(jurisdiction, "jurisdiction slug")
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
-    from schemas.receipt import tlog_proof_of  # noqa: PLC0415
+    from schemas.tlog.receipt import tlog_proof_of  # noqa: PLC0415
     from usecases.receipts import make_receipt  # noqa: PLC0415
 
     made = make_receipt(get_runtime(), program, jurisdiction, seq)
@@ -79,10 +79,10 @@ def verify_receipt_command(
     A C2SP tlog-proof (first line `c2sp.org/tlog-proof@v1`) and the older JSON receipt
     (`grantreview.receipt/1`) are both read.
     """
-    from infra.keys import load_keyring  # noqa: PLC0415 - keep start-up light
-    from infra.settings import get_settings  # noqa: PLC0415
-    from schemas.receipt import Receipt, parse_receipt  # noqa: PLC0415
-    from schemas.tlog_proof import MAX_TLOG_PROOF_BYTES  # noqa: PLC0415
+    from infra.identity.keys import load_keyring  # noqa: PLC0415 - keep start-up light
+    from infra.platform.settings import get_settings  # noqa: PLC0415
+    from schemas.tlog.proof import MAX_TLOG_PROOF_BYTES  # noqa: PLC0415
+    from schemas.tlog.receipt import Receipt, parse_receipt  # noqa: PLC0415
     from usecases.receipts import (  # noqa: PLC0415
         receipt_problems,
         witness_problems,

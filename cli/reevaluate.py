@@ -10,11 +10,11 @@ from cli._common import ExitCode, fail, print_json
 from cli._options import parse_moment
 from cli._progress import progress_bar
 from cli._render import safe_cell
-from schemas.ids import check_slug
+from schemas.base.ids import check_slug
 
 if TYPE_CHECKING:
     from flows.reevaluate import ReevaluationReport
-    from schemas.reevaluation import StreamReevaluation
+    from schemas.planning.reevaluation import StreamReevaluation
 
 __all__ = ["reevaluate", "report_document"]
 
@@ -103,7 +103,7 @@ def reevaluate(
     knowledge = parse_moment(known_at, "--known-at")
     from flows.deploy.run import run_flow  # noqa: PLC0415
     from flows.reevaluate import reevaluate as reevaluate_flow  # noqa: PLC0415 - Prefect when needed
-    from infra.logging import configure_logging  # noqa: PLC0415
+    from infra.platform.logging import configure_logging  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.reevaluate import check_reevaluation  # noqa: PLC0415
 

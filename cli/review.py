@@ -26,10 +26,10 @@ from cli._options import (
 from cli._progress import progress_bar
 from cli._render import safe_cell, safe_text
 from cli.acts import print_prepared
-from schemas.ids import check_slug
+from schemas.base.ids import check_slug
 
 if TYPE_CHECKING:
-    from schemas.events import ActSigned
+    from schemas.events.catalog import ActSigned
     from tasks.review import StreamOutcome
 
 __all__ = ["print_table", "respond", "review", "status", "summary_line"]
@@ -159,7 +159,7 @@ def review(  # noqa: PLR0917 - Typer passes every option by name; the signature 
 
 def _preview(program: str, slugs: list[str], moment: datetime | None, *, json_output: bool) -> None:
     """`review --dry-run`: read the log (no Prefect), say what would be sent or decided."""
-    from infra.clock import utc_now  # noqa: PLC0415 - keep start-up light
+    from infra.platform.clock import utc_now  # noqa: PLC0415 - keep start-up light
     from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.review_preview import preview_review  # noqa: PLC0415
 

@@ -29,8 +29,8 @@ def init(
     json_output: JsonOption = False,
 ) -> None:
     """Create the bucket if missing (versioning, Object Lock) or accept it; report guarantees."""
-    from infra.bucket import ensure_bucket  # noqa: PLC0415 - keep CLI start-up light
     from infra.runtime import get_runtime  # noqa: PLC0415
+    from infra.s3.bucket import ensure_bucket  # noqa: PLC0415 - keep CLI start-up light
 
     runtime = get_runtime()
     settings = runtime.settings

@@ -20,8 +20,8 @@ from cli._options import (
     read_presigned,
 )
 from cli.acts import print_prepared, render_outcome
-from schemas.errors import InputError
-from schemas.ids import check_slug
+from schemas.base.errors import InputError
+from schemas.base.ids import check_slug
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -14,8 +14,8 @@ from prefect import Task
 from prefect.runtime import flow_run
 
 from flows._chunks import chunked
-from infra import progress
 from infra.errors import UntrustedCommitError
+from infra.platform import progress
 from tasks.artifacts import publish_run
 from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.decision_events import emit_decision_events

@@ -16,24 +16,24 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from prefect.utilities.annotations import quote
 
 from flows._chunks import chunked
-from infra import progress
-from infra.clock import utc_now
 from infra.eventlog.log import WriteOutcome
-from infra.heap import long_lived_heap
-from infra.logging import get_logger
+from infra.index.state_index import LoadedStates
+from infra.platform import progress
+from infra.platform.clock import utc_now
+from infra.platform.heap import long_lived_heap
+from infra.platform.logging import get_logger
 from infra.runtime import get_runtime
-from infra.state_index import LoadedStates
-from schemas.commit import CommitHead
-from schemas.events import ReevaluationCompleted
-from schemas.jurisdiction import Jurisdiction
-from schemas.program import ProgramBundle
-from schemas.reevaluation import (
+from schemas.events.catalog import ReevaluationCompleted
+from schemas.log.commit import CommitHead
+from schemas.log.state import StreamState, advance
+from schemas.planning.reevaluation import (
     RevisionStatus,
     StreamReevaluation,
     reevaluate_stream,
     unregistered,
 )
-from schemas.state import StreamState, advance
+from schemas.program.definition import ProgramBundle
+from schemas.program.jurisdiction import Jurisdiction
 from tasks.reevaluation import (
     DueRevision,
     Encoded,

@@ -7,9 +7,9 @@ from typing import Any
 from prefect.artifacts import create_markdown_artifact
 
 from flows._flow import grant_flow
-from infra.keys import load_keyring
+from infra.identity.keys import load_keyring
 from infra.runtime import get_runtime
-from schemas.errors import InputError
+from schemas.base.errors import InputError
 from usecases.verify import verify_store
 
 __all__ = ["AuditFailedError", "audit"]

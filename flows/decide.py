@@ -7,8 +7,8 @@ from datetime import datetime
 from prefect.runtime import flow_run
 
 from flows._flow import grant_flow
-from infra.clock import utc_now
-from schemas.ids import Slug
+from infra.platform.clock import utc_now
+from schemas.base.ids import Slug
 from tasks.artifacts import publish_run
 from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.decision_events import emit_decision_events

@@ -19,12 +19,12 @@ from flows._reevaluation import (
     quoted,
     revise_all,
 )
-from infra.clock import utc_now
-from infra.logging import get_logger
+from infra.platform.clock import utc_now
+from infra.platform.logging import get_logger
 from infra.runtime import get_runtime
-from schemas.canonical import sha256_hex
-from schemas.ids import Slug
-from schemas.reevaluation import outcomes_document, run_record
+from schemas.base.canonical import sha256_hex
+from schemas.base.ids import Slug
+from schemas.planning.reevaluation import outcomes_document, run_record
 from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.programs import store_program_document
 from tasks.reevaluation import (

@@ -16,10 +16,10 @@ from flows._chunks import chunked
 from flows._flow import grant_flow
 from flows._reevaluation import ReevaluationReport, appended_outcomes, build_report
 from flows.deploy.workpool import RANGE_DEPLOYMENT, wait_for_flow_runs
-from infra.clock import utc_now
-from infra.logging import get_logger
+from infra.platform.clock import utc_now
+from infra.platform.logging import get_logger
 from infra.runtime import get_runtime
-from schemas.reevaluation import outcomes_document, run_record
+from schemas.planning.reevaluation import outcomes_document, run_record
 from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.programs import store_program_document
 from tasks.reevaluation import (

@@ -11,7 +11,7 @@ from prefect.utilities.annotations import quote
 
 from flows._flow import grant_flow
 from flows._reevaluation import PARALLEL_CHUNKS, appended_outcomes, revise_all
-from infra.logging import get_logger
+from infra.platform.logging import get_logger
 from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.reevaluation import ChunkResult, read_range_states, store_range_result
 from tasks.registry import select_jurisdictions

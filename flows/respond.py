@@ -8,8 +8,8 @@ from prefect.runtime import flow_run
 
 from flows._flow import grant_flow
 from flows.decide import decide_stream
-from infra.clock import utc_now
-from schemas.ids import Slug
+from infra.platform.clock import utc_now
+from schemas.base.ids import Slug
 from tasks.checkpoints import check_checkpoint_chain
 from tasks.programs import store_program_document
 from tasks.responses import record_response

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from flows._batch import advance_in_chunks
 from flows._flow import grant_flow
-from infra.clock import utc_now
-from schemas.ids import Slug
+from infra.platform.clock import utc_now
+from schemas.base.ids import Slug
 from tasks.acts import start_review_act
 from tasks.review import StreamOutcome, advance_streams
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from prefect.runtime import flow_run
 
-from infra.clock import utc_now
+from infra.platform.clock import utc_now
 
 __all__ = ["run_name", "run_namer"]
 

@@ -9,23 +9,23 @@ from typing import TYPE_CHECKING
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.s3_store import S3ObjectStore
-from infra.logging import get_logger
-from infra.s3_client import make_s3_client
-from infra.settings import Settings, get_settings
-from schemas.errors import InputError
-from schemas.ids import check_slug
-from schemas.jurisdiction import Jurisdiction
-from schemas.state import fold_registry
-from schemas.streams import StreamId
+from infra.platform.logging import get_logger
+from infra.platform.settings import Settings, get_settings
+from infra.s3.client import make_s3_client
+from schemas.base.errors import InputError
+from schemas.base.ids import check_slug
+from schemas.log.state import fold_registry
+from schemas.log.streams import StreamId
+from schemas.program.jurisdiction import Jurisdiction
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-    from infra.tlog import Integrator
-    from schemas.checkpoint import Keyring, Signer
-    from schemas.legacy_commits import AttestedHead
-    from schemas.people import PeopleFile
-    from schemas.program import ProgramBundle
+    from infra.eventlog.integrator import Integrator
+    from schemas.log.cumulative_checkpoint import Keyring, Signer
+    from schemas.log.legacy_commits import AttestedHead
+    from schemas.people.people_file import PeopleFile
+    from schemas.program.definition import ProgramBundle
 
 __all__ = ["Runtime", "get_runtime"]
 
@@ -65,7 +65,7 @@ class Runtime:
         """
         signer = self.signer
         if self.settings.verify_key_file is not None:
-            from infra.keys import load_keyring  # noqa: PLC0415 - only when configured
+            from infra.identity.keys import load_keyring  # noqa: PLC0415 - only when configured
 
             return self._with_attestations(signer, load_keyring(self.settings.verify_key_file))
         if signer is None:
@@ -74,7 +74,7 @@ class Runtime:
                 reason="no GRANTREVIEW_SIGNING_KEY_FILE or GRANTREVIEW_VERIFY_KEY_FILE",
             )
             return CommitKeys()
-        from schemas.commit_signature import signer_keyring  # noqa: PLC0415 - cryptography
+        from schemas.log.commit_signature import signer_keyring  # noqa: PLC0415 - cryptography
 
         return self._with_attestations(signer, signer_keyring(signer))
 
@@ -86,7 +86,7 @@ class Runtime:
         """
 
         def load() -> dict[str, AttestedHead]:
-            from infra.checkpoints import legacy_attestations  # noqa: PLC0415 - when needed
+            from infra.eventlog.checkpoints import legacy_attestations  # noqa: PLC0415 - when needed
 
             return legacy_attestations(self.store, self.settings.s3_prefix, keyring)
 
@@ -101,7 +101,7 @@ class Runtime:
         """The program as defined now in the programs folder (validated, cached)."""
         check_slug(program_id, "program id")
         if program_id not in self._programs:
-            from infra.programs import load_program  # noqa: PLC0415 - CEL and YAML only when needed
+            from infra.files.programs import load_program  # noqa: PLC0415 - CEL and YAML only when needed
 
             self._programs[program_id] = load_program(self.settings.programs_dir, program_id)
         return self._programs[program_id]
@@ -115,7 +115,7 @@ class Runtime:
         key_file = self.settings.signing_key_file
         if key_file is None:
             return None
-        from infra.keys import load_signer  # noqa: PLC0415 - cryptography only when signing
+        from infra.identity.keys import load_signer  # noqa: PLC0415 - cryptography only when signing
 
         return load_signer(key_file)
 
@@ -124,14 +124,14 @@ class Runtime:
         """The people file in force (validated), or None: then acts are recorded unsigned."""
         if self.settings.people_file is None:
             return None
-        from infra.people import load_people  # noqa: PLC0415 - YAML only when configured
+        from infra.identity.people import load_people  # noqa: PLC0415 - YAML only when configured
 
         return load_people(self.settings.people_file)
 
     @cached_property
     def origin(self) -> str:
         """The transparency log's checkpoint origin, from bucket and prefix."""
-        from schemas.tlog_layout import log_origin  # noqa: PLC0415 - only when integrating
+        from schemas.tlog.layout import log_origin  # noqa: PLC0415 - only when integrating
 
         return log_origin(self.settings.s3_bucket, self.settings.s3_prefix)
 
@@ -141,7 +141,7 @@ class Runtime:
         signer, keyring = self.signer, self.commit_keys.keyring
         if signer is None or keyring is None:
             return None
-        from infra.tlog import Integrator  # noqa: PLC0415 - cryptography only when signing
+        from infra.eventlog.integrator import Integrator  # noqa: PLC0415 - cryptography only when signing
 
         return Integrator(self.log, origin=self.origin, signer=signer, keyring=keyring)
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
-from infra.bucket import ensure_bucket
-from infra.s3_client import make_s3_client
-from infra.settings import Settings
+from infra.platform.settings import Settings
+from infra.s3.bucket import ensure_bucket
+from infra.s3.client import make_s3_client
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer
 from localdev.stack import ensure_keys

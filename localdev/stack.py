@@ -14,10 +14,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from infra.bucket import ensure_bucket
-from infra.keys import generate_key_pair
-from infra.s3_client import make_s3_client
-from infra.settings import Settings
+from infra.identity.keys import generate_key_pair
+from infra.platform.settings import Settings
+from infra.s3.bucket import ensure_bucket
+from infra.s3.client import make_s3_client
 from localdev.prefect_server import LOCAL_PREFECT
 from localdev.seaweed import SeaweedServer
 

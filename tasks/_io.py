@@ -9,7 +9,7 @@ from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 
 from infra.errors import DependencyRefusedError, UntrustedCommitError
-from schemas.errors import InputError
+from schemas.base.errors import InputError
 
 __all__ = ["io_task", "retry_transient"]
 

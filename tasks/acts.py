@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from infra.runtime import get_runtime
-from schemas.acts import Act, SignedAct
-from schemas.errors import InputError
+from schemas.base.errors import InputError
+from schemas.people.acts import Act, SignedAct
 from tasks._io import io_task
 from usecases.approvals import ActOutcome
 from usecases.review import record_review_act

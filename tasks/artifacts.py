@@ -3,7 +3,7 @@
 A batch run (a review of 300) shows one Markdown summary: counts by step and decision, and a
 table of only the streams this run changed. A single-jurisdiction run (respond, decide, a
 review of one) also shows the decision card. Reasons and names are data: Markdown-escaped,
-control characters shown visibly (`schemas.markup`), so the UI renders them as text, never
+control characters shown visibly (`schemas.base.markup`), so the UI renders them as text, never
 a link or an image (issue #13).
 """
 
@@ -16,7 +16,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from schemas.markup import escape_markdown, show_controls
+from schemas.base.markup import escape_markdown, show_controls
 from tasks.review import StreamOutcome
 
 __all__ = [

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from infra.checkpoints import check_before_writing, sign_heads
+from infra.eventlog.checkpoints import check_before_writing, sign_heads
 from infra.runtime import get_runtime
-from schemas.streams import StreamId
+from schemas.log.streams import StreamId
 from tasks._io import io_task
 from tasks.review import StreamOutcome
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.jurisdiction import Jurisdiction
+from schemas.program.jurisdiction import Jurisdiction
 from tasks._io import io_task
 from tasks.review import Pass, StreamOutcome, advance_chunk
 

@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
 from infra.runtime import get_runtime
-from schemas.markup import show_controls
+from schemas.base.markup import show_controls
 from tasks.review import StreamOutcome
 
 __all__ = ["DECISION_ISSUED", "LOG_LABEL", "decision_event", "emit_decision_events"]

@@ -6,30 +6,30 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from infra.eventlog.log import EncodedCommit, WriteOutcome
-from infra.logging import get_logger
-from infra.range_results import RangeResult, read_range_results
-from infra.runtime import get_runtime
-from infra.state_index import (
+from infra.index.range_results import RangeResult, read_range_results
+from infra.index.state_index import (
     LoadedStates,
     load_states,
     snapshot_states,
     with_heads,
     write_snapshot,
 )
-from schemas.events import ReevaluationCompleted
-from schemas.jurisdiction import Jurisdiction
-from schemas.program import ProgramBundle
-from schemas.reevaluation import (
+from infra.platform.clock import utc_now
+from infra.platform.logging import get_logger
+from infra.runtime import get_runtime
+from schemas.events.catalog import ReevaluationCompleted
+from schemas.log.state import StreamState
+from schemas.log.state_snapshot import IndexedStream
+from schemas.planning.reevaluation import (
     StreamReevaluation,
     plan_run_record,
     reevaluate_stream,
 )
-from schemas.review import CommitDraft
-from schemas.state import StreamState
-from schemas.state_snapshot import IndexedStream
+from schemas.planning.review import CommitDraft
+from schemas.program.definition import ProgramBundle
+from schemas.program.jurisdiction import Jurisdiction
 from tasks._io import io_task
 
 __all__ = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infra.runtime import get_runtime
-from schemas.jurisdiction import Jurisdiction
+from schemas.program.jurisdiction import Jurisdiction
 from tasks._io import io_task
 from usecases.registry import UnknownJurisdictionError, require_imported
 

@@ -7,19 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from infra import progress
-from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from infra.eventlog.log import CorruptStreamError
-from infra.letters import send_letter_for, send_reminder_for
-from infra.notices import send_notice_for
+from infra.platform import progress
+from infra.platform.clock import utc_now
 from infra.runtime import Runtime, get_runtime
-from schemas.jurisdiction import Jurisdiction
-from schemas.program import ProgramBundle
-from schemas.review import plan_decision
-from schemas.state import StreamState
-from schemas.streams import StreamId
+from schemas.log.state import StreamState
+from schemas.log.streams import StreamId
+from schemas.planning.review import plan_decision
+from schemas.program.definition import ProgramBundle
+from schemas.program.jurisdiction import Jurisdiction
 from tasks._io import io_task
+from usecases.letters import send_letter_for, send_reminder_for
+from usecases.notices import send_notice_for
 
 __all__ = ["Pass", "StreamOutcome", "advance_chunk", "advance_streams"]
 

@@ -19,12 +19,12 @@ from mypy_boto3_s3 import S3Client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from cli.main import main
-from infra.bucket import ensure_bucket
 from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.s3_store import S3ObjectStore
-from infra.keys import load_keyring, load_signer
+from infra.identity.keys import load_keyring, load_signer
+from infra.platform.settings import REPO_PROGRAMS_DIR, Settings, get_settings
 from infra.runtime import get_runtime
-from infra.settings import REPO_PROGRAMS_DIR, Settings, get_settings
+from infra.s3.bucket import ensure_bucket
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer
 from tests.support.programs import one_stage_copy
@@ -158,7 +158,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prefect
 @pytest.fixture(scope="session")
 def key_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A signing key pair for the session (private 0600, public keyring)."""
-    from infra.keys import generate_key_pair  # noqa: PLC0415 - only for tests that sign
+    from infra.identity.keys import generate_key_pair  # noqa: PLC0415 - only for tests that sign
 
     return generate_key_pair(
         tmp_path_factory.mktemp("keys"), valid_from=datetime(2000, 1, 1, tzinfo=UTC)

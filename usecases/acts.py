@@ -1,6 +1,6 @@
 """Signing and authorizing people's acts: the one function every acting command calls.
 
-`sign_act` builds the act (schemas/acts.py), signs it with `GRANTREVIEW_PERSON_KEY_FILE`
+`sign_act` builds the act (schemas/people/acts.py), signs it with `GRANTREVIEW_PERSON_KEY_FILE`
 or, without one, with the actor's key in force held by the ssh-agent at `SSH_AUTH_SOCK`,
 or takes a signature made elsewhere (`ssh-keygen -Y sign -n grantreview`, a deployment's
 parameter), and `authorize` checks it against the people file in force: unknown actor,
@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from infra.clock import utc_now
 from infra.errors import DependencyUnavailableError
-from infra.people import load_person_key, store_people
-from infra.ssh_agent import SshAgent
-from schemas import sshsig
-from schemas.acts import Act, ActRefusedError, ActType, SignedAct, act_problem
-from schemas.errors import InputError
+from infra.identity.people import load_person_key, store_people
+from infra.identity.ssh_agent import SshAgent
+from infra.platform.clock import utc_now
+from schemas.base.errors import InputError
+from schemas.people import sshsig
+from schemas.people.acts import Act, ActRefusedError, ActType, SignedAct, act_problem
 from usecases.people import people_in_force
 
 if TYPE_CHECKING:

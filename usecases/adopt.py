@@ -12,21 +12,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
-from infra.checkpoints import check_before_writing
-from infra.clock import utc_now
-from infra.people import store_people
-from schemas.acts import Act, ActRefusedError, ActType, SignedAct
-from schemas.adoptions import adoption_params, adoption_problem
-from schemas.errors import InputError
-from schemas.events import PeopleAdopted
-from schemas.streams import REGISTRY, StreamId
+from infra.eventlog.checkpoints import check_before_writing
+from infra.identity.people import store_people
+from infra.platform.clock import utc_now
+from schemas.base.errors import InputError
+from schemas.events.catalog import PeopleAdopted
+from schemas.log.streams import REGISTRY, StreamId
+from schemas.people.acts import Act, ActRefusedError, ActType, SignedAct
+from schemas.planning.adoptions import adoption_params, adoption_problem
 from usecases.acts import sign_act
 from usecases.approvals import ActOutcome, record_act
 from usecases.people import adopted_file, people_history
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
-    from schemas.people import PeopleFile
+    from schemas.people.people_file import PeopleFile
 
 __all__ = ["adopt_people", "prepare_adoption"]
 

@@ -14,12 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from infra.checkpoints import check_before_writing, sign_heads
-from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
-from schemas.acts import ActRefusedError, ActType, SignedAct
-from schemas.errors import InputError
-from schemas.events import (
+from infra.eventlog.checkpoints import check_before_writing, sign_heads
+from infra.platform.clock import utc_now
+from schemas.base.errors import InputError
+from schemas.events.catalog import (
     ActApproved,
     ActProposed,
     ActRejected,
@@ -27,9 +26,10 @@ from schemas.events import (
     DomainEvent,
     PeopleAdopted,
 )
-from schemas.review import CommitDraft
-from schemas.state import decoded_events
-from schemas.streams import StreamId
+from schemas.log.state import decoded_events
+from schemas.log.streams import StreamId
+from schemas.people.acts import ActRefusedError, ActType, SignedAct
+from schemas.planning.review import CommitDraft
 from usecases.acts import ActRequest, signed_act_for
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ def _apply_override(runtime: Runtime, proposal: SignedAct, event: ActApproved) -
 
     act = proposal.act
     params = act.params
-    from schemas.evaluation import Outcome  # noqa: PLC0415
+    from schemas.rules.evaluation import Outcome  # noqa: PLC0415
 
     request = override_request(
         act.program, act.subjects[0], Outcome(params["decision"]), str(params["reason"])
@@ -200,7 +200,7 @@ def _apply_stage(runtime: Runtime, proposal: SignedAct, event: ActApproved) -> N
     """Apply an approved determine, request-info or extend (issue #16) with its approval."""
     from datetime import date  # noqa: PLC0415
 
-    from schemas.evaluation import Outcome  # noqa: PLC0415
+    from schemas.rules.evaluation import Outcome  # noqa: PLC0415
     from usecases import stages  # noqa: PLC0415 - stages proposes through this module
 
     act = proposal.act

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.listing import read_all
-from schemas.acts import SignedAct, act_problem
-from schemas.allowed_signers import openssh_time
-from schemas.audit import ActAudit
-from schemas.commit import MAX_COMMIT_BYTES, CommitFormatError, parse_commit
-from schemas.events import ActApproved, ActProposed, ActRejected, ActSigned, PeopleAdopted
-from schemas.ids import check_slug
-from schemas.state import decoded_events
-from schemas.streams import parse_commit_key
+from schemas.audit.auditor import ActAudit
+from schemas.base.ids import check_slug
+from schemas.events.catalog import ActApproved, ActProposed, ActRejected, ActSigned, PeopleAdopted
+from schemas.log.commit import MAX_COMMIT_BYTES, CommitFormatError, parse_commit
+from schemas.log.state import decoded_events
+from schemas.log.streams import parse_commit_key
+from schemas.people.acts import SignedAct, act_problem
+from schemas.people.allowed_signers import openssh_time
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

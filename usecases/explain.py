@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from infra.clock import utc_now
+from infra.platform.clock import utc_now
 from infra.runtime import Runtime
-from schemas.evaluation import Evaluation
-from schemas.events import DecisionOverridden
-from schemas.review import evaluate_state
-from schemas.streams import StreamId
+from schemas.events.catalog import DecisionOverridden
+from schemas.log.streams import StreamId
+from schemas.planning.review import evaluate_state
+from schemas.rules.evaluation import Evaluation
 from usecases.registry import require_imported
 
 __all__ = ["Explanation", "explain"]

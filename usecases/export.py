@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from infra import progress
-from schemas.errors import InputError
+from infra.platform import progress
+from schemas.base.errors import InputError
 
 if TYPE_CHECKING:
     from infra.eventlog.store import ObjectStore

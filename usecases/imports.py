@@ -5,24 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.checkpoints import check_before_writing, sign_heads
-from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
+from infra.eventlog.checkpoints import check_before_writing, sign_heads
 from infra.eventlog.log import EventLog
+from infra.platform.clock import utc_now
 from infra.runtime import Runtime
-from schemas.acts import Act, ActType, SignedAct
-from schemas.canonical import sha256_hex
-from schemas.events import ActSigned, DomainEvent, JurisdictionsRegistered
-from schemas.jurisdiction import Jurisdiction
-from schemas.registry import (
+from schemas.base.canonical import sha256_hex
+from schemas.events.catalog import ActSigned, DomainEvent, JurisdictionsRegistered
+from schemas.log.state import StreamState, fold, fold_registry
+from schemas.log.streams import REGISTRY, StreamId
+from schemas.people.acts import Act, ActType, SignedAct
+from schemas.planning.registry import (
     MAX_CSV_BYTES,
     RegistryImportError,
     parse_jurisdictions_csv,
     plan_import,
 )
-from schemas.review import CommitDraft
-from schemas.state import StreamState, fold, fold_registry
-from schemas.streams import REGISTRY, StreamId
+from schemas.planning.review import CommitDraft
+from schemas.program.jurisdiction import Jurisdiction
 from usecases.acts import ActRequest, prepare_act, signed_act_for
 
 __all__ = ["import_csv", "import_request", "prepare_import", "read_csv_file"]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from infra.checkpoints import check_before_writing, sign_heads
-from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
-from schemas.acts import ActType, SignedAct, approvals_needed
-from schemas.errors import InputError
-from schemas.evaluation import Outcome
-from schemas.events import ActSigned, DomainEvent
-from schemas.override import plan_override
-from schemas.streams import StreamId
+from infra.eventlog.checkpoints import check_before_writing, sign_heads
+from infra.platform.clock import utc_now
+from schemas.base.errors import InputError
+from schemas.events.catalog import ActSigned, DomainEvent
+from schemas.log.streams import StreamId
+from schemas.people.acts import ActType, SignedAct, approvals_needed
+from schemas.planning.override import plan_override
+from schemas.rules.evaluation import Outcome
 from usecases.acts import ActRequest, signed_act_for
 from usecases.approvals import ActOutcome, propose
 from usecases.registry import require_imported

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from infra.errors import DependencyUnavailableError
-from schemas.acts import ActRefusedError
-from schemas.adoptions import Adoption, PeopleHistory
-from schemas.errors import InputError
-from schemas.people import PeopleError, PeopleFile, parse_people_document
-from schemas.streams import StreamId
+from schemas.base.errors import InputError
+from schemas.log.streams import StreamId
+from schemas.people.acts import ActRefusedError
+from schemas.people.people_file import PeopleError, PeopleFile, parse_people_document
+from schemas.planning.adoptions import Adoption, PeopleHistory
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime

@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from infra.checkpoints import sign_heads
-from infra.tlog import Integrator
-from schemas.cosignature import verify_cosignatures
-from schemas.errors import InputError
-from schemas.events import DecisionIssued
-from schemas.merkle import inclusion_proof
-from schemas.note import ALG_COSIGNATURE_V1, NoteError, NoteVerifier
-from schemas.receipt import Receipt, build_receipt, verify_receipt, verify_tlog_proof
-from schemas.streams import StreamId, commit_key
-from schemas.tiles import tile_hash_reader
-from schemas.tlog_checkpoint import CheckpointError, parse_checkpoint_text
-from schemas.tlog_proof import TlogProof
+from infra.eventlog.checkpoints import sign_heads
+from infra.eventlog.integrator import Integrator
+from schemas.base.errors import InputError
+from schemas.events.catalog import DecisionIssued
+from schemas.log.streams import StreamId, commit_key
+from schemas.tlog.checkpoint import CheckpointError, parse_checkpoint_text
+from schemas.tlog.cosignature import verify_cosignatures
+from schemas.tlog.merkle import inclusion_proof
+from schemas.tlog.note import ALG_COSIGNATURE_V1, NoteError, NoteVerifier
+from schemas.tlog.proof import TlogProof
+from schemas.tlog.receipt import Receipt, build_receipt, verify_receipt, verify_tlog_proof
+from schemas.tlog.tiles import tile_hash_reader
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
-    from schemas.checkpoint import Keyring
+    from schemas.log.cumulative_checkpoint import Keyring
 
 __all__ = [
     "checkpoint_now",

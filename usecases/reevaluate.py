@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.checkpoints import check_before_writing
+from infra.eventlog.checkpoints import check_before_writing
 from infra.runtime import Runtime
 
 __all__ = ["check_reevaluation"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from infra.runtime import Runtime
-from schemas.errors import InputError
-from schemas.jurisdiction import Jurisdiction
+from schemas.base.errors import InputError
+from schemas.program.jurisdiction import Jurisdiction
 
 __all__ = ["IMPORT_HINT", "UnknownJurisdictionError", "require_imported"]
 

@@ -1,7 +1,7 @@
 """Gather a log for replay: partitioned listings, concurrent GETs, documents by hash, streamed.
 
-The pure core decides (schemas/audit.py, the audit pass `audit verify` runs too, for
-integrity; schemas/replay.py for re-derivation). This module reads stream by stream
+The pure core decides (schemas/audit/auditor.py, the audit pass `audit verify` runs too, for
+integrity; schemas/replay/rederive.py for re-derivation). This module reads stream by stream
 through a bounded window of concurrent fetches, so memory holds a window of commits and
 the per-stream summaries, never the whole log. It works on S3 and on a downloaded copy alike.
 """
@@ -15,31 +15,31 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from infra import progress
-from infra.clock import utc_now
 from infra.eventlog.documents import DocumentStore, document_key
 from infra.eventlog.listing import list_partitioned, read_all
 from infra.eventlog.tlog_store import read_tlog
-from infra.version import grantreview_version
-from schemas.audit import LogAuditor, StreamCheck, intact_commits
-from schemas.checkpoint import MAX_CHECKPOINT_BYTES
-from schemas.commit import MAX_COMMIT_BYTES
-from schemas.replay import (
+from infra.platform import progress
+from infra.platform.clock import utc_now
+from infra.platform.version import grantreview_version
+from schemas.audit.auditor import LogAuditor, StreamCheck, intact_commits
+from schemas.log.commit import MAX_COMMIT_BYTES
+from schemas.log.cumulative_checkpoint import MAX_CHECKPOINT_BYTES
+from schemas.log.streams import REGISTRY, StreamId
+from schemas.replay.rederive import (
     Moments,
     ProgramCatalog,
     RegistryHistory,
     ReplayFinding,
     replay_stream,
 )
-from schemas.report import AuditContext, CheckpointSeen, ReplayAccumulator, ReplayReport
-from schemas.streams import REGISTRY, StreamId
+from schemas.replay.report import AuditContext, CheckpointSeen, ReplayAccumulator, ReplayReport
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
     from infra.eventlog.store import ObjectStore
-    from schemas.checkpoint import Keyring
-    from schemas.commit import Commit
+    from schemas.log.commit import Commit
+    from schemas.log.cumulative_checkpoint import Keyring
 
 __all__ = ["replay_store"]
 

@@ -6,21 +6,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.checkpoints import check_before_writing
-from infra.clock import utc_now
 from infra.errors import DependencyUnavailableError
 from infra.eventlog.appender import append_planned
-from infra.responses import read_response_file
+from infra.eventlog.checkpoints import check_before_writing
+from infra.files.responses import read_response_file
+from infra.platform.clock import utc_now
 from infra.runtime import Runtime
-from schemas.acts import Act, ActType, SignedAct
-from schemas.canonical import sha256_hex
-from schemas.errors import InputError
-from schemas.events import ActSigned, DomainEvent, ResponseAmended, ResponseReceived
-from schemas.response import parse_response
-from schemas.review import CommitDraft, plan_response
-from schemas.stages import check_not_late
-from schemas.state import Step, StreamState
-from schemas.streams import StreamId
+from schemas.base.canonical import sha256_hex
+from schemas.base.errors import InputError
+from schemas.events.catalog import ActSigned, DomainEvent, ResponseAmended, ResponseReceived
+from schemas.log.state import Step, StreamState
+from schemas.log.streams import StreamId
+from schemas.people.acts import Act, ActType, SignedAct
+from schemas.planning.review import CommitDraft, plan_response
+from schemas.planning.stages import check_not_late
+from schemas.program.response import parse_response
 from usecases.acts import ActRequest, prepare_act, signed_act_for
 from usecases.registry import require_imported
 

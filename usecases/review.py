@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from infra.checkpoints import check_before_writing
-from infra.clock import utc_now
+from infra.eventlog.checkpoints import check_before_writing
+from infra.platform.clock import utc_now
 from infra.runtime import Runtime
-from schemas.acts import Act, ActType, SignedAct
-from schemas.errors import InputError
-from schemas.events import ActSigned
-from schemas.stages import check_letter_not_overdue
-from schemas.streams import StreamId
+from schemas.base.errors import InputError
+from schemas.events.catalog import ActSigned
+from schemas.log.streams import StreamId
+from schemas.people.acts import Act, ActType, SignedAct
+from schemas.planning.stages import check_letter_not_overdue
 from usecases.acts import ActRequest, prepare_act, signed_act_for
 from usecases.approvals import record_act
 from usecases.people import people_in_force

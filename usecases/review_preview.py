@@ -1,6 +1,6 @@
 """`review --dry-run`: what a review would send or decide now, read from the log, writing nothing.
 
-The same pure planner the review runs (`schemas.review.plan_decision`) is asked about each
+The same pure planner the review runs (`schemas.planning.review.plan_decision`) is asked about each
 stream's current state; nothing is appended, no letter is rendered or mailed, no Prefect
 run is made. A stream that would get its letter first is shown as such: its decision can
 only follow the letter, so it is planned on the next review.
@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from infra.letters import smtp_config
 from infra.runtime import Runtime
-from schemas.events import DecisionIssued
-from schemas.jurisdiction import Jurisdiction
-from schemas.program import ProgramBundle
-from schemas.review import plan_decision
-from schemas.state import StreamState
-from schemas.streams import StreamId
+from schemas.events.catalog import DecisionIssued
+from schemas.log.state import StreamState
+from schemas.log.streams import StreamId
+from schemas.planning.review import plan_decision
+from schemas.program.definition import ProgramBundle
+from schemas.program.jurisdiction import Jurisdiction
+from usecases.letters import smtp_config
 from usecases.registry import require_imported
 
 __all__ = ["preview_review"]

@@ -13,21 +13,21 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Final
 
-from infra.checkpoints import check_before_writing, sign_heads
-from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
-from infra.notices import send_notice_for
+from infra.eventlog.checkpoints import check_before_writing, sign_heads
+from infra.platform.clock import utc_now
 from infra.runtime import Runtime
-from schemas.acts import ActType, SignedAct, approvals_needed
-from schemas.errors import InputError
-from schemas.evaluation import Outcome
-from schemas.events import ActSigned, DomainEvent
-from schemas.review import CommitDraft
-from schemas.stages import plan_determination, plan_extension, plan_information
-from schemas.state import StreamState
-from schemas.streams import StreamId
+from schemas.base.errors import InputError
+from schemas.events.catalog import ActSigned, DomainEvent
+from schemas.log.state import StreamState
+from schemas.log.streams import StreamId
+from schemas.people.acts import ActType, SignedAct, approvals_needed
+from schemas.planning.review import CommitDraft
+from schemas.planning.stages import plan_determination, plan_extension, plan_information
+from schemas.rules.evaluation import Outcome
 from usecases.acts import ActRequest, signed_act_for
 from usecases.approvals import ActOutcome, propose
+from usecases.notices import send_notice_for
 from usecases.registry import require_imported
 
 __all__ = [

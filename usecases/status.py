@@ -9,18 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from infra.clock import utc_now
+from infra.platform.clock import utc_now
 from infra.runtime import Runtime
-from schemas.evaluation import Outcome
-from schemas.review_path import Stage
-from schemas.stages import pending_reason, review_step
-from schemas.state import StreamState
-from schemas.streams import StreamId
+from schemas.log.state import StreamState
+from schemas.log.streams import StreamId
+from schemas.planning.stages import pending_reason, review_step
+from schemas.program.review_path import Stage
+from schemas.rules.evaluation import Outcome
 from usecases.approvals import pending_acts
 from usecases.registry import require_imported
 
 if TYPE_CHECKING:
-    from schemas.program import Program
+    from schemas.program.definition import Program
 
 __all__ = ["DAMAGED", "awaiting_approval", "status_rows"]
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from schemas.acts import ActType, SignedAct
-from schemas.errors import InputError
+from schemas.base.errors import InputError
+from schemas.people.acts import ActType, SignedAct
 from usecases.approvals import ActOutcome, approve, reject
 from usecases.override import check_override, record_override
 from usecases.stages import check_act, determine, extend_deadline, request_information

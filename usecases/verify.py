@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from infra import progress
 from infra.eventlog.directory_store import DirectoryObjectStore
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.listing import read_all
 from infra.eventlog.tlog_store import read_tlog
-from infra.keys import load_keyring
+from infra.identity.keys import load_keyring
+from infra.platform import progress
 from infra.runtime import Runtime
-from schemas.checkpoint import MAX_CHECKPOINT_BYTES
-from schemas.commit import MAX_COMMIT_BYTES
-from schemas.errors import InputError
-from schemas.ids import check_slug
-from schemas.streams import REGISTRY
-from schemas.verify import VerifyReport, verify_log
+from schemas.audit.verify import VerifyReport, verify_log
+from schemas.base.errors import InputError
+from schemas.base.ids import check_slug
+from schemas.log.commit import MAX_COMMIT_BYTES
+from schemas.log.cumulative_checkpoint import MAX_CHECKPOINT_BYTES
+from schemas.log.streams import REGISTRY
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
     from infra.eventlog.store import ObjectStore
-    from schemas.checkpoint import Keyring
+    from schemas.log.cumulative_checkpoint import Keyring
 
 __all__ = ["source_prefix", "verify_runtime_log", "verify_store"]
 

@@ -12,22 +12,22 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from infra.tlog import Integrator
-from schemas.cosignature import cosign
-from schemas.errors import InputError
-from schemas.merkle import consistency_proof
-from schemas.tiles import tile_hash_reader
-from schemas.tlog_checkpoint import CheckpointError, open_checkpoint
-from schemas.witness import witness_findings
+from infra.eventlog.integrator import Integrator
+from schemas.audit.witness import witness_findings
+from schemas.base.errors import InputError
+from schemas.tlog.checkpoint import CheckpointError, open_checkpoint
+from schemas.tlog.cosignature import cosign
+from schemas.tlog.merkle import consistency_proof
+from schemas.tlog.tiles import tile_hash_reader
 
 if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
 
     from infra.eventlog.log import EventLog
-    from schemas.audit import Finding
-    from schemas.checkpoint import Keyring, Signer
-    from schemas.tlog_checkpoint import TreeHead
+    from schemas.audit.auditor import Finding
+    from schemas.log.cumulative_checkpoint import Keyring, Signer
+    from schemas.tlog.checkpoint import TreeHead
 
 __all__ = ["WitnessOutcome", "witness_log"]
 

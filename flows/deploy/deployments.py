@@ -33,7 +33,7 @@ from flows.reevaluate import reevaluate
 from flows.request_info import request_info
 from flows.review import review
 from infra.errors import DependencyUnavailableError
-from infra.settings import Settings, get_settings
+from infra.platform.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from infra.eventlog.log import ConflictError, EventLog
-from infra.logging import get_logger
-from schemas.review import CommitDraft
-from schemas.state import StreamState, advance
+from infra.platform.logging import get_logger
+from schemas.log.state import StreamState, advance
+from schemas.planning.review import CommitDraft
 
 __all__ = ["AppendResult", "StreamConflictError", "append_planned"]
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from infra.eventlog.store import MAX_OBJECT_BYTES, ObjectStore, ReadOnlyStoreError
-from infra.logging import get_logger
+from infra.platform.logging import get_logger
 
 __all__ = ["DirectoryObjectStore"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infra.eventlog.store import ObjectStore
-from schemas.canonical import sha256_hex
+from schemas.base.canonical import sha256_hex
 
 __all__ = ["DocumentStore", "document_key"]
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from infra.errors import UntrustedCommitError
 from infra.eventlog.store import ObjectStore
-from schemas.chain import chain_break
-from schemas.commit import (
+from schemas.log.chain import chain_break
+from schemas.log.commit import (
     GENESIS,
     MAX_COMMIT_BYTES,
     Commit,
@@ -24,16 +24,16 @@ from schemas.commit import (
     commit_hash,
     parse_commit,
 )
-from schemas.commit_signature import commit_signature_problem
-from schemas.legacy_commits import attested_hashes, is_legacy
-from schemas.state import StreamState, fold
-from schemas.streams import REGISTRY, StreamId, commit_key, parse_commit_key
+from schemas.log.commit_signature import commit_signature_problem
+from schemas.log.legacy_commits import attested_hashes, is_legacy
+from schemas.log.state import StreamState, fold
+from schemas.log.streams import REGISTRY, StreamId, commit_key, parse_commit_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from schemas.checkpoint import Keyring, Signer
-    from schemas.legacy_commits import AttestedHead
+    from schemas.log.cumulative_checkpoint import Keyring, Signer
+    from schemas.log.legacy_commits import AttestedHead
 
 __all__ = [
     "CommitKeys",

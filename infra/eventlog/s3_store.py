@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from infra.errors import DependencyRefusedError, DependencyUnavailableError
 from infra.eventlog.store import MAX_OBJECT_BYTES, ObjectStore
-from infra.s3_client import error_code, s3_call
+from infra.s3.client import error_code, s3_call
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from infra.errors import UntrustedCheckpointError
 from infra.eventlog.listing import read_all
-from schemas.audit import TlogObjects
-from schemas.tlog_layout import (
+from schemas.audit.auditor import TlogObjects
+from schemas.tlog.layout import (
     Batch,
     BatchFormatError,
     batch_folder,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from infra.eventlog.store import ObjectStore
-    from schemas.tiles import Tile
+    from schemas.tlog.tiles import Tile
 
 __all__ = ["TlogStore", "read_tlog"]
 

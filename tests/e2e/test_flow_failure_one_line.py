@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from schemas.checkpoint import Signer
-from schemas.commit import GENESIS, seal_commit
-from schemas.events import LetterSent
-from schemas.streams import StreamId, commit_key
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.cumulative_checkpoint import Signer
+from schemas.log.streams import StreamId, commit_key
 from tests.conftest import TEST_BUCKET, run_cli_process
 
 if TYPE_CHECKING:

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
+from infra.platform.clock import utc_now
+from infra.platform.settings import get_settings
 from infra.runtime import get_runtime
-from infra.settings import get_settings
-from schemas.evaluation import Outcome
-from schemas.events import DecisionIssued
-from schemas.review import CommitDraft
-from schemas.state import StreamState
-from schemas.streams import StreamId
+from schemas.events.catalog import DecisionIssued
+from schemas.log.state import StreamState
+from schemas.log.streams import StreamId
+from schemas.planning.review import CommitDraft
+from schemas.rules.evaluation import Outcome
 from tests.conftest import run_cli_process
 
 NAME = "[/] [link=https://evil.example]click[/link] <img src=x onerror=alert(1)>"

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.programs import programs_app
-from infra.settings import get_settings
+from infra.platform.settings import get_settings
 
 REPO_PROGRAMS = Path(__file__).resolve().parents[2] / "programs"
 VALID = """\

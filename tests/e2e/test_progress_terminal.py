@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.keys import write_keyring
-from schemas.streams import StreamId
+from infra.identity.keys import write_keyring
+from schemas.log.streams import StreamId
 from tests.unit.test_verify import KEYRING, PREFIX, build
 from usecases.export import export_store
 

@@ -18,10 +18,10 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.acts import people_app
-from infra.people import load_person_key
-from schemas import sshsig
-from schemas.acts import Act, ActType
-from schemas.allowed_signers import openssh_time
+from infra.identity.people import load_person_key
+from schemas.people import sshsig
+from schemas.people.acts import Act, ActType
+from schemas.people.allowed_signers import openssh_time
 from tests.support.people import make_key, people_yaml
 
 if TYPE_CHECKING:

@@ -10,11 +10,11 @@ import pytest
 from mypy_boto3_s3 import S3Client
 
 from infra.eventlog.log import EventLog
+from infra.platform.settings import get_settings
 from infra.runtime import get_runtime
-from infra.settings import get_settings
-from schemas.events import DecisionIssued, ReminderQueued, ReminderSent
-from schemas.state import decoded_events
-from schemas.streams import StreamId
+from schemas.events.catalog import DecisionIssued, ReminderQueued, ReminderSent
+from schemas.log.state import decoded_events
+from schemas.log.streams import StreamId
 from tests.conftest import Cli, count_objects
 from tests.integration.test_smtp_letters import SmtpServer, mail_cli, smtp_server
 

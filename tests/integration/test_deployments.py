@@ -17,9 +17,9 @@ from uuid import UUID
 import pytest
 
 from infra.eventlog.log import EventLog
-from schemas.events import DecisionIssued, ResponseAmended
-from schemas.state import decoded_events
-from schemas.streams import StreamId
+from schemas.events.catalog import DecisionIssued, ResponseAmended
+from schemas.log.state import decoded_events
+from schemas.log.streams import StreamId
 from tests.conftest import Cli, run_cli_process
 
 ROOT = Path(__file__).resolve().parents[2]

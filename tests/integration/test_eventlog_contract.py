@@ -22,9 +22,9 @@ from infra.eventlog.log import ConflictError, EventLog, WriteOutcome
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.eventlog.s3_store import S3ObjectStore
 from infra.eventlog.store import ObjectStore
-from schemas.commit import GENESIS, Commit, seal_commit
-from schemas.events import LetterSent
-from schemas.streams import StreamId
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, Commit, seal_commit
+from schemas.log.streams import StreamId
 from tests.conftest import TEST_BUCKET
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.deploy.workpool import deploy_review, start_worker, stop_worker, wait_for_flow_runs
-from infra.settings import REPO_PROGRAMS_DIR
+from infra.platform.settings import REPO_PROGRAMS_DIR
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer
 from tests.conftest import (

@@ -14,12 +14,17 @@ from typing import TYPE_CHECKING
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.checkpoints import write_checkpoint
+from infra.eventlog.checkpoints import write_checkpoint
 from infra.eventlog.log import EventLog
 from infra.eventlog.s3_store import S3ObjectStore
-from infra.keys import load_signer
-from schemas.checkpoint import Signer, checkpoint_key, parse_checkpoint, seal_checkpoint
-from schemas.streams import StreamId, commit_key
+from infra.identity.keys import load_signer
+from schemas.log.cumulative_checkpoint import (
+    Signer,
+    checkpoint_key,
+    parse_checkpoint,
+    seal_checkpoint,
+)
+from schemas.log.streams import StreamId, commit_key
 from tests.conftest import TEST_BUCKET, Cli, count_objects
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from infra.programs import load_program
-from schemas.streams import StreamId, commit_key
+from infra.files.programs import load_program
+from schemas.log.streams import StreamId, commit_key
 from tests.conftest import TEST_BUCKET, Cli
 from tests.support.builders import csv_bytes, seed_decided_streams, synthetic_jurisdictions
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from infra.eventlog.log import EventLog
-    from schemas.jurisdiction import Jurisdiction
+    from schemas.program.jurisdiction import Jurisdiction
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "programs" / "ca-order"

@@ -23,9 +23,9 @@ from botocore.exceptions import ClientError
 from mypy_boto3_s3 import S3Client
 from mypy_boto3_s3.type_defs import ObjectLockRetentionTypeDef
 
-from infra.bucket import ensure_bucket
+from infra.s3.bucket import ensure_bucket
 from localdev.seaweed import SeaweedServer
-from schemas.streams import StreamId, commit_key
+from schemas.log.streams import StreamId, commit_key
 from tests.conftest import TEST_BUCKET, Cli, client_for, run_cli_process
 from tests.support.figures import record_figures
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from mypy_boto3_s3 import S3Client
 
-from infra.checkpoints import write_checkpoint
-from infra.clock import utc_now
+from infra.eventlog.checkpoints import write_checkpoint
 from infra.eventlog.log import EventLog
 from infra.eventlog.s3_store import S3ObjectStore
-from infra.keys import load_signer
+from infra.identity.keys import load_signer
+from infra.platform.clock import utc_now
 from tests.conftest import TEST_BUCKET, Cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "programs" / "psp-2017" / "examples"

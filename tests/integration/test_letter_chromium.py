@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from infra.programs import load_program
-from infra.settings import REPO_PROGRAMS_DIR
-from schemas.deadlines import render_reminder
-from schemas.jurisdiction import Jurisdiction
-from schemas.letters import render_letter
+from infra.files.programs import load_program
+from infra.platform.settings import REPO_PROGRAMS_DIR
+from schemas.planning.deadlines import render_reminder
+from schemas.planning.letters import render_letter
+from schemas.program.jurisdiction import Jurisdiction
 from tests.integration.test_report_chromium import _run_chromium
 from tests.unit.test_review_planners import _lettered
 

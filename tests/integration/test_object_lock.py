@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 from botocore.exceptions import ClientError
 
-from schemas.commit import GENESIS, seal_commit
-from schemas.events import LetterSent
-from schemas.streams import StreamId, commit_key
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.streams import StreamId, commit_key
 from tests.conftest import TEST_BUCKET
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ import pytest
 from prefect.exceptions import PrefectHTTPStatusError
 
 from flows.deploy.deployments import review_deployments
-from infra.settings import Settings
+from infra.platform.settings import Settings
 from tests.conftest import Cli, run_cli_process
 
 ROOT = Path(__file__).resolve().parents[2]

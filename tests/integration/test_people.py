@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from mypy_boto3_s3 import S3Client
 
-from infra.keys import load_signer
+from infra.identity.keys import load_signer
 from localdev.prefect_server import PrefectServer
-from schemas.canonical import canonical_json
-from schemas.commit import CommitSignature, commit_hash, signing_message
+from schemas.base.canonical import canonical_json
+from schemas.log.commit import CommitSignature, commit_hash, signing_message
 from tests.conftest import TEST_BUCKET, Cli, CliResult, count_objects, signing_env
 from tests.support.people import PersonKey, copy_program, make_key, people_yaml
 

@@ -10,14 +10,14 @@ import pytest
 from mypy_boto3_s3 import S3Client
 
 from infra.eventlog.log import EventLog
-from infra.programs import load_program
+from infra.files.programs import load_program
+from infra.index.state_index import LoadedStates, index_problems
 from infra.runtime import get_runtime
-from infra.state_index import LoadedStates, index_problems
-from schemas.commit import seal_commit
-from schemas.events import LetterSent
-from schemas.jurisdiction import Jurisdiction
-from schemas.reevaluation import reevaluate_stream
-from schemas.streams import StreamId
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import seal_commit
+from schemas.log.streams import StreamId
+from schemas.planning.reevaluation import reevaluate_stream
+from schemas.program.jurisdiction import Jurisdiction
 from tasks.reevaluation import read_stream_states
 from tests.conftest import Cli, count_objects, run_cli_process
 from tests.support.builders import (

@@ -13,9 +13,9 @@ from pathlib import Path
 from mypy_boto3_s3 import S3Client
 
 from infra.eventlog.log import EventLog
-from infra.programs import load_program
-from schemas.events import ReevaluationCompleted, decode_event_data
-from schemas.streams import StreamId
+from infra.files.programs import load_program
+from schemas.events.catalog import ReevaluationCompleted, decode_event_data
+from schemas.log.streams import StreamId
 from tests.conftest import Cli, count_objects
 from tests.support.builders import (
     csv_bytes,

@@ -12,8 +12,8 @@ from mypy_boto3_s3 import S3Client
 
 from infra.eventlog.documents import document_key
 from infra.eventlog.s3_store import S3ObjectStore
-from infra.keys import load_signer
-from schemas.streams import StreamId
+from infra.identity.keys import load_signer
+from schemas.log.streams import StreamId
 from tests.conftest import TEST_BUCKET, Cli
 from tests.integration.test_review_path import EXAMPLES, SEEDS, _respond_all
 from tests.unit.test_replay import PROGRAM, SLUG, STREAM, build_scenario, reseal

@@ -10,9 +10,9 @@ from mypy_boto3_s3 import S3Client
 
 from infra.eventlog.appender import append_planned
 from infra.runtime import get_runtime
-from schemas.events import LetterSent
-from schemas.review import plan_letter
-from schemas.streams import StreamId
+from schemas.events.catalog import LetterSent
+from schemas.log.streams import StreamId
+from schemas.planning.review import plan_letter
 from tests.conftest import Cli, count_objects
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "programs" / "psp-2017" / "examples"

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from infra.eventlog.log import ConflictError, EventLog
-from schemas.commit import GENESIS, seal_commit
-from schemas.events import LetterSent
-from schemas.streams import StreamId
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.streams import StreamId
 
 STREAM = StreamId(program="psp-2017", jurisdiction="stockton-ca")
 

@@ -21,14 +21,14 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.deploy.workpool import deploy_reevaluation, start_worker, stop_worker
 from infra.eventlog.log import EventLog
-from infra.keys import load_keyring
+from infra.identity.keys import load_keyring
+from infra.platform.settings import get_settings
 from infra.runtime import get_runtime
-from infra.settings import get_settings
 from localdev.postgres import PostgresServer
 from localdev.prefect_server import PrefectServer
-from schemas.commit import parse_commit
-from schemas.events import ReevaluationCompleted, decode_event_data
-from schemas.streams import StreamId
+from schemas.events.catalog import ReevaluationCompleted, decode_event_data
+from schemas.log.commit import parse_commit
+from schemas.log.streams import StreamId
 from tests.support.builders import (
     csv_bytes,
     seed_decided_streams,

@@ -19,11 +19,11 @@ from mypy_boto3_s3 import S3Client
 from infra.eventlog.log import EventLog
 from infra.eventlog.s3_store import S3ObjectStore
 from infra.eventlog.tlog_store import TlogStore
-from schemas.checkpoint import Signer
-from schemas.evaluation import Outcome
-from schemas.events import DecisionOverridden
-from schemas.review import CommitDraft
-from schemas.streams import StreamId, commit_key
+from schemas.events.catalog import DecisionOverridden
+from schemas.log.cumulative_checkpoint import Signer
+from schemas.log.streams import StreamId, commit_key
+from schemas.planning.review import CommitDraft
+from schemas.rules.evaluation import Outcome
 from tests.conftest import TEST_BUCKET, Cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "programs" / "psp-2017" / "examples"

@@ -14,13 +14,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from mypy_boto3_s3 import S3Client
 
-from infra import smtp
 from infra.eventlog.log import EventLog
+from infra.outbox import smtp
 from localdev import PortReservations
-from schemas.errors import InputError
-from schemas.events import LetterQueued, LetterSent
-from schemas.state import decoded_events
-from schemas.streams import StreamId
+from schemas.base.errors import InputError
+from schemas.events.catalog import LetterQueued, LetterSent
+from schemas.log.state import decoded_events
+from schemas.log.streams import StreamId
 from tests.conftest import Cli, count_objects
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "programs" / "psp-2017" / "examples"

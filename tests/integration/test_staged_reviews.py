@@ -18,11 +18,11 @@ from mypy_boto3_s3 import S3Client
 
 from infra.eventlog.documents import document_key
 from infra.eventlog.log import EventLog
+from infra.platform.settings import get_settings
 from infra.runtime import get_runtime
-from infra.settings import get_settings
-from schemas.events import NoticeSent
-from schemas.state import decoded_events
-from schemas.streams import StreamId
+from schemas.events.catalog import NoticeSent
+from schemas.log.state import decoded_events
+from schemas.log.streams import StreamId
 from tests.conftest import TEST_BUCKET, Cli, CliResult, count_objects
 from tests.integration.test_smtp_letters import SmtpServer, smtp_server
 

@@ -18,22 +18,27 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from cli.main import app, main
-from infra.checkpoints import write_checkpoint
+from infra.eventlog.checkpoints import write_checkpoint
 from infra.eventlog.log import EventLog
 from infra.eventlog.s3_store import S3ObjectStore
-from infra.keys import generate_key_pair, load_signer
-from infra.settings import get_settings
-from schemas.checkpoint import Signer, checkpoint_key, parse_checkpoint, seal_checkpoint
-from schemas.commit import GENESIS, seal_commit
-from schemas.events import LetterSent
-from schemas.ids import InvalidIdError
-from schemas.streams import StreamId, commit_key
+from infra.identity.keys import generate_key_pair, load_signer
+from infra.platform.settings import get_settings
+from schemas.base.ids import InvalidIdError
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.cumulative_checkpoint import (
+    Signer,
+    checkpoint_key,
+    parse_checkpoint,
+    seal_checkpoint,
+)
+from schemas.log.streams import StreamId, commit_key
 from tests.conftest import TEST_BUCKET, client_for
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-    from infra.settings import Settings
+    from infra.platform.settings import Settings
     from localdev.seaweed import SeaweedServer
 
 A = StreamId(program="psp-2017", jurisdiction="stockton-ca")

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from schemas.cosignature import cosign
-from schemas.merkle import consistency_proof, inclusion_proof, leaf_hash, tree_root
-from schemas.note import parse_note, raw_public_key, verifier_key
-from schemas.tiles import integrate_tiles, new_tiles, tile_hash_reader
-from schemas.tlog_checkpoint import TreeHead, sign_checkpoint
+from schemas.tlog.checkpoint import TreeHead, sign_checkpoint
+from schemas.tlog.cosignature import cosign
+from schemas.tlog.merkle import consistency_proof, inclusion_proof, leaf_hash, tree_root
+from schemas.tlog.note import parse_note, raw_public_key, verifier_key
+from schemas.tlog.tiles import integrate_tiles, new_tiles, tile_hash_reader
 
 GOPATH = Path("/usr/share/gocode")
 X_MOD = GOPATH / "src/golang.org/x/mod/sumdb/tlog"

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from mypy_boto3_s3 import S3Client
 
-from schemas.tlog_proof import parse_tlog_proof
+from schemas.tlog.proof import parse_tlog_proof
 from tests.conftest import TEST_BUCKET, CliResult, run_cli_process
 from tests.support.builders import csv_bytes, synthetic_jurisdictions
 

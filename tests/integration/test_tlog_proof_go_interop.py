@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from schemas.receipt import build_receipt, tlog_proof_of, verify_tlog_proof
-from schemas.tlog_proof import TlogProof, parse_tlog_proof
+from schemas.tlog.proof import TlogProof, parse_tlog_proof
+from schemas.tlog.receipt import build_receipt, tlog_proof_of, verify_tlog_proof
 from tests.integration.test_tlog_go_interop import ORIGIN, SIZE, go_env, write_log
 
 PROGRAM = Path(__file__).parent / "go_tlog_proof" / "main.go"

@@ -16,15 +16,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 from infra.eventlog.log import EventLog
-from schemas.canonical import sha256_hex
-from schemas.commit import GENESIS, seal_commit
-from schemas.events import LetterSent, ResponseReceived
-from schemas.jurisdiction import Jurisdiction
-from schemas.program import ProgramBundle
-from schemas.response import Answer, AnswerValue, Respondent, Response
-from schemas.review import decision_payloads
-from schemas.rules import evaluate
-from schemas.streams import StreamId
+from schemas.base.canonical import sha256_hex
+from schemas.events.catalog import LetterSent, ResponseReceived
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.streams import StreamId
+from schemas.planning.review import decision_payloads
+from schemas.program.definition import ProgramBundle
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.program.response import Answer, AnswerValue, Respondent, Response
+from schemas.rules.engine import evaluate
 
 __all__ = ["csv_bytes", "seed_decided_streams", "synthetic_jurisdictions"]
 

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from schemas.commit import GENESIS, parse_commit
+from schemas.log.commit import GENESIS, parse_commit
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -9,15 +9,15 @@ import pytest
 
 from infra.eventlog.documents import document_key
 from infra.eventlog.memory_store import MemoryObjectStore
+from infra.platform.settings import Settings
 from infra.runtime import Runtime
-from infra.settings import Settings
-from schemas.acts import ActType
-from schemas.canonical import canonical_json
-from schemas.checkpoint import Keyring
-from schemas.commit import commit_hash, parse_commit
-from schemas.evaluation import Outcome
-from schemas.events import ActApproved, ActSigned
-from schemas.streams import StreamId, commit_key
+from schemas.base.canonical import canonical_json
+from schemas.events.catalog import ActApproved, ActSigned
+from schemas.log.commit import commit_hash, parse_commit
+from schemas.log.cumulative_checkpoint import Keyring
+from schemas.log.streams import StreamId, commit_key
+from schemas.people.acts import ActType
+from schemas.rules.evaluation import Outcome
 from tests.support.people import copy_program
 from tests.unit.test_acts import EXAMPLES, PROGRAM, ROOT, STOCKTON, Team
 from usecases.acts import ActRequest, authorize, prepare_act, sign_act

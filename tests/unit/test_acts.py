@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from infra.eventlog.memory_store import MemoryObjectStore
+from infra.platform.settings import Settings
 from infra.runtime import Runtime
-from infra.settings import Settings
-from schemas.acts import ActRefusedError
-from schemas.errors import InputError
-from schemas.evaluation import Outcome
-from schemas.events import ActApproved, ActSigned, DecisionOverridden
-from schemas.state import decoded_events
-from schemas.streams import StreamId
+from schemas.base.errors import InputError
+from schemas.events.catalog import ActApproved, ActSigned, DecisionOverridden
+from schemas.log.state import decoded_events
+from schemas.log.streams import StreamId
+from schemas.people.acts import ActRefusedError
+from schemas.rules.evaluation import Outcome
 from tests.support.people import PersonKey, copy_program, make_key, people_yaml
 from usecases.approvals import ActOutcome, approve, pending_acts, reject
 from usecases.imports import import_csv
@@ -189,7 +189,7 @@ def test_a_rejected_proposal_never_takes_effect(approving_team: Team) -> None:
 
 def test_a_response_and_a_review_are_the_operators_signed_acts(team: Team) -> None:
     """The response commit carries Olga's act; the review start goes to {program}/_acts."""
-    from schemas.events import ResponseReceived  # noqa: PLC0415
+    from schemas.events.catalog import ResponseReceived  # noqa: PLC0415
     from usecases.respond import accept_response, record_response, sign_response  # noqa: PLC0415
     from usecases.review import record_review_act  # noqa: PLC0415
 
@@ -210,7 +210,7 @@ def test_a_response_and_a_review_are_the_operators_signed_acts(team: Team) -> No
 
 def test_a_run_without_a_signed_act_is_refused_when_people_are_in_force(team: Team) -> None:
     """What the `review` and `act` deployments do: no valid signature, no run, nothing written."""
-    from schemas import sshsig  # noqa: PLC0415
+    from schemas.people import sshsig  # noqa: PLC0415
     from tasks.acts import parse_signed_act  # noqa: PLC0415
     from usecases.review import record_review_act, sign_review  # noqa: PLC0415
     from usecases.submit import submit_act  # noqa: PLC0415

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.people import load_people
-from schemas.allowed_signers import allowed_signers
+from infra.identity.people import load_people
+from schemas.people.allowed_signers import allowed_signers
 from tests.support.people import make_key, people_yaml
 from tests.unit.test_acts import ROOT, Team
 from tests.unit.test_presigned_commands import Cli, cli

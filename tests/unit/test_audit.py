@@ -7,10 +7,10 @@ from collections.abc import Callable
 import pytest
 
 from infra.eventlog.memory_store import MemoryObjectStore
-from schemas.audit import FindingKind
-from schemas.chain import chain_break
-from schemas.commit import GENESIS, Commit, seal_commit
-from schemas.streams import StreamId, commit_key
+from schemas.audit.auditor import FindingKind
+from schemas.log.chain import chain_break
+from schemas.log.commit import GENESIS, Commit, seal_commit
+from schemas.log.streams import StreamId, commit_key
 from tests.unit.test_verify import KEYRING, PREFIX, T0, A, _payload, build
 from usecases.replay import replay_store
 from usecases.verify import verify_store

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from schemas.budgets import (
+from schemas.program.budgets import (
     COST_BUDGET,
     DATA_SIZE,
     CelBudgetError,
@@ -18,8 +18,8 @@ from schemas.budgets import (
     cost_bound,
     data_size,
 )
-from schemas.program import Program, ProgramBundle, ProgramError
-from schemas.rules import RuleEvaluationError
+from schemas.program.definition import Program, ProgramBundle, ProgramError
+from schemas.rules.engine import RuleEvaluationError
 from tests.unit.test_rules import condition, demo_bundle, run
 
 HUNDRED = "[" + ",".join(str(number) for number in range(100)) + "]"

@@ -14,13 +14,16 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from cli.main import app
-from infra.checkpoints import latest_checkpoint, write_checkpoint
+from infra.eventlog.checkpoints import latest_checkpoint, write_checkpoint
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.eventlog.store import MAX_OBJECT_BYTES
-from infra.keys import generate_key_pair, load_keyring, load_signer
-from schemas.canonical import canonical_json, sha256_hex
-from schemas.checkpoint import (
+from infra.identity.keys import generate_key_pair, load_keyring, load_signer
+from schemas.base.canonical import canonical_json, sha256_hex
+from schemas.base.errors import InputError
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.cumulative_checkpoint import (
     CheckpointFormatError,
     KeyEntry,
     Keyring,
@@ -32,10 +35,7 @@ from schemas.checkpoint import (
     signature_problem,
     signed_bytes,
 )
-from schemas.commit import GENESIS, seal_commit
-from schemas.errors import InputError
-from schemas.events import LetterSent
-from schemas.streams import StreamId
+from schemas.log.streams import StreamId
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 SIGNER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(32))))

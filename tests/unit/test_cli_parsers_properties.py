@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli import parse_moment, parse_slugs
-from infra.programs import load_program
-from schemas.errors import InputError
-from schemas.registry import parse_jurisdictions_csv
-from schemas.response import parse_response
+from infra.files.programs import load_program
+from schemas.base.errors import InputError
+from schemas.planning.registry import parse_jurisdictions_csv
+from schemas.program.response import parse_response
 from tests.unit.test_exit_codes import run_main
 
 ROOT = Path(__file__).resolve().parents[2]

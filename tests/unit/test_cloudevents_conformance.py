@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
-from schemas.canonical import canonical_json
-from schemas.commit import GENESIS, event_id, seal_commit
-from schemas.events import LetterSent, ReminderSent
-from schemas.streams import StreamId
+from schemas.base.canonical import canonical_json
+from schemas.events.catalog import LetterSent, ReminderSent
+from schemas.log.commit import GENESIS, event_id, seal_commit
+from schemas.log.streams import StreamId
 
 STREAM = StreamId(program="psp-2017", jurisdiction="stockton-ca")
 EXTENSIONS = {"grschema", "grseq", "grindex", "grprev", "grhash", "gractor", "grflowrun",

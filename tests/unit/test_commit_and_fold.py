@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from schemas.canonical import CanonicalFormError, canonical_json
-from schemas.commit import GENESIS, commit_hash, parse_commit, seal_commit
-from schemas.events import LetterSent, ResponseReceived
-from schemas.response import Answer, AnswerValue, Respondent
-from schemas.state import Step, StreamState, advance, fold
-from schemas.streams import StreamId, commit_key, parse_commit_key
+from schemas.base.canonical import CanonicalFormError, canonical_json
+from schemas.events.catalog import LetterSent, ResponseReceived
+from schemas.log.commit import GENESIS, commit_hash, parse_commit, seal_commit
+from schemas.log.state import Step, StreamState, advance, fold
+from schemas.log.streams import StreamId, commit_key, parse_commit_key
+from schemas.program.response import Answer, AnswerValue, Respondent
 
 STREAM = StreamId(program="psp-2017", jurisdiction="stockton-ca")
 T0 = datetime(2017, 8, 3, 12, tzinfo=UTC)

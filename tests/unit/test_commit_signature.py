@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.checkpoints import latest_checkpoint, write_checkpoint
 from infra.errors import UntrustedCommitError
 from infra.eventlog.appender import append_planned
+from infra.eventlog.checkpoints import latest_checkpoint, write_checkpoint
 from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
-from schemas.canonical import canonical_json
-from schemas.checkpoint import KeyEntry, Keyring, Signer
-from schemas.commit import (
+from schemas.audit.verify import FindingKind, verify_log
+from schemas.base.canonical import canonical_json
+from schemas.events.catalog import DecisionOverridden, LetterSent
+from schemas.log.commit import (
     COMMIT_FORMAT,
     GENESIS,
     SIGNED_COMMIT_FORMAT,
@@ -24,13 +25,12 @@ from schemas.commit import (
     parse_commit,
     seal_commit,
 )
-from schemas.commit_signature import commit_signature_problem, signer_keyring
-from schemas.evaluation import Outcome
-from schemas.events import DecisionOverridden, LetterSent
-from schemas.review import CommitDraft
-from schemas.state import StreamState
-from schemas.streams import StreamId
-from schemas.verify import FindingKind, verify_log
+from schemas.log.commit_signature import commit_signature_problem, signer_keyring
+from schemas.log.cumulative_checkpoint import KeyEntry, Keyring, Signer
+from schemas.log.state import StreamState
+from schemas.log.streams import StreamId
+from schemas.planning.review import CommitDraft
+from schemas.rules.evaluation import Outcome
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 A = StreamId(program="psp-2017", jurisdiction="stockton-ca")

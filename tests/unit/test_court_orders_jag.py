@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from infra.programs import check_programs, load_program
-from schemas.evaluation import ConditionStatus, Outcome
-from schemas.jurisdiction import Jurisdiction
-from schemas.response import Response
-from schemas.rules import evaluate
+from infra.files.programs import check_programs, load_program
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.program.response import Response
+from schemas.rules.engine import evaluate
+from schemas.rules.evaluation import ConditionStatus, Outcome
 
 if TYPE_CHECKING:
-    from schemas.evaluation import Evaluation
-    from schemas.program import ProgramBundle
+    from schemas.program.definition import ProgramBundle
+    from schemas.rules.evaluation import Evaluation
 
 PROGRAMS = Path(__file__).resolve().parents[2] / "programs"
 PLACES = {

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from infra.programs import load_program
-from schemas.evaluation import ConditionStatus, Outcome
-from schemas.jurisdiction import Jurisdiction
-from schemas.response import Response
-from schemas.rules import evaluate
+from infra.files.programs import load_program
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.program.response import Response
+from schemas.rules.engine import evaluate
+from schemas.rules.evaluation import ConditionStatus, Outcome
 
 if TYPE_CHECKING:
-    from schemas.evaluation import Evaluation
+    from schemas.rules.evaluation import Evaluation
 
 __all__: list[str] = []
 

@@ -15,17 +15,17 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.checkpoints import write_checkpoint
+from infra.eventlog.checkpoints import write_checkpoint
 from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.programs import load_program
-from infra.state_index import LoadedStates, load_states, write_snapshot
-from schemas.checkpoint import Signer
-from schemas.commit import MAX_COMMIT_BYTES, seal_commit
-from schemas.commit_signature import signer_keyring
-from schemas.events import LetterSent
-from schemas.program import ProgramBundle
-from schemas.streams import StreamId, commit_key
+from infra.files.programs import load_program
+from infra.index.state_index import LoadedStates, load_states, write_snapshot
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import MAX_COMMIT_BYTES, seal_commit
+from schemas.log.commit_signature import signer_keyring
+from schemas.log.cumulative_checkpoint import Signer
+from schemas.log.streams import StreamId, commit_key
+from schemas.program.definition import ProgramBundle
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def no_walk_by_seq(monkeypatch: pytest.MonkeyPatch) -> None:
         assert len(span) < 1000, f"walked {len(span)} seqs: a per-seq structure"
         return span
 
-    monkeypatch.setattr("infra._state_catchup.range", bounded, raising=False)
+    monkeypatch.setattr("infra.index._catchup.range", bounded, raising=False)
 
 
 @pytest.fixture(scope="module")

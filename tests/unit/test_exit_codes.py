@@ -141,7 +141,7 @@ def test_report_path_is_refused_before_the_replay(
 def test_smtp_unreachable_is_unavailable() -> None:
     """Mail to a closed port fails as a dependency error (exit 3), not an internal one."""
     from infra.errors import DependencyUnavailableError  # noqa: PLC0415 - the error under test
-    from infra.smtp import Mail, SmtpConfig, deliver  # noqa: PLC0415 - likewise
+    from infra.outbox.smtp import Mail, SmtpConfig, deliver  # noqa: PLC0415 - likewise
 
     config = SmtpConfig.from_url("smtp://127.0.0.1:9?from=a@b.org&to={slug}@b.org&timeout=2")
     mail = Mail("a@b.org", "x@b.org", "s", "m", "<p>m</p>", "<1@b.org>")

@@ -8,9 +8,9 @@ from typer.testing import CliRunner
 
 from cli.audit import audit_app
 from infra.eventlog.memory_store import MemoryObjectStore
-from schemas.checkpoint import parse_checkpoint
-from schemas.tlog_layout import batch_key, checkpoint_note_key
-from schemas.verify import FindingKind, parse_expectation, verify_log
+from schemas.audit.verify import FindingKind, parse_expectation, verify_log
+from schemas.log.cumulative_checkpoint import parse_checkpoint
+from schemas.tlog.layout import batch_key, checkpoint_note_key
 from tests.unit.test_tlog_audit import _integrated
 from tests.unit.test_tlog_integrator import KEYRING as TLOG_KEYRING
 from tests.unit.test_verify import KEYRING, PREFIX, A, B, build, run

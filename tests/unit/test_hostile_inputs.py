@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.errors import InputError
-from schemas.ids import InvalidIdError, check_slug
-from schemas.registry import RegistryImportError, parse_jurisdictions_csv
-from schemas.response import ResponseError, parse_response
+from schemas.base.errors import InputError
+from schemas.base.ids import InvalidIdError, check_slug
+from schemas.planning.registry import RegistryImportError, parse_jurisdictions_csv
+from schemas.program.response import ResponseError, parse_response
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 

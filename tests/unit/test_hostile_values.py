@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from cli import parse_moment
-from infra.programs import load_program
-from schemas.errors import InputError
-from schemas.program import ProgramError
-from schemas.response import ResponseError, parse_response
-from schemas.verify import FindingKind
+from infra.files.programs import load_program
+from schemas.audit.verify import FindingKind
+from schemas.base.errors import InputError
+from schemas.program.definition import ProgramError
+from schemas.program.response import ResponseError, parse_response
 from tests.unit.test_verify import A, key, objects, run
 
 ROOT = Path(__file__).resolve().parents[2]

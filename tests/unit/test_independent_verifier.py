@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.checkpoints import write_checkpoint
+from infra.eventlog.checkpoints import write_checkpoint
 from infra.eventlog.directory_store import DirectoryObjectStore
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.keys import write_keyring
-from schemas.canonical import canonical_json
-from schemas.checkpoint import KeyEntry, Keyring, Signer
-from schemas.commit import GENESIS, seal_commit
-from schemas.events import DomainEvent, LetterSent, ReminderSent
-from schemas.streams import StreamId
+from infra.identity.keys import write_keyring
+from schemas.base.canonical import canonical_json
+from schemas.events.catalog import DomainEvent, LetterSent, ReminderSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.cumulative_checkpoint import KeyEntry, Keyring, Signer
+from schemas.log.streams import StreamId
 from tests import independent_verifier
 from usecases.verify import verify_store
 
@@ -69,7 +69,7 @@ def _fixture(root: Path, commit_signer: Signer | None = SIGNER) -> Path:
 
 
 def _ours(root: Path, keyring: Path) -> bool:
-    from infra.keys import load_keyring  # noqa: PLC0415 - keeps the two verifiers' imports apart
+    from infra.identity.keys import load_keyring  # noqa: PLC0415 - keeps the two verifiers' imports apart
 
     return verify_store(DirectoryObjectStore(root), "", load_keyring(keyring)).ok
 

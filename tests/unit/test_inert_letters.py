@@ -8,13 +8,13 @@ from html.parser import HTMLParser
 
 import pytest
 
-from infra.programs import load_program
-from infra.settings import REPO_PROGRAMS_DIR
-from schemas.deadlines import render_reminder
-from schemas.jurisdiction import Jurisdiction
-from schemas.letters import render_letter
-from schemas.markup import escape_markdown, render_markdown_html
-from schemas.program import ProgramBundle
+from infra.files.programs import load_program
+from infra.platform.settings import REPO_PROGRAMS_DIR
+from schemas.base.markup import escape_markdown, render_markdown_html
+from schemas.planning.deadlines import render_reminder
+from schemas.planning.letters import render_letter
+from schemas.program.definition import ProgramBundle
+from schemas.program.jurisdiction import Jurisdiction
 from tests.unit.test_review_planners import _lettered
 
 HOSTILE_NAMES = [

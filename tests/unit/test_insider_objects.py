@@ -15,13 +15,16 @@ from typing import TYPE_CHECKING, cast
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.checkpoints import write_checkpoint
 from infra.errors import DependencyRefusedError
+from infra.eventlog.checkpoints import write_checkpoint
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.programs import load_program
-from infra.settings import REPO_PROGRAMS_DIR
-from schemas.checkpoint import (
+from infra.files.programs import load_program
+from infra.platform.settings import REPO_PROGRAMS_DIR
+from schemas.audit.verify import VerifyReport, verify_log
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.cumulative_checkpoint import (
     KeyEntry,
     Keyring,
     Signer,
@@ -29,10 +32,7 @@ from schemas.checkpoint import (
     parse_checkpoint,
     seal_checkpoint,
 )
-from schemas.commit import GENESIS, seal_commit
-from schemas.events import LetterSent
-from schemas.streams import StreamId, commit_key
-from schemas.verify import VerifyReport, verify_log
+from schemas.log.streams import StreamId, commit_key
 from usecases.status import status_rows
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def no_walk_by_seq(monkeypatch: pytest.MonkeyPatch) -> None:
         return span
 
     # By dotted name: the verifier's private modules are not imported outside their package.
-    for module in ("schemas._verify_streams", "schemas._verify_checkpoints"):
+    for module in ("schemas.audit._verify_streams", "schemas.audit._verify_checkpoints"):
         monkeypatch.setattr(f"{module}.range", bounded, raising=False)
 
 

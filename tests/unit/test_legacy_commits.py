@@ -7,19 +7,19 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from infra.checkpoints import legacy_attestations, write_checkpoint
 from infra.errors import UntrustedCheckpointError, UntrustedCommitError
+from infra.eventlog.checkpoints import legacy_attestations, write_checkpoint
+from infra.eventlog.integrator import Integrator
 from infra.eventlog.listing import read_all
 from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.tlog import Integrator
-from schemas.canonical import canonical_json
-from schemas.checkpoint import Signer
-from schemas.commit import GENESIS, Commit, seal_commit
-from schemas.legacy_commits import AttestedHead, attested_hashes
-from schemas.streams import StreamId, commit_key
-from schemas.tlog_layout import log_origin
-from schemas.verify import FindingKind, VerifyReport, verify_log
+from schemas.audit.verify import FindingKind, VerifyReport, verify_log
+from schemas.base.canonical import canonical_json
+from schemas.log.commit import GENESIS, Commit, seal_commit
+from schemas.log.cumulative_checkpoint import Signer
+from schemas.log.legacy_commits import AttestedHead, attested_hashes
+from schemas.log.streams import StreamId, commit_key
+from schemas.tlog.layout import log_origin
 from tests.unit.test_commit_signature import KEYRING, LETTER, OUTSIDER, SIGNER, T0, A, B
 
 

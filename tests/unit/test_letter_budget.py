@@ -10,9 +10,9 @@ from datetime import date
 
 import pytest
 
-from schemas.budgets import TemplateBudgetError, done, rendering
-from schemas.errors import InputError
-from schemas.letters import compile_template, render_letter
+from schemas.base.errors import InputError
+from schemas.planning.letters import compile_template, render_letter
+from schemas.program.budgets import TemplateBudgetError, done, rendering
 from tests.unit.test_rules import PLACES, demo_bundle
 
 HOSTILE = {

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from infra.logging import (
+from infra.platform.logging import (
     PREFECT_STDERR_HANDLERS,
     StructlogHandler,
     configure_logging,

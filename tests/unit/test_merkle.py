@@ -12,7 +12,7 @@ from pymerkle import InclusionProof, InmemoryTree, InvalidProof
 from pymerkle import verify_consistency as pymerkle_verify_consistency
 from pymerkle import verify_inclusion as pymerkle_verify_inclusion
 
-from schemas.merkle import (
+from schemas.tlog.merkle import (
     EMPTY_ROOT,
     HashReader,
     ProofError,

@@ -9,15 +9,22 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from schemas.cosignature import cosign, cosigner_verifier, verify_cosignatures
-from schemas.merkle import leaf_hash, node_hash
-from schemas.note import NoteError, NoteVerifier, open_note, parse_note, raw_public_key, sign_note
-from schemas.tlog_checkpoint import (
+from schemas.tlog.checkpoint import (
     CheckpointError,
     TreeHead,
     open_checkpoint,
     parse_checkpoint_text,
     sign_checkpoint,
+)
+from schemas.tlog.cosignature import cosign, cosigner_verifier, verify_cosignatures
+from schemas.tlog.merkle import leaf_hash, node_hash
+from schemas.tlog.note import (
+    NoteError,
+    NoteVerifier,
+    open_note,
+    parse_note,
+    raw_public_key,
+    sign_note,
 )
 
 # Known answers from golang.org/x/mod/sumdb/note's note_test.go (TestSign, TestNewVerifier).

@@ -12,8 +12,8 @@ from infra.eventlog import directory_store
 from infra.eventlog.directory_store import DirectoryObjectStore
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.eventlog.store import MAX_OBJECT_BYTES
-from schemas.errors import InputError
-from schemas.verify import FindingKind, verify_log
+from schemas.audit.verify import FindingKind, verify_log
+from schemas.base.errors import InputError
 from tests.unit.test_verify import KEYRING, PREFIX, A, build, key
 from usecases.export import export_store
 from usecases.verify import verify_store
@@ -120,7 +120,7 @@ def test_an_oversized_file_is_never_read_whole(
 
 def test_an_oversized_commit_is_a_finding() -> None:
     """A commit past MAX_COMMIT_BYTES is refused by the parser before JSON decoding."""
-    from schemas.commit import MAX_COMMIT_BYTES  # noqa: PLC0415 - the cap under test
+    from schemas.log.commit import MAX_COMMIT_BYTES  # noqa: PLC0415 - the cap under test
 
     report = verify_log(PREFIX, {key(A, 0): b" " * (MAX_COMMIT_BYTES + 1)}, {}, KEYRING)
     assert any("limit of a commit" in f.detail for f in report.findings), report.findings

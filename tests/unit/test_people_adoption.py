@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from infra.clock import utc_now
-from infra.people import load_people, load_person_key
+from infra.identity.people import load_people, load_person_key
+from infra.platform.clock import utc_now
+from infra.platform.settings import Settings
 from infra.runtime import Runtime
-from infra.settings import Settings
-from schemas import sshsig
-from schemas.acts import Act, ActRefusedError, ActType, SignedAct
-from schemas.adoptions import adoption_params
-from schemas.checkpoint import Keyring
-from schemas.evaluation import Outcome
-from schemas.events import ActSigned, PeopleAdopted
-from schemas.state import decoded_events
-from schemas.streams import REGISTRY, StreamId
+from schemas.events.catalog import ActSigned, PeopleAdopted
+from schemas.log.cumulative_checkpoint import Keyring
+from schemas.log.state import decoded_events
+from schemas.log.streams import REGISTRY, StreamId
+from schemas.people import sshsig
+from schemas.people.acts import Act, ActRefusedError, ActType, SignedAct
+from schemas.planning.adoptions import adoption_params
+from schemas.rules.evaluation import Outcome
 from tests.support.people import people_yaml
 from tests.unit.test_act_findings import _kinds
 from tests.unit.test_acts import EXAMPLES, PROGRAM, ROOT, Team

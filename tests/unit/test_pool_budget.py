@@ -17,8 +17,8 @@ import infra.eventlog.log
 import infra.eventlog.store
 import tasks.review
 from infra.eventlog.memory_store import MemoryObjectStore
+from infra.platform.settings import Settings
 from infra.runtime import Runtime
-from infra.settings import Settings
 from tasks.review import Pass, advance_chunk
 from tests.support.builders import csv_bytes, synthetic_jurisdictions
 from usecases.imports import import_csv

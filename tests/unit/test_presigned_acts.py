@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from infra.people import load_person_key
-from schemas import sshsig
-from schemas.acts import SignedAct
-from schemas.checkpoint import Keyring
-from schemas.errors import InputError
-from schemas.evaluation import Outcome
-from schemas.events import ActSigned, DecisionDetermined
-from schemas.state import decoded_events
+from infra.identity.people import load_person_key
+from schemas.base.errors import InputError
+from schemas.events.catalog import ActSigned, DecisionDetermined
+from schemas.log.cumulative_checkpoint import Keyring
+from schemas.log.state import decoded_events
+from schemas.people import sshsig
+from schemas.people.acts import SignedAct
+from schemas.rules.evaluation import Outcome
 from tests.unit.test_acts import Team
 from tests.unit.test_stage_usecases import (
     FIXTURES,

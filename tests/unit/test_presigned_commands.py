@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 import infra.runtime
-from infra.people import load_person_key
+from infra.identity.people import load_person_key
 from infra.runtime import Runtime
-from schemas import sshsig
-from schemas.acts import Act, ActType
-from schemas.checkpoint import Keyring
+from schemas.log.cumulative_checkpoint import Keyring
+from schemas.people import sshsig
+from schemas.people.acts import Act, ActType
 from tests.conftest import Cli as EntryPoint
 from tests.unit.test_acts import EXAMPLES, PROGRAM, ROOT, STOCKTON, Team
 from usecases.audit_acts import list_acts

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas.acts import Act
+from schemas.people.acts import Act
 from tests.support.people import make_key, people_yaml
 from tests.unit.test_acts import ROOT, Team
 from tests.unit.test_presigned_commands import Cli, _audited, _error, _server, _sign, cli

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pytest
 
-from infra.programs import load_program
-from schemas.jurisdiction import Jurisdiction
-from schemas.program import ProgramBundle, ProgramError, parse_program
+from infra.files.programs import load_program
+from schemas.program.definition import ProgramBundle, ProgramError, parse_program
+from schemas.program.jurisdiction import Jurisdiction
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from infra.programs import check_programs, load_program
-from schemas.program import ProgramError
+from infra.files.programs import check_programs, load_program
+from schemas.program.definition import ProgramError
 
 if TYPE_CHECKING:
     from pathlib import Path

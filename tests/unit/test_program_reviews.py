@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.programs import load_program
+from infra.files.programs import load_program
 
 PROGRAMS = Path(__file__).resolve().parents[2] / "programs"
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.checkpoints import trusted_latest_checkpoint, write_checkpoint
+from infra.eventlog.checkpoints import trusted_latest_checkpoint, write_checkpoint
 from infra.eventlog.directory_store import DirectoryObjectStore
 from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.eventlog.store import MAX_OBJECT_BYTES
-from schemas.checkpoint import MAX_CHECKPOINT_BYTES
-from schemas.commit import MAX_COMMIT_BYTES
-from schemas.verify import FindingKind
+from schemas.audit.verify import FindingKind
+from schemas.log.commit import MAX_COMMIT_BYTES
+from schemas.log.cumulative_checkpoint import MAX_CHECKPOINT_BYTES
 from tests.unit.test_verify import KEYRING, PREFIX, SIGNER, A, B, build, key
 from usecases.export import export_store
 from usecases.verify import verify_store

@@ -8,11 +8,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
-from schemas.merkle import inclusion_proof, leaf_hash, tree_root
-from schemas.note import verifier_key
-from schemas.receipt import Receipt, build_receipt, verify_receipt
-from schemas.tiles import integrate_tiles, tile_hash_reader
-from schemas.tlog_checkpoint import TreeHead, sign_checkpoint
+from schemas.tlog.checkpoint import TreeHead, sign_checkpoint
+from schemas.tlog.merkle import inclusion_proof, leaf_hash, tree_root
+from schemas.tlog.note import verifier_key
+from schemas.tlog.receipt import Receipt, build_receipt, verify_receipt
+from schemas.tlog.tiles import integrate_tiles, tile_hash_reader
 
 ORIGIN = "grantreview.example/bucket/log"
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))

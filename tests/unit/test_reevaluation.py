@@ -9,22 +9,22 @@ import pytest
 
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.programs import load_program
-from infra.state_index import index_problems, load_states, write_snapshot
-from schemas.commit import Commit, parse_commit, seal_commit
-from schemas.evaluation import Outcome
-from schemas.events import DecisionOverridden, DecisionRevised
-from schemas.jurisdiction import Jurisdiction
-from schemas.program import ProgramBundle
-from schemas.reevaluation import (
+from infra.files.programs import load_program
+from infra.index.state_index import index_problems, load_states, write_snapshot
+from schemas.events.catalog import DecisionOverridden, DecisionRevised
+from schemas.log.commit import Commit, parse_commit, seal_commit
+from schemas.log.state import StreamState, advance, fold
+from schemas.log.streams import StreamId
+from schemas.planning.reevaluation import (
     RevisionStatus,
     StreamReevaluation,
     outcomes_document,
     reevaluate_stream,
     run_record,
 )
-from schemas.state import StreamState, advance, fold
-from schemas.streams import StreamId
+from schemas.program.definition import ProgramBundle
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.rules.evaluation import Outcome
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 
 ROOT = Path(__file__).resolve().parents[2]

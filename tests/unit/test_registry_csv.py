@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.registry import RegistryImportError, parse_jurisdictions_csv, plan_import
+from schemas.planning.registry import RegistryImportError, parse_jurisdictions_csv, plan_import
 
 GOOD = b'slug,name,state,geoid,extra\nstockton-ca,"Stockton, CA",CA,0675000,x\n'
 

@@ -12,16 +12,24 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.checkpoints import write_checkpoint
+from infra.eventlog.checkpoints import write_checkpoint
 from infra.eventlog.documents import DocumentStore, document_key
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.eventlog.store import ObjectStore
-from infra.programs import load_program
-from infra.report_html import render_report
-from infra.settings import REPO_PROGRAMS_DIR
-from schemas.canonical import canonical_json, sha256_hex
-from schemas.checkpoint import (
+from infra.files.programs import load_program
+from infra.files.report_html import render_report
+from infra.platform.settings import REPO_PROGRAMS_DIR
+from schemas.audit.verify import verify_log
+from schemas.base.canonical import canonical_json, sha256_hex
+from schemas.events.catalog import (
+    DecisionOverridden,
+    DomainEvent,
+    JurisdictionsRegistered,
+    LetterSent,
+)
+from schemas.log.commit import commit_hash, parse_commit, seal_commit, signing_message
+from schemas.log.cumulative_checkpoint import (
     KeyEntry,
     Keyring,
     Signer,
@@ -29,19 +37,16 @@ from schemas.checkpoint import (
     parse_checkpoint_key,
     seal_checkpoint,
 )
-from schemas.commit import commit_hash, parse_commit, seal_commit, signing_message
-from schemas.evaluation import Outcome
-from schemas.events import DecisionOverridden, DomainEvent, JurisdictionsRegistered, LetterSent
-from schemas.jurisdiction import Jurisdiction
-from schemas.reevaluation import reevaluate_stream
-from schemas.replay import Moments
-from schemas.report import ReplayReport
-from schemas.response import parse_response
-from schemas.review import decision_payloads, plan_response
-from schemas.rules import evaluate
-from schemas.state import StreamState, fold
-from schemas.streams import StreamId, commit_key
-from schemas.verify import verify_log
+from schemas.log.state import StreamState, fold
+from schemas.log.streams import StreamId, commit_key
+from schemas.planning.reevaluation import reevaluate_stream
+from schemas.planning.review import decision_payloads, plan_response
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.program.response import parse_response
+from schemas.replay.rederive import Moments
+from schemas.replay.report import ReplayReport
+from schemas.rules.engine import evaluate
+from schemas.rules.evaluation import Outcome
 from usecases.replay import replay_store
 
 PREFIX = "log/"

@@ -6,8 +6,8 @@ import re
 
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.eventlog.store import ObjectStore
-from infra.report_html import render_report
-from schemas.streams import commit_key
+from infra.files.report_html import render_report
+from schemas.log.streams import commit_key
 from tests.unit.test_replay import KEYRING, PREFIX, SLUG, STREAM, build_scenario
 from usecases.replay import replay_store
 

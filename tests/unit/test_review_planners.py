@@ -7,15 +7,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from infra.programs import load_program
-from infra.settings import REPO_PROGRAMS_DIR
-from schemas.commit import seal_commit
-from schemas.deadlines import plan_reminder, reminder_due, render_reminder
-from schemas.events import LetterQueued, LetterSent, ReminderQueued, ReminderSent
-from schemas.program import ProgramBundle
-from schemas.review import CommitDraft, delivery_id, plan_letter, plan_letter_queued
-from schemas.state import StreamState, fold
-from schemas.streams import StreamId
+from infra.files.programs import load_program
+from infra.platform.settings import REPO_PROGRAMS_DIR
+from schemas.events.catalog import LetterQueued, LetterSent, ReminderQueued, ReminderSent
+from schemas.log.commit import seal_commit
+from schemas.log.state import StreamState, fold
+from schemas.log.streams import StreamId
+from schemas.planning.deadlines import plan_reminder, reminder_due, render_reminder
+from schemas.planning.review import CommitDraft, delivery_id, plan_letter, plan_letter_queued
+from schemas.program.definition import ProgramBundle
 
 STREAM = StreamId(program="psp-2017", jurisdiction="stockton-ca")
 T0 = datetime(2017, 8, 3, tzinfo=UTC)

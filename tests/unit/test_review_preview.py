@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from infra.eventlog.memory_store import MemoryObjectStore
+from infra.platform.settings import Settings
 from infra.runtime import Runtime
-from infra.settings import Settings
 from usecases.imports import import_csv
 from usecases.review_preview import preview_review
 
@@ -44,8 +44,8 @@ def test_named_slugs_only(runtime: Runtime) -> None:
 
 def test_a_recorded_response_would_be_decided_and_nothing_is_written(runtime: Runtime) -> None:
     """After the letter and a response, the preview names the decision the review would issue."""
-    from infra.letters import send_letter_for  # noqa: PLC0415 - set-up through the real writers
-    from schemas.streams import StreamId  # noqa: PLC0415
+    from schemas.log.streams import StreamId  # noqa: PLC0415
+    from usecases.letters import send_letter_for  # noqa: PLC0415 - set-up through the real writers
     from usecases.respond import accept_response, record_and_announce  # noqa: PLC0415
 
     slug = "stockton-ca"

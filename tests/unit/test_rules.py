@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from schemas.errors import InputError
-from schemas.evaluation import ConditionStatus, Evaluation, Outcome
-from schemas.jurisdiction import Jurisdiction
-from schemas.program import ProgramBundle, parse_program
-from schemas.response import Response, ResponseError
-from schemas.rules import RuleEvaluationError, deadline_passed, evaluate, rule_set_in_force
+from schemas.base.errors import InputError
+from schemas.program.definition import ProgramBundle, parse_program
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.program.response import Response, ResponseError
+from schemas.rules.engine import RuleEvaluationError, deadline_passed, evaluate, rule_set_in_force
+from schemas.rules.evaluation import ConditionStatus, Evaluation, Outcome
 
 LATE = datetime(2030, 1, 1, tzinfo=UTC)
 

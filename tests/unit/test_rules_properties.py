@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infra.programs import load_program
-from schemas.evaluation import ConditionStatus, Evaluation, Outcome
-from schemas.jurisdiction import Jurisdiction
-from schemas.response import Answer, AnswerValue, Instrument, Respondent, Response
-from schemas.rules import evaluate, rule_set_in_force
+from infra.files.programs import load_program
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.program.response import Answer, AnswerValue, Instrument, Respondent, Response
+from schemas.rules.engine import evaluate, rule_set_in_force
+from schemas.rules.evaluation import ConditionStatus, Evaluation, Outcome
 
 if TYPE_CHECKING:
-    from schemas.program import ProgramBundle
+    from schemas.program.definition import ProgramBundle
 
 PROGRAMS = Path(__file__).resolve().parents[2] / "programs"
 BUNDLES = [load_program(PROGRAMS, name) for name in ("psp-2017", "jag-fy2017")]

@@ -1,12 +1,12 @@
-"""How S3 failures are classified and when they are retried (`infra.s3_client.s3_call`)."""
+"""How S3 failures are classified and when they are retried (`infra.s3.client.s3_call`)."""
 
 from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from infra import s3_client as s3
 from infra.errors import DependencyRefusedError, DependencyUnavailableError
+from infra.s3 import client as s3
 
 
 def _error(code: str, status: int) -> ClientError:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from infra.programs import load_program
-from schemas.evaluation import ConditionStatus, Evaluation, Outcome
-from schemas.jurisdiction import Jurisdiction
-from schemas.response import Response, parse_response
-from schemas.rules import evaluate
+from infra.files.programs import load_program
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.program.response import Response, parse_response
+from schemas.rules.engine import evaluate
+from schemas.rules.evaluation import ConditionStatus, Evaluation, Outcome
 
 PROGRAMS = Path(__file__).resolve().parents[2] / "programs"
 PSP = load_program(PROGRAMS, "psp-2017")

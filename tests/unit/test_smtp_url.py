@@ -7,10 +7,10 @@ import smtplib
 import pydantic
 import pytest
 
-from infra import smtp
-from infra.settings import Settings
-from infra.smtp import DeliveryError, Mail, SmtpConfig, deliver
-from schemas.errors import InputError
+from infra.outbox import smtp
+from infra.outbox.smtp import DeliveryError, Mail, SmtpConfig, deliver
+from infra.platform.settings import Settings
+from schemas.base.errors import InputError
 
 URL = "smtps://mail%40ops:p%3Ass%2Fword@mail.example.org?from=grants@example.org&to={slug}@x.org"
 

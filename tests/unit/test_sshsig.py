@@ -8,7 +8,7 @@ import struct
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from schemas import sshsig
+from schemas.people import sshsig
 
 
 def _string(data: bytes) -> bytes:

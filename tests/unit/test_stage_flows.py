@@ -11,12 +11,12 @@ from flows import determine as determine_module
 from flows import extend as extend_module
 from flows.request_info import request_info
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.letters import send_letter_for
+from infra.platform.settings import Settings
 from infra.runtime import Runtime
-from infra.settings import Settings
-from schemas.errors import InputError
-from schemas.streams import StreamId
+from schemas.base.errors import InputError
+from schemas.log.streams import StreamId
 from usecases.imports import import_csv
+from usecases.letters import send_letter_for
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "programs" / "staged"

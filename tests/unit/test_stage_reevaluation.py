@@ -11,18 +11,18 @@ import pytest
 
 from infra.eventlog.appender import append_planned
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.letters import send_letter_for
-from infra.programs import load_program
+from infra.files.programs import load_program
+from infra.platform.settings import Settings
 from infra.runtime import Runtime
-from infra.settings import Settings
-from schemas.evaluation import Outcome
-from schemas.program import ProgramBundle
-from schemas.reevaluation import RevisionStatus, reevaluate_stream
-from schemas.review import plan_decision
-from schemas.review_path import Stage
-from schemas.state import StreamState
-from schemas.streams import StreamId
+from schemas.log.state import StreamState
+from schemas.log.streams import StreamId
+from schemas.planning.reevaluation import RevisionStatus, reevaluate_stream
+from schemas.planning.review import plan_decision
+from schemas.program.definition import ProgramBundle
+from schemas.program.review_path import Stage
+from schemas.rules.evaluation import Outcome
 from usecases.imports import import_csv
+from usecases.letters import send_letter_for
 from usecases.respond import accept_response, record_response
 from usecases.stages import determine
 

@@ -8,25 +8,31 @@ from pathlib import Path
 
 import pytest
 
-from infra.clock import utc_now
 from infra.eventlog.appender import append_planned
 from infra.eventlog.documents import document_key
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.letters import send_letter_for
-from infra.notices import send_notice_for
-from infra.report_html import render_report
+from infra.files.report_html import render_report
+from infra.platform.clock import utc_now
+from infra.platform.settings import Settings
 from infra.runtime import Runtime
-from infra.settings import Settings
-from schemas.checkpoint import Keyring
-from schemas.commit import Commit
-from schemas.evaluation import Outcome
-from schemas.events import DecisionIssued, NoticeSent
-from schemas.replay import Moments, ProgramCatalog, RegistryHistory, ReplayKind, replay_stream
-from schemas.review import plan_decision
-from schemas.review_path import Stage
-from schemas.state import decoded_events
-from schemas.streams import StreamId
+from schemas.events.catalog import DecisionIssued, NoticeSent
+from schemas.log.commit import Commit
+from schemas.log.cumulative_checkpoint import Keyring
+from schemas.log.state import decoded_events
+from schemas.log.streams import StreamId
+from schemas.planning.review import plan_decision
+from schemas.program.review_path import Stage
+from schemas.replay.rederive import (
+    Moments,
+    ProgramCatalog,
+    RegistryHistory,
+    ReplayKind,
+    replay_stream,
+)
+from schemas.rules.evaluation import Outcome
 from usecases.imports import import_csv
+from usecases.letters import send_letter_for
+from usecases.notices import send_notice_for
 from usecases.replay import replay_store
 from usecases.respond import accept_response, record_response
 from usecases.stages import determine, extend_deadline, request_information

@@ -10,16 +10,16 @@ import pytest
 
 from infra.eventlog.appender import append_planned
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.letters import send_letter_for
-from infra.notices import send_notice_for
+from infra.platform.settings import Settings
 from infra.runtime import Runtime
-from infra.settings import Settings
-from schemas.errors import InputError
-from schemas.evaluation import Outcome
-from schemas.review import plan_decision
-from schemas.state import StreamState
-from schemas.streams import StreamId
+from schemas.base.errors import InputError
+from schemas.log.state import StreamState
+from schemas.log.streams import StreamId
+from schemas.planning.review import plan_decision
+from schemas.rules.evaluation import Outcome
 from usecases.imports import import_csv
+from usecases.letters import send_letter_for
+from usecases.notices import send_notice_for
 from usecases.respond import accept_response, record_response
 from usecases.stages import determine, extend_deadline, request_information
 from usecases.status import status_rows

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from schemas.acts import ActRefusedError
-from schemas.checkpoint import Keyring
-from schemas.evaluation import Outcome
-from schemas.events import ActApproved, DecisionDetermined
-from schemas.state import decoded_events
+from schemas.events.catalog import ActApproved, DecisionDetermined
+from schemas.log.cumulative_checkpoint import Keyring
+from schemas.log.state import decoded_events
+from schemas.people.acts import ActRefusedError
+from schemas.rules.evaluation import Outcome
 from tests.support.people import copy_program
 from tests.unit.test_acts import Team
 from tests.unit.test_stage_usecases import (

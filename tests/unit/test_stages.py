@@ -8,19 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from infra.programs import load_program
-from infra.settings import REPO_PROGRAMS_DIR
-from schemas.canonical import sha256_hex
-from schemas.commit import seal_commit
-from schemas.errors import InputError
-from schemas.evaluation import Outcome
-from schemas.events import LetterSent
-from schemas.jurisdiction import Jurisdiction
-from schemas.program import ProgramBundle
-from schemas.response import Answer, AnswerValue, Respondent, Response
-from schemas.review import CommitDraft, plan_decision, plan_letter, plan_response
-from schemas.review_path import Stage
-from schemas.stages import (
+from infra.files.programs import load_program
+from infra.platform.settings import REPO_PROGRAMS_DIR
+from schemas.base.canonical import sha256_hex
+from schemas.base.errors import InputError
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import seal_commit
+from schemas.log.state import Step, StreamState, fold
+from schemas.log.streams import StreamId
+from schemas.planning.review import CommitDraft, plan_decision, plan_letter, plan_response
+from schemas.planning.stages import (
     check_letter_not_overdue,
     check_not_late,
     plan_determination,
@@ -28,8 +25,11 @@ from schemas.stages import (
     plan_information,
     review_step,
 )
-from schemas.state import Step, StreamState, fold
-from schemas.streams import StreamId
+from schemas.program.definition import ProgramBundle
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.program.response import Answer, AnswerValue, Respondent, Response
+from schemas.program.review_path import Stage
+from schemas.rules.evaluation import Outcome
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "staged"
 STOCKTON = Jurisdiction(slug="stockton-ca", name="Stockton, CA", state="CA", geoid="0675000")

@@ -8,19 +8,19 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from infra.eventlog.integrator import Integrator
 from infra.eventlog.log import CommitKeys, EventLog
-from infra.programs import load_program
-from infra.state_index import LoadedStates, latest_snapshot, load_states, write_snapshot
-from infra.tlog import Integrator
-from schemas.checkpoint import Signer
-from schemas.commit_signature import signer_keyring
-from schemas.evaluation import Outcome
-from schemas.jurisdiction import Jurisdiction
-from schemas.program import ProgramBundle
-from schemas.state import fold
-from schemas.state_snapshot import StateSnapshot
-from schemas.streams import StreamId, commit_key
-from schemas.tlog_layout import Batch, batch_key, log_origin
+from infra.files.programs import load_program
+from infra.index.state_index import LoadedStates, latest_snapshot, load_states, write_snapshot
+from schemas.log.commit_signature import signer_keyring
+from schemas.log.cumulative_checkpoint import Signer
+from schemas.log.state import fold
+from schemas.log.state_snapshot import StateSnapshot
+from schemas.log.streams import StreamId, commit_key
+from schemas.program.definition import ProgramBundle
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.rules.evaluation import Outcome
+from schemas.tlog.layout import Batch, batch_key, log_origin
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 from tests.support.counting import CountingStore
 from tests.unit.test_state_index_checkpoints import revise
@@ -142,7 +142,7 @@ def test_too_many_batches_fall_back_to_the_listing(
     """More batches past the snapshot's than the cap: one listing, recording the newest."""
     log, store, _ = seeded
     _index(log)
-    monkeypatch.setattr("infra._state_batches.MAX_CATCHUP_BATCHES", 2)
+    monkeypatch.setattr("infra.index._batches.MAX_CATCHUP_BATCHES", 2)
     for _ in range(3):
         _integrator(log).integrate(None, time=DURING, always_sign=True)
     store.reset()

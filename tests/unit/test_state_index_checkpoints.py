@@ -8,20 +8,20 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.checkpoints import write_checkpoint
+from infra.eventlog.checkpoints import write_checkpoint
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.programs import load_program
-from infra.state_index import LoadedStates, load_states, write_snapshot
-from schemas.checkpoint import Signer
-from schemas.commit import GENESIS, seal_commit
-from schemas.evaluation import Outcome
-from schemas.events import LetterSent
-from schemas.jurisdiction import Jurisdiction
-from schemas.program import ProgramBundle
-from schemas.reevaluation import reevaluate_stream
-from schemas.state import StreamState
-from schemas.streams import StreamId
+from infra.files.programs import load_program
+from infra.index.state_index import LoadedStates, load_states, write_snapshot
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.cumulative_checkpoint import Signer
+from schemas.log.state import StreamState
+from schemas.log.streams import StreamId
+from schemas.planning.reevaluation import reevaluate_stream
+from schemas.program.definition import ProgramBundle
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.rules.evaluation import Outcome
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 from tests.support.counting import CountingStore
 
@@ -165,8 +165,8 @@ def test_after_the_tlog_cut_over_frozen_cumulative_heads_are_not_trusted(
     seeded: tuple[EventLog, CountingStore, list[Jurisdiction]], bundle: ProgramBundle
 ) -> None:
     """Once writers sign tlog checkpoints, a move is seen (listed), not hidden by old heads."""
-    from infra.tlog import Integrator  # noqa: PLC0415 - only this test
-    from schemas.commit_signature import signer_keyring  # noqa: PLC0415
+    from infra.eventlog.integrator import Integrator  # noqa: PLC0415 - only this test
+    from schemas.log.commit_signature import signer_keyring  # noqa: PLC0415
 
     log, _, places = seeded
     signer = _signer()

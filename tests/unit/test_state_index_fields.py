@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime
 
-from schemas.commit import GENESIS, seal_commit
-from schemas.events import LetterQueued
-from schemas.state import StreamState, fold
-from schemas.state_snapshot import IndexedStream
-from schemas.streams import StreamId
+from schemas.events.catalog import LetterQueued
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.state import StreamState, fold
+from schemas.log.state_snapshot import IndexedStream
+from schemas.log.streams import StreamId
 
 STREAM = StreamId(program="psp-2017", jurisdiction="stockton-ca")
 

@@ -9,11 +9,11 @@ import pytest
 
 from infra.eventlog.log import EventLog
 from infra.eventlog.store import MAX_OBJECT_BYTES, ObjectStore
-from schemas.checkpoint import Keyring
-from schemas.commit import GENESIS, seal_commit
-from schemas.events import LetterSent
-from schemas.ids import InvalidIdError
-from schemas.streams import StreamId, commit_key, parse_commit_key
+from schemas.base.ids import InvalidIdError
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.cumulative_checkpoint import Keyring
+from schemas.log.streams import StreamId, commit_key, parse_commit_key
 from usecases.verify import verify_store
 
 DAY = datetime(2017, 8, 3, tzinfo=UTC)

@@ -6,8 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.merkle import inclusion_proof, leaf_hash, root_from_leaves, tree_root, verify_inclusion
-from schemas.tiles import (
+from schemas.tlog.merkle import (
+    inclusion_proof,
+    leaf_hash,
+    root_from_leaves,
+    tree_root,
+    verify_inclusion,
+)
+from schemas.tlog.tiles import (
     Tile,
     TileError,
     integrate_tiles,

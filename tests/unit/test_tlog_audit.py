@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from infra.eventlog.memory_store import MemoryObjectStore
-from schemas.tiles import Tile
-from schemas.tlog_layout import checkpoint_note_key, tile_key
+from schemas.tlog.layout import checkpoint_note_key, tile_key
+from schemas.tlog.tiles import Tile
 from tests.unit.test_tlog_integrator import KEYRING, T0, A, B, _append, _integrator, _log
 from usecases.verify import verify_store
 

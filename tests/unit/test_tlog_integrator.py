@@ -8,17 +8,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infra.errors import UntrustedCheckpointError
+from infra.eventlog.integrator import Integrator
 from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.tlog import Integrator
-from schemas.checkpoint import Signer
-from schemas.commit import GENESIS, seal_commit
-from schemas.commit_signature import signer_keyring
-from schemas.events import LetterSent
-from schemas.merkle import inclusion_proof, leaf_hash, verify_inclusion
-from schemas.streams import StreamId, commit_key
-from schemas.tiles import Tile, tile_hash_reader
-from schemas.tlog_layout import Batch, batch_key, checkpoint_note_key, log_origin, tile_key
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.commit_signature import signer_keyring
+from schemas.log.cumulative_checkpoint import Signer
+from schemas.log.streams import StreamId, commit_key
+from schemas.tlog.layout import Batch, batch_key, checkpoint_note_key, log_origin, tile_key
+from schemas.tlog.merkle import inclusion_proof, leaf_hash, verify_inclusion
+from schemas.tlog.tiles import Tile, tile_hash_reader
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 SIGNER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(32))))

@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-import infra.tlog
+import infra.eventlog.integrator
+from infra.eventlog.integrator import Integrator
 from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.tlog_store import TlogStore
-from infra.tlog import Integrator
-from schemas.commit import GENESIS, seal_commit
-from schemas.events import LetterSent
-from schemas.streams import StreamId, commit_key
-from schemas.tlog_layout import log_origin
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.streams import StreamId, commit_key
+from schemas.tlog.layout import log_origin
 from tests.support.counting import CountingStore
 from tests.unit.test_state_index_batches import KEYRING, SIGNER
 
@@ -65,7 +65,7 @@ def test_more_than_one_batch_is_found_once_and_integrated_in_order(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Eight pending commits in batches of three: three batches, one search for them."""
-    monkeypatch.setattr(infra.tlog, "_MAX_BATCH", 3)
+    monkeypatch.setattr(infra.eventlog.integrator, "_MAX_BATCH", 3)
     log = EventLog(CountingStore(), "p/", CommitKeys(SIGNER, KEYRING))
     integrator = Integrator(log, origin=log_origin("b", "p/"), signer=SIGNER, keyring=KEYRING)
     streams = [StreamId(program="psp-2017", jurisdiction=f"j-{n}") for n in range(4)]

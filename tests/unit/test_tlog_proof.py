@@ -8,11 +8,11 @@ from collections.abc import Callable
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from schemas.cosignature import cosign
-from schemas.note import parse_note, verifier_key
-from schemas.receipt import parse_receipt, tlog_proof_of, verify_tlog_proof
-from schemas.tlog_checkpoint import TreeHead, sign_checkpoint
-from schemas.tlog_proof import TlogProof, TlogProofError, parse_tlog_proof
+from schemas.tlog.checkpoint import TreeHead, sign_checkpoint
+from schemas.tlog.cosignature import cosign
+from schemas.tlog.note import parse_note, verifier_key
+from schemas.tlog.proof import TlogProof, TlogProofError, parse_tlog_proof
+from schemas.tlog.receipt import parse_receipt, tlog_proof_of, verify_tlog_proof
 from tests.unit.test_receipt import COMMITS, KEY, ORIGIN, VKEY, make_receipt
 
 ROOT_MISMATCH = "root mismatch: the commit and proof do not give the checkpoint's root"

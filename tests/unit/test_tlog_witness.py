@@ -8,11 +8,11 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infra.eventlog.memory_store import MemoryObjectStore
-from schemas.checkpoint import Signer
-from schemas.cosignature import cosigner_verifier, verify_cosignatures
-from schemas.note import raw_public_key
-from schemas.streams import commit_key
-from schemas.tlog_layout import batch_key, checkpoint_note_key
+from schemas.log.cumulative_checkpoint import Signer
+from schemas.log.streams import commit_key
+from schemas.tlog.cosignature import cosigner_verifier, verify_cosignatures
+from schemas.tlog.layout import batch_key, checkpoint_note_key
+from schemas.tlog.note import raw_public_key
 from tests.unit.test_tlog_integrator import KEYRING, ORIGIN, T0, A, B, _append, _integrator, _log
 from usecases.witness import witness_log
 

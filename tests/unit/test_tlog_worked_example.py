@@ -8,13 +8,13 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from schemas.cosignature import cosign
-from schemas.merkle import consistency_proof, inclusion_proof
-from schemas.note import parse_note, verifier_key
-from schemas.receipt import Receipt, verify_receipt, verify_tlog_proof
-from schemas.tiles import integrate_tiles, tile_hash_reader
-from schemas.tlog_checkpoint import TreeHead, sign_checkpoint
-from schemas.tlog_proof import TlogProof, parse_tlog_proof
+from schemas.tlog.checkpoint import TreeHead, sign_checkpoint
+from schemas.tlog.cosignature import cosign
+from schemas.tlog.merkle import consistency_proof, inclusion_proof
+from schemas.tlog.note import parse_note, verifier_key
+from schemas.tlog.proof import TlogProof, parse_tlog_proof
+from schemas.tlog.receipt import Receipt, verify_receipt, verify_tlog_proof
+from schemas.tlog.tiles import integrate_tiles, tile_hash_reader
 
 DOC = (Path(__file__).parents[2] / "docs" / "tlog.md").read_text()
 ORIGIN = "grantreview.example/example-bucket/log"

@@ -9,13 +9,13 @@ import pytest
 
 from infra.errors import DependencyUnavailableError
 from infra.eventlog.memory_store import MemoryObjectStore
+from infra.platform.settings import Settings
 from infra.runtime import Runtime
-from infra.settings import Settings
-from schemas.errors import InputError
-from schemas.evaluation import Outcome
-from schemas.review import evaluate_state, response_of
-from schemas.rules import evaluate
-from schemas.streams import StreamId
+from schemas.base.errors import InputError
+from schemas.log.streams import StreamId
+from schemas.planning.review import evaluate_state, response_of
+from schemas.rules.engine import evaluate
+from schemas.rules.evaluation import Outcome
 from usecases.explain import explain
 from usecases.imports import import_csv
 from usecases.override import check_override, record_override

@@ -9,15 +9,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from infra.checkpoints import write_checkpoint
+from infra.eventlog.checkpoints import write_checkpoint
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
-from schemas.canonical import canonical_json
-from schemas.checkpoint import KeyEntry, Keyring, Signer, checkpoint_key, seal_checkpoint
-from schemas.commit import GENESIS, commit_hash, seal_commit
-from schemas.events import LetterSent
-from schemas.streams import StreamId, commit_key
-from schemas.verify import FindingKind, VerifyReport, verify_log
+from schemas.audit.verify import FindingKind, VerifyReport, verify_log
+from schemas.base.canonical import canonical_json
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, commit_hash, seal_commit
+from schemas.log.cumulative_checkpoint import (
+    KeyEntry,
+    Keyring,
+    Signer,
+    checkpoint_key,
+    seal_checkpoint,
+)
+from schemas.log.streams import StreamId, commit_key
 from usecases.verify import verify_store
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -9,14 +9,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from infra.checkpoints import write_checkpoint
+from infra.eventlog.checkpoints import write_checkpoint
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.keys import generate_key_pair, load_keyring, load_signer, public_key_pem
-from schemas.commit import GENESIS, seal_commit
-from schemas.errors import InputError
-from schemas.events import LetterSent
-from schemas.streams import StreamId
+from infra.identity.keys import generate_key_pair, load_keyring, load_signer, public_key_pem
+from schemas.base.errors import InputError
+from schemas.events.catalog import LetterSent
+from schemas.log.commit import GENESIS, seal_commit
+from schemas.log.streams import StreamId
 from usecases.verify import verify_store
 
 T0 = datetime(2017, 8, 3, tzinfo=UTC)

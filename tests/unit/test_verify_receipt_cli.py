@@ -10,10 +10,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from typer.testing import CliRunner, Result
 
 from cli.main import app
-from schemas.cosignature import cosign
-from schemas.errors import InputError
-from schemas.note import ALG_COSIGNATURE_V1, parse_note, verifier_key
-from schemas.receipt import tlog_proof_of
+from schemas.base.errors import InputError
+from schemas.tlog.cosignature import cosign
+from schemas.tlog.note import ALG_COSIGNATURE_V1, parse_note, verifier_key
+from schemas.tlog.receipt import tlog_proof_of
 from tests.unit.test_receipt import KEY, make_receipt
 from usecases.receipts import witness_verifiers
 

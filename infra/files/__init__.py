@@ -1,0 +1,1 @@
+"""Files on the local disk: program folders, response files, the HTML report and its templates."""

@@ -1,0 +1,1 @@
+"""Mail out: the SMTP client letters and notices are handed to."""

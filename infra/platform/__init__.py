@@ -1,0 +1,1 @@
+"""Process plumbing: settings, logging, clock, version, heap tuning, progress lines."""

@@ -1,0 +1,1 @@
+"""The S3 client (every call classified and retried in one place) and bucket set-up."""

@@ -1,0 +1,258 @@
+"""Verifying people's acts inside the one audit pass: signature, role, approvals, effect.
+
+For each intact commit: every signed act it carries verifies under the people file it
+names (stored by hash: a file missing or changed since is a finding), by a key of the
+actor in force at the act's time, with a role for the act; an approved act has enough
+distinct approvers other than the proposer; and each effect event (an override, an
+import, a response) matches the act recorded beside it. Which people file was in force
+when (the administrators' adoptions) is judged once the whole log is seen
+(schemas/audit/_verify_people.py): an effect with no act is `unsigned_act` exactly when a file
+was in force.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from schemas.audit._verify_people import InForceCheck, Where
+from schemas.base.findings import Finding, FindingKind, stream_finding
+from schemas.events.catalog import (
+    ActApproved,
+    ActProposed,
+    ActRejected,
+    ActSigned,
+    DeadlineExtended,
+    DecisionDetermined,
+    DecisionOverridden,
+    DomainEvent,
+    InformationRequested,
+    JurisdictionsRegistered,
+    PeopleAdopted,
+    ResponseReceived,
+    UnknownEventTypeError,
+    decode_event_data,
+)
+from schemas.people.acts import Act, ActType, SignedAct, act_problem, approvals_needed
+from schemas.people.people_file import PeopleError, PeopleFile, parse_people_document
+from schemas.program.definition import ProgramBundle, ProgramError
+
+if TYPE_CHECKING:
+    from schemas.log.commit import Commit
+    from schemas.log.streams import StreamId
+
+__all__ = ["ActAudit", "Documents", "effect_problem"]
+
+Documents = Callable[[str], bytes | None]
+"""A stored document by its SHA-256, None when absent or no longer matching its hash."""
+
+
+def _override(event: DomainEvent, act: Act) -> str | None:
+    assert isinstance(event, DecisionOverridden)  # noqa: S101 - dispatched by type
+    wanted = {"decision": event.decision.value, "reason": event.reason}
+    if act.type is not ActType.OVERRIDE or act.params != wanted or act.actor != event.actor:
+        return "the override differs from the act its person signed"
+    return None
+
+
+def _import(event: DomainEvent, act: Act) -> str | None:
+    assert isinstance(event, JurisdictionsRegistered)  # noqa: S101
+    if act.type is not ActType.IMPORT or act.params != {"source_sha256": event.source_sha256}:
+        return "the import differs from the act its person signed"
+    return None
+
+
+def _respond(event: DomainEvent, act: Act) -> str | None:
+    assert isinstance(event, ResponseReceived)  # noqa: S101
+    if act.type is not ActType.RESPOND or act.params != {"response_sha256": event.response_sha256}:
+        return "the response differs from the act its person signed"
+    return None
+
+
+def _determine(event: DomainEvent, act: Act) -> str | None:
+    assert isinstance(event, DecisionDetermined)  # noqa: S101
+    wanted = {"decision": event.decision.value, "reason": event.reason}
+    if act.type is not ActType.DETERMINE or act.params != wanted or act.actor != event.actor:
+        return "the determination differs from the act its person signed"
+    return None
+
+
+def _request_info(event: DomainEvent, act: Act) -> str | None:
+    assert isinstance(event, InformationRequested)  # noqa: S101
+    wanted = {
+        "questions": list(event.questions),
+        "due": event.due.isoformat(),
+        "reason": event.reason,
+    }
+    if act.type is not ActType.REQUEST_INFO or act.params != wanted or act.actor != event.actor:
+        return "the information request differs from the act its person signed"
+    return None
+
+
+def _extend(event: DomainEvent, act: Act) -> str | None:
+    assert isinstance(event, DeadlineExtended)  # noqa: S101
+    wanted = {"until": event.until.isoformat(), "reason": event.reason}
+    if act.type is not ActType.EXTEND or act.params != wanted or act.actor != event.actor:
+        return "the extension differs from the act its person signed"
+    return None
+
+
+EFFECTS: dict[type[DomainEvent], Callable[[DomainEvent, Act], str | None]] = {
+    DecisionOverridden: _override,
+    DecisionDetermined: _determine,
+    InformationRequested: _request_info,
+    DeadlineExtended: _extend,
+    JurisdictionsRegistered: _import,
+    ResponseReceived: _respond,
+}
+"""Events that are a person's act, and how each must match it (#16 adds its own)."""
+
+
+def effect_problem(event: DomainEvent, act: Act, stream: StreamId) -> str | None:
+    """Why `event` is not what `act` signed for in `stream`; None if it is (or not an effect)."""
+    check = next((fn for cls, fn in EFFECTS.items() if isinstance(event, cls)), None)
+    if check is None:
+        return None
+    subjects = () if stream.jurisdiction == "jurisdictions" else (stream.jurisdiction,)
+    if act.program != stream.program or act.subjects != subjects:
+        return "the act was signed for another stream"
+    return check(event, act)
+
+
+@dataclass
+class ActAudit:
+    """Acts checked commit by commit; unsigned effects are judged once the whole log is seen."""
+
+    documents: Documents
+    _people: dict[str, PeopleFile | None] = field(default_factory=dict)
+    _approvals: dict[str, dict[str, int] | None] = field(default_factory=dict)
+    signed: int = 0
+    in_force: InForceCheck = field(init=False)
+    _where: Where | None = None
+
+    def __post_init__(self) -> None:
+        """The whole-log check reads people files through this audit's cache."""
+        self.in_force = InForceCheck(self.people)
+
+    def people(self, sha: str) -> PeopleFile | None:
+        """The people file stored under `sha`, or None (missing, changed, or not one)."""
+        if sha not in self._people:
+            raw = self.documents(sha)
+            try:
+                self._people[sha] = None if raw is None else parse_people_document(raw)
+            except PeopleError:
+                self._people[sha] = None
+        return self._people[sha]
+
+    def approvals(self, program_sha: str) -> dict[str, int] | None:
+        """The `approvals:` of the program document under `program_sha` (None: unknown)."""
+        if program_sha not in self._approvals:
+            raw = self.documents(program_sha) if program_sha else None
+            try:
+                bundle = None if raw is None else ProgramBundle.from_document(raw)
+            except ProgramError:
+                bundle = None
+            self._approvals[program_sha] = (
+                None if bundle is None else dict(bundle.program.approvals or {})
+            )
+        return self._approvals[program_sha]
+
+    def commit(self, stream: StreamId, seq: int, commit: Commit, key: str) -> list[Finding]:
+        """The act findings of one intact commit."""
+        events = _decoded(commit)
+        self._where = (stream, seq, key)
+        for event in events:
+            if isinstance(event, PeopleAdopted):
+                self.signed += 1
+                self.in_force.adoption(commit.time, event.signed, self._where)
+        found, act, approved = self._acts(events)
+        program_sha = str(commit.events[0].get("grprogramsha", "")) if commit.events else ""
+        for event in events:
+            if not any(isinstance(event, cls) for cls in EFFECTS):
+                continue
+            if act is None:
+                detail = f"{type(event).__name__} recorded without its person's signed act"
+                finding = stream_finding(stream, seq, FindingKind.UNSIGNED_ACT, detail, key)
+                self.in_force.unsigned(commit.time, finding)
+                continue
+            problem = effect_problem(event, act, stream)
+            if problem is not None:
+                found.append((FindingKind.BAD_ACT_SIGNATURE, problem))
+            required = self.approvals(program_sha)
+            needed = 1 if required is None else approvals_needed(required, act.type)
+            have = 1 + (0 if approved is None else len(_approvers(approved)))
+            if have < needed:
+                detail = f"{act.type.value} needs {needed} people; {have} took part"
+                found.append((FindingKind.APPROVAL_MISSING, detail))
+        return [stream_finding(stream, seq, kind, detail, key) for kind, detail in found]
+
+    def _acts(
+        self, events: list[DomainEvent]
+    ) -> tuple[list[tuple[FindingKind, str]], Act | None, ActApproved | None]:
+        """Check every signed act in a commit; the act its effects follow, and its approval."""
+        found: list[tuple[FindingKind, str]] = []
+        act: Act | None = None
+        approved: ActApproved | None = None
+        for event in events:
+            if isinstance(event, (ActSigned, ActProposed)):
+                found += self._check(event.signed)
+                act = event.signed.act if isinstance(event, ActSigned) else act
+            elif isinstance(event, ActApproved):
+                found += self._approved(event)
+                act, approved = event.proposal.act, event
+            elif isinstance(event, ActRejected):
+                found += self._check(event.rejection)
+        return found, act, approved
+
+    def _check(
+        self, signed: SignedAct, needs: ActType | None = None
+    ) -> list[tuple[FindingKind, str]]:
+        act = signed.act
+        self.signed += 1
+        if self._where is not None:
+            self.in_force.named(act, self._where)
+        people = self.people(act.people_sha256)
+        if people is None:
+            detail = f"people file {act.people_sha256[:16]}... is missing or changed since"
+            return [(FindingKind.PEOPLE_FILE_CHANGED, detail)]
+        problem = act_problem(people, signed, needs)
+        return [] if problem is None else [(FindingKind(problem[0]), problem[1])]
+
+    def _approved(self, event: ActApproved) -> list[tuple[FindingKind, str]]:
+        proposal = event.proposal
+        found = self._check(proposal)
+        for approval in event.approvals:
+            found += self._check(approval, proposal.act.type)
+            if approval.act.params.get("act_id") != proposal.act_id:
+                found.append((FindingKind.BAD_ACT_SIGNATURE, "an approval names another act"))
+            if approval.act.actor == proposal.act.actor:
+                detail = f"{proposal.act.actor!r} approved their own act {proposal.act_id}"
+                found.append((FindingKind.SELF_APPROVAL, detail))
+        return found
+
+    def unsigned(self) -> list[Finding]:
+        """What only the whole log shows: adoptions, files not in force, unsigned effects."""
+        return self.in_force.findings()
+
+    @property
+    def people_in_force(self) -> str | None:
+        """The hash of the people file adopted last, or None: acts are unsigned."""
+        current = self.in_force.history.current
+        return None if current is None else current.adopted
+
+
+def _approvers(event: ActApproved) -> set[str]:
+    proposer = event.proposal.act.actor
+    return {signed.act.actor for signed in event.approvals} - {proposer}
+
+
+def _decoded(commit: Commit) -> list[DomainEvent]:
+    """The commit's events this code knows (others are the integrity pass's business)."""
+    events: list[DomainEvent] = []
+    for stored in commit.events:
+        try:
+            events.append(decode_event_data(stored["type"], stored["grschema"], stored["data"]))
+        except (UnknownEventTypeError, ValueError, KeyError, TypeError):
+            continue
+    return events

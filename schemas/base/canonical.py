@@ -1,0 +1,70 @@
+"""Canonical JSON and SHA-256: the exact bytes every hash and signature covers.
+
+The form is specified in docs/log-format.md: UTF-8, object keys sorted by code
+point, no insignificant white space, no floats (integers, strings, booleans,
+null, arrays and objects only), non-ASCII characters written as themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from schemas.base.errors import InputError
+
+__all__ = ["CanonicalFormError", "canonical_json", "sha256_hex"]
+
+
+class CanonicalFormError(InputError):
+    """A value that has no canonical form (a float, a non-string key, ...)."""
+
+
+_SCALARS = (str, int, bool, type(None))
+
+
+def _is_json(value: Any) -> bool:  # noqa: ANN401 - any JSON value
+    """Whether `value` has a canonical form; no path strings, so the common case stays cheap."""
+    if isinstance(value, _SCALARS):
+        return True
+    if isinstance(value, dict):
+        return all(
+            isinstance(key, str) and (isinstance(item, str) or _is_json(item))
+            for key, item in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(item, str) or _is_json(item) for item in value)
+    return False
+
+
+def _locate(value: Any, path: str) -> None:  # noqa: ANN401 - any JSON value
+    """Raise for the first value without a canonical form, naming where it is."""
+    if isinstance(value, float):
+        raise CanonicalFormError(f"{path}: floats have no canonical form here")
+    if isinstance(value, _SCALARS):
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise CanonicalFormError(f"{path}: object keys must be strings")
+            _locate(item, f"{path}.{key}")
+        return
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _locate(item, f"{path}[{index}]")
+        return
+    raise CanonicalFormError(f"{path}: {type(value).__name__} is not a JSON value")
+
+
+def canonical_json(value: Any) -> bytes:  # noqa: ANN401 - any JSON value
+    """Serialize a JSON value to its one canonical byte string."""
+    if not _is_json(value):
+        _locate(value, "$")
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    """Lowercase hex SHA-256 of `data`."""
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,119 @@
+"""What verification reports: one finding per problem, located by program, jurisdiction and seq."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from schemas.log.streams import StreamId
+
+__all__ = [
+    "Finding",
+    "FindingKind",
+    "LocatedFinding",
+    "ReplayFinding",
+    "ReplayKind",
+    "stream_finding",
+]
+
+K = TypeVar("K", bound=str)
+
+
+class FindingKind(StrEnum):
+    """The kinds of tampering (or damage) verification names; see docs/log-format.md."""
+
+    MODIFIED = "modified"
+    MISSING = "missing"
+    INSERTED = "inserted"
+    REORDERED = "reordered"
+    TRUNCATED = "truncated"
+    FORGED_CHECKPOINT = "forged_checkpoint"
+    MOVED = "moved"
+    BAD_FORMAT = "bad_format"
+    UNSIGNED_COMMIT = "unsigned_commit"
+    """An intact commit with no writer's signature: sealed by a writer without a key, or forged."""
+    BAD_COMMIT_SIGNATURE = "bad_commit_signature"
+    """A commit signature by a key outside the keyring or its window, or one that fails."""
+    STRAY = "stray"
+    """An object past a gap in its sequence that does not claim its key's seq: planted."""
+    UNSIGNED_ACT = "unsigned_act"
+    """A person's act recorded without their signature while a people file was in force."""
+    BAD_ACT_SIGNATURE = "bad_act_signature"
+    """An act whose SSH signature fails, or whose recorded effect differs from what was signed."""
+    ACTOR_NOT_AUTHORIZED = "actor_not_authorized"
+    """An act by someone unknown, outside their key's window, or without a role for it."""
+    APPROVAL_MISSING = "approval_missing"
+    """An act that took effect with fewer people than the program asked for."""
+    SELF_APPROVAL = "self_approval"
+    """An act approved by the person who proposed it."""
+    PEOPLE_FILE_CHANGED = "people_file_changed"
+    """The people file an act names is missing from documents/ or no longer matches its hash."""
+    NOT_IN_TREE = "not_in_tree"
+    """A commit sealed before the newest tlog sweep (the hourly run) that is not a leaf."""
+    TREE_MISMATCH = "tree_mismatch"
+    """Tiles, leaves or the index disagree with the commits or a signed checkpoint's root."""
+    INCONSISTENT_CHECKPOINT = "inconsistent_checkpoint"
+    """A tlog checkpoint that does not extend its predecessor (or what a witness saw)."""
+    ROLLED_BACK = "rolled_back"
+    """The newest tlog checkpoint is older than one a witness already saw."""
+
+
+class LocatedFinding(BaseModel, Generic[K]):
+    """One problem. Checkpoint findings have no program or jurisdiction; seq is the checkpoint's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    program: str | None
+    jurisdiction: str | None
+    seq: int | None
+    kind: K
+    detail: str
+    key: str | None = None
+
+    @property
+    def location(self) -> str:
+        """`program/jurisdiction seq N`, or `checkpoints seq N` for the checkpoint chain."""
+        seq = "" if self.seq is None else f" seq {self.seq}"
+        if self.program is None:
+            return f"checkpoints{seq}"
+        return f"{self.program}/{self.jurisdiction}{seq}"
+
+
+class Finding(LocatedFinding[FindingKind]):
+    """An integrity problem `audit verify` names (see docs/log-format.md)."""
+
+
+class ReplayKind(StrEnum):
+    """What replay names beside the integrity findings of `audit verify`."""
+
+    DIVERGENCE = "divergence"
+    MISSING_DOCUMENT = "missing_document"
+    TAMPERED_DOCUMENT = "tampered_document"
+    UNDERIVABLE = "underivable"
+    INCONSISTENT = "inconsistent"
+
+
+class ReplayFinding(LocatedFinding[str]):
+    """One problem replay names: an integrity finding's kind, or a `ReplayKind`."""
+
+    @classmethod
+    def from_integrity(cls, finding: Finding) -> ReplayFinding:
+        """An integrity finding (hash chain, checkpoints) in replay's shape."""
+        return cls.model_validate(finding.model_dump())
+
+
+def stream_finding(
+    stream: StreamId, seq: int | None, kind: FindingKind, detail: str, key: str | None = None
+) -> Finding:
+    """A finding located in `stream`."""
+    return Finding(
+        program=stream.program,
+        jurisdiction=stream.jurisdiction,
+        seq=seq,
+        kind=kind,
+        detail=detail,
+        key=key,
+    )

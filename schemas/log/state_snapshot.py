@@ -1,0 +1,171 @@
+"""The state index's snapshot: every stream's head and compact state, as stored (pure).
+
+`infra/index/state_index.py` reads and writes it; this module is its format. An entry keeps
+every `StreamState` field but the evaluation (`tests/unit/test_state_index_fields.py`
+fails when a new state field is not kept).
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+from typing import TYPE_CHECKING, Final, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from schemas.events.catalog import (
+    DecisionDetermined,
+    DecisionIssued,
+    DecisionOverridden,
+    InformationRequested,
+    LetterQueued,
+    LetterSent,
+    NoticeQueued,
+    ReminderQueued,
+    ReminderSent,
+    ResponseAmended,
+    ResponseReceived,
+)
+from schemas.log.state import StreamState
+from schemas.log.streams import ACTS, RUNS, StreamId
+from schemas.program.review_path import Stage
+from schemas.rules.evaluation import Outcome
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = ["INDEX_FORMAT", "IndexedStream", "StateSnapshot"]
+
+INDEX_FORMAT: Final = "grantreview.state-index/1"
+_COPIED: Final = tuple(
+    field.name
+    for field in fields(StreamState)
+    if field.name not in {"stream", "evaluation", "response", "idempotency_keys"}
+)
+"""State fields an entry keeps as they are; the other four are converted or left out."""
+
+
+class IndexedStream(BaseModel):
+    """A stream's state as the index keeps it: everything in `StreamState` but the evaluation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    jurisdiction: str
+    head_seq: int
+    head_hash: str
+    last_event_time: AwareDatetime | None = None
+    letter_queued: LetterQueued | None = None
+    letter: LetterSent | None = None
+    letter_time: AwareDatetime | None = None
+    reminder_queued: ReminderQueued | None = None
+    reminder: ReminderSent | None = None
+    response: ResponseReceived | None = None
+    supersedes_sha256: str | None = None
+    response_shas: tuple[str, ...] = ()
+    decision: Outcome | None = None
+    reasons: tuple[str, ...] = ()
+    decision_id: str | None = None
+    decided_response_sha: str | None = None
+    decided: bool = False
+    override: DecisionOverridden | None = None
+    idempotency_keys: tuple[str, ...] = ()
+    stage: Stage | None = None
+    final: bool = False
+    letter_due: date | None = None
+    answer_due: date | None = None
+    information: InformationRequested | None = None
+    information_due: date | None = None
+    responded_due: date | None = None
+    last_decision: DecisionIssued | None = None
+    late: bool = False
+    answered: bool = False
+    determination: DecisionDetermined | None = None
+    award_action: str | None = None
+    notice_wanted: tuple[str, str] | None = None
+    notice_queued: NoticeQueued | None = None
+    notices_sent: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, state: StreamState) -> IndexedStream:
+        """The compact form of a folded state."""
+        response = state.response
+        supersedes = response.supersedes_sha256 if isinstance(response, ResponseAmended) else None
+        if isinstance(response, ResponseAmended):
+            fields = dict(response)
+            fields.pop("supersedes_sha256")
+            response = ResponseReceived.model_construct(**fields)
+        return cls.model_construct(
+            jurisdiction=state.stream.jurisdiction,
+            response=response,
+            supersedes_sha256=supersedes,
+            idempotency_keys=tuple(sorted(state.idempotency_keys)),
+            **{name: getattr(state, name) for name in _COPIED},
+        )
+
+    def state(self, program: str) -> StreamState:
+        """The `StreamState` this entry stands for (with `evaluation` left unset)."""
+        response: ResponseReceived | None = self.response
+        if response is not None and self.supersedes_sha256 is not None:
+            response = ResponseAmended.model_construct(
+                **dict(response), supersedes_sha256=self.supersedes_sha256
+            )
+        return StreamState(
+            stream=StreamId(program=program, jurisdiction=self.jurisdiction),
+            response=response,
+            idempotency_keys=frozenset(self.idempotency_keys),
+            **{name: getattr(self, name) for name in _COPIED},
+        )
+
+
+class StateSnapshot(BaseModel):
+    """Every review stream of one program at the heads it names, sorted by jurisdiction."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["grantreview.state-index/1"] = INDEX_FORMAT
+    program: str
+    streams: tuple[IndexedStream, ...]
+    checkpoint_seq: int | None = None
+    """A checkpoint whose every head of the program the snapshot includes (or later heads).
+
+    -1: the snapshot came from a listing made before the first checkpoint; None: unknown
+    (a snapshot written before this field existed), so the next read lists every key.
+    """
+    tlog_batch_seq: int | None = None
+    """The newest transparency-log batch whose commits of the program the snapshot includes.
+
+    None: written before the cut-over or before this field existed, so the next read after
+    the cut-over lists every key. Left out of the stored bytes when None, so a snapshot
+    without it keeps its address (`to_bytes`).
+    """
+
+    @classmethod
+    def of(
+        cls,
+        program: str,
+        states: Iterable[StreamState],
+        *,
+        checkpoint_seq: int | None = None,
+        tlog_batch_seq: int | None = None,
+    ) -> StateSnapshot:
+        """The snapshot of these states (the runs stream is never indexed)."""
+        entries = sorted(
+            (IndexedStream.of(s) for s in states if s.stream.jurisdiction not in {RUNS, ACTS}),
+            key=lambda entry: entry.jurisdiction,
+        )
+        return cls.model_construct(
+            format=INDEX_FORMAT,
+            program=program,
+            streams=tuple(entries),
+            checkpoint_seq=checkpoint_seq,
+            tlog_batch_seq=tlog_batch_seq,
+        )
+
+    def to_bytes(self) -> bytes:
+        """Deterministic JSON (field order is fixed), so equal snapshots share one address.
+
+        `tlog_batch_seq` is written only when set: a snapshot of the same states written
+        before the field existed has the same bytes, hence the same address.
+        """
+        unset = {"tlog_batch_seq"} if self.tlog_batch_seq is None else None
+        return self.model_dump_json(exclude=unset).encode("utf-8")

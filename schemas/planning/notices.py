@@ -1,0 +1,107 @@
+"""Notices to a jurisdiction in a staged review: rendered purely, Markdown and HTML.
+
+A notice tells the outcome of a preliminary or final decision (every unmet condition with
+its plain-language reason, and the date by which the jurisdiction may answer) or a request
+for information. The program may give its own Jinja2 template (`review.notice_template`);
+every value is Markdown-escaped, as in letters.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from jinja2 import TemplateError
+
+from schemas.base.errors import InputError
+from schemas.base.markup import render_markdown_html
+from schemas.events.catalog import NoticeSent
+from schemas.planning.letters import RenderedLetter, compile_template
+from schemas.planning.review import CommitDraft
+from schemas.program.template_budget import done, rendering
+
+if TYPE_CHECKING:
+    from schemas.events.catalog import NoticeQueued
+    from schemas.log.state import StreamState
+    from schemas.program.definition import ProgramBundle
+    from schemas.program.jurisdiction import Jurisdiction
+
+__all__ = ["DEFAULT_NOTICE", "notice_due", "plan_notice", "render_notice"]
+
+DEFAULT_NOTICE = """\
+{{ notice_date.isoformat() }}
+
+To: {{ jurisdiction.name }}
+
+Re: {{ program.title }}: {{ kind }} notice
+
+{% if kind == "information" %}Please answer the following questions again{% if answer_due %} \
+by {{ answer_due.isoformat() }}{% endif %}: {{ reasons | join(", ") }}.
+{% else %}The {{ kind }} decision is: **{{ outcome }}**.
+
+{% for reason in reasons %}- {{ reason }}
+{% endfor %}
+{% if answer_due %}You may answer, with any further evidence, by {{ answer_due.isoformat() }}.\
+{% endif %}{% endif %}
+"""
+
+
+def notice_due(state: StreamState) -> tuple[str, str] | None:
+    """(notice id, kind) of the notice still to send, or None."""
+    wanted = state.notice_wanted
+    if wanted is None or wanted[0] in state.notices_sent:
+        return None
+    return wanted
+
+
+def render_notice(
+    bundle: ProgramBundle, jurisdiction: Jurisdiction, state: StreamState, notice_date: date
+) -> tuple[RenderedLetter, date | None]:
+    """The notice the stream's latest decision or request calls for, and its answer date."""
+    wanted = notice_due(state)
+    if wanted is None:
+        raise ValueError(f"{state.stream.name}: no notice is due")
+    kind = wanted[1]
+    if kind == "information" and state.information is not None:
+        reasons: tuple[str, ...] = state.information.questions
+        outcome, answer_due = "", state.information_due
+    else:
+        outcome = state.effective_decision.value
+        reasons = state.reasons
+        if state.determination is not None:
+            reasons = (state.determination.reason,)
+        answer_due = state.answer_due if kind == "preliminary" else None
+    review = bundle.program.review
+    source = DEFAULT_NOTICE
+    if review is not None and review.notice_template is not None:
+        source = bundle.files[review.notice_template]
+    token = rendering()
+    try:
+        markdown = compile_template(source).render(
+            jurisdiction=jurisdiction,
+            program=bundle.program,
+            kind=kind,
+            outcome=outcome,
+            reasons=reasons,
+            answer_due=answer_due,
+            notice_date=notice_date,
+        )
+    except TemplateError as error:
+        raise InputError(
+            f"program {bundle.program.id!r}: notice template failed: {error}"
+        ) from None
+    finally:
+        done(token)
+    return RenderedLetter(markdown=markdown, html=render_markdown_html(markdown)), answer_due
+
+
+def plan_notice(state: StreamState, event: NoticeQueued | NoticeSent) -> CommitDraft | None:
+    """Pin the notice in the outbox, then record it sent: once per notice id."""
+    wanted = notice_due(state)
+    if wanted is None or event.notice_id != wanted[0]:
+        return None
+    if isinstance(event, NoticeSent):
+        return CommitDraft(f"notice:{event.notice_id}", (event,))
+    if state.notice_queued is not None and state.notice_queued.notice_id == event.notice_id:
+        return None
+    return CommitDraft(f"notice-queued:{event.notice_id}", (event,))

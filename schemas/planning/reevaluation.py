@@ -1,0 +1,236 @@
+"""Reevaluation, decided purely: compare a fresh evaluation with a stream's recorded decision.
+
+Gather (states, jurisdictions, the program) and apply (append, store) live in tasks/;
+this module decides, per stream, whether the decision is revised, unchanged, overridden
+(reported, never revised) or not for reevaluation at all, and builds the run's outcome
+list and run record.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Final
+
+from schemas.base.canonical import canonical_json, sha256_hex
+from schemas.events.catalog import DecisionRevised, ReevaluationCompleted
+from schemas.log.state import Step, StreamState
+from schemas.planning.review import CommitDraft, evaluate_state
+from schemas.planning.stages import due_for_evaluation
+from schemas.program.definition import ProgramBundle
+from schemas.program.jurisdiction import Jurisdiction
+from schemas.rules.engine import deadline_passed, rule_set_in_force
+from schemas.rules.evaluation import Evaluation, Outcome
+
+__all__ = [
+    "OUTCOMES_FORMAT",
+    "RevisionStatus",
+    "StreamReevaluation",
+    "outcome_entry",
+    "outcomes_document",
+    "plan_revision",
+    "plan_run_record",
+    "reevaluate_stream",
+    "run_record",
+    "unregistered",
+]
+
+OUTCOMES_FORMAT: Final = "grantreview.reevaluation-outcomes/1"
+
+
+class RevisionStatus(StrEnum):
+    """What a reevaluation found for one stream."""
+
+    REVISED = "revised"
+    UNCHANGED = "unchanged"
+    OVERRIDDEN = "overridden"
+    """The automatic decision would change, but a person's override is in force: reported only."""
+    AWAITING_REVIEW = "awaiting_review"
+    """Evidence (a response, or a passed deadline) the review flow has not decided yet."""
+    NOT_DUE = "not_due"
+    """No response and the deadline has not passed: nothing to evaluate."""
+    UNREGISTERED = "unregistered"
+    """A stream whose jurisdiction is not in the registry (cannot be evaluated)."""
+
+
+@dataclass(frozen=True)
+class StreamReevaluation:
+    """One stream's result: before and after, why, and the commit to append (if revised)."""
+
+    jurisdiction: str
+    status: RevisionStatus
+    before: Outcome
+    after: Outcome
+    reasons_before: tuple[str, ...]
+    reasons: tuple[str, ...]
+    head_seq: int
+    head_hash: str
+    draft: CommitDraft | None = None
+
+    @property
+    def differs(self) -> bool:
+        """Whether the fresh evaluation disagrees with the recorded automatic decision."""
+        return self.before != self.after or self.reasons_before != self.reasons
+
+
+def _result(
+    state: StreamState,
+    status: RevisionStatus,
+    after: Outcome | None = None,
+    reasons: tuple[str, ...] | None = None,
+    draft: CommitDraft | None = None,
+) -> StreamReevaluation:
+    before = state.decision or Outcome.PENDING
+    return StreamReevaluation(
+        jurisdiction=state.stream.jurisdiction,
+        status=status,
+        before=before,
+        after=before if after is None else after,
+        reasons_before=state.reasons,
+        reasons=state.reasons if reasons is None else reasons,
+        head_seq=state.head_seq,
+        head_hash=state.head_hash,
+        draft=draft,
+    )
+
+
+def unregistered(state: StreamState) -> StreamReevaluation:
+    """The result for a stream whose jurisdiction the registry does not know."""
+    return _result(state, RevisionStatus.UNREGISTERED)
+
+
+def _revision(state: StreamState, evaluation: Evaluation) -> CommitDraft:
+    """The DecisionRevised commit, keyed by the head it was planned against (retries repeat it)."""
+    event = DecisionRevised(
+        decision_id=evaluation.decision_id,
+        previous_decision_id=state.decision_id,
+        before=state.decision or Outcome.PENDING,
+        after=evaluation.outcome,
+        reasons_before=state.reasons,
+        reasons=evaluation.reasons,
+        program_sha256=evaluation.program_sha256,
+        rule_set_version=evaluation.rule_set_version,
+        orders_applied=evaluation.orders_applied,
+        evaluation=evaluation,
+    )
+    basis = canonical_json([state.head_hash, evaluation.outcome.value, list(evaluation.reasons)])
+    key = f"revise:{sha256_hex(basis)[:32]}"
+    return CommitDraft(key, (event,), evaluation.program_sha256)
+
+
+def reevaluate_stream(
+    state: StreamState,
+    bundle: ProgramBundle,
+    jurisdiction: Jurisdiction,
+    *,
+    as_of: datetime,
+    known_at: datetime,
+) -> StreamReevaluation:
+    """Evaluate one decided stream again; revise only where the outcome or the reasons change.
+
+    Only decisions the review flow already issued for the evidence in force are revised;
+    a human override, or a person's final determination in a staged review, is reported and
+    left alone; a fresh evaluation that is still pending (no rule set in force) never
+    replaces a pending one. In a staged review only a final decision is revised (a
+    preliminary one, or one awaiting information, is `awaiting_review`: its answer window
+    decides), and a revision keeps the stage final: it never turns a final decision into a
+    preliminary one or the reverse, and it sends no new notice and records no award action.
+    """
+    evidence = state.response is not None or deadline_passed(bundle.program, as_of)
+    if not evidence:
+        return _result(state, RevisionStatus.NOT_DUE)
+    if state.step is not Step.DECIDED:
+        return _result(state, RevisionStatus.AWAITING_REVIEW)
+    due = due_for_evaluation(state, bundle.program)
+    evaluation = evaluate_state(
+        bundle, jurisdiction, state, as_of=as_of, known_at=known_at, due=due
+    )
+    before = state.decision or Outcome.PENDING
+    after, reasons = evaluation.outcome, evaluation.reasons
+    if (before == after and state.reasons == reasons) or before == after == Outcome.PENDING:
+        return _result(state, RevisionStatus.UNCHANGED)
+    if state.override is not None or state.determination is not None:
+        return _result(state, RevisionStatus.OVERRIDDEN, after, reasons)
+    return _result(state, RevisionStatus.REVISED, after, reasons, _revision(state, evaluation))
+
+
+def plan_revision(
+    state: StreamState,
+    bundle: ProgramBundle,
+    jurisdiction: Jurisdiction,
+    *,
+    as_of: datetime,
+    known_at: datetime,
+) -> CommitDraft | None:
+    """The planner `append_planned` re-runs after a conflict: the revision commit, or None."""
+    return reevaluate_stream(state, bundle, jurisdiction, as_of=as_of, known_at=known_at).draft
+
+
+def outcome_entry(result: StreamReevaluation) -> dict[str, Any]:
+    """One line of the outcome list: the head evaluated, what was found and why."""
+    return {
+        "jurisdiction": result.jurisdiction,
+        "head_seq": result.head_seq,
+        "head_hash": result.head_hash,
+        "status": result.status.value,
+        "before": result.before.value,
+        "after": result.after.value,
+        "reasons": list(result.reasons),
+    }
+
+
+def outcomes_document(bundle: ProgramBundle, results: Iterable[StreamReevaluation]) -> bytes:
+    """The canonical outcome list, sorted by jurisdiction; stored by its SHA-256.
+
+    It holds no run id or time, so two runs that saw the same heads and found the same
+    outcomes share one stored document (the run records still differ by as_of).
+    """
+    entries = sorted((outcome_entry(result) for result in results), key=lambda e: e["jurisdiction"])
+    return canonical_json(
+        {
+            "format": OUTCOMES_FORMAT,
+            "program": bundle.program.id,
+            "program_sha256": bundle.sha256,
+            "outcomes": entries,
+        }
+    )
+
+
+def run_record(
+    bundle: ProgramBundle,
+    results: Iterable[StreamReevaluation],
+    *,
+    as_of: datetime,
+    known_at: datetime,
+    outcomes_sha256: str,
+) -> ReevaluationCompleted:
+    """The run record: counts per status, what was in force, and the outcome list's hash."""
+    counts = Counter(result.status for result in results)
+    rule_set = rule_set_in_force(bundle.program, as_of)
+    return ReevaluationCompleted(
+        as_of=as_of,
+        known_at=known_at,
+        program_sha256=bundle.sha256,
+        rule_set_version=None if rule_set is None else rule_set.version,
+        streams=sum(counts.values()),
+        revised=counts[RevisionStatus.REVISED],
+        unchanged=counts[RevisionStatus.UNCHANGED],
+        overridden_differences=counts[RevisionStatus.OVERRIDDEN],
+        awaiting_review=counts[RevisionStatus.AWAITING_REVIEW],
+        not_due=counts[RevisionStatus.NOT_DUE],
+        unregistered=counts[RevisionStatus.UNREGISTERED],
+        outcomes_sha256=outcomes_sha256,
+    )
+
+
+def plan_run_record(
+    state: StreamState, record: ReevaluationCompleted, run_id: str
+) -> CommitDraft | None:
+    """Append the run record once per run id (a retried run writes it once)."""
+    key = f"run:{run_id}"
+    if key in state.idempotency_keys:
+        return None
+    return CommitDraft(key, (record,), record.program_sha256)

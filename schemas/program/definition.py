@@ -1,0 +1,224 @@
+"""A program cycle as policy data: questions, versioned rule sets, court orders and notices.
+
+The YAML file policy analysts write (see programs/README.md) validates into
+`Program`; `ProgramBundle` adds the letter template and is the exact document
+an evaluation's `program_sha256` covers, so auditors replay from the stored copy.
+"""
+
+# No `from __future__ import annotations`: pydantic reads these annotations at runtime.
+import functools
+import json
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any, Literal, Self
+
+from pydantic import Field, model_validator
+
+from schemas.base.canonical import canonical_json, sha256_hex
+from schemas.base.errors import InputError
+from schemas.base.ids import Slug
+from schemas.people.acts import APPROVABLE
+from schemas.program import _checks as _program_checks
+from schemas.program._policy_types import ConditionId, IsoDate, PolicyModel, QuestionId, Text
+from schemas.program.orders import CourtOrder, Notice, Scope
+from schemas.program.review_path import ReviewSpec, Stage
+
+__all__ = [
+    "PROGRAM_FORMAT",
+    "Condition",
+    "CourtOrder",
+    "LetterSpec",
+    "Notice",
+    "Program",
+    "ProgramBundle",
+    "ProgramError",
+    "ProgramKind",
+    "Question",
+    "ReviewSpec",
+    "RuleSet",
+    "Scope",
+    "Stage",
+    "parse_program",
+]
+
+PROGRAM_FORMAT = "grantreview.program/1"
+MAX_APPROVALS = 10
+
+# A relative path whose segments never start with a dot: no "..", no hidden files.
+_RELATIVE_FILE = r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$"
+
+
+class ProgramError(InputError):
+    """An invalid program; the message names the file, the entry and the problem."""
+
+
+class ProgramKind(StrEnum):
+    """How jurisdictions come into a program."""
+
+    FORMULA_GRANT = "formula_grant"
+    SELECTION = "selection"
+
+
+class LetterSpec(PolicyModel):
+    """The letter: its template (relative to the program folder) and response deadline.
+
+    The deadline is a fixed `response_due` date or `response_within_days` of the
+    letter's date: exactly one of the two.
+    """
+
+    template: str | None = Field(default=None, pattern=_RELATIVE_FILE)
+    response_due: IsoDate | None = None
+    response_within_days: int | None = Field(default=None, ge=1, le=365, strict=True)
+    reminder_after_days: int | None = Field(default=None, ge=1, le=365, strict=True)
+
+    @model_validator(mode="after")
+    def _one_deadline(self) -> Self:
+        if (self.response_due is None) == (self.response_within_days is None):
+            raise ValueError("give exactly one of response_due and response_within_days")
+        return self
+
+    def due_for(self, letter_date: date) -> date:
+        """The response deadline of a letter dated `letter_date`."""
+        if self.response_due is not None:
+            return self.response_due
+        return letter_date + timedelta(days=self.response_within_days or 0)
+
+
+class Question(PolicyModel):
+    """One question the letter asks, with where it comes from."""
+
+    id: QuestionId
+    text: Text
+    source: Text
+
+
+class Condition(PolicyModel):
+    """One condition: met when `met_when` (CEL) is true, considered only if `applies_when` is."""
+
+    id: ConditionId
+    title: Text
+    source: Text
+    questions: tuple[QuestionId, ...] = ()
+    met_when: Text
+    applies_when: Text | None = None
+    reason_unmet: Text
+
+
+class RuleSet(PolicyModel):
+    """One version of the conditions, in force on [effective_from, effective_until)."""
+
+    version: int = Field(ge=1, strict=True)
+    effective_from: IsoDate
+    effective_until: IsoDate | None = None
+    decision: Literal["all_met"] = "all_met"
+    conditions: tuple[Condition, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _interval(self) -> Self:
+        if self.effective_until is not None and self.effective_until <= self.effective_from:
+            raise ValueError("effective_until must be after effective_from")
+        return self
+
+
+class Program(PolicyModel):
+    """One program cycle: the public interface policy analysts write as program.yaml."""
+
+    id: Slug
+    title: Text
+    kind: ProgramKind
+    interpretation: Text | None = None
+    sources: tuple[Text, ...] = Field(min_length=1)
+    letter: LetterSpec | None = None
+    questions: tuple[Question, ...] = ()
+    rule_sets: tuple[RuleSet, ...] = Field(min_length=1)
+    court_orders: tuple[CourtOrder, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    review: ReviewSpec | None = None
+    approvals: dict[str, int] | None = None
+    """How many people must agree on an act (`{determine: 2}`: the proposer and one more)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        _program_checks.check_program(self)
+        for act, count in (self.approvals or {}).items():
+            if act not in APPROVABLE:
+                allowed = ", ".join(sorted(APPROVABLE))
+                message = f"approvals: {act!r} is not an act that takes approval ({allowed})"
+                raise ValueError(message)
+            if not 1 <= count <= MAX_APPROVALS:
+                raise ValueError(f"approvals: {act}: {count} is not 1-{MAX_APPROVALS}")
+        return self
+
+    def question_ids(self) -> frozenset[str]:
+        """Every question id the letter asks."""
+        return frozenset(question.id for question in self.questions)
+
+    def question(self, question_id: str) -> Question:
+        """The question with this id (KeyError if the program has none)."""
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+
+def _unset_additions(program: Program) -> dict[str, Any]:
+    """Keys added after format 1 shipped, left out when unset: old programs keep their hash."""
+    exclude: dict[str, Any] = {}
+    if program.review is None:
+        exclude["review"] = True
+    if program.approvals is None:
+        exclude["approvals"] = True
+    if program.letter is not None and program.letter.response_within_days is None:
+        exclude["letter"] = {"response_within_days"}
+    return exclude
+
+
+def parse_program(data: object, *, source: str) -> Program:
+    """Validate loaded YAML/JSON data as a program; errors name `source`, the entry and problem."""
+    return _program_checks.validated(Program, data, source=source, error=ProgramError)
+
+
+class ProgramBundle(PolicyModel):
+    """A program with its template files: the exact document evaluations cite by hash."""
+
+    program: Program
+    files: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _template_present(self) -> Self:
+        _program_checks.check_files(self.program, self.files)
+        return self
+
+    def document(self) -> bytes:
+        """The canonical bytes of this bundle (what `sha256` covers)."""
+        return canonical_json(
+            {
+                "format": PROGRAM_FORMAT,
+                "program": self.program.model_dump(
+                    mode="json", exclude=_unset_additions(self.program)
+                ),
+                "files": self.files,
+            }
+        )
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """SHA-256 of `document()`, computed once per bundle (it is frozen)."""
+        return sha256_hex(self.document())
+
+    @classmethod
+    def from_document(cls, raw: bytes, *, source: str = "program document") -> Self:
+        """Parse and validate a stored `document()` (the inverse, for replay)."""
+        try:
+            data: Any = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ProgramError(f"{source}: not a program document: {error}") from None
+        if not isinstance(data, dict) or data.get("format") != PROGRAM_FORMAT:
+            raise ProgramError(f"{source}: not a {PROGRAM_FORMAT} document")
+        if set(data) != {"format", "program", "files"}:
+            raise ProgramError(f"{source}: expected exactly the keys files, format, program")
+        program = parse_program(data["program"], source=source)
+        files = data["files"]
+        return _program_checks.validated(
+            cls, {"program": program, "files": files}, source=source, error=ProgramError
+        )

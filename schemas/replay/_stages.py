@@ -1,0 +1,225 @@
+"""Replay of a staged review: every stage transition planned again from the state before it.
+
+The writers plan each act with the pure planners of `schemas.planning.stages` against the stream
+as folded before the commit; replay folds the same state and asks the same planner for
+the same commit. A preliminary decision, an automatic final (a closed answer window), a
+person's determination, a request for information, an extension and an award action
+must come out event for event, under the same idempotency key. A notice is rendered
+again from that state and must hash to the documents it names, which must be stored
+unaltered. A program without a `review:` section never reaches the planners here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from schemas.base.canonical import sha256_hex
+from schemas.base.errors import InputError
+from schemas.base.findings import ReplayKind
+from schemas.events.catalog import (
+    AwardActionRecorded,
+    DeadlineExtended,
+    DecisionDetermined,
+    DecisionIssued,
+    DomainEvent,
+    InformationRequested,
+    NoticeQueued,
+    NoticeSent,
+    RulesEvaluated,
+)
+from schemas.log.state import StreamState, advance
+from schemas.planning.notices import notice_due, render_notice
+from schemas.planning.stages import plan_determination, plan_extension, plan_information, plan_stage
+from schemas.program.definition import ProgramBundle
+from schemas.rules.engine import RuleEvaluationError
+from schemas.rules.waivers import start_of
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from datetime import datetime
+
+    from schemas.log.commit import Commit
+    from schemas.log.streams import StreamId
+    from schemas.planning.review import CommitDraft
+    from schemas.replay._inputs import ProgramCatalog, RegistryHistory
+
+__all__ = ["StageReplay"]
+
+
+class _Unplannable(Exception):  # noqa: N818 - a signal, not an error shown to anyone
+    """The act cannot be planned again without a program document or a registry row."""
+
+
+Problem = tuple[ReplayKind, str]
+
+_ACT_EVENTS = "grantreview.act."
+_PLANNED = (
+    DecisionIssued,
+    DecisionDetermined,
+    InformationRequested,
+    DeadlineExtended,
+    AwardActionRecorded,
+)
+
+
+@dataclass
+class StageReplay:
+    """The stream's full-history state, and the stage checks of each commit against it."""
+
+    stream: StreamId
+    programs: ProgramCatalog
+    documents: Mapping[str, bytes | None]
+    registry: RegistryHistory
+    state: StreamState = field(init=False)
+    program_sha: str | None = None
+    """The program document the stream's latest commit that names one was written under."""
+
+    def __post_init__(self) -> None:
+        self.state = StreamState(stream=self.stream)
+
+    def commit(self, commit: Commit, events: Sequence[DomainEvent]) -> list[Problem]:
+        """Check one commit against the state before it, then fold it."""
+        before = self.state
+        problems: list[Problem] = []
+        # A person's signed (or approved) act leads the commit it caused; the audit pass
+        # checks acts, this checks what they did.
+        done = [event for event in events if not event.TYPE.startswith(_ACT_EVENTS)]
+        if done and isinstance(done[0], NoticeQueued | NoticeSent):
+            problems.extend(self._notice(before, commit.time, done[0]))
+        elif any(isinstance(event, _PLANNED) for event in done):
+            problems.extend(self._planned(before, commit, done))
+        self.state = advance(before, commit.head, events)
+        named = [str(e.get("grprogramsha") or "") for e in commit.events]
+        self.program_sha = next((sha for sha in reversed(named) if sha), self.program_sha)
+        return problems
+
+    def _bundle(self, state: StreamState, events: Sequence[DomainEvent]) -> ProgramBundle | None:
+        """The program the act was planned under: its decision's, else the latest one named."""
+        named = [e.program_sha256 for e in events if isinstance(e, DecisionIssued)]
+        if not named and state.last_decision is not None:
+            named = [state.last_decision.program_sha256]
+        if not named and self.program_sha is not None:
+            named = [self.program_sha]
+        bundle = self.programs.bundle(named[0]) if named else None
+        return bundle if isinstance(bundle, ProgramBundle) else None  # else derive() says why
+
+    def _plan(
+        self,
+        before: StreamState,
+        recorded: datetime,
+        events: Sequence[DomainEvent],
+        bundle: ProgramBundle | None,
+    ) -> CommitDraft | None:
+        """What the planner of the act the commit records gives for the state before it."""
+        first = events[0]
+        if isinstance(first, DeadlineExtended):
+            return plan_extension(before, until=first.until, reason=first.reason, actor=first.actor)
+        if bundle is None:
+            raise _Unplannable
+        if isinstance(first, DecisionDetermined):
+            return plan_determination(
+                before,
+                bundle.program,
+                decision=first.decision,
+                reason=first.reason,
+                actor=first.actor,
+                as_of=first.as_of,
+            )
+        if isinstance(first, InformationRequested):
+            return plan_information(
+                before,
+                bundle.program,
+                questions=first.questions,
+                due=first.due,
+                reason=first.reason,
+                actor=first.actor,
+                as_of=start_of(first.requested_on),
+            )
+        jurisdiction = self.registry.at(self.stream.jurisdiction, recorded)
+        if jurisdiction is None:
+            raise _Unplannable  # derive() names the missing registry row
+        inputs = first.evaluation if isinstance(first, RulesEvaluated) else None
+        # A close carries no moment of its own: the window must have shut by the recording.
+        as_of = recorded if inputs is None else inputs.as_of
+        known_at = recorded if inputs is None else inputs.known_at
+        return plan_stage(before, bundle, jurisdiction, as_of=as_of, known_at=known_at)
+
+    def _planned(  # noqa: PLR0911 - one return per way a transition can fail
+        self, before: StreamState, commit: Commit, events: Sequence[DomainEvent]
+    ) -> list[Problem]:
+        staged_decision = any(isinstance(e, DecisionIssued) and e.stage is not None for e in events)
+        if not staged_decision and not isinstance(events[0], _PLANNED):
+            return []  # a one-stage decision: schemas/replay/rederive.py re-derives it as before
+        act = next((e for e in events if isinstance(e, _PLANNED)), events[0])
+        what = act.TYPE.removeprefix("grantreview.")
+        bundle = self._bundle(before, events)
+        one_stage = bundle is not None and bundle.program.review is None
+        if one_stage and not isinstance(events[0], DeadlineExtended | InformationRequested):
+            return [(ReplayKind.INCONSISTENT, f"{what}: a stage act under a one-stage program")]
+        try:
+            draft = self._plan(before, commit.time, events, bundle)
+        except _Unplannable:
+            return []  # no program document or registry row: derive() reports those
+        except (InputError, RuleEvaluationError) as error:
+            return [
+                (ReplayKind.INCONSISTENT, f"{what}: not allowed where the review stood: {error}")
+            ]
+        if draft is None:
+            return [(ReplayKind.DIVERGENCE, f"{what}: the review path calls for nothing here")]
+        if (
+            tuple(draft.payloads) != tuple(events)
+            or draft.idempotency_key != commit.idempotency_key
+        ):
+            derived = ", ".join(p.TYPE.removeprefix("grantreview.") for p in draft.payloads)
+            detail = (
+                f"{what}: re-derived {draft.idempotency_key} ({derived}) "
+                "differs from the recorded commit"
+            )
+            return [(ReplayKind.DIVERGENCE, detail)]
+        return []
+
+    def _notice(
+        self, before: StreamState, recorded: datetime, event: NoticeQueued | NoticeSent
+    ) -> list[Problem]:
+        problems = [
+            *self._stored(event.notice_sha256, "notice"),
+            *self._stored(event.html_sha256, "notice HTML"),
+        ]
+        pinned = before.notice_queued
+        if isinstance(event, NoticeSent) and event.delivery == "smtp":
+            same = pinned is not None and (
+                pinned.notice_id,
+                pinned.notice_sha256,
+                pinned.html_sha256,
+                pinned.delivery_id,
+            ) == (event.notice_id, event.notice_sha256, event.html_sha256, event.delivery_id)
+            if not same:
+                problems.append((ReplayKind.INCONSISTENT, "notice sent is not the one queued"))
+            return problems
+        if notice_due(before) != (event.notice_id, event.kind):
+            problems.append((ReplayKind.INCONSISTENT, f"no {event.kind} notice was due here"))
+            return problems
+        bundle = self._bundle(before, ())
+        jurisdiction = self.registry.at(self.stream.jurisdiction, recorded)
+        if bundle is None or jurisdiction is None:
+            return problems
+        rendered, answer_due = render_notice(bundle, jurisdiction, before, event.notice_date)
+        derived = (
+            sha256_hex(rendered.markdown.encode("utf-8")),
+            sha256_hex(rendered.html.encode("utf-8")),
+            answer_due,
+        )
+        if derived != (event.notice_sha256, event.html_sha256, event.answer_due):
+            detail = f"{event.kind} notice {event.notice_id}: rendered again it differs"
+            problems.append((ReplayKind.DIVERGENCE, detail))
+        return problems
+
+    def _stored(self, sha: str, what: str) -> list[Problem]:
+        raw = self.documents.get(sha)
+        short = f"{what} document {sha[:16]}..."
+        if raw is None:
+            return [(ReplayKind.MISSING_DOCUMENT, f"{short} is not stored")]
+        if sha256_hex(raw) != sha:
+            return [(ReplayKind.TAMPERED_DOCUMENT, f"stored {short} no longer matches its hash")]
+        return []

@@ -1,0 +1,361 @@
+"""Replay: re-derive every recorded evaluation and decision, and state at two moments.
+
+Pure: usecases/replay.py gathers commits, documents and the registry; this module decides.
+Each evaluation, decision and revision is evaluated again with the program document
+stored under its recorded hash, the response stored under its recorded hash and the
+recorded `as_of` / `known_at`, and compared condition by condition. State is then
+folded bitemporally: only events recorded at or before `known_at` and valid at or
+before `as_of` (see `valid_time`) count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from schemas.base.canonical import sha256_hex
+from schemas.base.errors import InputError
+from schemas.base.findings import ReplayFinding, ReplayKind
+from schemas.events.catalog import (
+    DecisionDetermined,
+    DecisionIssued,
+    DecisionOverridden,
+    DecisionRevised,
+    DomainEvent,
+    ResponseAmended,
+    ResponseReceived,
+    RulesEvaluated,
+    UnknownEventTypeError,
+)
+from schemas.log.state import decoded_events
+from schemas.program.response import Response, parse_response
+from schemas.replay._compare import compare_evaluations, differ
+from schemas.replay._inputs import Moments, ProgramCatalog, RegistryHistory, valid_time
+from schemas.replay._stages import StageReplay
+from schemas.replay._timeline import (
+    JurisdictionReplay,
+    TimelineEntry,
+    evidence,
+    stage_of,
+    summarize,
+)
+from schemas.rules.engine import RuleEvaluationError, evaluate
+from schemas.rules.evaluation import Evaluation, Outcome
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from schemas.log.commit import Commit
+    from schemas.log.streams import StreamId
+
+__all__ = [
+    "JurisdictionReplay",
+    "Moments",
+    "ProgramCatalog",
+    "RegistryHistory",
+    "ReplayFinding",
+    "ReplayKind",
+    "TimelineEntry",
+    "compare_evaluations",
+    "replay_stream",
+    "valid_time",
+]
+
+
+@dataclass
+class _Walk:
+    """The mutable state of one stream's replay."""
+
+    stream: StreamId
+    programs: ProgramCatalog
+    responses: Mapping[str, bytes | None]
+    registry: RegistryHistory
+    findings: list[ReplayFinding] = field(default_factory=list)
+    parsed: dict[str, Response | None] = field(default_factory=dict)
+    derived: dict[tuple[Any, ...], Evaluation | None] = field(default_factory=dict)
+    response_sha: str | None = None
+    automatic: Outcome | None = None
+    reasons: tuple[str, ...] = ()
+    decision_id: str | None = None
+    override: DecisionOverridden | None = None
+    determination: DecisionDetermined | None = None
+
+    @property
+    def known(self) -> bool:
+        """Whether any decision (automatic, determined or overridden) is in force."""
+        return bool(self.automatic or self.override or self.determination)
+
+    def find(self, seq: int, kind: ReplayKind, detail: str) -> None:
+        finding = ReplayFinding(
+            program=self.stream.program,
+            jurisdiction=self.stream.jurisdiction,
+            seq=seq,
+            kind=kind.value,
+            detail=detail,
+        )
+        if finding not in self.findings:
+            self.findings.append(finding)
+
+    @property
+    def effective(self) -> Outcome:
+        if self.override is not None:
+            return self.override.decision
+        if self.determination is not None:
+            return self.determination.decision
+        return self.automatic or Outcome.PENDING
+
+    def response(self, sha: str, seq: int) -> Response | None:
+        """The stored response under `sha`, parsed once; findings when it is unusable."""
+        if sha in self.parsed:
+            return self.parsed[sha]
+        raw, parsed = self.responses.get(sha), None
+        short = f"response document {sha[:16]}..."
+        if raw is None:
+            self.find(seq, ReplayKind.MISSING_DOCUMENT, f"{short} is not stored")
+        elif sha256_hex(raw) != sha:
+            self.find(
+                seq, ReplayKind.TAMPERED_DOCUMENT, f"stored {short} no longer matches its hash"
+            )
+        else:
+            try:
+                parsed = parse_response(raw)
+            except InputError as error:
+                self.find(seq, ReplayKind.UNDERIVABLE, f"{short}: {error}")
+        self.parsed[sha] = parsed
+        return parsed
+
+    def derive(
+        self, seq: int, recorded: datetime, inputs: Evaluation | DecisionIssued
+    ) -> Evaluation | None:
+        """Evaluate again from the stored documents and the recorded inputs."""
+        key = (inputs.program_sha256, inputs.response_sha256, inputs.as_of, inputs.known_at)
+        if key in self.derived:
+            return self.derived[key]
+        result = None
+        bundle = self.programs.bundle(inputs.program_sha256)
+        jurisdiction = self.registry.at(self.stream.jurisdiction, recorded)
+        sha = inputs.response_sha256
+        response = None if sha is None else self.response(sha, seq)
+        if isinstance(bundle, tuple):
+            self.find(seq, bundle[0], bundle[1])
+        elif jurisdiction is None:
+            detail = f"{self.stream.jurisdiction} was not in the registry when this was recorded"
+            self.find(seq, ReplayKind.UNDERIVABLE, detail)
+        elif sha is None or response is not None:
+            try:
+                result = evaluate(
+                    bundle,
+                    jurisdiction,
+                    response,
+                    response_sha256=sha,
+                    as_of=inputs.as_of,
+                    known_at=inputs.known_at,
+                    due=inputs.due,
+                )
+            except (InputError, RuleEvaluationError) as error:
+                self.find(seq, ReplayKind.UNDERIVABLE, f"cannot evaluate again: {error}")
+        self.derived[key] = result
+        return result
+
+    def diverged(self, seq: int, what: str, differences: Sequence[str]) -> None:
+        if differences:
+            shown = "; ".join(differences[:6])
+            more = f" (+{len(differences) - 6} more)" if len(differences) > 6 else ""  # noqa: PLR2004
+            self.find(seq, ReplayKind.DIVERGENCE, f"{what}: {shown}{more}")
+
+    def check(self, seq: int, recorded: datetime, event: DomainEvent) -> None:
+        """Re-derive or cross-check one event against what came before it."""
+        if isinstance(event, ResponseReceived):
+            self.check_response(seq, event)
+        elif isinstance(event, RulesEvaluated):
+            self.check_evaluation(seq, recorded, event.evaluation, "recorded evaluation")
+            if event.decision_id != event.evaluation.decision_id:
+                self.find(seq, ReplayKind.INCONSISTENT, "decision_id is not the evaluation's id")
+        elif isinstance(event, DecisionIssued):
+            self.check_decision(seq, recorded, event)
+        elif isinstance(event, DecisionRevised):
+            self.check_revision(seq, recorded, event)
+        elif isinstance(event, DecisionOverridden) and event.previous not in {None, self.effective}:
+            detail = f"override names previous {event.previous}, but {self.effective} was in force"
+            self.find(seq, ReplayKind.INCONSISTENT, detail)
+
+    def check_response(self, seq: int, event: ResponseReceived) -> None:
+        if isinstance(event, ResponseAmended) and event.supersedes_sha256 != self.response_sha:
+            self.find(seq, ReplayKind.INCONSISTENT, "amendment supersedes a response not in force")
+        stored = self.response(event.response_sha256, seq)
+        if stored is None:
+            return
+        recorded = (
+            self.stream.program,
+            self.stream.jurisdiction,
+            event.received_at,
+            event.respondent,
+            event.answers,
+        )
+        found = (
+            stored.program,
+            stored.jurisdiction,
+            stored.received_at,
+            stored.respondent,
+            stored.answers,
+        )
+        names = ("program", "jurisdiction", "received_at", "respondent", "answers")
+        self.diverged(
+            seq,
+            "recorded response differs from the stored document",
+            [f"{n} differs" for n, a, b in zip(names, recorded, found, strict=True) if a != b],
+        )
+
+    def check_evaluation(self, seq: int, recorded: datetime, ev: Evaluation, what: str) -> None:
+        if (ev.program, ev.jurisdiction) != (self.stream.program, self.stream.jurisdiction):
+            self.find(seq, ReplayKind.INCONSISTENT, f"{what} is for {ev.program}/{ev.jurisdiction}")
+        if ev.response_sha256 != self.response_sha:
+            detail = f"{what} used response {ev.response_sha256}, not the one in force"
+            self.find(seq, ReplayKind.INCONSISTENT, detail)
+        derived = self.derive(seq, recorded, ev)
+        if derived is not None:
+            self.diverged(seq, what, compare_evaluations(ev, derived))
+
+    def check_decision(self, seq: int, recorded: datetime, event: DecisionIssued) -> None:
+        derived = self.derive(seq, recorded, event)
+        if derived is None:
+            return
+        self.diverged(
+            seq,
+            "recorded decision",
+            [
+                differ(name, getattr(event, name), getattr(derived, name))
+                for name in ("outcome", "reasons", "rule_set_version", "decision_id")
+                if getattr(event, name) != getattr(derived, name)
+            ],
+        )
+
+    def check_revision(self, seq: int, recorded: datetime, event: DecisionRevised) -> None:
+        ev = event.evaluation
+        self.check_evaluation(seq, recorded, ev, "revised evaluation")
+        stated = (
+            event.after,
+            event.reasons,
+            event.program_sha256,
+            event.rule_set_version,
+            event.orders_applied,
+            event.decision_id,
+        )
+        follows = (
+            ev.outcome,
+            ev.reasons,
+            ev.program_sha256,
+            ev.rule_set_version,
+            ev.orders_applied,
+            ev.decision_id,
+        )
+        if stated != follows:
+            self.find(seq, ReplayKind.DIVERGENCE, "revision does not match its own evaluation")
+        before = (event.before, event.reasons_before, event.previous_decision_id)
+        if before != (self.automatic or Outcome.PENDING, self.reasons, self.decision_id):
+            self.find(
+                seq, ReplayKind.INCONSISTENT, "revision's before is not the decision in force"
+            )
+
+    def apply(self, event: DomainEvent) -> None:
+        """Move the full-history state past `event` (for the cross-checks)."""
+        if isinstance(event, ResponseReceived):
+            self.response_sha = event.response_sha256
+        elif isinstance(event, DecisionIssued):
+            self.automatic, self.reasons, self.decision_id = (
+                event.outcome,
+                event.reasons,
+                event.decision_id,
+            )
+        elif isinstance(event, DecisionRevised):
+            self.automatic, self.reasons, self.decision_id = (
+                event.after,
+                event.reasons,
+                event.decision_id,
+            )
+        elif isinstance(event, DecisionOverridden):
+            self.override = event
+        elif isinstance(event, DecisionDetermined):
+            self.determination = event
+
+
+def replay_stream(
+    stream: StreamId,
+    commits: Sequence[Commit],
+    *,
+    programs: ProgramCatalog,
+    responses: Mapping[str, bytes | None],
+    registry: RegistryHistory,
+    moments: Moments,
+) -> tuple[JurisdictionReplay, list[ReplayFinding]]:
+    """Re-derive each event of one stream (intact commits, in seq order); fold it at `moments`."""
+    walk = _Walk(stream, programs, responses, registry)
+    view = _Walk(stream, programs, responses, registry)  # only the admitted events
+    stages = StageReplay(stream, programs, responses, registry)
+    timeline: list[TimelineEntry] = []
+    events = 0
+    for commit in commits:
+        try:
+            decoded = decoded_events(commit)
+        except (UnknownEventTypeError, ValidationError, KeyError, TypeError) as error:
+            walk.find(commit.seq, ReplayKind.UNDERIVABLE, f"an event cannot be read: {error}")
+            continue
+        for kind, detail in stages.commit(commit, [event for _, event in decoded]):
+            walk.find(commit.seq, kind, detail)
+        for recorded, event in decoded:
+            events += 1
+            walk.check(commit.seq, recorded, event)
+            walk.apply(event)
+            valid = valid_time(event, recorded)
+            admitted = moments.admits(valid, recorded)
+            program_sha, response_sha = evidence(event)
+            entry = TimelineEntry(
+                commit.seq,
+                event.TYPE.removeprefix("grantreview."),
+                recorded,
+                valid,
+                summarize(event),
+                admitted,
+                program_sha256=program_sha,
+                response_sha256=response_sha,
+                stage=stage_of(event),
+            )
+            if admitted:
+                before = view.effective if view.known else None
+                view.apply(event)
+                after = view.effective if view.known else None
+                changed = after is not None and after != before
+                reasons = view.reasons
+                if view.override or view.determination:
+                    reasons = ((view.override or view.determination).reason,)  # type: ignore[union-attr]  # one is set
+                entry = TimelineEntry(
+                    entry.seq,
+                    entry.type,
+                    recorded,
+                    valid,
+                    entry.summary,
+                    admitted=True,
+                    decision=after,
+                    changed=changed,
+                    reasons=reasons if changed else (),
+                    program_sha256=program_sha,
+                    response_sha256=response_sha,
+                    stage=entry.stage,
+                )
+            timeline.append(entry)
+    result = JurisdictionReplay(
+        program=stream.program,
+        jurisdiction=stream.jurisdiction,
+        decision=view.effective,
+        automatic_decision=view.automatic,
+        reasons=view.reasons,
+        override_reason=None if view.override is None else view.override.reason,
+        response_sha256=view.response_sha,
+        head_seq=commits[-1].seq if commits else -1,
+        events=events,
+        timeline=tuple(timeline),
+    )
+    return result, walk.findings
