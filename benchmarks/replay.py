@@ -48,7 +48,7 @@ from schemas.events.catalog import (
 from schemas.log.commit import GENESIS, seal_commit
 from schemas.log.cumulative_checkpoint import KeyEntry, Keyring, Signer
 from schemas.log.streams import StreamId
-from schemas.planning.review import decision_payloads
+from schemas.planning.draft import decision_payloads
 from schemas.program.definition import ProgramBundle
 from schemas.program.jurisdiction import Jurisdiction
 from schemas.program.response import parse_response

@@ -27,7 +27,7 @@ from schemas.base.ids import check_slug
 
 if TYPE_CHECKING:
     from schemas.people.acts import Act
-    from usecases.approvals import ActOutcome
+    from usecases.proposals import ActOutcome
 
 __all__ = [
     "ActorOption",

@@ -30,7 +30,7 @@ from schemas.base.ids import check_slug
 
 if TYPE_CHECKING:
     from schemas.events.catalog import ActSigned
-    from tasks.review import StreamOutcome
+    from usecases.stream_outcome import StreamOutcome
 
 __all__ = ["print_table", "respond", "review", "status", "summary_line"]
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from infra.runtime import Runtime
     from usecases.acts import ActRequest
-    from usecases.approvals import ActOutcome
+    from usecases.proposals import ActOutcome
     from usecases.stages import ActResult
 
 __all__ = ["determine", "extend", "request_info"]

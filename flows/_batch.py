@@ -21,7 +21,7 @@ from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.decision_events import emit_decision_events
 from tasks.programs import store_program_document
 from tasks.registry import select_jurisdictions
-from tasks.review import StreamOutcome
+from usecases.stream_outcome import StreamOutcome
 
 __all__ = ["advance_in_chunks"]
 

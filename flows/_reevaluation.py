@@ -41,7 +41,7 @@ from tasks.reevaluation import (
     append_revisions,
     write_commits,
 )
-from tasks.review import StreamOutcome
+from usecases.stream_outcome import StreamOutcome
 
 __all__ = [
     "PARALLEL_CHUNKS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flows._flow import grant_flow
 from tasks.acts import record_signed_act
-from usecases.approvals import ActOutcome
+from usecases.proposals import ActOutcome
 
 __all__ = ["act"]
 

@@ -9,7 +9,7 @@ from flows._flow import grant_flow
 from infra.platform.clock import utc_now
 from schemas.base.ids import Slug
 from tasks.deadlines import sweep_deadlines
-from tasks.review import StreamOutcome
+from usecases.stream_outcome import StreamOutcome
 
 __all__ = ["deadlines"]
 

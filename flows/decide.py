@@ -14,7 +14,8 @@ from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.decision_events import emit_decision_events
 from tasks.programs import store_program_document
 from tasks.registry import select_jurisdictions
-from tasks.review import StreamOutcome, advance_streams
+from tasks.review import advance_streams
+from usecases.stream_outcome import StreamOutcome
 
 __all__ = ["decide", "decide_stream"]
 

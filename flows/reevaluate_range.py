@@ -15,7 +15,7 @@ from infra.platform.logging import get_logger
 from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.reevaluation import ChunkResult, read_range_states, store_range_result
 from tasks.registry import select_jurisdictions
-from tasks.review import StreamOutcome
+from usecases.stream_outcome import StreamOutcome
 
 __all__ = ["reevaluate_range"]
 

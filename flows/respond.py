@@ -13,7 +13,7 @@ from schemas.base.ids import Slug
 from tasks.checkpoints import check_checkpoint_chain
 from tasks.programs import store_program_document
 from tasks.responses import record_response
-from tasks.review import StreamOutcome
+from usecases.stream_outcome import StreamOutcome
 
 __all__ = ["respond"]
 

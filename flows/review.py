@@ -9,7 +9,8 @@ from flows._flow import grant_flow
 from infra.platform.clock import utc_now
 from schemas.base.ids import Slug
 from tasks.acts import start_review_act
-from tasks.review import StreamOutcome, advance_streams
+from tasks.review import advance_streams
+from usecases.stream_outcome import StreamOutcome
 
 __all__ = ["review"]
 

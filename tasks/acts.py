@@ -6,7 +6,7 @@ from infra.runtime import get_runtime
 from schemas.base.errors import InputError
 from schemas.people.acts import Act, SignedAct
 from tasks._io import io_task
-from usecases.approvals import ActOutcome
+from usecases.proposals import ActOutcome
 from usecases.review import record_review_act
 from usecases.submit import submit_act
 

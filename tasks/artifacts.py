@@ -17,7 +17,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from schemas.base.markup import escape_markdown, show_controls
-from tasks.review import StreamOutcome
+from usecases.stream_outcome import StreamOutcome
 
 __all__ = [
     "MAX_CHANGED_ROWS",

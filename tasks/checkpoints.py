@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from infra.eventlog.checkpoints import check_before_writing, sign_heads
 from infra.runtime import get_runtime
 from schemas.log.streams import StreamId
 from tasks._io import io_task
-from tasks.review import StreamOutcome
+from usecases.checkpoints import check_before_writing, sign_heads
+from usecases.stream_outcome import StreamOutcome
 
 __all__ = ["check_checkpoint_chain", "checkpoint_everything", "checkpoint_heads"]
 

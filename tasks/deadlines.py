@@ -6,7 +6,8 @@ from datetime import datetime
 
 from schemas.program.jurisdiction import Jurisdiction
 from tasks._io import io_task
-from tasks.review import Pass, StreamOutcome, advance_chunk
+from tasks.review import Pass, advance_chunk
+from usecases.stream_outcome import StreamOutcome
 
 __all__ = ["sweep_deadlines"]
 

@@ -18,7 +18,7 @@ from prefect.events import emit_event
 
 from infra.runtime import get_runtime
 from schemas.base.markup import show_controls
-from tasks.review import StreamOutcome
+from usecases.stream_outcome import StreamOutcome
 
 __all__ = ["DECISION_ISSUED", "LOG_LABEL", "decision_event", "emit_decision_events"]
 

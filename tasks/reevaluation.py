@@ -22,12 +22,12 @@ from infra.runtime import get_runtime
 from schemas.events.catalog import ReevaluationCompleted
 from schemas.log.state import StreamState
 from schemas.log.state_snapshot import IndexedStream
+from schemas.planning.draft import CommitDraft
 from schemas.planning.reevaluation import (
     StreamReevaluation,
     plan_run_record,
     reevaluate_stream,
 )
-from schemas.planning.review import CommitDraft
 from schemas.program.definition import ProgramBundle
 from schemas.program.jurisdiction import Jurisdiction
 from tasks._io import io_task

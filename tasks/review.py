@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -20,8 +19,9 @@ from schemas.program.jurisdiction import Jurisdiction
 from tasks._io import io_task
 from usecases.letters import send_letter_for, send_reminder_for
 from usecases.notices import send_notice_for
+from usecases.stream_outcome import StreamOutcome
 
-__all__ = ["Pass", "StreamOutcome", "advance_chunk", "advance_streams"]
+__all__ = ["Pass", "advance_chunk", "advance_streams"]
 
 
 class Pass(StrEnum):
@@ -33,63 +33,6 @@ class Pass(StrEnum):
     """Only a decision, if one is due (after a response)."""
     DEADLINES = "deadlines"
     """For streams with a letter: a reminder if due, then a no-response decision if due."""
-
-
-@dataclass(frozen=True)
-class StreamOutcome:
-    """Where one stream stands after the run, and the head to cover in the next checkpoint."""
-
-    jurisdiction: str
-    step: str
-    decision: str
-    reasons: tuple[str, ...]
-    appended: int
-    head_seq: int
-    head_hash: str
-    decided_now: bool = False
-    decision_id: str | None = None
-    rule_set_version: int | None = None
-    response_sha256: str | None = None
-    refused: str | None = None
-    """Why the stream was left alone (a commit no trusted key signed); its head is not covered."""
-    name: str | None = None
-    """The jurisdiction's name as imported ("Stockton, CA"), for what people read."""
-
-    damaged: str | None = None
-    """Why the stream could not be read (a planted or broken object), else None."""
-
-    @classmethod
-    def refusal(cls, jurisdiction: str, reason: str) -> StreamOutcome:
-        """A stream this run did not touch: no step taken, no head to checkpoint."""
-        return cls._untouched(jurisdiction, "refused", "unknown", reason, refused=reason)
-
-    @classmethod
-    def damage(cls, jurisdiction: str, reason: str) -> StreamOutcome:
-        """A stream a planted or broken object makes unreadable: reported, the others go on."""
-        return cls._untouched(jurisdiction, "damaged", "damaged", reason, damaged=reason)
-
-    @classmethod
-    def _untouched(
-        cls,
-        jurisdiction: str,
-        step: str,
-        decision: str,
-        reason: str,
-        *,
-        refused: str | None = None,
-        damaged: str | None = None,
-    ) -> StreamOutcome:
-        return cls(
-            jurisdiction=jurisdiction,
-            step=step,
-            decision=decision,
-            reasons=(reason,),
-            appended=0,
-            head_seq=-1,
-            head_hash="",
-            refused=refused,
-            damaged=damaged,
-        )
 
 
 def _advance_one(

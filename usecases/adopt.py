@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
-from infra.eventlog.checkpoints import check_before_writing
 from infra.identity.people import store_people
 from infra.platform.clock import utc_now
 from schemas.base.errors import InputError
@@ -21,8 +20,9 @@ from schemas.log.streams import REGISTRY, StreamId
 from schemas.people.acts import Act, ActRefusedError, ActType, SignedAct
 from schemas.planning.adoptions import adoption_params, adoption_problem
 from usecases.acts import sign_act
-from usecases.approvals import ActOutcome, record_act
+from usecases.checkpoints import check_before_writing
 from usecases.people import adopted_file, people_history
+from usecases.proposals import ActOutcome, record_act
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime

@@ -11,115 +11,29 @@ place a new approvable act (#16's determine, request-info, extend) plugs in.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from infra.eventlog.appender import append_planned
-from infra.eventlog.checkpoints import check_before_writing, sign_heads
-from infra.platform.clock import utc_now
 from schemas.base.errors import InputError
 from schemas.events.catalog import (
     ActApproved,
-    ActProposed,
     ActRejected,
     ActSigned,
-    DomainEvent,
-    PeopleAdopted,
 )
-from schemas.log.state import decoded_events
 from schemas.log.streams import StreamId
 from schemas.people.acts import ActRefusedError, ActType, SignedAct
-from schemas.planning.review import CommitDraft
+from usecases import stages
 from usecases.acts import ActRequest, signed_act_for
+from usecases.checkpoints import check_before_writing
+from usecases.override import apply_override, override_request
+from usecases.proposals import ActOutcome, Pending, append_acts, pending_acts
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
 
-__all__ = [
-    "ActOutcome",
-    "Pending",
-    "approve",
-    "pending_acts",
-    "propose",
-    "record_act",
-    "reject",
-]
+__all__ = ["approve", "reject"]
 
 Effect = Callable[["Runtime", SignedAct, ActApproved], None]
 """Applies an approved act: appends its effect, with the ActApproved event, to its stream."""
-
-
-@dataclass(frozen=True)
-class ActOutcome:
-    """What an acting command did: its act id (None unsigned) and recorded/proposed/approved."""
-
-    act_id: str | None
-    status: str
-    written: bool
-
-
-@dataclass
-class Pending:
-    """A proposal waiting for approval, and the approvals it has so far."""
-
-    proposal: SignedAct
-    needed: int
-    approvals: list[SignedAct] = field(default_factory=list)
-
-    @property
-    def approvers(self) -> list[str]:
-        """Who approved so far (distinct, in order)."""
-        return list(dict.fromkeys(signed.act.actor for signed in self.approvals))
-
-
-def record_act(runtime: Runtime, stream: StreamId, key: str, event: DomainEvent) -> bool:
-    """Append one act event under `key` (once) and sign a checkpoint over the head."""
-    return _append(runtime, stream, key, (event,))
-
-
-def _append(runtime: Runtime, stream: StreamId, key: str, events: tuple[DomainEvent, ...]) -> bool:
-    actor = "system"
-    for event in events:
-        if isinstance(event, (ActSigned, ActProposed, PeopleAdopted)):
-            actor = event.signed.act.actor
-    result = append_planned(
-        runtime.log,
-        runtime.log.state(stream),
-        lambda _state: CommitDraft(key, events),
-        time=utc_now(),
-        actor=actor,
-    )
-    sign_heads(runtime, {stream: (result.state.head_seq, result.state.head_hash)})
-    return result.written
-
-
-def propose(runtime: Runtime, signed: SignedAct | None, needed: int) -> ActOutcome:
-    """Record `signed` as proposed; it needs `needed` people in all (a people file is a must)."""
-    if signed is None:
-        raise InputError("the program asks for approvals: set GRANTREVIEW_PEOPLE_FILE")
-    check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
-    event = ActProposed(signed=signed, approvals_needed=needed)
-    stream = StreamId.acts(signed.act.program)
-    written = _append(runtime, stream, f"proposed:{signed.act_id}", (event,))
-    return ActOutcome(act_id=signed.act_id, status="proposed", written=written)
-
-
-def pending_acts(runtime: Runtime, program: str) -> dict[str, Pending]:
-    """Open proposals of `program` by act id (neither approved nor rejected)."""
-    open_acts: dict[str, Pending] = {}
-    for commit in runtime.log.read_stream(StreamId.acts(program)):
-        for _, event in decoded_events(commit):
-            if isinstance(event, ActProposed):
-                open_acts[event.signed.act_id] = Pending(event.signed, event.approvals_needed)
-            elif isinstance(event, ActSigned) and event.signed.act.type is ActType.APPROVE:
-                found = open_acts.get(str(event.signed.act.params.get("act_id")))
-                if found is not None:
-                    found.approvals.append(event.signed)
-            elif isinstance(event, ActApproved):
-                open_acts.pop(event.proposal.act_id, None)
-            elif isinstance(event, ActRejected):
-                open_acts.pop(event.proposal_id, None)
-    return open_acts
 
 
 def _find(runtime: Runtime, program: str, act_id: str) -> Pending:
@@ -146,7 +60,7 @@ def approve(
         raise InputError("approving needs GRANTREVIEW_PEOPLE_FILE")
     approvals = (*found.approvals, signed)
     if len(approvals) + 1 < found.needed:
-        written = _append(
+        written = append_acts(
             runtime,
             StreamId.acts(program),
             f"approval:{signed.act_id}",
@@ -155,7 +69,7 @@ def approve(
         return ActOutcome(act_id=act_id, status="approval recorded", written=written)
     event = ActApproved(proposal=proposal, approvals=approvals)
     _effect(proposal.act.type)(runtime, proposal, event)
-    written = _append(runtime, StreamId.acts(program), f"approved:{act_id}", (event,))
+    written = append_acts(runtime, StreamId.acts(program), f"approved:{act_id}", (event,))
     return ActOutcome(act_id=act_id, status="approved", written=written)
 
 
@@ -179,12 +93,11 @@ def reject(
     if signed is None:
         raise InputError("rejecting needs GRANTREVIEW_PEOPLE_FILE")
     event = ActRejected(proposal_id=act_id, rejection=signed)
-    written = _append(runtime, StreamId.acts(program), f"rejected:{act_id}", (event,))
+    written = append_acts(runtime, StreamId.acts(program), f"rejected:{act_id}", (event,))
     return ActOutcome(act_id=act_id, status="rejected", written=written)
 
 
 def _apply_override(runtime: Runtime, proposal: SignedAct, event: ActApproved) -> None:
-    from usecases.override import apply_override, override_request  # noqa: PLC0415 - cycle
 
     act = proposal.act
     params = act.params
@@ -201,7 +114,6 @@ def _apply_stage(runtime: Runtime, proposal: SignedAct, event: ActApproved) -> N
     from datetime import date  # noqa: PLC0415
 
     from schemas.rules.evaluation import Outcome  # noqa: PLC0415
-    from usecases import stages  # noqa: PLC0415 - stages proposes through this module
 
     act = proposal.act
     params, program, slug = act.params, act.program, act.subjects[0]

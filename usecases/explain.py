@@ -9,7 +9,7 @@ from infra.platform.clock import utc_now
 from infra.runtime import Runtime
 from schemas.events.catalog import DecisionOverridden
 from schemas.log.streams import StreamId
-from schemas.planning.review import evaluate_state
+from schemas.planning.draft import evaluate_state
 from schemas.rules.evaluation import Evaluation
 from usecases.registry import require_imported
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.eventlog.appender import append_planned
-from infra.eventlog.checkpoints import check_before_writing, sign_heads
 from infra.eventlog.log import EventLog
 from infra.platform.clock import utc_now
 from infra.runtime import Runtime
@@ -15,15 +14,16 @@ from schemas.events.catalog import ActSigned, DomainEvent, JurisdictionsRegister
 from schemas.log.state import StreamState, fold, fold_registry
 from schemas.log.streams import REGISTRY, StreamId
 from schemas.people.acts import Act, ActType, SignedAct
+from schemas.planning.draft import CommitDraft
 from schemas.planning.registry import (
     MAX_CSV_BYTES,
     RegistryImportError,
     parse_jurisdictions_csv,
     plan_import,
 )
-from schemas.planning.review import CommitDraft
 from schemas.program.jurisdiction import Jurisdiction
 from usecases.acts import ActRequest, prepare_act, signed_act_for
+from usecases.checkpoints import check_before_writing, sign_heads
 
 __all__ = ["import_csv", "import_request", "prepare_import", "read_csv_file"]
 

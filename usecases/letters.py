@@ -26,7 +26,7 @@ from schemas.planning.review import delivery_id, plan_letter, plan_letter_queued
 if TYPE_CHECKING:
     from infra.runtime import Runtime
     from schemas.log.state import StreamState
-    from schemas.planning.review import CommitDraft
+    from schemas.planning.draft import CommitDraft
     from schemas.program.definition import ProgramBundle
     from schemas.program.jurisdiction import Jurisdiction
 

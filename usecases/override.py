@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from infra.eventlog.appender import append_planned
-from infra.eventlog.checkpoints import check_before_writing, sign_heads
 from infra.platform.clock import utc_now
 from schemas.base.errors import InputError
 from schemas.events.catalog import ActSigned, DomainEvent
@@ -14,7 +13,8 @@ from schemas.people.acts import ActType, SignedAct, approvals_needed
 from schemas.planning.override import plan_override
 from schemas.rules.evaluation import Outcome
 from usecases.acts import ActRequest, signed_act_for
-from usecases.approvals import ActOutcome, propose
+from usecases.checkpoints import check_before_writing, sign_heads
+from usecases.proposals import ActOutcome, propose
 from usecases.registry import require_imported
 
 if TYPE_CHECKING:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from infra.eventlog.checkpoints import sign_heads
 from infra.eventlog.integrator import Integrator
 from schemas.base.errors import InputError
 from schemas.events.catalog import DecisionIssued
@@ -21,6 +20,7 @@ from schemas.tlog.note import ALG_COSIGNATURE_V1, NoteError, NoteVerifier
 from schemas.tlog.proof import TlogProof
 from schemas.tlog.receipt import Receipt, build_receipt, verify_receipt, verify_tlog_proof
 from schemas.tlog.tiles import tile_hash_reader
+from usecases.checkpoints import sign_heads
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime

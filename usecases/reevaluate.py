@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from infra.eventlog.checkpoints import check_before_writing
 from infra.runtime import Runtime
+from usecases.checkpoints import check_before_writing
 
 __all__ = ["check_reevaluation"]
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from infra.errors import DependencyUnavailableError
 from infra.eventlog.appender import append_planned
-from infra.eventlog.checkpoints import check_before_writing
 from infra.files.responses import read_response_file
 from infra.platform.clock import utc_now
 from infra.runtime import Runtime
@@ -18,10 +17,12 @@ from schemas.events.catalog import ActSigned, DomainEvent, ResponseAmended, Resp
 from schemas.log.state import Step, StreamState
 from schemas.log.streams import StreamId
 from schemas.people.acts import Act, ActType, SignedAct
-from schemas.planning.review import CommitDraft, plan_response
+from schemas.planning.draft import CommitDraft
+from schemas.planning.review import plan_response
 from schemas.planning.stages import check_not_late
 from schemas.program.response import parse_response
 from usecases.acts import ActRequest, prepare_act, signed_act_for
+from usecases.checkpoints import check_before_writing
 from usecases.registry import require_imported
 
 __all__ = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from infra.eventlog.checkpoints import check_before_writing
 from infra.platform.clock import utc_now
 from infra.runtime import Runtime
 from schemas.base.errors import InputError
@@ -14,8 +13,9 @@ from schemas.log.streams import StreamId
 from schemas.people.acts import Act, ActType, SignedAct
 from schemas.planning.stages import check_letter_not_overdue
 from usecases.acts import ActRequest, prepare_act, signed_act_for
-from usecases.approvals import record_act
+from usecases.checkpoints import check_before_writing
 from usecases.people import people_in_force
+from usecases.proposals import record_act
 from usecases.registry import require_imported
 
 __all__ = [

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Final
 
 from infra.eventlog.appender import append_planned
-from infra.eventlog.checkpoints import check_before_writing, sign_heads
 from infra.platform.clock import utc_now
 from infra.runtime import Runtime
 from schemas.base.errors import InputError
@@ -22,12 +21,13 @@ from schemas.events.catalog import ActSigned, DomainEvent
 from schemas.log.state import StreamState
 from schemas.log.streams import StreamId
 from schemas.people.acts import ActType, SignedAct, approvals_needed
-from schemas.planning.review import CommitDraft
+from schemas.planning.draft import CommitDraft
 from schemas.planning.stages import plan_determination, plan_extension, plan_information
 from schemas.rules.evaluation import Outcome
 from usecases.acts import ActRequest, signed_act_for
-from usecases.approvals import ActOutcome, propose
+from usecases.checkpoints import check_before_writing, sign_heads
 from usecases.notices import send_notice_for
+from usecases.proposals import ActOutcome, propose
 from usecases.registry import require_imported
 
 __all__ = [

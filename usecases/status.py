@@ -16,7 +16,7 @@ from schemas.log.streams import StreamId
 from schemas.planning.stages import pending_reason, review_step
 from schemas.program.review_path import Stage
 from schemas.rules.evaluation import Outcome
-from usecases.approvals import pending_acts
+from usecases.proposals import pending_acts
 from usecases.registry import require_imported
 
 if TYPE_CHECKING:

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from schemas.base.errors import InputError
 from schemas.people.acts import ActType, SignedAct
-from usecases.approvals import ActOutcome, approve, reject
+from usecases.approvals import approve, reject
 from usecases.override import check_override, record_override
+from usecases.proposals import ActOutcome
 from usecases.stages import check_act, determine, extend_deadline, request_information
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from datetime import datetime
 from infra.eventlog.log import ConflictError, EventLog
 from infra.platform.logging import get_logger
 from schemas.log.state import StreamState, advance
-from schemas.planning.review import CommitDraft
+from schemas.planning.draft import CommitDraft
 
 __all__ = ["AppendResult", "StreamConflictError", "append_planned"]
 

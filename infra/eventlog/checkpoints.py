@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from infra.errors import UntrustedCheckpointError
 from infra.eventlog.listing import newest_key
-from infra.platform.clock import utc_now
 from infra.platform.logging import get_logger
 from schemas.log.commit import MAX_COMMIT_BYTES, CommitFormatError, commit_hash, parse_commit
 from schemas.log.commit_signature import commit_signature_problem, signer_keyring
@@ -31,7 +30,6 @@ from schemas.log.cumulative_checkpoint import (
 )
 from schemas.log.legacy_commits import attested_heads
 from schemas.log.streams import StreamId, parse_commit_key
-from schemas.tlog.layout import checkpoint_note_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -39,7 +37,6 @@ if TYPE_CHECKING:
 
     from infra.eventlog.log import EventLog
     from infra.eventlog.store import ObjectStore
-    from infra.runtime import Runtime
     from schemas.log.cumulative_checkpoint import Keyring
     from schemas.log.legacy_commits import AttestedHead
 
@@ -47,14 +44,11 @@ __all__ = [
     "CheckpointConflictError",
     "CorruptCheckpointError",
     "UntrustedCheckpointError",
-    "check_before_writing",
     "latest_checkpoint",
     "legacy_attestations",
     "own_keyring",
-    "sign_heads",
     "trusted_latest_checkpoint",
     "write_checkpoint",
-    "writer_keyring",
 ]
 
 _ATTEMPTS = 16
@@ -151,25 +145,9 @@ def legacy_attestations(
     return attested_heads([] if newest is None else [newest])
 
 
-def writer_keyring(runtime: Runtime) -> Keyring | None:
-    """What a writer checks signatures with: the verify key file if set, else its own key."""
-    return runtime.commit_keys.keyring
-
-
 def own_keyring(signer: Signer) -> Keyring:
     """A keyring of the signer's public key alone, valid at any time."""
     return signer_keyring(signer)
-
-
-def check_before_writing(runtime: Runtime) -> None:
-    """A writer's first step: refuse (exit 3) unless the newest checkpoint can be built on.
-
-    Also loads the signing key, so a bad key file is refused before anything is written.
-    """
-    _ = runtime.signer
-    trusted_latest_checkpoint(runtime.store, runtime.settings.s3_prefix, writer_keyring(runtime))
-    if runtime.integrator is not None:  # the transparency log's newest, with its tiles
-        runtime.integrator.newest()
 
 
 def _merge(base: Heads, update: Mapping[str, tuple[int, str]]) -> Heads:
@@ -270,24 +248,3 @@ def write_checkpoint(
         if log.store.put_if_absent(key, checkpoint.to_bytes()):
             return key
     raise CheckpointConflictError("too many concurrent checkpoint writers; try again")
-
-
-def sign_heads(
-    runtime: Runtime,
-    heads: dict[StreamId, tuple[int, str]] | None,
-    *,
-    always_sign: bool = False,
-) -> str | None:
-    """Integrate `heads`' pending commits (None: every stream) into the transparency log.
-
-    The one path every writer (flow or CLI) takes after appending. Since the transparency
-    log's cut-over (docs/log-format.md) it signs C2SP checkpoints, not cumulative ones;
-    returns the newest checkpoint note's key, or None before the first.
-    """
-    integrator = runtime.integrator
-    if integrator is None:
-        _log.warning("checkpoint_skipped", reason="GRANTREVIEW_SIGNING_KEY_FILE is not set")
-        return None
-    tips = None if heads is None else {stream: head[0] for stream, head in heads.items()}
-    newest = integrator.integrate(tips, time=utc_now(), always_sign=always_sign)
-    return None if newest.seq < 0 else checkpoint_note_key(runtime.log.prefix, newest.seq)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from schemas.base.errors import InputError
 
-__all__ = ["CanonicalFormError", "canonical_json", "sha256_hex"]
+__all__ = ["CanonicalFormError", "canonical_json", "format_time", "sha256_hex"]
 
 
 class CanonicalFormError(InputError):
@@ -68,3 +69,10 @@ def canonical_json(value: Any) -> bytes:  # noqa: ANN401 - any JSON value
 def sha256_hex(data: bytes) -> str:
     """Lowercase hex SHA-256 of `data`."""
     return hashlib.sha256(data).hexdigest()
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339 in UTC with microseconds: one spelling for every instant."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are not allowed in the log")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-
-if TYPE_CHECKING:
-    from schemas.log.streams import StreamId
 
 __all__ = [
     "Finding",
@@ -18,6 +15,16 @@ __all__ = [
     "ReplayKind",
     "stream_finding",
 ]
+
+
+class Located(Protocol):
+    """Where a finding sits: a stream's program and jurisdiction (a `StreamId`)."""
+
+    @property
+    def program(self) -> str: ...
+    @property
+    def jurisdiction(self) -> str: ...
+
 
 K = TypeVar("K", bound=str)
 
@@ -106,7 +113,7 @@ class ReplayFinding(LocatedFinding[str]):
 
 
 def stream_finding(
-    stream: StreamId, seq: int | None, kind: FindingKind, detail: str, key: str | None = None
+    stream: Located, seq: int | None, kind: FindingKind, detail: str, key: str | None = None
 ) -> Finding:
     """A finding located in `stream`."""
     return Finding(

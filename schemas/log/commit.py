@@ -14,17 +14,17 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from schemas.base.canonical import canonical_json, sha256_hex
+from schemas.base.canonical import canonical_json, format_time, sha256_hex
 from schemas.events.catalog import DomainEvent
 from schemas.log.streams import StreamId
 
 if TYPE_CHECKING:
-    from schemas.log.keyring import Signer  # _keyring imports format_time from here
+    from schemas.log.keyring import Signer
 
 __all__ = [
     "COMMIT_FORMAT",
@@ -37,7 +37,6 @@ __all__ = [
     "CommitSignature",
     "commit_hash",
     "event_id",
-    "format_time",
     "parse_commit",
     "seal_commit",
     "signing_message",
@@ -130,13 +129,6 @@ class Commit(BaseModel):
     def to_bytes(self) -> bytes:
         """The canonical bytes written to storage."""
         return canonical_json(self.document)
-
-
-def format_time(moment: datetime) -> str:
-    """RFC 3339 in UTC with microseconds: one spelling for every instant."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetimes are not allowed in the log")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def event_id(stream: StreamId, idempotency_key: str, index: int) -> str:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Final
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from schemas.base.canonical import format_time
 from schemas.base.findings import Finding, FindingKind, stream_finding
-from schemas.log.commit import Commit, format_time, signing_message
+from schemas.log.commit import Commit, signing_message
 from schemas.log.keyring import KeyEntry, Keyring, Signer
 
 if TYPE_CHECKING:

@@ -15,8 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from schemas.base.canonical import canonical_json
-from schemas.log.commit import format_time
+from schemas.base.canonical import canonical_json, format_time
 from schemas.log.keyring import KEYRING_FORMAT, KeyEntry, Keyring, Signer, fingerprint
 
 if TYPE_CHECKING:

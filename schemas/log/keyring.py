@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
-from schemas.base.canonical import sha256_hex
-from schemas.log.commit import format_time
+from schemas.base.canonical import format_time, sha256_hex
 
 if TYPE_CHECKING:
     from datetime import datetime

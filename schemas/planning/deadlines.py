@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from schemas.base.markup import render_markdown_html
 from schemas.events.catalog import ReminderQueued, ReminderSent
+from schemas.planning.draft import CommitDraft
 from schemas.planning.letters import RenderedLetter
-from schemas.planning.review import CommitDraft
 from schemas.rules.engine import deadline_passed
 
 if TYPE_CHECKING:

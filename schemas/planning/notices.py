@@ -16,8 +16,8 @@ from jinja2 import TemplateError
 from schemas.base.errors import InputError
 from schemas.base.markup import render_markdown_html
 from schemas.events.catalog import NoticeSent
+from schemas.planning.draft import CommitDraft
 from schemas.planning.letters import RenderedLetter, compile_template
-from schemas.planning.review import CommitDraft
 from schemas.program.template_budget import done, rendering
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from schemas.base.canonical import canonical_json, sha256_hex
 from schemas.events.catalog import DecisionOverridden, DomainEvent
-from schemas.planning.review import CommitDraft
+from schemas.planning.draft import CommitDraft
 from schemas.rules.evaluation import Outcome
 
 if TYPE_CHECKING:

@@ -18,8 +18,7 @@ from typing import Any, Final
 from schemas.base.canonical import canonical_json, sha256_hex
 from schemas.events.catalog import DecisionRevised, ReevaluationCompleted
 from schemas.log.state import Step, StreamState
-from schemas.planning.review import CommitDraft, evaluate_state
-from schemas.planning.stages import due_for_evaluation
+from schemas.planning.draft import CommitDraft, due_for_evaluation, evaluate_state
 from schemas.program.definition import ProgramBundle
 from schemas.program.jurisdiction import Jurisdiction
 from schemas.rules.engine import deadline_passed, rule_set_in_force

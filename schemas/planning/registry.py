@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from schemas.base.errors import InputError
 from schemas.events.catalog import JurisdictionsRegistered
-from schemas.planning.review import CommitDraft
+from schemas.planning.draft import CommitDraft
 from schemas.program.jurisdiction import Jurisdiction
 
 __all__ = [

@@ -23,7 +23,7 @@ from schemas.events.catalog import (
     RulesEvaluated,
 )
 from schemas.log.state import Step, StreamState
-from schemas.planning.review import CommitDraft, evaluate_state
+from schemas.planning.draft import CommitDraft, due_for_evaluation, evaluate_state
 from schemas.program.review_path import ReviewSpec, Stage
 from schemas.rules.engine import day_passed, rule_set_in_force
 from schemas.rules.evaluation import Evaluation, Outcome
@@ -36,7 +36,6 @@ __all__ = [
     "awaiting_determination",
     "check_letter_not_overdue",
     "check_not_late",
-    "due_for_evaluation",
     "pending_reason",
     "plan_determination",
     "plan_extension",
@@ -49,15 +48,6 @@ __all__ = [
 
 def _digest(*parts: object) -> str:
     return sha256_hex(canonical_json([str(part) for part in parts]))[:32]
-
-
-def due_for_evaluation(state: StreamState, program: Program) -> date | None:
-    """The deadline an evaluation uses: None when it is the program's fixed one, as before."""
-    due = state.responded_due if state.response is not None else state.due
-    fixed = program.letter.response_due if program.letter is not None else None
-    if program.review is None and due == fixed:
-        return None
-    return due
 
 
 def window_closed(state: StreamState, as_of: datetime) -> bool:

@@ -7,7 +7,9 @@ an evaluation's `program_sha256` covers, so auditors replay from the stored copy
 
 # No `from __future__ import annotations`: pydantic reads these annotations at runtime.
 import functools
+import itertools
 import json
+import re
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Literal, Self
@@ -18,8 +20,16 @@ from schemas.base.canonical import canonical_json, sha256_hex
 from schemas.base.errors import InputError
 from schemas.base.ids import Slug
 from schemas.people.acts import APPROVABLE
-from schemas.program import _checks as _program_checks
 from schemas.program._policy_types import ConditionId, IsoDate, PolicyModel, QuestionId, Text
+from schemas.program._validation import validated
+from schemas.program.cel_expressions import (
+    APPLIES_WHEN_VARIABLES,
+    MET_WHEN_VARIABLES,
+    CelBudgetError,
+    CelCompileError,
+    answer_references,
+    compile_expression,
+)
 from schemas.program.orders import CourtOrder, Notice, Scope
 from schemas.program.review_path import ReviewSpec, Stage
 
@@ -139,7 +149,7 @@ class Program(PolicyModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        _program_checks.check_program(self)
+        _check_program(self)
         for act, count in (self.approvals or {}).items():
             if act not in APPROVABLE:
                 allowed = ", ".join(sorted(APPROVABLE))
@@ -161,6 +171,106 @@ class Program(PolicyModel):
         raise KeyError(question_id)
 
 
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
+
+# Checks across a program's entries: each raises ValueError("<entry>: <problem>").
+
+
+def _condition(entry: str, condition: Condition, defined: frozenset[str]) -> None:
+    for question in condition.questions:
+        if question not in defined:
+            raise ValueError(f"{entry}: question {question!r} is not defined in questions")
+    expressions = (
+        ("met_when", condition.met_when, MET_WHEN_VARIABLES),
+        ("applies_when", condition.applies_when, APPLIES_WHEN_VARIABLES),
+    )
+    for name, source, allowed in expressions:
+        if source is None:
+            continue
+        try:
+            compile_expression(source, allowed)
+        except CelBudgetError as error:
+            raise ValueError(f"{entry}: {name} {error}") from None
+        except CelCompileError as error:
+            raise ValueError(f"{entry}: {name} does not compile: {error}") from None
+        for question in sorted(answer_references(source)):
+            if question not in defined:
+                raise ValueError(f"{entry}: {name} reads answers.{question}, which is not defined")
+            if question not in condition.questions:
+                raise ValueError(
+                    f"{entry}: {name} reads answers.{question}; "
+                    "list it in this condition's questions"
+                )
+
+
+def _rule_sets(program: Program) -> frozenset[str]:
+    defined = program.question_ids()
+    seen_versions: dict[int, int] = {}
+    condition_ids: set[str] = set()
+    for index, rule_set in enumerate(program.rule_sets):
+        entry = f"rule_sets[{index}] (version {rule_set.version})"
+        if rule_set.version in seen_versions:
+            raise ValueError(f"{entry}: version {rule_set.version} is defined twice")
+        seen_versions[rule_set.version] = index
+        seen: set[str] = set()
+        for position, condition in enumerate(rule_set.conditions):
+            where = f"rule_sets[{index}].conditions[{position}] ({condition.id})"
+            if condition.id in seen:
+                raise ValueError(f"{where}: condition id {condition.id!r} is defined twice")
+            seen.add(condition.id)
+            _condition(where, condition, defined)
+        condition_ids |= seen
+    ordered = sorted(enumerate(program.rule_sets), key=lambda item: item[1].effective_from)
+    for (_, earlier), (index, later) in itertools.pairwise(ordered):
+        if earlier.effective_until is None or earlier.effective_until > later.effective_from:
+            until = earlier.effective_until or "open"
+            raise ValueError(
+                f"rule_sets[{index}] (version {later.version}): overlaps version "
+                f"{earlier.version} ({earlier.effective_from} to {until})"
+            )
+    return frozenset(condition_ids)
+
+
+def _check_program(program: Program) -> None:
+    """Raise ValueError("<entry>: <problem>") for the first inconsistency between entries."""
+    seen: set[str] = set()
+    for index, question in enumerate(program.questions):
+        if question.id in seen:
+            raise ValueError(f"questions[{index}] ({question.id}): question id is defined twice")
+        seen.add(question.id)
+    condition_ids = _rule_sets(program)
+    if program.review is not None and program.letter is None:
+        raise ValueError("review: a review path needs a letter (its deadline starts it)")
+    waiver_ids: set[str] = set()
+    lists = (("court_orders", program.court_orders), ("notices", program.notices))
+    for name, waivers in lists:
+        for index, waiver in enumerate(waivers):
+            entry = f"{name}[{index}] ({waiver.id})"
+            if waiver.id in waiver_ids:
+                raise ValueError(f"{entry}: id {waiver.id!r} is used twice")
+            waiver_ids.add(waiver.id)
+            for condition_id in waiver.waives:
+                if condition_id not in condition_ids:
+                    raise ValueError(f"{entry}: waives {condition_id!r}, which no rule set defines")
+
+
+def _check_files(program: Program, files: dict[str, str]) -> None:
+    """Refuse a bundle whose files are not exactly the templates the program names."""
+    for name in sorted(files):
+        if _FILE_NAME.fullmatch(name) is None or ".." in name.split("/"):
+            raise ValueError(f"files: {name!r} is not a relative file name inside the program")
+    wanted = {program.letter.template} if program.letter and program.letter.template else set()
+    for name in sorted(wanted - set(files)):
+        raise ValueError(f"letter.template: template file {name!r} is missing")
+    notice = program.review.notice_template if program.review else None
+    if notice is not None:
+        if notice not in files:
+            raise ValueError(f"review.notice_template: template file {notice!r} is missing")
+        wanted.add(notice)
+    for name in sorted(set(files) - wanted):
+        raise ValueError(f"files: {name!r} is not referenced by the program")
+
+
 def _unset_additions(program: Program) -> dict[str, Any]:
     """Keys added after format 1 shipped, left out when unset: old programs keep their hash."""
     exclude: dict[str, Any] = {}
@@ -175,7 +285,7 @@ def _unset_additions(program: Program) -> dict[str, Any]:
 
 def parse_program(data: object, *, source: str) -> Program:
     """Validate loaded YAML/JSON data as a program; errors name `source`, the entry and problem."""
-    return _program_checks.validated(Program, data, source=source, error=ProgramError)
+    return validated(Program, data, source=source, error=ProgramError)
 
 
 class ProgramBundle(PolicyModel):
@@ -186,7 +296,7 @@ class ProgramBundle(PolicyModel):
 
     @model_validator(mode="after")
     def _template_present(self) -> Self:
-        _program_checks.check_files(self.program, self.files)
+        _check_files(self.program, self.files)
         return self
 
     def document(self) -> bytes:
@@ -219,6 +329,6 @@ class ProgramBundle(PolicyModel):
             raise ProgramError(f"{source}: expected exactly the keys files, format, program")
         program = parse_program(data["program"], source=source)
         files = data["files"]
-        return _program_checks.validated(
+        return validated(
             cls, {"program": program, "files": files}, source=source, error=ProgramError
         )

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from schemas.log.commit import Commit
     from schemas.log.streams import StreamId
-    from schemas.planning.review import CommitDraft
+    from schemas.planning.draft import CommitDraft
     from schemas.replay._inputs import ProgramCatalog, RegistryHistory
 
 __all__ = ["StageReplay"]

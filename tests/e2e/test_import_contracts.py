@@ -71,16 +71,40 @@ def test_the_tree_keeps_every_contract() -> None:
             "cli._wrong_way -> tasks.responses",
         ),
         (
-            "schemas/_wrong_way.py",
+            "schemas/base/_wrong_way.py",
             "import structlog\n",
             "The pure core (schemas) imports no I/O library BROKEN",
-            "schemas._wrong_way -> structlog",
+            "schemas.base._wrong_way -> structlog",
         ),
         (
             "tasks/_wrong_way.py",
             "from localdev.seaweed import SeaweedServer\n",
             "Production code never imports the local development services BROKEN",
             "tasks._wrong_way -> localdev.seaweed",
+        ),
+        (
+            "schemas/base/_wrong_way.py",
+            "from schemas.log.streams import StreamId\n",
+            "Rooms of schemas: each imports only the rooms below it BROKEN",
+            "schemas.base._wrong_way -> schemas.log.streams",
+        ),
+        (
+            "schemas/log/_wrong_way.py",
+            "from schemas.planning.draft import CommitDraft\n",
+            "Rooms of schemas: each imports only the rooms below it BROKEN",
+            "schemas.log._wrong_way -> schemas.planning.draft",
+        ),
+        (
+            "schemas/tlog/_wrong_way.py",
+            "from schemas.log.commit import Commit\n",
+            "The transparency-log formats import only schemas.base, like Go's sumdb/tlog BROKEN",
+            "schemas.tlog._wrong_way -> schemas.log.commit",
+        ),
+        (
+            "infra/s3/_wrong_way.py",
+            "from infra.eventlog.log import EventLog\n",
+            "Rooms of infra: runtime wires them; each imports only the rooms below it BROKEN",
+            "infra.s3._wrong_way -> infra.eventlog.log",
         ),
     ],
 )
@@ -94,3 +118,12 @@ def test_a_wrong_way_import_breaks_its_contract(
     assert done.returncode == 1, done.stdout + done.stderr
     assert contract in done.stdout
     assert chain in done.stdout
+
+
+def test_a_module_outside_every_room_breaks_the_rooms_contract(tmp_path: Path) -> None:
+    """A new top-level module in schemas/ sits in no room: the rooms contract fails and names it."""
+    tree = _copy_tree(tmp_path)
+    (tree / "schemas" / "stray.py").write_text('"""In no room."""\n', encoding="utf-8")
+    done = _lint(tree)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "schemas.stray" in done.stdout

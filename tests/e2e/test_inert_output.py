@@ -15,7 +15,7 @@ from infra.runtime import get_runtime
 from schemas.events.catalog import DecisionIssued
 from schemas.log.state import StreamState
 from schemas.log.streams import StreamId
-from schemas.planning.review import CommitDraft
+from schemas.planning.draft import CommitDraft
 from schemas.rules.evaluation import Outcome
 from tests.conftest import run_cli_process
 

@@ -22,7 +22,7 @@ from infra.eventlog.tlog_store import TlogStore
 from schemas.events.catalog import DecisionOverridden
 from schemas.log.cumulative_checkpoint import Signer
 from schemas.log.streams import StreamId, commit_key
-from schemas.planning.review import CommitDraft
+from schemas.planning.draft import CommitDraft
 from schemas.rules.evaluation import Outcome
 from tests.conftest import TEST_BUCKET, Cli
 

@@ -20,7 +20,7 @@ from schemas.base.canonical import sha256_hex
 from schemas.events.catalog import LetterSent, ResponseReceived
 from schemas.log.commit import GENESIS, seal_commit
 from schemas.log.streams import StreamId
-from schemas.planning.review import decision_payloads
+from schemas.planning.draft import decision_payloads
 from schemas.program.definition import ProgramBundle
 from schemas.program.jurisdiction import Jurisdiction
 from schemas.program.response import Answer, AnswerValue, Respondent, Response

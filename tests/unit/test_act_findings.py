@@ -21,9 +21,9 @@ from schemas.rules.evaluation import Outcome
 from tests.support.people import copy_program
 from tests.unit.test_acts import EXAMPLES, PROGRAM, ROOT, STOCKTON, Team
 from usecases.acts import ActRequest, authorize, prepare_act, sign_act
-from usecases.approvals import propose
 from usecases.imports import import_csv
 from usecases.override import apply_override, override_request, record_override
+from usecases.proposals import propose
 from usecases.verify import verify_store
 
 

@@ -16,9 +16,10 @@ from schemas.log.streams import StreamId
 from schemas.people.acts import ActRefusedError
 from schemas.rules.evaluation import Outcome
 from tests.support.people import PersonKey, copy_program, make_key, people_yaml
-from usecases.approvals import ActOutcome, approve, pending_acts, reject
+from usecases.approvals import approve, reject
 from usecases.imports import import_csv
 from usecases.override import record_override
+from usecases.proposals import ActOutcome, pending_acts
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "programs" / "psp-2017" / "examples"

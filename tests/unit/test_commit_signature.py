@@ -29,7 +29,7 @@ from schemas.log.commit_signature import commit_signature_problem, signer_keyrin
 from schemas.log.cumulative_checkpoint import KeyEntry, Keyring, Signer
 from schemas.log.state import StreamState
 from schemas.log.streams import StreamId
-from schemas.planning.review import CommitDraft
+from schemas.planning.draft import CommitDraft
 from schemas.rules.evaluation import Outcome
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,3 +96,59 @@ def test_private_module_rule_sees_relative_and_from_package_imports() -> None:
         ("tasks", "_io"),
         ("cli", "_common"),
     ]
+
+
+PRODUCT = ("schemas", "infra", "usecases", "tasks", "flows", "cli", "localdev")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph(sources: dict[str, str], packages: set[str]) -> dict[str, set[str]]:
+    """Module -> first-party modules it imports, wherever the import sits (type-only too).
+
+    `from a.b import c` names module `a.b.c` when that is a module, else `a.b`; importing a
+    module also runs its packages' `__init__`s, so they are edges as well, except the
+    importer's own packages (always initialised before it).
+    """
+    graph: dict[str, set[str]] = {name: set() for name in sources}
+    for name, source in sources.items():
+        package = tuple(name.split(".")) if name in packages else tuple(name.split(".")[:-1])
+        for _, target in _imported(package, ast.parse(source)):
+            dotted = ".".join(target)
+            module = dotted if dotted in sources else ".".join(target[:-1])
+            parts = module.split(".")
+            own = {".".join(name.split(".")[:end]) for end in range(1, name.count(".") + 2)}
+            prefixes = {".".join(parts[:end]) for end in range(1, len(parts) + 1)}
+            graph[name] |= {prefix for prefix in prefixes - own if prefix in sources}
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle in `graph` (its modules, first repeated last), or [] when there is none."""
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as error:
+        return list(error.args[1])
+    return []
+
+
+def test_no_import_cycle_in_product_code() -> None:
+    """No two product modules import each other, directly or round a loop, type-only included."""
+    paths = [path for top in PRODUCT for path in sorted((ROOT / top).rglob("*.py"))]
+    sources = {_module_name(path): path.read_text() for path in paths}
+    packages = {_module_name(path) for path in paths if path.name == "__init__.py"}
+    assert _cycle(_import_graph(sources, packages)) == []
+
+
+def test_the_cycle_check_finds_a_type_only_cycle() -> None:
+    """Two modules that import each other only under TYPE_CHECKING are a cycle."""
+    sources = {
+        "schemas": "",
+        "schemas.a": "import typing\nif typing.TYPE_CHECKING:\n    from schemas.b import B\n",
+        "schemas.b": "def f() -> None:\n    from schemas import a\n",
+        "schemas.c": "from schemas.a import A\n",
+    }
+    assert set(_cycle(_import_graph(sources, {"schemas"}))) == {"schemas.a", "schemas.b"}

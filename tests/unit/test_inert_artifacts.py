@@ -5,8 +5,8 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 
 from tasks.artifacts import decision_markdown
-from tasks.review import StreamOutcome
 from tests.unit.test_inert_letters import _parse
+from usecases.stream_outcome import StreamOutcome
 
 REASONS = (
     "[click](https://evil.example) ![pixel](https://evil.example/p.png)",

@@ -15,8 +15,8 @@ from flows.review import review
 from flows.run_names import run_name
 from tasks.artifacts import MAX_CHANGED_ROWS, summary_markdown
 from tasks.decision_events import DECISION_ISSUED, decision_event
-from tasks.review import StreamOutcome
 from tests.unit.test_inert_letters import _parse
+from usecases.stream_outcome import StreamOutcome
 
 TODAY = datetime(2026, 11, 29, 8, tzinfo=UTC)
 

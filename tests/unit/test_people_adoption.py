@@ -148,7 +148,7 @@ def test_an_act_under_a_file_not_in_force_is_a_finding(team: Team) -> None:
 
 def test_an_adoption_by_a_non_administrator_in_storage_is_a_finding(team: Team) -> None:
     """A writer that skips the check records Olga's adoption: verify finds it."""
-    from usecases.approvals import record_act  # noqa: PLC0415
+    from usecases.proposals import record_act  # noqa: PLC0415
 
     olga = team.as_person("olga")
     people = load_people(_rotated(team))

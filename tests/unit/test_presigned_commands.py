@@ -187,7 +187,7 @@ def test_a_response_signed_elsewhere_is_recorded_on_both_paths(
     """Sync and --async record the response with Olga's act; --prepare stores nothing."""
     import flows.deploy.deployments  # noqa: PLC0415 - Prefect only in the tests that need it
     import flows.deploy.run  # noqa: PLC0415
-    from tasks.review import StreamOutcome  # noqa: PLC0415
+    from usecases.stream_outcome import StreamOutcome  # noqa: PLC0415
 
     olga = team.as_person("olga")
     import_csv(olga, CSV)

@@ -39,8 +39,9 @@ from schemas.log.cumulative_checkpoint import (
 )
 from schemas.log.state import StreamState, fold
 from schemas.log.streams import StreamId, commit_key
+from schemas.planning.draft import decision_payloads
 from schemas.planning.reevaluation import reevaluate_stream
-from schemas.planning.review import decision_payloads, plan_response
+from schemas.planning.review import plan_response
 from schemas.program.jurisdiction import Jurisdiction
 from schemas.program.response import parse_response
 from schemas.replay.rederive import Moments

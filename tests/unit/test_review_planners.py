@@ -14,7 +14,8 @@ from schemas.log.commit import seal_commit
 from schemas.log.state import StreamState, fold
 from schemas.log.streams import StreamId
 from schemas.planning.deadlines import plan_reminder, reminder_due, render_reminder
-from schemas.planning.review import CommitDraft, delivery_id, plan_letter, plan_letter_queued
+from schemas.planning.draft import CommitDraft
+from schemas.planning.review import delivery_id, plan_letter, plan_letter_queued
 from schemas.program.definition import ProgramBundle
 
 STREAM = StreamId(program="psp-2017", jurisdiction="stockton-ca")

@@ -16,7 +16,8 @@ from schemas.events.catalog import LetterSent
 from schemas.log.commit import seal_commit
 from schemas.log.state import Step, StreamState, fold
 from schemas.log.streams import StreamId
-from schemas.planning.review import CommitDraft, plan_decision, plan_letter, plan_response
+from schemas.planning.draft import CommitDraft
+from schemas.planning.review import plan_decision, plan_letter, plan_response
 from schemas.planning.stages import (
     check_letter_not_overdue,
     check_not_late,

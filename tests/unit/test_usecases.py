@@ -13,7 +13,7 @@ from infra.platform.settings import Settings
 from infra.runtime import Runtime
 from schemas.base.errors import InputError
 from schemas.log.streams import StreamId
-from schemas.planning.review import evaluate_state, response_of
+from schemas.planning.draft import evaluate_state, response_of
 from schemas.rules.engine import evaluate
 from schemas.rules.evaluation import Outcome
 from usecases.explain import explain
