@@ -300,6 +300,6 @@ def _check_chain(stream: StreamId, commits: Sequence[Commit], after: StreamState
     broken = chain_break(stream, commits, seq=start[0], prev=start[1])
     if broken is not None:
         raise CorruptStreamError(
-            f"{stream.name}: commit {broken[1].seq} does not follow seq {broken[0] - 1}; "
+            f"{stream.name}: commit {broken.commit.seq} does not follow seq {broken.seq - 1}; "
             "run `grantreview audit verify`"
         )

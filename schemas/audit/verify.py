@@ -103,13 +103,13 @@ def verify_log(
         audited = auditor.audit(stream, {seq: (key, commits[key]) for seq, key in keys.items()})
         findings.extend(audited.check.findings)
         heads.extend(audited.heads)
-    unseen, unsigned = auditor.finish()
-    findings.extend(sorted([*heads, *unseen], key=lambda f: f"{f.program}/{f.jurisdiction}"))
-    findings.extend(unsigned)
-    if expected is not None:  # after finish: a kept tlog checkpoint needs the tlog checked
-        findings[kept_at:kept_at] = auditor.expect(*expected)
+    end = auditor.finish()
+    findings.extend(sorted([*heads, *end.unseen], key=lambda f: f"{f.program}/{f.jurisdiction}"))
+    findings.extend(end.log_wide)
+    if expected is not None:
+        findings[kept_at:kept_at] = end.expect(*expected)
     newest = auditor.newest
-    check = auditor.tlog_check
+    check = end.tlog
     return VerifyReport(
         ok=not findings,
         findings=tuple(findings),
@@ -121,7 +121,7 @@ def verify_log(
         checkpoints=len(auditor.trusted),
         newest_checkpoint=None if newest is None else newest.seq,
         newest_checkpoint_time=None if newest is None else newest.time,
-        uncovered_commits=auditor.uncovered_commits,
+        uncovered_commits=end.uncovered_commits,
         newest_checkpoint_signature=None if newest is None else newest.signature,
         signed_acts=0 if auditor.acts is None else auditor.acts.signed,
         people_in_force=None if auditor.acts is None else auditor.acts.people_in_force,

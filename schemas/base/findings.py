@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -13,6 +13,7 @@ __all__ = [
     "LocatedFinding",
     "ReplayFinding",
     "ReplayKind",
+    "ReplayProblem",
     "stream_finding",
 ]
 
@@ -101,6 +102,13 @@ class ReplayKind(StrEnum):
     TAMPERED_DOCUMENT = "tampered_document"
     UNDERIVABLE = "underivable"
     INCONSISTENT = "inconsistent"
+
+
+class ReplayProblem(NamedTuple):
+    """What replay found wrong before it knows where: a `ReplayKind` and a detail."""
+
+    kind: ReplayKind
+    detail: str
 
 
 class ReplayFinding(LocatedFinding[str]):

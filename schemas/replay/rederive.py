@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from schemas.base.canonical import sha256_hex
 from schemas.base.errors import InputError
-from schemas.base.findings import ReplayFinding, ReplayKind
+from schemas.base.findings import ReplayFinding, ReplayKind, ReplayProblem
 from schemas.events.catalog import (
     DecisionIssued,
     DecisionOverridden,
@@ -124,8 +124,8 @@ class _Walk:
         jurisdiction = self.registry.at(self.stream.jurisdiction, recorded)
         sha = inputs.response_sha256
         response = None if sha is None else self.response(sha, seq)
-        if isinstance(bundle, tuple):
-            self.find(seq, bundle[0], bundle[1])
+        if isinstance(bundle, ReplayProblem):
+            self.find(seq, bundle.kind, bundle.detail)
         elif jurisdiction is None:
             detail = f"{self.stream.jurisdiction} was not in the registry when this was recorded"
             self.find(seq, ReplayKind.UNDERIVABLE, detail)
@@ -279,8 +279,8 @@ def replay_stream(
         except (UnknownEventTypeError, ValidationError, KeyError, TypeError) as error:
             walk.find(commit.seq, ReplayKind.UNDERIVABLE, f"an event cannot be read: {error}")
             continue
-        for kind, detail in stages.commit(commit, [event for _, event in decoded]):
-            walk.find(commit.seq, kind, detail)
+        for problem in stages.commit(commit, [event for _, event in decoded]):
+            walk.find(commit.seq, problem.kind, problem.detail)
         for recorded, event in decoded:
             events += 1
             walk.check(commit.seq, recorded, event)
