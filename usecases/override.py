@@ -80,11 +80,12 @@ def apply_override(
     """Append the override (with its act) once and sign a checkpoint; False if on record."""
     decision = Outcome(request.params["decision"])
     reason = str(request.params["reason"])
-    program_sha = runtime.documents.put(runtime.program(program).document())
     stream = StreamId(program=program, jurisdiction=jurisdiction)
+    state = runtime.log.state(stream)  # a damaged or untrusted stream: nothing written
+    program_sha = runtime.documents.put(runtime.program(program).document())
     result = append_planned(
         runtime.log,
-        runtime.log.state(stream),
+        state,
         lambda state: plan_override(
             state, decision, reason, actor, act=act, program_sha256=program_sha
         ),

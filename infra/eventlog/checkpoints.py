@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from infra.errors import UntrustedCheckpointError
+from infra.errors import ContentionError, UntrustedCheckpointError
 from infra.eventlog.listing import newest_key
 from infra.platform.logging import get_logger
 from schemas.log.commit import MAX_COMMIT_BYTES
@@ -60,7 +60,7 @@ class CorruptCheckpointError(UntrustedCheckpointError):
     """The newest checkpoint does not parse: writers stop; auditors run `audit verify`."""
 
 
-class CheckpointConflictError(RuntimeError):
+class CheckpointConflictError(ContentionError):
     """Other writers kept winning the next checkpoint seq; nothing was written."""
 
 

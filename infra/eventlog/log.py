@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from infra.errors import UntrustedCommitError
+from infra.errors import ContentionError, DamagedLogError, UntrustedCommitError
 from infra.eventlog.store import ObjectStore
 from schemas.base.findings import FindingKind
 from schemas.log.chain import chain_break
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 
-class ConflictError(RuntimeError):
+class ConflictError(ContentionError):
     """Another writer committed a different commit at this seq first: re-read and re-decide."""
 
     def __init__(self, stream: StreamId, seq: int) -> None:
@@ -49,7 +49,7 @@ class ConflictError(RuntimeError):
         self.seq = seq
 
 
-class CorruptStreamError(RuntimeError):
+class CorruptStreamError(DamagedLogError):
     """A stream whose stored commits do not chain: writers stop; auditors run `audit verify`."""
 
 

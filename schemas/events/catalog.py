@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
+from schemas.base.errors import DamagedDataError
 from schemas.events._base import DomainEvent
 from schemas.events.limits import MAX_ACTOR, MAX_REASON
 from schemas.events.stage_events import (
@@ -329,7 +330,7 @@ _UPCASTS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-class UnknownEventTypeError(ValueError):
+class UnknownEventTypeError(DamagedDataError):
     """A stored event whose type or schema version this code does not know."""
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from schemas.base.canonical import sha256_hex
-from schemas.base.errors import InputError
+from schemas.base.errors import ControlSignal, InputError
 from schemas.base.findings import ReplayKind, ReplayProblem
 from schemas.events.catalog import (
     AwardActionRecorded,
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["StageReplay"]
 
 
-class _Unplannable(Exception):  # noqa: N818 - a signal, not an error shown to anyone
+class _Unplannable(ControlSignal):
     """The act cannot be planned again without a program document or a registry row."""
 
 
