@@ -13,16 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from schemas.base.findings import FindingKind
-from schemas.log.commit import (
-    SOURCE,
-    Commit,
-    CommitFormatError,
-    commit_hash,
-    event_id,
-    parse_commit,
-)
+from schemas.log.commit import SOURCE, CommitFormatError, commit_hash, event_id, parse_commit
 
 if TYPE_CHECKING:
+    from schemas.log.commit import Commit
     from schemas.log.streams import StreamId
 
 __all__ = ["CommitProblem", "commit_problem", "sound_commit"]
