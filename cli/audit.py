@@ -12,11 +12,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli._common import ExitCode, fail, print_json
-from cli._options import JsonOption, ProgramsOption, parse_moment, parse_slugs
+from cli._options import (
+    JsonOption,
+    MaxAgeOption,
+    ProgramsOption,
+    parse_max_age,
+    parse_moment,
+    parse_slugs,
+)
 from cli._progress import progress_bar
 from cli._render import safe_text
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from infra.eventlog.store import ObjectStore
     from schemas.audit.verify import VerifyReport
     from schemas.log.cumulative_checkpoint import Keyring
@@ -134,6 +143,7 @@ def verify(  # noqa: PLR0917 - Typer passes every option by name; the signature 
         Path | None,
         typer.Option("--witness-state", help="Also check the newest tlog checkpoint against DIR."),
     ] = None,
+    max_age: MaxAgeOption = None,
 ) -> None:
     """Check every signature, hash link and sequence; exit 1 on any finding.
 
@@ -144,24 +154,38 @@ def verify(  # noqa: PLR0917 - Typer passes every option by name; the signature 
 
     expected = None if expect_checkpoint is None else _expected_checkpoint(expect_checkpoint)
     programs = parse_slugs(program, "program id")
+    oldest = parse_max_age(max_age)
     keyring = _keyring(verify_key)
     opened = _open_log(source)
     with progress_bar("verifying"):
         report = verify_store(
-            opened.store, opened.prefix, keyring, programs=programs, expected=expected
+            opened.store,
+            opened.prefix,
+            keyring,
+            programs=programs,
+            expected=expected,
+            max_age=oldest,
         )
     if as_json:
         print_json(report.as_json())
     else:
         _print_report(report)
     witnessed_ok = witness_state is None or _witness(
-        opened, witness_state, keyring, None, "auditor"
+        opened, witness_state, keyring, key=None, name="auditor", max_age=None
     )
     if not report.ok or not witnessed_ok:
         raise typer.Exit(int(ExitCode.FINDING))
 
 
-def _witness(opened: OpenedLog, state: Path, keyring: Keyring, key: Path | None, name: str) -> bool:
+def _witness(
+    opened: OpenedLog,
+    state: Path,
+    keyring: Keyring,
+    *,
+    key: Path | None,
+    name: str,
+    max_age: timedelta | None,
+) -> bool:
     """Run the witness check on the log opened; print its findings; True when clean."""
     from infra.eventlog.log import EventLog  # noqa: PLC0415 - imported when a command runs
     from infra.identity.keys import load_signer  # noqa: PLC0415
@@ -176,6 +200,7 @@ def _witness(opened: OpenedLog, state: Path, keyring: Keyring, key: Path | None,
         time=utc_now(),
         key=None if key is None else load_signer(key),
         name=name,
+        max_age=max_age,
     )
     for finding in outcome.findings:
         typer.echo(safe_text(f"witness: {finding.kind}: {finding.detail}", one_line=True))
@@ -193,10 +218,16 @@ def witness(
     ] = None,
     name: Annotated[str, typer.Option("--name", help="The witness's name.")] = "witness",
     verify_key: VerifyKeyOption = None,
+    max_age: MaxAgeOption = None,
 ) -> None:
-    """Check the newest tlog checkpoint extends the last one seen, then cosign it; else exit 1."""
+    """Check the newest tlog checkpoint extends the last one seen, then cosign it; else exit 1.
+
+    With `--max-age`, also exit 1 when the newest checkpoint is older than that: a log
+    that stopped advancing (checkpoints are signed hourly even when idle).
+    """
+    oldest = parse_max_age(max_age)
     keyring = _keyring(verify_key)
-    if not _witness(_open_log(None), state, keyring, key, name):
+    if not _witness(_open_log(None), state, keyring, key=key, name=name, max_age=oldest):
         raise typer.Exit(int(ExitCode.FINDING))
 
 

@@ -67,6 +67,8 @@ class FindingKind(StrEnum):
     """A tlog checkpoint that does not extend its predecessor (or what a witness saw)."""
     ROLLED_BACK = "rolled_back"
     """The newest tlog checkpoint is older than one a witness already saw."""
+    STALE_CHECKPOINT = "stale_checkpoint"
+    """The newest checkpoint is older than the auditor allows (`--max-age`): the log stopped."""
 
 
 class LocatedFinding(BaseModel, Generic[K]):
