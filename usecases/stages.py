@@ -81,7 +81,8 @@ def _record(
     Without `approval` the act is made now: the person's signed act (issue #15) leads the
     commit, or, where the program asks for approvals, the act is proposed instead. With
     `approval` (the `grantreview.act.approved` event) a proposed act takes effect. An act
-    already on record is neither signed nor proposed again; a notice still due is sent.
+    already on record is neither signed nor proposed again (one signed elsewhere is still
+    checked); a notice still due is sent.
     """
     bundle = runtime.program(program)
     check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
@@ -90,10 +91,10 @@ def _record(
     state = runtime.log.state(stream)
     draft = plan(state)  # InputError for an act that does not fit, before anything is written
     leading: DomainEvent | None = approval
-    if draft is not None and approval is None:
-        signed = signed_act_for(runtime, request, actor, presigned)
+    if approval is None and (draft is not None or presigned is not None):
+        signed = signed_act_for(runtime, request, actor, presigned)  # a bad act: exit 2
         needed = approvals_needed(bundle.program.approvals or {}, request.type)
-        if needed > 1:
+        if draft is not None and needed > 1:
             return ActResult(written=False, state=state, proposal=propose(runtime, signed, needed))
         leading = None if signed is None else ActSigned(signed=signed)
     program_sha = runtime.documents.put(bundle.document())

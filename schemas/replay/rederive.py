@@ -163,13 +163,11 @@ class _Walk:
             self.check_decision(seq, recorded, event)
         elif isinstance(event, DecisionRevised):
             self.check_revision(seq, recorded, event)
-        elif isinstance(event, DecisionOverridden) and event.previous not in {
-            None,
-            self.state.effective_decision,
-        }:
+        elif isinstance(event, DecisionOverridden):
             in_force = self.state.effective_decision
-            detail = f"override names previous {event.previous}, but {in_force} was in force"
-            self.find(seq, ReplayKind.INCONSISTENT, detail)
+            if event.previous not in {None, in_force}:
+                detail = f"override names previous {event.previous}, but {in_force} was in force"
+                self.find(seq, ReplayKind.INCONSISTENT, detail)
 
     def check_response(self, seq: int, event: ResponseReceived) -> None:
         if (
