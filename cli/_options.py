@@ -8,7 +8,7 @@ signed elsewhere (`read_presigned`).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Final
 
@@ -16,7 +16,7 @@ import typer
 
 from schemas.base.errors import InputError
 from schemas.base.ids import check_slug
-from schemas.base.timewindow import check_moment
+from schemas.base.timewindow import check_moment, parse_duration
 
 if TYPE_CHECKING:
     from schemas.people.acts import SignedAct
@@ -26,11 +26,13 @@ __all__ = [
     "AsOfOption",
     "DryRunOption",
     "JsonOption",
+    "MaxAgeOption",
     "PrepareOption",
     "ProgramOption",
     "ProgramsOption",
     "SignatureFileOption",
     "SlugsArgument",
+    "parse_max_age",
     "parse_moment",
     "parse_slugs",
     "read_bounded",
@@ -54,6 +56,15 @@ AsOfOption = Annotated[
     typer.Option("--as-of", metavar="DATE", help="Date the evaluation is made for (default: now)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+MaxAgeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--max-age",
+        metavar="DURATION",
+        help="Exit 1 when the newest checkpoint is older than this (90s, 30m, 2h; 2h advised: "
+        "checkpoints are signed hourly even when idle).",
+    ),
+]
 DryRunOption = Annotated[
     bool,
     typer.Option("--dry-run", help="Show what would be sent or decided; write nothing."),
@@ -93,6 +104,11 @@ def parse_moment(text: str | None, option: str = "--as-of") -> datetime | None:
     if moment.tzinfo is None:
         raise InputError(f"{option} {text!r} has no UTC offset; add Z or +hh:mm")
     return check_moment(moment, option)
+
+
+def parse_max_age(text: str | None) -> timedelta | None:
+    """`--max-age`: a whole number of seconds, minutes or hours (`90s`, `30m`, `2h`)."""
+    return None if text is None else parse_duration(text, "--max-age")
 
 
 def parse_slugs(slugs: list[str] | None, what: str = "jurisdiction slug") -> list[str]:

@@ -5,17 +5,27 @@ More audit commands (replay, export) register on `audit_app` in their own functi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli._common import ExitCode, fail, print_json
-from cli._options import JsonOption, ProgramsOption, parse_moment, parse_slugs
+from cli._options import (
+    JsonOption,
+    MaxAgeOption,
+    ProgramsOption,
+    parse_max_age,
+    parse_moment,
+    parse_slugs,
+)
 from cli._progress import progress_bar
 from cli._render import safe_text
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from infra.eventlog.store import ObjectStore
     from schemas.audit.verify import VerifyReport
     from schemas.log.cumulative_checkpoint import Keyring
@@ -36,10 +46,12 @@ VerifyKeyOption = Annotated[
 ]
 
 
-def _keyring(option: Path | None, configured: Path | None) -> Keyring:
+def _keyring(option: Path | None) -> Keyring:
+    """The trusted keys: `--verify-key`, else GRANTREVIEW_VERIFY_KEY_FILE; exit 2 without."""
     from infra.identity.keys import load_keyring  # noqa: PLC0415 - imported when a command runs
+    from infra.platform.settings import get_settings  # noqa: PLC0415 - likewise
 
-    path = option or configured
+    path = option or get_settings().verify_key_file
     if path is None:
         fail("no verify key: pass --verify-key FILE or set GRANTREVIEW_VERIFY_KEY_FILE")
     return load_keyring(path)
@@ -131,52 +143,64 @@ def verify(  # noqa: PLR0917 - Typer passes every option by name; the signature 
         Path | None,
         typer.Option("--witness-state", help="Also check the newest tlog checkpoint against DIR."),
     ] = None,
+    max_age: MaxAgeOption = None,
 ) -> None:
-    """Check every signature, hash link and sequence; exit 1 on any finding."""
-    from infra.eventlog.directory_store import DirectoryObjectStore  # noqa: PLC0415 - likewise
-    from infra.eventlog.s3_store import S3ObjectStore  # noqa: PLC0415 - likewise
-    from infra.platform.settings import get_settings  # noqa: PLC0415 - likewise
-    from infra.s3.client import make_s3_client  # noqa: PLC0415 - likewise
-    from usecases.verify import source_prefix, verify_store  # noqa: PLC0415 - imported when run
+    """Check every signature, hash link and sequence; exit 1 on any finding.
+
+    With `--source` and `--witness-state` the witness checks the downloaded copy, as the
+    log it is a copy of (its origin is the configured bucket and prefix).
+    """
+    from usecases.verify import verify_store  # noqa: PLC0415 - imported when run
 
     expected = None if expect_checkpoint is None else _expected_checkpoint(expect_checkpoint)
     programs = parse_slugs(program, "program id")
-    settings = get_settings()
-    keyring = _keyring(verify_key, settings.verify_key_file)
+    oldest = parse_max_age(max_age)
+    keyring = _keyring(verify_key)
+    opened = _open_log(source)
     with progress_bar("verifying"):
-        if source is not None:
-            prefix = source_prefix(source, settings.s3_prefix)
-            store: ObjectStore = DirectoryObjectStore(source)
-        else:
-            client = make_s3_client(settings)
-            store = S3ObjectStore(client, settings.s3_bucket, max_workers=settings.s3_max_workers)
-            prefix = settings.s3_prefix
-        report = verify_store(store, prefix, keyring, programs=programs, expected=expected)
+        report = verify_store(
+            opened.store,
+            opened.prefix,
+            keyring,
+            programs=programs,
+            expected=expected,
+            max_age=oldest,
+        )
     if as_json:
         print_json(report.as_json())
     else:
         _print_report(report)
-    witnessed_ok = witness_state is None or _witness(witness_state, keyring, None, "auditor")
+    witnessed_ok = witness_state is None or _witness(
+        opened, witness_state, keyring, key=None, name="auditor", max_age=None
+    )
     if not report.ok or not witnessed_ok:
         raise typer.Exit(int(ExitCode.FINDING))
 
 
-def _witness(state: Path, keyring: Keyring, key: Path | None, name: str) -> bool:
-    """Run the witness check on the configured log; print its findings; True when clean."""
+def _witness(
+    opened: OpenedLog,
+    state: Path,
+    keyring: Keyring,
+    *,
+    key: Path | None,
+    name: str,
+    max_age: timedelta | None,
+) -> bool:
+    """Run the witness check on the log opened; print its findings; True when clean."""
+    from infra.eventlog.log import EventLog  # noqa: PLC0415 - imported when a command runs
     from infra.identity.keys import load_signer  # noqa: PLC0415
-    from infra.platform.clock import utc_now  # noqa: PLC0415 - imported when a command runs
-    from infra.runtime import get_runtime  # noqa: PLC0415
+    from infra.platform.clock import utc_now  # noqa: PLC0415
     from usecases.witness import witness_log  # noqa: PLC0415
 
-    runtime = get_runtime()
     outcome = witness_log(
-        runtime.log,
-        origin=runtime.origin,
+        EventLog(opened.store, opened.prefix),
+        origin=opened.origin,
         keyring=keyring,
         state=state,
         time=utc_now(),
         key=None if key is None else load_signer(key),
         name=name,
+        max_age=max_age,
     )
     for finding in outcome.findings:
         typer.echo(safe_text(f"witness: {finding.kind}: {finding.detail}", one_line=True))
@@ -194,43 +218,52 @@ def witness(
     ] = None,
     name: Annotated[str, typer.Option("--name", help="The witness's name.")] = "witness",
     verify_key: VerifyKeyOption = None,
+    max_age: MaxAgeOption = None,
 ) -> None:
-    """Check the newest tlog checkpoint extends the last one seen, then cosign it; else exit 1."""
-    from infra.platform.settings import get_settings  # noqa: PLC0415 - imported when a command runs
+    """Check the newest tlog checkpoint extends the last one seen, then cosign it; else exit 1.
 
-    keyring = _keyring(verify_key, get_settings().verify_key_file)
-    if not _witness(state, keyring, key, name):
+    With `--max-age`, also exit 1 when the newest checkpoint is older than that: a log
+    that stopped advancing (checkpoints are signed hourly even when idle).
+    """
+    oldest = parse_max_age(max_age)
+    keyring = _keyring(verify_key)
+    if not _witness(_open_log(None), state, keyring, key=key, name=name, max_age=oldest):
         raise typer.Exit(int(ExitCode.FINDING))
 
 
-def _open_store(source: Path | None) -> tuple[ObjectStore, str, int]:
-    """The log to read: a downloaded copy (no S3 client is built) or the configured bucket."""
+@dataclass(frozen=True)
+class OpenedLog:
+    """The log an audit command reads: its store and prefix, how wide to read, what it is."""
+
+    store: ObjectStore
+    prefix: str
+    workers: int
+    origin: str
+    """The transparency log's origin: the configured bucket and prefix (a copy keeps it)."""
+    audited: str
+    """What a report names as the audited log: `s3://bucket/prefix`, or the copy's folder."""
+
+
+def _open_log(source: Path | None) -> OpenedLog:
+    """The one way audit commands open a log: a downloaded copy (no S3 client) or the bucket."""
     from infra.eventlog.directory_store import DirectoryObjectStore  # noqa: PLC0415 - likewise
     from infra.eventlog.s3_store import S3ObjectStore  # noqa: PLC0415 - likewise
     from infra.platform.settings import get_settings  # noqa: PLC0415 - likewise
     from infra.s3.client import make_s3_client  # noqa: PLC0415 - likewise
+    from schemas.tlog.layout import log_origin  # noqa: PLC0415 - likewise
     from usecases.verify import source_prefix  # noqa: PLC0415 - imported when a command runs
 
     settings = get_settings()
+    origin = log_origin(settings.s3_bucket, settings.s3_prefix)
+    if source is not None:
+        prefix = source_prefix(source, settings.s3_prefix)
+        copy = f"downloaded copy in {source.resolve()}"
+        return OpenedLog(DirectoryObjectStore(source), prefix, 8, origin, copy)
     workers = settings.s3_max_workers
-    if source is not None:
-        return DirectoryObjectStore(source), source_prefix(source, settings.s3_prefix), 8
     client = make_s3_client(settings, max_pool=2 * workers + 8)
-    return (
-        S3ObjectStore(client, settings.s3_bucket, max_workers=workers),
-        settings.s3_prefix,
-        workers,
-    )
-
-
-def _audited(source: Path | None) -> str:
-    """What the report's header names as the audited log: the bucket and prefix, or a folder."""
-    from infra.platform.settings import get_settings  # noqa: PLC0415 - imported when a command runs
-
-    settings = get_settings()
-    if source is not None:
-        return f"downloaded copy in {source.resolve()}"
-    return f"s3://{settings.s3_bucket}/{settings.s3_prefix}"
+    store = S3ObjectStore(client, settings.s3_bucket, max_workers=workers)
+    bucket = f"s3://{settings.s3_bucket}/{settings.s3_prefix}"
+    return OpenedLog(store, settings.s3_prefix, workers, origin, bucket)
 
 
 def _print_replay(report: ReplayReport) -> None:
@@ -300,7 +333,6 @@ def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature 
 ) -> None:
     """Verify, re-derive every evaluation and decision, fold state; exit 1 on any finding."""
     from infra.files.report_html import check_report_path, write_report  # noqa: PLC0415 - likewise
-    from infra.platform.settings import get_settings  # noqa: PLC0415 - likewise
     from schemas.replay.rederive import Moments  # noqa: PLC0415 - likewise
     from usecases.replay import replay_store  # noqa: PLC0415 - likewise
 
@@ -309,18 +341,18 @@ def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature 
     moments = Moments(parse_moment(as_of), parse_moment(known_at, "--known-at"))
     if report is not None:
         check_report_path(report)  # before the replay, which may take minutes
-    keyring = _keyring(verify_key, get_settings().verify_key_file)
-    store, prefix, workers = _open_store(source)
+    keyring = _keyring(verify_key)
+    opened = _open_log(source)
     with progress_bar("replaying"):
         result = replay_store(
-            store,
-            prefix,
+            opened.store,
+            opened.prefix,
             keyring,
             programs=programs,
             jurisdictions=slugs,
             moments=moments,
-            workers=workers,
-            audited=_audited(source),
+            workers=opened.workers,
+            audited=opened.audited,
         )
     if report is not None:
         write_report(result, report)
@@ -353,9 +385,11 @@ def export(
     """Download every object of the log into DIRECTORY, for `verify`/`replay --source` offline."""
     from usecases.export import export_store  # noqa: PLC0415 - imported when a command runs
 
-    store, prefix, workers = _open_store(None)
+    opened = _open_log(None)
     with progress_bar("exporting"):
-        result = export_store(store, prefix, directory, workers=workers, update=update)
+        result = export_store(
+            opened.store, opened.prefix, directory, workers=opened.workers, update=update
+        )
     if as_json:
         print_json(
             {
@@ -397,8 +431,8 @@ def acts(
     from usecases.audit_acts import list_acts  # noqa: PLC0415 - imported when run
 
     slugs = parse_slugs(jurisdictions)
-    store, prefix, _ = _open_store(source)
-    rows = list_acts(store, prefix, program, slugs)
+    opened = _open_log(source)
+    rows = list_acts(opened.store, opened.prefix, program, slugs)
     if as_json:
         print_json(rows)
     else:

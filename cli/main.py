@@ -10,7 +10,8 @@ import logging
 import os
 import sys
 import traceback
-from typing import Annotated, NoReturn
+from collections.abc import Mapping
+from typing import Annotated, Final, NoReturn
 
 import click
 import pydantic
@@ -31,11 +32,26 @@ from cli.review import respond, review, status
 from cli.serve import serve
 from cli.setup import init, jurisdictions_app
 from cli.stages import determine, extend, request_info
-from infra.errors import DependencyUnavailableError, UntrustedCommitError
+from infra.errors import ContentionError, DamagedLogError, DependencyUnavailableError
+from infra.eventlog.store import ReadOnlyStoreError
 from infra.platform.logging import QUIET_RUN_LINES_ENV, configure_logging
-from schemas.base.errors import InputError
+from schemas.base.errors import ControlSignal, DamagedDataError, FindingsError, InputError
 
-__all__ = ["app", "main"]
+__all__ = ["EXIT_CODES", "app", "exit_code_for", "main"]
+
+EXIT_CODES: Final[Mapping[type[BaseException], ExitCode]] = {
+    InputError: ExitCode.BAD_INPUT,
+    FindingsError: ExitCode.FINDING,
+    DependencyUnavailableError: ExitCode.UNAVAILABLE,
+    DamagedLogError: ExitCode.UNAVAILABLE,
+    DamagedDataError: ExitCode.UNAVAILABLE,
+    ContentionError: ExitCode.UNAVAILABLE,
+    ReadOnlyStoreError: ExitCode.INTERNAL,
+    ControlSignal: ExitCode.INTERNAL,
+}
+"""Every error class of the product derives from one of these (tests/unit/test_exit_codes.py
+walks them all); the nearest in its MRO decides. Bases only, so none of the product's heavy
+modules is imported at start-up."""
 
 app = typer.Typer(
     name="grantreview",
@@ -116,8 +132,6 @@ def main() -> None:
         code = app(standalone_mode=False)
     except typer.Exit as done:
         sys.exit(done.exit_code)
-    except InputError as error:
-        _report(error, ExitCode.BAD_INPUT, debug=debug)
     except pydantic.ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
@@ -126,8 +140,6 @@ def main() -> None:
             ExitCode.BAD_INPUT,
             debug=debug,
         )
-    except (DependencyUnavailableError, UntrustedCommitError) as error:
-        _report(error, ExitCode.UNAVAILABLE, debug=debug)
     except (typer.Abort, KeyboardInterrupt):
         sys.stderr.write("aborted\n")
         sys.exit(130)
@@ -135,9 +147,16 @@ def main() -> None:
         # Typer 0.29 vendors its own click: its usage errors are not click.ClickException,
         # yet carry format_message() and exit_code 2 all the same.
         _report_usage(error)
-    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
-        _report(error, ExitCode.INTERNAL, debug=debug, unexpected=True)
+    except Exception as error:  # noqa: BLE001 - every error: one line, its documented code
+        mapped = exit_code_for(type(error))
+        known = mapped is not None and mapped is not ExitCode.INTERNAL
+        _report(error, mapped or ExitCode.INTERNAL, debug=debug, unexpected=not known)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def exit_code_for(error: type[BaseException]) -> ExitCode | None:
+    """The exit code of an error class: its nearest base in `EXIT_CODES`, None if none is."""
+    return next((EXIT_CODES[base] for base in error.__mro__ if base in EXIT_CODES), None)
 
 
 def _quiet_prefect(*, debug: bool) -> None:

@@ -212,7 +212,7 @@ def _act(
     result = record(get_runtime())
     if _proposed(what, result.proposal):
         return
-    typer.echo(done(bool(result[0])))
+    typer.echo(done(result.written))
 
 
 def _proposed(what: str, proposal: ActOutcome | None) -> bool:

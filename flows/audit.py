@@ -9,13 +9,13 @@ from prefect.artifacts import create_markdown_artifact
 from flows._flow import grant_flow
 from infra.identity.keys import load_keyring
 from infra.runtime import get_runtime
-from schemas.base.errors import InputError
+from schemas.base.errors import FindingsError, InputError
 from usecases.verify import verify_store
 
 __all__ = ["AuditFailedError", "audit"]
 
 
-class AuditFailedError(RuntimeError):
+class AuditFailedError(FindingsError):
     """The log has findings: the run fails so it shows red in the Prefect UI."""
 
 

@@ -42,7 +42,7 @@ def determine(  # noqa: PLR0917 - Prefect passes parameters by name; the form ke
     """
     outcome = check_act(reason, actor, decision)
     assert outcome is not None  # noqa: S101 - check_act returns one when given a decision
-    written, _ = record_determination(
+    result = record_determination(
         get_runtime(),
         program,
         jurisdiction,
@@ -52,4 +52,4 @@ def determine(  # noqa: PLR0917 - Prefect passes parameters by name; the form ke
         as_of=as_of,
         presigned=parse_signed_act(act, signature),
     )
-    return written
+    return result.written

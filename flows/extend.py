@@ -39,7 +39,7 @@ def extend(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps
         signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
     check_act(reason, actor)
-    written, _ = extend_deadline(
+    result = extend_deadline(
         get_runtime(),
         program,
         jurisdiction,
@@ -49,4 +49,4 @@ def extend(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps
         as_of=as_of,
         presigned=parse_signed_act(act, signature),
     )
-    return written
+    return result.written

@@ -41,7 +41,7 @@ def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the form
         signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
     check_act(reason, actor)
-    written, _ = request_information(
+    result = request_information(
         get_runtime(),
         program,
         jurisdiction,
@@ -52,4 +52,4 @@ def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the form
         as_of=as_of,
         presigned=parse_signed_act(act, signature),
     )
-    return written
+    return result.written

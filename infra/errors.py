@@ -1,8 +1,14 @@
-"""Errors raised by adapters: a dependency down or refusing, or an untrusted commit (exit 3)."""
+"""Errors raised by adapters; each is exit 3 (cli/main.py).
+
+S3 or Prefect down or refusing, a log writers must not build on, or writers that kept
+losing a race.
+"""
 
 from __future__ import annotations
 
 __all__ = [
+    "ContentionError",
+    "DamagedLogError",
     "DependencyRefusedError",
     "DependencyUnavailableError",
     "UntrustedCheckpointError",
@@ -18,7 +24,18 @@ class DependencyRefusedError(DependencyUnavailableError):
     """The store said no (e.g. AccessDenied): trying again cannot help."""
 
 
-class UntrustedCommitError(RuntimeError):
+class DamagedLogError(RuntimeError):
+    """The log holds something writers must not build on: damaged, or signed by no one trusted.
+
+    A refusal to write, never a bug: an operator runs `audit verify` to see what happened.
+    """
+
+
+class ContentionError(RuntimeError):
+    """Other writers kept winning the same key: nothing of ours was written; try again."""
+
+
+class UntrustedCommitError(DamagedLogError):
     """A stream holds a commit no trusted key signed: writers refuse to build on it.
 
     Raised before anything is written to that stream; a retry fails the same way, so it is

@@ -121,7 +121,13 @@ def _apply_stage(runtime: Runtime, proposal: SignedAct, event: ActApproved) -> N
     if act.type is ActType.DETERMINE:
         decision = Outcome(params["decision"])
         stages.determine(
-            runtime, program, slug, decision=decision, reason=reason, actor=act.actor, act=event
+            runtime,
+            program,
+            slug,
+            decision=decision,
+            reason=reason,
+            actor=act.actor,
+            approval=event,
         )
     elif act.type is ActType.REQUEST_INFO:
         stages.request_information(
@@ -132,12 +138,12 @@ def _apply_stage(runtime: Runtime, proposal: SignedAct, event: ActApproved) -> N
             due=date.fromisoformat(params["due"]),
             reason=reason,
             actor=act.actor,
-            act=event,
+            approval=event,
         )
     else:
         until = date.fromisoformat(params["until"])
         stages.extend_deadline(
-            runtime, program, slug, until=until, reason=reason, actor=act.actor, act=event
+            runtime, program, slug, until=until, reason=reason, actor=act.actor, approval=event
         )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from infra.eventlog.appender import append_planned
 from infra.platform.clock import utc_now
 from schemas.base.errors import InputError
 from schemas.events.catalog import ActSigned, DomainEvent
+from schemas.events.limits import check_reason_and_actor
 from schemas.log.streams import StreamId
 from schemas.people.acts import ActType, SignedAct, approvals_needed
 from schemas.planning.override import plan_override
@@ -22,20 +23,12 @@ if TYPE_CHECKING:
 
 __all__ = ["apply_override", "check_override", "override_request", "record_override"]
 
-MAX_REASON: Final = 5000
-"""The `grantreview.decision.overridden` event's limit on the reason."""
-MAX_ACTOR: Final = 200
-"""The event's limit on the actor."""
-
 
 def check_override(decision: str, reason: str, actor: str) -> Outcome:
     """The decision an override records; bad input is refused before any I/O (exit 2)."""
     if decision not in {Outcome.ELIGIBLE.value, Outcome.INELIGIBLE.value}:
         raise InputError("--decision must be eligible or ineligible")
-    if not reason.strip() or len(reason) > MAX_REASON:
-        raise InputError(f"--reason must be 1-{MAX_REASON} characters")
-    if not actor.strip() or len(actor) > MAX_ACTOR:
-        raise InputError(f"--actor must be 1-{MAX_ACTOR} characters")
+    check_reason_and_actor(reason, actor)
     return Outcome(decision)
 
 
@@ -87,11 +80,12 @@ def apply_override(
     """Append the override (with its act) once and sign a checkpoint; False if on record."""
     decision = Outcome(request.params["decision"])
     reason = str(request.params["reason"])
-    program_sha = runtime.documents.put(runtime.program(program).document())
     stream = StreamId(program=program, jurisdiction=jurisdiction)
+    state = runtime.log.state(stream)  # a damaged or untrusted stream: nothing written
+    program_sha = runtime.documents.put(runtime.program(program).document())
     result = append_planned(
         runtime.log,
-        runtime.log.state(stream),
+        state,
         lambda state: plan_override(
             state, decision, reason, actor, act=act, program_sha256=program_sha
         ),

@@ -202,13 +202,13 @@ def replay_store(
         for fetched in _window(pool, reader, work, size=4 * max(1, workers)):
             replayer.replay(fetched)
             progress.advance()
-    unseen, unsigned = auditor.finish()
-    tlog = auditor.tlog_check
+    end = auditor.finish()
+    tlog = end.tlog
     if tlog is not None and tlog.head is not None and tlog.time is not None:
         acc.newest_checkpoint = CheckpointSeen(  # after the cut-over the auditor keeps this one
             tlog.head.size, tlog.time, tlog.signature or "", tlog.key_fingerprint or "", tlog=True
         )
-    acc.add_findings(ReplayFinding.from_integrity(f) for f in [*unseen, *unsigned])
+    acc.add_findings(ReplayFinding.from_integrity(f) for f in [*end.unseen, *end.log_wide])
     acc.attested_legacy_commits = auditor.attested_legacy
     acc.attesting_checkpoints = tuple(sorted(auditor.attesting))
     return acc.report()

@@ -10,14 +10,15 @@ appends nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Final
 
 from infra.eventlog.appender import append_planned
 from infra.platform.clock import utc_now
 from infra.runtime import Runtime
 from schemas.base.errors import InputError
-from schemas.events.catalog import ActSigned, DomainEvent
+from schemas.events.catalog import ActApproved, ActSigned, DomainEvent
+from schemas.events.limits import check_reason_and_actor
 from schemas.log.state import StreamState
 from schemas.log.streams import StreamId
 from schemas.people.acts import ActType, SignedAct, approvals_needed
@@ -38,31 +39,24 @@ __all__ = [
     "request_information",
 ]
 
-MAX_REASON: Final = 5000
-MAX_ACTOR: Final = 200
 
+@dataclass(frozen=True, slots=True)
+class ActResult:
+    """What a person's act did to the stream.
 
-class ActResult(tuple[bool, StreamState]):  # noqa: SLOT001 - it carries `proposal` too
-    """Whether a commit was written, and the stream after the act (and its notice).
-
-    `proposal` is set when the program asks for approvals: the act waits for them.
+    `written`: whether a commit was written; `state`: the stream after the act and its
+    notice; `proposal`: set when the program asks for approvals, and then nothing was
+    written to the stream (the act waits in the program's `_acts` stream).
     """
 
+    written: bool
+    state: StreamState
     proposal: ActOutcome | None = None
-
-
-def _result(written: bool, state: StreamState, proposal: ActOutcome | None = None) -> ActResult:
-    result = ActResult((written, state))
-    result.proposal = proposal
-    return result
 
 
 def check_act(reason: str, actor: str, decision: str | None = None) -> Outcome | None:
     """The checks every act shares, before any I/O; the decision a determination records."""
-    if not reason.strip() or len(reason) > MAX_REASON:
-        raise InputError(f"--reason must be 1-{MAX_REASON} characters")
-    if not actor.strip() or len(actor) > MAX_ACTOR:
-        raise InputError(f"--actor must be 1-{MAX_ACTOR} characters")
+    check_reason_and_actor(reason, actor)
     if decision is None:
         return None
     if decision not in {Outcome.ELIGIBLE.value, Outcome.INELIGIBLE.value}:
@@ -79,32 +73,37 @@ def _record(
     actor: str,
     as_of: datetime,
     request: ActRequest,
-    act: DomainEvent | None,
+    approval: ActApproved | None,
     presigned: SignedAct | None = None,
 ) -> ActResult:
     """Record one act (planned against the stream as read), its notice, and a checkpoint.
 
-    The person's signed act (issue #15) goes first in the commit; where the program asks
-    for approvals the act is proposed instead, and applied when approved (`act` is then
-    the `grantreview.act.approved` event).
+    Without `approval` the act is made now: the person's signed act (issue #15) leads the
+    commit, or, where the program asks for approvals, the act is proposed instead. With
+    `approval` (the `grantreview.act.approved` event) a proposed act takes effect. An act
+    already on record is neither signed nor proposed again (one signed elsewhere is still
+    checked); a notice still due is sent.
     """
     bundle = runtime.program(program)
     check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
     (row,) = require_imported(runtime, [jurisdiction], label="jurisdiction", hint="")
     stream = StreamId(program=program, jurisdiction=jurisdiction)
     state = runtime.log.state(stream)
-    plan(state)  # raises InputError for an act that does not fit, before anything is written
-    if act is None:
-        signed = signed_act_for(runtime, request, actor, presigned)
+    draft = plan(state)  # InputError for an act that does not fit, before anything is written
+    leading: DomainEvent | None = approval
+    if approval is None and (draft is not None or presigned is not None):
+        signed = signed_act_for(runtime, request, actor, presigned)  # a bad act: exit 2
         needed = approvals_needed(bundle.program.approvals or {}, request.type)
-        if needed > 1:
-            return _result(False, state, propose(runtime, signed, needed))  # noqa: FBT003
-        act = None if signed is None else ActSigned(signed=signed)
+        if draft is not None and needed > 1:
+            return ActResult(written=False, state=state, proposal=propose(runtime, signed, needed))
+        leading = None if signed is None else ActSigned(signed=signed)
     program_sha = runtime.documents.put(bundle.document())
     result = append_planned(
         runtime.log,
         state,
-        lambda current: _with_act(plan(current), act, program_sha),
+        lambda current: _with_act(
+            draft if current is state else plan(current), leading, program_sha
+        ),
         time=utc_now(),
         actor=actor,
     )
@@ -113,7 +112,7 @@ def _record(
     )
     final = noticed.state
     sign_heads(runtime, {stream: (final.head_seq, final.head_hash)})
-    return _result(result.written, final)
+    return ActResult(written=result.written, state=final)
 
 
 def _with_act(
@@ -155,7 +154,7 @@ def determine(
     reason: str,
     actor: str,
     as_of: datetime | None = None,
-    act: DomainEvent | None = None,
+    approval: ActApproved | None = None,
     presigned: SignedAct | None = None,
 ) -> ActResult:
     """Record a person's final determination (the latest evaluation is kept beside it)."""
@@ -171,7 +170,7 @@ def determine(
         actor=actor,
         as_of=moment,
         request=determine_request(program, jurisdiction, decision, reason),
-        act=act,
+        approval=approval,
         presigned=presigned,
     )
 
@@ -186,7 +185,7 @@ def request_information(
     reason: str,
     actor: str,
     as_of: datetime | None = None,
-    act: DomainEvent | None = None,
+    approval: ActApproved | None = None,
     presigned: SignedAct | None = None,
 ) -> ActResult:
     """Ask the jurisdiction to answer `questions` (again) by `due`; a notice carries it."""
@@ -210,7 +209,7 @@ def request_information(
         actor=actor,
         as_of=moment,
         request=information_request(program, jurisdiction, questions, due, reason),
-        act=act,
+        approval=approval,
         presigned=presigned,
     )
 
@@ -224,7 +223,7 @@ def extend_deadline(
     reason: str,
     actor: str,
     as_of: datetime | None = None,
-    act: DomainEvent | None = None,
+    approval: ActApproved | None = None,
     presigned: SignedAct | None = None,
 ) -> ActResult:
     """Move this jurisdiction's deadline in force (letter, answer window or request)."""
@@ -236,6 +235,6 @@ def extend_deadline(
         actor=actor,
         as_of=as_of or utc_now(),
         request=extension_request(program, jurisdiction, until, reason),
-        act=act,
+        approval=approval,
         presigned=presigned,
     )

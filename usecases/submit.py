@@ -100,4 +100,4 @@ def _staged(runtime: Runtime, signed: SignedAct) -> ActOutcome:
         )
     if result.proposal is not None:
         return result.proposal
-    return ActOutcome(act_id=signed.act_id, status="recorded", written=result[0])
+    return ActOutcome(act_id=signed.act_id, status="recorded", written=result.written)

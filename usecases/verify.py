@@ -10,8 +10,9 @@ from infra.eventlog.listing import read_all
 from infra.eventlog.tlog_store import read_tlog
 from infra.identity.keys import load_keyring
 from infra.platform import progress
+from infra.platform.clock import utc_now
 from infra.runtime import Runtime
-from schemas.audit.verify import VerifyReport, verify_log
+from schemas.audit.verify import Freshness, VerifyReport, verify_log
 from schemas.base.errors import InputError
 from schemas.base.ids import check_slug
 from schemas.log.commit import MAX_COMMIT_BYTES
@@ -20,6 +21,7 @@ from schemas.log.streams import REGISTRY
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import timedelta
     from pathlib import Path
 
     from infra.eventlog.store import ObjectStore
@@ -39,12 +41,13 @@ def verify_store(
     program: str | None = None,
     programs: Sequence[str] = (),
     expected: tuple[int, str] | None = None,
+    max_age: timedelta | None = None,
 ) -> VerifyReport:
-    """Verify the log under `prefix` (all of it, or some programs' streams) against `keyring`.
+    """Verify the log under `prefix` (all of it, or some programs') against `keyring`.
 
     `program` (one) and `programs` (several, as `audit verify -p A -p B`) add up; none
     means every stream. `expected`: a checkpoint (seq, signature) kept from an earlier
-    audit that must still hold.
+    audit that must still hold. `max_age`: how old the newest checkpoint may be, now.
     """
     wanted = tuple(dict.fromkeys([*([program] if program is not None else []), *programs]))
     for one in wanted:
@@ -75,6 +78,7 @@ def verify_store(
         expected=expected,
         documents=documents.get,
         tlog=read_tlog(store, prefix),
+        freshness=None if max_age is None else Freshness(utc_now(), max_age),
     )
 
 

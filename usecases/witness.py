@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from infra.eventlog.integrator import Integrator
-from schemas.audit.witness import witness_findings
+from schemas.audit.witness import Freshness, stale_findings, witness_findings
 from schemas.base.errors import InputError
 from schemas.tlog.checkpoint import CheckpointError, open_checkpoint
 from schemas.tlog.cosignature import cosign
@@ -21,7 +21,7 @@ from schemas.tlog.merkle import consistency_proof
 from schemas.tlog.tiles import tile_hash_reader
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import datetime, timedelta
     from pathlib import Path
 
     from infra.eventlog.log import EventLog
@@ -77,11 +77,33 @@ def witness_log(
     time: datetime,
     key: Signer | None = None,
     name: str = "witness",
+    max_age: timedelta | None = None,
 ) -> WitnessOutcome:
     """Check the newest checkpoint against the one seen last; remember it if it extends it.
 
-    With `key`, also write the cosigned note to `{prefix}witness/NAME/<seq>`.
+    With `key`, also write the cosigned note to `{prefix}witness/NAME/<seq>`. With
+    `max_age`, a newest checkpoint older than that at `time` is a finding too (the log
+    stopped): a consistent one is still remembered and cosigned.
     """
+    outcome, newest_time = _witness(
+        log, origin=origin, keyring=keyring, state=state, time=time, key=key, name=name
+    )
+    freshness = None if max_age is None else Freshness(time, max_age)
+    outcome.findings.extend(stale_findings(newest_time, freshness))
+    return outcome
+
+
+def _witness(
+    log: EventLog,
+    *,
+    origin: str,
+    keyring: Keyring,
+    state: Path,
+    time: datetime,
+    key: Signer | None,
+    name: str,
+) -> tuple[WitnessOutcome, datetime | None]:
+    """The consistency check and cosignature, and the newest checkpoint's time."""
     if not _NAME.fullmatch(name):
         raise InputError(f"witness name {name!r}: lowercase letters, digits, '.', '-'")
     reader = Integrator(log, origin=origin, signer=None, keyring=keyring)
@@ -92,7 +114,7 @@ def witness_log(
     if newest.seq < 0:
         if seen is not None:
             outcome.findings = witness_findings(seen, (newest.seq, newest.head), [])
-        return outcome
+        return outcome, None
     proof: list[bytes] = []
     if seen is not None and 0 < seen[1].size < newest.head.size:
         proof = consistency_proof(
@@ -102,11 +124,11 @@ def witness_log(
         )
     outcome.findings = witness_findings(seen, (newest.seq, newest.head), proof)
     if outcome.findings:
-        return outcome
+        return outcome, newest.time
     _remember(path, newest.seq, newest.note)
     if key is not None:
         line = cosign(newest.head.text(), name, key.private_key, int(time.timestamp()))
         object_key = f"{log.prefix}witness/{name}/{newest.seq:020d}"
         log.store.put_if_absent(object_key, newest.note + line.encode())
         outcome.cosignature = object_key
-    return outcome
+    return outcome, newest.time

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from infra.errors import ContentionError
 from infra.eventlog.log import ConflictError, EventLog
 from infra.platform.logging import get_logger
 from schemas.log.state import StreamState, advance
@@ -17,7 +18,7 @@ _ATTEMPTS = 32
 _log = get_logger(__name__)
 
 
-class StreamConflictError(RuntimeError):
+class StreamConflictError(ContentionError):
     """Writers kept racing on one stream; nothing of ours was written."""
 
 

@@ -9,13 +9,12 @@ chains (issue #13: an insider with S3 write access can plant objects, not our si
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
-from infra.errors import UntrustedCheckpointError
+from infra.errors import ContentionError, UntrustedCheckpointError
 from infra.eventlog.listing import newest_key
 from infra.platform.logging import get_logger
-from schemas.log.commit import MAX_COMMIT_BYTES, CommitFormatError, commit_hash, parse_commit
+from schemas.log.commit import MAX_COMMIT_BYTES
 from schemas.log.commit_signature import commit_signature_problem, signer_keyring
 from schemas.log.cumulative_checkpoint import (
     MAX_CHECKPOINT_BYTES,
@@ -29,6 +28,7 @@ from schemas.log.cumulative_checkpoint import (
     successor_problem,
 )
 from schemas.log.legacy_commits import attested_heads
+from schemas.log.soundness import CommitProblem, sound_commit
 from schemas.log.streams import StreamId, parse_commit_key
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class CorruptCheckpointError(UntrustedCheckpointError):
     """The newest checkpoint does not parse: writers stop; auditors run `audit verify`."""
 
 
-class CheckpointConflictError(RuntimeError):
+class CheckpointConflictError(ContentionError):
     """Other writers kept winning the next checkpoint seq; nothing was written."""
 
 
@@ -166,7 +166,7 @@ def _head_hash(
     keyring: Keyring | None,
     attested: Mapping[str, AttestedHead],
 ) -> str | None:
-    """The hash of a stream's head commit if intact, in place and (with a keyring) trusted.
+    """The hash of a stream's head commit if sound, in place and (with a keyring) trusted.
 
     Checking the head suffices: a writer never appends after a commit it cannot trust, so a
     trusted head means every commit under it was checked by the writer that chained onto it.
@@ -174,12 +174,8 @@ def _head_hash(
     """
     if raw is None:
         return None
-    try:
-        commit = parse_commit(raw)
-        intact = commit_hash(json.loads(raw)) == commit.hash
-    except CommitFormatError:
-        return None
-    if not intact or commit.stream != stream.name or commit.seq != seq:
+    commit = sound_commit(raw, stream, seq)
+    if isinstance(commit, CommitProblem):
         return None
     head = attested.get(stream.name)
     vouched = (commit.hash,) if head is not None and head[:2] == (seq, commit.hash) else ()

@@ -13,19 +13,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from infra.errors import UntrustedCommitError
+from infra.errors import ContentionError, DamagedLogError, UntrustedCommitError
 from infra.eventlog.store import ObjectStore
+from schemas.base.findings import FindingKind
 from schemas.log.chain import chain_break
-from schemas.log.commit import (
-    GENESIS,
-    MAX_COMMIT_BYTES,
-    Commit,
-    CommitFormatError,
-    commit_hash,
-    parse_commit,
-)
+from schemas.log.commit import GENESIS, MAX_COMMIT_BYTES, Commit, parse_commit
 from schemas.log.commit_signature import commit_signature_problem
 from schemas.log.legacy_commits import attested_hashes, is_legacy
+from schemas.log.soundness import CommitProblem, sound_commit
 from schemas.log.state import StreamState, fold
 from schemas.log.streams import REGISTRY, StreamId, commit_key, parse_commit_key
 
@@ -45,7 +40,7 @@ __all__ = [
 ]
 
 
-class ConflictError(RuntimeError):
+class ConflictError(ContentionError):
     """Another writer committed a different commit at this seq first: re-read and re-decide."""
 
     def __init__(self, stream: StreamId, seq: int) -> None:
@@ -54,7 +49,7 @@ class ConflictError(RuntimeError):
         self.seq = seq
 
 
-class CorruptStreamError(RuntimeError):
+class CorruptStreamError(DamagedLogError):
     """A stream whose stored commits do not chain: writers stop; auditors run `audit verify`."""
 
 
@@ -134,9 +129,8 @@ class EventLog:
     def check_signatures(self, stream: StreamId, commits: Sequence[Commit]) -> None:
         """Raise UntrustedCommitError at the first commit no key of the keyring signed.
 
-        The signature covers the commit's `hash`, so the content must hash to it too: an
-        insider who rewrites a signed commit's events and keeps its hash and signature is
-        refused here, not only by `audit verify`. A legacy `/1` commit a signed cumulative
+        The commits must be sound (`sound`): the signature covers the commit's `hash`, and
+        soundness is what ties the content to it. A legacy `/1` commit a signed cumulative
         checkpoint attests passes (docs/log-format.md section 8): its hash chain to the
         signed head authenticates it.
         """
@@ -149,10 +143,39 @@ class EventLog:
                 vouched = self.vouched(stream, commits)
             problem = commit_signature_problem(commit, keyring, vouched or ())
             if problem is not None:
-                raise UntrustedCommitError.at(stream.name, commit.seq, problem[0].value, problem[1])
-            if commit_hash(commit.document) != commit.hash:
-                detail = "content does not match the commit's hash"
-                raise UntrustedCommitError.at(stream.name, commit.seq, "modified", detail)
+                raise UntrustedCommitError.at(
+                    stream.name, commit.seq, problem.kind.value, problem.detail
+                )
+
+    def sound(self, stream: StreamId, key: str, raw: bytes) -> Commit:
+        """The commit stored at `key` of `stream`, once it is sound (`schemas.log.soundness`).
+
+        An object that is no commit is damage (CorruptStreamError); a commit rewritten or
+        moved is refused as untrusted (UntrustedCommitError): an insider who rewrites a
+        signed commit's events and keeps its hash and signature is refused here, not only
+        by `audit verify`. Both name the `audit verify` finding.
+        """
+        judged = sound_commit(raw, stream)
+        if not isinstance(judged, CommitProblem):
+            return judged
+        if judged.kind is FindingKind.BAD_FORMAT:
+            raise CorruptStreamError(
+                f"{stream.name}: {key} is not a commit ({judged.detail}); "
+                "run `grantreview audit verify`"
+            )
+        parsed = parse_commit_key(self.prefix, key)
+        seq = -1 if parsed is None else parsed[1]
+        raise UntrustedCommitError.at(stream.name, seq, judged.kind.value, judged.detail)
+
+    def _parse(
+        self, stream: StreamId, keys: Sequence[str], bodies: Sequence[bytes | None]
+    ) -> list[Commit]:
+        """The listed commits that still exist, each once it is shown sound."""
+        return [
+            self.sound(stream, key, body)
+            for key, body in zip(keys, bodies, strict=True)
+            if body is not None
+        ]
 
     def append(self, commit: Commit) -> bool:
         """Write `commit`: True if written, False if the same commit (idempotency key) was there."""
@@ -185,7 +208,7 @@ class EventLog:
         if after is not None and after.head_seq >= 0:
             start = commit_key(self.prefix, stream, after.head_seq)
         keys = list(self.store.list_keys(stream.key_prefix(self.prefix), start_after=start))
-        commits = _parse(stream, keys, self.store.get_many(keys, limit=MAX_COMMIT_BYTES))
+        commits = self._parse(stream, keys, self.store.get_many(keys, limit=MAX_COMMIT_BYTES))
         _check_chain(stream, commits, after)
         self.check_signatures(stream, commits)
         return commits
@@ -217,7 +240,7 @@ class EventLog:
         bodies = iter(self.store.get_many(keys, limit=MAX_COMMIT_BYTES))
         result: dict[StreamId, list[Commit]] = {}
         for stream, stream_keys in by_stream.items():
-            commits = _parse(stream, stream_keys, [next(bodies) for _ in stream_keys])
+            commits = self._parse(stream, stream_keys, [next(bodies) for _ in stream_keys])
             _check_chain(stream, commits, None)
             self.check_signatures(stream, commits)
             result[stream] = commits
@@ -256,7 +279,7 @@ class EventLog:
         refused: dict[StreamId, UntrustedCommitError | CorruptStreamError] = {}
         for stream, keys in zip(wanted, keys_per_stream, strict=True):
             try:
-                commits = _parse(stream, keys, [next(bodies) for _ in keys])
+                commits = self._parse(stream, keys, [next(bodies) for _ in keys])
                 _check_chain(stream, commits, None)
                 self.check_signatures(stream, commits)
             except (UntrustedCommitError, CorruptStreamError) as error:
@@ -264,21 +287,6 @@ class EventLog:
                 continue
             result[stream] = fold(stream, commits)
         return result, refused
-
-
-def _parse(stream: StreamId, keys: Sequence[str], bodies: Sequence[bytes | None]) -> list[Commit]:
-    """The listed commits that still exist, parsed; an object that is no commit is damage."""
-    commits: list[Commit] = []
-    for key, body in zip(keys, bodies, strict=True):
-        if body is None:
-            continue
-        try:
-            commits.append(parse_commit(body))
-        except CommitFormatError as error:
-            raise CorruptStreamError(
-                f"{stream.name}: {key} is not a commit ({error}); run `grantreview audit verify`"
-            ) from None
-    return commits
 
 
 def _stream_of(commit: Commit) -> StreamId:
@@ -292,6 +300,6 @@ def _check_chain(stream: StreamId, commits: Sequence[Commit], after: StreamState
     broken = chain_break(stream, commits, seq=start[0], prev=start[1])
     if broken is not None:
         raise CorruptStreamError(
-            f"{stream.name}: commit {broken[1].seq} does not follow seq {broken[0] - 1}; "
+            f"{stream.name}: commit {broken.commit.seq} does not follow seq {broken.seq - 1}; "
             "run `grantreview audit verify`"
         )

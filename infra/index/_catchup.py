@@ -16,7 +16,7 @@ from infra.eventlog.listing import list_partitioned, newest_key
 from infra.eventlog.log import CorruptStreamError, EventLog
 from schemas.base.ids import InvalidIdError
 from schemas.log.chain import chain_break
-from schemas.log.commit import MAX_COMMIT_BYTES, Commit, CommitFormatError, parse_commit
+from schemas.log.commit import MAX_COMMIT_BYTES, Commit
 from schemas.log.cumulative_checkpoint import (
     MAX_CHECKPOINT_BYTES,
     Checkpoint,
@@ -25,6 +25,7 @@ from schemas.log.cumulative_checkpoint import (
     parse_checkpoint,
     parse_checkpoint_key,
 )
+from schemas.log.soundness import CommitProblem, sound_commit
 from schemas.log.state import StreamState, fold
 from schemas.log.state_snapshot import StateSnapshot
 from schemas.log.streams import ACTS, RUNS, StreamId, commit_key, parse_commit_key
@@ -136,11 +137,11 @@ def read_pending(
     moved = read_fully = 0
     for start_state, stream_keys, expected in pending:
         stream, start = start_state.stream, start_state
-        try:
-            chunk = [next(bodies) for _ in stream_keys]
-            commits = [parse_commit(body) for body in chunk if body]
-        except (CommitFormatError, RecursionError):
-            commits = []
+        chunk = [next(bodies) for _ in stream_keys]
+        judged = [sound_commit(body, stream) for body in chunk if body]
+        commits = [commit for commit in judged if not isinstance(commit, CommitProblem)]
+        if len(commits) < len(judged):
+            commits = []  # read whole below: the writer's read names the damage
         intact = len(commits) == len(stream_keys) and _chained(stream, commits, start)
         try:
             if not intact or (
@@ -176,9 +177,9 @@ def runs_head(log: EventLog, program: str, known_seq: int | None) -> StreamState
     after = None if known_seq is None else commit_key(log.prefix, stream, known_seq)
     top = newest_key(log.store, stream.key_prefix(log.prefix), start_after=after) or after
     raw = None if top is None else log.store.get(top, limit=MAX_COMMIT_BYTES)
-    if not raw:
+    if top is None or not raw:
         return StreamState(stream=stream)
-    head = parse_commit(raw)
+    head = log.sound(stream, top, raw)
     log.check_signatures(stream, [head])  # the next run record chains onto it
     return fold(stream, [head])
 
@@ -267,7 +268,7 @@ def from_listing(
         if jurisdiction == RUNS:
             raw = log.store.get(entries[-1][1], limit=MAX_COMMIT_BYTES)
             if raw:  # seq and prev only; the next run record chains onto it
-                head = parse_commit(raw)
+                head = log.sound(stream, entries[-1][1], raw)
                 log.check_signatures(stream, [head])
                 runs = fold(stream, [head])
             continue

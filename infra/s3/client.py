@@ -94,7 +94,7 @@ _BACKOFF = wait_exponential(multiplier=0.5, max=8.0)
 """0.5 s, doubling, at most 8 s between tries."""
 
 
-class _ServerError(Exception):
+class _ServerError(DependencyUnavailableError):
     """A 5xx answer, still to be retried."""
 
     def __init__(self, code: str) -> None:

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from schemas.audit._verify_gaps import Gap, describe_gap, split_strays
 from schemas.base.findings import Finding, FindingKind, stream_finding
 from schemas.log.chain import follows
-from schemas.log.commit import (
-    GENESIS,
-    SOURCE,
-    Commit,
-    CommitFormatError,
-    commit_hash,
-    event_id,
-    parse_commit,
-)
+from schemas.log.commit import GENESIS, Commit, CommitFormatError, parse_commit
 from schemas.log.commit_signature import commit_signature_findings
 from schemas.log.legacy_commits import AttestedHead, attested_hashes, is_legacy
+from schemas.log.soundness import CommitProblem, sound_commit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -48,50 +40,12 @@ class StreamCheck:
         return digest in self.hashes.get(seq, set())
 
 
-def _event_problem(stream: StreamId, commit: Commit) -> str | None:
-    for index, event in enumerate(commit.events):
-        expected = {
-            "specversion": "1.0",
-            "id": event_id(stream, commit.idempotency_key, index),
-            "source": f"{SOURCE}:{stream.program}",
-            "subject": stream.jurisdiction,
-            "grseq": commit.seq,
-            "grindex": index,
-            "grprev": commit.prev,
-        }
-        for name, value in expected.items():
-            if event.get(name) != value:
-                return f"event {index}: {name} is {event.get(name)!r}, expected {value!r}"
-    return None
-
-
-def _problem(
-    stream: StreamId, commit: Commit, document: dict[str, Any], raw: bytes
-) -> tuple[FindingKind, str] | None:
-    """Check one parsed commit on its own: in its own stream, matching its hash, canonical."""
-    if commit.stream != stream.name:
-        return FindingKind.MOVED, f"holds commit {commit.seq} of stream {commit.stream}"
-    if commit_hash(document) != commit.hash:
-        return FindingKind.MODIFIED, "content does not match the commit's hash"
-    if any(event.get("grhash") != commit.hash for event in commit.events):
-        return FindingKind.MODIFIED, "an event's grhash differs from the commit's hash"
-    if commit.to_bytes() != raw:
-        return FindingKind.MODIFIED, "bytes are not the canonical form of the commit"
-    event = _event_problem(stream, commit)
-    return None if event is None else (FindingKind.BAD_FORMAT, event)
-
-
-def _inspect(stream: StreamId, raw: bytes) -> tuple[Commit | None, tuple[FindingKind, str] | None]:
-    """Parse and check one object: the commit if it is intact, else what is wrong with it."""
-    try:
-        commit = parse_commit(raw)
-        document = json.loads(raw)
-        problem = _problem(stream, commit, document, raw)
-    except CommitFormatError as error:
-        return None, (FindingKind.BAD_FORMAT, str(error))
-    except RecursionError:  # parsed, yet too deep to hash: no writer of ours nests so deep
-        return None, (FindingKind.BAD_FORMAT, "nested too deeply to check")
-    return (commit if problem is None else None), problem
+def _inspect(stream: StreamId, raw: bytes) -> tuple[Commit | None, CommitProblem | None]:
+    """Parse and check one object: the commit if it is sound, else what is wrong with it."""
+    judged = sound_commit(raw, stream)
+    if isinstance(judged, CommitProblem):
+        return None, judged
+    return judged, None
 
 
 def _claims(objects: Mapping[int, tuple[str, bytes]]) -> Callable[[int], bool]:
@@ -130,7 +84,7 @@ def check_stream(
     for seq, (commit, problem) in inspected.items():
         key = objects[seq][0]
         if problem is not None:
-            check.findings.append(stream_finding(stream, seq, problem[0], problem[1], key))
+            check.findings.append(stream_finding(stream, seq, problem.kind, problem.detail, key))
         elif seq in strays:
             detail = f"past a gap and holds commit seq {commit.seq if commit else '?'}: planted"
             check.findings.append(stream_finding(stream, seq, FindingKind.STRAY, detail, key))

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ActAudit",
+    "AuditEnd",
     "Documents",
     "Finding",
     "FindingKind",
@@ -81,12 +82,39 @@ def _head_findings(check: StreamCheck, stated: Iterable[tuple[int, str]]) -> lis
     return findings
 
 
+@dataclass(frozen=True)
+class AuditEnd:
+    """What only the whole pass shows, once every stream was audited (`LogAuditor.finish`).
+
+    Holding one is the proof that the pass is over: checking a kept checkpoint (`expect`)
+    needs the transparency log checked against every commit, so it is asked of this.
+    """
+
+    unseen: list[Finding]
+    """Heads trusted checkpoints state for selected streams that were never audited."""
+    log_wide: list[Finding]
+    """Unsigned acts, an unsigned log, and the transparency log's findings."""
+    tlog: TlogCheck | None
+    trusted: list[Checkpoint]
+    uncovered_commits: int
+    """Commits no checkpoint covers: not in the tree once there is one, else past the heads."""
+
+    def expect(self, seq: int, signature: str) -> list[Finding]:
+        """The auditor kept a checkpoint (either form): the log must still hold it."""
+        if is_tlog_signature(signature):
+            return expect_tlog(self.tlog, seq, signature)
+        return expect_cumulative(self.trusted, seq, signature)
+
+
 @dataclass
 class LogAuditor:
     """Verify a log stream by stream; the counts add up as streams are audited.
 
-    `selected` says which streams the caller audits (a program, some jurisdictions): a
-    head stated for an unselected stream is not looked for.
+    The order is start → group → audit each stream → finish, and it is held by the types:
+    `start` is the constructor, `audit` refuses once the pass is finished, and what needs
+    the whole pass (a kept checkpoint, the tree's findings) is on the `AuditEnd` that
+    `finish` returns, once. `selected` says which streams the caller audits (a program,
+    some jurisdictions): a head stated for an unselected stream is not looked for.
     """
 
     prefix: str
@@ -102,7 +130,6 @@ class LogAuditor:
     uncovered: int = 0
     holds_objects: bool = False
     tlog: TlogObjects | None = None
-    tlog_check: TlogCheck | None = None
     attested_legacy: int = 0
     """Legacy `/1` commits signed cumulative checkpoints vouch for: counted, not findings."""
     attesting: set[int] = field(default_factory=set)
@@ -110,6 +137,7 @@ class LogAuditor:
     _stated: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     _attested: dict[str, AttestedHead] = field(default_factory=dict)
     _leaves: dict[str, tuple[bytes, datetime]] = field(default_factory=dict)
+    _finished: bool = False
 
     @classmethod
     def start(
@@ -142,15 +170,6 @@ class LogAuditor:
         """The newest trusted checkpoint."""
         return self.trusted[0] if self.trusted else None
 
-    def expect(self, seq: int, signature: str) -> list[Finding]:
-        """The auditor kept a checkpoint (either form): the log must still hold it.
-
-        A tlog form is checked against the transparency log, so call this after `finish`.
-        """
-        if is_tlog_signature(signature):
-            return expect_tlog(self.tlog_check, seq, signature)
-        return expect_cumulative(self.trusted, seq, signature)
-
     def group(self, keys: Iterable[str]) -> tuple[dict[StreamId, dict[int, str]], list[Finding]]:
         """Commit keys by stream and seq, in the order given; a key that is none is a finding."""
         streams: dict[StreamId, dict[int, str]] = {}
@@ -166,6 +185,8 @@ class LogAuditor:
 
     def audit(self, stream: StreamId, objects: Mapping[int, tuple[str, bytes]]) -> StreamAudit:
         """Check one stream's objects, and the heads trusted checkpoints state for it."""
+        if self._finished:
+            raise RuntimeError("the audit pass is finished: a stream audited now is never counted")
         attested = self._attested.get(stream.name)
         check = check_stream(stream, objects, self.keyring, attested)
         if check.attested and attested is not None:
@@ -206,19 +227,15 @@ class LogAuditor:
             ):
                 self._leaves[key] = (leaf_hash(raw), commit.time)
 
-    @property
-    def uncovered_commits(self) -> int:
-        """Commits no checkpoint covers: not in the tree once there is one, else past the heads."""
-        if self.tlog_check is None or self.tlog_check.head is None:
-            return self.uncovered
-        return self.tlog_check.pending
-
-    def finish(self) -> tuple[list[Finding], list[Finding]]:
-        """What only the whole pass shows: unseen heads, unsigned acts and log-wide findings.
+    def finish(self) -> AuditEnd:
+        """End the pass, once: unseen heads, unsigned acts and log-wide findings.
 
         Unseen heads are those of selected streams never audited (the stream is gone);
         log-wide: an unsigned log, and the transparency log's findings.
         """
+        if self._finished:
+            raise RuntimeError("the audit pass is already finished")
+        self._finished = True
         unseen: list[Finding] = []
         for name, heads in sorted(self._stated.items()):
             program, _, jurisdiction = name.partition("/")
@@ -233,20 +250,22 @@ class LogAuditor:
         if not self.trusted and self.holds_objects and (tlog is None or tlog.head is None):
             detail = "no valid checkpoint: nothing in this log is signed"
             unsigned.append(_unlocated(FindingKind.MISSING, detail))
-        return unseen, [*unsigned, *([] if tlog is None else tlog.findings)]
+        uncovered = self.uncovered if tlog is None or tlog.head is None else tlog.pending
+        log_wide = [*unsigned, *([] if tlog is None else tlog.findings)]
+        return AuditEnd(unseen, log_wide, tlog, self.trusted, uncovered)
 
     def _check_tlog(self) -> TlogCheck | None:
         """The transparency log's check against every commit audited (when it was read)."""
-        if self.tlog is not None:
-            self.tlog_check = check_tlog(
-                self.prefix,
-                self.tlog,
-                {key: leaf for key, (leaf, _) in self._leaves.items()},
-                {key: time for key, (_, time) in self._leaves.items()},
-                self.keyring,
-                selected=self.selected,
-            )
-        return self.tlog_check
+        if self.tlog is None:
+            return None
+        return check_tlog(
+            self.prefix,
+            self.tlog,
+            {key: leaf for key, (leaf, _) in self._leaves.items()},
+            {key: time for key, (_, time) in self._leaves.items()},
+            self.keyring,
+            selected=self.selected,
+        )
 
 
 def intact_commits(objects: Mapping[int, tuple[str, bytes]], check: StreamCheck) -> list[Commit]:

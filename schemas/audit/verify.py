@@ -13,13 +13,21 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from schemas.audit._expect_checkpoint import parse_expectation
 from schemas.audit.auditor import Documents, Finding, FindingKind, LogAuditor, TlogObjects
+from schemas.audit.witness import Freshness, stale_findings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from schemas.log.cumulative_checkpoint import Keyring
 
-__all__ = ["Finding", "FindingKind", "VerifyReport", "parse_expectation", "verify_log"]
+__all__ = [
+    "Finding",
+    "FindingKind",
+    "Freshness",
+    "VerifyReport",
+    "parse_expectation",
+    "verify_log",
+]
 
 
 class VerifyReport(BaseModel):
@@ -50,6 +58,8 @@ class VerifyReport(BaseModel):
     tlog_size: int | None = None
     tlog_signature: str | None = None
     """The newest tlog checkpoint's signature (base64); keep `TREE_SIZE:SIGNATURE` from then on."""
+    tlog_time: AwareDatetime | None = None
+    """The newest tlog checkpoint's batch time: how fresh the log is (`--max-age`)."""
     attested_legacy_commits: int = 0
     """Unsigned `/1` commits a signed cumulative checkpoint vouches for (not findings)."""
     attesting_checkpoints: tuple[int, ...] = ()
@@ -80,11 +90,13 @@ def verify_log(
     expected: tuple[int, str] | None = None,
     documents: Documents | None = None,
     tlog: TlogObjects | None = None,
+    freshness: Freshness | None = None,
 ) -> VerifyReport:
     """Verify every commit (all keys under `{prefix}streams/`, or some programs') and checkpoint.
 
     `expected` is a checkpoint the auditor kept from an earlier audit: (seq, hex signature)
-    of a cumulative one, or (tree size, base64 signature) of a tlog one.
+    of a cumulative one, or (tree size, base64 signature) of a tlog one. With `freshness`
+    a newest checkpoint (of either form) older than it allows is a finding.
     """
     wanted = tuple(dict.fromkeys([*([program] if program is not None else []), *programs]))
     auditor = LogAuditor.start(
@@ -103,13 +115,22 @@ def verify_log(
         audited = auditor.audit(stream, {seq: (key, commits[key]) for seq, key in keys.items()})
         findings.extend(audited.check.findings)
         heads.extend(audited.heads)
-    unseen, unsigned = auditor.finish()
-    findings.extend(sorted([*heads, *unseen], key=lambda f: f"{f.program}/{f.jurisdiction}"))
-    findings.extend(unsigned)
-    if expected is not None:  # after finish: a kept tlog checkpoint needs the tlog checked
-        findings[kept_at:kept_at] = auditor.expect(*expected)
+    end = auditor.finish()
+    findings.extend(sorted([*heads, *end.unseen], key=lambda f: f"{f.program}/{f.jurisdiction}"))
+    findings.extend(end.log_wide)
+    if expected is not None:
+        findings[kept_at:kept_at] = end.expect(*expected)
     newest = auditor.newest
-    check = auditor.tlog_check
+    check = end.tlog
+    times = [
+        moment
+        for moment in (
+            None if newest is None else newest.time,
+            None if check is None else check.time,
+        )
+        if moment is not None
+    ]
+    findings.extend(stale_findings(max(times, default=None), freshness))
     return VerifyReport(
         ok=not findings,
         findings=tuple(findings),
@@ -121,13 +142,14 @@ def verify_log(
         checkpoints=len(auditor.trusted),
         newest_checkpoint=None if newest is None else newest.seq,
         newest_checkpoint_time=None if newest is None else newest.time,
-        uncovered_commits=auditor.uncovered_commits,
+        uncovered_commits=end.uncovered_commits,
         newest_checkpoint_signature=None if newest is None else newest.signature,
         signed_acts=0 if auditor.acts is None else auditor.acts.signed,
         people_in_force=None if auditor.acts is None else auditor.acts.people_in_force,
         tlog_checkpoints=0 if check is None else check.checkpoints,
         tlog_size=None if check is None or check.head is None else check.head.size,
         tlog_signature=None if check is None or check.head is None else check.signature,
+        tlog_time=None if check is None else check.time,
         attested_legacy_commits=auditor.attested_legacy,
         attesting_checkpoints=tuple(sorted(auditor.attesting)),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -13,6 +13,7 @@ __all__ = [
     "LocatedFinding",
     "ReplayFinding",
     "ReplayKind",
+    "ReplayProblem",
     "stream_finding",
 ]
 
@@ -66,6 +67,8 @@ class FindingKind(StrEnum):
     """A tlog checkpoint that does not extend its predecessor (or what a witness saw)."""
     ROLLED_BACK = "rolled_back"
     """The newest tlog checkpoint is older than one a witness already saw."""
+    STALE_CHECKPOINT = "stale_checkpoint"
+    """The newest checkpoint is older than the auditor allows (`--max-age`): the log stopped."""
 
 
 class LocatedFinding(BaseModel, Generic[K]):
@@ -101,6 +104,13 @@ class ReplayKind(StrEnum):
     TAMPERED_DOCUMENT = "tampered_document"
     UNDERIVABLE = "underivable"
     INCONSISTENT = "inconsistent"
+
+
+class ReplayProblem(NamedTuple):
+    """What replay found wrong before it knows where: a `ReplayKind` and a detail."""
+
+    kind: ReplayKind
+    detail: str
 
 
 class ReplayFinding(LocatedFinding[str]):

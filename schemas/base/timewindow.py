@@ -8,11 +8,16 @@ is a typo or an attack, refused as bad input before anything is read or written.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
 from schemas.base.errors import InputError
 
-__all__ = ["EARLIEST", "LATEST", "check_moment"]
+__all__ = ["EARLIEST", "LATEST", "check_moment", "parse_duration"]
+
+_DURATION: Final = re.compile(r"([0-9]{1,6})([smh])", re.ASCII)
+_UNITS: Final = {"s": "seconds", "m": "minutes", "h": "hours"}
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 """The first accepted moment (inclusive)."""
@@ -28,3 +33,17 @@ def check_moment(moment: datetime, what: str) -> datetime:
     if not EARLIEST <= moment < LATEST:
         raise InputError(f"{what} {moment.isoformat()!r} is outside 1900-01-01 .. 2200-01-01 (UTC)")
     return moment
+
+
+def parse_duration(text: str, what: str) -> timedelta:
+    """A positive whole number of seconds, minutes or hours (`90s`, `30m`, `2h`), else InputError.
+
+    At most six digits, so no duration overflows a datetime it is subtracted from.
+    """
+    found = _DURATION.fullmatch(text)
+    if found is None or int(found[1]) == 0:
+        raise InputError(
+            f"{what} {text[:20]!r}: give a whole number of seconds, minutes or hours, "
+            "e.g. 90s, 30m, 2h"
+        )
+    return timedelta(**{_UNITS[found[2]]: int(found[1])})

@@ -8,7 +8,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
+from schemas.base.errors import DamagedDataError
 from schemas.events._base import DomainEvent
+from schemas.events.limits import MAX_ACTOR, MAX_REASON
 from schemas.events.stage_events import (
     AwardActionRecorded,
     DeadlineExtended,
@@ -205,8 +207,8 @@ class DecisionOverridden(DomainEvent):
     TYPE: ClassVar[str] = "grantreview.decision.overridden"
 
     decision: Outcome
-    reason: str = Field(min_length=1, max_length=5000)
-    actor: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
+    actor: str = Field(min_length=1, max_length=MAX_ACTOR)
     previous: Outcome | None
 
 
@@ -328,7 +330,7 @@ _UPCASTS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-class UnknownEventTypeError(ValueError):
+class UnknownEventTypeError(DamagedDataError):
     """A stored event whose type or schema version this code does not know."""
 
 

@@ -11,6 +11,7 @@ from typing import ClassVar, Literal
 from pydantic import AwareDatetime, Field
 
 from schemas.events._base import DomainEvent
+from schemas.events.limits import MAX_ACTOR, MAX_REASON
 from schemas.rules.evaluation import Outcome
 
 __all__ = [
@@ -26,8 +27,8 @@ __all__ = [
 
 NoticeKind = Literal["preliminary", "final", "information"]
 DeadlineKind = Literal["letter", "answer", "information"]
-_Reason = Field(min_length=1, max_length=5000)
-_Actor = Field(min_length=1, max_length=200)
+_Reason = Field(min_length=1, max_length=MAX_REASON)
+_Actor = Field(min_length=1, max_length=MAX_ACTOR)
 
 
 class NoticeQueued(DomainEvent):

@@ -7,17 +7,23 @@ checks each link with it before naming what broke.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from schemas.log.commit import GENESIS
+from schemas.log.commit import GENESIS, Commit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from schemas.log.commit import Commit
     from schemas.log.streams import StreamId
 
-__all__ = ["chain_break", "follows"]
+__all__ = ["ChainBreak", "chain_break", "follows"]
+
+
+class ChainBreak(NamedTuple):
+    """Where a chain breaks: the seq the commit should have had, and the commit found there."""
+
+    seq: int
+    commit: Commit
 
 
 def follows(commit: Commit, stream: StreamId, seq: int, prev: str) -> bool:
@@ -27,7 +33,7 @@ def follows(commit: Commit, stream: StreamId, seq: int, prev: str) -> bool:
 
 def chain_break(
     stream: StreamId, commits: Iterable[Commit], *, seq: int = 0, prev: str = GENESIS
-) -> tuple[int, Commit] | None:
+) -> ChainBreak | None:
     """The first commit (with the seq it should have had) that does not continue the chain.
 
     The chain starts at `seq` after a commit of hash `prev` (the genesis by default); None
@@ -35,6 +41,6 @@ def chain_break(
     """
     for commit in commits:
         if not follows(commit, stream, seq, prev):
-            return seq, commit
+            return ChainBreak(seq, commit)
         seq, prev = seq + 1, commit.hash
     return None

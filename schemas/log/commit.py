@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from schemas.base.canonical import canonical_json, format_time, sha256_hex
+from schemas.base.errors import DamagedDataError
 from schemas.events.catalog import DomainEvent
 from schemas.log.streams import StreamId
 
@@ -57,7 +58,7 @@ GENESIS: Final = "0" * 64
 SOURCE: Final = "urn:grantreview"
 
 
-class CommitFormatError(ValueError):
+class CommitFormatError(DamagedDataError):
     """Bytes that are not a well-formed commit."""
 
 

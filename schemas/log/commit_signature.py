@@ -19,6 +19,7 @@ from schemas.base.canonical import format_time
 from schemas.base.findings import Finding, FindingKind, stream_finding
 from schemas.log.commit import Commit, signing_message
 from schemas.log.keyring import KeyEntry, Keyring, Signer
+from schemas.log.soundness import CommitProblem
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -42,36 +43,39 @@ def _public_key(hex_key: str) -> Ed25519PublicKey:
 
 def commit_signature_problem(
     commit: Commit, keyring: Keyring, attested: Collection[str] = ()
-) -> tuple[FindingKind, str] | None:
+) -> CommitProblem | None:
     """Why `commit` was not sealed by a key of `keyring` valid at its time; None if it was.
 
     `attested` holds the hashes of legacy `/1` commits a trusted cumulative checkpoint
     vouches for (schemas/log/legacy_commits.py): those pass unsigned; a `/2` commit never does.
     """
     if commit.sig is None:
-        unsigned = (
-            FindingKind.UNSIGNED_COMMIT,
-            "the commit carries no signature (grantreview.commit/1)",
+        unsigned = CommitProblem(
+            FindingKind.UNSIGNED_COMMIT, "the commit carries no signature (grantreview.commit/1)"
         )
         return None if commit.hash in attested else unsigned
     key = keyring.find(commit.sig.key_id)
     if key is None:
-        return (
+        return CommitProblem(
             FindingKind.BAD_COMMIT_SIGNATURE,
             f"signed by key {commit.sig.key_id[:16]}... which is not in the keyring",
         )
     if not key.covers(commit.time):
-        return (
+        return CommitProblem(
             FindingKind.BAD_COMMIT_SIGNATURE,
             f"key {key.fingerprint[:16]}... was not valid at {format_time(commit.time)}",
         )
     raw = commit.sig.signature_bytes()
     if raw is None:
-        return FindingKind.BAD_COMMIT_SIGNATURE, "sig is not base64 of a 64-byte signature"
+        return CommitProblem(
+            FindingKind.BAD_COMMIT_SIGNATURE, "sig is not base64 of a 64-byte signature"
+        )
     try:
         _public_key(key.public_key).verify(raw, signing_message(commit.hash))
     except InvalidSignature:
-        return FindingKind.BAD_COMMIT_SIGNATURE, "the signature does not verify over the hash"
+        return CommitProblem(
+            FindingKind.BAD_COMMIT_SIGNATURE, "the signature does not verify over the hash"
+        )
     return None
 
 
@@ -86,7 +90,9 @@ def commit_signature_findings(
 ) -> list[Finding]:
     """The signature finding for one intact commit stored at `seq` of `stream` (or none)."""
     problem = commit_signature_problem(commit, keyring, attested)
-    return [] if problem is None else [stream_finding(stream, seq, problem[0], problem[1], key)]
+    if problem is None:
+        return []
+    return [stream_finding(stream, seq, problem.kind, problem.detail, key)]
 
 
 def signer_keyring(signer: Signer) -> Keyring:

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
 from schemas.base.canonical import canonical_json, format_time
+from schemas.base.errors import DamagedDataError
 from schemas.log.keyring import KEYRING_FORMAT, KeyEntry, Keyring, Signer, fingerprint
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ CHECKPOINT_FORMAT: Final = "grantreview.checkpoint/1"
 _SEQ_WIDTH: Final = 20
 
 
-class CheckpointFormatError(ValueError):
+class CheckpointFormatError(DamagedDataError):
     """Bytes that are not a well-formed checkpoint."""
 
 

@@ -33,7 +33,15 @@ from schemas.program.jurisdiction import Jurisdiction
 from schemas.program.review_path import Stage
 from schemas.rules.evaluation import Evaluation, Outcome
 
-__all__ = ["Step", "StreamState", "advance", "decoded_events", "fold", "fold_registry"]
+__all__ = [
+    "Step",
+    "StreamState",
+    "advance",
+    "apply_event",
+    "decoded_events",
+    "fold",
+    "fold_registry",
+]
 
 
 class Step(StrEnum):
@@ -133,13 +141,31 @@ class StreamState:
         return None if self.response is None else self.response.response_sha256
 
     @property
-    def effective_decision(self) -> Outcome:
-        """The decision in force: an override beats a determination beats the automatic one."""
+    def decision_in_force(self) -> Outcome | None:
+        """The decision in force, None before any decision.
+
+        An override beats a determination beats the automatic one: the one answer that
+        status, notices, planning and replay all read.
+        """
         if self.override is not None:
             return self.override.decision
         if self.determination is not None:
             return self.determination.decision
-        return self.decision or Outcome.PENDING
+        return self.decision
+
+    @property
+    def effective_decision(self) -> Outcome:
+        """The decision in force, pending before any."""
+        return self.decision_in_force or Outcome.PENDING
+
+    @property
+    def reasons_in_force(self) -> tuple[str, ...]:
+        """Why the decision in force holds: a person's own reason, else the evaluation's."""
+        if self.override is not None:
+            return (self.override.reason,)
+        if self.determination is not None:
+            return (self.determination.reason,)
+        return self.reasons
 
 
 def decoded_events(commit: Commit) -> list[tuple[datetime, DomainEvent]]:
@@ -150,7 +176,8 @@ def decoded_events(commit: Commit) -> list[tuple[datetime, DomainEvent]]:
     ]
 
 
-def _apply(state: StreamState, event: DomainEvent, time: datetime) -> StreamState:  # noqa: C901, PLR0911 - one branch per event type
+def apply_event(state: StreamState, event: DomainEvent, time: datetime) -> StreamState:  # noqa: C901, PLR0911 - one branch per event type
+    """The state after one event recorded at `time`: the one fold, for writers and replay."""
     if isinstance(event, LetterQueued):
         return replace(state, letter_queued=event)
     if isinstance(event, ReminderQueued):
@@ -261,7 +288,7 @@ def advance(state: StreamState, commit: CommitHead, payloads: Sequence[DomainEve
     (decoding them cost about as much as sealing); `fold` decodes stored commits.
     """
     for event in payloads:
-        state = _apply(state, event, commit.time)
+        state = apply_event(state, event, commit.time)
     return replace(
         state,
         head_seq=commit.seq,

@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives.serialization import (
     load_ssh_public_key,
 )
 
+from schemas.base.errors import InputError
+
 __all__ = [
     "NAMESPACE",
     "SshSignatureError",
@@ -48,7 +50,7 @@ _MAX_ARMORED: Final = 4096
 _ED25519_SIGNATURE_BYTES: Final = 64
 
 
-class SshSignatureError(ValueError):
+class SshSignatureError(InputError):
     """A signature or key that is malformed, of another type, or does not verify."""
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from schemas.base.errors import InputError
+
 __all__ = [
     "COST_BUDGET",
     "DATA_SIZE",
@@ -43,7 +45,7 @@ _TOKEN = re.compile(
 _RELATIONS = frozenset({"<", "<=", ">", ">=", "==", "!=", "in"})
 
 
-class CelBudgetError(ValueError):
+class CelBudgetError(InputError):
     """An expression whose worst case exceeds the evaluation budget (or cannot be bounded)."""
 
 

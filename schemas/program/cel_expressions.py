@@ -8,6 +8,7 @@ from typing import Any
 
 import cel
 
+from schemas.base.errors import InputError
 from schemas.program.cel_cost import CelBudgetError, cost_bound
 
 __all__ = [
@@ -33,7 +34,7 @@ _MACRO_BINDING = re.compile(
 _PARSER_ERROR = re.compile(r"<input>:(\d+):(\d+): ([^\n|]*)")
 
 
-class CelCompileError(ValueError):
+class CelCompileError(InputError):
     """A CEL expression that does not compile or reads a variable it may not."""
 
 

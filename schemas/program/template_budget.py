@@ -19,6 +19,8 @@ from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from schemas.base.errors import InputError
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
@@ -45,7 +47,7 @@ _CHECK_SIZE = "grantreview_budget_size"
 _CHECK_VALUE = "grantreview_budget_value"
 
 
-class TemplateBudgetError(SecurityError):
+class TemplateBudgetError(SecurityError, InputError):
     """A template that does more work or makes more text than a letter needs."""
 
 

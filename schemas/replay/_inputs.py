@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from schemas.base.canonical import sha256_hex
-from schemas.base.findings import ReplayKind
+from schemas.base.findings import ReplayKind, ReplayProblem
 from schemas.events.catalog import (
     DecisionIssued,
     DecisionRevised,
@@ -87,25 +87,27 @@ class ProgramCatalog:
 
     def __init__(self, documents: Mapping[str, bytes | None]) -> None:
         self._documents = documents
-        self._parsed: dict[str, ProgramBundle | tuple[ReplayKind, str]] = {}
+        self._parsed: dict[str, ProgramBundle | ReplayProblem] = {}
 
-    def bundle(self, sha256: str) -> ProgramBundle | tuple[ReplayKind, str]:
+    def bundle(self, sha256: str) -> ProgramBundle | ReplayProblem:
         """The bundle stored under `sha256`, or why it cannot be used (kind, detail)."""
         if sha256 not in self._parsed:
             self._parsed[sha256] = self._load(sha256)
         return self._parsed[sha256]
 
-    def _load(self, sha256: str) -> ProgramBundle | tuple[ReplayKind, str]:
+    def _load(self, sha256: str) -> ProgramBundle | ReplayProblem:
         raw = self._documents.get(sha256)
         short = f"program document {sha256[:16]}..."
         if raw is None:
-            return ReplayKind.MISSING_DOCUMENT, f"{short} is not stored"
+            return ReplayProblem(ReplayKind.MISSING_DOCUMENT, f"{short} is not stored")
         if sha256_hex(raw) != sha256:
-            return ReplayKind.TAMPERED_DOCUMENT, f"stored {short} no longer matches its hash"
+            return ReplayProblem(
+                ReplayKind.TAMPERED_DOCUMENT, f"stored {short} no longer matches its hash"
+            )
         try:
             bundle = ProgramBundle.from_document(raw, source=short)
         except ProgramError as error:
-            return ReplayKind.UNDERIVABLE, str(error)
+            return ReplayProblem(ReplayKind.UNDERIVABLE, str(error))
         if bundle.sha256 != sha256:
-            return ReplayKind.UNDERIVABLE, f"{short} is not in canonical form"
+            return ReplayProblem(ReplayKind.UNDERIVABLE, f"{short} is not in canonical form")
         return bundle

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from schemas.base.canonical import sha256_hex
-from schemas.base.errors import InputError
-from schemas.base.findings import ReplayKind
+from schemas.base.errors import ControlSignal, InputError
+from schemas.base.findings import ReplayKind, ReplayProblem
 from schemas.events.catalog import (
     AwardActionRecorded,
     DeadlineExtended,
@@ -47,11 +47,9 @@ if TYPE_CHECKING:
 __all__ = ["StageReplay"]
 
 
-class _Unplannable(Exception):  # noqa: N818 - a signal, not an error shown to anyone
+class _Unplannable(ControlSignal):
     """The act cannot be planned again without a program document or a registry row."""
 
-
-Problem = tuple[ReplayKind, str]
 
 _ACT_EVENTS = "grantreview.act."
 _PLANNED = (
@@ -78,10 +76,10 @@ class StageReplay:
     def __post_init__(self) -> None:
         self.state = StreamState(stream=self.stream)
 
-    def commit(self, commit: Commit, events: Sequence[DomainEvent]) -> list[Problem]:
+    def commit(self, commit: Commit, events: Sequence[DomainEvent]) -> list[ReplayProblem]:
         """Check one commit against the state before it, then fold it."""
         before = self.state
-        problems: list[Problem] = []
+        problems: list[ReplayProblem] = []
         # A person's signed (or approved) act leads the commit it caused; the audit pass
         # checks acts, this checks what they did.
         done = [event for event in events if not event.TYPE.startswith(_ACT_EVENTS)]
@@ -147,7 +145,7 @@ class StageReplay:
 
     def _planned(  # noqa: PLR0911 - one return per way a transition can fail
         self, before: StreamState, commit: Commit, events: Sequence[DomainEvent]
-    ) -> list[Problem]:
+    ) -> list[ReplayProblem]:
         staged_decision = any(isinstance(e, DecisionIssued) and e.stage is not None for e in events)
         if not staged_decision and not isinstance(events[0], _PLANNED):
             return []  # a one-stage decision: schemas/replay/rederive.py re-derives it as before
@@ -156,17 +154,27 @@ class StageReplay:
         bundle = self._bundle(before, events)
         one_stage = bundle is not None and bundle.program.review is None
         if one_stage and not isinstance(events[0], DeadlineExtended | InformationRequested):
-            return [(ReplayKind.INCONSISTENT, f"{what}: a stage act under a one-stage program")]
+            return [
+                ReplayProblem(
+                    ReplayKind.INCONSISTENT, f"{what}: a stage act under a one-stage program"
+                )
+            ]
         try:
             draft = self._plan(before, commit.time, events, bundle)
         except _Unplannable:
             return []  # no program document or registry row: derive() reports those
         except (InputError, RuleEvaluationError) as error:
             return [
-                (ReplayKind.INCONSISTENT, f"{what}: not allowed where the review stood: {error}")
+                ReplayProblem(
+                    ReplayKind.INCONSISTENT, f"{what}: not allowed where the review stood: {error}"
+                )
             ]
         if draft is None:
-            return [(ReplayKind.DIVERGENCE, f"{what}: the review path calls for nothing here")]
+            return [
+                ReplayProblem(
+                    ReplayKind.DIVERGENCE, f"{what}: the review path calls for nothing here"
+                )
+            ]
         if (
             tuple(draft.payloads) != tuple(events)
             or draft.idempotency_key != commit.idempotency_key
@@ -176,12 +184,12 @@ class StageReplay:
                 f"{what}: re-derived {draft.idempotency_key} ({derived}) "
                 "differs from the recorded commit"
             )
-            return [(ReplayKind.DIVERGENCE, detail)]
+            return [ReplayProblem(ReplayKind.DIVERGENCE, detail)]
         return []
 
     def _notice(
         self, before: StreamState, recorded: datetime, event: NoticeQueued | NoticeSent
-    ) -> list[Problem]:
+    ) -> list[ReplayProblem]:
         problems = [
             *self._stored(event.notice_sha256, "notice"),
             *self._stored(event.html_sha256, "notice HTML"),
@@ -195,10 +203,14 @@ class StageReplay:
                 pinned.delivery_id,
             ) == (event.notice_id, event.notice_sha256, event.html_sha256, event.delivery_id)
             if not same:
-                problems.append((ReplayKind.INCONSISTENT, "notice sent is not the one queued"))
+                problems.append(
+                    ReplayProblem(ReplayKind.INCONSISTENT, "notice sent is not the one queued")
+                )
             return problems
         if notice_due(before) != (event.notice_id, event.kind):
-            problems.append((ReplayKind.INCONSISTENT, f"no {event.kind} notice was due here"))
+            problems.append(
+                ReplayProblem(ReplayKind.INCONSISTENT, f"no {event.kind} notice was due here")
+            )
             return problems
         bundle = self._bundle(before, ())
         jurisdiction = self.registry.at(self.stream.jurisdiction, recorded)
@@ -212,14 +224,18 @@ class StageReplay:
         )
         if derived != (event.notice_sha256, event.html_sha256, event.answer_due):
             detail = f"{event.kind} notice {event.notice_id}: rendered again it differs"
-            problems.append((ReplayKind.DIVERGENCE, detail))
+            problems.append(ReplayProblem(ReplayKind.DIVERGENCE, detail))
         return problems
 
-    def _stored(self, sha: str, what: str) -> list[Problem]:
+    def _stored(self, sha: str, what: str) -> list[ReplayProblem]:
         raw = self.documents.get(sha)
         short = f"{what} document {sha[:16]}..."
         if raw is None:
-            return [(ReplayKind.MISSING_DOCUMENT, f"{short} is not stored")]
+            return [ReplayProblem(ReplayKind.MISSING_DOCUMENT, f"{short} is not stored")]
         if sha256_hex(raw) != sha:
-            return [(ReplayKind.TAMPERED_DOCUMENT, f"stored {short} no longer matches its hash")]
+            return [
+                ReplayProblem(
+                    ReplayKind.TAMPERED_DOCUMENT, f"stored {short} no longer matches its hash"
+                )
+            ]
         return []

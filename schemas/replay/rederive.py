@@ -18,9 +18,8 @@ from pydantic import ValidationError
 
 from schemas.base.canonical import sha256_hex
 from schemas.base.errors import InputError
-from schemas.base.findings import ReplayFinding, ReplayKind
+from schemas.base.findings import ReplayFinding, ReplayKind, ReplayProblem
 from schemas.events.catalog import (
-    DecisionDetermined,
     DecisionIssued,
     DecisionOverridden,
     DecisionRevised,
@@ -30,7 +29,7 @@ from schemas.events.catalog import (
     RulesEvaluated,
     UnknownEventTypeError,
 )
-from schemas.log.state import decoded_events
+from schemas.log.state import StreamState, apply_event, decoded_events
 from schemas.program.response import Response, parse_response
 from schemas.replay._compare import compare_evaluations, differ
 from schemas.replay._inputs import Moments, ProgramCatalog, RegistryHistory, valid_time
@@ -76,17 +75,11 @@ class _Walk:
     findings: list[ReplayFinding] = field(default_factory=list)
     parsed: dict[str, Response | None] = field(default_factory=dict)
     derived: dict[tuple[Any, ...], Evaluation | None] = field(default_factory=dict)
-    response_sha: str | None = None
-    automatic: Outcome | None = None
-    reasons: tuple[str, ...] = ()
-    decision_id: str | None = None
-    override: DecisionOverridden | None = None
-    determination: DecisionDetermined | None = None
+    state: StreamState = field(init=False)
+    """The stream folded by the writers' own fold (`apply_event`), one event at a time."""
 
-    @property
-    def known(self) -> bool:
-        """Whether any decision (automatic, determined or overridden) is in force."""
-        return bool(self.automatic or self.override or self.determination)
+    def __post_init__(self) -> None:
+        self.state = StreamState(stream=self.stream)
 
     def find(self, seq: int, kind: ReplayKind, detail: str) -> None:
         finding = ReplayFinding(
@@ -98,14 +91,6 @@ class _Walk:
         )
         if finding not in self.findings:
             self.findings.append(finding)
-
-    @property
-    def effective(self) -> Outcome:
-        if self.override is not None:
-            return self.override.decision
-        if self.determination is not None:
-            return self.determination.decision
-        return self.automatic or Outcome.PENDING
 
     def response(self, sha: str, seq: int) -> Response | None:
         """The stored response under `sha`, parsed once; findings when it is unusable."""
@@ -139,8 +124,8 @@ class _Walk:
         jurisdiction = self.registry.at(self.stream.jurisdiction, recorded)
         sha = inputs.response_sha256
         response = None if sha is None else self.response(sha, seq)
-        if isinstance(bundle, tuple):
-            self.find(seq, bundle[0], bundle[1])
+        if isinstance(bundle, ReplayProblem):
+            self.find(seq, bundle.kind, bundle.detail)
         elif jurisdiction is None:
             detail = f"{self.stream.jurisdiction} was not in the registry when this was recorded"
             self.find(seq, ReplayKind.UNDERIVABLE, detail)
@@ -178,12 +163,17 @@ class _Walk:
             self.check_decision(seq, recorded, event)
         elif isinstance(event, DecisionRevised):
             self.check_revision(seq, recorded, event)
-        elif isinstance(event, DecisionOverridden) and event.previous not in {None, self.effective}:
-            detail = f"override names previous {event.previous}, but {self.effective} was in force"
-            self.find(seq, ReplayKind.INCONSISTENT, detail)
+        elif isinstance(event, DecisionOverridden):
+            in_force = self.state.effective_decision
+            if event.previous not in {None, in_force}:
+                detail = f"override names previous {event.previous}, but {in_force} was in force"
+                self.find(seq, ReplayKind.INCONSISTENT, detail)
 
     def check_response(self, seq: int, event: ResponseReceived) -> None:
-        if isinstance(event, ResponseAmended) and event.supersedes_sha256 != self.response_sha:
+        if (
+            isinstance(event, ResponseAmended)
+            and event.supersedes_sha256 != self.state.response_sha
+        ):
             self.find(seq, ReplayKind.INCONSISTENT, "amendment supersedes a response not in force")
         stored = self.response(event.response_sha256, seq)
         if stored is None:
@@ -212,7 +202,7 @@ class _Walk:
     def check_evaluation(self, seq: int, recorded: datetime, ev: Evaluation, what: str) -> None:
         if (ev.program, ev.jurisdiction) != (self.stream.program, self.stream.jurisdiction):
             self.find(seq, ReplayKind.INCONSISTENT, f"{what} is for {ev.program}/{ev.jurisdiction}")
-        if ev.response_sha256 != self.response_sha:
+        if ev.response_sha256 != self.state.response_sha:
             detail = f"{what} used response {ev.response_sha256}, not the one in force"
             self.find(seq, ReplayKind.INCONSISTENT, detail)
         derived = self.derive(seq, recorded, ev)
@@ -255,31 +245,15 @@ class _Walk:
         if stated != follows:
             self.find(seq, ReplayKind.DIVERGENCE, "revision does not match its own evaluation")
         before = (event.before, event.reasons_before, event.previous_decision_id)
-        if before != (self.automatic or Outcome.PENDING, self.reasons, self.decision_id):
+        state = self.state
+        if before != (state.decision or Outcome.PENDING, state.reasons, state.decision_id):
             self.find(
                 seq, ReplayKind.INCONSISTENT, "revision's before is not the decision in force"
             )
 
-    def apply(self, event: DomainEvent) -> None:
-        """Move the full-history state past `event` (for the cross-checks)."""
-        if isinstance(event, ResponseReceived):
-            self.response_sha = event.response_sha256
-        elif isinstance(event, DecisionIssued):
-            self.automatic, self.reasons, self.decision_id = (
-                event.outcome,
-                event.reasons,
-                event.decision_id,
-            )
-        elif isinstance(event, DecisionRevised):
-            self.automatic, self.reasons, self.decision_id = (
-                event.after,
-                event.reasons,
-                event.decision_id,
-            )
-        elif isinstance(event, DecisionOverridden):
-            self.override = event
-        elif isinstance(event, DecisionDetermined):
-            self.determination = event
+    def apply(self, recorded: datetime, event: DomainEvent) -> None:
+        """Move the state past `event` (for the cross-checks), with the writers' fold."""
+        self.state = apply_event(self.state, event, recorded)
 
 
 def replay_stream(
@@ -303,12 +277,12 @@ def replay_stream(
         except (UnknownEventTypeError, ValidationError, KeyError, TypeError) as error:
             walk.find(commit.seq, ReplayKind.UNDERIVABLE, f"an event cannot be read: {error}")
             continue
-        for kind, detail in stages.commit(commit, [event for _, event in decoded]):
-            walk.find(commit.seq, kind, detail)
+        for problem in stages.commit(commit, [event for _, event in decoded]):
+            walk.find(commit.seq, problem.kind, problem.detail)
         for recorded, event in decoded:
             events += 1
             walk.check(commit.seq, recorded, event)
-            walk.apply(event)
+            walk.apply(recorded, event)
             valid = valid_time(event, recorded)
             admitted = moments.admits(valid, recorded)
             program_sha, response_sha = evidence(event)
@@ -324,13 +298,11 @@ def replay_stream(
                 stage=stage_of(event),
             )
             if admitted:
-                before = view.effective if view.known else None
-                view.apply(event)
-                after = view.effective if view.known else None
+                before = view.state.decision_in_force
+                view.apply(recorded, event)
+                after = view.state.decision_in_force
                 changed = after is not None and after != before
-                reasons = view.reasons
-                if view.override or view.determination:
-                    reasons = ((view.override or view.determination).reason,)  # type: ignore[union-attr]  # one is set
+                reasons = view.state.reasons_in_force
                 entry = TimelineEntry(
                     entry.seq,
                     entry.type,
@@ -349,11 +321,11 @@ def replay_stream(
     result = JurisdictionReplay(
         program=stream.program,
         jurisdiction=stream.jurisdiction,
-        decision=view.effective,
-        automatic_decision=view.automatic,
-        reasons=view.reasons,
-        override_reason=None if view.override is None else view.override.reason,
-        response_sha256=view.response_sha,
+        decision=view.state.effective_decision,
+        automatic_decision=view.state.decision,
+        reasons=view.state.reasons,
+        override_reason=None if view.state.override is None else view.state.override.reason,
+        response_sha256=view.state.response_sha,
         head_seq=commits[-1].seq if commits else -1,
         events=events,
         timeline=tuple(timeline),

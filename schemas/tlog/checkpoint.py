@@ -14,6 +14,7 @@ from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from schemas.base.errors import DamagedDataError
 from schemas.tlog.merkle import HASH_SIZE
 from schemas.tlog.note import NoteError, NoteVerifier, b64decode_strict, open_note, sign_note
 
@@ -29,7 +30,7 @@ _SIZE: Final = re.compile(r"0|[1-9][0-9]*")
 _MANDATORY_LINES: Final = 3
 
 
-class CheckpointError(ValueError):
+class CheckpointError(DamagedDataError):
     """A note whose text is not a checkpoint, or one that does not verify."""
 
 

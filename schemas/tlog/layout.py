@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from schemas.base.canonical import canonical_json
+from schemas.base.errors import DamagedDataError
 from schemas.tlog.tiles import Tile
 
 __all__ = [
@@ -43,7 +44,7 @@ _GROUP: Final = 1000
 _SEQ_WIDTH: Final = 20
 
 
-class BatchFormatError(ValueError):
+class BatchFormatError(DamagedDataError):
     """A batch or index object that does not parse: the log is damaged (exit 3)."""
 
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from schemas.base.errors import DamagedDataError
+
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
@@ -40,7 +42,7 @@ HashReader = Callable[[int, int], bytes]
 """`hash_at(level, index)`: the stored hash of leaves `[index << level, (index + 1) << level)`."""
 
 
-class ProofError(ValueError):
+class ProofError(DamagedDataError):
     """A proof was asked for sizes or indices the tree does not have."""
 
 

@@ -19,6 +19,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from schemas.base.errors import DamagedDataError
+
 __all__ = [
     "ALG_COSIGNATURE_V1",
     "ALG_ED25519",
@@ -51,7 +53,7 @@ _KEY_ID_SIZE: Final = 4
 _ED25519_KEY_SIZE: Final = 32
 
 
-class NoteError(ValueError):
+class NoteError(DamagedDataError):
     """Text that is not a well-formed note, a bad key, or a signature that does not verify."""
 
 

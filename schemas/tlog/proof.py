@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from schemas.base.errors import DamagedDataError
 from schemas.tlog.checkpoint import CheckpointError, TreeHead, parse_checkpoint_text
 from schemas.tlog.merkle import HASH_SIZE
 from schemas.tlog.note import NoteError, b64decode_strict, parse_note
@@ -34,7 +35,7 @@ _INDEX: Final = re.compile(r"0|[1-9][0-9]*")
 _MAX_INDEX: Final = (1 << 63) - 1
 
 
-class TlogProofError(ValueError):
+class TlogProofError(DamagedDataError):
     """Text that is not a well-formed c2sp.org/tlog-proof@v1 proof."""
 
 

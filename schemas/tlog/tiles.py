@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from schemas.base.errors import DamagedDataError
 from schemas.tlog.merkle import HASH_SIZE, HashReader, integrate, root_from_leaves, tree_root
 
 __all__ = [
@@ -37,7 +38,7 @@ _MAX_LEVEL: Final = 63
 _PATH: Final = re.compile(r"tile/(0|[1-9][0-9]*)/((?:x[0-9]{3}/)*[0-9]{3})(?:\.p/([1-9][0-9]*))?")
 
 
-class TileError(ValueError):
+class TileError(DamagedDataError):
     """A tile path or tile bytes that do not follow tlog-tiles."""
 
 

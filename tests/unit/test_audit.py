@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 
 from infra.eventlog.memory_store import MemoryObjectStore
-from schemas.audit.auditor import FindingKind
+from schemas.audit.auditor import AuditEnd, FindingKind, LogAuditor
 from schemas.log.chain import chain_break
 from schemas.log.commit import GENESIS, Commit, seal_commit
 from schemas.log.streams import StreamId, commit_key
-from tests.unit.test_verify import KEYRING, PREFIX, T0, A, _payload, build
+from tests.unit.test_verify import KEYRING, PREFIX, T0, A, _payload, build, objects
 from usecases.replay import replay_store
 from usecases.verify import verify_store
 
@@ -87,3 +87,34 @@ def test_chain_break_names_the_first_commit_off_the_chain() -> None:
     assert chain_break(A, [commits[0], commits[2]]) == (1, commits[2])
     assert chain_break(other, commits) == (0, commits[0])
     assert chain_break(A, commits[1:], seq=1, prev=GENESIS) == (1, commits[1])
+
+
+def test_chain_break_is_named() -> None:
+    """The break says which seq it expected and which commit it found, by name."""
+    commits = _chain(A, 3)
+    broken = chain_break(A, [commits[0], commits[2]])
+    assert broken is not None
+    assert (broken.seq, broken.commit) == (1, commits[2])
+
+
+def test_the_audit_pass_runs_in_one_order_only() -> None:
+    """Start, group, audit each stream, finish once; a kept checkpoint is asked of the end."""
+    commits, checkpoints = objects()
+    auditor = LogAuditor.start(PREFIX, checkpoints, KEYRING)
+    assert not hasattr(auditor, "expect")  # nothing that needs the whole pass before it ends
+    streams, bad_keys = auditor.group(sorted(commits))
+    assert bad_keys == []
+    for stream, keys in streams.items():
+        auditor.audit(stream, {seq: (key, commits[key]) for seq, key in keys.items()})
+    end = auditor.finish()
+    assert isinstance(end, AuditEnd)
+    assert (end.unseen, end.log_wide) == ([], [])
+    newest = auditor.newest
+    assert newest is not None
+    assert end.expect(newest.seq, newest.signature) == []
+    assert end.expect(newest.seq, "00" * 64) != []
+    stream, keys = next(iter(streams.items()))
+    with pytest.raises(RuntimeError, match="finished"):
+        auditor.audit(stream, {seq: (key, commits[key]) for seq, key in keys.items()})
+    with pytest.raises(RuntimeError, match="already finished"):
+        auditor.finish()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import stat
 import sys
 from collections.abc import Iterator
@@ -10,9 +12,43 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main
+from cli.main import EXIT_CODES, exit_code_for, main
 
 FAR_DATES = ["0001-01-01T00:00:00+14:00", "9999-12-31"]
+PRODUCT = ("cli", "flows", "tasks", "usecases", "infra", "schemas")
+"""The product's packages (localdev is the developer's, never imported by them)."""
+
+
+def product_errors() -> list[type[BaseException]]:
+    """Every exception class defined in a module of the product, private ones included."""
+    found: list[type[BaseException]] = []
+    for package in PRODUCT:
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages(root.__path__, f"{package}."):
+            module = importlib.import_module(info.name)
+            found.extend(
+                value
+                for value in vars(module).values()
+                if isinstance(value, type)
+                and issubclass(value, BaseException)
+                and value.__module__ == module.__name__
+            )
+    return found
+
+
+def test_every_error_class_of_the_product_has_an_exit_code() -> None:
+    """Walking every product module: each error class derives from a base with an exit code."""
+    errors = product_errors()
+    assert len(errors) > 30  # the walk found the hierarchy, not an empty list
+    unmapped = [f"{e.__module__}.{e.__qualname__}" for e in errors if exit_code_for(e) is None]
+    assert unmapped == []
+
+
+def test_the_exit_code_table_holds_product_bases_only() -> None:
+    """No builtin or library class in the table: a class outside every base stays unmapped."""
+    assert {base.__module__.split(".")[0] for base in EXIT_CODES} <= set(PRODUCT)
+    assert exit_code_for(ValueError) is None
+    assert exit_code_for(RuntimeError) is None
 
 
 def run_main(

@@ -103,3 +103,18 @@ def test_a_determination_signed_elsewhere_is_recorded_by_a_keyless_host(
     act = Act.from_bytes(prepared.encode())
     rows = [row for row in _audited(team, PROGRAM) if row["act_id"] == act.act_id]
     assert [(row["type"], row["actor"]) for row in rows] == [("determine", "dora")]
+
+
+def test_an_act_on_record_signed_by_another_is_still_refused(team: Team, cli: Cli) -> None:
+    """The recorded extension again, signed by someone else: exit 2, nothing written."""
+    person, options = ACTS["extend"]
+    args = ["extend", SLUG, "-p", PROGRAM, *options, "--actor", person]
+    code, prepared, err = cli(team.as_person(person), *args, "--prepare")
+    assert code == 0, err
+    code, _, err = cli(_server(team), *args, *_sign(team, prepared, person))
+    assert code == 0, err
+    before = team.keys_in_store()
+    code, _, err = cli(_server(team), *args, *_sign(team, prepared, "olga"))
+    assert code == 2, err
+    assert "bad_act_signature" in _error(err)
+    assert team.keys_in_store() == before

@@ -445,3 +445,17 @@ def test_commit_times_are_what_the_scenario_recorded(scenario: Scenario) -> None
     assert raw is not None
     assert parse_commit(raw).time == at("2017-09-16T09:00")
     assert sha256_hex(raw) != ""
+
+
+def test_replay_and_the_writers_fold_agree_on_the_decision_in_force(scenario: Scenario) -> None:
+    """At each commit's recording time, replay's decision in force is the folded state's."""
+    commits = EventLog(scenario.store, PREFIX).read_stream(STREAM)
+    seen = set()
+    for count in range(1, len(commits) + 1):
+        moments = Moments(None, commits[count - 1].time)
+        (item,) = replay(scenario.store, moments).jurisdictions
+        state = fold(STREAM, commits[:count])
+        assert item.decision == state.effective_decision
+        assert (item.automatic_decision, item.reasons) == (state.decision, state.reasons)
+        seen.add(item.decision)
+    assert seen == {Outcome.PENDING, Outcome.ELIGIBLE, Outcome.INELIGIBLE}

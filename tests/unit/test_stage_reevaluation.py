@@ -92,10 +92,10 @@ def test_preliminary_is_awaiting_review_and_a_determination_is_left_alone(
     assert (state.stage, state.decision) == (Stage.PRELIMINARY, Outcome.ELIGIBLE)
     result = reevaluate_stream(state, stricter, row, **moment)
     assert (result.status, result.draft) == (RevisionStatus.AWAITING_REVIEW, None)
-    _, state = determine(
+    state = determine(
         runtime, PROGRAM, STREAM.jurisdiction, decision=Outcome.ELIGIBLE, reason="r", actor="a",
         as_of=_at(8, 27),
-    )  # fmt: skip # the answer window (15 days from 2017-08-11) has closed
+    ).state  # fmt: skip # the answer window (15 days from 2017-08-11) has closed
     assert (state.final, state.stage) == (True, Stage.FINAL)
     result = reevaluate_stream(state, stricter, row, **moment)
     assert (result.status, result.after, result.draft) == (

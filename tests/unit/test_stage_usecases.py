@@ -109,15 +109,16 @@ def test_preliminary_notice_then_determination_once(runtime: Runtime, tmp_path: 
     _respond(runtime, tmp_path, "yes", _at(8, 25))
     _advance(runtime, _at(8, 26))
     act = {"decision": Outcome.ELIGIBLE, "reason": "answered", "actor": "ojp-1", "as_of": _at(9, 1)}
-    written, state = determine(runtime, PROGRAM, SLUG, **act)  # type: ignore[arg-type]
-    assert written
+    result = determine(runtime, PROGRAM, SLUG, **act)  # type: ignore[arg-type]
+    state = result.state
+    assert result.written
     assert (state.final, state.award_action, state.effective_decision) == (
         True,
         "release",
         Outcome.ELIGIBLE,
     )
     head = _heads(runtime)
-    assert determine(runtime, PROGRAM, SLUG, **act)[0] is False  # type: ignore[arg-type]
+    assert determine(runtime, PROGRAM, SLUG, **act).written is False  # type: ignore[arg-type]
     assert _heads(runtime) == head
     [row] = status_rows(runtime, PROGRAM, [SLUG], _at(9, 2))
     assert (row["stage"], row["award_action"], row["pending_reason"], row["due"]) == (
@@ -166,9 +167,9 @@ def test_extension_and_information_request_are_idempotent(runtime: Runtime) -> N
     """The same extension or request again appends nothing."""
     _lettered(runtime)
     act = {"until": date(2017, 9, 1), "reason": "asked", "actor": "ojp-1", "as_of": _at(8, 10)}
-    assert extend_deadline(runtime, PROGRAM, SLUG, **act)[0]  # type: ignore[arg-type]
+    assert extend_deadline(runtime, PROGRAM, SLUG, **act).written  # type: ignore[arg-type]
     head = _heads(runtime)
-    assert not extend_deadline(runtime, PROGRAM, SLUG, **act)[0]  # type: ignore[arg-type]
+    assert not extend_deadline(runtime, PROGRAM, SLUG, **act).written  # type: ignore[arg-type]
     assert _heads(runtime) == head
     assert _advance(runtime, _at(8, 25)).decision is None  # nothing decided before it
     ask = {
@@ -178,9 +179,10 @@ def test_extension_and_information_request_are_idempotent(runtime: Runtime) -> N
         "actor": "ojp-1",
         "as_of": _at(8, 12),
     }
-    written, state = request_information(runtime, PROGRAM, SLUG, **ask)  # type: ignore[arg-type]
-    assert written
+    result = request_information(runtime, PROGRAM, SLUG, **ask)  # type: ignore[arg-type]
+    state = result.state
+    assert result.written
     assert state.notices_sent  # the request went out as a notice
     head = _heads(runtime)
-    assert not request_information(runtime, PROGRAM, SLUG, **ask)[0]  # type: ignore[arg-type]
+    assert not request_information(runtime, PROGRAM, SLUG, **ask).written  # type: ignore[arg-type]
     assert _heads(runtime) == head

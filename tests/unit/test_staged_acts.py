@@ -58,3 +58,18 @@ def test_a_determination_takes_effect_only_when_a_second_person_approves(team: T
     report = verify_store(team.store, "p/", Keyring(keys=()))
     kinds = {f.kind.value for f in report.findings}
     assert not kinds & {"bad_act_signature", "approval_missing", "self_approval"}
+
+
+def test_a_determination_on_record_is_not_proposed_again(team: Team) -> None:
+    """Once approved and recorded, the same determination again proposes nothing, writes nothing."""
+    dora = team.as_person("dora")
+    act = {"decision": Outcome.ELIGIBLE, "reason": "answered", "actor": "dora", "as_of": _at(9, 1)}
+    proposed = determine(dora, PROGRAM, SLUG, **act)  # type: ignore[arg-type]
+    assert proposed.proposal is not None
+    assert proposed.proposal.act_id is not None
+    approve(team.as_person("dan"), PROGRAM, proposed.proposal.act_id, "dan")
+    before = sorted(team.store.list_keys("p/"))
+    again = determine(dora, PROGRAM, SLUG, **act)  # type: ignore[arg-type]
+    assert (again.written, again.proposal) == (False, None)
+    assert again.state.final
+    assert sorted(team.store.list_keys("p/")) == before
