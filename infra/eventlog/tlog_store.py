@@ -18,11 +18,14 @@ from schemas.tlog.layout import (
     BatchFormatError,
     batch_folder,
     batch_key,
+    checkpoint_folder,
     checkpoint_note_key,
     index_key,
     parse_batch,
+    parse_checkpoint_text_origin,
     parse_index_body,
     parse_sequence_key,
+    published_checkpoint_key,
     tile_key,
 )
 
@@ -44,7 +47,13 @@ class TlogStore:
 
     def newest_seq(self) -> int | None:
         """The highest claimed batch seq: two listings (the groups, then the last group)."""
-        folder = batch_folder(self.prefix)
+        return self._newest_in(batch_folder(self.prefix))
+
+    def newest_note_seq(self) -> int | None:
+        """The highest seq with a checkpoint note (signed or planted: the caller verifies)."""
+        return self._newest_in(checkpoint_folder(self.prefix))
+
+    def _newest_in(self, folder: str) -> int | None:
         for group in reversed(self.store.list_folders(folder)):
             seqs = [parse_sequence_key(folder, key) for key in self.store.list_keys(group)]
             found = [seq for seq in seqs if seq is not None]
@@ -52,8 +61,12 @@ class TlogStore:
                 return max(found)
         return None
 
-    def batch(self, seq: int) -> Batch | None:
-        """Batch `seq`, or None if unclaimed; a batch that does not parse is refused."""
+    def batch(self, seq: int) -> tuple[Batch, bytes] | None:
+        """Batch `seq` and its exact bytes, or None if unclaimed; one that does not parse raises.
+
+        Only call it for a batch a note vouches for: an unsigned claim that does not parse
+        is `claims_after`'s to judge, not a reason to stop.
+        """
         raw = self.store.get(batch_key(self.prefix, seq))
         if raw is None:
             return None
@@ -63,11 +76,40 @@ class TlogStore:
             raise UntrustedCheckpointError(f"tlog batch {seq}: {error}") from None
         if batch.seq != seq:
             raise UntrustedCheckpointError(f"tlog batch {seq} says it is batch {batch.seq}")
-        return batch
+        return batch, raw
 
-    def claim(self, batch: Batch) -> bool:
-        """Put the batch if its seq is free: the one serialization point of integrators."""
-        return self.store.put_if_absent(batch_key(self.prefix, batch.seq), batch.to_bytes())
+    def claims_after(self, seq: int) -> list[tuple[int, bytes]]:
+        """Every claim above batch `seq`, in order, as stored (unverified: anyone may plant one)."""
+        folder = batch_folder(self.prefix)
+        start = None if seq < 0 else batch_key(self.prefix, seq)
+        keys = [(parse_sequence_key(folder, key), key) for key in self.store.list_keys(
+            folder, start_after=start)]  # fmt: skip
+        found = [(found_seq, key) for found_seq, key in keys if found_seq is not None]
+        raws = self.store.get_many([key for _, key in found])
+        return [(found_seq, raw or b"") for (found_seq, _), raw in zip(found, raws, strict=True)]
+
+    def claimed_seqs(self) -> list[int]:
+        """The seq of every claim present (one listing), in order."""
+        folder = batch_folder(self.prefix)
+        seqs = (parse_sequence_key(folder, key) for key in self.store.list_keys(folder))
+        return [seq for seq in seqs if seq is not None]
+
+    def claim(self, seq: int, raw: bytes) -> bool:
+        """Put a claim if its seq is free: the one serialization point of integrators."""
+        return self.store.put_if_absent(batch_key(self.prefix, seq), raw)
+
+    def publish(self, note: bytes, size: int) -> None:
+        """Point `tlog/checkpoint` at `note` unless it already names a tree this large.
+
+        The one object ever replaced (C2SP tlog-tiles clients read the newest checkpoint
+        there); the write-once history stays under `tlog/checkpoints/`. Two integrators may
+        race; the next integration corrects a pointer left one checkpoint behind.
+        """
+        key = published_checkpoint_key(self.prefix)
+        current = self.store.get(key)
+        if current is not None and _stated_size(current) >= size:
+            return
+        self.store.replace(key, note)
 
     def note(self, seq: int) -> bytes | None:
         """The signed checkpoint note of batch `seq`, or None before it is written."""
@@ -134,9 +176,17 @@ class TlogStore:
         return {self.prefix + key[len(folder) :] for key in self.store.list_keys(folder)}
 
 
+def _stated_size(note: bytes) -> int:
+    """The size a published note states (unverified; -1 if none): whether to move the pointer."""
+    lines = note.split(b"\n", 2)
+    if parse_checkpoint_text_origin(note) is None or len(lines) < 3 or not lines[1].isdigit():  # noqa: PLR2004 - origin, size, rest
+        return -1
+    return int(lines[1])
+
+
 def read_tlog(store: ObjectStore, prefix: str) -> TlogObjects:
-    """Everything an auditor checks under `{prefix}tlog/`: the index is listed, not read."""
+    """Everything an auditor checks under `{prefix}tlog/`, index entries included."""
     objects: dict[str, bytes] = {}
-    for folder in ("batches/", "checkpoints/", "tile/"):
+    for folder in ("batches/", "checkpoints/", "tile/", "index/"):
         objects.update(read_all(store, f"{prefix}tlog/{folder}"))
-    return TlogObjects.gather(prefix, objects, store.list_keys(f"{prefix}tlog/index/"))
+    return TlogObjects.gather(prefix, objects)
