@@ -209,12 +209,12 @@ class Integrator:
         written = integrate_tiles(
             batch.old_size, [hashes[key] for key in batch.commits], self.tlog.read_tile
         )
-        objects = [(tile_key(self.log.prefix, tile), data) for tile, data in written.tiles]
-        objects += [
+        tiles = [(tile_key(self.log.prefix, tile), data) for tile, data in written.tiles]
+        hints = [
             (index_key(self.log.prefix, key), index_body(batch.old_size + offset, batch.seq))
             for offset, key in enumerate(batch.commits)
         ]
-        self.tlog.put_exact_many(objects)  # all of them before the note that vouches for them
+        self.tlog.put_exact_many(tiles, hints)  # all of them before the note that vouches
         head = TreeHead(self.origin, written.size, written.root, (batch_line(batch.seq, raw),))
         text = sign_checkpoint(head, self.signer.private_key)
         note = self.tlog.put_note(batch.seq, text.encode())
