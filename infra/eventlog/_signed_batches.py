@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from infra.errors import UntrustedCheckpointError
+from infra.platform.logging import get_logger
 from schemas.tlog.checkpoint import CheckpointError, TreeHead, open_checkpoint
 from schemas.tlog.layout import (
     Batch,
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from schemas.log.cumulative_checkpoint import Keyring
 
 __all__ = ["SignedBatch", "SignedBatches", "open_signed"]
+
+_log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,27 +115,28 @@ class SignedBatches:
         return found[::-1]
 
     def leaf_of(self, commit_key: str, below: int) -> int | None:
-        """The commit's leaf, by its index entry checked against the signed batch it names.
+        """The commit's leaf in the signed batches up to `below`, or None if it is none.
 
-        None when there is no entry or it names a batch above `below` (not signed yet); an
-        entry the signed batch contradicts is damage (`tree_mismatch`), never a leaf.
+        Its index entry is tried first (one GET and the batch it names); an entry the
+        signed batch contradicts is damage `audit verify` names, and the signed batches
+        are then searched, newest first, so a planted entry hides no commit.
         """
         raw = self.tlog.store.get(index_key(self.tlog.prefix, commit_key))
-        if raw is None:
-            return None
         try:
-            leaf, seq = parse_index_body(raw)
+            leaf, seq = (-1, -1) if raw is None else parse_index_body(raw)
         except BatchFormatError:
             leaf, seq = -1, -1
-        if seq > below:
+        if 0 <= seq <= below:
+            self.load([seq])
+            if self._holds(seq, leaf, commit_key, below):
+                return leaf
+        if raw is None:
             return None
-        self.load([seq])
-        if not self._holds(seq, leaf, commit_key, below):
-            raise UntrustedCheckpointError(
-                f"tree_mismatch: the index entry of {commit_key} names leaf {leaf} of batch"
-                f" {seq}, which is not this commit; run `grantreview audit verify`"
-            )
-        return leaf
+        _log.warning("tlog_index_entry_contradicted", key=commit_key, leaf=leaf, batch=seq)
+        for signed in reversed(self.chain(below)):
+            if commit_key in signed.batch.commits:
+                return signed.batch.old_size + signed.batch.commits.index(commit_key)
+        return None
 
     def integrated(self, commit_keys: Sequence[str], below: int) -> list[bool]:
         """Whether each commit is a leaf of a signed batch up to `below`, by its index entry.

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
-from infra.errors import UntrustedCheckpointError
 from infra.eventlog.memory_store import MemoryObjectStore
 from schemas.base.canonical import canonical_json
 from schemas.log.streams import commit_key
@@ -157,8 +154,8 @@ def test_a_commit_kept_out_is_not_in_tree_without_any_sweep() -> None:
     assert "not_in_tree" in _kinds(store)
 
 
-def test_a_rewritten_index_entry_is_found_and_gives_no_receipt_leaf() -> None:
-    """An entry pointing at another leaf: verify names it; the receipt lookup refuses it."""
+def test_a_rewritten_index_entry_is_found_and_misleads_no_receipt() -> None:
+    """An entry pointing at another leaf: verify names it; the lookup finds the true leaf."""
     store = MemoryObjectStore()
     log = _log(store)
     _append(log, A, 2)
@@ -167,8 +164,10 @@ def test_a_rewritten_index_entry_is_found_and_gives_no_receipt_leaf() -> None:
     store._objects[index_key("p/", key)] = index_body(0, 0)
     assert "tree_mismatch" in _kinds(store)
     reader = _integrator(log)
-    with pytest.raises(UntrustedCheckpointError, match="tree_mismatch"):
-        reader.batches.leaf_of(key, reader.newest().seq)
+    assert reader.batches.leaf_of(key, reader.newest().seq) == 1
+    missing = commit_key("p/", A, 7)
+    store._objects[index_key("p/", missing)] = index_body(1, 0)
+    assert reader.batches.leaf_of(missing, reader.newest().seq) is None
 
 
 def test_a_head_with_another_hash_than_the_run_appended_is_left_out() -> None:
