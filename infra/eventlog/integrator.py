@@ -98,14 +98,6 @@ class Integrator:
         """Every checkpoint key of the keyring, whatever its window (a stored, seen note)."""
         return [NoteVerifier(self.origin, bytes.fromhex(k.public_key)) for k in self.keyring.keys]
 
-    def verifiers(self, moment: datetime) -> list[NoteVerifier]:
-        """Who may sign a checkpoint whose batch is stamped `moment`."""
-        return [
-            NoteVerifier(self.origin, bytes.fromhex(key.public_key))
-            for key in self.keyring.keys
-            if key.covers(moment)
-        ]
-
     # -- reading and verifying the newest signed checkpoint -----------------------------
 
     def _empty(self) -> TrustedCheckpoint:

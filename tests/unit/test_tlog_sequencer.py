@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from schemas.base.canonical import canonical_json
 from schemas.log.streams import commit_key
@@ -50,6 +51,20 @@ def _plant_claim(store: MemoryObjectStore, seq: int, body: bytes) -> None:
     assert store.put_if_absent(batch_key("p/", seq), body)
 
 
+def _one_leaf() -> tuple[MemoryObjectStore, EventLog]:
+    """A log whose tree holds one commit of stream A, signed as batch 0."""
+    store = MemoryObjectStore()
+    log = _log(store)
+    _append(log, A, 1)
+    _integrator(log).integrate(None, time=T0)
+    return store, log
+
+
+def _sound_claim(seq: int, old_size: int, key: str) -> bytes:
+    """A claim an honest integrator left before it died: one real, pending commit."""
+    return Batch(seq=seq, prev=seq - 1, old_size=old_size, commits=(key,), time=T0).to_bytes()
+
+
 def _junk_claim(seq: int, old_size: int) -> bytes:
     """A claim naming a commit that does not exist, as an insider without the key plants it."""
     missing = commit_key("p/", B, 99)
@@ -73,13 +88,9 @@ def test_the_checkpoint_signs_its_batch_and_is_published_for_tlog_clients() -> N
 
 def test_reading_the_newest_checkpoint_writes_nothing() -> None:
     """A claim without a note stays as it is: `newest` reads, only `integrate` finishes."""
-    store = MemoryObjectStore()
-    log = _log(store)
-    _append(log, A, 1)
-    _integrator(log).integrate(None, time=T0)
+    store, log = _one_leaf()
     _append(log, A, 1, start=1)
-    key = commit_key("p/", A, 1)
-    _plant_claim(store, 1, Batch(seq=1, prev=0, old_size=1, commits=(key,), time=T0).to_bytes())
+    _plant_claim(store, 1, _sound_claim(1, 1, commit_key("p/", A, 1)))
     before = _snapshot(store)
     assert _integrator(log).newest().seq == 0
     assert _snapshot(store) == before
@@ -90,8 +101,7 @@ def test_a_sound_claim_left_by_a_dead_integrator_is_finished() -> None:
     store = MemoryObjectStore()
     log = _log(store)
     _append(log, A, 2)
-    key = commit_key("p/", A, 0)
-    _plant_claim(store, 0, Batch(seq=0, prev=-1, old_size=0, commits=(key,), time=T0).to_bytes())
+    _plant_claim(store, 0, _sound_claim(0, 0, commit_key("p/", A, 0)))
     newest = _integrator(log).integrate(None, time=T0)
     assert (newest.seq, newest.head.size) == (1, 2)
     assert _kinds(store) == []
@@ -99,10 +109,7 @@ def test_a_sound_claim_left_by_a_dead_integrator_is_finished() -> None:
 
 def test_a_junk_claim_holds_up_integration_only_until_it_is_stale() -> None:
     """Within the bound the writer defers (no error); after it, the claim is skipped on record."""
-    store = MemoryObjectStore()
-    log = _log(store)
-    _append(log, A, 1)
-    _integrator(log).integrate(None, time=T0)
+    store, log = _one_leaf()
     _plant_claim(store, 1, _junk_claim(1, 1))
     _append(log, A, 1, start=1, time=LATER)
     deferred = _integrator(log).integrate({A: 1}, time=LATER + timedelta(minutes=1))
@@ -129,10 +136,7 @@ def test_a_claim_dated_in_the_future_is_skipped_at_once() -> None:
 
 def test_a_planted_index_entry_does_not_keep_a_commit_out() -> None:
     """An entry for a commit not yet written is only a hint; the run integrates the commit."""
-    store = MemoryObjectStore()
-    log = _log(store)
-    _append(log, A, 1)
-    _integrator(log).integrate(None, time=T0)
+    store, log = _one_leaf()
     planted = commit_key("p/", A, 1)
     assert store.put_if_absent(index_key("p/", planted), index_body(0, 0))
     _append(log, A, 1, start=1)
