@@ -54,6 +54,8 @@ __all__ = ["Integrator", "TrustedCheckpoint"]
 _ATTEMPTS: Final = 16
 _MAX_BATCH: Final = 10_000
 """Leaves per batch: a first sweep of an old log is several batches, each claim < 1 MB."""
+_UNSIGNED_NOTES: Final = 64
+"""Notes that do not verify passed over, newest first, before the log counts as forged."""
 _log = get_logger(__name__)
 
 
@@ -130,24 +132,32 @@ class Integrator:
             )
 
     def newest(self) -> TrustedCheckpoint:
-        """The newest signed checkpoint, verified against its tiles and predecessor.
+        """The newest checkpoint the log's key signed, verified against its tiles.
 
-        Reads only: a claim above it that has no note yet is `integrate`'s to settle.
+        Reads only: a claim above it that has no note yet is `integrate`'s to settle. A
+        note that does not verify (planted: no key signed it) is passed over, at most
+        `_UNSIGNED_NOTES` of them; a signed one whose tree does not check out stops
+        everything (exit 3), as does a log whose notes none verifies.
         """
-        seq = self.tlog.newest_note_seq()
-        if seq is None:
-            return self._empty()
-        signed = self.batches.get(seq)
-        if signed is None:
-            raise UntrustedCheckpointError(f"tlog checkpoint {seq} has no batch")
-        previous = self._signed(signed.batch.builds_on)
-        if signed.batch.old_size != previous.head.size:
+        seqs = self.tlog.newest_note_seqs(_UNSIGNED_NOTES)
+        for seq in reversed(seqs):
+            signed = self.batches.get(seq)
+            if signed is None:
+                continue
+            previous = self._signed(signed.batch.builds_on)
+            if signed.batch.old_size != previous.head.size:
+                raise UntrustedCheckpointError(
+                    f"tlog batch {seq} starts at {signed.batch.old_size}, the batch it builds"
+                    f" on ends at {previous.head.size}"
+                )
+            self._check_tree(signed.head, previous.head)
+            return TrustedCheckpoint(seq, signed.head, signed.note, signed.batch.time)
+        if seqs:
             raise UntrustedCheckpointError(
-                f"tlog batch {seq} starts at {signed.batch.old_size}, the batch it builds on"
-                f" ends at {previous.head.size}"
+                f"forged_checkpoint: none of the newest {_UNSIGNED_NOTES} tlog notes verifies"
+                " with the keyring; run `grantreview audit verify`"
             )
-        self._check_tree(signed.head, previous.head)
-        return TrustedCheckpoint(seq, signed.head, signed.note, signed.batch.time)
+        return self._empty()
 
     # -- settling claims above the newest signed checkpoint -----------------------------
 
@@ -178,10 +188,13 @@ class Integrator:
         return batch, hashes, None
 
     def _settle(self, current: TrustedCheckpoint, now: datetime) -> _Settled:
-        """Finish every claim above `current` that can be; skip the others once stale."""
-        next_seq = current.seq + 1
+        """Finish every claim above `current` that can be; skip the others once stale.
+
+        The next seq is above every claim and every note present, a planted one included.
+        """
+        next_seq = max(current.seq, self.tlog.newest_note_seq() or -1) + 1
         for seq, raw in self.tlog.claims_after(current.seq):
-            next_seq = seq + 1
+            next_seq = max(next_seq, seq + 1)
             batch, hashes, problem = self._claim_problem(seq, raw, current, now)
             if problem is None and batch is not None:
                 current = self._finish(batch, raw, hashes)

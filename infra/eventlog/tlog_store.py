@@ -93,8 +93,21 @@ class TlogStore:
 
     def claimed_seqs(self) -> list[int]:
         """The seq of every claim present (one listing), in order."""
-        folder = batch_folder(self.prefix)
-        seqs = (parse_sequence_key(folder, key) for key in self.store.list_keys(folder))
+        return self._seqs_in(batch_folder(self.prefix))
+
+    def newest_note_seqs(self, count: int) -> list[int]:
+        """The seqs of the `count` newest notes, in order: the newest group folders only."""
+        folder = checkpoint_folder(self.prefix)
+        found: list[int] = []
+        for group in reversed(self.store.list_folders(folder)):
+            found = self._seqs_in(group, folder) + found
+            if len(found) >= count:
+                break
+        return found[-count:]
+
+    def _seqs_in(self, where: str, folder: str | None = None) -> list[int]:
+        listed = self.store.list_keys(where)
+        seqs = (parse_sequence_key(folder or where, key) for key in listed)
         return [seq for seq in seqs if seq is not None]
 
     def claim(self, seq: int, raw: bytes) -> bool:

@@ -220,3 +220,15 @@ def test_an_old_log_keeps_verifying_and_the_cut_over_is_recorded() -> None:
         checkpoint_note_key("p/", 2), sign_checkpoint(head, SIGNER.private_key).encode()
     )
     assert "forged_checkpoint" in _kinds(store)
+
+
+def test_a_planted_note_is_passed_over_and_named_by_the_audit() -> None:
+    """A note no key signed, far ahead: writers go on above it; verify names the note."""
+    store, log = _one_leaf()
+    far = checkpoint_note_key("p/", 1_000_000)
+    assert store.put_if_absent(far, b"grantreview.tlog/bucket/p\n9\nAAAA\n\n- nobody x\n")
+    _append(log, A, 1, start=1)
+    newest = _integrator(log).integrate({A: 1}, time=T0)
+    assert (newest.seq, newest.head.size) == (1_000_001, 2)
+    assert parse_batch(store.get(batch_key("p/", 1_000_001)) or b"").prev == 0
+    assert _kinds(store) == ["inconsistent_checkpoint"]  # a note without its batch
