@@ -171,6 +171,8 @@ class Integrator:
             return None, {}, str(error)
         if batch.seq != seq or batch.format != BATCH_FORMAT:
             return batch, {}, "not a /2 claim of its own seq"
+        if self.tlog.note(seq) is not None:  # above the newest signed: no key signed it
+            return batch, {}, "a note no key signed sits at its seq"
         if batch.builds_on != current.seq or batch.old_size != current.head.size:
             return batch, {}, f"does not build on signed batch {current.seq}"
         if (current.time is not None and batch.time < current.time) or (

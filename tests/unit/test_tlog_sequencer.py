@@ -232,3 +232,14 @@ def test_a_planted_note_is_passed_over_and_named_by_the_audit() -> None:
     assert (newest.seq, newest.head.size) == (1_000_001, 2)
     assert parse_batch(store.get(batch_key("p/", 1_000_001)) or b"").prev == 0
     assert _kinds(store) == ["inconsistent_checkpoint"]  # a note without its batch
+
+
+def test_a_planted_note_beside_an_open_claim_only_delays_it() -> None:
+    """A sound claim with a junk note at its seq is skipped once stale, not finished into."""
+    store, log = _one_leaf()
+    _append(log, A, 1, start=1)
+    _plant_claim(store, 1, _sound_claim(1, 1, commit_key("p/", A, 1)))
+    assert store.put_if_absent(checkpoint_note_key("p/", 1), b"not a note\n")
+    assert _integrator(log).integrate({A: 1}, time=T0).seq == 0  # deferred, no error
+    newest = _integrator(log).integrate({A: 1}, time=T0 + SUPERSEDE_AFTER)
+    assert (newest.seq, newest.head.size) == (2, 2)
