@@ -194,7 +194,8 @@ class Integrator:
 
         The next seq is above every claim and every note present, a planted one included.
         """
-        next_seq = max(current.seq, self.tlog.newest_note_seq() or -1) + 1
+        noted = self.tlog.newest_note_seq()
+        next_seq = max(current.seq, -1 if noted is None else noted) + 1
         for seq, raw in self.tlog.claims_after(current.seq):
             next_seq = max(next_seq, seq + 1)
             batch, hashes, problem = self._claim_problem(seq, raw, current, now)
