@@ -107,8 +107,6 @@ class TlogCheck:
     findings: list[Finding] = field(default_factory=list)
     head: TreeHead | None = None
     time: datetime | None = None
-    swept: datetime | None = None
-    """The newest sweep batch's time: every commit sealed before it must be a leaf."""
     checkpoints: int = 0
     signature: str | None = None
     """The newest head's signature line payload, base64(key ID || signature), as kept."""
