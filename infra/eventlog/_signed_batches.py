@@ -86,7 +86,7 @@ class SignedBatches:
         """Batch `seq` if its note verifies and signs it; None if it has no note."""
         if seq not in self._cache:
             self.load([seq])
-        return self._cache[seq]
+        return self._cache.get(seq)
 
     def load(self, seqs: Sequence[int]) -> None:
         """Read the claims and notes of `seqs` (concurrently) into the cache."""
@@ -96,12 +96,13 @@ class SignedBatches:
         keys += [checkpoint_note_key(prefix, seq) for seq in todo]
         raws = self.tlog.store.get_many(keys)
         for seq, raw, note in zip(todo, raws[: len(todo)], raws[len(todo) :], strict=True):
+            if raw is None or note is None:
+                continue  # not (yet) signed: asked again next time, never cached as absent
             signed = None
-            if raw is not None and note is not None:
-                try:
-                    signed = open_signed(seq, raw, note, self.keyring, self.origin)
-                except UntrustedCheckpointError as error:  # planted: `audit verify` names it
-                    _log.warning("tlog_note_untrusted", seq=seq, problem=str(error))
+            try:
+                signed = open_signed(seq, raw, note, self.keyring, self.origin)
+            except UntrustedCheckpointError as error:  # planted: `audit verify` names it
+                _log.warning("tlog_note_untrusted", seq=seq, problem=str(error))
             self._cache[seq] = signed
 
     def chain(self, newest: int) -> list[SignedBatch]:

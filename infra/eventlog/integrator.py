@@ -171,7 +171,7 @@ class Integrator:
             return None, {}, str(error)
         if batch.seq != seq or batch.format != BATCH_FORMAT:
             return batch, {}, "not a /2 claim of its own seq"
-        if self.tlog.note(seq) is not None:  # above the newest signed: no key signed it
+        if self.tlog.note(seq) is not None:  # signed ones were taken by `_settle`
             return batch, {}, "a note no key signed sits at its seq"
         if batch.builds_on != current.seq or batch.old_size != current.head.size:
             return batch, {}, f"does not build on signed batch {current.seq}"
@@ -198,6 +198,11 @@ class Integrator:
         next_seq = max(current.seq, -1 if noted is None else noted) + 1
         for seq, raw in self.tlog.claims_after(current.seq):
             next_seq = max(next_seq, seq + 1)
+            signed = self.batches.get(seq)  # a rival finished it since `current` was read
+            if signed is not None and signed.batch.builds_on == current.seq:
+                self._check_tree(signed.head, current.head)
+                current = TrustedCheckpoint(seq, signed.head, signed.note, signed.batch.time)
+                continue
             batch, hashes, problem = self._claim_problem(seq, raw, current, now)
             if problem is None and batch is not None:
                 current = self._finish(batch, raw, hashes)
@@ -331,7 +336,7 @@ class Integrator:
                 done = set(keys)  # the next batch takes the next of the same candidates
                 candidates = [key for key in candidates if key not in done]
             else:  # another integrator won this seq: finish theirs if we can, go on top
-                settled = self._settle(current, time)
+                settled = self._settle(self.newest(), time)
                 candidates = None  # theirs may hold some of ours: find what is still pending
             always_sign = False  # a fresh checkpoint was signed, by us or the winner
         # Never fail a user's command over contention or an unsigned claim: the next

@@ -243,3 +243,23 @@ def test_a_planted_note_beside_an_open_claim_only_delays_it() -> None:
     assert _integrator(log).integrate({A: 1}, time=T0).seq == 0  # deferred, no error
     newest = _integrator(log).integrate({A: 1}, time=T0 + SUPERSEDE_AFTER)
     assert (newest.seq, newest.head.size) == (2, 2)
+
+
+def test_a_loser_builds_on_a_rival_that_finished_meanwhile() -> None:
+    """A rival claims and signs the seq first: the loser goes on top, nothing is deferred."""
+    store = MemoryObjectStore()
+    log = _log(store)
+    _append(log, A, 1)
+    _append(log, B, 1)
+    integrator = _integrator(log)
+    original = integrator.tlog.claim
+
+    def racing_claim(seq: int, raw: bytes) -> bool:
+        integrator.tlog.claim = original  # type: ignore[method-assign]
+        _integrator(_log(store)).integrate({B: 0}, time=T0)  # the rival wins and signs
+        return original(seq, raw)
+
+    integrator.tlog.claim = racing_claim  # type: ignore[method-assign]
+    newest = integrator.integrate({A: 0}, time=T0)
+    assert (newest.seq, newest.head.size) == (1, 2)
+    assert _kinds(store) == []
