@@ -196,7 +196,7 @@ def main() -> None:
             "nothing changes (index warm)",
             lambda: run_flow(reevaluate, PROGRAM, _day("2017-10-01")),
         )
-        with _PeakMemory() as every_memory:
+        with _PeakMemory() as every_memory, _RequestCounter(runtime) as requests:
             every_s, every = _timed(
                 "every decision changes",
                 lambda: run_flow(reevaluate, PROGRAM, _day("2018-02-01")),
@@ -248,6 +248,7 @@ def main() -> None:
             f"{naive_scaled / every_s:.0f}x faster (target >= 100x)"
         )
         print(f"  jurisdictions import of {count:,} rows: {import_s:.1f} s")
+        requests.report(revised)
         print(
             f"  peak memory of the every-change run: {every_memory.peak_mb:.0f} MB "
             f"(this process and its append processes, {every_memory.workers_mb:.0f} MB of it; "
@@ -255,6 +256,43 @@ def main() -> None:
             f"{peak_mb:.0f} MB"
         )
     shutil.rmtree(base, ignore_errors=True)
+
+
+class _RequestCounter:
+    """S3 requests this process sends while inside the block (botocore's before-send event).
+
+    The append processes' commit PUTs are one per commit and counted as such; everything
+    this process sends (listings, index, tiles, batches, notes, state snapshots) is here.
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.client = getattr(runtime.store, "client", None)
+        self.count = 0
+        self._on = False
+        self._lock = threading.Lock()
+
+    def _seen(self, **_: object) -> None:
+        if self._on:
+            with self._lock:
+                self.count += 1
+
+    def report(self, commits: int | None) -> None:
+        """Print requests per commit: the commit's own PUT plus this process's share."""
+        if commits:
+            print(
+                f"  requests per commit on the write path: {1 + self.count / commits:.2f}"
+                f" (the commit's PUT plus this process's {self.count:,} S3 requests of the"
+                f" run, integration included, over {commits:,} commits; target <= 1.1)"
+            )
+
+    def __enter__(self) -> Self:
+        if self.client is not None:
+            self.client.meta.events.register("before-send.s3", self._seen)
+        self._on = True
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._on = False
 
 
 def _client() -> S3Client:

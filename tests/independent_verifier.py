@@ -2,7 +2,9 @@
 
 It imports nothing from grantreview: the standard library and `cryptography` only. It
 answers one question: is this downloaded copy of the log intact? It returns a list of
-problems, each `(where, what)`; an empty list means intact.
+problems, each `(where, what)`; an empty list means intact. The transparency log part
+follows docs/tlog.md and section 5a (the `/2` batches of issue #21; it checks the newest
+root from the level-0 tiles and every leaf, not each older checkpoint's consistency).
 """
 
 from __future__ import annotations
@@ -170,6 +172,118 @@ def verify(root: Path, keyring_file: Path) -> list[tuple[str, str]]:
     for name, head in sorted(heads.items()):
         if seen.get(name, {}).get(head["seq"]) != head["hash"]:
             problems.append((f"{name} {head['seq']}", "differs from the newest checkpoint"))
-    if seen and not heads:
+    if seen and not heads and not (root / "tlog" / "batches").is_dir():
         problems.append(("checkpoints", "none: nothing is signed"))
+    return problems + check_tlog(root, keyring)
+
+
+# -- The transparency log, from docs/tlog.md and docs/log-format.md section 5a -----------
+
+
+def _note(raw: bytes, public: bytes) -> tuple[list[str], bool]:
+    """A signed note's text lines, and whether a line by the key named as the origin verifies."""
+    text, _, signatures = raw.decode().partition("\n\n")
+    lines = text.split("\n")
+    name = lines[0]
+    key_id = hashlib.sha256(name.encode() + b"\n\x01" + public).digest()[:4]
+    verified = False
+    for line in signatures.splitlines():
+        signer, _, payload = line.removeprefix("\u2014 ").partition(" ")
+        blob = base64.b64decode(payload)
+        if signer == name and blob[:4] == key_id:
+            try:
+                Ed25519PublicKey.from_public_bytes(public).verify(blob[4:], (text + "\n").encode())
+            except InvalidSignature:
+                return lines, False
+            verified = True
+    return lines, verified
+
+
+def _root(hashes: list[bytes]) -> bytes:
+    """RFC 6962 MTH over leaf hashes, splitting at the largest power of two below n."""
+    if not hashes:
+        return hashlib.sha256(b"").digest()
+    if len(hashes) == 1:
+        return hashes[0]
+    split = 1 << ((len(hashes) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + _root(hashes[:split]) + _root(hashes[split:])).digest()
+
+
+def _tile_path(index: int) -> str:
+    """Three-digit groups, all but the last prefixed with x (tlog-tiles)."""
+    parts = [f"{index % 1000:03d}"]
+    while index >= 1000:
+        index //= 1000
+        parts.insert(0, f"x{index % 1000:03d}")
+    return "/".join(parts)
+
+
+def _leaf_hashes(root: Path, size: int) -> list[bytes]:
+    """The first `size` level-0 hashes from the tiles (full tiles, then the partial one)."""
+    hashes: list[bytes] = []
+    for tile in range((size + 255) // 256):
+        width = min(256, size - tile * 256)
+        name = _tile_path(tile) + ("" if width == 256 else f".p/{width}")
+        data = (root / "tlog" / "tile" / "0" / name).read_bytes()
+        hashes += [data[i : i + 32] for i in range(0, len(data), 32)]
+    return hashes[:size]
+
+
+def _signs(note: bytes, keyring: dict[str, Any], size: int, line: str) -> bool:
+    """Whether a keyring key signed `note`, stating tree size `size` and extension `line`."""
+    for key in keyring["keys"]:
+        lines, verified = _note(note, bytes.fromhex(key["public_key"]))
+        if verified and lines[1] == str(size) and line in lines[3:]:
+            return True
+    return False
+
+
+def _check_leaves(root: Path, note: bytes, leaves: list[str]) -> Problems:
+    """The tiles give the newest note's root; each leaf's stored hash is its commit's."""
+    lines = note.decode().split("\n")
+    origin, size = lines[0], int(lines[1])
+    _, _, tail = origin.removeprefix("grantreview.tlog/").partition("/")
+    written = f"{tail}/" if tail else ""
+    hashes = _leaf_hashes(root, size)
+    if base64.b64encode(_root(hashes)).decode() != lines[2]:
+        return [("tlog", "the tiles do not give the newest root")]
+    problems: Problems = []
+    for index, key in enumerate(leaves[:size]):
+        path = root / key.removeprefix(written)
+        if not path.is_file():
+            problems.append((f"leaf {index}", "names no commit"))
+        elif hashlib.sha256(b"\x00" + path.read_bytes()).digest() != hashes[index]:
+            problems.append((f"leaf {index}", "hash is not its commit's"))
+    return problems
+
+
+def check_tlog(root: Path, keyring: dict[str, Any]) -> Problems:
+    """Section 5a: signed /2 batches chained by `prev`, skipped claims, leaves and the root."""
+    batches = {int(p.name[:20]): p.read_bytes() for p in root.glob("tlog/batches/*/*.json")}
+    notes = {int(p.name): p.read_bytes() for p in root.glob("tlog/checkpoints/*/*")}
+    problems: Problems = []
+    previous, previous_size, skipped = -1, 0, []
+    leaves: list[str] = []
+    for seq in sorted(batches):
+        raw, where = batches[seq], f"tlog batch {seq}"
+        claim = json.loads(raw)
+        size = claim["old_size"] + len(claim["commits"])
+        if seq not in notes:
+            skipped.append(seq)
+            continue
+        if claim.get("format") == "grantreview.tlog-batch/2":
+            digest = base64.b64encode(hashlib.sha256(raw).digest()).decode()
+            if not _signs(notes[seq], keyring, size, f"grantreview.tlog-batch/2 {seq} {digest}"):
+                problems.append((where, "its note does not sign it"))
+            if claim["prev"] != previous:
+                problems.append((where, "does not build on the signed batch before it"))
+            problems += [(f"tlog batch {gone}", "abandoned") for gone in skipped]
+        elif skipped or seq != previous + 1:
+            problems.append((where, "a /1 batch after a gap"))
+        if claim["old_size"] != previous_size:
+            problems.append((where, "does not start where the batch before it ended"))
+        skipped, previous, previous_size = [], seq, size
+        leaves += claim["commits"]
+    if previous >= 0:
+        problems += _check_leaves(root, notes[previous], leaves)
     return problems

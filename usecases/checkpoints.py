@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from infra.eventlog.checkpoints import trusted_latest_checkpoint
 from infra.platform.clock import utc_now
 from infra.platform.logging import get_logger
+from schemas.log.streams import commit_key
 from schemas.tlog.layout import checkpoint_note_key
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def check_before_writing(runtime: Runtime) -> None:
     """
     _ = runtime.signer
     trusted_latest_checkpoint(runtime.store, runtime.settings.s3_prefix, writer_keyring(runtime))
-    if runtime.integrator is not None:  # the transparency log's newest, with its tiles
+    if runtime.integrator is not None:  # the newest signed tlog checkpoint; reads only
         runtime.integrator.newest()
 
 
@@ -47,6 +48,9 @@ def sign_heads(
 ) -> str | None:
     """Integrate `heads`' pending commits (None: every stream) into the transparency log.
 
+    Each head's hash is checked: a commit at that seq with another hash is not the run's,
+    and is left out (the audit names it).
+
     The one path every writer (flow or CLI) takes after appending. Since the transparency
     log's cut-over (docs/log-format.md) it signs C2SP checkpoints, not cumulative ones;
     returns the newest checkpoint note's key, or None before the first.
@@ -56,5 +60,10 @@ def sign_heads(
         _log.warning("checkpoint_skipped", reason="GRANTREVIEW_SIGNING_KEY_FILE is not set")
         return None
     tips = None if heads is None else {stream: head[0] for stream, head in heads.items()}
-    newest = integrator.integrate(tips, time=utc_now(), always_sign=always_sign)
+    expected = {  # the commit each head names must be the very one the run appended
+        commit_key(runtime.log.prefix, stream, seq): digest
+        for stream, (seq, digest) in (heads or {}).items()
+        if seq >= 0
+    }
+    newest = integrator.integrate(tips, time=utc_now(), always_sign=always_sign, expected=expected)
     return None if newest.seq < 0 else checkpoint_note_key(runtime.log.prefix, newest.seq)

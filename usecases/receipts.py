@@ -1,14 +1,17 @@
 """Receipts and `grantreview checkpoint`: prove one commit is in the transparency log.
 
-A receipt is read-only to produce (auditors' credentials suffice): the newest finished
-checkpoint is verified with the keyring, the commit's leaf index is one GET, and the
-inclusion proof is read from O(log n) tiles.
+A receipt is read-only to produce (auditors' credentials suffice): the newest signed
+checkpoint is verified with the keyring, the commit's leaf comes from the signed batch its
+index entry names (the entry alone proves nothing), the inclusion proof is read from
+O(log n) tiles, and the receipt is verified as `verify-receipt` would before it is handed
+out: one that does not verify is refused (exit 3).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from infra.errors import UntrustedCheckpointError
 from infra.eventlog.integrator import Integrator
 from schemas.base.errors import InputError
 from schemas.events.catalog import DecisionIssued
@@ -62,13 +65,13 @@ def make_receipt(runtime: Runtime, program: str, slug: str, seq: int | None) -> 
     if body is None:
         raise InputError(f"{stream.name} has no commit {seq}")
     reader = Integrator(runtime.log, origin=runtime.origin, signer=None, keyring=keyring)
-    leaf = reader.tlog.leaf_index(key)
     newest = reader.newest()
+    leaf = reader.batches.leaf_of(key, newest.seq)
     if leaf is None or leaf >= newest.head.size:
         raise InputError(f"{key} is not in a checkpoint yet: run `grantreview checkpoint`")
     hash_at = tile_hash_reader(newest.head.size, reader.tlog.read_tile)
     proof = inclusion_proof(leaf, newest.head.size, hash_at)
-    return build_receipt(
+    made = build_receipt(
         key,
         body,
         leaf_index=leaf,
@@ -76,6 +79,10 @@ def make_receipt(runtime: Runtime, program: str, slug: str, seq: int | None) -> 
         proof=proof,
         checkpoint=newest.note.decode(),
     )
+    problems = receipt_problems(made, keyring)
+    if problems:  # never hand out a receipt its holder's check would reject
+        raise UntrustedCheckpointError(f"receipt_invalid: {key}: {'; '.join(problems)}")
+    return made
 
 
 def witness_verifiers(vkeys: list[str]) -> list[NoteVerifier]:

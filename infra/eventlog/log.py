@@ -23,6 +23,7 @@ from schemas.log.legacy_commits import attested_hashes, is_legacy
 from schemas.log.soundness import CommitProblem, sound_commit
 from schemas.log.state import StreamState, fold
 from schemas.log.streams import REGISTRY, StreamId, commit_key, parse_commit_key
+from schemas.tlog.merkle import leaf_hash
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -103,6 +104,9 @@ class EventLog:
         self.prefix = prefix
         self.keys = keys or CommitKeys()
         self._attested: Mapping[str, AttestedHead] | None = None
+        self.written: dict[str, bytes] = {}
+        """Leaf hash of every commit this process wrote and the tree has not yet taken:
+        integration uses it instead of reading its own commits back (issue #21)."""
 
     def attested_heads(self) -> Mapping[str, AttestedHead]:
         """The legacy heads signed checkpoints vouch for, loaded once (empty without a loader)."""
@@ -192,6 +196,7 @@ class EventLog:
     def write(self, commit: EncodedCommit) -> WriteOutcome:
         """Write an encoded commit if its key is free; never overwrites."""
         if self.store.put_if_absent(commit.key, commit.body):
+            self.written[commit.key] = leaf_hash(commit.body)
             return WriteOutcome.WRITTEN
         existing = self.store.get(commit.key, limit=MAX_COMMIT_BYTES)
         if existing is None:

@@ -27,6 +27,12 @@ class MemoryObjectStore(ObjectStore):
             bisect.insort(self._keys, key)
             return True
 
+    def replace(self, key: str, body: bytes) -> None:
+        with self._lock:
+            if key not in self._objects:
+                bisect.insort(self._keys, key)
+            self._objects[key] = bytes(body)
+
     def get(self, key: str, *, limit: int = MAX_OBJECT_BYTES) -> bytes | None:
         body = self._objects.get(key)
         return body if body is None or len(body) <= limit else body[: limit + 1]

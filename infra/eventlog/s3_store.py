@@ -79,6 +79,19 @@ class S3ObjectStore(ObjectStore):
             return True
         raise DependencyUnavailableError(f"S3 kept reporting conflicts writing {key}")
 
+    def replace(self, key: str, body: bytes) -> None:
+        try:
+            s3_call(
+                f"writing {key}",
+                lambda: self.client.put_object(
+                    Bucket=self.bucket, Key=key, Body=body, ContentType="text/plain"
+                ),
+            )
+        except ClientError as error:
+            raise DependencyRefusedError(
+                f"S3 refused writing {key} ({error_code(error)})"
+            ) from None
+
     def get(self, key: str, *, limit: int = MAX_OBJECT_BYTES) -> bytes | None:
         try:
             return s3_call(f"reading {key}", lambda: self._read(key, min(limit, MAX_OBJECT_BYTES)))

@@ -35,6 +35,14 @@ class ObjectStore(ABC):
     def put_if_absent(self, key: str, body: bytes) -> bool:
         """Write `body` at `key` unless the key exists: True if written, False if it existed."""
 
+    def replace(self, key: str, body: bytes) -> None:  # noqa: ARG002 - backends that write use it
+        """Write `body` at `key` whether or not it exists: only for `tlog/checkpoint`.
+
+        The one pointer C2SP tlog-tiles clients expect to change; everything else is
+        write-once. A read-only store refuses it.
+        """
+        raise ReadOnlyStoreError(f"cannot replace {key}: this store is read-only")
+
     @abstractmethod
     def get(self, key: str, *, limit: int = MAX_OBJECT_BYTES) -> bytes | None:
         """The object's bytes (at most `limit` + 1 of them, never more read), or None if absent."""

@@ -4,8 +4,11 @@ Pure. Walks the batches in order: each note must verify with a key valid at its 
 time, state its batch's size, equal the root the stored tiles give (else `tree_mismatch`)
 and extend its predecessor (a consistency proof from the tiles, else
 `inconsistent_checkpoint`). Every leaf must be an intact commit of the log exactly once,
-its stored leaf hash SHA-256(0x00 || commit bytes); every commit sealed before the newest
-sweep (less a grace for writers in flight) must be a leaf (else `not_in_tree`).
+its stored leaf hash SHA-256(0x00 || commit bytes), and every index entry must name its
+commit's leaf; every commit sealed longer than `INTEGRATION_BOUND` before the newest
+signed batch must be a leaf (else `not_in_tree`). A `/2` checkpoint signs its batch (an
+extension line with the claim's hash); a claim a later signed batch skipped is
+`abandoned_batch` (docs/tlog.md).
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from schemas.tlog.layout import (
     Batch,
     BatchFormatError,
     batch_folder,
+    batch_line,
     checkpoint_folder,
     origin_prefix,
     parse_batch,
     parse_checkpoint_text_origin,
+    parse_index_body,
     parse_sequence_key,
 )
 from schemas.tlog.merkle import (
@@ -39,17 +44,20 @@ from schemas.tlog.note import NoteError, NoteVerifier, open_note
 from schemas.tlog.tiles import TileError, parse_tile_path, tile_hash_reader
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Mapping
     from datetime import datetime
 
     from schemas.log.cumulative_checkpoint import Keyring
     from schemas.log.streams import StreamId
     from schemas.tlog.tiles import Tile
 
-__all__ = ["PENDING_GRACE", "TlogCheck", "TlogObjects", "check_tlog"]
+__all__ = ["INTEGRATION_BOUND", "PENDING_GRACE", "TlogCheck", "TlogObjects", "check_tlog"]
 
 PENDING_GRACE: Final = timedelta(minutes=10)
-"""A commit sealed this long before the newest sweep may still be on its way in."""
+"""Writers in flight: a commit may be sealed this long before the batch that takes it."""
+INTEGRATION_BOUND: Final = timedelta(hours=1) + PENDING_GRACE
+"""Every commit sealed this long before the newest signed batch must be a leaf: each
+writing command integrates what it touched, the hourly run everything else."""
 
 
 def _finding(kind: FindingKind, detail: str, key: str | None = None) -> Finding:
@@ -63,17 +71,24 @@ class TlogObjects:
     batches: dict[int, bytes] = field(default_factory=dict)
     notes: dict[int, bytes] = field(default_factory=dict)
     tiles: dict[Tile, bytes] = field(default_factory=dict)
-    indexed: set[str] = field(default_factory=set)
+    index: dict[str, bytes] = field(default_factory=dict)
+    """Index entries by commit key (prefix included)."""
     stray: list[str] = field(default_factory=list)
 
+    @property
+    def indexed(self) -> set[str]:
+        """The commit keys that have an index entry."""
+        return set(self.index)
+
     @classmethod
-    def gather(
-        cls, prefix: str, objects: Mapping[str, bytes], index_keys: Iterable[str]
-    ) -> TlogObjects:
+    def gather(cls, prefix: str, objects: Mapping[str, bytes]) -> TlogObjects:
         """Sort stored objects by kind; a key that is none of them is `stray`."""
-        found = cls(indexed={prefix + k.removeprefix(f"{prefix}tlog/index/") for k in index_keys})
+        found = cls()
+        index_folder = f"{prefix}tlog/index/"
         for key, raw in objects.items():
-            if (seq := parse_sequence_key(batch_folder(prefix), key)) is not None:
+            if key.startswith(index_folder):
+                found.index[prefix + key.removeprefix(index_folder)] = raw
+            elif (seq := parse_sequence_key(batch_folder(prefix), key)) is not None:
                 found.batches[seq] = raw
             elif (seq := parse_sequence_key(checkpoint_folder(prefix), key)) is not None:
                 found.notes[seq] = raw
@@ -92,8 +107,6 @@ class TlogCheck:
     findings: list[Finding] = field(default_factory=list)
     head: TreeHead | None = None
     time: datetime | None = None
-    swept: datetime | None = None
-    """The newest sweep batch's time: every commit sealed before it must be a leaf."""
     checkpoints: int = 0
     signature: str | None = None
     """The newest head's signature line payload, base64(key ID || signature), as kept."""
@@ -124,7 +137,11 @@ class _Opened:
     key_fingerprint: str
 
 
-def _open(raw: bytes, batch: Batch, keyring: Keyring, origin: str) -> _Opened:
+def _open(
+    raw: bytes, claim: bytes, batch: Batch, keyring: Keyring, origin: str, *, cut_over: bool
+) -> _Opened:
+    if cut_over and not batch.signed:
+        raise CheckpointError("a /1 batch after the cut-over to /2")
     keys = {
         NoteVerifier(origin, bytes.fromhex(k.public_key)): k.fingerprint
         for k in keyring.keys
@@ -134,6 +151,8 @@ def _open(raw: bytes, batch: Batch, keyring: Keyring, origin: str) -> _Opened:
     head = open_checkpoint(raw, verifiers, origin)
     if head.size != batch.size:
         raise CheckpointError(f"states size {head.size}, its batch {batch.size}")
+    if batch.signed != (batch_line(batch.seq, claim) in head.extensions):
+        raise CheckpointError("does not sign its batch" if batch.signed else "signs a /1 batch")
     signed = open_note(raw, verifiers).signatures[0]
     signer = next(v for v in verifiers if v.key_id == signed.key_id and v.name == signed.name)
     payload = base64.b64encode(signed.key_id + signed.signature).decode()
@@ -209,6 +228,85 @@ def _relative(key: str, written: str, prefix: str) -> str:
     return prefix + key.removeprefix(written) if key.startswith(written) else key
 
 
+def _walk_chain(prefix: str, tlog: TlogObjects, keyring: Keyring, result: TlogCheck) -> list[str]:
+    """Follow the signed batches in seq order; the leaves they add, as stored here.
+
+    Claims without a note that a later signed batch skips are `abandoned_batch`; those
+    above the newest signed batch are still being integrated (a stopped log is a
+    witness's `--max-age` to notice).
+    """
+    noted = sorted(tlog.notes)
+    origin = parse_checkpoint_text_origin(tlog.notes[noted[0]]) if noted else None
+    previous, previous_seq = TreeHead(origin or "-", 0, EMPTY_ROOT), -1
+    written = origin_prefix(origin or "")
+    result.findings += [
+        _finding(FindingKind.INCONSISTENT_CHECKPOINT, f"tlog checkpoint {seq} has no batch")
+        for seq in noted
+        if seq not in tlog.batches
+    ]
+    leaves: list[str] = []
+    skipped: list[int] = []
+    cut_over = False
+    for seq in sorted(tlog.batches):
+        raw, note = tlog.batches[seq], tlog.notes.get(seq)
+        if note is None:
+            skipped.append(seq)
+            continue
+        try:
+            batch = parse_batch(raw)
+            opened = _open(note, raw, batch, keyring, origin or "", cut_over=cut_over)
+        except (BatchFormatError, CheckpointError, NoteError) as error:
+            detail = f"tlog checkpoint {seq}: {error}"
+            result.findings.append(_finding(FindingKind.FORGED_CHECKPOINT, detail))
+            break
+        cut_over = cut_over or batch.signed
+        if batch.builds_on != previous_seq or (skipped and not batch.signed):
+            detail = (
+                f"tlog batch {seq} builds on batch {batch.builds_on}, the newest signed one"
+                f" before it is {previous_seq} (a batch or note missing in the chain)"
+            )
+            result.findings.append(_finding(FindingKind.INCONSISTENT_CHECKPOINT, detail))
+            break
+        result.findings += [
+            _finding(
+                FindingKind.ABANDONED_BATCH,
+                f"tlog batch {gone} was claimed, never finished, and skipped by batch {seq}",
+            )
+            for gone in skipped
+        ]
+        skipped = []
+        head = opened.head
+        problems = _check_one(seq, batch, head, previous, tlog.tiles)
+        result.findings.extend(problems)
+        if problems:
+            break
+        leaves.extend(_relative(key, written, prefix) for key in batch.commits)
+        previous, previous_seq, result.head, result.time = head, seq, head, batch.time
+        result.checkpoints += 1
+        result.signature, result.key_fingerprint = opened.signature, opened.key_fingerprint
+        result.signatures.setdefault(head.size, set()).add(opened.signature)
+    return leaves
+
+
+def _check_index(prefix: str, tlog: TlogObjects, leaves: list[str], size: int) -> list[Finding]:
+    """Every index entry must name its commit's leaf: it is a hint receipts and writers use."""
+    findings: list[Finding] = []
+    for key, raw in sorted(tlog.index.items()):
+        try:
+            leaf, _ = parse_index_body(raw)
+        except BatchFormatError:
+            leaf = -1
+        if not 0 <= leaf < size or leaves[leaf] != key:
+            detail = f"its index entry names leaf {leaf}, which is not this commit"
+            parsed = parse_commit_key(prefix, key)
+            findings.append(
+                _finding(FindingKind.TREE_MISMATCH, detail, key)
+                if parsed is None
+                else stream_finding(parsed[0], parsed[1], FindingKind.TREE_MISMATCH, detail, key)
+            )
+    return findings
+
+
 def check_tlog(
     prefix: str,
     tlog: TlogObjects,
@@ -224,41 +322,13 @@ def check_tlog(
     )
     if not tlog.batches:
         return result
-    origin = parse_checkpoint_text_origin(tlog.notes.get(0, b""))
-    previous = TreeHead(origin or "-", 0, EMPTY_ROOT)
-    written = origin_prefix(origin or "")
-    leaves: list[str] = []
-    for seq in range(max(tlog.batches) + 1):
-        raw, note = tlog.batches.get(seq), tlog.notes.get(seq)
-        if raw is None or (note is None and seq != max(tlog.batches)):
-            detail = f"tlog batch {seq} or its checkpoint is missing"
-            result.findings.append(_finding(FindingKind.INCONSISTENT_CHECKPOINT, detail))
-            break
-        if note is None:
-            break  # the newest batch is being integrated: nothing to check yet
-        try:
-            batch = parse_batch(raw)
-            opened = _open(note, batch, keyring, origin or "")
-        except (BatchFormatError, CheckpointError, NoteError) as error:
-            detail = f"tlog checkpoint {seq}: {error}"
-            result.findings.append(_finding(FindingKind.FORGED_CHECKPOINT, detail))
-            break
-        head = opened.head
-        problems = _check_one(seq, batch, head, previous, tlog.tiles)
-        result.findings.extend(problems)
-        if problems:
-            break
-        leaves.extend(_relative(key, written, prefix) for key in batch.commits)
-        previous, result.head, result.time = head, head, batch.time
-        result.swept = batch.time if batch.sweep else result.swept
-        result.checkpoints += 1
-        result.signature, result.key_fingerprint = opened.signature, opened.key_fingerprint
-        result.signatures.setdefault(head.size, set()).add(opened.signature)
+    leaves = _walk_chain(prefix, tlog, keyring, result)
     if result.head is None or result.time is None:
         return result
     result.findings.extend(
         _check_leaves(prefix, leaves, tlog, leaf_hashes, selected=selected, head=result.head)
     )
+    result.findings.extend(_check_index(prefix, tlog, leaves, result.head.size))
     _not_in_tree(
         prefix,
         set(leaves[: result.head.size]),
@@ -279,19 +349,23 @@ def _not_in_tree(
     *,
     selected: Callable[[StreamId], bool],
 ) -> None:
-    """Count pending commits; those sealed before the newest sweep (less a grace) are findings.
+    """Count pending commits; those sealed well before the newest signed batch are findings.
 
-    Only a sweep lists every stream; a run integrates the streams it touched, so a commit a
-    dead run left elsewhere is pending, not missing, until the next sweep.
+    Well before: `INTEGRATION_BOUND`, whatever any batch's flags say, sweep or not.
     """
-    cutoff = None if result.swept is None else result.swept - PENDING_GRACE
+    if result.time is None:
+        return
+    cutoff = result.time - INTEGRATION_BOUND
     for key in sorted(set(leaf_hashes) - in_tree):
         parsed = parse_commit_key(prefix, key)
         if parsed is None or not selected(parsed[0]):
             continue
         result.pending += 1
-        if cutoff is not None and commit_times[key] < cutoff:
-            detail = "sealed before the newest sweep of the tlog but not a leaf of its tree"
+        if commit_times[key] < cutoff:
+            detail = (
+                "sealed more than the integration bound before the newest tlog checkpoint"
+                " but not a leaf of its tree"
+            )
             result.findings.append(
                 stream_finding(parsed[0], parsed[1], FindingKind.NOT_IN_TREE, detail, key)
             )

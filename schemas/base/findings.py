@@ -60,7 +60,10 @@ class FindingKind(StrEnum):
     PEOPLE_FILE_CHANGED = "people_file_changed"
     """The people file an act names is missing from documents/ or no longer matches its hash."""
     NOT_IN_TREE = "not_in_tree"
-    """A commit sealed before the newest tlog sweep (the hourly run) that is not a leaf."""
+    """A commit sealed longer than the integration bound before the newest tlog checkpoint
+    that is not a leaf."""
+    ABANDONED_BATCH = "abandoned_batch"
+    """A tlog batch claim that was never finished and that a later signed batch skipped."""
     TREE_MISMATCH = "tree_mismatch"
     """Tiles, leaves or the index disagree with the commits or a signed checkpoint's root."""
     INCONSISTENT_CHECKPOINT = "inconsistent_checkpoint"

@@ -11,7 +11,10 @@ computed from the claim alone, so any integrator can finish a batch another one 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+from datetime import timedelta
 from typing import Final
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -22,10 +25,14 @@ from schemas.tlog.tiles import Tile
 
 __all__ = [
     "BATCH_FORMAT",
+    "BATCH_FORMAT_V1",
+    "CLOCK_SKEW",
+    "SUPERSEDE_AFTER",
     "Batch",
     "BatchFormatError",
     "batch_folder",
     "batch_key",
+    "batch_line",
     "checkpoint_folder",
     "checkpoint_note_key",
     "index_body",
@@ -36,10 +43,18 @@ __all__ = [
     "parse_checkpoint_text_origin",
     "parse_index_body",
     "parse_sequence_key",
+    "published_checkpoint_key",
     "tile_key",
 ]
 
-BATCH_FORMAT: Final = "grantreview.tlog-batch/1"
+BATCH_FORMAT_V1: Final = "grantreview.tlog-batch/1"
+"""Before issue #21: claims not bound by their checkpoint; `prev` implicitly `seq - 1`."""
+BATCH_FORMAT: Final = "grantreview.tlog-batch/2"
+"""Since issue #21: the checkpoint's extension line signs the claim's hash (`batch_line`)."""
+SUPERSEDE_AFTER: Final = timedelta(minutes=5)
+"""How long a claim that cannot be finished may hold up the log before it is skipped."""
+CLOCK_SKEW: Final = timedelta(minutes=5)
+"""A claim dated further ahead than this of the integrator's clock is junk at once."""
 _GROUP: Final = 1000
 _SEQ_WIDTH: Final = 20
 
@@ -55,6 +70,11 @@ class Batch(BaseModel):
 
     format: str = BATCH_FORMAT
     seq: int = Field(ge=0)
+    prev: int | None = Field(
+        default=None,
+        ge=-1,
+        description="/2: the signed batch it builds on (-1: none); seqs between are abandoned",
+    )
     old_size: int = Field(ge=0)
     commits: tuple[str, ...] = Field(description="commit keys, prefix included, in leaf order")
     time: AwareDatetime
@@ -72,9 +92,28 @@ class Batch(BaseModel):
         """The tree size after this batch."""
         return self.old_size + len(self.commits)
 
+    @property
+    def signed(self) -> bool:
+        """Whether its checkpoint signs the claim itself (format /2)."""
+        return self.format == BATCH_FORMAT
+
+    @property
+    def builds_on(self) -> int:
+        """The seq of the batch this one extends: `prev` in /2, `seq - 1` in /1."""
+        return self.seq - 1 if self.prev is None else self.prev
+
     def to_bytes(self) -> bytes:
         """Canonical JSON, so two integrators finishing one claim agree byte for byte."""
-        return canonical_json(self.model_dump(mode="json"))
+        document = self.model_dump(mode="json")
+        if document["prev"] is None:  # /1 claims never had the member
+            del document["prev"]
+        return canonical_json(document)
+
+
+def batch_line(seq: int, claim: bytes) -> str:
+    """The checkpoint extension line that signs claim `seq`: its format, seq and SHA-256."""
+    digest = base64.b64encode(hashlib.sha256(claim).digest()).decode()
+    return f"{BATCH_FORMAT} {seq} {digest}"
 
 
 def parse_batch(raw: bytes) -> Batch:
@@ -83,8 +122,10 @@ def parse_batch(raw: bytes) -> Batch:
         batch = Batch.model_validate_json(raw)
     except ValidationError as error:
         raise BatchFormatError(f"not a tlog batch: {error.errors()[0]['msg']}") from None
-    if batch.format != BATCH_FORMAT:
+    if batch.format not in {BATCH_FORMAT, BATCH_FORMAT_V1}:
         raise BatchFormatError(f"unknown batch format {batch.format!r}")
+    if (batch.prev is None) == batch.signed or batch.builds_on >= batch.seq:
+        raise BatchFormatError("a /2 batch names the earlier batch it builds on; /1 none")
     return batch
 
 
@@ -141,6 +182,11 @@ def parse_sequence_key(folder: str, key: str) -> int | None:
     if len(seq) != _SEQ_WIDTH or not seq.isascii() or not seq.isdigit():
         return None
     return int(seq) if group == f"{int(seq) // _GROUP:0{_SEQ_WIDTH - 3}d}" else None
+
+
+def published_checkpoint_key(prefix: str) -> str:
+    """`{prefix}tlog/checkpoint`: the newest note, where C2SP tlog-tiles clients look."""
+    return f"{prefix}tlog/checkpoint"
 
 
 def tile_key(prefix: str, tile: Tile) -> str:

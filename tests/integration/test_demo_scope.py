@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from mypy_boto3_s3 import S3Client
@@ -37,3 +38,20 @@ def test_demo_reviews_only_its_four(
     assert "\nc2sp.org/tlog-proof@v1\nextra " in result.stdout  # the receipt, C2SP's format
     assert "receipt verified offline with the public key" in result.stdout
     assert _reviewed(operator_client, s3_prefix) == SEEDS
+    assert _leaves(operator_client, s3_prefix) == _keys(operator_client, f"{s3_prefix}streams/")
+
+
+def _keys(client: S3Client, prefix: str) -> set[str]:
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=TEST_BUCKET, Prefix=prefix)
+    return {item["Key"] for page in pages for item in page.get("Contents", [])}
+
+
+def _leaves(client: S3Client, prefix: str) -> set[str]:
+    """Every commit the signed batches list (each batch here has its note)."""
+    leaves: set[str] = set()
+    for key in _keys(client, f"{prefix}tlog/batches/"):
+        note = key.replace("tlog/batches/", "tlog/checkpoints/").removesuffix(".json")
+        assert _keys(client, note) == {note}
+        batch = json.loads(client.get_object(Bucket=TEST_BUCKET, Key=key)["Body"].read())
+        leaves.update(batch["commits"])
+    return leaves

@@ -172,3 +172,45 @@ def test_both_verifiers_accept_a_round_one_log_and_catch_a_planted_unsigned_comm
         ("psp-2017/stockton-ca 3", "unsigned")
     ]
     assert not _ours(tmp_path / "log", keyring)
+
+
+def _tlog_copy(root: Path) -> Path:
+    """A log integrated into the tlog under prefix p/, with a skipped junk claim; copied to ''."""
+    from schemas.log.commit_signature import signer_keyring  # noqa: PLC0415 - tlog tests only
+    from tests.unit.test_tlog_integrator import A, B, _append, _integrator, _log  # noqa: PLC0415
+    from tests.unit.test_tlog_sequencer import _junk_claim, _plant_claim  # noqa: PLC0415
+
+    store = MemoryObjectStore()
+    log = _log(store)
+    _append(log, A, 2)
+    _integrator(log).integrate(None, time=T0)
+    _plant_claim(store, 1, _junk_claim(1, 2))
+    _append(log, B, 1)
+    _integrator(log).integrate(None, time=T0 + timedelta(days=400))
+    for key in store.list_keys("p/"):
+        path = root / "log" / key.removeprefix("p/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(store.get(key) or b"")
+    keyring = root / "verify-keys.json"
+    write_keyring(keyring, signer_keyring(SIGNER))
+    return keyring
+
+
+def test_both_verifiers_read_the_signed_batches_and_name_the_skipped_claim(
+    tmp_path: Path,
+) -> None:
+    """The /2 chain from the docs alone: the skipped claim named, nothing else; then a forgery."""
+    keyring = _tlog_copy(tmp_path)
+    log = tmp_path / "log"
+    assert independent_verifier.verify(log, keyring) == [("tlog batch 1", "abandoned")]
+    from infra.identity.keys import load_keyring  # noqa: PLC0415 - the two verifiers apart
+
+    ours = verify_store(DirectoryObjectStore(log), "", load_keyring(keyring))
+    assert [f.kind.value for f in ours.findings] == ["abandoned_batch"]
+    claim = log / "tlog" / "batches" / "00000000000000000" / "00000000000000000002.json"
+    claim.write_bytes(claim.read_bytes().replace(b'"sweep":true', b'"sweep":false'))
+    assert ("tlog batch 2", "its note does not sign it") in independent_verifier.verify(
+        log, keyring
+    )
+    ours = verify_store(DirectoryObjectStore(log), "", load_keyring(keyring))
+    assert "forged_checkpoint" in [f.kind.value for f in ours.findings]

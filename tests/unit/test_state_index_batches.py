@@ -177,6 +177,7 @@ def test_a_planted_batch_invents_no_state(seeded: Seeded) -> None:
     indexed = StreamId(program=PROGRAM, jurisdiction=places[0].slug)
     planted = Batch(
         seq=1,
+        prev=0,
         old_size=12,
         commits=(
             commit_key("p/", StreamId(program="jag-fy2017", jurisdiction=places[1].slug), 4),

@@ -114,13 +114,13 @@ def test_a_loser_finishes_the_winners_batch_then_integrates_on_top() -> None:
     _append(log, A, 1)
     _append(log, B, 1)
     integrator = _integrator(log)
-    rival = Batch(seq=0, old_size=0, commits=(commit_key("p/", B, 0),), time=T0)
+    rival = Batch(seq=0, prev=-1, old_size=0, commits=(commit_key("p/", B, 0),), time=T0)
     original = integrator.tlog.claim
 
-    def racing_claim(batch: Batch) -> bool:
+    def racing_claim(seq: int, raw: bytes) -> bool:
         log.store.put_if_absent(batch_key("p/", 0), rival.to_bytes())  # the rival died here
         integrator.tlog.claim = original  # type: ignore[method-assign]
-        return original(batch)
+        return original(seq, raw)
 
     integrator.tlog.claim = racing_claim  # type: ignore[method-assign]
     checkpoint = integrator.integrate(None, time=T0)
@@ -150,7 +150,7 @@ def test_a_checkpoint_by_an_unknown_key_is_refused() -> None:
     _append(log, A, 1)
     _integrator(log).integrate(None, time=T0)
     other = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33))))
-    with pytest.raises(UntrustedCheckpointError, match="checkpoint 0"):
+    with pytest.raises(UntrustedCheckpointError, match="forged_checkpoint"):
         Integrator(log, origin=ORIGIN, signer=other, keyring=signer_keyring(other)).newest()
 
 

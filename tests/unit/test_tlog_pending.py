@@ -74,17 +74,17 @@ def test_more_than_one_batch_is_found_once_and_integrated_in_order(
     searches: list[object] = []
     search = integrator.pending
 
-    def counted(heads: Mapping[StreamId, int] | None) -> list[str]:
+    def counted(heads: Mapping[StreamId, int] | None, below: int | None = None) -> list[str]:
         searches.append(heads)
-        return search(heads)
+        return search(heads, below)
 
     monkeypatch.setattr(integrator, "pending", counted)
     newest = integrator.integrate(dict.fromkeys(streams, 1), time=T0)
     assert len(searches) == 1
     assert (newest.seq, newest.head.size) == (2, 8)
     tlog = TlogStore(log.store, "p/")
-    batches = [tlog.batch(seq) for seq in range(3)]
-    assert [len(batch.commits) for batch in batches if batch is not None] == [3, 3, 2]
-    keys = [key for batch in batches if batch is not None for key in batch.commits]
+    batches = [found[0] for seq in range(3) if (found := tlog.batch(seq)) is not None]
+    assert [len(batch.commits) for batch in batches] == [3, 3, 2]
+    keys = [key for batch in batches for key in batch.commits]
     assert keys == sorted(commit_key("p/", s, seq) for s in streams for seq in (0, 1))
     assert integrator.pending(dict.fromkeys(streams, 1)) == []

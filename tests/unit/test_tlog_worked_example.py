@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from schemas.tlog.checkpoint import TreeHead, sign_checkpoint
 from schemas.tlog.cosignature import cosign
+from schemas.tlog.layout import Batch, batch_line
 from schemas.tlog.merkle import consistency_proof, inclusion_proof
 from schemas.tlog.note import parse_note, verifier_key
 from schemas.tlog.proof import TlogProof, parse_tlog_proof
@@ -50,3 +52,17 @@ def test_every_value_on_the_page_is_what_the_code_computes() -> None:
     receipt = Receipt.model_validate_json(receipt_json)
     assert base64.b64decode(receipt.inclusion_proof[0]) == node01
     assert verify_receipt(receipt, vkey, ORIGIN) == []
+
+
+def test_the_batch_example_is_what_the_integrator_signs() -> None:
+    """The /2 claim's bytes, its hash and the note whose extension line signs it match."""
+    leaves = [hashlib.sha256(b"\x00" + x).digest() for x in (b"a", b"b", b"c")]
+    root = integrate_tiles(0, leaves, lambda _: b"").root
+    keys = tuple(f"log/streams/psp-2017/stockton-ca/{i:020d}.json" for i in range(3))
+    claim = Batch(seq=0, prev=-1, old_size=0, commits=keys, time=datetime(2024, 1, 1, tzinfo=UTC))
+    raw = claim.to_bytes()
+    assert f"```\n{raw.decode()}\n```" in DOC
+    assert f"`{hashlib.sha256(raw).hexdigest()}`" in DOC
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    note = sign_checkpoint(TreeHead(ORIGIN, 3, root, (batch_line(0, raw),)), key)
+    assert f"```\n{note}```" in DOC
