@@ -1,12 +1,11 @@
 """Whether a commit may become a leaf: intact, stored at its own key, signed by a writer.
 
-The integrator's one soundness check lives in `_unsound`, so it can be swapped for the
-shared pure check (`schemas/log/soundness.py: commit_problem`) when that exists.
+Soundness is the one pure check every reader runs (`schemas/log/soundness.py`), so the
+writer, the integrator, the sweep and the audit judge a commit alike.
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from infra.errors import UntrustedCheckpointError
@@ -14,12 +13,10 @@ from infra.platform.logging import get_logger
 from schemas.log.commit import (
     MAX_COMMIT_BYTES,
     Commit,
-    CommitFormatError,
-    commit_hash,
-    parse_commit,
 )
 from schemas.log.commit_signature import commit_signature_problem
 from schemas.log.legacy_commits import attested_hashes, is_legacy
+from schemas.log.soundness import CommitProblem, sound_commit
 from schemas.log.streams import parse_commit_key
 from schemas.tlog.merkle import leaf_hash
 
@@ -35,16 +32,6 @@ __all__ = ["CommitChecker"]
 _log = get_logger(__name__)
 
 
-def _unsound(raw: bytes) -> tuple[Commit | None, str | None]:
-    """The commit `raw` holds and None, or None and why it is not an intact commit."""
-    try:
-        commit = parse_commit(raw)
-        intact = commit_hash(json.loads(raw)) == commit.hash
-    except CommitFormatError as error:
-        return None, f"malformed: {error}"
-    return (commit, None) if intact else (None, "not intact: its hash is not its content's")
-
-
 class CommitChecker:
     """Checks commits for one log and keyring; remembers legacy attestations per stream."""
 
@@ -58,11 +45,10 @@ class CommitChecker:
         parsed = parse_commit_key(self.log.prefix, key)
         if raw is None or parsed is None:
             return "missing"
-        commit, problem = _unsound(raw)
-        if commit is None:
-            return problem
-        if commit.stream != parsed[0].name or commit.seq != parsed[1]:
-            return "not stored at its own key"
+        judged = sound_commit(raw, parsed[0], parsed[1])
+        if isinstance(judged, CommitProblem):
+            return f"{judged.kind.value}: {judged.detail}"
+        commit = judged
         if expected_hash is not None and commit.hash != expected_hash:
             return f"not the commit the run appended (hash {commit.hash[:12]}…)"
         vouched = self._legacy_vouched(parsed[0]) if is_legacy(commit) else frozenset()
@@ -83,9 +69,7 @@ class CommitChecker:
                 intact = [
                     commit
                     for raw in self.log.store.get_many(keys, limit=MAX_COMMIT_BYTES)
-                    if raw is not None
-                    and (commit := _unsound(raw)[0]) is not None
-                    and commit.stream == stream.name
+                    if raw is not None and isinstance(commit := sound_commit(raw, stream), Commit)
                 ]
                 vouched = attested_hashes(intact, head)
             self._legacy[stream.name] = vouched
