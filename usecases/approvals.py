@@ -14,15 +14,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from schemas.base.errors import InputError
-from schemas.events.catalog import (
-    ActApproved,
-    ActRejected,
-    ActSigned,
-)
+from schemas.events.catalog import ActApproved, ActRejected
 from schemas.log.streams import StreamId
 from schemas.people.acts import ActRefusedError, ActType, SignedAct
 from usecases import stages
-from usecases.acts import ActRequest, signed_act_for
+from usecases.acts import ActRequest, clock_policy, recorded_act, signed_act_for
 from usecases.checkpoints import check_before_writing
 from usecases.override import apply_override, override_request
 from usecases.proposals import ActOutcome, Pending, append_acts, pending_acts
@@ -64,10 +60,10 @@ def approve(
             runtime,
             StreamId.acts(program),
             f"approval:{signed.act_id}",
-            (ActSigned(signed=signed),),
+            (recorded_act(runtime, signed),),
         )
         return ActOutcome(act_id=act_id, status="approval recorded", written=written)
-    event = ActApproved(proposal=proposal, approvals=approvals)
+    event = ActApproved(proposal=proposal, approvals=approvals, clock=clock_policy(runtime))
     _effect(proposal.act.type)(runtime, proposal, event)
     written = append_acts(runtime, StreamId.acts(program), f"approved:{act_id}", (event,))
     return ActOutcome(act_id=act_id, status="approved", written=written)
@@ -92,7 +88,7 @@ def reject(
     signed = signed_act_for(runtime, request, actor, presigned, needs=found.proposal.act.type)
     if signed is None:
         raise InputError("rejecting needs GRANTREVIEW_PEOPLE_FILE")
-    event = ActRejected(proposal_id=act_id, rejection=signed)
+    event = ActRejected(proposal_id=act_id, rejection=signed, clock=clock_policy(runtime))
     written = append_acts(runtime, StreamId.acts(program), f"rejected:{act_id}", (event,))
     return ActOutcome(act_id=act_id, status="rejected", written=written)
 

@@ -21,7 +21,7 @@ from schemas.planning.draft import CommitDraft
 from schemas.planning.review import plan_response
 from schemas.planning.stages import check_not_late
 from schemas.program.response import parse_response
-from usecases.acts import ActRequest, prepare_act, signed_act_for
+from usecases.acts import ActRequest, prepare_act, recorded_act, signed_act_for
 from usecases.checkpoints import check_before_writing
 from usecases.registry import require_imported
 
@@ -168,7 +168,7 @@ def sign_response(
     """
     request = respond_request(program, jurisdiction, response_sha256)
     signed = signed_act_for(runtime, request, actor, presigned)
-    return None if signed is None else ActSigned(signed=signed)
+    return None if signed is None else recorded_act(runtime, signed)
 
 
 def _with_act(draft: CommitDraft | None, act: DomainEvent | None) -> CommitDraft | None:

@@ -8,11 +8,10 @@ from datetime import datetime
 from infra.platform.clock import utc_now
 from infra.runtime import Runtime
 from schemas.base.errors import InputError
-from schemas.events.catalog import ActSigned
 from schemas.log.streams import StreamId
 from schemas.people.acts import Act, ActType, SignedAct
 from schemas.planning.stages import check_letter_not_overdue
-from usecases.acts import ActRequest, prepare_act, signed_act_for
+from usecases.acts import ActRequest, prepare_act, recorded_act, signed_act_for
 from usecases.checkpoints import check_before_writing
 from usecases.people import people_in_force
 from usecases.proposals import record_act
@@ -106,5 +105,6 @@ def record_review_act(
     signed = signed_act_for(runtime, review_request(program, slugs), actor, presigned)
     if signed is None:
         return None
-    record_act(runtime, StreamId.acts(program), f"review:{signed.act_id}", ActSigned(signed=signed))
+    event = recorded_act(runtime, signed)
+    record_act(runtime, StreamId.acts(program), f"review:{signed.act_id}", event)
     return signed.act_id

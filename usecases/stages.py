@@ -17,14 +17,14 @@ from infra.eventlog.appender import append_planned
 from infra.platform.clock import utc_now
 from infra.runtime import Runtime
 from schemas.base.errors import InputError
-from schemas.events.catalog import ActSigned, DomainEvent
+from schemas.events.catalog import DomainEvent
 from schemas.log.state import StreamState
 from schemas.log.streams import StreamId
 from schemas.people.acts import ActType, SignedAct, approvals_needed
 from schemas.planning.draft import CommitDraft
 from schemas.planning.stages import plan_determination, plan_extension, plan_information
 from schemas.rules.evaluation import Outcome
-from usecases.acts import ActRequest, signed_act_for
+from usecases.acts import ActRequest, recorded_act, signed_act_for
 from usecases.checkpoints import check_before_writing, sign_heads
 from usecases.notices import send_notice_for
 from usecases.proposals import ActOutcome, propose
@@ -99,7 +99,7 @@ def _record(
         needed = approvals_needed(bundle.program.approvals or {}, request.type)
         if needed > 1:
             return _result(False, state, propose(runtime, signed, needed))  # noqa: FBT003
-        act = None if signed is None else ActSigned(signed=signed)
+        act = None if signed is None else recorded_act(runtime, signed)
     program_sha = runtime.documents.put(bundle.document())
     result = append_planned(
         runtime.log,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -57,6 +58,20 @@ class Settings(BaseSettings):
         description="the person's ssh-agent (OpenSSH's own variable, no prefix); signs acts "
         "when GRANTREVIEW_PERSON_KEY_FILE is unset",
         repr=False,
+    )
+    act_skew: timedelta = Field(
+        default=timedelta(minutes=5),
+        ge=timedelta(0),
+        le=timedelta(days=30),
+        description="how far ahead of the recorded time a person's act may be dated "
+        "(seconds or ISO 8601, e.g. PT5M); recorded beside every act",
+    )
+    act_max_delay: timedelta = Field(
+        default=timedelta(hours=24),
+        ge=timedelta(0),
+        le=timedelta(days=30),
+        description="the longest an act signed elsewhere may wait before it is recorded "
+        "(seconds or ISO 8601, e.g. PT24H); recorded beside every act",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
