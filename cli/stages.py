@@ -89,7 +89,7 @@ def determine(
         "determination",
         actor,
         prepare=prepare,
-        request=lambda: stages.determine_request(program, jurisdiction, outcome, reason),
+        request=lambda: stages.determine_request(program, jurisdiction, outcome, reason, moment),
         record=lambda runtime: stages.determine(
             runtime,
             program,

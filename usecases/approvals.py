@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from schemas.base.errors import InputError
 from schemas.events.catalog import ActApproved, ActRejected
 from schemas.log.streams import StreamId
+from schemas.people import sshsig
 from schemas.people.acts import ActRefusedError, ActType, SignedAct
 from usecases import stages
 from usecases.acts import ActRequest, clock_policy, recorded_act, signed_act_for
@@ -54,6 +55,7 @@ def approve(
     signed = signed_act_for(runtime, request, actor, presigned, needs=proposal.act.type)
     if signed is None:
         raise InputError("approving needs GRANTREVIEW_PEOPLE_FILE")
+    _refuse_shared_key(signed, (proposal, *found.approvals))
     approvals = (*found.approvals, signed)
     if len(approvals) + 1 < found.needed:
         written = append_acts(
@@ -67,6 +69,17 @@ def approve(
     _effect(proposal.act.type)(runtime, proposal, event)
     written = append_acts(runtime, StreamId.acts(program), f"approved:{act_id}", (event,))
     return ActOutcome(act_id=act_id, status="approved", written=written)
+
+
+def _refuse_shared_key(signed: SignedAct, earlier: tuple[SignedAct, ...]) -> None:
+    """One key is one person, whatever ids it is listed under (a file from before the rule)."""
+    key = sshsig.signer_key_blob(signed.signature)
+    for other in earlier:
+        if sshsig.signer_key_blob(other.signature) == key:
+            raise ActRefusedError(
+                f"refused (duplicate_key_approval): {signed.act.actor!r} signs with the key "
+                f"{other.act.actor!r} already used on this act"
+            )
 
 
 def reject(
@@ -116,8 +129,16 @@ def _apply_stage(runtime: Runtime, proposal: SignedAct, event: ActApproved) -> N
     reason = str(params["reason"])
     if act.type is ActType.DETERMINE:
         decision = Outcome(params["decision"])
+        as_of = stages.signed_as_of(proposal) or act.time  # the proposer's date, never today's
         stages.determine(
-            runtime, program, slug, decision=decision, reason=reason, actor=act.actor, act=event
+            runtime,
+            program,
+            slug,
+            decision=decision,
+            reason=reason,
+            actor=act.actor,
+            as_of=as_of,
+            act=event,
         )
     elif act.type is ActType.REQUEST_INFO:
         stages.request_information(

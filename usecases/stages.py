@@ -16,6 +16,7 @@ from typing import Final
 from infra.eventlog.appender import append_planned
 from infra.platform.clock import utc_now
 from infra.runtime import Runtime
+from schemas.base.canonical import format_time
 from schemas.base.errors import InputError
 from schemas.events.catalog import DomainEvent
 from schemas.log.state import StreamState
@@ -29,6 +30,7 @@ from usecases.checkpoints import check_before_writing, sign_heads
 from usecases.notices import send_notice_for
 from usecases.proposals import ActOutcome, propose
 from usecases.registry import require_imported
+from usecases.valid_time import writing_moment
 
 __all__ = [
     "ActResult",
@@ -36,6 +38,7 @@ __all__ = [
     "determine",
     "extend_deadline",
     "request_information",
+    "signed_as_of",
 ]
 
 MAX_REASON: Final = 5000
@@ -125,11 +128,27 @@ def _with_act(
 
 
 def determine_request(
-    program: str, jurisdiction: str, decision: Outcome, reason: str
+    program: str, jurisdiction: str, decision: Outcome, reason: str, as_of: datetime | None = None
 ) -> ActRequest:
-    """The act a determination is (what `--prepare` prints and the person signs)."""
-    params = {"decision": decision.value, "reason": reason}
+    """The act a determination is (what `--prepare` prints and the person signs).
+
+    The date it is made for (`as_of`, default now) is signed too: whoever submits the act
+    cannot choose it, and an approval applies it as the proposer dated it.
+    """
+    moment = format_time(as_of or utc_now())
+    params = {"decision": decision.value, "reason": reason, "as_of": moment}
     return ActRequest(ActType.DETERMINE, program, (jurisdiction,), params)
+
+
+def signed_as_of(signed: SignedAct | None) -> datetime | None:
+    """The `as_of` a signed determination carries (None: not signed, or an act from before)."""
+    text = None if signed is None else signed.act.params.get("as_of")
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"the act's as_of {text!r} is not a time") from None
 
 
 def information_request(
@@ -158,8 +177,11 @@ def determine(
     act: DomainEvent | None = None,
     presigned: SignedAct | None = None,
 ) -> ActResult:
-    """Record a person's final determination (the latest evaluation is kept beside it)."""
-    moment = as_of or utc_now()
+    """Record a person's final determination (the latest evaluation is kept beside it).
+
+    Without `as_of`, a signed act's own `as_of` counts (submitted elsewhere, or approved).
+    """
+    moment = writing_moment(runtime, as_of or signed_as_of(presigned))
     bundle = runtime.program(program)
     return _record(
         runtime,
@@ -170,7 +192,7 @@ def determine(
         ),
         actor=actor,
         as_of=moment,
-        request=determine_request(program, jurisdiction, decision, reason),
+        request=determine_request(program, jurisdiction, decision, reason, moment),
         act=act,
         presigned=presigned,
     )
@@ -192,7 +214,7 @@ def request_information(
     """Ask the jurisdiction to answer `questions` (again) by `due`; a notice carries it."""
     if not questions:
         raise InputError("name at least one --question")
-    moment = as_of or utc_now()
+    moment = writing_moment(runtime, as_of)
     bundle = runtime.program(program)
     return _record(
         runtime,
@@ -234,7 +256,7 @@ def extend_deadline(
         jurisdiction,
         lambda state: plan_extension(state, until=until, reason=reason, actor=actor),
         actor=actor,
-        as_of=as_of or utc_now(),
+        as_of=writing_moment(runtime, as_of),
         request=extension_request(program, jurisdiction, until, reason),
         act=act,
         presigned=presigned,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from schemas.audit._verify_people import InForceCheck, Where
+from schemas.base.canonical import format_time
 from schemas.base.findings import Finding, FindingKind, stream_finding
 from schemas.events.catalog import (
     ActApproved,
@@ -76,7 +77,9 @@ def _respond(event: DomainEvent, act: Act) -> str | None:
 
 def _determine(event: DomainEvent, act: Act) -> str | None:
     assert isinstance(event, DecisionDetermined)  # noqa: S101
-    wanted = {"decision": event.decision.value, "reason": event.reason}
+    wanted: dict[str, str] = {"decision": event.decision.value, "reason": event.reason}
+    if "as_of" in act.params:  # signed since the clock policy; older acts carry none
+        wanted["as_of"] = format_time(event.as_of)
     if act.type is not ActType.DETERMINE or act.params != wanted or act.actor != event.actor:
         return "the determination differs from the act its person signed"
     return None

@@ -109,6 +109,10 @@ class ReplayKind(StrEnum):
     TAMPERED_DOCUMENT = "tampered_document"
     UNDERIVABLE = "underivable"
     INCONSISTENT = "inconsistent"
+    PREMATURE = "premature"
+    """A stage transition or response dated after the log recorded it (valid after recorded)."""
+    MISDATED_RESPONSE = "misdated_response"
+    """A response received before its letter's date or after it was recorded."""
 
 
 class ReplayFinding(LocatedFinding[str]):
