@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from schemas.base.canonical import sha256_hex
+from schemas.base.canonical import format_time, sha256_hex
 from schemas.base.errors import InputError
 from schemas.base.findings import ReplayKind
 from schemas.events.catalog import (
@@ -37,6 +37,7 @@ from schemas.planning.notices import notice_due, render_notice
 from schemas.planning.stages import plan_determination, plan_extension, plan_information, plan_stage
 from schemas.planning.valid_time import future_problem, response_time_problem
 from schemas.program.definition import ProgramBundle
+from schemas.program.review_path import Stage
 from schemas.rules.engine import RuleEvaluationError
 from schemas.rules.waivers import start_of
 
@@ -171,6 +172,9 @@ class StageReplay:
             return [
                 (ReplayKind.INCONSISTENT, f"{what}: not allowed where the review stood: {error}")
             ]
+        if draft is None and _closes_window(events):
+            detail = f"{what}: the answer window had not closed by {format_time(commit.time)}"
+            return [(ReplayKind.PREMATURE, detail)]
         if draft is None:
             return [(ReplayKind.DIVERGENCE, f"{what}: the review path calls for nothing here")]
         if (
@@ -266,3 +270,10 @@ def _valid_time(event: DomainEvent) -> datetime | None:
     if isinstance(event, InformationRequested):
         return start_of(event.requested_on)
     return None
+
+
+def _closes_window(events: Sequence[DomainEvent]) -> bool:
+    """A final decision with no evaluation of its own: an answer window closing."""
+    first = events[0]
+    closing = isinstance(first, DecisionIssued) and first.stage is Stage.FINAL
+    return closing and not any(isinstance(event, RulesEvaluated) for event in events)

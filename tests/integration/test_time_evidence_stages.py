@@ -9,7 +9,9 @@ writer refuses (exit 2, one line, nothing written); what an insider writes witho
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -33,7 +35,6 @@ from usecases.registry import require_imported
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from mypy_boto3_s3 import S3Client
 
@@ -48,10 +49,21 @@ ACT = ("--reason", "the office read the answer", "--actor", "ojp-reviewer-1")
 
 @pytest.fixture
 def staged(
-    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> Cli:
-    """The CLI over the staged test programs (no mail: letters are recorded, not sent)."""
-    return Cli({**cli_env, "GRANTREVIEW_PROGRAMS_DIR": str(FIXTURES)}, monkeypatch, capsys)
+    """The CLI over the staged test programs, each answerable within 15 days of its letter.
+
+    Letters are dated today, so the shipped fixture's fixed 2017 due date is relaxed.
+    """
+    programs = tmp_path / "programs"
+    shutil.copytree(FIXTURES, programs)
+    person = programs / "staged-person" / "program.yaml"
+    text = person.read_text().replace("response_due: 2017-08-18", "response_within_days: 15")
+    person.write_text(text)
+    return Cli({**cli_env, "GRANTREVIEW_PROGRAMS_DIR": str(programs)}, monkeypatch, capsys)
 
 
 def _response(tmp: Path, program: str, received_at: datetime, name: str) -> Path:
