@@ -37,3 +37,6 @@ def test_demo_reviews_only_its_four(
     assert "\nc2sp.org/tlog-proof@v1\nextra " in result.stdout  # the receipt, C2SP's format
     assert "receipt verified offline with the public key" in result.stdout
     assert _reviewed(operator_client, s3_prefix) == SEEDS
+    # The four 2017 cities, entered today with their 2017 dates, replay clean (issue #22).
+    replayed = cli("audit", "replay")
+    assert replayed.code == 0, replayed
