@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from schemas.base.canonical import format_time
 from schemas.base.errors import InputError
 from schemas.events.catalog import ActApproved, ActRejected
 from schemas.log.streams import StreamId
@@ -68,7 +69,23 @@ def approve(
     event = ActApproved(proposal=proposal, approvals=approvals, clock=clock_policy(runtime))
     _effect(proposal.act.type)(runtime, proposal, event)
     written = append_acts(runtime, StreamId.acts(program), f"approved:{act_id}", (event,))
-    return ActOutcome(act_id=act_id, status="approved", written=written)
+    effect = _took_effect(runtime, proposal)
+    return ActOutcome(act_id=act_id, status="approved", written=written, took_effect=effect)
+
+
+def _took_effect(runtime: Runtime, proposal: SignedAct) -> dict[str, str | None]:
+    """Where the stream stands once the approved act applied: what the approver is told."""
+    act = proposal.act
+    state = runtime.log.state(StreamId(program=act.program, jurisdiction=act.subjects[0]))
+    determination = state.determination
+    wanted = state.notice_wanted
+    notice = None if wanted is None else ("sent" if wanted[0] in state.notices_sent else "due")
+    return {
+        "decision": state.effective_decision.value,
+        "decided_for": None if determination is None else format_time(determination.as_of),
+        "award_action": state.award_action,
+        "notice": notice,
+    }
 
 
 def _refuse_shared_key(signed: SignedAct, earlier: tuple[SignedAct, ...]) -> None:

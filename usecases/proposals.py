@@ -40,6 +40,8 @@ class ActOutcome:
     act_id: str | None
     status: str
     written: bool
+    took_effect: dict[str, str | None] | None = None
+    """What an approval put into effect: decision, the date decided for, award action, notice."""
 
 
 @dataclass

@@ -225,6 +225,12 @@ def test_an_approved_determination_keeps_the_date_its_proposer_signed(
     act_id = proposed.stdout.split("(act ", 1)[1].split(")", 1)[0]
     approved = office.run("dan", "approve", act_id, "-p", "staged-person")
     assert approved.code == 0, approved
+    told = approved.stdout.splitlines()[-1]
+    assert told.startswith("took effect: decision eligible, decided for 2018-08-06T00:00:00")
+    assert "award action release" in told
+    status = office.run("dan", "status", "-p", "staged-person", SLUG, "--json")
+    (row,) = json.loads(status.stdout)
+    assert row["decided_for"] == "2018-08-06T00:00:00+00:00"
     commits = s3_event_log.read_stream(StreamId(program="staged-person", jurisdiction=SLUG))
     determined = [
         event
