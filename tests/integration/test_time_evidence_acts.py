@@ -12,7 +12,6 @@ import subprocess
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-import pytest
 import yaml
 
 from infra.identity.people import store_people
@@ -24,7 +23,7 @@ from schemas.people.clock import DEFAULT_MAX_DELAY, DEFAULT_SKEW, ClockPolicy
 from schemas.people.people_file import PeopleFile
 from schemas.rules.evaluation import Outcome
 from tests.conftest import count_objects
-from tests.integration.test_people import EXAMPLES, PROGRAM, ROOT, Office
+from tests.integration.test_people import PROGRAM, ROOT, Office, office
 from tests.support.people import copy_program, make_key, people_yaml
 from usecases.acts import ActRequest, prepare_act, sign_act
 from usecases.override import apply_override, override_request
@@ -36,35 +35,25 @@ if TYPE_CHECKING:
 
     from localdev.seaweed import SeaweedServer
 
+__all__ = ["office"]  # a fixture used here by name
+
 SLUG = "stockton-ca"
 POLICY = ClockPolicy.of(DEFAULT_SKEW, DEFAULT_MAX_DELAY)
 
 
-@pytest.fixture
-def office(
-    tmp_path: Path,
-    s3_env: dict[str, str],
-    key_files: tuple[Path, Path],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Office:
-    """Olga, Dora, Dan, and Eve, a determining official whose key expired at 00:00 today."""
-    from tests.conftest import signing_env  # noqa: PLC0415 - a helper, not a fixture
-
-    made = Office(tmp_path, signing_env(s3_env, key_files), monkeypatch, capsys)
-    made.keys["eve"] = make_key(tmp_path, "eve")
-    today = datetime.now(UTC).date()
-    made.write_people(
+def _with_eve(office: Office) -> None:
+    """Eve joins as a determining official whose key expired at 00:00 today."""
+    keys = office.keys
+    keys["eve"] = make_key(office.tmp, "eve")
+    today = str(datetime.now(UTC).date())
+    office.write_people(
         [
-            ("olga", ["operator"], made.keys["olga"].public, "2020-01-01", None),
-            ("dora", ["determining_official"], made.keys["dora"].public, "2020-01-01", None),
-            ("dan", ["determining_official"], made.keys["dan"].public, "2020-01-01", None),
-            ("eve", ["determining_official"], made.keys["eve"].public, "2020-01-01", str(today)),
+            ("olga", ["operator"], keys["olga"].public, "2020-01-01", None),
+            ("dora", ["determining_official"], keys["dora"].public, "2020-01-01", None),
+            ("dan", ["determining_official"], keys["dan"].public, "2020-01-01", None),
+            ("eve", ["determining_official"], keys["eve"].public, "2020-01-01", today),
         ]
     )
-    result = made.run("olga", "jurisdictions", "import", EXAMPLES / "jurisdictions.csv")
-    assert result.code == 0, result
-    return made
 
 
 def _prepared(office: Office, person: str, moment: datetime) -> Act:
@@ -127,6 +116,7 @@ def test_an_expired_key_cannot_act_by_backdating(
     office: Office, operator_client: S3Client, seaweed: SeaweedServer, s3_prefix: str
 ) -> None:
     """Eve's key expired at 00:00: an act she dates just before it is refused, and found."""
+    _with_eve(office)
     office.env["GRANTREVIEW_ACT_MAX_DELAY"] = "P2D"  # so only the key's expiry can refuse it
     backdated = _prepared(office, "eve", _start_of_today() - timedelta(seconds=1))
     path = _ssh_signed(office, "eve", backdated)

@@ -29,8 +29,8 @@ from schemas.program.response import parse_response
 from schemas.rules.evaluation import Outcome
 from tests.conftest import Cli, CliResult
 from tests.integration.test_people import Office
+from tests.integration.test_people_staged import office
 from tests.integration.test_staged_reviews import FIXTURES, QUESTIONS, SEEDS_CSV, _refused
-from tests.support.people import copy_program
 from usecases.registry import require_imported
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from localdev.seaweed import SeaweedServer
     from schemas.log.state import StreamState
     from schemas.planning.draft import CommitDraft
+
+__all__ = ["office"]  # a fixture used here by name
 
 SLUG = "stockton-ca"
 ACT = ("--reason", "the office read the answer", "--actor", "ojp-reviewer-1")
@@ -185,22 +187,6 @@ def test_a_response_dated_outside_its_letter_and_now_is_refused_and_found(
     _insider_append(staged, seaweed, program, recorded)
     code, kinds = _replay_kinds(staged)
     assert (code, "misdated_response" in kinds) == (1, True), kinds
-
-
-@pytest.fixture
-def office(
-    tmp_path: Path,
-    cli_env: dict[str, str],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Office:
-    """Olga (operator), Dora and Dan (determining officials); determinations need two."""
-    programs = copy_program(
-        FIXTURES, tmp_path / "programs", "staged-person", "approvals: {determine: 2}"
-    )
-    return Office(
-        tmp_path, {**cli_env, "GRANTREVIEW_PROGRAMS_DIR": str(programs)}, monkeypatch, capsys
-    )
 
 
 def _answer(office: Office, day: str) -> CliResult:

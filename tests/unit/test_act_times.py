@@ -88,33 +88,29 @@ def _presigned(
     return sign_act(runtime, act)
 
 
+def _submitted(runtime: Runtime, presigned: SignedAct) -> bool:
+    """Record Dora's presigned override; whether a commit was written."""
+    outcome = record_override(
+        runtime,
+        PROGRAM,
+        "stockton-ca",
+        decision=Outcome.ELIGIBLE,
+        reason="court order",
+        actor="dora",
+        presigned=presigned,
+    )
+    return outcome.written
+
+
 def test_presigned_acts_25_hours_old_are_refused_2_hours_old_accepted(team: Team) -> None:
     """Default policy: 25 hours between signing and submitting is too long; 2 hours is fine."""
     dora = team.as_person("dora")
     before = team.keys_in_store()
     stale = _presigned(dora, "dora", utc_now() - timedelta(hours=25))
     with pytest.raises(ActRefusedError, match=r"^refused \(act_backdated\): the act is dated"):
-        record_override(
-            dora,
-            PROGRAM,
-            "stockton-ca",
-            decision=Outcome.ELIGIBLE,
-            reason="court order",
-            actor="dora",
-            presigned=stale,
-        )
+        _submitted(dora, stale)
     assert team.keys_in_store() == before
-    fresh = _presigned(dora, "dora", utc_now() - timedelta(hours=2))
-    outcome = record_override(
-        dora,
-        PROGRAM,
-        "stockton-ca",
-        decision=Outcome.ELIGIBLE,
-        reason="court order",
-        actor="dora",
-        presigned=fresh,
-    )
-    assert outcome.written
+    assert _submitted(dora, _presigned(dora, "dora", utc_now() - timedelta(hours=2)))
 
 
 def _dump(team: Team, root: Path) -> Path:
