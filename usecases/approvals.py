@@ -144,9 +144,9 @@ def _apply_stage(runtime: Runtime, proposal: SignedAct, event: ActApproved) -> N
     act = proposal.act
     params, program, slug = act.params, act.program, act.subjects[0]
     reason = str(params["reason"])
+    as_of = stages.signed_as_of(proposal) or act.time  # the proposer's date, never today's
     if act.type is ActType.DETERMINE:
         decision = Outcome(params["decision"])
-        as_of = stages.signed_as_of(proposal) or act.time  # the proposer's date, never today's
         stages.determine(
             runtime,
             program,
@@ -166,12 +166,20 @@ def _apply_stage(runtime: Runtime, proposal: SignedAct, event: ActApproved) -> N
             due=date.fromisoformat(params["due"]),
             reason=reason,
             actor=act.actor,
+            as_of=as_of,
             act=event,
         )
     else:
         until = date.fromisoformat(params["until"])
         stages.extend_deadline(
-            runtime, program, slug, until=until, reason=reason, actor=act.actor, act=event
+            runtime,
+            program,
+            slug,
+            until=until,
+            reason=reason,
+            actor=act.actor,
+            as_of=as_of,
+            act=event,
         )
 
 

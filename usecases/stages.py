@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final
 
 from infra.eventlog.appender import append_planned
 from infra.platform.clock import utc_now
@@ -135,13 +135,17 @@ def determine_request(
     The date it is made for (`as_of`, default now) is signed too: whoever submits the act
     cannot choose it, and an approval applies it as the proposer dated it.
     """
-    moment = format_time(as_of or utc_now())
-    params = {"decision": decision.value, "reason": reason, "as_of": moment}
+    params = _dated({"decision": decision.value, "reason": reason}, as_of)
     return ActRequest(ActType.DETERMINE, program, (jurisdiction,), params)
 
 
+def _dated(params: dict[str, Any], as_of: datetime | None) -> dict[str, Any]:
+    """`params` with the date the act is made for (default now), inside the signed bytes."""
+    return {**params, "as_of": format_time(as_of or utc_now())}
+
+
 def signed_as_of(signed: SignedAct | None) -> datetime | None:
-    """The `as_of` a signed determination carries (None: not signed, or an act from before)."""
+    """The `as_of` a signed stage act carries (None: not signed, or an act from before)."""
     text = None if signed is None else signed.act.params.get("as_of")
     if not isinstance(text, str):
         return None
@@ -151,18 +155,25 @@ def signed_as_of(signed: SignedAct | None) -> datetime | None:
         raise InputError(f"the act's as_of {text!r} is not a time") from None
 
 
-def information_request(
-    program: str, jurisdiction: str, questions: tuple[str, ...], due: date, reason: str
+def information_request(  # noqa: PLR0917 - the act's own fields
+    program: str,
+    jurisdiction: str,
+    questions: tuple[str, ...],
+    due: date,
+    reason: str,
+    as_of: datetime | None = None,
 ) -> ActRequest:
-    """The act a request for information is."""
+    """The act a request for information is (its date, `as_of`, signed too)."""
     params = {"questions": list(questions), "due": due.isoformat(), "reason": reason}
-    return ActRequest(ActType.REQUEST_INFO, program, (jurisdiction,), params)
+    return ActRequest(ActType.REQUEST_INFO, program, (jurisdiction,), _dated(params, as_of))
 
 
-def extension_request(program: str, jurisdiction: str, until: date, reason: str) -> ActRequest:
-    """The act an extension is."""
+def extension_request(
+    program: str, jurisdiction: str, until: date, reason: str, as_of: datetime | None = None
+) -> ActRequest:
+    """The act an extension is (its date, `as_of`, signed too)."""
     params = {"until": until.isoformat(), "reason": reason}
-    return ActRequest(ActType.EXTEND, program, (jurisdiction,), params)
+    return ActRequest(ActType.EXTEND, program, (jurisdiction,), _dated(params, as_of))
 
 
 def determine(
@@ -214,7 +225,7 @@ def request_information(
     """Ask the jurisdiction to answer `questions` (again) by `due`; a notice carries it."""
     if not questions:
         raise InputError("name at least one --question")
-    moment = writing_moment(runtime, as_of)
+    moment = writing_moment(runtime, as_of or signed_as_of(presigned))
     bundle = runtime.program(program)
     return _record(
         runtime,
@@ -231,7 +242,7 @@ def request_information(
         ),
         actor=actor,
         as_of=moment,
-        request=information_request(program, jurisdiction, questions, due, reason),
+        request=information_request(program, jurisdiction, questions, due, reason, moment),
         act=act,
         presigned=presigned,
     )
@@ -250,14 +261,15 @@ def extend_deadline(
     presigned: SignedAct | None = None,
 ) -> ActResult:
     """Move this jurisdiction's deadline in force (letter, answer window or request)."""
+    moment = writing_moment(runtime, as_of or signed_as_of(presigned))
     return _record(
         runtime,
         program,
         jurisdiction,
         lambda state: plan_extension(state, until=until, reason=reason, actor=actor),
         actor=actor,
-        as_of=writing_moment(runtime, as_of),
-        request=extension_request(program, jurisdiction, until, reason),
+        as_of=moment,
+        request=extension_request(program, jurisdiction, until, reason, moment),
         act=act,
         presigned=presigned,
     )

@@ -92,6 +92,9 @@ def _request_info(event: DomainEvent, act: Act) -> str | None:
         "due": event.due.isoformat(),
         "reason": event.reason,
     }
+    stated = act.params.get("as_of")  # signed since the clock policy: the request's date
+    if isinstance(stated, str) and stated[:10] == event.requested_on.isoformat():
+        wanted["as_of"] = stated
     if act.type is not ActType.REQUEST_INFO or act.params != wanted or act.actor != event.actor:
         return "the information request differs from the act its person signed"
     return None
@@ -100,6 +103,8 @@ def _request_info(event: DomainEvent, act: Act) -> str | None:
 def _extend(event: DomainEvent, act: Act) -> str | None:
     assert isinstance(event, DeadlineExtended)  # noqa: S101
     wanted = {"until": event.until.isoformat(), "reason": event.reason}
+    if "as_of" in act.params:  # dates the extension's notice; no field of the event holds it
+        wanted["as_of"] = act.params["as_of"]
     if act.type is not ActType.EXTEND or act.params != wanted or act.actor != event.actor:
         return "the extension differs from the act its person signed"
     return None
