@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -10,8 +11,11 @@ import yaml
 
 from infra.eventlog.directory_store import DirectoryObjectStore
 from infra.platform.clock import utc_now
-from schemas.events.catalog import ActSigned, decode_event_data
+from schemas.base.errors import InputError
+from schemas.events.catalog import ActSigned, LetterSent, decode_event_data
 from schemas.log.cumulative_checkpoint import Keyring
+from schemas.log.state import StreamState
+from schemas.log.streams import StreamId
 from schemas.people.acts import ActRefusedError
 from schemas.people.clock import ClockPolicy, act_time_problem
 from schemas.people.people_file import (
@@ -20,6 +24,7 @@ from schemas.people.people_file import (
     parse_people,
     parse_people_document,
 )
+from schemas.planning.valid_time import check_not_future, response_time_problem
 from schemas.rules.evaluation import Outcome
 from tests import independent_verifier
 from tests.support.people import people_yaml
@@ -39,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["approving_team", "team"]  # fixtures used here by name
 
 NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
+STREAM = StreamId(program=PROGRAM, jurisdiction="stockton-ca")
 POLICY = ClockPolicy(skew_seconds=300, max_delay_seconds=86_400)
 
 
@@ -201,3 +207,27 @@ def test_an_approval_with_the_proposers_key_is_refused(approving_team: Team) -> 
     with pytest.raises(ActRefusedError, match=r"^refused \(duplicate_key_approval\)"):
         approve(alt, PROGRAM, act_id, "dora-alt")
     assert approving_team.keys_in_store() == before
+
+
+def test_a_writing_as_of_may_be_historical_never_ahead_of_now_plus_skew() -> None:
+    """2017 is fine; now plus the skew is fine; a second more is refused with one line."""
+    skew = timedelta(minutes=5)
+    check_not_future(datetime(2017, 8, 3, tzinfo=UTC), NOW, skew)
+    check_not_future(NOW + skew, NOW, skew)
+    with pytest.raises(InputError, match=r"^--as-of 2026-12-06T12:05:01.000000Z is after now"):
+        check_not_future(NOW + skew + timedelta(seconds=1), NOW, skew)
+
+
+def test_a_response_lies_between_its_letter_and_its_recording() -> None:
+    """received_at before the letter's day or after recorded + skew is named with both bounds."""
+    letter = LetterSent(
+        letter_sha256="a" * 64, letter_date=date(2017, 8, 3), response_due=None, delivery="none"
+    )
+    state = replace(StreamState(stream=STREAM), letter=letter)
+    skew = timedelta(minutes=5)
+    assert response_time_problem(state, datetime(2017, 8, 3, tzinfo=UTC), NOW, skew) is None
+    assert response_time_problem(state, NOW + skew, NOW, skew) is None
+    early = response_time_problem(state, datetime(2017, 8, 2, 23, tzinfo=UTC), NOW, skew)
+    assert early is not None
+    assert "not between 2017-08-03T00:00:00.000000Z (the letter's date) and" in early
+    assert response_time_problem(state, NOW + skew + timedelta(seconds=1), NOW, skew)
