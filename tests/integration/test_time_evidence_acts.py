@@ -12,6 +12,7 @@ import subprocess
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+import pytest
 import yaml
 
 from infra.identity.people import store_people
@@ -93,7 +94,10 @@ def _insider(office: Office, seaweed: SeaweedServer, person: str) -> Runtime:
     }
     for name, value in env.items():
         office.monkeypatch.setenv(name, value)
-    return Runtime(Settings())
+    runtime = Runtime(Settings())
+    assert runtime.people is not None
+    store_people(runtime.documents, runtime.people)  # as the writer would have
+    return runtime
 
 
 def _insider_override(runtime: Runtime, event: ActSigned | ActApproved, actor: str) -> None:
@@ -220,3 +224,24 @@ def test_one_key_under_two_ids_is_refused_and_its_approval_found(
     code, kinds = _verify_kinds(office)
     assert code == 1
     assert kinds == {"duplicate_key_approval", "approval_missing"}
+
+
+@pytest.mark.parametrize("tag", ['{% include "x.md.j2" %}', '{% extends "x.md.j2" %}'])
+def test_a_template_that_loads_another_exits_2_on_every_command(office: Office, tag: str) -> None:
+    """status, review --dry-run and programs check: exit 2 naming the file and the tag, not 70."""
+    programs = copy_program(ROOT / "programs", office.tmp / "programs", PROGRAM, "")
+    template = programs / PROGRAM / "letter.md.j2"
+    template.write_text(template.read_text() + tag + "\n")
+    office.env["GRANTREVIEW_PROGRAMS_DIR"] = str(programs)
+    shown = tag.split()[1]
+    for command in (
+        ("status", "-p", PROGRAM),
+        ("review", "-p", PROGRAM, SLUG, "--dry-run"),
+        ("programs", "check", programs),
+    ):
+        result = office.run("dan", *command)
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert result.code == 2, result
+        assert len(errors) == 1, result.stderr
+        assert str(template) in errors[0]
+        assert f"{{% {shown} %}} is not allowed" in errors[0]
