@@ -51,11 +51,18 @@ people_app = typer.Typer(help="The people file: who may act, in which roles.", n
 
 def render_outcome(what: str, outcome: ActOutcome, *, json_output: bool) -> None:
     """One line (or a JSON document) for an act recorded, proposed or approved."""
+    effect = outcome.took_effect
     if json_output:
-        print_json({"act_id": outcome.act_id, "status": outcome.status, "written": outcome.written})
+        document = {"act_id": outcome.act_id, "status": outcome.status, "written": outcome.written}
+        print_json(document if effect is None else {**document, "took_effect": effect})
         return
     act = f" (act {outcome.act_id})" if outcome.act_id else ""
     typer.echo(safe_text(f"{what} {outcome.status}{act}", one_line=True))
+    if effect is not None:
+        told = ", ".join(
+            f"{name.replace('_', ' ')} {value}" for name, value in effect.items() if value
+        )
+        typer.echo(safe_text(f"took effect: {told}", one_line=True))
 
 
 def print_prepared(act: Act) -> None:

@@ -110,6 +110,10 @@ def reevaluate(
     runtime = get_runtime()
     configure_logging(runtime.settings.log_level)
     check_reevaluation(runtime, program, dry_run=dry_run)  # refused here: no run, nothing written
+    if moment is not None and not dry_run:
+        from usecases.valid_time import writing_moment  # noqa: PLC0415
+
+        writing_moment(runtime, moment)  # a future --as-of writes revisions early: refused
     with progress_bar("reevaluating"):
         report = run_flow(reevaluate_flow, program, moment, knowledge, dry_run=dry_run)
     if json_output:

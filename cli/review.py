@@ -206,6 +206,10 @@ def respond(
     from usecases import respond as responses  # noqa: PLC0415
 
     runtime = get_runtime()
+    if moment is not None:
+        from usecases.valid_time import writing_moment  # noqa: PLC0415
+
+        writing_moment(runtime, moment)  # a future --as-of: refused, nothing written
     if prepare:  # the file is checked as below; nothing is stored
         person = actor or runtime.settings.actor
         print_prepared(responses.prepare_response(runtime, program, jurisdiction, file, person))

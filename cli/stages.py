@@ -89,7 +89,7 @@ def determine(
         "determination",
         actor,
         prepare=prepare,
-        request=lambda: stages.determine_request(program, jurisdiction, outcome, reason),
+        request=lambda: stages.determine_request(program, jurisdiction, outcome, reason, moment),
         record=lambda runtime: stages.determine(
             runtime,
             program,
@@ -133,7 +133,9 @@ def request_info(
         "request for information",
         actor,
         prepare=prepare,
-        request=lambda: stages.information_request(program, jurisdiction, questions, until, reason),
+        request=lambda: stages.information_request(
+            program, jurisdiction, questions, until, reason, moment
+        ),
         record=lambda runtime: stages.request_information(
             runtime,
             program,
@@ -176,7 +178,7 @@ def extend(
         "extension",
         actor,
         prepare=prepare,
-        request=lambda: stages.extension_request(program, jurisdiction, new_due, reason),
+        request=lambda: stages.extension_request(program, jurisdiction, new_due, reason, moment),
         record=lambda runtime: stages.extend_deadline(
             runtime,
             program,

@@ -20,6 +20,7 @@ from tasks._io import io_task
 from usecases.letters import send_letter_for, send_reminder_for
 from usecases.notices import send_notice_for
 from usecases.stream_outcome import StreamOutcome
+from usecases.valid_time import writing_moment
 
 __all__ = ["Pass", "advance_chunk", "advance_streams"]
 
@@ -104,12 +105,14 @@ def advance_chunk(
 ) -> list[StreamOutcome]:
     """Read the chunk's streams concurrently and take each through the pass's due steps.
 
-    A stream holding a commit no trusted key signed is left alone and reported refused.
+    A stream holding a commit no trusted key signed is left alone and reported refused; an
+    `as_of` after now (plus the clock skew) is refused before anything is read.
 
     `share` is how many chunks run at once: together they use at most s3_max_workers threads
     (more only thrash the GIL and overflow the S3 connection pool).
     """
     runtime = get_runtime()
+    writing_moment(runtime, as_of)  # a future as_of would close windows early: refused
     bundle = runtime.program(program)
     streams = [StreamId(program=program, jurisdiction=j.slug) for j in jurisdictions]
     budget = max(1, runtime.settings.s3_max_workers // max(1, share))

@@ -14,7 +14,7 @@ import binascii
 import hashlib
 import json
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +149,79 @@ def check_stream(
     return problems, hashes, legacy
 
 
+ACT_EVENTS = {
+    "grantreview.act.signed": "signed",
+    "grantreview.act.proposed": "signed",
+    "grantreview.act.rejected": "rejection",
+    "grantreview.people.adopted": "signed",
+}
+LEGACY_SKEW = 300  # section 10a: what writers enforced before the clock was recorded
+
+
+def _timed_act(event: dict[str, Any]) -> dict[str, Any] | None:
+    """Section 10a: the act an event records now (in `.approved`, its last approval)."""
+    data = event["data"]
+    if event["type"] == "grantreview.act.approved":
+        found: dict[str, Any] = data["approvals"][-1]
+        return found
+    member = ACT_EVENTS.get(event["type"])
+    return None if member is None else dict(data[member])
+
+
+def _signer_blob(armored: str) -> bytes:
+    """Section 10: the public key blob inside an armored SSH signature."""
+    lines = armored.strip().splitlines()
+    blob = base64.b64decode("".join(lines[1:-1]))
+    offset = len(b"SSHSIG") + 4
+    size = int.from_bytes(blob[offset : offset + 4], "big")
+    return blob[offset + 4 : offset + 4 + size]
+
+
+def _key_in_force(root: Path, act: dict[str, Any], blob: bytes, moment: datetime) -> bool | None:
+    """Section 10: an entry of the actor with this key whose [valid_from, valid_until) covers it.
+
+    None when the people document the act names is not in the copy.
+    """
+    path = root / "documents" / "sha256" / act["people_sha256"]
+    if not path.is_file():
+        return None
+    for entry in json.loads(path.read_bytes())["people"]:
+        if entry["id"] != act["actor"] or base64.b64decode(entry["key"].split()[1]) != blob:
+            continue
+        start = datetime.combine(date.fromisoformat(entry["valid_from"]), time.min, UTC)
+        until = entry["valid_until"]
+        end = None if until is None else datetime.combine(date.fromisoformat(until), time.min, UTC)
+        if start <= moment and (end is None or moment < end):
+            return True
+    return False
+
+
+def check_acts(root: Path) -> Problems:
+    """Section 10a: every act's time within its commit's clock, its key in force when recorded."""
+    problems: Problems = []
+    for path in sorted((root / "streams").glob("*/*/*.json")):
+        doc = json.loads(path.read_bytes())
+        recorded = when(doc["time"])
+        for event in doc["events"]:
+            signed = _timed_act(event)
+            if signed is None:
+                continue
+            where = f"{doc['stream']} {doc['seq']}"
+            act, clock = signed["act"], event["data"].get("clock")
+            skew = LEGACY_SKEW if clock is None else clock["skew_seconds"]
+            if when(act["time"]) > recorded + timedelta(seconds=skew):
+                problems.append((where, "act_time_out_of_bounds"))
+            delay = None if clock is None else timedelta(seconds=clock["max_delay_seconds"])
+            if delay is not None and when(act["time"]) < recorded - delay:
+                problems.append((where, "act_backdated"))
+            in_force = _key_in_force(root, act, _signer_blob(signed["signature"]), recorded)
+            if in_force is None:
+                problems.append((where, "people file missing"))
+            elif not in_force:
+                problems.append((where, "act_key_expired"))
+    return problems
+
+
 def verify(root: Path, keyring_file: Path) -> list[tuple[str, str]]:
     """Every problem in the copy at `root` (layout of `aws s3 sync s3://BUCKET/PREFIX root`)."""
     keyring = json.loads(keyring_file.read_text())
@@ -174,7 +247,7 @@ def verify(root: Path, keyring_file: Path) -> list[tuple[str, str]]:
             problems.append((f"{name} {head['seq']}", "differs from the newest checkpoint"))
     if seen and not heads and not (root / "tlog" / "batches").is_dir():
         problems.append(("checkpoints", "none: nothing is signed"))
-    return problems + check_tlog(root, keyring)
+    return problems + check_tlog(root, keyring) + check_acts(root)
 
 
 # -- The transparency log, from docs/tlog.md and docs/log-format.md section 5a -----------

@@ -13,28 +13,54 @@ Without either, acts stay unsigned, as before (`status` and `audit verify` say s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from infra.errors import DependencyUnavailableError
 from infra.identity.people import load_person_key, store_people
 from infra.identity.ssh_agent import SshAgent
 from infra.platform.clock import utc_now
 from schemas.base.errors import InputError
+from schemas.events.catalog import ActSigned
 from schemas.people import sshsig
 from schemas.people.acts import Act, ActRefusedError, ActType, SignedAct, act_problem
+from schemas.people.clock import ClockPolicy, act_time_problem
 from usecases.people import people_in_force
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
     from pathlib import Path
 
     from infra.runtime import Runtime
 
-__all__ = ["ActRequest", "authorize", "prepare_act", "sign_act", "signed_act_for"]
+__all__ = [
+    "ActRequest",
+    "authorize",
+    "check_act_time",
+    "clock_policy",
+    "prepare_act",
+    "recorded_act",
+    "sign_act",
+    "signed_act_for",
+]
 
-_FUTURE_SLACK: Final = timedelta(minutes=5)
-"""How far ahead of our clock a signed act's time may be (clock skew between machines)."""
+
+def clock_policy(runtime: Runtime) -> ClockPolicy:
+    """This deployment's bounds on an act's time (GRANTREVIEW_ACT_SKEW, _ACT_MAX_DELAY)."""
+    settings = runtime.settings
+    return ClockPolicy.of(settings.act_skew, settings.act_max_delay)
+
+
+def check_act_time(runtime: Runtime, act: Act, now: datetime) -> None:
+    """Refuse an act dated outside [now - max delay, now + skew] (exit 2, one line)."""
+    problem = act_time_problem(act.time, now, clock_policy(runtime))
+    if problem is not None:
+        raise ActRefusedError(f"refused ({problem[0]}): {problem[1]}")
+
+
+def recorded_act(runtime: Runtime, signed: SignedAct) -> ActSigned:
+    """The event recording `signed`, with the clock policy it was checked under."""
+    return ActSigned(signed=signed, clock=clock_policy(runtime))
 
 
 @dataclass(frozen=True)
@@ -115,6 +141,9 @@ def _sign_with_agent(runtime: Runtime, act: Act, socket_path: Path) -> SignedAct
 def authorize(runtime: Runtime, signed: SignedAct, needs: ActType | None = None) -> SignedAct:
     """Refuse an act the people file in force does not allow; store that file (once).
 
+    The act's time must lie within the clock policy around now (the time it is recorded),
+    and the key that signed it must be in force at both times.
+
     Nothing is written when refused; the people document is content-addressed, so
     storing it again is harmless.
     """
@@ -122,13 +151,13 @@ def authorize(runtime: Runtime, signed: SignedAct, needs: ActType | None = None)
     if found is None:
         raise InputError("a signed act needs GRANTREVIEW_PEOPLE_FILE to be checked against")
     people = found.people
-    if signed.act.time > utc_now() + _FUTURE_SLACK:
-        raise ActRefusedError("refused: the act is dated in the future")
+    now = utc_now()
+    check_act_time(runtime, signed.act, now)
     if found.adoption is not None and signed.act.time < found.adoption.time:
         raise ActRefusedError(
             "refused: the act was signed before the people file in force was adopted; sign again"
         )
-    problem = act_problem(people, signed, needs)
+    problem = act_problem(people, signed, needs, recorded=now)
     if problem is not None:
         raise ActRefusedError(f"refused ({problem[0]}): {problem[1]}")
     store_people(runtime.documents, people)

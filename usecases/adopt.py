@@ -9,8 +9,7 @@ system's verify key: readers decide to trust that key). Nothing is written when 
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from infra.identity.people import store_people
 from infra.platform.clock import utc_now
@@ -19,7 +18,7 @@ from schemas.events.catalog import PeopleAdopted
 from schemas.log.streams import REGISTRY, StreamId
 from schemas.people.acts import Act, ActRefusedError, ActType, SignedAct
 from schemas.planning.adoptions import adoption_params, adoption_problem
-from usecases.acts import sign_act
+from usecases.acts import check_act_time, clock_policy, sign_act
 from usecases.checkpoints import check_before_writing
 from usecases.people import adopted_file, people_history
 from usecases.proposals import ActOutcome, record_act
@@ -29,8 +28,6 @@ if TYPE_CHECKING:
     from schemas.people.people_file import PeopleFile
 
 __all__ = ["adopt_people", "prepare_adoption"]
-
-_FUTURE_SLACK: Final = timedelta(minutes=5)
 
 
 def prepare_adoption(runtime: Runtime, people: PeopleFile, actor: str) -> Act:
@@ -59,15 +56,14 @@ def adopt_people(
     if signed.act.actor != actor:
         raise InputError(f"the signed act's actor is {signed.act.actor!r}, not {actor!r}")
     now = utc_now()
-    if signed.act.time > now + _FUTURE_SLACK:
-        raise ActRefusedError("refused: the act is dated in the future")
+    check_act_time(runtime, signed.act, now)
     if current is not None and signed.act.time < current.time:
         raise ActRefusedError("refused: signed before the people file in force was adopted")
     authority = people if current is None else adopted_file(runtime, current.adopted)
-    problem = adoption_problem(authority, people, signed)
+    problem = adoption_problem(authority, people, signed, recorded=now)
     if problem is not None:
         raise ActRefusedError(f"refused ({problem[0]}): {problem[1]}")
     store_people(runtime.documents, people)
-    event = PeopleAdopted(signed=signed)
+    event = PeopleAdopted(signed=signed, clock=clock_policy(runtime))
     written = record_act(runtime, StreamId.registry(), f"people:{signed.act_id}", event)
     return ActOutcome(act_id=signed.act_id, status="adopted", written=written)

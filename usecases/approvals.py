@@ -13,16 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from schemas.base.canonical import format_time
 from schemas.base.errors import InputError
-from schemas.events.catalog import (
-    ActApproved,
-    ActRejected,
-    ActSigned,
-)
+from schemas.events.catalog import ActApproved, ActRejected
 from schemas.log.streams import StreamId
+from schemas.people import sshsig
 from schemas.people.acts import ActRefusedError, ActType, SignedAct
 from usecases import stages
-from usecases.acts import ActRequest, signed_act_for
+from usecases.acts import ActRequest, clock_policy, recorded_act, signed_act_for
 from usecases.checkpoints import check_before_writing
 from usecases.override import apply_override, override_request
 from usecases.proposals import ActOutcome, Pending, append_acts, pending_acts
@@ -58,19 +56,47 @@ def approve(
     signed = signed_act_for(runtime, request, actor, presigned, needs=proposal.act.type)
     if signed is None:
         raise InputError("approving needs GRANTREVIEW_PEOPLE_FILE")
+    _refuse_shared_key(signed, (proposal, *found.approvals))
     approvals = (*found.approvals, signed)
     if len(approvals) + 1 < found.needed:
         written = append_acts(
             runtime,
             StreamId.acts(program),
             f"approval:{signed.act_id}",
-            (ActSigned(signed=signed),),
+            (recorded_act(runtime, signed),),
         )
         return ActOutcome(act_id=act_id, status="approval recorded", written=written)
-    event = ActApproved(proposal=proposal, approvals=approvals)
+    event = ActApproved(proposal=proposal, approvals=approvals, clock=clock_policy(runtime))
     _effect(proposal.act.type)(runtime, proposal, event)
     written = append_acts(runtime, StreamId.acts(program), f"approved:{act_id}", (event,))
-    return ActOutcome(act_id=act_id, status="approved", written=written)
+    effect = _took_effect(runtime, proposal)
+    return ActOutcome(act_id=act_id, status="approved", written=written, took_effect=effect)
+
+
+def _took_effect(runtime: Runtime, proposal: SignedAct) -> dict[str, str | None]:
+    """Where the stream stands once the approved act applied: what the approver is told."""
+    act = proposal.act
+    state = runtime.log.state(StreamId(program=act.program, jurisdiction=act.subjects[0]))
+    determination = state.determination
+    wanted = state.notice_wanted
+    notice = None if wanted is None else ("sent" if wanted[0] in state.notices_sent else "due")
+    return {
+        "decision": state.effective_decision.value,
+        "decided_for": None if determination is None else format_time(determination.as_of),
+        "award_action": state.award_action,
+        "notice": notice,
+    }
+
+
+def _refuse_shared_key(signed: SignedAct, earlier: tuple[SignedAct, ...]) -> None:
+    """One key is one person, whatever ids it is listed under (a file from before the rule)."""
+    key = sshsig.signer_key_blob(signed.signature)
+    for other in earlier:
+        if sshsig.signer_key_blob(other.signature) == key:
+            raise ActRefusedError(
+                f"refused (duplicate_key_approval): {signed.act.actor!r} signs with the key "
+                f"{other.act.actor!r} already used on this act"
+            )
 
 
 def reject(
@@ -92,7 +118,7 @@ def reject(
     signed = signed_act_for(runtime, request, actor, presigned, needs=found.proposal.act.type)
     if signed is None:
         raise InputError("rejecting needs GRANTREVIEW_PEOPLE_FILE")
-    event = ActRejected(proposal_id=act_id, rejection=signed)
+    event = ActRejected(proposal_id=act_id, rejection=signed, clock=clock_policy(runtime))
     written = append_acts(runtime, StreamId.acts(program), f"rejected:{act_id}", (event,))
     return ActOutcome(act_id=act_id, status="rejected", written=written)
 
@@ -118,6 +144,7 @@ def _apply_stage(runtime: Runtime, proposal: SignedAct, event: ActApproved) -> N
     act = proposal.act
     params, program, slug = act.params, act.program, act.subjects[0]
     reason = str(params["reason"])
+    as_of = stages.signed_as_of(proposal) or act.time  # the proposer's date, never today's
     if act.type is ActType.DETERMINE:
         decision = Outcome(params["decision"])
         stages.determine(
@@ -127,6 +154,7 @@ def _apply_stage(runtime: Runtime, proposal: SignedAct, event: ActApproved) -> N
             decision=decision,
             reason=reason,
             actor=act.actor,
+            as_of=as_of,
             approval=event,
         )
     elif act.type is ActType.REQUEST_INFO:
@@ -138,12 +166,20 @@ def _apply_stage(runtime: Runtime, proposal: SignedAct, event: ActApproved) -> N
             due=date.fromisoformat(params["due"]),
             reason=reason,
             actor=act.actor,
+            as_of=as_of,
             approval=event,
         )
     else:
         until = date.fromisoformat(params["until"])
         stages.extend_deadline(
-            runtime, program, slug, until=until, reason=reason, actor=act.actor, approval=event
+            runtime,
+            program,
+            slug,
+            until=until,
+            reason=reason,
+            actor=act.actor,
+            as_of=as_of,
+            approval=event,
         )
 
 

@@ -10,7 +10,7 @@ from infra.eventlog.log import EventLog
 from infra.platform.clock import utc_now
 from infra.runtime import Runtime
 from schemas.base.canonical import sha256_hex
-from schemas.events.catalog import ActSigned, DomainEvent, JurisdictionsRegistered
+from schemas.events.catalog import DomainEvent, JurisdictionsRegistered
 from schemas.log.state import StreamState, fold, fold_registry
 from schemas.log.streams import REGISTRY, StreamId
 from schemas.people.acts import Act, ActType, SignedAct
@@ -22,7 +22,7 @@ from schemas.planning.registry import (
     plan_import,
 )
 from schemas.program.jurisdiction import Jurisdiction
-from usecases.acts import ActRequest, prepare_act, signed_act_for
+from usecases.acts import ActRequest, prepare_act, recorded_act, signed_act_for
 from usecases.checkpoints import check_before_writing, sign_heads
 
 __all__ = ["import_csv", "import_request", "prepare_import", "read_csv_file"]
@@ -93,7 +93,7 @@ def import_csv(
     stream = StreamId.registry()
     commits = log.read_stream(stream)
     start = fold(stream, commits)
-    act = None if signed is None else ActSigned(signed=signed)
+    act = None if signed is None else recorded_act(runtime, signed)
     planner = _ImportPlanner(
         log, rows, sha256_hex(raw), start.head_seq, fold_registry(commits), act=act
     )

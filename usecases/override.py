@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from infra.eventlog.appender import append_planned
 from infra.platform.clock import utc_now
 from schemas.base.errors import InputError
-from schemas.events.catalog import ActSigned, DomainEvent
+from schemas.events.catalog import DomainEvent
 from schemas.events.limits import check_reason_and_actor
 from schemas.log.streams import StreamId
 from schemas.people.acts import ActType, SignedAct, approvals_needed
 from schemas.planning.override import plan_override
 from schemas.rules.evaluation import Outcome
-from usecases.acts import ActRequest, signed_act_for
+from usecases.acts import ActRequest, recorded_act, signed_act_for
 from usecases.checkpoints import check_before_writing, sign_heads
 from usecases.proposals import ActOutcome, propose
 from usecases.registry import require_imported
@@ -61,7 +61,7 @@ def record_override(
     needed = approvals_needed(bundle.program.approvals or {}, ActType.OVERRIDE)
     if needed > 1:
         return propose(runtime, signed, needed)
-    event = None if signed is None else ActSigned(signed=signed)
+    event = None if signed is None else recorded_act(runtime, signed)
     written = apply_override(runtime, program, jurisdiction, request, actor, act=event)
     return ActOutcome(
         act_id=None if signed is None else signed.act_id, status="recorded", written=written

@@ -24,6 +24,7 @@ from schemas.log.state import decoded_events
 from schemas.log.streams import StreamId
 from schemas.people.acts import ActType, SignedAct
 from schemas.planning.draft import CommitDraft
+from usecases.acts import clock_policy
 from usecases.checkpoints import check_before_writing, sign_heads
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class ActOutcome:
     act_id: str | None
     status: str
     written: bool
+    took_effect: dict[str, str | None] | None = None
+    """What an approval put into effect: decision, the date decided for, award action, notice."""
 
 
 @dataclass
@@ -84,7 +87,7 @@ def propose(runtime: Runtime, signed: SignedAct | None, needed: int) -> ActOutco
     if signed is None:
         raise InputError("the program asks for approvals: set GRANTREVIEW_PEOPLE_FILE")
     check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
-    event = ActProposed(signed=signed, approvals_needed=needed)
+    event = ActProposed(signed=signed, approvals_needed=needed, clock=clock_policy(runtime))
     stream = StreamId.acts(signed.act.program)
     written = append_acts(runtime, stream, f"proposed:{signed.act_id}", (event,))
     return ActOutcome(act_id=signed.act_id, status="proposed", written=written)

@@ -20,8 +20,9 @@ from schemas.people.acts import Act, ActType, SignedAct
 from schemas.planning.draft import CommitDraft
 from schemas.planning.review import plan_response
 from schemas.planning.stages import check_not_late
+from schemas.planning.valid_time import response_time_problem
 from schemas.program.response import parse_response
-from usecases.acts import ActRequest, prepare_act, signed_act_for
+from usecases.acts import ActRequest, prepare_act, recorded_act, signed_act_for
 from usecases.checkpoints import check_before_writing
 from usecases.registry import require_imported
 
@@ -104,10 +105,15 @@ def check_response(runtime: Runtime, program: str, jurisdiction: str, path: Path
         program=program, jurisdiction=jurisdiction, question_ids=set(bundle.program.question_ids())
     )
     require_imported(runtime, [jurisdiction])
-    if bundle.program.review is not None:  # refused before its bytes are stored
-        state = runtime.log.state(StreamId(program=program, jurisdiction=jurisdiction))
-        if sha256_hex(raw) not in state.response_shas:  # a rerun of a recorded one passes
-            check_not_late(state, bundle.program, response.received_at)
+    state = runtime.log.state(StreamId(program=program, jurisdiction=jurisdiction))
+    if sha256_hex(raw) in state.response_shas:  # a rerun of a recorded one passes
+        return raw
+    skew = runtime.settings.act_skew
+    problem = response_time_problem(state, response.received_at, utc_now(), skew)
+    if problem is not None:  # refused before its bytes are stored
+        raise InputError(f"{program}/{jurisdiction}: the response's {problem}")
+    if bundle.program.review is not None:
+        check_not_late(state, bundle.program, response.received_at)
     return raw
 
 
@@ -168,7 +174,7 @@ def sign_response(
     """
     request = respond_request(program, jurisdiction, response_sha256)
     signed = signed_act_for(runtime, request, actor, presigned)
-    return None if signed is None else ActSigned(signed=signed)
+    return None if signed is None else recorded_act(runtime, signed)
 
 
 def _with_act(draft: CommitDraft | None, act: DomainEvent | None) -> CommitDraft | None:

@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from infra.platform.clock import utc_now
 from infra.runtime import Runtime
 from schemas.base.errors import InputError
-from schemas.events.catalog import ActSigned
 from schemas.log.streams import StreamId
 from schemas.people.acts import Act, ActType, SignedAct
 from schemas.planning.stages import check_letter_not_overdue
-from usecases.acts import ActRequest, prepare_act, signed_act_for
+from usecases.acts import ActRequest, prepare_act, recorded_act, signed_act_for
 from usecases.checkpoints import check_before_writing
 from usecases.people import people_in_force
 from usecases.proposals import record_act
 from usecases.registry import require_imported
+from usecases.valid_time import writing_moment
 
 __all__ = [
     "check_review",
@@ -33,19 +32,19 @@ def check_review(
     slugs: Sequence[str] | None,
     as_of: datetime | None = None,
 ) -> None:
-    """Refuse a bad program, signing key or slug, and a letter overdue on its date.
+    """Refuse a bad program, signing key or slug, a future as_of, and a letter overdue on its date.
 
     A letter whose fixed `response_due` is before its date is refused (issue #16, point 6).
     The `review` flow (run by the CLI, a deployment or the UI) selects the same
     jurisdictions through `tasks.registry.select_jurisdictions`, over the same check.
     """
     bundle = runtime.program(program)
+    letter_date = writing_moment(runtime, as_of).date()  # never after now: refused
     check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
     rows = require_imported(runtime, slugs)
     spec = bundle.program.letter
     if spec is None or spec.response_due is None:
         return
-    letter_date = (as_of or utc_now()).date()
     if spec.response_due >= letter_date:
         return
     # Untrusted or damaged streams are the flow's to report; the others go on (issue #13).
@@ -106,5 +105,6 @@ def record_review_act(
     signed = signed_act_for(runtime, review_request(program, slugs), actor, presigned)
     if signed is None:
         return None
-    record_act(runtime, StreamId.acts(program), f"review:{signed.act_id}", ActSigned(signed=signed))
+    event = recorded_act(runtime, signed)
+    record_act(runtime, StreamId.acts(program), f"review:{signed.act_id}", event)
     return signed.act_id

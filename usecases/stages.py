@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from infra.eventlog.appender import append_planned
 from infra.platform.clock import utc_now
 from infra.runtime import Runtime
+from schemas.base.canonical import format_time
 from schemas.base.errors import InputError
-from schemas.events.catalog import ActApproved, ActSigned, DomainEvent
+from schemas.events.catalog import ActApproved, DomainEvent
 from schemas.events.limits import check_reason_and_actor
 from schemas.log.state import StreamState
 from schemas.log.streams import StreamId
@@ -25,11 +27,12 @@ from schemas.people.acts import ActType, SignedAct, approvals_needed
 from schemas.planning.draft import CommitDraft
 from schemas.planning.stages import plan_determination, plan_extension, plan_information
 from schemas.rules.evaluation import Outcome
-from usecases.acts import ActRequest, signed_act_for
+from usecases.acts import ActRequest, recorded_act, signed_act_for
 from usecases.checkpoints import check_before_writing, sign_heads
 from usecases.notices import send_notice_for
 from usecases.proposals import ActOutcome, propose
 from usecases.registry import require_imported
+from usecases.valid_time import writing_moment
 
 __all__ = [
     "ActResult",
@@ -37,6 +40,7 @@ __all__ = [
     "determine",
     "extend_deadline",
     "request_information",
+    "signed_as_of",
 ]
 
 
@@ -96,7 +100,7 @@ def _record(
         needed = approvals_needed(bundle.program.approvals or {}, request.type)
         if draft is not None and needed > 1:
             return ActResult(written=False, state=state, proposal=propose(runtime, signed, needed))
-        leading = None if signed is None else ActSigned(signed=signed)
+        leading = None if signed is None else recorded_act(runtime, signed)
     program_sha = runtime.documents.put(bundle.document())
     result = append_planned(
         runtime.log,
@@ -124,25 +128,52 @@ def _with_act(
 
 
 def determine_request(
-    program: str, jurisdiction: str, decision: Outcome, reason: str
+    program: str, jurisdiction: str, decision: Outcome, reason: str, as_of: datetime | None = None
 ) -> ActRequest:
-    """The act a determination is (what `--prepare` prints and the person signs)."""
-    params = {"decision": decision.value, "reason": reason}
+    """The act a determination is (what `--prepare` prints and the person signs).
+
+    The date it is made for (`as_of`, default now) is signed too: whoever submits the act
+    cannot choose it, and an approval applies it as the proposer dated it.
+    """
+    params = _dated({"decision": decision.value, "reason": reason}, as_of)
     return ActRequest(ActType.DETERMINE, program, (jurisdiction,), params)
 
 
-def information_request(
-    program: str, jurisdiction: str, questions: tuple[str, ...], due: date, reason: str
+def _dated(params: dict[str, Any], as_of: datetime | None) -> dict[str, Any]:
+    """`params` with the date the act is made for (default now), inside the signed bytes."""
+    return {**params, "as_of": format_time(as_of or utc_now())}
+
+
+def signed_as_of(signed: SignedAct | None) -> datetime | None:
+    """The `as_of` a signed stage act carries (None: not signed, or an act from before)."""
+    text = None if signed is None else signed.act.params.get("as_of")
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"the act's as_of {text!r} is not a time") from None
+
+
+def information_request(  # noqa: PLR0917 - the act's own fields
+    program: str,
+    jurisdiction: str,
+    questions: tuple[str, ...],
+    due: date,
+    reason: str,
+    as_of: datetime | None = None,
 ) -> ActRequest:
-    """The act a request for information is."""
+    """The act a request for information is (its date, `as_of`, signed too)."""
     params = {"questions": list(questions), "due": due.isoformat(), "reason": reason}
-    return ActRequest(ActType.REQUEST_INFO, program, (jurisdiction,), params)
+    return ActRequest(ActType.REQUEST_INFO, program, (jurisdiction,), _dated(params, as_of))
 
 
-def extension_request(program: str, jurisdiction: str, until: date, reason: str) -> ActRequest:
-    """The act an extension is."""
+def extension_request(
+    program: str, jurisdiction: str, until: date, reason: str, as_of: datetime | None = None
+) -> ActRequest:
+    """The act an extension is (its date, `as_of`, signed too)."""
     params = {"until": until.isoformat(), "reason": reason}
-    return ActRequest(ActType.EXTEND, program, (jurisdiction,), params)
+    return ActRequest(ActType.EXTEND, program, (jurisdiction,), _dated(params, as_of))
 
 
 def determine(
@@ -157,8 +188,11 @@ def determine(
     approval: ActApproved | None = None,
     presigned: SignedAct | None = None,
 ) -> ActResult:
-    """Record a person's final determination (the latest evaluation is kept beside it)."""
-    moment = as_of or utc_now()
+    """Record a person's final determination (the latest evaluation is kept beside it).
+
+    Without `as_of`, a signed act's own `as_of` counts (submitted elsewhere, or approved).
+    """
+    moment = writing_moment(runtime, as_of or signed_as_of(presigned))
     bundle = runtime.program(program)
     return _record(
         runtime,
@@ -169,7 +203,7 @@ def determine(
         ),
         actor=actor,
         as_of=moment,
-        request=determine_request(program, jurisdiction, decision, reason),
+        request=determine_request(program, jurisdiction, decision, reason, moment),
         approval=approval,
         presigned=presigned,
     )
@@ -191,7 +225,7 @@ def request_information(
     """Ask the jurisdiction to answer `questions` (again) by `due`; a notice carries it."""
     if not questions:
         raise InputError("name at least one --question")
-    moment = as_of or utc_now()
+    moment = writing_moment(runtime, as_of or signed_as_of(presigned))
     bundle = runtime.program(program)
     return _record(
         runtime,
@@ -208,7 +242,7 @@ def request_information(
         ),
         actor=actor,
         as_of=moment,
-        request=information_request(program, jurisdiction, questions, due, reason),
+        request=information_request(program, jurisdiction, questions, due, reason, moment),
         approval=approval,
         presigned=presigned,
     )
@@ -227,14 +261,15 @@ def extend_deadline(
     presigned: SignedAct | None = None,
 ) -> ActResult:
     """Move this jurisdiction's deadline in force (letter, answer window or request)."""
+    moment = writing_moment(runtime, as_of or signed_as_of(presigned))
     return _record(
         runtime,
         program,
         jurisdiction,
         lambda state: plan_extension(state, until=until, reason=reason, actor=actor),
         actor=actor,
-        as_of=as_of or utc_now(),
-        request=extension_request(program, jurisdiction, until, reason),
+        as_of=moment,
+        request=extension_request(program, jurisdiction, until, reason, moment),
         approval=approval,
         presigned=presigned,
     )

@@ -44,6 +44,9 @@ def _row(state: StreamState, program: Program, as_of: datetime) -> dict[str, Any
         "reasons": list(state.reasons),
         "overridden": state.override is not None,
         "automatic_decision": (state.decision or Outcome.PENDING).value,
+        "decided_for": (
+            None if state.determination is None else state.determination.as_of.isoformat()
+        ),
         "letter_date": None if letter is None else letter.letter_date.isoformat(),
         "response_due": (
             None
@@ -73,6 +76,7 @@ def _damaged_row(stream: StreamId, error: Exception) -> dict[str, Any]:
         "reasons": [str(error)],
         "overridden": False,
         "automatic_decision": DAMAGED,
+        "decided_for": None,
         "letter_date": None,
         "response_due": None,
         "last_event_time": None,

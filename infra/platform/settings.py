@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AnyUrl, Field, Secret, SecretStr, UrlConstraints, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,16 @@ REPO_PROGRAMS_DIR = Path(__file__).resolve().parents[2] / "programs"
 
 SmtpUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["smtp", "smtps"], host_required=True)]
 """`smtp://[user[:password]@]host[:port]?from=ADDR&to=TEMPLATE` (`smtps://`: implicit TLS)."""
+
+
+def _clock_bound(default: timedelta, meaning: str) -> Any:  # noqa: ANN401 - a pydantic Field
+    """A bound of the clock policy (docs/log-format.md 10a): 0 to 30 days, recorded per act."""
+    return Field(
+        default=default,
+        ge=timedelta(0),
+        le=timedelta(days=30),
+        description=f"{meaning} (an ISO 8601 duration, e.g. PT5M); recorded beside every act",
+    )
 
 
 class Settings(BaseSettings):
@@ -57,6 +68,12 @@ class Settings(BaseSettings):
         description="the person's ssh-agent (OpenSSH's own variable, no prefix); signs acts "
         "when GRANTREVIEW_PERSON_KEY_FILE is unset",
         repr=False,
+    )
+    act_skew: timedelta = _clock_bound(
+        timedelta(minutes=5), "how far ahead of the recorded time a person's act may be dated"
+    )
+    act_max_delay: timedelta = _clock_bound(
+        timedelta(hours=24), "the longest an act signed elsewhere may wait before it is recorded"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from schemas.audit._verify_people import InForceCheck, Where
+from schemas.base.canonical import format_time
 from schemas.base.findings import Finding, FindingKind, stream_finding
 from schemas.events.catalog import (
     ActApproved,
@@ -35,10 +36,14 @@ from schemas.events.catalog import (
     decode_event_data,
 )
 from schemas.people.acts import Act, ActType, SignedAct, act_problem, approvals_needed
+from schemas.people.clock import ClockPolicy, act_time_problem
 from schemas.people.people_file import PeopleError, PeopleFile, parse_people_document
+from schemas.people.sshsig import SshSignatureError, signer_key_blob
 from schemas.program.definition import ProgramBundle, ProgramError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from schemas.log.commit import Commit
     from schemas.log.streams import StreamId
 
@@ -72,7 +77,9 @@ def _respond(event: DomainEvent, act: Act) -> str | None:
 
 def _determine(event: DomainEvent, act: Act) -> str | None:
     assert isinstance(event, DecisionDetermined)  # noqa: S101
-    wanted = {"decision": event.decision.value, "reason": event.reason}
+    wanted: dict[str, str] = {"decision": event.decision.value, "reason": event.reason}
+    if "as_of" in act.params:  # signed since the clock policy; older acts carry none
+        wanted["as_of"] = format_time(event.as_of)
     if act.type is not ActType.DETERMINE or act.params != wanted or act.actor != event.actor:
         return "the determination differs from the act its person signed"
     return None
@@ -85,6 +92,9 @@ def _request_info(event: DomainEvent, act: Act) -> str | None:
         "due": event.due.isoformat(),
         "reason": event.reason,
     }
+    stated = act.params.get("as_of")  # signed since the clock policy: the request's date
+    if isinstance(stated, str) and stated[:10] == event.requested_on.isoformat():
+        wanted["as_of"] = stated
     if act.type is not ActType.REQUEST_INFO or act.params != wanted or act.actor != event.actor:
         return "the information request differs from the act its person signed"
     return None
@@ -93,6 +103,8 @@ def _request_info(event: DomainEvent, act: Act) -> str | None:
 def _extend(event: DomainEvent, act: Act) -> str | None:
     assert isinstance(event, DeadlineExtended)  # noqa: S101
     wanted = {"until": event.until.isoformat(), "reason": event.reason}
+    if "as_of" in act.params:  # dates the extension's notice; no field of the event holds it
+        wanted["as_of"] = act.params["as_of"]
     if act.type is not ActType.EXTEND or act.params != wanted or act.actor != event.actor:
         return "the extension differs from the act its person signed"
     return None
@@ -130,6 +142,7 @@ class ActAudit:
     signed: int = 0
     in_force: InForceCheck = field(init=False)
     _where: Where | None = None
+    _recorded: datetime | None = None
 
     def __post_init__(self) -> None:
         """The whole-log check reads people files through this audit's cache."""
@@ -162,11 +175,15 @@ class ActAudit:
         """The act findings of one intact commit."""
         events = _decoded(commit)
         self._where = (stream, seq, key)
+        self._recorded = commit.time
+        found: list[tuple[FindingKind, str]] = []
         for event in events:
             if isinstance(event, PeopleAdopted):
                 self.signed += 1
                 self.in_force.adoption(commit.time, event.signed, self._where)
-        found, act, approved = self._acts(events)
+                found += _time_findings(event.signed, commit.time, event.clock)
+        more, act, approved = self._acts(events)
+        found += more
         program_sha = str(commit.events[0].get("grprogramsha", "")) if commit.events else ""
         for event in events:
             if not any(isinstance(event, cls) for cls in EFFECTS):
@@ -182,6 +199,11 @@ class ActAudit:
             required = self.approvals(program_sha)
             needed = 1 if required is None else approvals_needed(required, act.type)
             have = 1 + (0 if approved is None else len(_approvers(approved)))
+            keys = 1 + (0 if approved is None else len(_approving_keys(approved)))
+            if approved is not None and keys < have:
+                detail = f"{act.type.value}: {have} ids took part but only {keys} distinct keys"
+                found.append((FindingKind.DUPLICATE_KEY_APPROVAL, detail))
+            have = min(have, keys)
             if have < needed:
                 detail = f"{act.type.value} needs {needed} people; {have} took part"
                 found.append((FindingKind.APPROVAL_MISSING, detail))
@@ -196,34 +218,48 @@ class ActAudit:
         approved: ActApproved | None = None
         for event in events:
             if isinstance(event, (ActSigned, ActProposed)):
-                found += self._check(event.signed)
+                found += self._check(event.signed, timed=True, clock=event.clock)
                 act = event.signed.act if isinstance(event, ActSigned) else act
             elif isinstance(event, ActApproved):
                 found += self._approved(event)
                 act, approved = event.proposal.act, event
             elif isinstance(event, ActRejected):
-                found += self._check(event.rejection)
+                found += self._check(event.rejection, timed=True, clock=event.clock)
         return found, act, approved
 
     def _check(
-        self, signed: SignedAct, needs: ActType | None = None
+        self,
+        signed: SignedAct,
+        needs: ActType | None = None,
+        *,
+        timed: bool = False,
+        clock: ClockPolicy | None = None,
     ) -> list[tuple[FindingKind, str]]:
+        """Check one act; `timed`: also its time and key against this commit's, under `clock`.
+
+        Acts recorded earlier and repeated here (a proposal, earlier approvals) are not
+        timed: their times were checked where they were first recorded.
+        """
         act = signed.act
+        recorded = self._recorded if timed else None
+        timing = [] if recorded is None else _time_findings(signed, recorded, clock)
         self.signed += 1
         if self._where is not None:
             self.in_force.named(act, self._where)
         people = self.people(act.people_sha256)
         if people is None:
             detail = f"people file {act.people_sha256[:16]}... is missing or changed since"
-            return [(FindingKind.PEOPLE_FILE_CHANGED, detail)]
-        problem = act_problem(people, signed, needs)
-        return [] if problem is None else [(FindingKind(problem[0]), problem[1])]
+            return [*timing, (FindingKind.PEOPLE_FILE_CHANGED, detail)]
+        problem = act_problem(people, signed, needs, recorded)
+        return timing + ([] if problem is None else [(FindingKind(problem[0]), problem[1])])
 
     def _approved(self, event: ActApproved) -> list[tuple[FindingKind, str]]:
         proposal = event.proposal
         found = self._check(proposal)
-        for approval in event.approvals:
-            found += self._check(approval, proposal.act.type)
+        last = len(event.approvals) - 1
+        for index, approval in enumerate(event.approvals):
+            timed = index == last
+            found += self._check(approval, proposal.act.type, timed=timed, clock=event.clock)
             if approval.act.params.get("act_id") != proposal.act_id:
                 found.append((FindingKind.BAD_ACT_SIGNATURE, "an approval names another act"))
             if approval.act.actor == proposal.act.actor:
@@ -240,6 +276,27 @@ class ActAudit:
         """The hash of the people file adopted last, or None: acts are unsigned."""
         current = self.in_force.history.current
         return None if current is None else current.adopted
+
+
+def _time_findings(
+    signed: SignedAct, recorded: datetime, clock: ClockPolicy | None
+) -> list[tuple[FindingKind, str]]:
+    """The act's time against the time its commit recorded it, under the recorded policy."""
+    problem = act_time_problem(signed.act.time, recorded, clock)
+    return [] if problem is None else [(FindingKind(problem[0]), problem[1])]
+
+
+def _approving_keys(event: ActApproved) -> set[bytes]:
+    """The distinct keys that approved, other than the proposer's: people, not ids."""
+    keys = {_key(signed) for signed in event.approvals} - {_key(event.proposal)}
+    return keys - {b""}
+
+
+def _key(signed: SignedAct) -> bytes:
+    try:
+        return signer_key_blob(signed.signature)
+    except SshSignatureError:
+        return b""  # a broken signature is its own finding
 
 
 def _approvers(event: ActApproved) -> set[str]:

@@ -88,7 +88,7 @@ class InForceCheck:
                 kind = FindingKind.PEOPLE_FILE_CHANGED
                 found.append(stream_finding(stream, seq, kind, detail, key))
                 continue
-            problem = adoption_problem(authority, adopted, adoption.signed)
+            problem = adoption_problem(authority, adopted, adoption.signed, adoption.time)
             if problem is not None:
                 kind = FindingKind(problem[0])
                 found.append(stream_finding(stream, seq, kind, f"adoption: {problem[1]}", key))

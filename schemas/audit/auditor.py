@@ -192,12 +192,12 @@ class LogAuditor:
         if check.attested and attested is not None:
             self.attested_legacy += check.attested
             self.attesting.add(attested.checkpoint)
+        if self.tlog is not None:  # before the acts: an act's finding leaves the leaf owed
+            self._record_leaves(stream, objects, check)
         if self.acts is not None:
             for commit in intact_commits(objects, check):
                 key = objects.get(commit.seq, ("", b""))[0]
                 check.findings.extend(self.acts.commit(stream, commit.seq, commit, key))
-        if self.tlog is not None:
-            self._record_leaves(stream, objects, check)
         heads = _head_findings(check, self._stated.pop(stream.name, []))
         newest = self.newest
         covered = newest.heads.get(stream.name) if newest is not None else None

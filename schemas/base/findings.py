@@ -57,6 +57,14 @@ class FindingKind(StrEnum):
     """An act that took effect with fewer people than the program asked for."""
     SELF_APPROVAL = "self_approval"
     """An act approved by the person who proposed it."""
+    ACT_BACKDATED = "act_backdated"
+    """An act dated earlier than its recorded time minus the longest delay the writer allowed."""
+    ACT_TIME_OUT_OF_BOUNDS = "act_time_out_of_bounds"
+    """An act dated later than its recorded time plus the clock skew the writer allowed."""
+    ACT_KEY_EXPIRED = "act_key_expired"
+    """An act whose signing key was in force at the act's time but not when it was recorded."""
+    DUPLICATE_KEY_APPROVAL = "duplicate_key_approval"
+    """An act that took effect with two of its people signing with one key (one person, two ids)."""
     PEOPLE_FILE_CHANGED = "people_file_changed"
     """The people file an act names is missing from documents/ or no longer matches its hash."""
     NOT_IN_TREE = "not_in_tree"
@@ -107,6 +115,10 @@ class ReplayKind(StrEnum):
     TAMPERED_DOCUMENT = "tampered_document"
     UNDERIVABLE = "underivable"
     INCONSISTENT = "inconsistent"
+    PREMATURE = "premature"
+    """A stage transition or response dated after the log recorded it (valid after recorded)."""
+    MISDATED_RESPONSE = "misdated_response"
+    """A response received before its letter's date or after it was recorded."""
 
 
 class ReplayProblem(NamedTuple):

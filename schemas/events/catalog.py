@@ -21,6 +21,7 @@ from schemas.events.stage_events import (
     NoticeSent,
 )
 from schemas.people.acts import SignedAct
+from schemas.people.clock import ClockPolicy
 from schemas.program.jurisdiction import Jurisdiction
 from schemas.program.response import Answer, Respondent
 from schemas.program.review_path import Stage
@@ -30,6 +31,7 @@ __all__ = [
     "ACT_EVENTS",
     "EVENT_TYPES",
     "ActApproved",
+    "ActEvent",
     "ActProposed",
     "ActRejected",
     "ActSigned",
@@ -235,7 +237,19 @@ class ReevaluationCompleted(DomainEvent):
     outcomes_sha256: str
 
 
-class ActSigned(DomainEvent):
+class ActEvent(DomainEvent):
+    """An event recording people's acts, with the clock policy its writer checked them under.
+
+    Version 2 adds `clock` (docs/log-format.md, "Clock policy"); version 1 has none and is
+    held to the bound its writers enforced then.
+    """
+
+    VERSION: ClassVar[int] = 2
+
+    clock: ClockPolicy | None = None
+
+
+class ActSigned(ActEvent):
     """A person's signed act, recorded in the same commit as what it did (docs/log-format.md)."""
 
     TYPE: ClassVar[str] = "grantreview.act.signed"
@@ -243,7 +257,7 @@ class ActSigned(DomainEvent):
     signed: SignedAct
 
 
-class ActProposed(DomainEvent):
+class ActProposed(ActEvent):
     """An act the program wants more than one person for: recorded, not yet in effect."""
 
     TYPE: ClassVar[str] = "grantreview.act.proposed"
@@ -252,7 +266,7 @@ class ActProposed(DomainEvent):
     approvals_needed: int = Field(ge=2, le=10)
 
 
-class ActApproved(DomainEvent):
+class ActApproved(ActEvent):
     """A proposed act took effect: the proposal and every approval, each signed by its person."""
 
     TYPE: ClassVar[str] = "grantreview.act.approved"
@@ -261,7 +275,7 @@ class ActApproved(DomainEvent):
     approvals: tuple[SignedAct, ...] = Field(min_length=1)
 
 
-class ActRejected(DomainEvent):
+class ActRejected(ActEvent):
     """A proposed act was closed without effect, by a person with the role, with a reason."""
 
     TYPE: ClassVar[str] = "grantreview.act.rejected"
@@ -270,7 +284,7 @@ class ActRejected(DomainEvent):
     rejection: SignedAct
 
 
-class PeopleAdopted(DomainEvent):
+class PeopleAdopted(ActEvent):
     """An administrator put a people file in force (the registry stream; docs/log-format.md).
 
     The act (`people`) names the adopted file's hash in `params.people_sha256`; it is signed
@@ -322,11 +336,12 @@ _ALL: tuple[type[DomainEvent], ...] = (
 EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.TYPE: cls for cls in _ALL}
 
 # Upcasters: a stored (type, version) to the current version's data. Version 1 of these
-# three lacked only fields that now have defaults, so their data validates unchanged.
+# lacked only fields that now have defaults, so their data validates unchanged.
 _UPCASTS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
     (RulesEvaluated.TYPE, 1): dict,
     (DecisionIssued.TYPE, 1): dict,
     (DecisionRevised.TYPE, 1): dict,
+    **{(cls.TYPE, 1): dict for cls in ACT_EVENTS},
 }
 
 

@@ -155,12 +155,17 @@ ActProblem = tuple[str, str]
 
 
 def act_problem(  # noqa: PLR0911 - one return per reason an act is refused
-    people: PeopleFile, signed: SignedAct, needs: ActType | None = None
+    people: PeopleFile,
+    signed: SignedAct,
+    needs: ActType | None = None,
+    recorded: datetime | None = None,
 ) -> ActProblem | None:
     """Why `signed` is not a valid act under `people`; None if it is.
 
     The actor must be in force at the act's time with a key that verifies the signature,
-    and hold a role allowed to do `needs` (the act's own type unless given).
+    and hold a role allowed to do `needs` (the act's own type unless given). Given the
+    time the act is `recorded`, the key must be in force then too: an expired key cannot
+    submit, whatever date it signs (`act_key_expired`).
     """
     act = signed.act
     if people.sha256 != act.people_sha256:
@@ -182,6 +187,9 @@ def act_problem(  # noqa: PLR0911 - one return per reason an act is refused
         break
     if signer is None:
         return "bad_act_signature", f"the signature is not by a key of {act.actor!r} in force"
+    if recorded is not None and signer not in people.entries(act.actor, recorded):
+        when = format_time(recorded)
+        return "act_key_expired", f"{act.actor!r}'s key that signed was not in force at {when}"
     wanted = needs or act.type
     if wanted in {ActType.APPROVE, ActType.REJECT}:
         return None  # the role is that of the proposed act, checked where the proposal is known

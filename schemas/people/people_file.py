@@ -127,9 +127,35 @@ class PeopleFile(BaseModel):
         """Whether `person` appears at all."""
         return any(entry.id == person for entry in self.people)
 
+    def shared_key(self) -> str | None:
+        """Why one key is listed under two ids (one person could approve their own act)."""
+        owner: dict[str, str] = {}
+        for index, entry in enumerate(self.people):
+            line = public_key_line(entry.public_key)
+            first = owner.setdefault(line, entry.id)
+            if first != entry.id:
+                return (
+                    f"people[{index}] ({entry.id}): the key is also {first!r}'s; "
+                    "a key belongs to one id only"
+                )
+        return None
+
 
 def parse_people(data: object, *, source: str) -> PeopleFile:
-    """Validate loaded YAML as a people file; the error names `source` and the entry."""
+    """Validate loaded YAML as a people file; the error names `source` and the entry.
+
+    A file listing one key under two ids is refused here, for `people check` and `adopt`;
+    files stored before that rule still parse (`parse_people_document`), and verification
+    counts their keys, not ids.
+    """
+    people = _validated(data, source=source)
+    problem = people.shared_key()
+    if problem is not None:
+        raise PeopleError(f"{source}: {problem}")
+    return people
+
+
+def _validated(data: object, *, source: str) -> PeopleFile:
     try:
         return PeopleFile.model_validate(data)
     except ValidationError as error:
@@ -164,7 +190,7 @@ def parse_people_document(raw: bytes) -> PeopleFile:
         raise PeopleError("stored people document is not JSON") from None
     if not isinstance(document, dict) or document.pop("format", None) != PEOPLE_FORMAT:
         raise PeopleError(f"stored people document is not {PEOPLE_FORMAT}")
-    people = parse_people(document, source="stored people document")
+    people = _validated(document, source="stored people document")
     if people.to_bytes() != raw:
         raise PeopleError("stored people document is not in canonical form")
     return people

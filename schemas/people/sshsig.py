@@ -35,6 +35,7 @@ __all__ = [
     "public_key_line",
     "sign",
     "signed_data",
+    "signer_key_blob",
     "verify",
 ]
 
@@ -159,6 +160,18 @@ def _unarmor(armored: str) -> bytes:
         return base64.b64decode("".join(lines[1:-1]), validate=True)
     except (binascii.Error, ValueError):
         raise SshSignatureError("SSH signature is not base64") from None
+
+
+def signer_key_blob(armored: str) -> bytes:
+    """The public key blob an armored signature names (who signed, before it is verified).
+
+    Two acts whose signatures name one key are one person's, whatever ids they carry.
+    """
+    blob = _unarmor(armored)
+    if not blob.startswith(_MAGIC) or len(blob) < len(_MAGIC) + 4:
+        raise SshSignatureError("not an SSHSIG blob")
+    signed_key, _ = _read_string(blob, len(_MAGIC) + 4)
+    return signed_key
 
 
 def verify(

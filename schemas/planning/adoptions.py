@@ -83,15 +83,19 @@ class PeopleHistory:
 
 
 def adoption_problem(
-    authority: PeopleFile, adopted: PeopleFile, signed: SignedAct
+    authority: PeopleFile,
+    adopted: PeopleFile,
+    signed: SignedAct,
+    recorded: datetime | None = None,
 ) -> ActProblem | None:
     """Why `signed` does not validly adopt `adopted` under `authority`; None if it does.
 
-    `authority` is the file in force before, or `adopted` itself for the first adoption.
+    `authority` is the file in force before, or `adopted` itself for the first adoption;
+    the key must be in force when the adoption is `recorded` too.
     """
     act = signed.act
     if act.type is not ActType.PEOPLE or act.program != REGISTRY or act.subjects:
         return "bad_act_signature", "an adoption must be a people act on the registry"
     if act.params != adoption_params(adopted.sha256):
         return "bad_act_signature", "the adoption's act names another people file"
-    return act_problem(authority, signed)
+    return act_problem(authority, signed, recorded=recorded)

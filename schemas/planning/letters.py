@@ -30,6 +30,7 @@ __all__ = [
     "check_letter_budget",
     "compile_template",
     "render_letter",
+    "template_failure",
 ]
 
 DEFAULT_TEMPLATE = """\
@@ -67,6 +68,13 @@ def compile_template(source: str) -> Template:
     return environment.from_string(environment.budgeted(environment.parse(source)))
 
 
+def template_failure(error: Exception) -> str:
+    """One line saying why a template failed to render (any error: templates are data)."""
+    if isinstance(error, TemplateError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
 @dataclass(frozen=True)
 class RenderedLetter:
     """A letter in both forms; the Markdown is the record, the HTML is what is mailed."""
@@ -93,8 +101,9 @@ def render_letter(
             response_due=None if spec is None else spec.due_for(letter_date),
             letter_date=letter_date,
         )
-    except TemplateError as error:
-        raise InputError(f"program {program.id!r}: letter template failed: {error}") from None
+    except Exception as error:  # noqa: BLE001 - a template is data: whatever it raises is its fault
+        detail = template_failure(error)
+        raise InputError(f"program {program.id!r}: letter template failed: {detail}") from None
     finally:
         done(token)
     html = render_markdown_html(markdown)

@@ -11,13 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from jinja2 import TemplateError
-
 from schemas.base.errors import InputError
 from schemas.base.markup import render_markdown_html
 from schemas.events.catalog import NoticeSent
 from schemas.planning.draft import CommitDraft
-from schemas.planning.letters import RenderedLetter, compile_template
+from schemas.planning.letters import RenderedLetter, compile_template, template_failure
 from schemas.program.template_budget import done, rendering
 
 if TYPE_CHECKING:
@@ -86,9 +84,10 @@ def render_notice(
             answer_due=answer_due,
             notice_date=notice_date,
         )
-    except TemplateError as error:
+    except Exception as error:  # noqa: BLE001 - a template is data: whatever it raises is its fault
+        detail = template_failure(error)
         raise InputError(
-            f"program {bundle.program.id!r}: notice template failed: {error}"
+            f"program {bundle.program.id!r}: notice template failed: {detail}"
         ) from None
     finally:
         done(token)

@@ -116,6 +116,16 @@ def _capped_range(*args: int) -> range:
     return numbers
 
 
+_LOADING_TAGS: dict[type[nodes.Node], str] = {
+    nodes.Include: "include",
+    nodes.Import: "import",
+    nodes.FromImport: "from ... import",
+    nodes.Extends: "extends",
+}
+"""Every tag that needs a template loader, by its node."""
+_LOADING_NODES = tuple(_LOADING_TAGS)
+
+
 def _wrap(node: nodes.Node, name: str) -> nodes.Filter:
     return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
 
@@ -134,7 +144,15 @@ class BudgetedEnvironment(SandboxedEnvironment):
         self.globals["range"] = _capped_range
 
     def budgeted(self, template: nodes.Template) -> nodes.Template:
-        """Route every loop, concatenation and output through the budget; refuse recursion."""
+        """Route every loop, concatenation and output through the budget; refuse recursion.
+
+        Tags that load another template (include, import, from, extends) are refused
+        here: a program's template is one file, and the sandbox has no loader.
+        """
+        for loading in template.find_all(_LOADING_NODES):
+            tag = _LOADING_TAGS[type(loading)]
+            msg = f"line {loading.lineno}: {{% {tag} %}} is not allowed: a template is one file"
+            raise TemplateBudgetError(msg)
         for loop in template.find_all(nodes.For):
             if loop.recursive:
                 msg = f"line {loop.lineno}: recursive loops are not allowed in letter templates"

@@ -12,12 +12,14 @@ unaltered. A program without a `review:` section never reaches the planners here
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from schemas.base.canonical import sha256_hex
+from schemas.base.canonical import format_time, sha256_hex
 from schemas.base.errors import ControlSignal, InputError
 from schemas.base.findings import ReplayKind, ReplayProblem
 from schemas.events.catalog import (
+    ActEvent,
     AwardActionRecorded,
     DeadlineExtended,
     DecisionDetermined,
@@ -26,12 +28,16 @@ from schemas.events.catalog import (
     InformationRequested,
     NoticeQueued,
     NoticeSent,
+    ResponseReceived,
     RulesEvaluated,
 )
 from schemas.log.state import StreamState, advance
+from schemas.people.clock import DEFAULT_SKEW
 from schemas.planning.notices import notice_due, render_notice
 from schemas.planning.stages import plan_determination, plan_extension, plan_information, plan_stage
+from schemas.planning.valid_time import future_problem, response_time_problem
 from schemas.program.definition import ProgramBundle
+from schemas.program.review_path import Stage
 from schemas.rules.engine import RuleEvaluationError
 from schemas.rules.waivers import start_of
 
@@ -83,6 +89,7 @@ class StageReplay:
         # A person's signed (or approved) act leads the commit it caused; the audit pass
         # checks acts, this checks what they did.
         done = [event for event in events if not event.TYPE.startswith(_ACT_EVENTS)]
+        problems.extend(_timing(before, commit.time, events))
         if done and isinstance(done[0], NoticeQueued | NoticeSent):
             problems.extend(self._notice(before, commit.time, done[0]))
         elif any(isinstance(event, _PLANNED) for event in done):
@@ -169,6 +176,9 @@ class StageReplay:
                     ReplayKind.INCONSISTENT, f"{what}: not allowed where the review stood: {error}"
                 )
             ]
+        if draft is None and _closes_window(events):
+            detail = f"{what}: the answer window had not closed by {format_time(commit.time)}"
+            return [ReplayProblem(ReplayKind.PREMATURE, detail)]
         if draft is None:
             return [
                 ReplayProblem(
@@ -239,3 +249,47 @@ class StageReplay:
                 )
             ]
         return []
+
+
+def _timing(
+    before: StreamState, recorded: datetime, events: Sequence[DomainEvent]
+) -> list[ReplayProblem]:
+    """Valid times against the commit's recorded time (docs/log-format.md, "Clock policy").
+
+    A determination, an evaluation or a request dated after its commit's time (beyond the
+    skew the commit's act was recorded under, else the default) closed a window or made a
+    final early; a response must lie between its letter's date and its recording.
+    """
+    clock = next((e.clock for e in events if isinstance(e, ActEvent) and e.clock), None)
+    skew = DEFAULT_SKEW if clock is None else timedelta(seconds=clock.skew_seconds)
+    problems: list[ReplayProblem] = []
+    for event in events:
+        what = event.TYPE.removeprefix("grantreview.")
+        if isinstance(event, ResponseReceived):
+            problem = response_time_problem(before, event.received_at, recorded, skew)
+            if problem is not None:
+                problems.append(ReplayProblem(ReplayKind.MISDATED_RESPONSE, f"{what}: {problem}"))
+            continue
+        valid = _valid_time(event)
+        problem = None if valid is None else future_problem(valid, recorded, skew)
+        if problem is not None:
+            problems.append(ReplayProblem(ReplayKind.PREMATURE, f"{what}: {problem}"))
+    return problems
+
+
+def _valid_time(event: DomainEvent) -> datetime | None:
+    """The moment a stage event was made for, if it carries one."""
+    if isinstance(event, DecisionDetermined):
+        return event.as_of
+    if isinstance(event, RulesEvaluated):
+        return event.evaluation.as_of
+    if isinstance(event, InformationRequested):
+        return start_of(event.requested_on)
+    return None
+
+
+def _closes_window(events: Sequence[DomainEvent]) -> bool:
+    """A final decision with no evaluation of its own: an answer window closing."""
+    first = events[0]
+    closing = isinstance(first, DecisionIssued) and first.stage is Stage.FINAL
+    return closing and not any(isinstance(event, RulesEvaluated) for event in events)

@@ -139,7 +139,7 @@ def test_an_act_under_a_file_not_in_force_is_a_finding(team: Team) -> None:
     )
     team.people = _rotated(team)
     adopt_people(team.as_person("ada"), load_people(team.people), "ada")
-    late = Act(**{**old.model_dump(), "time": old.time.replace(year=old.time.year + 1)})
+    late = Act(**{**old.model_dump(), "time": utc_now()})  # after the adoption, in bounds
     signed = sign_act(dora, late)
     request = override_request(PROGRAM, "stockton-ca", Outcome.ELIGIBLE, "court order")
     apply_override(dora, PROGRAM, "stockton-ca", request, "dora", act=ActSigned(signed=signed))
