@@ -51,6 +51,16 @@ def _print_verdict(*, ok: bool, findings: int, summary: str) -> None:
     typer.echo(safe_text(line, one_line=True))
 
 
+def _wrong_keyring(report: VerifyReport | ReplayReport) -> None:
+    """The keyring signs nothing in the log: one line naming the key ids seen, exit 1."""
+    if not report.untrusted_signers:
+        return
+    seen = ", ".join(f"{key[:16]}..." for key in report.untrusted_signers)
+    line = f"FAILED: no trusted key matches: the log is signed by {seen}, none in the keyring"
+    typer.echo(safe_text(line, one_line=True))
+    raise typer.Exit(int(ExitCode.FINDING))
+
+
 def _print_findings(report: VerifyReport | ReplayReport) -> None:
     """One line per finding; a location or detail read from the log is shown inert."""
     for finding in report.findings:
@@ -80,6 +90,7 @@ def _people_line(people_in_force: str | None) -> str:
 
 
 def _print_report(report: VerifyReport) -> None:
+    _wrong_keyring(report)
     _print_findings(report)
     newest = "none" if report.newest_checkpoint is None else str(report.newest_checkpoint)
     if report.keep is not None:
@@ -151,7 +162,9 @@ def verify(  # noqa: PLR0917 - Typer passes every option by name; the signature 
             client = make_s3_client(settings)
             store = S3ObjectStore(client, settings.s3_bucket, max_workers=settings.s3_max_workers)
             prefix = settings.s3_prefix
-        report = verify_store(store, prefix, keyring, programs=programs, expected=expected)
+        report = verify_store(
+            store, prefix, keyring, programs=programs, expected=expected, refuse_unknown=True
+        )
     if as_json:
         print_json(report.as_json())
     else:
@@ -234,6 +247,7 @@ def _audited(source: Path | None) -> str:
 
 
 def _print_replay(report: ReplayReport) -> None:
+    _wrong_keyring(report)
     _print_findings(report)
     for item in report.jurisdictions:
         why = (

@@ -20,6 +20,7 @@ from schemas.tlog.note import ALG_COSIGNATURE_V1, NoteError, NoteVerifier
 from schemas.tlog.proof import TlogProof
 from schemas.tlog.receipt import Receipt, build_receipt, verify_receipt, verify_tlog_proof
 from schemas.tlog.tiles import tile_hash_reader
+from usecases.audit_scope import require_in_log
 from usecases.checkpoints import sign_heads
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def _latest_decision_seq(runtime: Runtime, stream: StreamId) -> int:
 
 def make_receipt(runtime: Runtime, program: str, slug: str, seq: int | None) -> Receipt:
     """The receipt of commit `seq` of the stream (default: its latest decision)."""
+    require_in_log(runtime.store, runtime.log.prefix, [program], [slug])
     stream = StreamId(program=program, jurisdiction=slug)
     keyring = runtime.commit_keys.keyring
     if keyring is None:

@@ -17,6 +17,7 @@ from schemas.base.ids import check_slug
 from schemas.log.commit import MAX_COMMIT_BYTES
 from schemas.log.cumulative_checkpoint import MAX_CHECKPOINT_BYTES
 from schemas.log.streams import REGISTRY
+from usecases.audit_scope import missing_from_log
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -39,17 +40,20 @@ def verify_store(
     program: str | None = None,
     programs: Sequence[str] = (),
     expected: tuple[int, str] | None = None,
+    refuse_unknown: bool = False,
 ) -> VerifyReport:
     """Verify the log under `prefix` (all of it, or some programs' streams) against `keyring`.
 
     `program` (one) and `programs` (several, as `audit verify -p A -p B`) add up; none
     means every stream. `expected`: a checkpoint (seq, signature) kept from an earlier
-    audit that must still hold.
+    audit that must still hold. `refuse_unknown` (what an auditor typed): a program not
+    in the log is `InputError` (exit 2) when the log is otherwise intact.
     """
     wanted = tuple(dict.fromkeys([*([program] if program is not None else []), *programs]))
     for one in wanted:
         if one != REGISTRY:
             check_slug(one, "program id")
+    unknown = missing_from_log(store, prefix, wanted) if refuse_unknown else None
     # The registry is always read: its adoptions say which people file was in force.
     chosen = dict.fromkeys([*wanted, REGISTRY]) if wanted else {}
     folders = [f"{prefix}streams/{one}/" for one in chosen] or [f"{prefix}streams/"]
@@ -66,7 +70,7 @@ def verify_store(
         progress.advance(len(batch))
     checkpoints = read_all(store, f"{prefix}checkpoints/", limit=MAX_CHECKPOINT_BYTES)
     documents = DocumentStore(store, prefix)
-    return verify_log(
+    report = verify_log(
         prefix,
         commits,
         checkpoints,
@@ -76,6 +80,9 @@ def verify_store(
         documents=documents.get,
         tlog=read_tlog(store, prefix),
     )
+    if unknown is not None and report.ok:  # a deleted program's signed heads: findings instead
+        raise InputError(unknown)
+    return report
 
 
 def source_prefix(root: Path, configured: str) -> str:

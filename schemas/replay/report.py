@@ -108,6 +108,8 @@ class ReplayReport:
     attested_legacy_commits: int = 0
     """Unsigned `/1` commits a signed cumulative checkpoint vouches for (not findings)."""
     attesting_checkpoints: tuple[int, ...] = ()
+    untrusted_signers: tuple[str, ...] = ()
+    """The key ids that sealed the log when the keyring holds none of them (a wrong keyring)."""
 
     @property
     def ok(self) -> bool:
@@ -129,6 +131,7 @@ class ReplayReport:
             "checkpoints": self.checkpoints,
             "attested_legacy_commits": self.attested_legacy_commits,
             "attesting_checkpoints": list(self.attesting_checkpoints),
+            "untrusted_signers": list(self.untrusted_signers),
             "audited": None if self.context is None else self.context.as_json(),
             "newest_checkpoint": None
             if self.newest_checkpoint is None
@@ -183,6 +186,7 @@ class ReplayAccumulator:
     newest_checkpoint: CheckpointSeen | None = None
     attested_legacy_commits: int = 0
     attesting_checkpoints: tuple[int, ...] = ()
+    untrusted_signers: tuple[str, ...] = ()
     findings: list[ReplayFinding] = field(default_factory=list)
     jurisdictions: list[JurisdictionReplay] = field(default_factory=list)
     _changes: dict[str, list[tuple[datetime, str, Outcome]]] = field(default_factory=dict)
@@ -229,4 +233,5 @@ class ReplayAccumulator:
             newest_checkpoint=self.newest_checkpoint,
             attested_legacy_commits=self.attested_legacy_commits,
             attesting_checkpoints=self.attesting_checkpoints,
+            untrusted_signers=self.untrusted_signers,
         )

@@ -85,6 +85,9 @@ def _check_receipts(cli_env: dict[str, str], slug: str, tmp_path: Path) -> None:
     refused = run_cli_process(cli_env, "verify-receipt", flipped_proof)
     assert refused.code == 1, refused
     assert "root mismatch" in refused.stdout
+    typo = run_cli_process(cli_env, "receipt", "chicgo-il", "--program", PROGRAM)
+    assert typo.code == 2, typo  # the auditor's typo: one line, as operators get
+    assert typo.stderr == f"error: jurisdiction(s) not in this log for {PROGRAM}: chicgo-il\n"
 
     receipt_file = tmp_path / "receipt.json"
     made = run_cli_process(
