@@ -255,7 +255,7 @@ def _print_replay(report: ReplayReport) -> None:
             if item.override_reason
             else "; ".join(item.reasons)
         )
-        line = f"{item.program}/{item.jurisdiction}: {item.decision.value} ({why})"
+        line = f"{item.program}/{item.jurisdiction}: {item.standing.label} ({why})"
         typer.echo(safe_text(line, one_line=True))
     moments = report.moments
     at = "" if moments.as_of is None else f" as of {moments.as_of.isoformat()}"

@@ -30,11 +30,12 @@ from schemas.events.catalog import (
     RulesEvaluated,
     UnknownEventTypeError,
 )
-from schemas.log.state import decoded_events
+from schemas.log.state import StreamState, advance, decoded_events
 from schemas.program.response import Response, parse_response
 from schemas.replay._compare import compare_evaluations, differ
 from schemas.replay._inputs import Moments, ProgramCatalog, RegistryHistory, valid_time
 from schemas.replay._stages import StageReplay
+from schemas.replay._standing import standing_of
 from schemas.replay._timeline import (
     JurisdictionReplay,
     TimelineEntry,
@@ -295,6 +296,8 @@ def replay_stream(
     walk = _Walk(stream, programs, responses, registry)
     view = _Walk(stream, programs, responses, registry)  # only the admitted events
     stages = StageReplay(stream, programs, responses, registry)
+    folded = StreamState(stream=stream)  # the stage machine, over the admitted events
+    final = False
     timeline: list[TimelineEntry] = []
     events = 0
     for commit in commits:
@@ -324,10 +327,12 @@ def replay_stream(
                 stage=stage_of(event),
             )
             if admitted:
-                before = view.effective if view.known else None
+                before = (view.effective if view.known else None, final)
                 view.apply(event)
+                folded = advance(folded, commit.head, [event])
                 after = view.effective if view.known else None
-                changed = after is not None and after != before
+                final = standing_of(folded, view.effective).final
+                changed = after is not None and (after, final) != before  # or became final
                 reasons = view.reasons
                 if view.override or view.determination:
                     reasons = ((view.override or view.determination).reason,)  # type: ignore[union-attr]  # one is set
@@ -344,6 +349,7 @@ def replay_stream(
                     program_sha256=program_sha,
                     response_sha256=response_sha,
                     stage=entry.stage,
+                    final=final,
                 )
             timeline.append(entry)
     result = JurisdictionReplay(
@@ -357,5 +363,6 @@ def replay_stream(
         head_seq=commits[-1].seq if commits else -1,
         events=events,
         timeline=tuple(timeline),
+        standing=standing_of(folded, view.effective),
     )
     return result, walk.findings

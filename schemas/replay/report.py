@@ -102,6 +102,7 @@ class ReplayReport:
     findings: tuple[ReplayFinding, ...]
     jurisdictions: tuple[JurisdictionReplay, ...]
     decisions: dict[str, dict[str, int]]
+    """Per program: final decisions by outcome; `pending` counts every review not yet final."""
     decisions_over_time: dict[str, tuple[SeriesPoint, ...]]
     context: AuditContext | None = None
     newest_checkpoint: CheckpointSeen | None = None
@@ -205,10 +206,15 @@ class ReplayAccumulator:
         self.jurisdictions.append(replayed)
         changes = self._changes.setdefault(replayed.program, [])
         last: datetime | None = None
+        shown: Outcome | None = None
         for entry in replayed.timeline:
-            if entry.changed and entry.decision is not None:
+            if not entry.admitted or entry.decision is None:
+                continue
+            now = entry.decision if entry.final else Outcome.PENDING  # a preliminary is pending
+            if now != shown:
+                shown = now
                 last = entry.valid if last is None else max(last, entry.valid)
-                changes.append((last, replayed.jurisdiction, entry.decision))
+                changes.append((last, replayed.jurisdiction, now))
 
     def report(self) -> ReplayReport:
         """The finished report, jurisdictions sorted by program then slug."""
@@ -216,7 +222,7 @@ class ReplayAccumulator:
         decisions: dict[str, dict[str, int]] = {}
         for item in ordered:
             row = decisions.setdefault(item.program, {o.value: 0 for o in Outcome})
-            row[item.decision.value] += 1
+            row[item.standing.shown.value] += 1  # only a final decision counts as decided
         return ReplayReport(
             moments=self.moments,
             programs=self.programs,
