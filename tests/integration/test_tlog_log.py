@@ -73,7 +73,15 @@ def _check_receipts(cli_env: dict[str, str], slug: str, tmp_path: Path) -> None:
     proof_file = tmp_path / "receipt.tlog-proof"
     made = run_cli_process(cli_env, "receipt", slug, "--program", PROGRAM, "--out", proof_file)
     assert made.code == 0, made
-    assert run_cli_process(cli_env, "verify-receipt", proof_file).code == 0
+    covers = made.stdout.splitlines()[1]  # which record, read from the proven commit bytes
+    assert covers.startswith(f"covers stream {PROGRAM}/{slug} seq "), made
+    assert "decision.issued" in covers
+    checked = run_cli_process(cli_env, "verify-receipt", proof_file)
+    assert checked.code == 0, checked
+    assert checked.stdout.splitlines()[1] == covers, checked
+    letter = run_cli_process(cli_env, "receipt", slug, "-p", PROGRAM, "--event", "letter.sent")
+    assert letter.code == 0, letter
+    assert f"covers stream {PROGRAM}/{slug} seq 0: letter.sent" in letter.stderr
     printed = run_cli_process(cli_env, "receipt", slug, "--program", PROGRAM)
     assert printed.stdout == proof_file.read_text(), printed  # stdout: the same proof
     proof = parse_tlog_proof(proof_file.read_bytes())
