@@ -137,6 +137,17 @@ def test_the_record_of_a_two_person_review_checks_offline(office: Office, tmp_pa
     differ = {path for path in first if first[path] != second[path]}
     assert differ <= {"HEADER.txt", "MANIFEST.sha256"}  # deterministic apart from the header
 
+    receipt = office.run("dan", "receipt", SLUG, "-p", PROGRAM, "--out", tmp_path / "final.proof")
+    assert receipt.code == 0, receipt  # the decision in force: the approved determination
+    assert "decision.determined" in receipt.stdout
+    assert "stage final; decision eligible" in receipt.stdout
+    shown = office.run("dan", "documents", "show", SLUG, "-p", PROGRAM, "--kind", "notice")
+    assert shown.code == 0, shown
+    assert "final notice" in shown.stderr
+    raw = office.run("dan", "documents", "show", SLUG, "-p", PROGRAM, "--kind", "letter", "--raw")
+    letters = [p.read_text() for p in (packet / "documents" / "sha256").iterdir()]
+    assert raw.stdout in letters  # the very bytes the packet carries
+
     _check_tampering(office, packet, tmp_path)
     acts = _check_acts_with_openssh(packet)
     assert acts >= 2  # Dora's proposal and Dan's approval at least
