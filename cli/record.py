@@ -9,6 +9,7 @@ import typer
 
 from cli._common import ExitCode
 from cli._render import safe_text
+from cli.audit import VerifyKeyOption
 from schemas.base.ids import check_slug
 
 __all__ = ["record", "verify_record_command"]
@@ -55,24 +56,22 @@ def record(
 
 def verify_record_command(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="A packet by `record`.")],
-    verify_key: Annotated[
-        Path | None,
-        typer.Option(
-            "--verify-key",
-            metavar="FILE",
-            help="The log's keys as you got them elsewhere (default: the packet's keyring).",
-        ),
-    ] = None,
+    verify_key: VerifyKeyOption = None,
 ) -> None:
-    """Check a record packet offline: exit 0, or 1 naming each file changed, missing or added."""
+    """Check a record packet offline: exit 0, or 1 naming each file changed, missing or added.
+
+    Proofs are checked with --verify-key (or GRANTREVIEW_VERIFY_KEY_FILE): the log's keys
+    as you got them elsewhere; without either, with the packet's own `keyring.json`.
+    """
     from infra.identity.keys import load_keyring  # noqa: PLC0415 - keep start-up light
+    from infra.platform.settings import get_settings  # noqa: PLC0415
     from usecases.verify_record import verify_packet  # noqa: PLC0415
 
-    keyring = None if verify_key is None else load_keyring(verify_key)
-    problems, checked = verify_packet(directory, keyring)
+    path = verify_key or get_settings().verify_key_file
+    problems, checked = verify_packet(directory, None if path is None else load_keyring(path))
     for problem in problems:
         typer.echo(safe_text(f"FAILED: {problem}", one_line=True))
     if problems:
         raise typer.Exit(int(ExitCode.FINDING))
-    keys = "the packet's own keyring" if verify_key is None else str(verify_key)
+    keys = "the packet's own keyring" if path is None else str(path)
     typer.echo(safe_text(f"ok: {checked} files as listed, every commit proven with {keys}"))

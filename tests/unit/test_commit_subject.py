@@ -8,9 +8,7 @@ from infra.runtime import Runtime
 from schemas.log.commit_subject import commit_subject
 from schemas.log.streams import StreamId, commit_key
 from schemas.rules.evaluation import Outcome
-from tests.unit.test_report_standing import _awaiting_information
-from tests.unit.test_stage_replay import PREFIX, Walk, _at, runtime
-from usecases.stages import determine
+from tests.unit.test_stage_replay import PREFIX, determined, runtime
 
 __all__ = ["runtime"]  # the fixture, imported for pytest
 
@@ -30,19 +28,7 @@ def _subjects(runtime: Runtime) -> list[str]:
 
 def test_each_commit_says_what_it_records(runtime: Runtime, tmp_path: Path) -> None:
     """The preliminary decision and the final determination read apart, with the award."""
-    _awaiting_information(runtime, tmp_path)
-    walk = Walk(runtime, "staged-person", "stockton-ca", tmp_path)
-    walk.respond("no", _at(8, 25))
-    walk.advance(_at(8, 26))
-    determine(
-        runtime,
-        "staged-person",
-        "stockton-ca",
-        decision=Outcome.INELIGIBLE,
-        reason="no access",
-        actor="ojp-1",
-        as_of=_at(9, 11),
-    )
+    determined(runtime, tmp_path, ("yes", "no"), Outcome.INELIGIBLE)
     lines = _subjects(runtime)
     assert lines[0] == "stream staged-person/stockton-ca seq 0: letter.sent"
     preliminary = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,13 @@ from schemas.replay.report import ReplayReport
 from schemas.rules.evaluation import Outcome
 from tests.conftest import Cli
 from tests.unit.test_acts import Team
-from tests.unit.test_stage_replay import PREFIX, Walk, _at, runtime
+from tests.unit.test_stage_replay import PREFIX, _at, determined, open_request, runtime
 from tests.unit.test_staged_acts import team
 from tests.unit.test_verify import KEYRING
 from usecases.approvals import approve
 from usecases.export import export_store
 from usecases.replay import replay_store
-from usecases.stages import determine, request_information
+from usecases.stages import determine
 
 __all__ = ["runtime", "team"]  # the fixtures, imported for pytest
 CaptureStr = pytest.CaptureFixture[str]
@@ -30,20 +29,7 @@ CaptureStr = pytest.CaptureFixture[str]
 
 def _awaiting_information(runtime: Runtime, tmp: Path) -> ReplayReport:
     """Stockton: a preliminary decision, then a request for information still open."""
-    walk = Walk(runtime, "staged-person", "stockton-ca", tmp)
-    walk.letter()
-    walk.respond("yes", _at(8, 10))
-    walk.advance(_at(8, 20))
-    request_information(
-        runtime,
-        "staged-person",
-        "stockton-ca",
-        questions=("detainer_hold",),
-        due=date(2017, 9, 10),
-        reason="who runs the jail?",
-        actor="ojp-1",
-        as_of=_at(8, 22),
-    )
+    open_request(runtime, tmp, "yes")
     return replay_store(runtime.store, PREFIX, Keyring(keys=()), workers=1)
 
 
@@ -67,19 +53,7 @@ def test_the_final_determination_is_shown_final_with_its_award_action(
     runtime: Runtime, tmp_path: Path
 ) -> None:
     """Once the answer is in and a person determines, the standing is final, with its award."""
-    _awaiting_information(runtime, tmp_path)
-    walk = Walk(runtime, "staged-person", "stockton-ca", tmp_path)
-    walk.respond("no", _at(8, 25))  # the answer to the request
-    walk.advance(_at(8, 26))
-    determine(
-        runtime,
-        "staged-person",
-        "stockton-ca",
-        decision=Outcome.ELIGIBLE,
-        reason="answered",
-        actor="ojp-1",
-        as_of=_at(9, 11),
-    )
+    determined(runtime, tmp_path, ("yes", "no"), Outcome.ELIGIBLE)
     report = replay_store(runtime.store, PREFIX, Keyring(keys=()), workers=1)
     (item,) = report.jurisdictions
     assert item.standing.final
