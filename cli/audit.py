@@ -63,6 +63,16 @@ def _print_verdict(*, ok: bool, findings: int, summary: str) -> None:
     typer.echo(safe_text(line, one_line=True))
 
 
+def _wrong_keyring(report: VerifyReport | ReplayReport) -> None:
+    """The keyring signs nothing in the log: one line naming the key ids seen, exit 1."""
+    if not report.untrusted_signers:
+        return
+    seen = ", ".join(f"{key[:16]}..." for key in report.untrusted_signers)
+    line = f"FAILED: no trusted key matches: the log is signed by {seen}, none in the keyring"
+    typer.echo(safe_text(line, one_line=True))
+    raise typer.Exit(int(ExitCode.FINDING))
+
+
 def _print_findings(report: VerifyReport | ReplayReport) -> None:
     """One line per finding; a location or detail read from the log is shown inert."""
     for finding in report.findings:
@@ -92,6 +102,7 @@ def _people_line(people_in_force: str | None) -> str:
 
 
 def _print_report(report: VerifyReport) -> None:
+    _wrong_keyring(report)
     _print_findings(report)
     newest = "none" if report.newest_checkpoint is None else str(report.newest_checkpoint)
     if report.keep is not None:
@@ -165,6 +176,7 @@ def verify(  # noqa: PLR0917 - Typer passes every option by name; the signature 
             programs=programs,
             expected=expected,
             max_age=oldest,
+            refuse_unknown=True,
         )
     if as_json:
         print_json(report.as_json())
@@ -267,6 +279,7 @@ def _open_log(source: Path | None) -> OpenedLog:
 
 
 def _print_replay(report: ReplayReport) -> None:
+    _wrong_keyring(report)
     _print_findings(report)
     for item in report.jurisdictions:
         why = (
@@ -274,7 +287,7 @@ def _print_replay(report: ReplayReport) -> None:
             if item.override_reason
             else "; ".join(item.reasons)
         )
-        line = f"{item.program}/{item.jurisdiction}: {item.decision.value} ({why})"
+        line = f"{item.program}/{item.jurisdiction}: {item.standing.label} ({why})"
         typer.echo(safe_text(line, one_line=True))
     moments = report.moments
     at = "" if moments.as_of is None else f" as of {moments.as_of.isoformat()}"

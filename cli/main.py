@@ -24,9 +24,11 @@ from cli.acts import approve, people_app, reject, sign, submit
 from cli.audit import audit_app
 from cli.decisions import explain, override
 from cli.demo import demo
+from cli.documents import documents_app
 from cli.keys import keys_app
 from cli.programs import programs_app
 from cli.receipts import checkpoint, receipt, verify_receipt_command
+from cli.record import record, verify_record_command
 from cli.reevaluate import reevaluate
 from cli.review import respond, review, status
 from cli.serve import serve
@@ -81,9 +83,12 @@ app.add_typer(people_app, name="people")
 app.add_typer(programs_app, name="programs")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(documents_app, name="documents")
 app.command()(checkpoint)
 app.command()(receipt)
 app.command("verify-receipt")(verify_receipt_command)
+app.command()(record)
+app.command("verify-record")(verify_record_command)
 
 _state = {"debug": False}
 _EPHEMERAL_STARTUP_SECONDS = 120

@@ -25,10 +25,18 @@ def checkpoint() -> None:
     typer.echo(f"checkpoint: {key or 'none'}")
 
 
-def receipt(
+def receipt(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
     jurisdiction: Annotated[str, typer.Argument(help="Jurisdiction slug.")],
     program: Annotated[str, typer.Option("--program", "-p", help="Program id.")],
     seq: Annotated[int | None, typer.Option("--seq", min=0, help="Commit seq.")] = None,
+    event: Annotated[
+        str | None,
+        typer.Option(
+            "--event",
+            metavar="TYPE",
+            help="The newest commit carrying this event type (e.g. decision.issued).",
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the receipt here (e.g. FILE.tlog-proof).")
     ] = None,
@@ -36,24 +44,29 @@ def receipt(
         bool, typer.Option("--json", help="The grantreview.receipt/1 JSON, not a tlog-proof.")
     ] = False,
 ) -> None:
-    """A C2SP tlog-proof that one commit (default: the latest decision) is in the log; read-only.
+    """A C2SP tlog-proof that one commit (default: the decision in force) is in the log; read-only.
 
     The proof (c2sp.org/tlog-proof@v1) carries the commit's bytes in its extra line, so
     `verify-receipt` and others' tools check it offline with the log's public key alone.
+    Which record it covers (stream, seq, events, stage, decision) is read from those bytes.
     """
     check_slug(program, "program id")
     check_slug(jurisdiction, "jurisdiction slug")
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
     from schemas.tlog.receipt import tlog_proof_of  # noqa: PLC0415
-    from usecases.receipts import make_receipt  # noqa: PLC0415
+    from usecases.receipts import make_receipt, proven_subject  # noqa: PLC0415
 
-    made = make_receipt(get_runtime(), program, jurisdiction, seq)
+    made = make_receipt(get_runtime(), program, jurisdiction, seq, event)
+    covers = safe_text(proven_subject(made), one_line=True)
     document = made.model_dump(mode="json")
     text = json.dumps(document, indent=2) + "\n" if json_output else tlog_proof_of(made).text()
     if out is not None:
         out.write_bytes(text.encode())
         typer.echo(f"receipt: {out} (leaf {made.leaf_index} of {made.tree_size})")
-    elif json_output:
+        typer.echo(covers)
+        return
+    typer.echo(covers, err=True)  # stdout is the receipt itself, byte for byte
+    if json_output:
         print_json(document)
     else:
         typer.echo(text.encode(), nl=False)
@@ -84,6 +97,7 @@ def verify_receipt_command(
     from schemas.tlog.proof import MAX_TLOG_PROOF_BYTES  # noqa: PLC0415
     from schemas.tlog.receipt import Receipt, parse_receipt  # noqa: PLC0415
     from usecases.receipts import (  # noqa: PLC0415
+        proven_subject,
         receipt_problems,
         witness_problems,
         witness_verifiers,
@@ -117,6 +131,7 @@ def verify_receipt_command(
     else:
         head = document.head()
         typer.echo(safe_text(f"ok: leaf {document.index} of {head.size} in {head.origin}"))
+    typer.echo(safe_text(proven_subject(document), one_line=True))
 
 
 def _malformed(reason: str) -> NoReturn:

@@ -1,5 +1,8 @@
 """Decisions as Prefect events (`grantreview.decision.issued`), so an automation can tell someone.
 
+Each carries its stage (`preliminary` or `final`; a program without stages decides finally)
+and the award action, so an automation never announces a preliminary result as a decision.
+
 The event log is the record; these events are notifications. Each names the decision as its
 resource and the jurisdiction and program as related resources, every one with a readable
 `prefect.resource.name`, so the UI's event feed and an automation's message read
@@ -33,15 +36,17 @@ def decision_event(
 ) -> dict[str, Any]:
     """The keyword arguments of `emit_event` for one decision (pure, so it can be tested)."""
     who = show_controls(outcome.name or outcome.jurisdiction)
+    stage = outcome.stage or "final"  # a program without stages decides finally at evaluation
     decision_id = outcome.decision_id or f"{program}.{outcome.jurisdiction}.{outcome.head_seq}"
     return {
         "event": DECISION_ISSUED,
         "resource": {
             "prefect.resource.id": f"grantreview.decision.{decision_id}",
-            "prefect.resource.name": f"{who}: {outcome.decision} ({program})",
+            "prefect.resource.name": f"{who}: {outcome.decision}, {stage} ({program})",
             LOG_LABEL: location,
-            # labels an automation's `match` can select on (e.g. only ineligible decisions)
+            # labels an automation's `match` can select on (e.g. only final ineligible ones)
             "grantreview.decision": outcome.decision,
+            "grantreview.stage": stage,
             "grantreview.program": program,
         },
         "related": [
@@ -64,6 +69,9 @@ def decision_event(
             "rule_set_version": outcome.rule_set_version,
             "response_sha256": outcome.response_sha256,
             "decision_id": outcome.decision_id,
+            "stage": stage,
+            "final": stage == "final",
+            "award_action": outcome.award_action,
         },
     }
 

@@ -90,6 +90,8 @@ def _advance_one(
         rule_set_version=None if state.evaluation is None else state.evaluation.rule_set_version,
         response_sha256=state.decided_response_sha,
         name=jurisdiction.name,
+        stage=None if state.stage is None else state.stage.value,
+        award_action=state.award_action,
     )
 
 

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 from infra.eventlog.documents import DocumentStore
 from infra.eventlog.listing import read_all
 from schemas.audit.auditor import ActAudit
-from schemas.base.ids import check_slug
 from schemas.events.catalog import ActApproved, ActProposed, ActRejected, ActSigned, PeopleAdopted
 from schemas.log.commit import MAX_COMMIT_BYTES, CommitFormatError, parse_commit
 from schemas.log.state import decoded_events
 from schemas.log.streams import parse_commit_key
 from schemas.people.acts import SignedAct, act_problem
 from schemas.people.allowed_signers import openssh_time
+from usecases.audit_scope import require_in_log
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -44,8 +44,7 @@ def list_acts(
     store: ObjectStore, prefix: str, program: str | None = None, slugs: Sequence[str] = ()
 ) -> list[dict[str, Any]]:
     """One row per distinct act (first where recorded), in log order per stream."""
-    if program is not None:
-        check_slug(program, "program id")
+    require_in_log(store, prefix, [] if program is None else [program], slugs)
     folder = f"{prefix}streams/" if program is None else f"{prefix}streams/{program}/"
     audit = ActAudit(DocumentStore(store, prefix).get)
     rows: dict[str, dict[str, Any]] = {}

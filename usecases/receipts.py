@@ -9,12 +9,13 @@ out: one that does not verify is refused (exit 3).
 
 from __future__ import annotations
 
+import base64
 from typing import TYPE_CHECKING
 
 from infra.errors import UntrustedCheckpointError
 from infra.eventlog.integrator import Integrator
 from schemas.base.errors import InputError
-from schemas.events.catalog import DecisionIssued
+from schemas.log.commit_subject import DECISION_EVENTS, commit_subject
 from schemas.log.streams import StreamId, commit_key
 from schemas.tlog.checkpoint import CheckpointError, parse_checkpoint_text
 from schemas.tlog.cosignature import verify_cosignatures
@@ -23,15 +24,20 @@ from schemas.tlog.note import ALG_COSIGNATURE_V1, NoteError, NoteVerifier
 from schemas.tlog.proof import TlogProof
 from schemas.tlog.receipt import Receipt, build_receipt, verify_receipt, verify_tlog_proof
 from schemas.tlog.tiles import tile_hash_reader
+from usecases.audit_scope import require_in_log
 from usecases.checkpoints import sign_heads
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from infra.runtime import Runtime
     from schemas.log.cumulative_checkpoint import Keyring
 
 __all__ = [
     "checkpoint_now",
     "make_receipt",
+    "prove_commits",
+    "proven_subject",
     "receipt_problems",
     "witness_problems",
     "witness_verifiers",
@@ -45,44 +51,87 @@ def checkpoint_now(runtime: Runtime) -> str | None:
     return sign_heads(runtime, None, always_sign=True)
 
 
-def _latest_decision_seq(runtime: Runtime, stream: StreamId) -> int:
-    commits = runtime.log.read_stream(stream)
-    for commit in reversed(commits):
-        if any(event.get("type") == DecisionIssued.TYPE for event in commit.events):
+def _subject_seq(runtime: Runtime, stream: StreamId, event_type: str | None) -> int:
+    """The newest commit carrying `event_type`, or by default the decision in force.
+
+    The decision in force is the newest commit that issues, revises, overrides or
+    determines it, or records its award action: after a final determination that is the
+    determination's commit, never the preliminary decision before it.
+    """
+    wanted = (
+        DECISION_EVENTS
+        if event_type is None
+        else {event_type if event_type.startswith("grantreview.") else f"grantreview.{event_type}"}
+    )
+    for commit in reversed(runtime.log.read_stream(stream)):
+        if any(event.get("type") in wanted for event in commit.events):
             return commit.seq
+    if event_type is not None:
+        raise InputError(f"{stream.name} has no {event_type} event; see `audit acts` or --seq N")
     raise InputError(f"{stream.name} has no decision yet; pass --seq N")
 
 
-def make_receipt(runtime: Runtime, program: str, slug: str, seq: int | None) -> Receipt:
-    """The receipt of commit `seq` of the stream (default: its latest decision)."""
+def make_receipt(
+    runtime: Runtime, program: str, slug: str, seq: int | None, event_type: str | None = None
+) -> Receipt:
+    """The receipt of commit `seq` of the stream (default: the decision in force).
+
+    `event_type` (`--event`): the newest commit carrying that event type instead.
+    """
+    require_in_log(runtime.store, runtime.log.prefix, [program], [slug])
+    if seq is not None and event_type is not None:
+        raise InputError("give --seq or --event, not both")
     stream = StreamId(program=program, jurisdiction=slug)
     keyring = runtime.commit_keys.keyring
     if keyring is None:
         raise InputError("no verify key: set GRANTREVIEW_VERIFY_KEY_FILE")
-    seq = _latest_decision_seq(runtime, stream) if seq is None else seq
+    seq = _subject_seq(runtime, stream, event_type) if seq is None else seq
     key = commit_key(runtime.log.prefix, stream, seq)
     body = runtime.store.get(key)
     if body is None:
         raise InputError(f"{stream.name} has no commit {seq}")
+    (receipt,) = prove_commits(runtime, keyring, [(key, body)])
+    return receipt
+
+
+def prove_commits(
+    runtime: Runtime, keyring: Keyring, commits: Sequence[tuple[str, bytes]]
+) -> list[Receipt]:
+    """Receipts of these commits (key and exact bytes), all under the newest checkpoint."""
     reader = Integrator(runtime.log, origin=runtime.origin, signer=None, keyring=keyring)
     newest = reader.newest()
-    leaf = reader.batches.leaf_of(key, newest.seq)
-    if leaf is None or leaf >= newest.head.size:
-        raise InputError(f"{key} is not in a checkpoint yet: run `grantreview checkpoint`")
     hash_at = tile_hash_reader(newest.head.size, reader.tlog.read_tile)
-    proof = inclusion_proof(leaf, newest.head.size, hash_at)
-    made = build_receipt(
-        key,
-        body,
-        leaf_index=leaf,
-        tree_size=newest.head.size,
-        proof=proof,
-        checkpoint=newest.note.decode(),
+    receipts: list[Receipt] = []
+    for key, body in commits:
+        leaf = reader.batches.leaf_of(key, newest.seq)
+        if leaf is None or leaf >= newest.head.size:
+            raise InputError(f"{key} is not in a checkpoint yet: run `grantreview checkpoint`")
+        made = build_receipt(
+            key,
+            body,
+            leaf_index=leaf,
+            tree_size=newest.head.size,
+            proof=inclusion_proof(leaf, newest.head.size, hash_at),
+            checkpoint=newest.note.decode(),
+        )
+        problems = receipt_problems(made, keyring)
+        if problems:  # never hand out a receipt its holder's check would reject
+            raise UntrustedCheckpointError(f"receipt_invalid: {key}: {'; '.join(problems)}")
+        receipts.append(made)
+    return receipts
+
+
+def proven_subject(receipt: Receipt | TlogProof) -> str:
+    """`covers ...`: which record a verified receipt proves, read from the bytes it proves."""
+    raw = receipt.extra if isinstance(receipt, TlogProof) else base64.b64decode(receipt.commit)
+    if raw is None:
+        return "covers a leaf only: the proof carries no commit bytes"
+    subject = commit_subject(raw)
+    return (
+        "covers no record: the proven bytes are not a commit"
+        if subject is None
+        else (f"covers {subject.line()}")
     )
-    problems = receipt_problems(made, keyring)
-    if problems:  # never hand out a receipt its holder's check would reject
-        raise UntrustedCheckpointError(f"receipt_invalid: {key}: {'; '.join(problems)}")
-    return made
 
 
 def witness_verifiers(vkeys: list[str]) -> list[NoteVerifier]:

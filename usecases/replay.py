@@ -22,6 +22,7 @@ from infra.platform import progress
 from infra.platform.clock import utc_now
 from infra.platform.version import grantreview_version
 from schemas.audit.auditor import LogAuditor, StreamCheck, intact_commits
+from schemas.base.errors import InputError
 from schemas.log.commit import MAX_COMMIT_BYTES
 from schemas.log.cumulative_checkpoint import MAX_CHECKPOINT_BYTES
 from schemas.log.streams import REGISTRY, StreamId
@@ -33,6 +34,7 @@ from schemas.replay.rederive import (
     replay_stream,
 )
 from schemas.replay.report import AuditContext, CheckpointSeen, ReplayAccumulator, ReplayReport
+from usecases.audit_scope import missing_from_log
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -157,8 +159,12 @@ def replay_store(
 ) -> ReplayReport:
     """Verify, then re-derive and fold every selected stream; the registry is always read.
 
+    A program or jurisdiction not in the log is refused (`InputError`, exit 2) unless the
+    audit found something: a stream deleted from a signed log is a finding, not a typo.
+
     `audited` names the log for the report's header (`s3://bucket/prefix`, or a folder).
     """
+    unknown = missing_from_log(store, prefix, programs, jurisdictions)
     acc = ReplayAccumulator(moments or Moments(), tuple(programs), tuple(jurisdictions))
     acc.context = AuditContext(
         log=audited or f"(prefix {prefix!r})",
@@ -211,4 +217,8 @@ def replay_store(
     acc.add_findings(ReplayFinding.from_integrity(f) for f in [*end.unseen, *end.log_wide])
     acc.attested_legacy_commits = auditor.attested_legacy
     acc.attesting_checkpoints = tuple(sorted(auditor.attesting))
-    return acc.report()
+    acc.untrusted_signers = auditor.untrusted_signers
+    report = acc.report()
+    if unknown is not None and report.ok:
+        raise InputError(unknown)
+    return report

@@ -29,6 +29,10 @@ class StreamOutcome:
 
     damaged: str | None = None
     """Why the stream could not be read (a planted or broken object), else None."""
+    stage: str | None = None
+    """The review stage of the decision in force (None: a program without stages)."""
+    award_action: str | None = None
+    """The award action recorded for a final decision, if any."""
 
     @classmethod
     def refusal(cls, jurisdiction: str, reason: str) -> StreamOutcome:

@@ -18,6 +18,7 @@ from schemas.base.ids import check_slug
 from schemas.log.commit import MAX_COMMIT_BYTES
 from schemas.log.cumulative_checkpoint import MAX_CHECKPOINT_BYTES
 from schemas.log.streams import REGISTRY
+from usecases.audit_scope import missing_from_log
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -41,18 +42,22 @@ def verify_store(
     program: str | None = None,
     programs: Sequence[str] = (),
     expected: tuple[int, str] | None = None,
+    refuse_unknown: bool = False,
     max_age: timedelta | None = None,
 ) -> VerifyReport:
     """Verify the log under `prefix` (all of it, or some programs') against `keyring`.
 
     `program` (one) and `programs` (several, as `audit verify -p A -p B`) add up; none
     means every stream. `expected`: a checkpoint (seq, signature) kept from an earlier
-    audit that must still hold. `max_age`: how old the newest checkpoint may be, now.
+    audit that must still hold. `refuse_unknown` (what an auditor typed): a program not
+    in the log is `InputError` (exit 2) when the log is otherwise intact. `max_age`: how old
+    the newest checkpoint may be, now.
     """
     wanted = tuple(dict.fromkeys([*([program] if program is not None else []), *programs]))
     for one in wanted:
         if one != REGISTRY:
             check_slug(one, "program id")
+    unknown = missing_from_log(store, prefix, wanted) if refuse_unknown else None
     # The registry is always read: its adoptions say which people file was in force.
     chosen = dict.fromkeys([*wanted, REGISTRY]) if wanted else {}
     folders = [f"{prefix}streams/{one}/" for one in chosen] or [f"{prefix}streams/"]
@@ -69,7 +74,7 @@ def verify_store(
         progress.advance(len(batch))
     checkpoints = read_all(store, f"{prefix}checkpoints/", limit=MAX_CHECKPOINT_BYTES)
     documents = DocumentStore(store, prefix)
-    return verify_log(
+    report = verify_log(
         prefix,
         commits,
         checkpoints,
@@ -80,6 +85,9 @@ def verify_store(
         tlog=read_tlog(store, prefix),
         freshness=None if max_age is None else Freshness(utc_now(), max_age),
     )
+    if unknown is not None and report.ok:  # a deleted program's signed heads: findings instead
+        raise InputError(unknown)
+    return report
 
 
 def source_prefix(root: Path, configured: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from schemas.replay.report import ReplayReport, SeriesPoint
 
-__all__ = ["MAX_TIMELINES", "check_report_path", "render_report", "write_report"]
+__all__ = ["MAX_TIMELINES", "check_report_path", "render_report", "when", "write_report"]
 
 TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
 MAX_TIMELINES: Final = 2000
@@ -114,6 +114,11 @@ def _chart(program: str, points: tuple[SeriesPoint, ...]) -> Chart:
     return Chart(program, markupsafe.Markup(chart.render(is_unicode=True)))  # noqa: S704 - pygal's SVG, inert
 
 
+def when(moment: datetime) -> str:
+    """A moment to the second, in UTC, with the zone named: `2026-12-06 05:16:31 UTC`."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def render_report(report: ReplayReport) -> str:
     """The HTML document for `report`."""
     environment = jinja2.Environment(
@@ -123,6 +128,7 @@ def render_report(report: ReplayReport) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["when"] = when
     charts = [_chart(p, points) for p, points in report.decisions_over_time.items() if points]
     return environment.get_template("replay_report.html.j2").render(
         report=report,

@@ -34,6 +34,8 @@ class StreamCheck:
     attested: int = 0
     """Legacy `/1` commits a signed cumulative checkpoint vouches for (not findings)."""
     events: int = 0
+    signers: set[str] = field(default_factory=set)
+    """The key ids that sealed the stream's intact commits (trusted or not)."""
 
     def holds(self, seq: int, digest: str) -> bool:
         """Whether an intact commit `seq` with this hash is in the stream (wherever its key)."""
@@ -94,6 +96,8 @@ def check_stream(
                     commit_signature_findings(stream, seq, commit, keyring, key, attested=vouched)
                 )
                 check.attested += commit.sig is None and commit.hash in vouched
+            if commit.sig is not None:
+                check.signers.add(commit.sig.key_id)
             intact[seq] = commit
             check.hashes.setdefault(commit.seq, set()).add(commit.hash)
             check.commits += 1

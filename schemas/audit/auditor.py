@@ -134,6 +134,8 @@ class LogAuditor:
     """Legacy `/1` commits signed cumulative checkpoints vouch for: counted, not findings."""
     attesting: set[int] = field(default_factory=set)
     """The seqs of the checkpoints whose heads vouched for those legacy commits."""
+    signers: set[str] = field(default_factory=set)
+    """Every key id that sealed an intact commit audited, in the keyring or not."""
     _stated: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     _attested: dict[str, AttestedHead] = field(default_factory=dict)
     _leaves: dict[str, tuple[bytes, datetime]] = field(default_factory=dict)
@@ -204,6 +206,7 @@ class LogAuditor:
         self.streams += 1
         self.commits += check.commits
         self.events += check.events
+        self.signers |= check.signers
         self.uncovered += max(0, check.top - (-1 if covered is None else covered.seq))
         self.holds_objects = self.holds_objects or check.top >= 0
         return StreamAudit(check, heads)
@@ -226,6 +229,16 @@ class LogAuditor:
                 and key == commit_key(self.prefix, stream, seq)
             ):
                 self._leaves[key] = (leaf_hash(raw), commit.time)
+
+    @property
+    def untrusted_signers(self) -> tuple[str, ...]:
+        """The key ids seen, when the keyring holds none of them: the wrong keyring, not a forgery.
+
+        Empty when some commit was sealed by a key of the keyring, or none was sealed at all.
+        """
+        if self.trusted or any(self.keyring.find(key) for key in self.signers):
+            return ()
+        return tuple(sorted(self.signers))
 
     def finish(self) -> AuditEnd:
         """End the pass, once: unseen heads, unsigned acts and log-wide findings.

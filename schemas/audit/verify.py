@@ -64,6 +64,8 @@ class VerifyReport(BaseModel):
     """Unsigned `/1` commits a signed cumulative checkpoint vouches for (not findings)."""
     attesting_checkpoints: tuple[int, ...] = ()
     """The seqs of the cumulative checkpoints whose heads vouched for them."""
+    untrusted_signers: tuple[str, ...] = ()
+    """The key ids that sealed the log when the keyring holds none of them (a wrong keyring)."""
 
     @property
     def keep(self) -> str | None:
@@ -152,4 +154,5 @@ def verify_log(
         tlog_time=None if check is None else check.time,
         attested_legacy_commits=auditor.attested_legacy,
         attesting_checkpoints=tuple(sorted(auditor.attesting)),
+        untrusted_signers=auditor.untrusted_signers,
     )

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from schemas.events.catalog import (
+    ActApproved,
+    ActProposed,
+    ActRejected,
+    ActSigned,
     AwardActionRecorded,
     DeadlineExtended,
     DecisionDetermined,
@@ -17,6 +21,7 @@ from schemas.events.catalog import (
     LetterSent,
     NoticeQueued,
     NoticeSent,
+    PeopleAdopted,
     ReevaluationCompleted,
     ResponseAmended,
     ResponseReceived,
@@ -26,6 +31,7 @@ from schemas.events.catalog import (
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from schemas.replay._standing import Standing
     from schemas.rules.evaluation import Outcome
 
 __all__ = ["JurisdictionReplay", "TimelineEntry", "evidence", "stage_of", "summarize"]
@@ -50,6 +56,8 @@ class TimelineEntry:
     """The response document the event rests on, by hash."""
     stage: str | None = None
     """The review stage the event belongs to (preliminary, final, notice, extension, ...)."""
+    final: bool = False
+    """The decision in force after the event is final (not a preliminary one)."""
 
     def as_json(self) -> dict[str, Any]:
         """The entry in `audit replay --json`."""
@@ -66,6 +74,7 @@ class TimelineEntry:
             "program_sha256": self.program_sha256,
             "response_sha256": self.response_sha256,
             "stage": self.stage,
+            "final": self.final,
         }
 
 
@@ -83,6 +92,7 @@ class JurisdictionReplay:
     head_seq: int
     events: int
     timeline: tuple[TimelineEntry, ...]
+    standing: Standing
 
     def as_json(self) -> dict[str, Any]:
         """The jurisdiction in `audit replay --json`."""
@@ -100,6 +110,7 @@ class JurisdictionReplay:
             "head_seq": self.head_seq,
             "events": self.events,
             "timeline": [entry.as_json() for entry in self.timeline],
+            "standing": self.standing.as_json(),
         }
 
 
@@ -164,9 +175,30 @@ def _staged_summary(event: DomainEvent) -> str | None:  # noqa: PLR0911 - one li
     return None
 
 
+def _act_summary(event: DomainEvent) -> str | None:
+    """Who signed a person's act, and what it was: an auditor never reads an anonymous act."""
+    if isinstance(event, ActSigned):
+        return f"{event.signed.act.type} act signed by {event.signed.act.actor}"
+    if isinstance(event, ActProposed):
+        act = event.signed.act
+        return (
+            f"{act.type} act proposed by {act.actor}, "
+            f"awaiting {event.approvals_needed - 1} approval(s)"
+        )
+    if isinstance(event, ActApproved):
+        approvers = ", ".join(approval.act.actor for approval in event.approvals)
+        act = event.proposal.act
+        return f"{act.type} act proposed by {act.actor}, approved by {approvers}"
+    if isinstance(event, ActRejected):
+        return f"act {event.proposal_id[:12]} rejected by {event.rejection.act.actor}"
+    if isinstance(event, PeopleAdopted):
+        return f"people file adopted by {event.signed.act.actor}"
+    return None
+
+
 def summarize(event: DomainEvent) -> str:  # noqa: PLR0911 - one line per event type
     """One line an auditor reads for the event."""
-    staged = _staged_summary(event)
+    staged = _staged_summary(event) or _act_summary(event)
     if staged is not None:
         return staged
     if isinstance(event, LetterSent):

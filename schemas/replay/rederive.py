@@ -34,6 +34,7 @@ from schemas.program.response import Response, parse_response
 from schemas.replay._compare import compare_evaluations, differ
 from schemas.replay._inputs import Moments, ProgramCatalog, RegistryHistory, valid_time
 from schemas.replay._stages import StageReplay
+from schemas.replay._standing import standing_of
 from schemas.replay._timeline import (
     JurisdictionReplay,
     TimelineEntry,
@@ -269,6 +270,7 @@ def replay_stream(
     walk = _Walk(stream, programs, responses, registry)
     view = _Walk(stream, programs, responses, registry)  # only the admitted events
     stages = StageReplay(stream, programs, responses, registry)
+    final = False
     timeline: list[TimelineEntry] = []
     events = 0
     for commit in commits:
@@ -298,10 +300,11 @@ def replay_stream(
                 stage=stage_of(event),
             )
             if admitted:
-                before = view.state.decision_in_force
+                before = (view.state.decision_in_force, final)
                 view.apply(recorded, event)
                 after = view.state.decision_in_force
-                changed = after is not None and after != before
+                final = standing_of(view.state, view.state.effective_decision).final
+                changed = after is not None and (after, final) != before  # or became final
                 reasons = view.state.reasons_in_force
                 entry = TimelineEntry(
                     entry.seq,
@@ -316,6 +319,7 @@ def replay_stream(
                     program_sha256=program_sha,
                     response_sha256=response_sha,
                     stage=entry.stage,
+                    final=final,
                 )
             timeline.append(entry)
     result = JurisdictionReplay(
@@ -329,5 +333,6 @@ def replay_stream(
         head_seq=commits[-1].seq if commits else -1,
         events=events,
         timeline=tuple(timeline),
+        standing=standing_of(view.state, view.state.effective_decision),
     )
     return result, walk.findings

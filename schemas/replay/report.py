@@ -102,12 +102,15 @@ class ReplayReport:
     findings: tuple[ReplayFinding, ...]
     jurisdictions: tuple[JurisdictionReplay, ...]
     decisions: dict[str, dict[str, int]]
+    """Per program: final decisions by outcome; `pending` counts every review not yet final."""
     decisions_over_time: dict[str, tuple[SeriesPoint, ...]]
     context: AuditContext | None = None
     newest_checkpoint: CheckpointSeen | None = None
     attested_legacy_commits: int = 0
     """Unsigned `/1` commits a signed cumulative checkpoint vouches for (not findings)."""
     attesting_checkpoints: tuple[int, ...] = ()
+    untrusted_signers: tuple[str, ...] = ()
+    """The key ids that sealed the log when the keyring holds none of them (a wrong keyring)."""
 
     @property
     def ok(self) -> bool:
@@ -129,6 +132,7 @@ class ReplayReport:
             "checkpoints": self.checkpoints,
             "attested_legacy_commits": self.attested_legacy_commits,
             "attesting_checkpoints": list(self.attesting_checkpoints),
+            "untrusted_signers": list(self.untrusted_signers),
             "audited": None if self.context is None else self.context.as_json(),
             "newest_checkpoint": None
             if self.newest_checkpoint is None
@@ -183,6 +187,7 @@ class ReplayAccumulator:
     newest_checkpoint: CheckpointSeen | None = None
     attested_legacy_commits: int = 0
     attesting_checkpoints: tuple[int, ...] = ()
+    untrusted_signers: tuple[str, ...] = ()
     findings: list[ReplayFinding] = field(default_factory=list)
     jurisdictions: list[JurisdictionReplay] = field(default_factory=list)
     _changes: dict[str, list[tuple[datetime, str, Outcome]]] = field(default_factory=dict)
@@ -201,10 +206,15 @@ class ReplayAccumulator:
         self.jurisdictions.append(replayed)
         changes = self._changes.setdefault(replayed.program, [])
         last: datetime | None = None
+        shown: Outcome | None = None
         for entry in replayed.timeline:
-            if entry.changed and entry.decision is not None:
+            if not entry.admitted or entry.decision is None:
+                continue
+            now = entry.decision if entry.final else Outcome.PENDING  # a preliminary is pending
+            if now != shown:
+                shown = now
                 last = entry.valid if last is None else max(last, entry.valid)
-                changes.append((last, replayed.jurisdiction, entry.decision))
+                changes.append((last, replayed.jurisdiction, now))
 
     def report(self) -> ReplayReport:
         """The finished report, jurisdictions sorted by program then slug."""
@@ -212,7 +222,7 @@ class ReplayAccumulator:
         decisions: dict[str, dict[str, int]] = {}
         for item in ordered:
             row = decisions.setdefault(item.program, {o.value: 0 for o in Outcome})
-            row[item.decision.value] += 1
+            row[item.standing.shown.value] += 1  # only a final decision counts as decided
         return ReplayReport(
             moments=self.moments,
             programs=self.programs,
@@ -229,4 +239,5 @@ class ReplayAccumulator:
             newest_checkpoint=self.newest_checkpoint,
             attested_legacy_commits=self.attested_legacy_commits,
             attesting_checkpoints=self.attesting_checkpoints,
+            untrusted_signers=self.untrusted_signers,
         )

@@ -141,7 +141,10 @@ def test_a_decision_is_an_event_and_its_run_has_a_name_and_logs(
         events = asyncio.run(_decision_events(location))
         time.sleep(0.5)
     (event,) = events
-    assert event.resource["prefect.resource.name"].endswith(": ineligible (psp-2017)")
+    # the tests' psp-2017 has no stages (one_stage_programs): its decision is final, and says so
+    assert event.resource["prefect.resource.name"].endswith(": ineligible, final (psp-2017)")
+    assert (event.payload["stage"], event.payload["final"]) == ("final", True)
+    assert event.resource["grantreview.stage"] == "final"
     related = {r.role: r for r in event.related if r.role in {"jurisdiction", "program"}}
     assert related["jurisdiction"].id == "grantreview.jurisdiction.stockton-ca"
     assert related["jurisdiction"]["prefect.resource.name"] == "Stockton, CA"

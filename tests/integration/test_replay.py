@@ -130,7 +130,7 @@ def _checkpoints(client: S3Client, prefix: str) -> list[str]:
 def test_replay_selects_programs_and_jurisdictions(
     cli: Cli, operator_client: S3Client, s3_prefix: str, key_files: tuple[Path, Path]
 ) -> None:
-    """--program and --jurisdiction narrow the replay; a bad slug is bad input (exit 2)."""
+    """--program and --jurisdiction narrow the replay; a bad or unknown slug is exit 2."""
     build_scenario(
         S3ObjectStore(operator_client, TEST_BUCKET), s3_prefix, load_signer(key_files[0])
     )
@@ -152,6 +152,8 @@ def test_replay_selects_programs_and_jurisdictions(
     assert [j["decision"] for j in document["jurisdictions"]] == ["ineligible"]
     assert document["known_at"] == "2017-09-30T00:00:00+00:00"
     other = cli("audit", "replay", "--json", "--jurisdiction", "nowhere-xx")
-    assert json.loads(other.stdout)["jurisdictions"] == []
+    assert other.code == 2, other  # a typo is refused, never an empty clean replay
+    assert other.stderr == "error: jurisdiction(s) not in this log: nowhere-xx\n"
+    assert other.stdout == ""
     assert cli("audit", "replay", "--jurisdiction", "Not A Slug").code == 2
     assert StreamId(program=PROGRAM, jurisdiction=SLUG) == STREAM

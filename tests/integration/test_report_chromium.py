@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import shutil
 import struct
 import subprocess
@@ -10,9 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from infra.files.report_html import render_report
+from infra.runtime import Runtime
 from tests.conftest import Cli
 from tests.integration.test_replay import build_with_flows
 from tests.integration.test_review_path import SEEDS
+from tests.unit.test_report_standing import _awaiting_information
+from tests.unit.test_stage_replay import runtime
+
+__all__ = ["runtime"]  # the fixture, imported for pytest
 
 
 def _chromium() -> str:
@@ -132,3 +140,53 @@ def _check_screenshot(tmp_path: Path, name: str, window: tuple[int, int], url: s
         if row[i : i + 3] != b"\xff\xff\xff"
     )
     assert ink > 500, name
+
+
+_COMPUTED = """<script>
+/* Added by the test: every badge's computed colours, as Chromium paints them. */
+document.body.insertAdjacentHTML("beforeend", "<pre id='computed'></pre>");
+document.getElementById("computed").textContent = JSON.stringify(
+  Array.from(document.querySelectorAll(".badge")).map(function (b) {
+    var style = getComputedStyle(b);
+    return [b.className, b.textContent, style.color, style.backgroundColor];
+  }));
+</script>
+</body>"""
+
+
+def _luminance(css: str) -> float:
+    """WCAG relative luminance of an opaque `rgb(r, g, b)` colour."""
+    assert css.startswith("rgb("), f"not an opaque colour: {css}"  # rgba(0,0,0,0): no background
+    channels = [int(part) / 255 for part in css[4:-1].split(",")]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(foreground: str, background: str) -> float:
+    light, dark = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_stage_labels_are_legible_and_a_pending_review_is_pending(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """Chromium's computed colours give every badge readable contrast; pending stays pending."""
+    report = _awaiting_information(runtime, tmp_path)
+    page = tmp_path / "replay.html"
+    page.write_text(render_report(report).replace("</body>", _COMPUTED, 1))
+    dom = _run_chromium(tmp_path / "profile-colours", "--dump-dom", page.resolve().as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    text = dom.stdout.decode()
+    computed = json.loads(html.unescape(text.split('<pre id="computed">', 1)[1].split("</pre>")[0]))
+    stages = [badge for badge in computed if badge[0] == "badge stage"]
+    assert {badge[1] for badge in stages} >= {"preliminary", "preliminary notice"}
+    for class_name, label, colour, background in computed:
+        assert _contrast(colour, background) >= 4.5, (class_name, label, colour, background)
+    standing = [badge for badge in computed if "awaiting information" in badge[1]]
+    assert [badge[0] for badge in standing] == [
+        "badge pending",
+        "badge pending",
+    ]  # contents, heading
+    assert not [badge for badge in computed if badge[0] in {"badge eligible", "badge ineligible"}]
+    for name, window in {"desktop": DESKTOP, "narrow": NARROW}.items():
+        _check_screenshot(tmp_path, f"pending-{name}", window, page.resolve().as_uri())

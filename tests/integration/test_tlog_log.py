@@ -73,7 +73,15 @@ def _check_receipts(cli_env: dict[str, str], slug: str, tmp_path: Path) -> None:
     proof_file = tmp_path / "receipt.tlog-proof"
     made = run_cli_process(cli_env, "receipt", slug, "--program", PROGRAM, "--out", proof_file)
     assert made.code == 0, made
-    assert run_cli_process(cli_env, "verify-receipt", proof_file).code == 0
+    covers = made.stdout.splitlines()[1]  # which record, read from the proven commit bytes
+    assert covers.startswith(f"covers stream {PROGRAM}/{slug} seq "), made
+    assert "decision.issued" in covers
+    checked = run_cli_process(cli_env, "verify-receipt", proof_file)
+    assert checked.code == 0, checked
+    assert checked.stdout.splitlines()[1] == covers, checked
+    letter = run_cli_process(cli_env, "receipt", slug, "-p", PROGRAM, "--event", "letter.sent")
+    assert letter.code == 0, letter
+    assert f"covers stream {PROGRAM}/{slug} seq 0: letter.sent" in letter.stderr
     printed = run_cli_process(cli_env, "receipt", slug, "--program", PROGRAM)
     assert printed.stdout == proof_file.read_text(), printed  # stdout: the same proof
     proof = parse_tlog_proof(proof_file.read_bytes())
@@ -85,6 +93,9 @@ def _check_receipts(cli_env: dict[str, str], slug: str, tmp_path: Path) -> None:
     refused = run_cli_process(cli_env, "verify-receipt", flipped_proof)
     assert refused.code == 1, refused
     assert "root mismatch" in refused.stdout
+    typo = run_cli_process(cli_env, "receipt", "chicgo-il", "--program", PROGRAM)
+    assert typo.code == 2, typo  # the auditor's typo: one line, as operators get
+    assert typo.stderr == f"error: jurisdiction(s) not in this log for {PROGRAM}: chicgo-il\n"
 
     receipt_file = tmp_path / "receipt.json"
     made = run_cli_process(

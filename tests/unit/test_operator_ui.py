@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -131,7 +132,9 @@ def test_a_decision_event_names_its_resources_readably() -> None:
         "psp-2017", "Public Safety Partnership", _outcome("stockton-ca"), "s3://b/p/"
     )
     assert event["event"] == DECISION_ISSUED == "grantreview.decision.issued"
-    assert event["resource"]["prefect.resource.name"] == "Stockton, CA: ineligible (psp-2017)"
+    assert (
+        event["resource"]["prefect.resource.name"] == "Stockton, CA: ineligible, final (psp-2017)"
+    )
     assert event["resource"]["grantreview.log"] == "s3://b/p/"
     assert event["resource"]["grantreview.decision"] == "ineligible"  # for an automation's match
     roles = {r["prefect.resource.role"]: r for r in event["related"]}
@@ -139,6 +142,18 @@ def test_a_decision_event_names_its_resources_readably() -> None:
     assert roles["jurisdiction"]["prefect.resource.name"] == "Stockton, CA"
     assert roles["program"]["prefect.resource.name"] == "psp-2017: Public Safety Partnership"
     assert event["payload"]["decision"] == "ineligible"
+    assert (event["payload"]["stage"], event["payload"]["final"]) == ("final", True)
+
+
+def test_a_preliminary_decision_event_says_so() -> None:
+    """A preliminary result is labelled and named preliminary, never read as the decision."""
+    outcome = replace(_outcome("stockton-ca"), stage="preliminary")
+    event = decision_event("psp-2017", "Public Safety Partnership", outcome, "s3://b/p/")
+    assert event["resource"]["prefect.resource.name"] == (
+        "Stockton, CA: ineligible, preliminary (psp-2017)"
+    )
+    assert event["resource"]["grantreview.stage"] == "preliminary"
+    assert (event["payload"]["final"], event["payload"]["award_action"]) == (False, None)
 
 
 def test_decision_events_carry_the_label_triggers_match() -> None:

@@ -97,11 +97,11 @@ class Walk:
         send_notice_for(self.runtime, bundle, self.row, result.state, as_of=when, flow_run_id=None)
 
 
-def _staged_log(runtime: Runtime, tmp: Path) -> None:
-    """Person final after a request for information; automatic final after an extension."""
+def open_request(runtime: Runtime, tmp: Path, answer: str) -> Walk:
+    """Stockton: letter, `answer`, a preliminary decision, then a request for information."""
     person = Walk(runtime, "staged-person", "stockton-ca", tmp)
     person.letter()
-    person.respond("not_applicable", _at(8, 10))
+    person.respond(answer, _at(8, 10))
     person.advance(_at(8, 20))
     request_information(
         runtime,
@@ -113,17 +113,28 @@ def _staged_log(runtime: Runtime, tmp: Path) -> None:
         actor="ojp-1",
         as_of=_at(8, 22),
     )
-    person.respond("yes", _at(8, 25))
+    return person
+
+
+def determined(runtime: Runtime, tmp: Path, answers: tuple[str, str], decision: Outcome) -> None:
+    """Stockton answers, is asked again, answers the request, then ojp-1 determines."""
+    person = open_request(runtime, tmp, answers[0])
+    person.respond(answers[1], _at(8, 25))
     person.advance(_at(8, 26))
     determine(
         runtime,
         "staged-person",
         "stockton-ca",
-        decision=Outcome.ELIGIBLE,
+        decision=decision,
         reason="answered",
         actor="ojp-1",
         as_of=_at(9, 11),
     )
+
+
+def _staged_log(runtime: Runtime, tmp: Path) -> None:
+    """Person final after a request for information; automatic final after an extension."""
+    determined(runtime, tmp, ("not_applicable", "yes"), Outcome.ELIGIBLE)
     auto = Walk(runtime, "staged-auto", "baltimore-md", tmp)
     auto.letter()
     auto.respond("no", _at(8, 10))
