@@ -23,6 +23,7 @@ from cli.acts import approve, people_app, reject, sign, submit
 from cli.audit import audit_app
 from cli.decisions import explain, override
 from cli.demo import demo
+from cli.inbox import inbox
 from cli.keys import keys_app
 from cli.programs import programs_app
 from cli.receipts import checkpoint, receipt, verify_receipt_command
@@ -49,6 +50,7 @@ app.add_typer(jurisdictions_app, name="jurisdictions")
 app.command()(review)
 app.command()(respond)
 app.command()(status)
+app.command()(inbox)
 app.command()(reevaluate)
 app.command()(serve)
 app.command()(demo)
