@@ -49,6 +49,7 @@ def demo() -> None:
     from usecases.verify import verify_runtime_log  # noqa: PLC0415
 
     runtime = get_runtime()
+    _refuse_people_in_force(runtime)
     settings = runtime.settings
     examples = settings.programs_dir / PROGRAM / "examples"
     ensure_bucket(
@@ -86,6 +87,24 @@ def demo() -> None:
         fail(f"the log did not verify: {len(findings)} finding(s)", ExitCode.FINDING)
     typer.echo(f"log verified ({PROGRAM}): every hash link and signed checkpoint checks out")
     _show_receipt(runtime, "stockton-ca")
+
+
+DEMO_PREFIX_HINT = (
+    "run the demo on a prefix of its own: GRANTREVIEW_S3_PREFIX=demo-unsigned/ grantreview demo"
+    " (or `make clean` to start .data/ over)"
+)
+
+
+def _refuse_people_in_force(runtime: Runtime) -> None:
+    """The demo records unsigned acts: refuse, saying why, where a people file is in force."""
+    from usecases.people import people_history  # noqa: PLC0415 - keep start-up light
+
+    current = people_history(runtime).current
+    if current is not None:
+        fail(
+            f"this bucket and prefix have a people file in force ({current.adopted[:16]}...), "
+            f"so every act must be signed and the demo's are not; {DEMO_PREFIX_HINT}"
+        )
 
 
 def _show_receipt(runtime: Runtime, jurisdiction: str) -> None:

@@ -178,7 +178,9 @@ def _preview(program: str, slugs: list[str], moment: datetime | None, *, json_ou
     from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.review_preview import preview_review  # noqa: PLC0415
 
-    rows = preview_review(get_runtime(), program, slugs or None, moment or utc_now())
+    runtime = get_runtime()
+    _ = runtime.people  # a people file that cannot be read is refused here as in the real run
+    rows = preview_review(runtime, program, slugs or None, moment or utc_now())
     if json_output:
         print_json(rows)
         return

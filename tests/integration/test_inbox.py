@@ -136,6 +136,8 @@ def test_the_inbox_lists_each_waiting_thing_once_and_its_command_works(office: O
     assert dora["may_act"] is False  # her own proposal
     assert "--actor" not in dora["command"]
 
+    table = _ok(office, "dan", "status", "-p", PROGRAM, "--as-of", DAY)
+    assert f"(grantreview approve {approval['act_id']} --program {PROGRAM})" in table
     assert "baltimore-md" in _run_printed(office, "olga", window["command"])
     _run_printed(office, "olga", letter["command"])
     assert _step(office, "albuquerque-nm")["step"] == "preliminary"  # the no-response decision
@@ -155,11 +157,17 @@ def test_the_inbox_lists_each_waiting_thing_once_and_its_command_works(office: O
 
 
 def test_the_inbox_prints_one_line_and_its_command_per_item(office: Office) -> None:
-    """The table form: the due date, the place, whom it waits on, the command underneath."""
+    """The table form names whom it waits on, the command underneath; a review with nothing
+    to do says so and points to the inbox."""
     _ok(office, "olga", "jurisdictions", "import", str(SEEDS_CSV))
     out = _ok(office, "olga", "inbox", "--as-of", DAY)
     assert "4 jurisdictions with no letter yet; waiting on operator" in out
     assert f"    grantreview review -p {PROGRAM} --all --as-of {DAY}" in out
+    review = ("review", "-p", PROGRAM, "--all", "--as-of", "2017-08-03")
+    assert "nothing to do" not in _ok(office, "olga", *review)
+    again = _ok(office, "olga", *review)
+    assert "nothing to do: every jurisdiction is already as far" in again
+    assert "grantreview inbox" in again
     bad = office.run("olga", "inbox", "--due-within", "soon")
     assert bad.code == 2
     assert "--due-within 'soon' is not a number of days" in bad.stderr
