@@ -43,7 +43,7 @@ app = typer.Typer(
     help="Grant-condition reviews of jurisdictions, recorded in a signed event log on S3.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # Typer's own: --install-completion, --show-completion
 )
 app.command()(init)
 app.add_typer(jurisdictions_app, name="jurisdictions")

@@ -96,7 +96,7 @@ def _step(office: Office, slug: str) -> dict[str, Any]:
     return row
 
 
-def _walk_to_four_places(office: Office) -> None:
+def _walk_to_four_places(office: Office) -> str:
     """Letters on 08-03; answers, a request for information and a proposal by 08-20."""
     _ok(office, "olga", "jurisdictions", "import", str(SEEDS_CSV))
     _ok(office, "olga", "review", "-p", PROGRAM, "--all", "--as-of", "2017-08-03")
@@ -108,12 +108,15 @@ def _walk_to_four_places(office: Office) -> None:
     _respond(office, "stockton-ca", "not_applicable", "2017-08-10")
     _respond(office, "stockton-ca", "yes", "2017-08-20")
     determine = ("determine", "stockton-ca", "-p", PROGRAM, "--decision", "eligible")
-    _ok(office, "dora", *determine, "--reason", "answered", "--as-of", "2017-08-20")
+    out = _ok(office, "dora", *determine, "--reason", "answered", "--as-of", "2017-08-20", "--json")
+    proposed = json.loads(out)
+    assert proposed["status"] == "proposed"
+    return str(proposed["act_id"])
 
 
 def test_the_inbox_lists_each_waiting_thing_once_and_its_command_works(office: Office) -> None:
     """Four places, four lines; each command, run as printed, moves its review on."""
-    _walk_to_four_places(office)
+    act_id = _walk_to_four_places(office)
     items = _by_place(_inbox(office, "dan", "--actor", "dan"))
     assert set(items) == {"albuquerque-nm", "baltimore-md", "san-bernardino-ca", "stockton-ca"}
     assert [item["due"] for item in _inbox(office, "dan")] == sorted(
@@ -129,7 +132,7 @@ def test_the_inbox_lists_each_waiting_thing_once_and_its_command_works(office: O
     assert (window["waiting_on"], window["overdue"]) == ("jurisdiction", False)
     assert (request["waiting_on"], request["due"]) == ("reviewer", "2017-08-18")
     assert "request for information overdue" in request["what"]
-    assert approval["act_id"]
+    assert approval["act_id"] == act_id  # the id `determine --json` gave
     assert approval["may_act"] is True
     assert approval["command"].endswith("--actor dan")
     dora = _by_place(_inbox(office, "dora", "--actor", "dora"))["stockton-ca"]
@@ -157,8 +160,7 @@ def test_the_inbox_lists_each_waiting_thing_once_and_its_command_works(office: O
 
 
 def test_the_inbox_prints_one_line_and_its_command_per_item(office: Office) -> None:
-    """The table form names whom it waits on, the command underneath; a review with nothing
-    to do says so and points to the inbox."""
+    """The table names whom each waits on, its command underneath; an idle review says so."""
     _ok(office, "olga", "jurisdictions", "import", str(SEEDS_CSV))
     out = _ok(office, "olga", "inbox", "--as-of", DAY)
     assert "4 jurisdictions with no letter yet; waiting on operator" in out
