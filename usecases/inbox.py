@@ -59,10 +59,19 @@ def _damaged(program: str, stream: StreamId, moment: datetime) -> InboxItem:
 
 
 def _program_items(
-    runtime: Runtime, program: str, moment: datetime, horizon_days: int, asked: datetime | None
+    runtime: Runtime,
+    program: str,
+    moment: datetime,
+    horizon_days: int,
+    asked: datetime | None,
+    *,
+    named: bool,
 ) -> list[InboxItem]:
-    """What waits in one program: its streams, one line for letters unsent, its proposals."""
-    bundle = runtime.program(program)
+    """What waits in one program: its streams, one line for letters unsent, its proposals.
+
+    Letters not sent yet are one line where the program is in use (a review has begun) or
+    was `named`: an office does not run every program in its folder.
+    """
     streams = [StreamId(program=program, jurisdiction=slug) for slug in sorted(runtime.registry())]
     states, damaged = runtime.log.trusted_states(streams)
     horizon = moment.date() + timedelta(days=horizon_days)
@@ -74,13 +83,16 @@ def _program_items(
         if state.step is Step.NEW:
             unsent += 1
             continue
-        found = stream_item(state, bundle.program, as_of=moment, horizon=horizon, asked_as_of=asked)
+        # loaded (and cached) only where a review has begun: a program nobody reviews costs
+        # its listing, not the parsing and CEL compilation of its definition
+        definition = runtime.program(program).program
+        found = stream_item(state, definition, as_of=moment, horizon=horizon, asked_as_of=asked)
         # a determination already proposed waits for approval instead: its own item below
         if found is not None and not (
             found.act_type == "determine" and found.jurisdiction in proposed
         ):
             items.append(found)
-    if unsent:
+    if unsent and (named or unsent < len(states)):
         items.append(unsent_item(program, unsent, today=moment.date(), asked_as_of=asked))
     for act_id, pending in proposals.items():
         act = pending.proposal.act
@@ -117,7 +129,9 @@ def inbox_items(
     items = [
         item
         for program in programs or program_ids(runtime)
-        for item in _program_items(runtime, program, moment, due_within_days, as_of)
+        for item in _program_items(
+            runtime, program, moment, due_within_days, as_of, named=bool(programs)
+        )
     ]
     if actor is not None:
         found = people_in_force(runtime)

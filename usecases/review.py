@@ -19,6 +19,7 @@ from usecases.proposals import record_act
 from usecases.registry import require_imported
 
 __all__ = [
+    "UNSIGNED_START",
     "check_review",
     "prepare_review",
     "record_review_act",
@@ -87,6 +88,16 @@ def sign_review(
     return signed_act_for(runtime, review_request(program, slugs), actor, presigned)
 
 
+UNSIGNED_START = (
+    "a people file is in force: starting a review needs your signed act. Prepare it with"
+    " `grantreview review -p PROGRAM [SLUG ...] --prepare > act.json`, sign it with"
+    " `grantreview sign act.json > act.json.sig` (or `ssh-keygen -Y sign -n grantreview -f KEY"
+    " act.json`), then start the run again with actor, act (the file's text) and signature"
+    " (the .sig file's text) filled in, or run `grantreview review` where your key is"
+)
+"""Why an unsigned start of the `review` deployment is refused, and the way through."""
+
+
 def record_review_act(
     runtime: Runtime,
     program: str,
@@ -102,7 +113,7 @@ def record_review_act(
     """
     no_key = runtime.settings.person_key_file is None
     if presigned is None and no_key and people_in_force(runtime) is not None:
-        raise InputError("a people file is in force: starting a review needs a signed act")
+        raise InputError(UNSIGNED_START)
     signed = signed_act_for(runtime, review_request(program, slugs), actor, presigned)
     if signed is None:
         return None

@@ -162,7 +162,8 @@ def test_the_inbox_lists_each_waiting_thing_once_and_its_command_works(office: O
 def test_the_inbox_prints_one_line_and_its_command_per_item(office: Office) -> None:
     """The table names whom each waits on, its command underneath; an idle review says so."""
     _ok(office, "olga", "jurisdictions", "import", str(SEEDS_CSV))
-    out = _ok(office, "olga", "inbox", "--as-of", DAY)
+    assert "nothing waits" in _ok(office, "olga", "inbox", "--as-of", DAY)  # no program in use
+    out = _ok(office, "olga", "inbox", "--as-of", DAY, "--program", PROGRAM)
     assert "4 jurisdictions with no letter yet; waiting on operator" in out
     assert f"    grantreview review -p {PROGRAM} --all --as-of {DAY}" in out
     review = ("review", "-p", PROGRAM, "--all", "--as-of", "2017-08-03")
