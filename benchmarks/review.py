@@ -182,7 +182,8 @@ def main() -> None:
             "GRANTREVIEW_SIGNING_KEY_FILE": str(base / "keys" / "signing-key.pem"),
             "GRANTREVIEW_VERIFY_KEY_FILE": str(base / "keys" / "verify-keys.json"),
         }
-        _run(env, "keys", "generate", str(base / "keys"))
+        # valid from 2017: the decided streams seeded at scale are dated in 2017
+        _run(env, "keys", "generate", str(base / "keys"), "--valid-from", "2017-01-01T00:00:00")
         places = synthetic_jurisdictions(count + NAIVE)
         csv_file = base / "jurisdictions.csv"
         csv_file.write_bytes(csv_bytes(places[:count]))
