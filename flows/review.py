@@ -10,7 +10,7 @@ from flows._refusal import refused
 from infra.platform.clock import utc_now
 from schemas.base.errors import InputError
 from schemas.base.ids import Slug
-from tasks.acts import start_review_act
+from tasks.acts import check_review_start, start_review_act
 from tasks.review import advance_streams
 from usecases.stream_outcome import StreamOutcome
 
@@ -45,10 +45,11 @@ def review(  # noqa: PLR0917 - Prefect and Typer pass parameters by name
         signature: Your SSH signature of the act: the text `grantreview sign act.json` (or
             ssh-keygen -Y sign -n grantreview -f KEY act.json) printed.
     """
-    try:
-        start_review_act(program, jurisdictions, actor, act, signature)
+    try:  # in the flow itself: a task's failure would log its traceback in the run's logs
+        check_review_start(program, jurisdictions, actor, act, signature)
     except InputError as error:  # an unsigned or refused start: one line, nothing written
         return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends the run
+    start_review_act(program, jurisdictions, actor, act, signature)
     moment = as_of or utc_now()
     return advance_in_chunks(
         advance_streams, program, jurisdictions or None, moment, known_at or moment
