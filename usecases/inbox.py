@@ -61,6 +61,7 @@ def _damaged(program: str, stream: StreamId, moment: datetime) -> InboxItem:
 def _program_items(
     runtime: Runtime,
     program: str,
+    slugs: list[str],
     moment: datetime,
     horizon_days: int,
     asked: datetime | None,
@@ -72,7 +73,7 @@ def _program_items(
     Letters not sent yet are one line where the program is in use (a review has begun) or
     was `named`: an office does not run every program in its folder.
     """
-    streams = [StreamId(program=program, jurisdiction=slug) for slug in sorted(runtime.registry())]
+    streams = [StreamId(program=program, jurisdiction=slug) for slug in slugs]
     states, damaged = runtime.log.trusted_states(streams)
     horizon = moment.date() + timedelta(days=horizon_days)
     proposals = pending_acts(runtime, program)
@@ -126,11 +127,12 @@ def inbox_items(
     them. `as_of` (the `--as-of` asked) is repeated in each command.
     """
     moment = as_of or utc_now()
+    slugs = sorted(runtime.registry())  # read once for every program
     items = [
         item
         for program in programs or program_ids(runtime)
         for item in _program_items(
-            runtime, program, moment, due_within_days, as_of, named=bool(programs)
+            runtime, program, slugs, moment, due_within_days, as_of, named=bool(programs)
         )
     ]
     if actor is not None:

@@ -15,38 +15,32 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.integration.test_people import Office
-from tests.integration.test_staged_reviews import FIXTURES, QUESTIONS, SEEDS_CSV
-from tests.support.people import copy_program, make_key
+from tests.integration.test_people_staged import office
+from tests.integration.test_staged_reviews import QUESTIONS, SEEDS_CSV
+from tests.support.people import make_key
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+__all__ = ["office"]  # a fixture used here by name
 
 PROGRAM = "staged-person"
 DAY = "2017-08-21"
 
 
 @pytest.fixture
-def office(
-    tmp_path: Path,
-    cli_env: dict[str, str],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Office:
-    """Olga (operator), Dora and Dan (determining officials), Rita (reviewer)."""
-    programs = copy_program(FIXTURES, tmp_path / "programs", PROGRAM, "approvals: {determine: 2}")
-    made = Office(
-        tmp_path, {**cli_env, "GRANTREVIEW_PROGRAMS_DIR": str(programs)}, monkeypatch, capsys
-    )
-    made.keys["rita"] = make_key(tmp_path, "rita")
-    made.write_people(
+def team(office: Office, tmp_path: Path) -> Office:
+    """The two-person office of test_people_staged, and Rita (reviewer)."""
+    office.keys["rita"] = make_key(tmp_path, "rita")
+    office.write_people(
         [
-            ("olga", ["operator"], made.keys["olga"].public, "2020-01-01", None),
-            ("dora", ["determining_official"], made.keys["dora"].public, "2020-01-01", None),
-            ("dan", ["determining_official"], made.keys["dan"].public, "2020-01-01", None),
-            ("rita", ["reviewer"], made.keys["rita"].public, "2020-01-01", None),
+            ("olga", ["operator"], office.keys["olga"].public, "2020-01-01", None),
+            ("dora", ["determining_official"], office.keys["dora"].public, "2020-01-01", None),
+            ("dan", ["determining_official"], office.keys["dan"].public, "2020-01-01", None),
+            ("rita", ["reviewer"], office.keys["rita"].public, "2020-01-01", None),
         ]
     )
-    return made
+    return office
 
 
 def _respond(office: Office, slug: str, answer: str, day: str) -> None:
@@ -114,8 +108,9 @@ def _walk_to_four_places(office: Office) -> str:
     return str(proposed["act_id"])
 
 
-def test_the_inbox_lists_each_waiting_thing_once_and_its_command_works(office: Office) -> None:
+def test_the_inbox_lists_each_waiting_thing_once_and_its_command_works(team: Office) -> None:
     """Four places, four lines; each command, run as printed, moves its review on."""
+    office = team
     act_id = _walk_to_four_places(office)
     items = _by_place(_inbox(office, "dan", "--actor", "dan"))
     assert set(items) == {"albuquerque-nm", "baltimore-md", "san-bernardino-ca", "stockton-ca"}
@@ -159,8 +154,9 @@ def test_the_inbox_lists_each_waiting_thing_once_and_its_command_works(office: O
     assert after.get("albuquerque-nm", {}).get("what") != letter["what"]
 
 
-def test_the_inbox_prints_one_line_and_its_command_per_item(office: Office) -> None:
+def test_the_inbox_prints_one_line_and_its_command_per_item(team: Office) -> None:
     """The table names whom each waits on, its command underneath; an idle review says so."""
+    office = team
     _ok(office, "olga", "jurisdictions", "import", str(SEEDS_CSV))
     assert "nothing waits" in _ok(office, "olga", "inbox", "--as-of", DAY)  # no program in use
     out = _ok(office, "olga", "inbox", "--as-of", DAY, "--program", PROGRAM)

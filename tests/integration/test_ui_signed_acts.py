@@ -9,9 +9,7 @@ pasted into the form, runs the review.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +20,7 @@ import pytest
 from mypy_boto3_s3 import S3Client
 
 from tests.conftest import count_objects
-from tests.integration.test_deployments import _deployments, _stop
+from tests.integration.test_deployments import _deployments, serving
 from tests.integration.test_people import Office
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,28 +42,14 @@ def office(
 @pytest.fixture
 def served(office: Office, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """`grantreview serve --program psp-2017` with the people file, and no person's key."""
-    log = (tmp_path / "serve.log").open("wb")
     env = {
-        **os.environ,
         **office.env,
         "GRANTREVIEW_PEOPLE_FILE": str(office.people),
-        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
         "PREFECT_LOGGING_TO_API_ENABLED": "true",  # the run's Logs tab is under test
     }
     env.pop("GRANTREVIEW_PERSON_KEY_FILE", None)
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("grantreview")), "serve", "--program", "psp-2017"],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+    with serving(env, tmp_path / "serve.log") as process:
         yield process
-    finally:
-        _stop(process)
-        log.close()
 
 
 def _review_deployment(process: subprocess.Popen[bytes]) -> Any:  # noqa: ANN401 - Prefect's
