@@ -63,9 +63,9 @@ def _program_items(
     program: str,
     slugs: list[str],
     moment: datetime,
+    *,
     horizon_days: int,
     asked: datetime | None,
-    *,
     named: bool,
 ) -> list[InboxItem]:
     """What waits in one program: its streams, one line for letters unsent, its proposals.
@@ -132,7 +132,13 @@ def inbox_items(
         item
         for program in programs or program_ids(runtime)
         for item in _program_items(
-            runtime, program, slugs, moment, due_within_days, as_of, named=bool(programs)
+            runtime,
+            program,
+            slugs,
+            moment,
+            horizon_days=due_within_days,
+            asked=as_of,
+            named=bool(programs),
         )
     ]
     if actor is not None:
