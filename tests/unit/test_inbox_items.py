@@ -64,3 +64,18 @@ def test_items_are_sorted_oldest_due_first_and_undated_last() -> None:
     undated = InboxItem("p", "c", None, overdue=False, waiting_on="auditor", what="",
                         command="grantreview audit verify")  # fmt: skip
     assert sort_items([undated, soon, late]) == [late, soon, undated]
+
+
+def test_the_inbox_command_imports_no_prefect() -> None:
+    """Like `status`: the CLI entry and every module `inbox` runs leave Prefect unimported."""
+    import subprocess  # noqa: PLC0415 - only this test starts a process
+    import sys  # noqa: PLC0415
+
+    script = (
+        "import sys, cli.main, cli.inbox, usecases.inbox, infra.runtime;"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'boto3'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() in {"[]", "['boto3']"}, done.stdout  # never 'prefect'
