@@ -4,8 +4,10 @@ Prints, from one run on local SeaweedFS and a local Prefect server (started here
 wall time of `grantreview review --all` for 200 jurisdictions (letters, process start
 included), the same with letters mailed to a loopback SMTP server, the wall time of one
 `grantreview respond` until its decision is durable in S3, and the naive baseline (a
-subflow per jurisdiction, default settings) measured on 20 and scaled to 200.
-Usage: python -m benchmarks.review [N]   (from the repo root; default 200, ~1 min)
+subflow per jurisdiction, default settings) measured on 20 and scaled to 200; then
+`inbox` beside `status` (both read S3 only) for 4 jurisdictions and for SCALE decided ones.
+Usage: python -m benchmarks.review [N [SCALE]]   (from the repo root; defaults 200 and
+20,000; ~1 min plus the seeding of SCALE streams)
 """
 
 from __future__ import annotations
@@ -18,19 +20,28 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiosmtpd.controller import Controller
 
+from infra.platform.settings import get_settings
+from infra.runtime import get_runtime
 from infra.s3.bucket import ensure_bucket
 from localdev import PortReservations
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer
-from tests.support.builders import csv_bytes, synthetic_jurisdictions
+from tests.support.builders import csv_bytes, seed_decided_streams, synthetic_jurisdictions
+
+if TYPE_CHECKING:
+    from schemas.program.jurisdiction import Jurisdiction
 
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "grantreview-bench"
 PROGRAM = "psp-2017"
 NAIVE = 20
+SCALE = 20_000
+INBOX_RATIO_TARGET = 2.0
+"""`inbox` of every program within 2x `status` of one (issue #24)."""
 REVIEW_TARGET_S = 15.0
 RESPOND_TARGET_S = 2.0
 BINARY = Path(sys.executable).with_name("grantreview")
@@ -105,6 +116,44 @@ print(time.perf_counter() - started)
     return float(done.stdout.strip().splitlines()[-1])
 
 
+def _inbox_of_four(env: dict[str, str], base: Path, places: list[Jurisdiction]) -> None:
+    """Four jurisdictions with letters: `inbox` of every program beside `status` of one."""
+    four = {**env, "GRANTREVIEW_S3_PREFIX": "four/"}
+    csv_file = base / "four.csv"
+    csv_file.write_bytes(csv_bytes(places))
+    _run(four, "jurisdictions", "import", str(csv_file))
+    _run(four, "review", "--program", PROGRAM, "--all", "--as-of", "2017-08-03")
+    status_s = min(_run(four, "status", "--program", PROGRAM) for _ in range(3))
+    inbox_s = min(_run(four, "inbox") for _ in range(3))
+    print(
+        f"4 jurisdictions with letters (no Prefect import, best of 3): status {status_s:.2f} s, "
+        f"inbox of every program {inbox_s:.2f} s (target <= 1 s)"
+    )
+
+
+def _inbox_at_scale(env: dict[str, str], base: Path, count: int) -> None:
+    """Seed `count` decided streams, then time `inbox` and `status` over them (--json both)."""
+    scale = {**env, "GRANTREVIEW_S3_PREFIX": "scale/"}
+    places = synthetic_jurisdictions(count, seed=24)
+    csv_file = base / "scale.csv"
+    csv_file.write_bytes(csv_bytes(places))
+    _run(scale, "jurisdictions", "import", str(csv_file))
+    os.environ.update(scale)  # the seeding writes, signed, where the CLI then reads
+    get_settings.cache_clear()
+    get_runtime.cache_clear()
+    runtime = get_runtime()
+    started = time.perf_counter()
+    seed_decided_streams(runtime.log, runtime.program(PROGRAM), places)
+    print(f"{count:,} decided streams seeded in {time.perf_counter() - started:.0f} s")
+    status_s = min(_run(scale, "status", "--program", PROGRAM, "--json") for _ in range(2))
+    inbox_s = min(_run(scale, "inbox", "--program", PROGRAM, "--json") for _ in range(2))
+    print(
+        f"at {count:,} jurisdictions (--json, best of 2): status {status_s:.1f} s, "
+        f"inbox {inbox_s:.1f} s: {inbox_s / status_s:.2f}x status "
+        f"(target <= {INBOX_RATIO_TARGET:.0f}x)"
+    )
+
+
 def main() -> None:
     """Start the services, then measure and print every figure the issue asks for."""
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
@@ -133,7 +182,8 @@ def main() -> None:
             "GRANTREVIEW_SIGNING_KEY_FILE": str(base / "keys" / "signing-key.pem"),
             "GRANTREVIEW_VERIFY_KEY_FILE": str(base / "keys" / "verify-keys.json"),
         }
-        _run(env, "keys", "generate", str(base / "keys"))
+        # valid from 2017: the decided streams seeded at scale are dated in 2017
+        _run(env, "keys", "generate", str(base / "keys"), "--valid-from", "2017-01-01T00:00:00")
         places = synthetic_jurisdictions(count + NAIVE)
         csv_file = base / "jurisdictions.csv"
         csv_file.write_bytes(csv_bytes(places[:count]))
@@ -183,6 +233,9 @@ def main() -> None:
             f"status of 4 jurisdictions (no Prefect import, best of 3): {status_s:.2f} s "
             "(target <= 1 s)"
         )
+        _inbox_of_four(env, base, places[:4])
+        scale = int(sys.argv[2]) if len(sys.argv) > 2 else SCALE
+        _inbox_at_scale(env, base, scale)
         naive_s = _naive_seconds(naive, [place.slug for place in places[count:]])
         scaled = naive_s / NAIVE * count
         print(

@@ -151,6 +151,44 @@ def check(
     typer.echo(f"ok: {len(people.people)} entries, {len(persons)} people, sha256 {people.sha256}")
 
 
+@people_app.command("list")
+def list_people(
+    people_file: Annotated[
+        Path | None, typer.Argument(help="A people file (YAML); default: the one in force.")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Who may act, in which roles, with which key and from when (the file in force)."""
+    if people_file is not None:
+        from infra.identity.people import load_people  # noqa: PLC0415
+
+        people = load_people(people_file)
+    else:
+        from infra.runtime import get_runtime  # noqa: PLC0415
+        from usecases.people import people_file_named  # noqa: PLC0415
+
+        people = people_file_named(get_runtime(), None)
+    rows = [
+        {
+            "id": entry.id,
+            "name": entry.name,
+            "roles": [role.value for role in entry.roles],
+            "key": entry.key,
+            "valid_from": entry.valid_from.isoformat(),
+            "valid_until": None if entry.valid_until is None else entry.valid_until.isoformat(),
+        }
+        for entry in people.people
+    ]
+    if json_output:
+        print_json(rows)
+        return
+    for entry in people.people:
+        roles = ", ".join(role.value for role in entry.roles)
+        until = entry.valid_until or "open"
+        line = f"{entry.id}  {entry.name}  {roles}  key valid {entry.valid_from} to {until}"
+        typer.echo(safe_text(line, one_line=True))
+
+
 @people_app.command("allowed-signers")
 def allowed_signers_command(
     people_file: Annotated[

@@ -9,7 +9,8 @@ window (examples/answers/, illustrative), and a review after the window that mak
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,11 +28,20 @@ LETTER_DATE = datetime(2017, 8, 3, tzinfo=UTC)
 """OJP's letters to the four police chiefs are dated 2017-08-03 (domain.md)."""
 IN_WINDOW = datetime(2017, 8, 31, tzinfo=UTC)
 """A day inside the answer window (the responses of 2017-08-18 + 15 days)."""
+DEFAULT_RECEIPT = Path(".data") / "stockton-ca-decision.tlog-proof"
+"""Beside the demo's data (`make clean` removes it), not in the working tree."""
 WINDOW_CLOSED = datetime(2017, 9, 3, tzinfo=UTC)
 """The day after the answer window closed: the review then records the final decisions."""
 
 
-def demo() -> None:
+def demo(
+    receipt: Annotated[
+        Path,
+        typer.Option(
+            "--receipt", metavar="FILE", help="Where to write the receipt of one decision."
+        ),
+    ] = DEFAULT_RECEIPT,
+) -> None:
     """Import the four seed jurisdictions, review them under psp-2017: preliminary, answers, final.
 
     Only those four are reviewed: other jurisdictions imported in the same bucket are left
@@ -49,6 +59,7 @@ def demo() -> None:
     from usecases.verify import verify_runtime_log  # noqa: PLC0415
 
     runtime = get_runtime()
+    _refuse_people_in_force(runtime)
     settings = runtime.settings
     examples = settings.programs_dir / PROGRAM / "examples"
     ensure_bucket(
@@ -90,11 +101,29 @@ def demo() -> None:
             typer.echo(safe_text(f"finding: {finding}", one_line=True), err=True)
         fail(f"the log did not verify: {len(findings)} finding(s)", ExitCode.FINDING)
     typer.echo(f"log verified ({PROGRAM}): every hash link and signed checkpoint checks out")
-    _show_receipt(runtime, "stockton-ca")
+    _show_receipt(runtime, "stockton-ca", receipt)
 
 
-def _show_receipt(runtime: Runtime, jurisdiction: str) -> None:
-    """Print the tlog-proof of one decision, then check it offline with the public key alone."""
+DEMO_PREFIX_HINT = (
+    "run the demo on a prefix of its own: GRANTREVIEW_S3_PREFIX=demo-unsigned/ grantreview demo"
+    " (or `make clean` to start .data/ over)"
+)
+
+
+def _refuse_people_in_force(runtime: Runtime) -> None:
+    """The demo records unsigned acts: refuse, saying why, where a people file is in force."""
+    from usecases.people import people_history  # noqa: PLC0415 - keep start-up light
+
+    current = people_history(runtime).current
+    if current is not None:
+        fail(
+            f"this bucket and prefix have a people file in force ({current.adopted[:16]}...), "
+            f"so every act must be signed and the demo's are not; {DEMO_PREFIX_HINT}"
+        )
+
+
+def _show_receipt(runtime: Runtime, jurisdiction: str, out: Path) -> None:
+    """Write the tlog-proof of one decision to `out`, then check it offline with the key alone."""
     from schemas.tlog.receipt import parse_receipt, tlog_proof_of  # noqa: PLC0415
     from usecases.receipts import make_receipt, receipt_problems  # noqa: PLC0415
 
@@ -104,9 +133,16 @@ def _show_receipt(runtime: Runtime, jurisdiction: str) -> None:
         return
     made = make_receipt(runtime, PROGRAM, jurisdiction, None)
     text = tlog_proof_of(made).text()
-    typer.echo(f"receipt for {jurisdiction}'s decision (c2sp.org/tlog-proof@v1):")
-    typer.echo(text.encode(), nl=False)
-    offline = parse_receipt(text.encode())  # as a third party reads the file
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    typer.echo(
+        safe_text(
+            f"receipt for {jurisdiction}'s decision written to {out} (c2sp.org/tlog-proof@v1,"
+            f" {len(text)} bytes); check it yourself: grantreview verify-receipt {out}",
+            one_line=True,
+        )
+    )
+    offline = parse_receipt(out.read_bytes())  # as a third party reads the file
     problems = receipt_problems(offline, keyring)
     if problems:
         fail(f"the receipt did not verify: {'; '.join(problems)}", ExitCode.FINDING)

@@ -14,7 +14,9 @@ from schemas.base.timewindow import check_moment
 
 __all__ = ["keys_app"]
 
-keys_app = typer.Typer(help="Checkpoint signing keys.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Checkpoint signing keys and the log's verifier key.", no_args_is_help=True
+)
 
 
 def _aware(value: datetime | None, option: str) -> datetime | None:
@@ -77,3 +79,35 @@ def generate(
             "valid_until": None if key.valid_until is None else key.valid_until.isoformat(),
         }
     )
+
+
+@keys_app.command("vkey")
+def vkey(
+    witness_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--witness-key",
+            metavar="FILE",
+            help="A witness's Ed25519 key (PEM, as `audit witness --key`): print its vkey.",
+        ),
+    ] = None,
+    name: Annotated[
+        str, typer.Option("--name", help="The witness's name (as `audit witness --name`).")
+    ] = "witness",
+) -> None:
+    """Print the log's verifier key (vkey), one line per key, as Go's note.NewVerifier reads it.
+
+    `<origin>+<8 hex key id>+<base64>`: pin it to check checkpoints and receipts with other
+    tools. With --witness-key, the witness's cosignature vkey instead (for `verify-receipt
+    --witness`).
+    """
+    if witness_key is not None:
+        from usecases.vkeys import witness_vkey  # noqa: PLC0415 - keep CLI start-up light
+
+        typer.echo(witness_vkey(witness_key, name))
+        return
+    from infra.runtime import get_runtime  # noqa: PLC0415
+    from usecases.vkeys import log_vkeys  # noqa: PLC0415
+
+    for line in log_vkeys(get_runtime()):
+        typer.echo(line)

@@ -25,6 +25,7 @@ from cli.audit import audit_app
 from cli.decisions import explain, override
 from cli.demo import demo
 from cli.documents import documents_app
+from cli.inbox import inbox
 from cli.keys import keys_app
 from cli.programs import programs_app
 from cli.receipts import checkpoint, receipt, verify_receipt_command
@@ -60,13 +61,14 @@ app = typer.Typer(
     help="Grant-condition reviews of jurisdictions, recorded in a signed event log on S3.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # Typer's own: --install-completion, --show-completion
 )
 app.command()(init)
 app.add_typer(jurisdictions_app, name="jurisdictions")
 app.command()(review)
 app.command()(respond)
 app.command()(status)
+app.command()(inbox)
 app.command()(reevaluate)
 app.command()(serve)
 app.command()(demo)

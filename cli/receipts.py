@@ -16,12 +16,19 @@ from schemas.base.ids import check_slug
 __all__ = ["checkpoint", "receipt", "verify_receipt_command"]
 
 
-def checkpoint() -> None:
+def checkpoint(
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON document: the checkpoint's key.")
+    ] = False,
+) -> None:
     """Integrate every pending commit and sign a checkpoint now (exit 0 if nothing was pending)."""
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
     from usecases.receipts import checkpoint_now  # noqa: PLC0415
 
     key = checkpoint_now(get_runtime())
+    if json_output:
+        typer.echo(json.dumps({"checkpoint": key}))
+        return
     typer.echo(f"checkpoint: {key or 'none'}")
 
 

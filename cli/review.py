@@ -39,11 +39,20 @@ _STATUS_COLUMNS = {
     "jurisdiction": "jurisdiction",
     "step": "step",
     "stage": "stage",
-    "letter_date": "letter",
-    "due": "due",
-    "last_event_time": "last event",
+    "letter_date": "letter dated",
+    "due": "next deadline",
+    "last_event_time": "recorded on",
 }
-"""Status row fields shown, and their headers; dates as YYYY-MM-DD."""
+"""Status row fields shown, and their headers; dates as YYYY-MM-DD. Dates the review is
+about (letter, deadline) are valid dates; `recorded on` is when the log last changed (the
+system clock), which is why it may read years after the others."""
+
+
+NOTHING_TO_DO = (
+    "nothing to do: every jurisdiction is already as far as this date takes it"
+    " (letters sent, decisions made); see `grantreview inbox` for what waits"
+)
+"""Said after a review that wrote nothing, so 0 written is not mistaken for a failure."""
 
 
 def _day(value: object) -> object:
@@ -60,13 +69,17 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
     staged = any("stage" in row for row in rows)  # status rows carry the review path and dates
     columns = _STATUS_COLUMNS if staged else {"jurisdiction": "jurisdiction", "step": "step"}
-    table = Table(*columns.values(), "decision", "reasons", show_lines=True)
+    waits = staged and any(row.get("pending_reason") for row in rows)
+    extra = ("waiting for",) if waits else ()
+    table = Table(*columns.values(), "decision", "reasons", *extra, show_lines=True)
     for row in rows:
-        reasons = list(row["reasons"]) or [row.get("pending_reason") or ""]
+        reasons = list(row["reasons"]) or ([] if waits else [row.get("pending_reason") or ""])
+        waiting = (safe_cell(row.get("pending_reason") or ""),) if waits else ()
         table.add_row(
             *(safe_cell(_day(row.get(column)) or "") for column in columns),
             safe_cell(row["decision"]),
             safe_cell("\n".join(reasons)),
+            *waiting,
         )
     Console(width=160).print(table)
 
@@ -80,8 +93,8 @@ def summary_line(rows: list[dict[str, Any]]) -> str:
     def counts(counter: Counter[str]) -> str:
         return ", ".join(f"{name} {count}" for name, count in sorted(counter.items()))
 
-    line = f"{len(rows)} streams; step: {counts(steps)}; decision: {counts(decisions)}"
-    return safe_text(f"{line}; {written} commits written", one_line=True)
+    line = f"{len(rows)} jurisdictions; now at: {counts(steps)}; decision: {counts(decisions)}"
+    return safe_text(f"{line}; {written} new log entries", one_line=True)
 
 
 def _outcome_rows(program: str, outcomes: list[StreamOutcome]) -> list[dict[str, Any]]:
@@ -154,6 +167,8 @@ def review(  # noqa: PLR0917 - Typer passes every option by name; the signature 
     else:
         print_table(rows)
         typer.echo(summary_line(rows))
+        if rows and not any(row["appended"] for row in rows):
+            typer.echo(NOTHING_TO_DO)
     _fail_if_damaged(rows)
 
 
@@ -163,7 +178,9 @@ def _preview(program: str, slugs: list[str], moment: datetime | None, *, json_ou
     from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.review_preview import preview_review  # noqa: PLC0415
 
-    rows = preview_review(get_runtime(), program, slugs or None, moment or utc_now())
+    runtime = get_runtime()
+    _ = runtime.people  # a people file that cannot be read is refused here as in the real run
+    rows = preview_review(runtime, program, slugs or None, moment or utc_now())
     if json_output:
         print_json(rows)
         return
@@ -293,7 +310,7 @@ def status(
                     f"awaiting approval: act {item['act_id']} {item['type']}"
                     f" {row['jurisdiction']} proposed by {item['proposed_by']};"
                     f" {1 + len(item['approved_by'])} of {item['people_needed']} people so far"
-                    f" (grantreview approve {item['act_id']})"
+                    f" (grantreview approve {item['act_id']} --program {program})"
                 )
                 typer.echo(safe_text(line, one_line=True))
         from usecases.people import people_history  # noqa: PLC0415

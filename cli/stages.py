@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli._common import print_json
 from cli._options import (
     ActFileOption,
+    JsonOption,
     PrepareOption,
     SignatureFileOption,
     parse_moment,
@@ -27,8 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from infra.runtime import Runtime
+    from schemas.log.state import StreamState
     from usecases.acts import ActRequest
-    from usecases.proposals import ActOutcome
     from usecases.stages import ActResult
 
 __all__ = ["determine", "extend", "request_info"]
@@ -76,6 +78,7 @@ def determine(
     prepare: PrepareOption = False,
     act_file: ActFileOption = None,
     signature: SignatureFileOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Record the final determination of a stream awaiting one; the evaluation is kept too."""
     _check(jurisdiction, program)
@@ -89,6 +92,7 @@ def determine(
         "determination",
         actor,
         prepare=prepare,
+        json_output=json_output,
         request=lambda: stages.determine_request(program, jurisdiction, outcome, reason, moment),
         record=lambda runtime: stages.determine(
             runtime,
@@ -119,6 +123,7 @@ def request_info(
     prepare: PrepareOption = False,
     act_file: ActFileOption = None,
     signature: SignatureFileOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Ask the jurisdiction to answer some questions again by a date (a notice carries it)."""
     _check(jurisdiction, program)
@@ -133,6 +138,7 @@ def request_info(
         "request for information",
         actor,
         prepare=prepare,
+        json_output=json_output,
         request=lambda: stages.information_request(
             program, jurisdiction, questions, until, reason, moment
         ),
@@ -165,6 +171,7 @@ def extend(
     prepare: PrepareOption = False,
     act_file: ActFileOption = None,
     signature: SignatureFileOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Move this jurisdiction's deadline in force (letter, answer window or request)."""
     _check(jurisdiction, program)
@@ -178,6 +185,7 @@ def extend(
         "extension",
         actor,
         prepare=prepare,
+        json_output=json_output,
         request=lambda: stages.extension_request(program, jurisdiction, new_due, reason, moment),
         record=lambda runtime: stages.extend_deadline(
             runtime,
@@ -201,25 +209,49 @@ def _act(
     actor: str,
     *,
     prepare: bool,
+    json_output: bool,
     request: Callable[[], ActRequest],
     record: Callable[[Runtime], ActResult],
     done: Callable[[bool], str],
 ) -> None:
-    """The one shape of a person's act: print it to sign, or record it and say what happened."""
+    """The one shape of a person's act: print it to sign, or record it and say what happened.
+
+    `--json` gives the act's id (a proposal's, to approve), its status and what was written.
+    """
     if prepare:
         _prepare(request(), actor)
         return
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
 
-    result = record(get_runtime())
-    if _proposed(what, result.proposal):
-        return
-    typer.echo(done(result.written))
+    runtime = get_runtime()
+    result = record(runtime)
+    written, state = result.written, result.state
+    if result.proposal is not None:
+        render_outcome(what, result.proposal, json_output=json_output)
+    elif json_output:
+        print_json(
+            {
+                "act_id": _signed_act_id(runtime, state),
+                "status": "recorded" if written else "already on record",
+                "written": written,
+                "program": state.stream.program,
+                "jurisdiction": state.stream.jurisdiction,
+                "seq": state.head_seq,
+            }
+        )
+    else:
+        typer.echo(done(written))
 
 
-def _proposed(what: str, proposal: ActOutcome | None) -> bool:
-    """Say so when the program asks for approvals and the act now waits for them."""
-    if proposal is None:
-        return False
-    render_outcome(what, proposal, json_output=False)
-    return True
+def _signed_act_id(runtime: Runtime, state: StreamState) -> str | None:
+    """The id of the newest person's act in the stream (None when acts are unsigned)."""
+    from schemas.events.catalog import ActSigned  # noqa: PLC0415 - keep CLI start-up light
+    from schemas.log.state import decoded_events  # noqa: PLC0415
+
+    found = [
+        event.signed.act_id
+        for commit in runtime.log.read_stream(state.stream)
+        for _, event in decoded_events(commit)
+        if isinstance(event, ActSigned)
+    ]
+    return found[-1] if found else None

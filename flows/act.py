@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flows._flow import grant_flow
+from flows._refusal import refused
+from schemas.base.errors import InputError
 from tasks.acts import record_signed_act
 from usecases.proposals import ActOutcome
 
@@ -17,4 +19,7 @@ def act(act: str, signature: str) -> ActOutcome:
     `ssh-keygen -Y sign -n grantreview`. Without a valid signature by a person whose role
     allows the act, the run fails and nothing is written.
     """
-    return record_signed_act(act, signature)
+    try:
+        return record_signed_act(act, signature)
+    except InputError as error:  # unsigned, not verifying or not allowed: one line
+        return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends the run

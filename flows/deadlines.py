@@ -9,6 +9,7 @@ from flows._flow import grant_flow
 from infra.platform.clock import utc_now
 from schemas.base.ids import Slug
 from tasks.deadlines import sweep_deadlines
+from tasks.inbox import publish_inbox
 from usecases.stream_outcome import StreamOutcome
 
 __all__ = ["deadlines"]
@@ -21,7 +22,8 @@ def deadlines(
     """Send the one reminder that is due and record no-response decisions past the deadline.
 
     Only streams that got a letter are touched. `as_of` defaults to now; re-running with the
-    same `as_of` appends nothing.
+    same `as_of` appends nothing. Then what still waits is left as the `inbox-<program>`
+    artifact (the list `grantreview inbox` prints).
 
     Args:
         program: The grant program whose deadlines are swept, e.g. psp-2017.
@@ -29,4 +31,6 @@ def deadlines(
         known_at: Only what was recorded by this time counts; empty means the same as as_of.
     """
     moment = as_of or utc_now()
-    return advance_in_chunks(sweep_deadlines, program, None, moment, known_at or moment)
+    outcomes = advance_in_chunks(sweep_deadlines, program, None, moment, known_at or moment)
+    publish_inbox(program, as_of)
+    return outcomes

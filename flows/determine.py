@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Literal
 
 from flows._flow import grant_flow
+from flows._refusal import refused
 from infra.runtime import get_runtime
+from schemas.base.errors import InputError
 from tasks.acts import parse_signed_act
 from usecases.stages import check_act
 from usecases.stages import determine as record_determination
@@ -40,16 +42,19 @@ def determine(  # noqa: PLR0917 - Prefect passes parameters by name; the form ke
         act: With a people file in force: the act prepared for this determination.
         signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
-    outcome = check_act(reason, actor, decision)
-    assert outcome is not None  # noqa: S101 - check_act returns one when given a decision
-    result = record_determination(
-        get_runtime(),
-        program,
-        jurisdiction,
-        decision=outcome,
-        reason=reason,
-        actor=actor,
-        as_of=as_of,
-        presigned=parse_signed_act(act, signature),
-    )
+    try:
+        outcome = check_act(reason, actor, decision)
+        assert outcome is not None  # noqa: S101 - check_act returns one when given a decision
+        result = record_determination(
+            get_runtime(),
+            program,
+            jurisdiction,
+            decision=outcome,
+            reason=reason,
+            actor=actor,
+            as_of=as_of,
+            presigned=parse_signed_act(act, signature),
+        )
+    except InputError as error:  # bad input or a refused act: one line, nothing written
+        return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends it
     return result.written

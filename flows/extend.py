@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flows._flow import grant_flow
+from flows._refusal import refused
 from infra.runtime import get_runtime
+from schemas.base.errors import InputError
 from tasks.acts import parse_signed_act
 from usecases.stages import check_act, extend_deadline
 
@@ -38,15 +40,18 @@ def extend(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps
         act: With a people file in force: the act prepared for this extension.
         signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
-    check_act(reason, actor)
-    result = extend_deadline(
-        get_runtime(),
-        program,
-        jurisdiction,
-        until=until,
-        reason=reason,
-        actor=actor,
-        as_of=as_of,
-        presigned=parse_signed_act(act, signature),
-    )
+    try:
+        check_act(reason, actor)
+        result = extend_deadline(
+            get_runtime(),
+            program,
+            jurisdiction,
+            until=until,
+            reason=reason,
+            actor=actor,
+            as_of=as_of,
+            presigned=parse_signed_act(act, signature),
+        )
+    except InputError as error:  # bad input or a refused act: one line, nothing written
+        return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends it
     return result.written

@@ -7,10 +7,10 @@ from schemas.base.errors import InputError
 from schemas.people.acts import Act, SignedAct
 from tasks._io import io_task
 from usecases.proposals import ActOutcome
-from usecases.review import record_review_act
+from usecases.review import check_review_act, record_review_act
 from usecases.submit import submit_act
 
-__all__ = ["parse_signed_act", "record_signed_act", "start_review_act"]
+__all__ = ["check_review_start", "parse_signed_act", "record_signed_act", "start_review_act"]
 
 
 def parse_signed_act(act: str | None, signature: str | None) -> SignedAct | None:
@@ -29,6 +29,20 @@ def record_signed_act(act: str, signature: str) -> ActOutcome:
     if signed is None:
         raise InputError("an act and its signature are required")
     return submit_act(get_runtime(), signed)
+
+
+def check_review_start(
+    program: str,
+    jurisdictions: list[str] | None,
+    actor: str | None,
+    act: str | None,
+    signature: str | None,
+) -> None:
+    """The review's start, checked in the flow itself (no task): a refusal leaves no traceback."""
+    runtime = get_runtime()
+    presigned = parse_signed_act(act, signature)
+    person = actor or (presigned.act.actor if presigned else runtime.settings.actor)
+    check_review_act(runtime, program, jurisdictions, person, presigned)
 
 
 @io_task

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Final
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
@@ -57,7 +57,13 @@ def summary_markdown(program: str, outcomes: list[StreamOutcome]) -> str:
     lines = [
         f"# {_text(program)}: {len(outcomes)} jurisdictions, {len(changed)} changed",
         "",
-        f"{decided} decisions made in this run; {refused} streams refused (untrusted commit).",
+        f"{decided} decisions made in this run"
+        + (
+            f"; {refused} jurisdictions skipped: their record failed its signature check"
+            " (run `grantreview audit verify`)."
+            if refused
+            else "."
+        ),
         "",
         _counts(outcomes),
         "",
@@ -112,7 +118,17 @@ def publish_run(program: str, outcomes: list[StreamOutcome]) -> int:
 
     Returns how many artifacts were created. The keys (`<program>-summary`,
     `decision-<program>-<jurisdiction>`) keep each as versions of one artifact in the UI.
+    The summary's first line also goes to the run's logs (the UI's Logs tab).
     """
+    changed = sum(1 for outcome in outcomes if outcome.appended)
+    decided = sum(1 for outcome in outcomes if outcome.decided_now)
+    get_run_logger().info(
+        "%s: %d jurisdictions, %d changed, %d decisions made in this run",
+        program,
+        len(outcomes),
+        changed,
+        decided,
+    )
     create_markdown_artifact(
         key=f"{program}-summary",
         markdown=summary_markdown(program, outcomes),

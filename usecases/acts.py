@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from infra.runtime import Runtime
+    from schemas.people.people_file import PeopleFile
 
 __all__ = [
     "ActRequest",
@@ -159,9 +160,16 @@ def authorize(runtime: Runtime, signed: SignedAct, needs: ActType | None = None)
         )
     problem = act_problem(people, signed, needs, recorded=now)
     if problem is not None:
-        raise ActRefusedError(f"refused ({problem[0]}): {problem[1]}")
+        raise ActRefusedError(f"refused ({problem[0]}): {problem[1]}{_next_step(people, signed)}")
     store_people(runtime.documents, people)
     return signed
+
+
+def _next_step(people: PeopleFile, signed: SignedAct) -> str:
+    """What to do about an actor the people file does not know: name yourself."""
+    if people.known(signed.act.actor):
+        return ""
+    return "; pass --actor YOUR_ID or set GRANTREVIEW_ACTOR (grantreview people list shows the ids)"
 
 
 def signed_act_for(

@@ -18,7 +18,9 @@ from usecases.registry import require_imported
 from usecases.valid_time import writing_moment
 
 __all__ = [
+    "UNSIGNED_START",
     "check_review",
+    "check_review_act",
     "prepare_review",
     "record_review_act",
     "review_request",
@@ -86,6 +88,36 @@ def sign_review(
     return signed_act_for(runtime, review_request(program, slugs), actor, presigned)
 
 
+UNSIGNED_START = (
+    "a people file is in force: starting a review needs your signed act. Prepare it with"
+    " `grantreview review -p PROGRAM [SLUG ...] --prepare > act.json`, sign it with"
+    " `grantreview sign act.json > act.json.sig` (or `ssh-keygen -Y sign -n grantreview -f KEY"
+    " act.json`), then start the run again with actor, act (the file's text) and signature"
+    " (the .sig file's text) filled in, or run `grantreview review` where your key is"
+)
+"""Why an unsigned start of the `review` deployment is refused, and the way through."""
+
+
+def check_review_act(
+    runtime: Runtime,
+    program: str,
+    slugs: Sequence[str] | None,
+    actor: str,
+    presigned: SignedAct | None,
+) -> None:
+    """Refuse, before anything runs or is written, a start the people file does not allow.
+
+    Without a signed act: refused when a people file is in force and no person's key is
+    here to sign. With one: it must be valid for this review and its actor.
+    """
+    if presigned is not None:
+        signed_act_for(runtime, review_request(program, slugs), actor, presigned)
+        return
+    no_key = runtime.settings.person_key_file is None
+    if no_key and people_in_force(runtime) is not None:
+        raise InputError(UNSIGNED_START)
+
+
 def record_review_act(
     runtime: Runtime,
     program: str,
@@ -99,9 +131,7 @@ def record_review_act(
     deployment started from the UI needs the act and its signature as parameters. The
     letters and decisions that follow are automation's, sealed by the system key.
     """
-    no_key = runtime.settings.person_key_file is None
-    if presigned is None and no_key and people_in_force(runtime) is not None:
-        raise InputError("a people file is in force: starting a review needs a signed act")
+    check_review_act(runtime, program, slugs, actor, presigned)
     signed = signed_act_for(runtime, review_request(program, slugs), actor, presigned)
     if signed is None:
         return None

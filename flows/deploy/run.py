@@ -11,7 +11,13 @@ from prefect.exceptions import PrefectHTTPStatusError
 
 from infra.errors import DependencyUnavailableError
 
-__all__ = ["run_flow"]
+__all__ = ["PREFECT_HINT", "run_flow"]
+
+PREFECT_HINT = (
+    "start it with `make up` and `. .data/env` (or `make server`), check PREFECT_API_URL, "
+    "or unset PREFECT_API_URL to run in ephemeral mode"
+)
+"""What to do when the configured Prefect API does not answer."""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -24,13 +30,17 @@ def run_flow(flow: Flow[P, R], *args: Any, **kwargs: Any) -> R:  # noqa: ANN401 
             result: R = flow(*args, **kwargs)
             return result
     except (httpx.ConnectError, httpx.TimeoutException) as error:
-        raise DependencyUnavailableError(f"Prefect API unreachable: {error}") from None
+        raise _unreachable_error(error) from None
     except PrefectHTTPStatusError as error:
         raise DependencyUnavailableError(f"Prefect API refused the run: {error}") from None
     except RuntimeError as error:
         if not _unreachable(error):
             raise
-        raise DependencyUnavailableError(f"Prefect API unreachable: {error}") from None
+        raise _unreachable_error(error) from None
+
+
+def _unreachable_error(error: Exception) -> DependencyUnavailableError:
+    return DependencyUnavailableError(f"Prefect API unreachable ({error}); {PREFECT_HINT}")
 
 
 def _unreachable(error: RuntimeError) -> bool:

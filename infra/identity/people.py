@@ -66,14 +66,20 @@ def load_person_key(path: Path, passphrase: bytes | None = None) -> Ed25519Priva
         mode = os.fstat(handle.fileno()).st_mode
         if not stat.S_ISREG(mode):
             raise InputError(f"{setting}: not a regular file")
+        raw = handle.read(_MAX_KEY_BYTES)
+        if raw.lstrip().startswith((b"ssh-", b"ecdsa-", b"sk-")):
+            raise InputError(
+                f"{setting}: this is a public key (.pub); point it at the private key beside it "
+                "(e.g. ~/.ssh/id_ed25519, not ~/.ssh/id_ed25519.pub)"
+            )
         if mode & 0o077:
             raise InputError(f"{setting}: the key file is readable by others; chmod 600 it")
-        raw = handle.read(_MAX_KEY_BYTES)
     try:
         key = load_ssh_private_key(raw, passphrase)
     except (ValueError, TypeError, UnsupportedAlgorithm):
         raise InputError(
-            f"{setting}: not an OpenSSH private key, or the passphrase is wrong"
+            f"{setting}: not an OpenSSH private key, or the passphrase is wrong "
+            "(set GRANTREVIEW_PERSON_KEY_PASSPHRASE; ssh-keygen -y -f FILE checks it)"
         ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise InputError(f"{setting}: only ssh-ed25519 keys sign acts")

@@ -106,7 +106,10 @@ def _classified(what: str, call: Callable[[], T]) -> T:
     try:
         return call()
     except (EndpointConnectionError, BotoConnectionError) as error:
-        raise DependencyUnavailableError(f"S3 unreachable while {what}: {error}") from None
+        raise DependencyUnavailableError(
+            f"S3 unreachable while {what}: {error}; start it with `make up` and `. .data/env`, "
+            "or check GRANTREVIEW_S3_ENDPOINT_URL"
+        ) from None
     except NoCredentialsError:
         raise DependencyUnavailableError(
             f"no S3 credentials while {what}: set AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY "

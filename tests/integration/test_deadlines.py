@@ -86,6 +86,10 @@ def test_overdue_letter_gets_one_reminder_then_the_no_response_decision(
     assert respond.code == 0, respond
     assert _sweep(env, monkeypatch, "2017-08-09") == []  # reminder due from 2017-08-10
     assert _sweep(env, monkeypatch, "2017-08-10") == SEEDS[1:]  # the one that answered: none
+    inbox = asyncio.run(_artifact_versions("inbox-psp-2017"))  # what still waits, in the UI
+    assert any(
+        "letter unanswered: answer due 2017-08-18" in v and "stockton-ca" in v for v in inbox
+    ), inbox
     reminders = [m for m in smtp_server.mailbox.deliveries if "Reminder" in str(m["Subject"])]
     assert len(reminders) == 3
     for slug in SEEDS[1:]:

@@ -32,10 +32,13 @@ def test_demo_reviews_only_its_four(
     path = tmp_path / "others.csv"
     path.write_bytes(csv_bytes(synthetic_jurisdictions(5)))
     assert cli("jurisdictions", "import", path).code == 0
-    result = cli("demo")
+    receipt = tmp_path / "decision.tlog-proof"
+    result = cli("demo", "--receipt", receipt)
     assert result.code == 0, result
     assert "5 other imported jurisdiction(s) left alone" in result.stdout
-    assert "\nc2sp.org/tlog-proof@v1\nextra " in result.stdout  # the receipt, C2SP's format
+    assert receipt.read_text().startswith("c2sp.org/tlog-proof@v1\nextra ")  # C2SP's format
+    assert f"written to {receipt}" in result.stdout
+    assert "tlog-proof@v1\nextra" not in result.stdout  # a summary, not 3 KB of base64
     assert "receipt verified offline with the public key" in result.stdout
     assert _reviewed(operator_client, s3_prefix) == SEEDS
     assert _leaves(operator_client, s3_prefix) == _keys(operator_client, f"{s3_prefix}streams/")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -46,13 +47,13 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-@pytest.fixture
-def served(cli_env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+@contextmanager
+def serving(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """`grantreview serve --program psp-2017` in its own process group, polling every second."""
-    log = (tmp_path / "serve.log").open("wb")
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("grantreview")), "serve", "--program", "psp-2017"],
-        env={**os.environ, **cli_env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"},
+        env={**os.environ, **env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"},
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -63,6 +64,13 @@ def served(cli_env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen
     finally:
         _stop(process)
         log.close()
+
+
+@pytest.fixture
+def served(cli_env: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`grantreview serve --program psp-2017` for this test's S3 prefix."""
+    with serving(cli_env, tmp_path / "serve.log") as process:
+        yield process
 
 
 async def _deployments() -> dict[str, Any]:

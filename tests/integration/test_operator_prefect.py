@@ -153,3 +153,5 @@ def test_a_decision_is_an_event_and_its_run_has_a_name_and_logs(
     runs, messages = asyncio.run(_run_and_logs("respond-stockton-ca"))
     assert runs  # named after what it did, not "sympathetic-tuna"
     assert any("Finished in state Completed" in message for message in messages), messages
+    # the Logs tab carries the run's one-line summary, not only Prefect's state line
+    assert "psp-2017: 1 jurisdictions, 1 changed, 1 decisions made in this run" in messages

@@ -219,7 +219,7 @@ def test_a_run_without_a_signed_act_is_refused_when_people_are_in_force(team: Te
     server = team.as_person("olga")
     server.settings.person_key_file = None  # a served deployment holds no person's key
     before = team.keys_in_store()
-    with pytest.raises(InputError, match="needs a signed act"):
+    with pytest.raises(InputError, match="needs your signed act"):
         record_review_act(server, PROGRAM, ["stockton-ca"], "olga")
     signed = sign_review(team.as_person("olga"), PROGRAM, ["stockton-ca"], "olga")
     assert signed is not None

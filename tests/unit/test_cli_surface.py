@@ -88,7 +88,7 @@ def test_audit_takes_repeated_short_program(
 
 
 def test_review_summary_counts_steps_and_decisions() -> None:
-    """The line after the table: how many streams, by step and by decision, commits written."""
+    """The line after the table: how many jurisdictions, by step and decision, entries written."""
     from cli.review import summary_line  # noqa: PLC0415 - the function under test
 
     rows = [
@@ -97,15 +97,15 @@ def test_review_summary_counts_steps_and_decisions() -> None:
         {"step": "decided", "decision": "compliant", "appended": 1},
     ]
     assert summary_line(rows) == (
-        "3 streams; step: decided 1, letter_sent 2; decision: compliant 1, pending 2; "
-        "2 commits written"
+        "3 jurisdictions; now at: decided 1, letter_sent 2; decision: compliant 1, pending 2; "
+        "2 new log entries"
     )
 
 
 def test_status_table_shows_dates_and_the_pending_reason(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A status row shows its letter date, due date and last event day, and why it is pending."""
+    """A status row shows its letter date, next deadline, recording day, and why it waits."""
     from cli.review import print_table  # noqa: PLC0415 - the function under test
 
     print_table(
@@ -124,6 +124,7 @@ def test_status_table_shows_dates_and_the_pending_reason(
         ]
     )
     out = capsys.readouterr().out
-    for text in ("letter", "last event", "2017-08-03", "2017-08-18", "awaiting response until"):
+    for text in ("letter dated", "next deadline", "recorded on", "waiting for", "2017-08-18"):
         assert text in out
+    assert "awaiting response until" in out
     assert "T12:00" not in out

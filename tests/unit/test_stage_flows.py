@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from prefect.client.schemas.objects import State
 
 from flows import determine as determine_module
 from flows import extend as extend_module
@@ -13,7 +14,6 @@ from flows.request_info import request_info
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.platform.settings import Settings
 from infra.runtime import Runtime
-from schemas.base.errors import InputError
 from schemas.log.streams import StreamId
 from usecases.imports import import_csv
 from usecases.letters import send_letter_for
@@ -79,11 +79,16 @@ def test_extend_flow_records_once(runtime: Runtime) -> None:
 
 
 def test_determine_flow_refuses_what_the_cli_refuses(runtime: Runtime) -> None:
-    """`maybe` and a stream not awaiting a determination are InputErrors; nothing is written."""
+    """`maybe` and a stream not awaiting a determination end the run Failed, in one line.
+
+    Nothing is written; the state's message says why (no traceback: flows/_refusal.py).
+    """
     head = runtime.log.state(STREAM).head_seq
     run = determine_module.determine.fn
-    with pytest.raises(InputError, match="eligible or ineligible"):
-        run(STREAM.program, STREAM.jurisdiction, "maybe", "r", "a")  # type: ignore[arg-type]
-    with pytest.raises(InputError, match="not awaiting a determination"):
-        run(STREAM.program, STREAM.jurisdiction, "eligible", "r", "a")
+    for decision, why in (("maybe", "eligible or ineligible"), ("eligible", "not awaiting")):
+        state = run(STREAM.program, STREAM.jurisdiction, decision, "r", "a")  # type: ignore[arg-type]
+        assert isinstance(state, State)
+        assert state.is_failed()
+        assert why in str(state.message)
+        assert "\n" not in str(state.message)
     assert runtime.log.state(STREAM).head_seq == head
