@@ -47,6 +47,9 @@ ORDER = """
 court_orders:
   - id: hypothetical-nationwide-order
     title: Hypothetical nationwide order enjoining the PSP conditions (benchmark only)
+    sources: ["hypothetical (benchmark only)"]
+    certainty: uncertain
+    uncertain_because: "hypothetical: no such order exists"
     court: N.D. Ill.
     case: "benchmark"
     kind: preliminary_injunction

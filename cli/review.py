@@ -63,6 +63,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     table = Table(*columns.values(), "decision", "reasons", show_lines=True)
     for row in rows:
         reasons = list(row["reasons"]) or [row.get("pending_reason") or ""]
+        reasons += [fact["text"] for fact in row.get("uncertain_facts", [])]
         table.add_row(
             *(safe_cell(_day(row.get(column)) or "") for column in columns),
             safe_cell(row["decision"]),
@@ -269,6 +270,10 @@ def status(
             "--as-of", metavar="DATE", help="Where reviews stand that day (default: now)."
         ),
     ] = None,
+    uncertain: Annotated[
+        bool,
+        typer.Option("--uncertain", help="Only decisions resting on an uncertain fact."),
+    ] = False,
 ) -> None:
     """Where each review stands: step, decision, reasons (read from S3, no Prefect)."""
     check_slug(program, "program id")
@@ -278,7 +283,7 @@ def status(
     from usecases.status import status_rows  # noqa: PLC0415
 
     runtime = get_runtime()
-    rows = status_rows(runtime, program, slugs, moment)
+    rows = status_rows(runtime, program, slugs, moment, uncertain=uncertain)
     if json_output:
         print_json(rows)
     else:

@@ -16,7 +16,12 @@ import yaml
 
 from schemas.base.ids import InvalidIdError, check_slug
 from schemas.planning.letters import TemplateBudgetError, check_letter_budget, compile_template
-from schemas.program.definition import ProgramBundle, ProgramError, parse_program
+from schemas.program.definition import (
+    ProgramBundle,
+    ProgramError,
+    check_footing,
+    parse_program,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -141,6 +146,7 @@ def load_program(programs_dir: Path, program_id: str) -> ProgramBundle:
     _inside(folder, PROGRAM_FILE, shown)
     data = _parse_yaml(_read(path, shown), shown)
     program = parse_program(data, source=shown)
+    check_footing(program, source=shown)
     if program.id != program_id:
         raise ProgramError(f"{shown}: id: {program.id!r} does not match its folder {program_id!r}")
     files: dict[str, str] = {}

@@ -56,6 +56,8 @@ rule_sets:
 court_orders:
   - id: order
     title: An order
+    sources: ["D. Test 17-cv-1, order of 2017-06-01 (test fixture)"]
+    certainty: documented
     court: D. Test
     case: "17-cv-1"
     issued: 2017-06-01
