@@ -135,9 +135,7 @@ def evaluate(
         )
         used = {r.waived_by for r in results}
         applied = tuple(waiver.id for waiver in waivers if waiver.id in used)
-        facts = footing(
-            program, rule_set, jurisdiction, as_of=as_of, known_at=known_at, applied=applied
-        )
+        facts = footing(program, rule_set, jurisdiction, applied=applied)
         outcome, reasons = _decide(program, rule_set, response, results, as_of, due=due)
     return Evaluation(
         program=program.id,

@@ -1,10 +1,12 @@
 """The facts an evaluation relied on: the rule set, and every order or notice it checked.
 
-An order or notice is checked when it could have waived a condition of the rule set in
-force and either reaches the jurisdiction (at any time) or was in force and known at the
-evaluation: its period, scope or knowledge date decided the outcome. Facts whose program
-entry states no certainty (program documents stored before `certainty` existed) are left
-out, so old evaluations re-derive exactly as recorded.
+An order or notice is checked when it could waive a condition of the rule set in force
+and its scope reaches the jurisdiction: whether it applied then turned on its period, the
+day the office learned of it and the conditions it names. An order whose scope leaves the
+jurisdiction out is not listed (the footing does not say which part of an entry is
+uncertain; an uncertain scope is the one case this misses). Facts whose program entry
+states no certainty (program documents stored before `certainty` existed) are left out,
+so old evaluations re-derive exactly as recorded.
 """
 
 from __future__ import annotations
@@ -14,12 +16,10 @@ from typing import TYPE_CHECKING
 
 from schemas.program.definition import CourtOrder
 from schemas.rules.evaluation import Fact
-from schemas.rules.waivers import covers, in_force, start_of
+from schemas.rules.waivers import covers
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from schemas.program.definition import Notice, Program, RuleSet
+    from schemas.program.definition import Program, RuleSet
     from schemas.program.footing import Certainty, FactFooting
     from schemas.program.jurisdiction import Jurisdiction
 
@@ -55,23 +55,8 @@ def _of(kind: str, fact_id: str, entry: FactFooting, *, applied: bool) -> Fact |
     return _fact(kind, fact_id, applied, entry.certainty, entry.uncertain_because, entry.sources)
 
 
-def _checked(
-    waiver: Notice, jurisdiction: Jurisdiction, as_of: datetime, known_at: datetime
-) -> bool:
-    if covers(waiver.scope, jurisdiction):
-        return True
-    known = start_of(waiver.learned_on) <= known_at
-    return known and in_force(waiver.effective_from, waiver.effective_until, as_of)
-
-
 def footing(
-    program: Program,
-    rule_set: RuleSet,
-    jurisdiction: Jurisdiction,
-    *,
-    as_of: datetime,
-    known_at: datetime,
-    applied: tuple[str, ...],
+    program: Program, rule_set: RuleSet, jurisdiction: Jurisdiction, *, applied: tuple[str, ...]
 ) -> tuple[Fact, ...]:
     """The rule set, then orders and notices in file order, each with its certainty."""
     facts = [_of("rule_set", f"version {rule_set.version}", rule_set, applied=True)]
@@ -79,7 +64,7 @@ def footing(
     for waiver in (*program.court_orders, *program.notices):
         if conditions.isdisjoint(waiver.waives):
             continue
-        if waiver.id in applied or _checked(waiver, jurisdiction, as_of, known_at):
+        if waiver.id in applied or covers(waiver.scope, jurisdiction):
             kind = "court_order" if isinstance(waiver, CourtOrder) else "notice"
             facts.append(_of(kind, waiver.id, waiver, applied=waiver.id in applied))
     return tuple(fact for fact in facts if fact is not None)
