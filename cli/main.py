@@ -24,6 +24,7 @@ from cli.audit import audit_app
 from cli.decisions import explain, override
 from cli.demo import demo
 from cli.keys import keys_app
+from cli.preview import preview
 from cli.programs import programs_app
 from cli.receipts import checkpoint, receipt, verify_receipt_command
 from cli.reevaluate import reevaluate
@@ -50,6 +51,7 @@ app.command()(review)
 app.command()(respond)
 app.command()(status)
 app.command()(reevaluate)
+app.command()(preview)
 app.command()(serve)
 app.command()(demo)
 app.command()(explain)

@@ -26,7 +26,7 @@ from schemas.program.definition import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["PROGRAM_FILE", "StrictYamlLoader", "check_programs", "load_program"]
+__all__ = ["PROGRAM_FILE", "StrictYamlLoader", "check_programs", "load_order_file", "load_program"]
 
 PROGRAM_FILE = "program.yaml"
 _MAX_FILE_BYTES = 1024 * 1024
@@ -164,6 +164,11 @@ def load_program(programs_dir: Path, program_id: str) -> ProgramBundle:
         where = f"{display / letter}: " if letter else ""
         raise ProgramError(f"{shown}: letter.template: {where}{error}") from None
     return bundle
+
+
+def load_order_file(path: Path) -> object:
+    """One `court_orders` entry from a YAML file (at most 1 MiB, strict YAML), not yet checked."""
+    return _parse_yaml(_read(path, str(path)), str(path))
 
 
 def check_programs(programs_dir: Path) -> list[ProgramBundle]:
