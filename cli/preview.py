@@ -72,10 +72,14 @@ def preview(
     check_slug(program, "program id")
     moment = parse_moment(as_of)
     knowledge = parse_moment(known_at, "--known-at")
-    from infra.runtime import get_runtime  # noqa: PLC0415 - keep start-up light
+    from infra.files.programs import load_order_file  # noqa: PLC0415 - keep start-up light
+    from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.preview import preview_order  # noqa: PLC0415
 
-    found = preview_order(get_runtime(), program, order, as_of=moment, known_at=knowledge)
+    entry = load_order_file(order)
+    found = preview_order(
+        get_runtime(), program, entry, source=str(order), as_of=moment, known_at=knowledge
+    )
     if json_output:
         print_json(found.document() | {"preview_sha256": found.sha256})
     else:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from infra.files.programs import load_order_file
 from infra.index.state_index import load_states
 from infra.platform.clock import utc_now
 from schemas.planning.preview import OrderPreview, preview_streams, with_order
 
 if TYPE_CHECKING:
     from datetime import datetime
-    from pathlib import Path
 
     from infra.runtime import Runtime
 
@@ -21,8 +19,9 @@ __all__ = ["preview_order"]
 def preview_order(
     runtime: Runtime,
     program: str,
-    order_file: Path,
+    entry: object,
     *,
+    source: str,
     as_of: datetime | None,
     known_at: datetime | None,
 ) -> OrderPreview:
@@ -32,8 +31,7 @@ def preview_order(
     memory) and writes nothing: no index, no run record, no document.
     """
     bundle = runtime.program(program)
-    entry = load_order_file(order_file)
-    changed = with_order(bundle, entry, source=str(order_file))
+    changed = with_order(bundle, entry, source=source)
     order_id = str(entry["id"]) if isinstance(entry, dict) else ""
     moment = as_of or utc_now()
     registry = runtime.registry()

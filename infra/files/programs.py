@@ -26,7 +26,14 @@ from schemas.program.definition import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["PROGRAM_FILE", "StrictYamlLoader", "check_programs", "load_order_file", "load_program"]
+__all__ = [
+    "PROGRAM_FILE",
+    "StrictYamlLoader",
+    "check_programs",
+    "load_order_file",
+    "load_program",
+    "parse_order_text",
+]
 
 PROGRAM_FILE = "program.yaml"
 _MAX_FILE_BYTES = 1024 * 1024
@@ -168,7 +175,14 @@ def load_program(programs_dir: Path, program_id: str) -> ProgramBundle:
 
 def load_order_file(path: Path) -> object:
     """One `court_orders` entry from a YAML file (at most 1 MiB, strict YAML), not yet checked."""
-    return _parse_yaml(_read(path, str(path)), str(path))
+    return parse_order_text(_read(path, str(path)), str(path))
+
+
+def parse_order_text(text: str, source: str) -> object:
+    """One `court_orders` entry from YAML text (a run form's field), not yet checked."""
+    if len(text.encode("utf-8")) > _MAX_FILE_BYTES:
+        raise ProgramError(f"{source}: more than {_MAX_FILE_BYTES} bytes, the limit")
+    return _parse_yaml(text, source)
 
 
 def check_programs(programs_dir: Path) -> list[ProgramBundle]:

@@ -13,10 +13,12 @@ import yaml
 
 from cli.main import main
 from infra.eventlog.memory_store import MemoryObjectStore
+from infra.files.programs import load_order_file
 from infra.platform.settings import REPO_PROGRAMS_DIR, Settings
 from infra.runtime import Runtime
-from schemas.planning.preview import with_order
+from schemas.planning.preview import OrderPreview, with_order
 from schemas.program.definition import ProgramError
+from tasks.artifacts import preview_markdown
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 from usecases.imports import import_csv
 from usecases.preview import preview_order
@@ -57,6 +59,11 @@ def runtime(tmp_path: Path) -> Runtime:
     return made
 
 
+def _preview(runtime: Runtime, path: Path) -> OrderPreview:
+    entry = load_order_file(path)
+    return preview_order(runtime, PROGRAM, entry, source=str(path), as_of=AS_OF, known_at=None)
+
+
 def _write(tmp_path: Path, order: object) -> Path:
     path = tmp_path / "order.yaml"
     path.write_text(yaml.safe_dump(order), encoding="utf-8")
@@ -68,7 +75,7 @@ def test_a_state_order_changes_exactly_that_state_and_says_why_the_others_stand(
 ) -> None:
     """California's decisions turn eligible with a draft notice; the rest stand, out of scope."""
     before = list(runtime.store.list_keys("p/"))
-    found = preview_order(runtime, PROGRAM, _write(tmp_path, _order()), as_of=AS_OF, known_at=None)
+    found = _preview(runtime, _write(tmp_path, _order()))
     registry = runtime.registry()
     california = sorted(slug for slug, place in registry.items() if place.state == "CA")
     assert 0 < len(california) < len(registry)
@@ -88,13 +95,13 @@ def test_an_order_not_yet_in_force_or_not_yet_known_changes_nothing(
 ) -> None:
     """Before its period, or before the office knew of it, the order changes no decision."""
     later = _write(tmp_path, _order(scope="nationwide", effective_from="2017-09-01"))
-    found = preview_order(runtime, PROGRAM, later, as_of=AS_OF, known_at=None)
+    found = _preview(runtime, later)
     assert found.changed == []
     assert {row["why"] for row in found.unchanged} == {
         "order hypothetical-pi is not in force then (2017-09-01 to open)"
     }
     unknown = _write(tmp_path, _order(scope="nationwide", known_at="2017-09-01"))
-    found = preview_order(runtime, PROGRAM, unknown, as_of=AS_OF, known_at=None)
+    found = _preview(runtime, unknown)
     assert found.changed == []
     assert {row["why"] for row in found.unchanged} == {
         "order hypothetical-pi was not known yet (known 2017-09-01)"
@@ -143,3 +150,42 @@ def test_preview_refuses_a_bad_order_with_exit_2(
     bundle = Runtime(Settings(programs_dir=REPO_PROGRAMS_DIR)).program(PROGRAM)
     with pytest.raises(ProgramError, match=re.escape(message)):
         with_order(bundle, yaml.safe_load(path.read_text(encoding="utf-8")), source="x")
+
+
+def test_the_preview_flow_shows_the_cli_preview_as_an_artifact(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deployment's run gives the same document as the CLI and shows it as one artifact."""
+    from flows import preview as flow_module  # noqa: PLC0415 - Prefect only for this test
+
+    shown: list[str] = []
+    monkeypatch.setattr(flow_module, "get_runtime", lambda: runtime)
+    monkeypatch.setattr(flow_module, "publish_preview", lambda f: shown.append(preview_markdown(f)))
+    path = _write(tmp_path, _order(title="Order *with* [markup](http://x)"))
+    document = flow_module.preview.fn(PROGRAM, path.read_text(encoding="utf-8"), AS_OF)
+    expected = _preview(runtime, path)
+    assert document["preview_sha256"] == expected.sha256
+    assert document["changed"] == expected.changed
+    (markdown,) = shown
+    assert f"{len(expected.changed)} would change, {len(expected.unchanged)} would not" in markdown
+    first = expected.changed[0]
+    assert f"| {first['jurisdiction']} | ineligible | eligible | release |" in markdown
+    assert first["notice_draft"] in markdown
+    assert "[markup](http://x)" not in markdown  # data is text, never a link
+
+
+def test_the_preview_deployment_offers_the_programs_and_takes_the_order_as_text() -> None:
+    """The `preview` deployment's form: a program choice, the order as text, optional dates."""
+    from prefect.utilities.callables import parameter_schema  # noqa: PLC0415 - see test_stage_flows
+
+    from flows.deploy.deployments import preview_deployments  # noqa: PLC0415
+    from flows.deploy.forms import with_program_choice  # noqa: PLC0415
+    from flows.preview import preview  # noqa: PLC0415
+
+    (deployment,) = preview_deployments([PROGRAM])
+    assert (deployment.name, deployment.entrypoint) == ("preview", "flows.preview.preview")
+    schema = parameter_schema(with_program_choice(preview, [PROGRAM]))
+    assert schema.properties["program"]["enum"] == [PROGRAM]
+    assert set(schema.required) == {"program", "order"}
+    assert schema.properties["order"]["type"] == "string"
+    assert "court_orders entry" in schema.properties["order"]["description"]
