@@ -9,27 +9,18 @@ Usage: python -m benchmarks.preview [N]   (from the repo root; default 20000)
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
-from pathlib import Path
 
 import yaml
 
 from benchmarks.reevaluate import (  # the same program, order and set-up as that benchmark
-    BUCKET,
     ORDER,
     PROGRAM,
     ROOT,
     _day,
-    _programs,
-    _signing_key,
     _timed,
+    bench_services,
 )
-from infra.s3.bucket import ensure_bucket
-from localdev.prefect_server import PrefectServer
-from localdev.seaweed import SeaweedServer
 from tests.support.builders import csv_bytes, seed_decided_streams, synthetic_jurisdictions
 
 AS_OF = "2018-02-01"
@@ -39,32 +30,16 @@ AS_OF = "2018-02-01"
 def main() -> None:
     """Seed N decided streams, warm the index, then time the dry run and the preview."""
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    base = Path(tempfile.mkdtemp(prefix="grantreview-bench-"))
-    with SeaweedServer(base / "seaweed") as seaweed, PrefectServer(base / "prefect") as prefect:
-        os.environ.update(
-            {
-                **seaweed.env("operator"),
-                **prefect.env(),
-                "GRANTREVIEW_S3_BUCKET": BUCKET,
-                "GRANTREVIEW_S3_PREFIX": "bench/",
-                "GRANTREVIEW_PROGRAMS_DIR": str(_programs(base)),
-                "GRANTREVIEW_OBJECT_LOCK_DAYS": "0",
-                "GRANTREVIEW_LOG_LEVEL": "WARNING",
-                "GRANTREVIEW_SIGNING_KEY_FILE": str(_signing_key(base)),
-            }
-        )
+    with bench_services() as base:
         # Imported after the environment is set: settings are read on first use.
         from flows.deploy.run import run_flow  # noqa: PLC0415
         from flows.reevaluate import reevaluate  # noqa: PLC0415
-        from infra.platform.logging import configure_logging  # noqa: PLC0415
         from infra.platform.settings import get_settings  # noqa: PLC0415
         from infra.runtime import Runtime, get_runtime  # noqa: PLC0415
         from usecases.imports import import_csv  # noqa: PLC0415
         from usecases.preview import preview_order  # noqa: PLC0415
         from usecases.receipts import checkpoint_now  # noqa: PLC0415
 
-        configure_logging("ERROR")
-        ensure_bucket(seaweed.client("admin"), BUCKET, "", lock_mode="GOVERNANCE", lock_days=0)
         runtime = get_runtime()
         places = synthetic_jurisdictions(count)
         csv_file = base / "jurisdictions.csv"
@@ -106,7 +81,6 @@ def main() -> None:
             f"  preview: {preview_s:.1f} s ({changed:,} would change, each with a draft notice) "
             f"= {preview_s / dry_s:.2f}x reevaluate --dry-run ({dry_s:.1f} s; target <= 1.5x)"
         )
-    shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli._common import print_json
-from cli._options import parse_moment
+from cli._options import AsOfOption, JsonOption, ProgramOption, parse_moment
 from cli._render import safe_cell, safe_text
 from schemas.base.ids import check_slug
 
@@ -50,23 +50,18 @@ def _print_text(found: OrderPreview) -> None:
 
 
 def preview(
-    program: Annotated[str, typer.Option("--program", "-p", help="Program id, e.g. jag-fy2017.")],
+    program: ProgramOption,
     order: Annotated[
         Path,
         typer.Option(
             "--order", metavar="FILE.yaml", help="One court_orders entry: new, or an id changed."
         ),
     ],
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Date the evaluation is made for (default: now).")
-    ] = None,
+    as_of: AsOfOption = None,
     known_at: Annotated[
-        str | None,
-        typer.Option("--known-at", help="What the office knew of orders at (default: --as-of)."),
+        str | None, typer.Option("--known-at", help="When the office learned (default: --as-of).")
     ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="One JSON document: changed and unchanged.")
-    ] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Evaluate every decided review with a court order added or changed; writes nothing."""
     check_slug(program, "program id")

@@ -20,7 +20,8 @@ from infra.files.report_html import render_report
 from infra.platform.settings import REPO_PROGRAMS_DIR
 from schemas.events.catalog import JurisdictionsRegistered, LetterSent
 from schemas.log.commit import seal_commit
-from schemas.log.cumulative_checkpoint import KeyEntry, Keyring, Signer
+from schemas.log.commit_signature import signer_keyring
+from schemas.log.cumulative_checkpoint import Signer
 from schemas.log.state import StreamState, fold
 from schemas.log.streams import StreamId
 from schemas.planning.draft import decision_payloads
@@ -47,15 +48,7 @@ SPRINGFIELD = Jurisdiction(
 DECIDED = datetime(2017, 12, 1, tzinfo=UTC)
 """Philadelphia's preliminary injunction (an uncertain fact) is in force for it alone."""
 SIGNER = Signer(Ed25519PrivateKey.from_private_bytes(bytes(range(3, 35))))
-KEYRING = Keyring(
-    keys=(
-        KeyEntry(
-            fingerprint=SIGNER.fingerprint,
-            public_key=SIGNER.public_bytes.hex(),
-            valid_from=datetime(2000, 1, 1, tzinfo=UTC),
-        ),
-    )
-)
+KEYRING = signer_keyring(SIGNER)
 FOOTING_KEYS = ("sources", "certainty", "uncertain_because")
 
 
