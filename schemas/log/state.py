@@ -96,6 +96,8 @@ class StreamState:
     """(notice id, kind) of the latest decision or request a notice must tell."""
     notice_queued: NoticeQueued | None = None
     notices_sent: frozenset[str] = frozenset()
+    uncertain_facts: tuple[str, ...] = ()
+    """Ids of the uncertain facts the latest evaluation relied on (the index keeps these)."""
 
     @property
     def step(self) -> Step:  # noqa: PLR0911 - one return per step
@@ -170,7 +172,12 @@ def _apply(state: StreamState, event: DomainEvent, time: datetime) -> StreamStat
             answered=state.answered or state.stage is Stage.PRELIMINARY,
         )
     if isinstance(event, RulesEvaluated):
-        return replace(state, evaluation=event.evaluation, late=event.evaluation.late)
+        return replace(
+            state,
+            evaluation=event.evaluation,
+            late=event.evaluation.late,
+            uncertain_facts=_uncertain_ids(event.evaluation),
+        )
     if isinstance(event, DecisionIssued):
         return _decided(state, event)
     if isinstance(event, (NoticeQueued, NoticeSent, InformationRequested, DeadlineExtended)):
@@ -189,6 +196,7 @@ def _apply(state: StreamState, event: DomainEvent, time: datetime) -> StreamStat
         return replace(
             state,
             evaluation=event.evaluation,
+            uncertain_facts=_uncertain_ids(event.evaluation),
             decision=event.after,
             reasons=event.reasons,
             decision_id=event.decision_id,
@@ -196,6 +204,10 @@ def _apply(state: StreamState, event: DomainEvent, time: datetime) -> StreamStat
     if isinstance(event, DecisionOverridden):
         return replace(state, override=event)
     return state
+
+
+def _uncertain_ids(evaluation: Evaluation) -> tuple[str, ...]:
+    return tuple(fact.id for fact in evaluation.uncertain_facts)
 
 
 def _decided(state: StreamState, event: DecisionIssued) -> StreamState:

@@ -72,3 +72,11 @@ def test_explain_and_status_show_an_uncertain_fact_only_where_it_was_used(
     only = cli("status", "--program", PROGRAM, "--json", "--uncertain", "--as-of", DECIDED)
     assert only.code == 0, only
     assert [row["jurisdiction"] for row in json.loads(only.stdout)] == ["philadelphia-pa"]
+
+    every = cli("reevaluate", "-p", PROGRAM, "--as-of", DECIDED, "--dry-run", "--json")
+    picked = cli(
+        "reevaluate", "-p", PROGRAM, "--as-of", DECIDED, "--dry-run", "--uncertain", "--json"
+    )
+    assert (every.code, picked.code) == (0, 0), (every, picked)
+    assert sum(json.loads(every.stdout)["counts"].values()) == 2
+    assert sum(json.loads(picked.stdout)["counts"].values()) == 1  # Philadelphia's alone

@@ -23,8 +23,10 @@ from schemas.log.commit import seal_commit
 from schemas.log.commit_signature import signer_keyring
 from schemas.log.cumulative_checkpoint import Signer
 from schemas.log.state import StreamState, fold
+from schemas.log.state_snapshot import IndexedStream
 from schemas.log.streams import StreamId
 from schemas.planning.draft import decision_payloads
+from schemas.planning.reevaluation import resting_on_uncertain
 from schemas.planning.review import plan_response
 from schemas.program.definition import ProgramBundle, ProgramError, parse_program
 from schemas.program.jurisdiction import Jurisdiction
@@ -261,3 +263,23 @@ def test_evaluations_under_the_old_program_document_still_replay_clean() -> None
         "philadelphia-pa": [],
         "springfield-il": [],
     }
+
+
+def test_the_index_keeps_which_decisions_rest_on_uncertain_facts() -> None:
+    """The folded state names the uncertain facts, the index keeps them, `--uncertain` picks."""
+    store = _decided_log(_jag())
+    log = EventLog(store, "")
+    states = {
+        place.slug: log.state(StreamId(program=PROGRAM, jurisdiction=place.slug))
+        for place in (PHILADELPHIA, SPRINGFIELD)
+    }
+    assert states["philadelphia-pa"].uncertain_facts == (
+        "philadelphia-v-sessions-pi",
+        "philadelphia-v-sessions-sj",
+    )
+    assert states["springfield-il"].uncertain_facts == ()
+    indexed = {slug: IndexedStream.of(state).state(PROGRAM) for slug, state in states.items()}
+    assert indexed["philadelphia-pa"].uncertain_facts == states["philadelphia-pa"].uncertain_facts
+    assert indexed["philadelphia-pa"].evaluation is None  # the index keeps the ids alone
+    pairs = [(indexed[p.slug], p) for p in (PHILADELPHIA, SPRINGFIELD)]
+    assert resting_on_uncertain(pairs) == [(indexed["philadelphia-pa"], PHILADELPHIA)]
