@@ -1,58 +1,53 @@
-"""`explain` and `status --json` say which uncertain facts a decision rests on, with the source."""
+"""`explain`, `status --json`, `reevaluate --uncertain` on real SeaweedFS: the uncertain facts."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+import pytest
+
+from infra.files.programs import load_program
+from infra.platform.settings import REPO_PROGRAMS_DIR
+from schemas.program.jurisdiction import Jurisdiction
+from tests.support.builders import csv_bytes, seed_decided_streams
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from infra.eventlog.log import EventLog
     from tests.conftest import Cli
 
 PROGRAM = "jag-fy2017"
 DECIDED = "2017-12-01"
 """Philadelphia's preliminary injunction (an uncertain fact) is in force; it reaches only it."""
 UNCERTAIN = "relies on an uncertain fact: court order philadelphia-v-sessions-pi (applied)"
-JURISDICTIONS = """slug,name,state,geoid
-philadelphia-pa,"Philadelphia, PA",PA,4260000
-springfield-il,"Springfield, IL",IL,1772000
-"""
+PLACES = [
+    Jurisdiction(slug="philadelphia-pa", name="Philadelphia, PA", state="PA", geoid="4260000"),
+    Jurisdiction(slug="springfield-il", name="Springfield, IL", state="IL", geoid="1772000"),
+]
 
 
-def _respond(cli: Cli, tmp_path: Path, slug: str) -> None:
-    answers = {q: {"answer": "no"} for q in ("section_1373", "facility_access", "release_notice")}
-    response = {
-        "jurisdiction": slug,
-        "program": PROGRAM,
-        "received_at": "2017-09-01T12:00:00Z",
-        "respondent": {"name": "A. Counsel", "title": "City Solicitor"},
-        "answers": answers,
-    }
-    path = tmp_path / f"{slug}.json"
-    path.write_text(json.dumps(response), encoding="utf-8")
-    result = cli("respond", slug, "--program", PROGRAM, "--file", path, "--as-of", DECIDED)
-    assert result.code == 0, result
-
-
-def _decided(cli: Cli, tmp_path: Path) -> None:
+def _decided(cli: Cli, log: EventLog, tmp_path: Path) -> None:
+    """Both jurisdictions imported, each with a decision recorded on DECIDED."""
     registry = tmp_path / "jurisdictions.csv"
-    registry.write_text(JURISDICTIONS, encoding="utf-8")
+    registry.write_bytes(csv_bytes(PLACES))
     assert cli("jurisdictions", "import", registry).code == 0
-    review = cli("review", "--program", PROGRAM, "--all", "--as-of", "2017-07-25")
-    assert review.code == 0, review
-    for slug in ("philadelphia-pa", "springfield-il"):
-        _respond(cli, tmp_path, slug)
+    bundle = load_program(REPO_PROGRAMS_DIR, PROGRAM)
+    when = datetime.fromisoformat(DECIDED).replace(tzinfo=UTC)
+    assert seed_decided_streams(log, bundle, PLACES, decided_at=when, workers=2) == len(PLACES)
 
 
 def test_explain_and_status_show_an_uncertain_fact_only_where_it_was_used(
-    cli: Cli, tmp_path: Path
+    cli_s3: Cli, signed_event_log: EventLog, tmp_path: Path
 ) -> None:
     """Philadelphia's decision names its uncertain injunction and source; Springfield's none."""
-    _decided(cli, tmp_path)
+    cli = cli_s3
+    _decided(cli, signed_event_log, tmp_path)
     explained = {
-        slug: cli("explain", slug, "--program", PROGRAM, "--as-of", DECIDED)
-        for slug in ("philadelphia-pa", "springfield-il")
+        place.slug: cli("explain", place.slug, "--program", PROGRAM, "--as-of", DECIDED)
+        for place in PLACES
     }
     assert all(result.code == 0 for result in explained.values()), explained
     assert UNCERTAIN in explained["philadelphia-pa"].stdout
@@ -73,10 +68,17 @@ def test_explain_and_status_show_an_uncertain_fact_only_where_it_was_used(
     assert only.code == 0, only
     assert [row["jurisdiction"] for row in json.loads(only.stdout)] == ["philadelphia-pa"]
 
+
+@pytest.mark.usefixtures("prefect_server")
+def test_reevaluate_uncertain_takes_only_decisions_resting_on_one(
+    cli: Cli, signed_event_log: EventLog, tmp_path: Path
+) -> None:
+    """`reevaluate --uncertain` evaluates Philadelphia's decision again and not Springfield's."""
+    _decided(cli, signed_event_log, tmp_path)
     every = cli("reevaluate", "-p", PROGRAM, "--as-of", DECIDED, "--dry-run", "--json")
     picked = cli(
         "reevaluate", "-p", PROGRAM, "--as-of", DECIDED, "--dry-run", "--uncertain", "--json"
     )
     assert (every.code, picked.code) == (0, 0), (every, picked)
-    assert sum(json.loads(every.stdout)["counts"].values()) == 2
+    assert sum(json.loads(every.stdout)["counts"].values()) == len(PLACES)
     assert sum(json.loads(picked.stdout)["counts"].values()) == 1  # Philadelphia's alone
