@@ -44,10 +44,14 @@ OVERRIDDEN = 3
 
 @pytest.fixture
 def decided(cli: Cli, signed_event_log: EventLog, tmp_path: Path) -> list[Jurisdiction]:
-    """30 decided (ineligible) jag-fy2017 streams, the first three overridden by a person."""
+    """30 decided (ineligible) jag-fy2017 streams, the first three overridden by a person.
+
+    The shipped program with its review path (award actions, notices), not the one-stage copy.
+    """
     places = synthetic_jurisdictions(30)
     registry = tmp_path / "jurisdictions.csv"
     registry.write_bytes(csv_bytes(places))
+    cli.env["GRANTREVIEW_PROGRAMS_DIR"] = str(REPO_PROGRAMS_DIR)  # with its review path
     assert cli("jurisdictions", "import", registry).code == 0
     bundle = load_program(REPO_PROGRAMS_DIR, PROGRAM)
     assert seed_decided_streams(signed_event_log, bundle, places, workers=8) == len(places)

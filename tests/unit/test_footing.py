@@ -281,5 +281,7 @@ def test_the_index_keeps_which_decisions_rest_on_uncertain_facts() -> None:
     indexed = {slug: IndexedStream.of(state).state(PROGRAM) for slug, state in states.items()}
     assert indexed["philadelphia-pa"].uncertain_facts == states["philadelphia-pa"].uncertain_facts
     assert indexed["philadelphia-pa"].evaluation is None  # the index keeps the ids alone
-    pairs = [(indexed[p.slug], p) for p in (PHILADELPHIA, SPRINGFIELD)]
+    pairs: list[tuple[StreamState, Jurisdiction | None]] = [
+        (indexed[p.slug], p) for p in (PHILADELPHIA, SPRINGFIELD)
+    ]
     assert resting_on_uncertain(pairs) == [(indexed["philadelphia-pa"], PHILADELPHIA)]
