@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ import yaml
 
 from cli.main import main
 from infra.eventlog.memory_store import MemoryObjectStore
-from infra.files.programs import load_order_file
+from infra.files.programs import load_order_file, load_program
 from infra.platform.settings import REPO_PROGRAMS_DIR, Settings
 from infra.runtime import Runtime
 from schemas.planning.preview import OrderPreview, with_order
@@ -189,3 +190,17 @@ def test_the_preview_deployment_offers_the_programs_and_takes_the_order_as_text(
     assert set(schema.required) == {"program", "order"}
     assert schema.properties["order"]["type"] == "string"
     assert "court_orders entry" in schema.properties["order"]["description"]
+
+
+def test_the_previewed_program_is_the_one_adding_the_order_to_the_folder_gives(
+    tmp_path: Path,
+) -> None:
+    """The preview's program hash is the document `reevaluate` cites once the order is added."""
+    bundle = Runtime(Settings(programs_dir=REPO_PROGRAMS_DIR)).program(PROGRAM)
+    root = tmp_path / "programs"
+    shutil.copytree(REPO_PROGRAMS_DIR / PROGRAM, root / PROGRAM)
+    path = root / PROGRAM / "program.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["court_orders"].append(_order())
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert with_order(bundle, _order(), source="x").sha256 == load_program(root, PROGRAM).sha256
