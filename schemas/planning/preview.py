@@ -163,10 +163,8 @@ def preview_streams(
         why = _STATUS_WHY.get(found.status)
         if why is None and jurisdiction is not None:
             why = _why_unchanged(order, jurisdiction, as_of, known_at)
-        unchanged.append(
-            {"jurisdiction": slug, "status": found.status.value, "decision": found.before.value,
-             "why": why}
-        )  # fmt: skip
+        row = {"jurisdiction": slug, "status": found.status.value, "why": why}
+        unchanged.append(row | {"decision": found.before.value})
     return OrderPreview(
         program=before.program.id,
         order=order_id,
