@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from schemas.base.canonical import canonical_json, sha256_hex
 from schemas.base.errors import InputError
-from schemas.planning.notices import render_notice
+from schemas.planning.notices import notice_markdown
 from schemas.planning.reevaluation import RevisionStatus, reevaluate_stream, unregistered
 from schemas.program.definition import (
     CourtOrder,
@@ -130,11 +130,9 @@ def _changed(
             state, decision=found.after, reasons=found.reasons, notice_wanted=("preview", kind)
         )
         try:
-            rendered, _ = render_notice(bundle, jurisdiction, revised, as_of.date())
+            row["notice_draft"], _ = notice_markdown(bundle, jurisdiction, revised, as_of.date())
         except InputError as error:
             row["notice_error"] = str(error)
-        else:
-            row["notice_draft"] = rendered.markdown
     return row
 
 
