@@ -16,8 +16,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -47,6 +48,9 @@ ORDER = """
 court_orders:
   - id: hypothetical-nationwide-order
     title: Hypothetical nationwide order enjoining the PSP conditions (benchmark only)
+    sources: ["hypothetical (benchmark only)"]
+    certainty: uncertain
+    uncertain_because: "hypothetical: no such order exists"
     court: N.D. Ill.
     case: "benchmark"
     kind: preliminary_injunction
@@ -127,17 +131,13 @@ def _signing_key(base: Path) -> Path:
     return generate_key_pair(base / "keys", valid_from=_day("2000-01-01"))[0]
 
 
-def _timed(label: str, action: object) -> tuple[float, object]:
-    started = time.perf_counter()
-    result = action() if callable(action) else None
-    seconds = time.perf_counter() - started
-    print(f"  {label}: {seconds:.2f} s", flush=True)
-    return seconds, result
+@contextmanager
+def bench_services() -> Iterator[Path]:
+    """SeaweedFS and a Prefect server in a fresh folder, the settings in the environment.
 
-
-def main() -> None:
-    """Set up N decided streams, then measure and print every figure the issue asks for."""
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    The settings: the benchmark's bucket (created), psp-2017 with the order, a signing key.
+    Yields the folder; everything in it is removed after.
+    """
     base = Path(tempfile.mkdtemp(prefix="grantreview-bench-"))
     with SeaweedServer(base / "seaweed") as seaweed, PrefectServer(base / "prefect") as prefect:
         os.environ.update(
@@ -152,23 +152,33 @@ def main() -> None:
                 "GRANTREVIEW_SIGNING_KEY_FILE": str(_signing_key(base)),
             }
         )
-        # Imported after the environment is set: settings are read on first use.
+        from infra.platform.logging import configure_logging  # noqa: PLC0415 - after the env
 
+        configure_logging("ERROR")
+        ensure_bucket(seaweed.client("admin"), BUCKET, "", lock_mode="GOVERNANCE", lock_days=0)
+        yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _timed(label: str, action: object) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = action() if callable(action) else None
+    seconds = time.perf_counter() - started
+    print(f"  {label}: {seconds:.2f} s", flush=True)
+    return seconds, result
+
+
+def main() -> None:
+    """Set up N decided streams, then measure and print every figure the issue asks for."""
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    with bench_services() as base:
+        # Imported after the environment is set: settings are read on first use.
         from flows.deploy.run import run_flow  # noqa: PLC0415
         from flows.reevaluate import reevaluate  # noqa: PLC0415
-        from infra.platform.logging import configure_logging  # noqa: PLC0415
         from infra.runtime import get_runtime  # noqa: PLC0415
         from usecases.imports import import_csv  # noqa: PLC0415
         from usecases.receipts import checkpoint_now  # noqa: PLC0415
 
-        configure_logging("ERROR")
-        ensure_bucket(
-            seaweed.client("admin"),
-            BUCKET,
-            "",
-            lock_mode="GOVERNANCE",
-            lock_days=0,
-        )
         runtime = get_runtime()
         bundle = runtime.program(PROGRAM)
         places = synthetic_jurisdictions(count)
@@ -255,7 +265,6 @@ def main() -> None:
             f"target <= 1024 MB); this process's own peak over the whole benchmark: "
             f"{peak_mb:.0f} MB"
         )
-    shutil.rmtree(base, ignore_errors=True)
 
 
 class _RequestCounter:

@@ -58,6 +58,7 @@ def explain(
         waived = f" (waived by {condition.waived_by})" if condition.waived_by else ""
         lines.append(f"  {condition.id:24} {condition.status.value:15} {condition.reason}{waived}")
     lines.extend(f"reason: {reason}" for reason in evaluation.reasons)
+    lines.extend(fact.describe() for fact in evaluation.uncertain_facts)
     if overridden is not None:
         lines.append(
             f"overridden: {overridden.decision.value} by {overridden.actor}: {overridden.reason}"

@@ -27,6 +27,7 @@ from cli.demo import demo
 from cli.documents import documents_app
 from cli.inbox import inbox
 from cli.keys import keys_app
+from cli.preview import preview
 from cli.programs import programs_app
 from cli.receipts import checkpoint, receipt, verify_receipt_command
 from cli.record import record, verify_record_command
@@ -70,6 +71,7 @@ app.command()(respond)
 app.command()(status)
 app.command()(inbox)
 app.command()(reevaluate)
+app.command()(preview)
 app.command()(serve)
 app.command()(demo)
 app.command()(explain)

@@ -80,7 +80,7 @@ def _print_text(report: ReevaluationReport) -> None:
     )
 
 
-def reevaluate(
+def reevaluate(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
     program: Annotated[str, typer.Option("--program", "-p", help="Program id, e.g. psp-2017.")],
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Date the evaluation is made for (default: now).")
@@ -95,6 +95,10 @@ def reevaluate(
     ] = False,
     json_output: Annotated[
         bool, typer.Option("--json", help="One JSON document on stdout.")
+    ] = False,
+    uncertain: Annotated[
+        bool,
+        typer.Option("--uncertain", help="Only decisions resting on an uncertain fact."),
     ] = False,
 ) -> None:
     """Evaluate every decided review again; revise decisions whose outcome or reasons changed."""
@@ -115,7 +119,9 @@ def reevaluate(
 
         writing_moment(runtime, moment)  # a future --as-of writes revisions early: refused
     with progress_bar("reevaluating"):
-        report = run_flow(reevaluate_flow, program, moment, knowledge, dry_run=dry_run)
+        report = run_flow(
+            reevaluate_flow, program, moment, knowledge, dry_run=dry_run, uncertain=uncertain
+        )
     if json_output:
         print_json(report_document(report))
     else:

@@ -75,6 +75,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         reasons = list(row["reasons"]) or ([] if waits else [row.get("pending_reason") or ""])
         waiting = (safe_cell(row.get("pending_reason") or ""),) if waits else ()
+        reasons += [fact["text"] for fact in row.get("uncertain_facts", [])]
         table.add_row(
             *(safe_cell(_day(row.get(column)) or "") for column in columns),
             safe_cell(row["decision"]),
@@ -290,6 +291,10 @@ def status(
             "--as-of", metavar="DATE", help="Where reviews stand that day (default: now)."
         ),
     ] = None,
+    uncertain: Annotated[
+        bool,
+        typer.Option("--uncertain", help="Only decisions resting on an uncertain fact."),
+    ] = False,
 ) -> None:
     """Where each review stands: step, decision, reasons (read from S3, no Prefect)."""
     check_slug(program, "program id")
@@ -299,7 +304,7 @@ def status(
     from usecases.status import status_rows  # noqa: PLC0415
 
     runtime = get_runtime()
-    rows = status_rows(runtime, program, slugs, moment)
+    rows = status_rows(runtime, program, slugs, moment, uncertain=uncertain)
     if json_output:
         print_json(rows)
     else:

@@ -24,7 +24,7 @@ from infra.platform.logging import get_logger
 from infra.runtime import get_runtime
 from schemas.base.canonical import sha256_hex
 from schemas.base.ids import Slug
-from schemas.planning.reevaluation import outcomes_document, run_record
+from schemas.planning.reevaluation import outcomes_document, resting_on_uncertain, run_record
 from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.programs import store_program_document
 from tasks.reevaluation import (
@@ -51,6 +51,7 @@ def reevaluate(
     known_at: datetime | None = None,
     *,
     dry_run: bool = False,
+    uncertain: bool = False,
 ) -> ReevaluationReport:
     """Evaluate every decided stream of a program again and revise decisions that changed.
 
@@ -65,6 +66,7 @@ def reevaluate(
         as_of: The date the evaluation is made for; empty means now.
         known_at: Only what was recorded by this time counts; empty means the same as as_of.
         dry_run: Report what would change and write nothing.
+        uncertain: Only decisions whose latest evaluation relied on an uncertain fact.
     """
     started = time.perf_counter()
     moment = as_of or utc_now()
@@ -79,6 +81,8 @@ def reevaluate(
     registry = {row.slug: row for row in select_jurisdictions(None)}
     loaded = read_stream_states(program)
     pairs = [(state, registry.get(slug)) for slug, state in loaded.states.items()]
+    if uncertain:
+        pairs = resting_on_uncertain(pairs)
     results, appended = revise_all(
         program, pairs, moment, knowledge, dry_run=dry_run, flow_run_id=flow_run_id
     )

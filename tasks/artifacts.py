@@ -1,5 +1,7 @@
 """What operators see in the Prefect UI: one summary per run, a card per single decision.
 
+A preview run shows what a court order would change (`preview_markdown`).
+
 A batch run (a review of 300) shows one Markdown summary: counts by step and decision, and a
 table of only the streams this run changed. A single-jurisdiction run (respond, decide, a
 review of one) also shows the decision card. Reasons and names are data: Markdown-escaped,
@@ -17,15 +19,20 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from schemas.base.markup import escape_markdown, show_controls
+from schemas.planning.preview import OrderPreview
 from usecases.stream_outcome import StreamOutcome
 
 __all__ = [
     "MAX_CHANGED_ROWS",
     "decision_markdown",
+    "preview_markdown",
+    "publish_preview",
     "publish_run",
     "summary_markdown",
 ]
 
+MAX_NOTICE_DRAFTS: Final = 20
+"""Draft notices shown in a preview's artifact; every one is in the CLI's --json."""
 MAX_CHANGED_ROWS: Final = 500
 """Rows of the "what changed" table; the rest are counted (every row is in the CLI's --json)."""
 
@@ -109,6 +116,51 @@ def decision_markdown(program: str, outcome: StreamOutcome) -> str:
         f"{reasons}\n\n"
         f"For auditors: decision `{(outcome.decision_id or '-')[:12]}…`, "
         f"entry {outcome.head_seq + 1} of this jurisdiction's record.\n"
+    )
+
+
+def preview_markdown(found: OrderPreview) -> str:
+    """The preview as an operator reads it; every value escaped, the drafts as rendered."""
+    lines = [
+        f"# Preview of order {_text(found.order)} on {_text(found.program)}",
+        "",
+        (
+            f"As of {found.as_of.isoformat()}, known at {found.known_at.isoformat()}: "
+            f"{len(found.changed)} would change, {len(found.unchanged)} would not. Nothing was "
+            f"written. Preview `{found.sha256[:16]}`."
+        ),
+        "",
+        "## Would change",
+        "",
+    ]
+    if not found.changed:
+        lines.append("Nobody.")
+    else:
+        lines += ["| jurisdiction | before | after | award action | why |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {_text(row['jurisdiction'])} | {_text(row['before'])} | {_text(row['after'])} "
+            f"| {_text(row['award_action'] or '-')} | {_text('; '.join(row['reasons']))} |"
+            for row in found.changed[:MAX_CHANGED_ROWS]
+        ]
+    lines += ["", "## Would not change", ""]
+    lines += [
+        f"- {_text(row['jurisdiction'])}: {_text(row['why'])}"
+        for row in found.unchanged[:MAX_CHANGED_ROWS]
+    ]
+    for row in found.changed[:MAX_NOTICE_DRAFTS]:
+        if row["notice_draft"] is not None:
+            title = f"## Draft notice for {_text(row['jurisdiction'])} (reevaluate sends none)"
+            lines += ["", title, "", row["notice_draft"]]
+    return "\n".join(lines) + "\n"
+
+
+@task(cache_policy=NO_CACHE, persist_result=False)
+def publish_preview(found: OrderPreview) -> None:
+    """One artifact per program (`preview-<program>`): each preview a version of it."""
+    create_markdown_artifact(
+        key=f"preview-{found.program}",
+        markdown=preview_markdown(found),
+        description=f"grantreview preview of order {found.order}",
     )
 
 

@@ -57,8 +57,20 @@ def _row(state: StreamState, program: Program, as_of: datetime) -> dict[str, Any
             None if state.last_event_time is None else state.last_event_time.isoformat()
         ),
         "events": state.head_seq + 1,
+        "uncertain_facts": _uncertain_facts(state),
         "damaged": None,
     }
+
+
+def _uncertain_facts(state: StreamState) -> list[dict[str, Any]]:
+    """The uncertain facts the latest evaluation relied on, each with its line to show."""
+    evaluation = state.evaluation
+    if evaluation is None:
+        return []
+    return [
+        fact.model_dump(mode="json") | {"text": fact.describe()}
+        for fact in evaluation.uncertain_facts
+    ]
 
 
 def _damaged_row(stream: StreamId, error: Exception) -> dict[str, Any]:
@@ -81,6 +93,7 @@ def _damaged_row(stream: StreamId, error: Exception) -> dict[str, Any]:
         "response_due": None,
         "last_event_time": None,
         "events": None,
+        "uncertain_facts": [],
         "damaged": str(error),
     }
 
@@ -92,12 +105,18 @@ def _stage(state: StreamState) -> str | None:
 
 
 def status_rows(
-    runtime: Runtime, program: str, slugs: list[str], as_of: datetime | None = None
+    runtime: Runtime,
+    program: str,
+    slugs: list[str],
+    as_of: datetime | None = None,
+    *,
+    uncertain: bool = False,
 ) -> list[dict[str, Any]]:
     """One row per jurisdiction (all imported ones when `slugs` is empty), sorted by slug.
 
     The program is read for its review path (where a stream waits, and why). A damaged
-    stream's row has `damaged` set (else None); the caller exits 1 if any is.
+    stream's row has `damaged` set (else None); the caller exits 1 if any is. `uncertain`
+    keeps only decisions resting on an uncertain fact (and damaged streams, never hidden).
     """
     bundle = runtime.program(program)
     moment = as_of or utc_now()
@@ -110,6 +129,8 @@ def status_rows(
         else _damaged_row(stream, damaged[stream])
         for stream in streams
     ]
+    if uncertain:
+        rows = [row for row in rows if row["uncertain_facts"] or row["damaged"]]
     waiting = awaiting_approval(runtime, program)
     for row in rows:
         mine = [item for item in waiting if row["jurisdiction"] in item["subjects"]]

@@ -5,7 +5,8 @@ Every flow is served from this process with `prefect.serve` (no work pool needed
 force it needs the person's signed act), `act` (records an act a person prepared and signed
 on their own machine, refusing one without a valid signature), `determine`,
 `request-info` and `extend` (a person's acts in a staged review, by hand; with a people
-file in force send them through `act`, signed), `decide` (started by
+file in force send them through `act`, signed), `preview` (what a court order given in the
+form would change, as an artifact; writes nothing), `decide` (started by
 the `grantreview.response.*` Prefect events `respond --async` emits), `deadlines-<program>`
 and `reevaluate-<program>` (scheduled per program), `checkpoint` and `audit` (scheduled).
 """
@@ -29,6 +30,7 @@ from flows.deploy.forms import summary as _summary
 from flows.deploy.forms import with_program_choice
 from flows.determine import determine
 from flows.extend import extend
+from flows.preview import preview
 from flows.reevaluate import reevaluate
 from flows.request_info import request_info
 from flows.review import review
@@ -47,6 +49,7 @@ __all__ = [
     "RESPONSE_EVENTS",
     "emit_response_event",
     "log_location",
+    "preview_deployments",
     "reevaluation_deployments",
     "review_deployments",
     "served_deployments",
@@ -222,6 +225,18 @@ def stage_deployments(programs: list[str] | None = None) -> list[RunnerDeploymen
     return [cast("RunnerDeployment", deployment) for deployment in made]
 
 
+def preview_deployments(programs: list[str] | None = None) -> list[RunnerDeployment]:
+    """`preview`: what a court order given in the form would change, as an artifact (#26)."""
+    made = with_program_choice(preview, programs or []).to_deployment(
+        name="preview",
+        description=_summary(preview),
+        tags=["review", "preview"],
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+    # to_deployment is sync-compatible: called outside an event loop it returns the value
+    return [cast("RunnerDeployment", made)]
+
+
 def served_deployments(
     programs: list[str],
     *,
@@ -233,5 +248,6 @@ def served_deployments(
     return [
         *review_deployments(programs, settings or get_settings()),
         *stage_deployments(programs),
+        *preview_deployments(programs),
         *reevaluation_deployments(programs, cron=reevaluate_cron, interval=reevaluate_interval),
     ]

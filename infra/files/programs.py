@@ -16,12 +16,24 @@ import yaml
 
 from schemas.base.ids import InvalidIdError, check_slug
 from schemas.planning.letters import TemplateBudgetError, check_letter_budget, compile_template
-from schemas.program.definition import ProgramBundle, ProgramError, parse_program
+from schemas.program.definition import (
+    ProgramBundle,
+    ProgramError,
+    check_footing,
+    parse_program,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["PROGRAM_FILE", "StrictYamlLoader", "check_programs", "load_program"]
+__all__ = [
+    "PROGRAM_FILE",
+    "StrictYamlLoader",
+    "check_programs",
+    "load_order_file",
+    "load_program",
+    "parse_order_text",
+]
 
 PROGRAM_FILE = "program.yaml"
 _MAX_FILE_BYTES = 1024 * 1024
@@ -141,6 +153,7 @@ def load_program(programs_dir: Path, program_id: str) -> ProgramBundle:
     _inside(folder, PROGRAM_FILE, shown)
     data = _parse_yaml(_read(path, shown), shown)
     program = parse_program(data, source=shown)
+    check_footing(program, source=shown)
     if program.id != program_id:
         raise ProgramError(f"{shown}: id: {program.id!r} does not match its folder {program_id!r}")
     files: dict[str, str] = {}
@@ -158,6 +171,18 @@ def load_program(programs_dir: Path, program_id: str) -> ProgramBundle:
         where = f"{display / letter}: " if letter else ""
         raise ProgramError(f"{shown}: letter.template: {where}{error}") from None
     return bundle
+
+
+def load_order_file(path: Path) -> object:
+    """One `court_orders` entry from a YAML file (at most 1 MiB, strict YAML), not yet checked."""
+    return parse_order_text(_read(path, str(path)), str(path))
+
+
+def parse_order_text(text: str, source: str) -> object:
+    """One `court_orders` entry from YAML text (a run form's field), not yet checked."""
+    if len(text.encode("utf-8")) > _MAX_FILE_BYTES:
+        raise ProgramError(f"{source}: more than {_MAX_FILE_BYTES} bytes, the limit")
+    return _parse_yaml(text, source)
 
 
 def check_programs(programs_dir: Path) -> list[ProgramBundle]:

@@ -147,11 +147,12 @@ class ResponseAmended(ResponseReceived):
 class RulesEvaluated(DomainEvent):
     """A rule set was evaluated: every condition's status with full provenance.
 
-    Version 2: the evaluation may carry `due` and `late` (staged reviews).
+    Version 2: the evaluation may carry `due` and `late` (staged reviews). Version 3: it
+    may carry `footing`, the facts relied on with their certainty.
     """
 
     TYPE: ClassVar[str] = "grantreview.rules.evaluated"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     decision_id: str
     evaluation: Evaluation
@@ -189,7 +190,8 @@ class DecisionRevised(DomainEvent):
     """
 
     TYPE: ClassVar[str] = "grantreview.decision.revised"
-    VERSION: ClassVar[int] = 2  # version 2: the evaluation may carry `due` and `late`
+    # Version 2: the evaluation may carry `due` and `late`; version 3: `footing`.
+    VERSION: ClassVar[int] = 3
 
     decision_id: str
     previous_decision_id: str | None
@@ -335,13 +337,15 @@ _ALL: tuple[type[DomainEvent], ...] = (
 )
 EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.TYPE: cls for cls in _ALL}
 
-# Upcasters: a stored (type, version) to the current version's data. Version 1 of these
-# lacked only fields that now have defaults, so their data validates unchanged.
+# Upcasters: a stored (type, version) to the current version's data. The older versions
+# of these lacked only fields that now have defaults, so their data validates unchanged.
 _UPCASTS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
     (RulesEvaluated.TYPE, 1): dict,
+    (RulesEvaluated.TYPE, 2): dict,
     (DecisionIssued.TYPE, 1): dict,
     (DecisionRevised.TYPE, 1): dict,
     **{(cls.TYPE, 1): dict for cls in ACT_EVENTS},
+    (DecisionRevised.TYPE, 2): dict,
 }
 
 

@@ -104,6 +104,8 @@ class StreamState:
     """(notice id, kind) of the latest decision or request a notice must tell."""
     notice_queued: NoticeQueued | None = None
     notices_sent: frozenset[str] = frozenset()
+    uncertain_facts: tuple[str, ...] = ()
+    """Ids of the uncertain facts the latest evaluation relied on (the index keeps these)."""
 
     @property
     def step(self) -> Step:  # noqa: PLR0911 - one return per step
@@ -197,7 +199,12 @@ def apply_event(state: StreamState, event: DomainEvent, time: datetime) -> Strea
             answered=state.answered or state.stage is Stage.PRELIMINARY,
         )
     if isinstance(event, RulesEvaluated):
-        return replace(state, evaluation=event.evaluation, late=event.evaluation.late)
+        return replace(
+            state,
+            evaluation=event.evaluation,
+            late=event.evaluation.late,
+            uncertain_facts=_uncertain_ids(event.evaluation),
+        )
     if isinstance(event, DecisionIssued):
         return _decided(state, event)
     if isinstance(event, (NoticeQueued, NoticeSent, InformationRequested, DeadlineExtended)):
@@ -216,6 +223,7 @@ def apply_event(state: StreamState, event: DomainEvent, time: datetime) -> Strea
         return replace(
             state,
             evaluation=event.evaluation,
+            uncertain_facts=_uncertain_ids(event.evaluation),
             decision=event.after,
             reasons=event.reasons,
             decision_id=event.decision_id,
@@ -223,6 +231,10 @@ def apply_event(state: StreamState, event: DomainEvent, time: datetime) -> Strea
     if isinstance(event, DecisionOverridden):
         return replace(state, override=event)
     return state
+
+
+def _uncertain_ids(evaluation: Evaluation) -> tuple[str, ...]:
+    return tuple(fact.id for fact in evaluation.uncertain_facts)
 
 
 def _decided(state: StreamState, event: DecisionIssued) -> StreamState:

@@ -84,6 +84,8 @@ class IndexedStream(BaseModel):
     notice_wanted: tuple[str, str] | None = None
     notice_queued: NoticeQueued | None = None
     notices_sent: frozenset[str] = frozenset()
+    uncertain_facts: tuple[str, ...] = ()
+    """Added with issue #26: snapshots written before it read as resting on none."""
 
     @classmethod
     def of(cls, state: StreamState) -> IndexedStream:

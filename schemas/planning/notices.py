@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from schemas.program.definition import ProgramBundle
     from schemas.program.jurisdiction import Jurisdiction
 
-__all__ = ["DEFAULT_NOTICE", "notice_due", "plan_notice", "render_notice"]
+__all__ = ["DEFAULT_NOTICE", "notice_due", "notice_markdown", "plan_notice", "render_notice"]
 
 DEFAULT_NOTICE = """\
 {{ notice_date.isoformat() }}
@@ -56,6 +56,14 @@ def render_notice(
     bundle: ProgramBundle, jurisdiction: Jurisdiction, state: StreamState, notice_date: date
 ) -> tuple[RenderedLetter, date | None]:
     """The notice the stream's latest decision or request calls for, and its answer date."""
+    markdown, answer_due = notice_markdown(bundle, jurisdiction, state, notice_date)
+    return RenderedLetter(markdown=markdown, html=render_markdown_html(markdown)), answer_due
+
+
+def notice_markdown(
+    bundle: ProgramBundle, jurisdiction: Jurisdiction, state: StreamState, notice_date: date
+) -> tuple[str, date | None]:
+    """The notice's Markdown alone (a preview's draft needs no HTML), and its answer date."""
     wanted = notice_due(state)
     if wanted is None:
         raise ValueError(f"{state.stream.name}: no notice is due")
@@ -91,7 +99,7 @@ def render_notice(
         ) from None
     finally:
         done(token)
-    return RenderedLetter(markdown=markdown, html=render_markdown_html(markdown)), answer_due
+    return markdown, answer_due
 
 
 def plan_notice(state: StreamState, event: NoticeQueued | NoticeSent) -> CommitDraft | None:

@@ -33,6 +33,7 @@ __all__ = [
     "plan_revision",
     "plan_run_record",
     "reevaluate_stream",
+    "resting_on_uncertain",
     "run_record",
     "unregistered",
 ]
@@ -94,6 +95,13 @@ def _result(
         head_hash=state.head_hash,
         draft=draft,
     )
+
+
+def resting_on_uncertain(
+    pairs: list[tuple[StreamState, Jurisdiction | None]],
+) -> list[tuple[StreamState, Jurisdiction | None]]:
+    """Only the streams whose latest evaluation relied on an uncertain fact (`--uncertain`)."""
+    return [(state, jurisdiction) for state, jurisdiction in pairs if state.uncertain_facts]
 
 
 def unregistered(state: StreamState) -> StreamReevaluation:

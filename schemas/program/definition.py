@@ -30,6 +30,7 @@ from schemas.program.cel_expressions import (
     answer_references,
     compile_expression,
 )
+from schemas.program.footing import FactFooting, missing_footing
 from schemas.program.orders import CourtOrder, Notice, Scope
 from schemas.program.review_path import ReviewSpec, Stage
 
@@ -48,6 +49,7 @@ __all__ = [
     "RuleSet",
     "Scope",
     "Stage",
+    "check_footing",
     "parse_program",
 ]
 
@@ -114,8 +116,12 @@ class Condition(PolicyModel):
     reason_unmet: Text
 
 
-class RuleSet(PolicyModel):
-    """One version of the conditions, in force on [effective_from, effective_until)."""
+class RuleSet(FactFooting):
+    """One version of the conditions, in force on [effective_from, effective_until).
+
+    Its footing (sources, certainty) says whether the rule set is the program's text or
+    our reading of it; optional, since a rule set without it is shown as not stated.
+    """
 
     version: int = Field(ge=1, strict=True)
     effective_from: IsoDate
@@ -280,7 +286,25 @@ def _unset_additions(program: Program) -> dict[str, Any]:
         exclude["approvals"] = True
     if program.letter is not None and program.letter.response_within_days is None:
         exclude["letter"] = {"response_within_days"}
+    for name in ("rule_sets", "court_orders", "notices"):
+        facts: tuple[FactFooting, ...] = getattr(program, name)
+        unset = {index: fact.footing_unset() for index, fact in enumerate(facts)}
+        if any(unset.values()):
+            exclude[name] = {index: keys for index, keys in unset.items() if keys}
     return exclude
+
+
+def check_footing(program: Program, *, source: str) -> None:
+    """Refuse a program folder whose orders or notices do not say their sources and certainty.
+
+    Stored documents from before these keys existed are not checked: they replay as they were.
+    """
+    lists = (("court_orders", program.court_orders), ("notices", program.notices))
+    for name, waivers in lists:
+        for index, waiver in enumerate(waivers):
+            problem = missing_footing(f"{name}[{index}] ({waiver.id})", waiver)
+            if problem is not None:
+                raise ProgramError(f"{source}: {problem}")
 
 
 def parse_program(data: object, *, source: str) -> Program:

@@ -8,6 +8,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from schemas.base.ids import Slug
 from schemas.program._policy_types import ConditionId, IsoDate, PolicyModel, Text
+from schemas.program.footing import FactFooting
 
 __all__ = ["CourtOrder", "Notice", "Scope"]
 
@@ -38,7 +39,7 @@ class Scope(PolicyModel):
         return self
 
 
-class Notice(PolicyModel):
+class Notice(FactFooting):
     """An agency non-enforcement notice: waives conditions for a scope and a period."""
 
     id: Slug

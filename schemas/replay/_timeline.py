@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from schemas.replay._standing import Standing
-    from schemas.rules.evaluation import Outcome
+    from schemas.rules.evaluation import Evaluation, Outcome
 
 __all__ = ["JurisdictionReplay", "TimelineEntry", "evidence", "stage_of", "summarize"]
 
@@ -196,6 +196,11 @@ def _act_summary(event: DomainEvent) -> str | None:
     return None
 
 
+def _with_footing(line: str, evaluation: Evaluation) -> str:
+    """The line, then every uncertain fact the evaluation relied on, with its source."""
+    return "; ".join((line, *(fact.describe() for fact in evaluation.uncertain_facts)))
+
+
 def summarize(event: DomainEvent) -> str:  # noqa: PLR0911 - one line per event type
     """One line an auditor reads for the event."""
     staged = _staged_summary(event) or _act_summary(event)
@@ -210,12 +215,14 @@ def summarize(event: DomainEvent) -> str:  # noqa: PLR0911 - one line per event 
         return f"response received from {event.respondent.title} ({len(event.answers)} answers)"
     if isinstance(event, RulesEvaluated):
         version = event.evaluation.rule_set_version
-        return f"rules evaluated (rule set version {version}): {event.evaluation.outcome}"
+        line = f"rules evaluated (rule set version {version}): {event.evaluation.outcome}"
+        return _with_footing(line, event.evaluation)
     if isinstance(event, DecisionIssued):
         return f"decision issued: {event.outcome}"
     if isinstance(event, DecisionRevised):
         orders = ", ".join(event.orders_applied) or "none"
-        return f"decision revised: {event.before} -> {event.after} (orders applied: {orders})"
+        line = f"decision revised: {event.before} -> {event.after} (orders applied: {orders})"
+        return _with_footing(line, event.evaluation)
     if isinstance(event, DecisionOverridden):
         return f"decision overridden to {event.decision} by {event.actor}: {event.reason}"
     if isinstance(event, ReevaluationCompleted):

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from schemas.base.errors import InputError
 from schemas.rules._condition import RuleEvaluationError, condition_context, condition_result
-from schemas.rules.evaluation import ConditionResult, ConditionStatus, Evaluation, Outcome
+from schemas.rules.evaluation import ConditionResult, ConditionStatus, Evaluation, Fact, Outcome
+from schemas.rules.footing import footing
 from schemas.rules.waivers import in_force, start_of, waivers_in_force
 
 if TYPE_CHECKING:
@@ -111,6 +112,7 @@ def evaluate(
     rule_set = rule_set_in_force(program, as_of)
     results: tuple[ConditionResult, ...] = ()
     applied: tuple[str, ...] = ()
+    facts: tuple[Fact, ...] = ()
     if rule_set is None:
         outcome = Outcome.PENDING
         reasons: tuple[str, ...] = (
@@ -133,6 +135,7 @@ def evaluate(
         )
         used = {r.waived_by for r in results}
         applied = tuple(waiver.id for waiver in waivers if waiver.id in used)
+        facts = footing(program, rule_set, jurisdiction, applied=applied)
         outcome, reasons = _decide(program, rule_set, response, results, as_of, due=due)
     return Evaluation(
         program=program.id,
@@ -148,6 +151,7 @@ def evaluate(
         orders_applied=applied,
         due=due,
         late=_late(program, response, due),
+        footing=facts,
     )
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from schemas.base.canonical import canonical_json, sha256_hex
 
-__all__ = ["ConditionResult", "ConditionStatus", "Evaluation", "Outcome"]
+__all__ = ["ConditionResult", "ConditionStatus", "Evaluation", "Fact", "Outcome"]
 
 
 class ConditionStatus(StrEnum):
@@ -47,6 +48,33 @@ class ConditionResult(BaseModel):
     waived_by: str | None = None
 
 
+class Fact(BaseModel):
+    """One fact an evaluation relied on (a rule set, an order or notice) and how sure it is.
+
+    `applied`: the order or notice waived a condition here; false, it was checked (in force,
+    or reaching this jurisdiction) and did not apply. Only an uncertain fact carries its
+    sources: a documented one's are in the program document the evaluation cites by hash.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["rule_set", "court_order", "notice"]
+    id: str
+    applied: bool
+    certainty: Literal["documented", "uncertain"]
+    uncertain_because: str | None = None
+    sources: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line: `relies on an uncertain fact: ...` with why and the source."""
+        kind = self.kind.replace("_", " ")
+        how = "applied" if self.applied else "checked, did not apply"
+        if self.kind == "rule_set":
+            how = "in force"
+        line = f"relies on an uncertain fact: {kind} {self.id} ({how}): {self.uncertain_because}"
+        return f"{line}; source: {'; '.join(self.sources)}" if self.sources else line
+
+
 class Evaluation(BaseModel):
     """A whole rule set evaluated for one response (or none) as of a date, known at a time."""
 
@@ -67,13 +95,20 @@ class Evaluation(BaseModel):
     """The response deadline in force, when the review path sets it (None: the program's)."""
     late: bool = False
     """The response came after `due` and the program flags late responses."""
+    footing: tuple[Fact, ...] = ()
+    """The facts relied on, each with its certainty (empty: a program without footing)."""
+
+    @property
+    def uncertain_facts(self) -> tuple[Fact, ...]:
+        """The facts this evaluation rests on that the program marks uncertain."""
+        return tuple(fact for fact in self.footing if fact.certainty == "uncertain")
 
     @property
     def decision_id(self) -> str:
         """A stable id: the same inputs and result always give the same id.
 
-        `due` and `late` are left out while unset, so evaluations recorded before
-        they existed keep their ids.
+        `due`, `late` and `footing` are left out while unset, so evaluations recorded
+        before they existed keep their ids.
         """
-        unset = {name for name in ("due", "late") if not getattr(self, name)}
+        unset = {name for name in ("due", "late", "footing") if not getattr(self, name)}
         return sha256_hex(canonical_json(self.model_dump(mode="json", exclude=unset)))[:32]

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from schemas.program.definition import Notice, Program, Scope
     from schemas.program.jurisdiction import Jurisdiction
 
-__all__ = ["describe_waiver", "in_force", "start_of", "waivers_in_force"]
+__all__ = ["covers", "describe_waiver", "in_force", "start_of", "waivers_in_force"]
 
 
 def start_of(day: date) -> datetime:
@@ -27,7 +27,8 @@ def in_force(effective_from: date, effective_until: date | None, at: datetime) -
     return effective_until is None or at < start_of(effective_until)
 
 
-def _covers(scope: Scope, jurisdiction: Jurisdiction) -> bool:
+def covers(scope: Scope, jurisdiction: Jurisdiction) -> bool:
+    """Whether an order or notice of this scope reaches the jurisdiction."""
     return (
         scope.nationwide
         or jurisdiction.state in scope.states
@@ -44,7 +45,7 @@ def waivers_in_force(
         for waiver in (*program.court_orders, *program.notices)
         if in_force(waiver.effective_from, waiver.effective_until, as_of)
         and start_of(waiver.learned_on) <= known_at
-        and _covers(waiver.scope, jurisdiction)
+        and covers(waiver.scope, jurisdiction)
     )
 
 

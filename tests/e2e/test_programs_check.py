@@ -56,6 +56,8 @@ rule_sets:
 court_orders:
   - id: order
     title: An order
+    sources: ["D. Test 17-cv-1, order of 2017-06-01 (test fixture)"]
+    certainty: documented
     court: D. Test
     case: "17-cv-1"
     issued: 2017-06-01
@@ -115,6 +117,22 @@ BROKEN = [
         ("questions: [q2]", "questions: [q3]"),
         "rule_sets[0].conditions[1] (access): question 'q3' is not defined in questions",
         id="question-not-defined",
+    ),
+    pytest.param(
+        ('    sources: ["D. Test 17-cv-1, order of 2017-06-01 (test fixture)"]\n', ""),
+        "court_orders[0] (order): sources: at least one source "
+        "(a URL or citation and what it supports)",
+        id="order-without-sources",
+    ),
+    pytest.param(
+        ("    certainty: documented\n", ""),
+        "court_orders[0] (order): certainty: documented or uncertain is required",
+        id="order-without-certainty",
+    ),
+    pytest.param(
+        ("    certainty: documented\n", "    certainty: uncertain\n"),
+        "court_orders[0] (order): certainty: uncertain needs uncertain_because (one line: why)",
+        id="uncertain-without-reason",
     ),
 ]
 
