@@ -56,7 +56,7 @@ def check_act_time(runtime: Runtime, act: Act, now: datetime) -> None:
     """Refuse an act dated outside [now - max delay, now + skew] (exit 2, one line)."""
     problem = act_time_problem(act.time, now, clock_policy(runtime))
     if problem is not None:
-        raise ActRefusedError(f"refused ({problem[0]}): {problem[1]}")
+        raise ActRefusedError(f"refused ({problem.kind}): {problem.detail}")
 
 
 def recorded_act(runtime: Runtime, signed: SignedAct) -> ActSigned:
@@ -160,7 +160,9 @@ def authorize(runtime: Runtime, signed: SignedAct, needs: ActType | None = None)
         )
     problem = act_problem(people, signed, needs, recorded=now)
     if problem is not None:
-        raise ActRefusedError(f"refused ({problem[0]}): {problem[1]}{_next_step(people, signed)}")
+        raise ActRefusedError(
+            f"refused ({problem.kind}): {problem.detail}{_next_step(people, signed)}"
+        )
     store_people(runtime.documents, people)
     return signed
 

@@ -62,7 +62,7 @@ def adopt_people(
     authority = people if current is None else adopted_file(runtime, current.adopted)
     problem = adoption_problem(authority, people, signed, recorded=now)
     if problem is not None:
-        raise ActRefusedError(f"refused ({problem[0]}): {problem[1]}")
+        raise ActRefusedError(f"refused ({problem.kind}): {problem.detail}")
     store_people(runtime.documents, people)
     event = PeopleAdopted(signed=signed, clock=clock_policy(runtime))
     written = record_act(runtime, StreamId.registry(), f"people:{signed.act_id}", event)

@@ -18,7 +18,7 @@ from schemas.events.catalog import ActApproved, ActProposed, ActRejected, ActSig
 from schemas.log.commit import MAX_COMMIT_BYTES, CommitFormatError, parse_commit
 from schemas.log.state import decoded_events
 from schemas.log.streams import parse_commit_key
-from schemas.people.acts import SignedAct, act_problem
+from schemas.people.acts import ActProblem, SignedAct, act_problem
 from schemas.people.allowed_signers import openssh_time
 from usecases.audit_scope import require_in_log
 
@@ -62,7 +62,7 @@ def list_acts(
                     continue
                 people = audit.people(act.people_sha256)
                 problem = (
-                    ("people_file_changed", "the people file is missing or changed")
+                    ActProblem("people_file_changed", "the people file is missing or changed")
                     if people is None
                     else act_problem(people, signed)
                 )
@@ -78,7 +78,7 @@ def list_acts(
                     "signed_bytes": act.signed_bytes().decode(),
                     "signature": signed.signature,
                     "verifies": problem is None,
-                    "problem": None if problem is None else f"{problem[0]}: {problem[1]}",
+                    "problem": None if problem is None else f"{problem.kind}: {problem.detail}",
                     "stream": None if located is None else located[0].name,
                     "seq": commit.seq,
                 }

@@ -251,7 +251,7 @@ class ActAudit:
             detail = f"people file {act.people_sha256[:16]}... is missing or changed since"
             return [*timing, (FindingKind.PEOPLE_FILE_CHANGED, detail)]
         problem = act_problem(people, signed, needs, recorded)
-        return timing + ([] if problem is None else [(FindingKind(problem[0]), problem[1])])
+        return timing + ([] if problem is None else [(FindingKind(problem.kind), problem.detail)])
 
     def _approved(self, event: ActApproved) -> list[tuple[FindingKind, str]]:
         proposal = event.proposal
@@ -283,7 +283,7 @@ def _time_findings(
 ) -> list[tuple[FindingKind, str]]:
     """The act's time against the time its commit recorded it, under the recorded policy."""
     problem = act_time_problem(signed.act.time, recorded, clock)
-    return [] if problem is None else [(FindingKind(problem[0]), problem[1])]
+    return [] if problem is None else [(FindingKind(problem.kind), problem.detail)]
 
 
 def _approving_keys(event: ActApproved) -> set[bytes]:

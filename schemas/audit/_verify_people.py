@@ -90,6 +90,6 @@ class InForceCheck:
                 continue
             problem = adoption_problem(authority, adopted, adoption.signed, adoption.time)
             if problem is not None:
-                kind = FindingKind(problem[0])
-                found.append(stream_finding(stream, seq, kind, f"adoption: {problem[1]}", key))
+                kind = FindingKind(problem.kind)
+                found.append(stream_finding(stream, seq, kind, f"adoption: {problem.detail}", key))
         return found

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
 
@@ -150,8 +150,11 @@ class SignedAct(BaseModel):
         return self.act.act_id
 
 
-ActProblem = tuple[str, str]
-"""A finding kind (`bad_act_signature`, `actor_not_authorized`) and a one-line detail."""
+class ActProblem(NamedTuple):
+    """Why an act is refused: a finding kind (`bad_act_signature`, ...) and a one-line detail."""
+
+    kind: str
+    detail: str
 
 
 def act_problem(  # noqa: PLR0911 - one return per reason an act is refused
@@ -169,13 +172,13 @@ def act_problem(  # noqa: PLR0911 - one return per reason an act is refused
     """
     act = signed.act
     if people.sha256 != act.people_sha256:
-        return "bad_act_signature", "the act names another people file"
+        return ActProblem("bad_act_signature", "the act names another people file")
     if not people.known(act.actor):
-        return "actor_not_authorized", f"{act.actor!r} is not in the people file"
+        return ActProblem("actor_not_authorized", f"{act.actor!r} is not in the people file")
     entries = people.entries(act.actor, act.time)
     if not entries:
         when = format_time(act.time)
-        return "actor_not_authorized", f"{act.actor!r} has no key in force at {when}"
+        return ActProblem("actor_not_authorized", f"{act.actor!r} has no key in force at {when}")
     message = act.signed_bytes()
     signer = None
     for entry in entries:
@@ -186,14 +189,20 @@ def act_problem(  # noqa: PLR0911 - one return per reason an act is refused
         signer = entry
         break
     if signer is None:
-        return "bad_act_signature", f"the signature is not by a key of {act.actor!r} in force"
+        return ActProblem(
+            "bad_act_signature", f"the signature is not by a key of {act.actor!r} in force"
+        )
     if recorded is not None and signer not in people.entries(act.actor, recorded):
         when = format_time(recorded)
-        return "act_key_expired", f"{act.actor!r}'s key that signed was not in force at {when}"
+        return ActProblem(
+            "act_key_expired", f"{act.actor!r}'s key that signed was not in force at {when}"
+        )
     wanted = needs or act.type
     if wanted in {ActType.APPROVE, ActType.REJECT}:
         return None  # the role is that of the proposed act, checked where the proposal is known
     if not set(signer.roles) & roles_for(wanted):
         allowed = ", ".join(sorted(role.value for role in roles_for(wanted))) or "nobody"
-        return "actor_not_authorized", f"{act.actor!r} may not {wanted.value} (needs {allowed})"
+        return ActProblem(
+            "actor_not_authorized", f"{act.actor!r} may not {wanted.value} (needs {allowed})"
+        )
     return None

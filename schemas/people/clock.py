@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.base.canonical import format_time
+from schemas.people.acts import ActProblem
 
 __all__ = [
     "DEFAULT_MAX_DELAY",
@@ -57,7 +58,7 @@ class ClockPolicy(BaseModel):
 
 def act_time_problem(
     act_time: datetime, recorded: datetime, policy: ClockPolicy | None
-) -> tuple[str, str] | None:
+) -> ActProblem | None:
     """Why an act dated `act_time` may not be recorded at `recorded`; None if it may.
 
     Returns a finding kind (`act_time_out_of_bounds`: dated after the recorded time plus
@@ -69,7 +70,7 @@ def act_time_problem(
             f"the act is dated {format_time(act_time)}, after its recorded time "
             f"{format_time(recorded)} plus the allowed skew of {skew}"
         )
-        return "act_time_out_of_bounds", detail
+        return ActProblem("act_time_out_of_bounds", detail)
     if policy is None:
         return None
     delay = timedelta(seconds=policy.max_delay_seconds)
@@ -78,5 +79,5 @@ def act_time_problem(
             f"the act is dated {format_time(act_time)}, more than {delay} before its "
             f"recorded time {format_time(recorded)} (the longest allowed delay)"
         )
-        return "act_backdated", detail
+        return ActProblem("act_backdated", detail)
     return None

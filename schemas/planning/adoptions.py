@@ -95,7 +95,7 @@ def adoption_problem(
     """
     act = signed.act
     if act.type is not ActType.PEOPLE or act.program != REGISTRY or act.subjects:
-        return "bad_act_signature", "an adoption must be a people act on the registry"
+        return ActProblem("bad_act_signature", "an adoption must be a people act on the registry")
     if act.params != adoption_params(adopted.sha256):
-        return "bad_act_signature", "the adoption's act names another people file"
+        return ActProblem("bad_act_signature", "the adoption's act names another people file")
     return act_problem(authority, signed, recorded=recorded)
