@@ -23,6 +23,7 @@ from infra.eventlog.log import EventLog
 from infra.eventlog.s3_store import S3ObjectStore
 from infra.identity.keys import generate_key_pair, load_signer
 from infra.platform.settings import get_settings
+from schemas.base.errors import InputError
 from schemas.base.ids import InvalidIdError
 from schemas.events.catalog import LetterSent
 from schemas.log.commit import GENESIS, seal_commit
@@ -218,11 +219,18 @@ def test_missing_verify_key_exits_2(
 
 
 def test_program_filter(built: tuple[str, Path], admin_client: S3Client) -> None:
-    """--program limits verification to that program; other programs' damage is not reported."""
+    """--program limits verification to that program; one the log does not hold is bad input.
+
+    An auditor's typo must not read as a clean result (issue #23): exit 2, one line.
+    """
     prefix, keyring = built
     delete_middle(admin_client, prefix)
-    code, report = _verify(keyring, "--program", "jag-2017")
-    assert (code, report["ok"], report["streams"]) == (0, True, 0)
+    unknown = CliRunner().invoke(
+        app, ["audit", "verify", "--json", "--verify-key", str(keyring), "--program", "jag-fy2017"]
+    )
+    assert isinstance(unknown.exception, InputError)  # exit 2 at the console entry point
+    assert "jag-fy2017" in str(unknown.exception)
+    assert unknown.stdout == ""
     code, _ = _verify(keyring, "--program", "psp-2017")
     assert code == 1
     result = CliRunner().invoke(app, ["audit", "verify", "--verify-key", str(keyring),
