@@ -14,6 +14,7 @@ index entries and the note, whose extension line signs the claim itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from time import sleep
 from typing import TYPE_CHECKING, Final
 
 from infra.errors import UntrustedCheckpointError
@@ -51,7 +52,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Integrator", "TrustedCheckpoint"]
 
-_ATTEMPTS: Final = 16
+_ATTEMPTS: Final = 32
+_BLOCKED_PAUSES: Final = (0.2, 0.5, 1.0, 2.0, 4.0)
+"""Seconds to wait, in turn, for a fresh claim that cannot be finished yet (a rival still
+writing it, or one that finished it a moment ago) before deferring to the next run."""
 _MAX_BATCH: Final = 10_000
 """Leaves per batch: a first sweep of an old log is several batches, each claim < 1 MB."""
 _UNSIGNED_NOTES: Final = 64
@@ -213,6 +217,21 @@ class Integrator:
                 return _Settled(current, next_seq, blocked=True)
         return _Settled(current, next_seq)
 
+    def _settle_waiting(self, now: datetime) -> _Settled:
+        """Settle from the newest checkpoint; a fresh claim that blocks is waited for briefly.
+
+        Under contention a rival's claim is often mid-write, or finished between two reads:
+        a few short pauses let it land, so a writer integrates its own commits rather than
+        deferring them to the hourly run. A stale claim is never waited for (`_settle`).
+        """
+        settled = self._settle(self.newest(), now)
+        for pause in _BLOCKED_PAUSES:
+            if not settled.blocked:
+                break
+            sleep(pause)
+            settled = self._settle(self.newest(), now)
+        return settled
+
     # -- writing a batch ------------------------------------------------------------------
 
     def _finish(self, batch: Batch, raw: bytes, hashes: Mapping[str, bytes]) -> TrustedCheckpoint:
@@ -303,7 +322,7 @@ class Integrator:
         """
         if self.signer is None:
             raise UntrustedCheckpointError("a read-only integrator cannot sign")
-        settled = self._settle(self.newest(), time)
+        settled = self._settle_waiting(time)
         candidates: list[str] | None = None  # found once, and again only after a lost claim
         hashes: dict[str, bytes] = {}
         for _ in range(_ATTEMPTS):
@@ -336,7 +355,7 @@ class Integrator:
                 done = set(keys)  # the next batch takes the next of the same candidates
                 candidates = [key for key in candidates if key not in done]
             else:  # another integrator won this seq: finish theirs if we can, go on top
-                settled = self._settle(self.newest(), time)
+                settled = self._settle_waiting(time)
                 candidates = None  # theirs may hold some of ours: find what is still pending
             always_sign = False  # a fresh checkpoint was signed, by us or the winner
         # Never fail a user's command over contention or an unsigned claim: the next
