@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.integration.test_people import Office
-from tests.integration.test_people_staged import office
+from tests.integration.test_people_staged import office, respond
 from tests.integration.test_staged_reviews import QUESTIONS, SEEDS_CSV
 from tests.support.people import make_key
 
@@ -41,21 +41,6 @@ def team(office: Office, tmp_path: Path) -> Office:
         ]
     )
     return office
-
-
-def _respond(office: Office, slug: str, answer: str, day: str) -> None:
-    body = {
-        "jurisdiction": slug,
-        "program": PROGRAM,
-        "received_at": f"{day}T12:00:00+00:00",
-        "respondent": {"name": "Office of the Chief", "title": "Chief of Police"},
-        "answers": {question: {"answer": answer} for question in QUESTIONS},
-    }
-    path = office.tmp / f"{slug}-{answer}-{day}.json"
-    path.write_text(json.dumps(body))
-    args = ("respond", slug, "-p", PROGRAM, "-f", path, "--as-of", f"{day}T13:00:00Z")
-    result = office.run("olga", *args)
-    assert result.code == 0, result
 
 
 def _ok(office: Office, person: str, *args: str) -> str:
@@ -94,13 +79,13 @@ def _walk_to_four_places(office: Office) -> str:
     """Letters on 08-03; answers, a request for information and a proposal by 08-20."""
     _ok(office, "olga", "jurisdictions", "import", str(SEEDS_CSV))
     _ok(office, "olga", "review", "-p", PROGRAM, "--all", "--as-of", "2017-08-03")
-    _respond(office, "baltimore-md", "no", "2017-08-15")
-    _respond(office, "san-bernardino-ca", "no", "2017-08-10")
+    respond(office, "no", "2017-08-15", slug="baltimore-md")
+    respond(office, "no", "2017-08-10", slug="san-bernardino-ca")
     request = ("request-info", "san-bernardino-ca", "-p", PROGRAM, "--question", QUESTIONS[0])
     _ok(office, "rita", *request, "--due", "2017-08-18", "--reason", "who runs the jail?",
         "--as-of", "2017-08-11")  # fmt: skip
-    _respond(office, "stockton-ca", "not_applicable", "2017-08-10")
-    _respond(office, "stockton-ca", "yes", "2017-08-20")
+    respond(office, "not_applicable", "2017-08-10", slug="stockton-ca")
+    respond(office, "yes", "2017-08-20", slug="stockton-ca")
     determine = ("determine", "stockton-ca", "-p", PROGRAM, "--decision", "eligible")
     out = _ok(office, "dora", *determine, "--reason", "answered", "--as-of", "2017-08-20", "--json")
     proposed = json.loads(out)

@@ -40,17 +40,18 @@ def office(
     )
 
 
-def _respond(office: Office, answer: str, day: str) -> None:
+def respond(office: Office, answer: str, day: str, slug: str = SLUG) -> None:
+    """Olga records the jurisdiction's answer to every question, received at noon on `day`."""
     body = {
-        "jurisdiction": SLUG,
+        "jurisdiction": slug,
         "program": PROGRAM,
         "received_at": f"{day}T12:00:00+00:00",
         "respondent": {"name": "Office of the Chief", "title": "Chief of Police"},
         "answers": {question: {"answer": answer} for question in QUESTIONS},
     }
-    path = office.tmp / f"{answer}-{day}.json"
+    path = office.tmp / f"{slug}-{answer}-{day}.json"
     path.write_text(json.dumps(body))
-    args = ("respond", SLUG, "-p", PROGRAM, "-f", path, "--as-of", f"{day}T13:00:00Z")
+    args = ("respond", slug, "-p", PROGRAM, "-f", path, "--as-of", f"{day}T13:00:00Z")
     result = office.run("olga", *args)
     assert result.code == 0, result
 
@@ -70,8 +71,8 @@ def test_a_determination_takes_effect_only_when_a_second_official_approves(
     assert office.run("olga", "jurisdictions", "import", SEEDS_CSV).code == 0
     review = ("review", "-p", PROGRAM, SLUG, "--as-of", "2017-08-03")
     assert office.run("olga", *review).code == 0
-    _respond(office, "not_applicable", "2017-08-10")
-    _respond(office, "yes", "2017-08-20")
+    respond(office, "not_applicable", "2017-08-10")
+    respond(office, "yes", "2017-08-20")
     assert _row(office, "2017-08-21")["step"] == "awaiting_determination"
 
     determine = ("determine", SLUG, "-p", PROGRAM, "--decision", "eligible")
