@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.test_people import Office
-from tests.integration.test_people_staged import PROGRAM, SLUG, _respond, _row, office
+from tests.integration.test_people_staged import PROGRAM, SLUG, _row, office, respond
 from tests.integration.test_report_chromium import DESKTOP, NARROW, _check_screenshot, _run_chromium
 from tests.integration.test_staged_reviews import SEEDS_CSV
 from tests.integration.test_tlog_go_interop import go_env
@@ -31,8 +31,8 @@ def _two_person_review(office: Office) -> None:
     """Preliminary, an answer, a determination proposed by Dora and approved by Dan."""
     assert office.run("olga", "jurisdictions", "import", SEEDS_CSV).code == 0
     assert office.run("olga", "review", "-p", PROGRAM, SLUG, "--as-of", "2017-08-03").code == 0
-    _respond(office, "not_applicable", "2017-08-10")
-    _respond(office, "yes", "2017-08-20")
+    respond(office, "not_applicable", "2017-08-10")
+    respond(office, "yes", "2017-08-20")
     determine = ("determine", SLUG, "-p", PROGRAM, "--decision", "eligible")
     proposed = office.run("dora", *determine, "--reason", "answered", "--as-of", "2017-08-28")
     assert proposed.code == 0, proposed
