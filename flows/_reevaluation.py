@@ -34,6 +34,7 @@ from schemas.planning.reevaluation import (
 )
 from schemas.program.definition import ProgramBundle
 from schemas.program.jurisdiction import Jurisdiction
+from schemas.tlog.merkle import leaf_hash
 from tasks.reevaluation import (
     DueRevision,
     Encoded,
@@ -187,13 +188,13 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
     )
     conflicted: list[DueRevision] = []
     chunks = iter(chunked(due, parts=4 * parallel, smallest=100, largest=1_000))
-    pending: dict[PrefectFuture[list[WriteOutcome]], tuple[list[DueRevision], list[CommitHead]]]
-    pending = {}
+    pending: dict[PrefectFuture[list[WriteOutcome]], _InFlight] = {}
 
     def submit_next() -> None:
         """Seal the next chunk and hand it to a writer (a bounded number are in flight)."""
         chunk = next(chunks, None)
         if chunk is not None:
+            sealed_from = utc_now()
             commits = [
                 item.draft.seal_on(
                     item.state,
@@ -206,23 +207,20 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
             ]
             encoded = Encoded([runtime.log.encode(commit) for commit in commits])
             future = runner.submit(write_commits, {"commits": encoded, "writers": writers})
-            pending[future] = (chunk, [commit.head for commit in commits])  # events: bytes now
+            leaves = [(item.key, leaf_hash(item.body)) for item in encoded.items]
+            heads = [commit.head for commit in commits]  # events: bytes now
+            pending[future] = _InFlight(chunk, heads, leaves, sealed_from)
 
     with runner:
         for _ in range(2 * parallel):
             submit_next()
         while pending:
             future = next(as_completed(list(pending)))
-            chunk, commits = pending.pop(future)
+            flight = pending.pop(future)
             submit_next()
             before = len(conflicted)
-            for item, commit, outcome in zip(chunk, commits, future.result(), strict=True):
-                if outcome in {WriteOutcome.WRITTEN, WriteOutcome.PRESENT}:  # our bytes
-                    results[item.state.stream.jurisdiction] = item.found
-                    appended.append(advance(item.state, commit, item.draft.payloads))
-                else:  # the head is another writer's commit: read it, plan again
-                    conflicted.append(item)
-            progress.advance(len(chunk) - (len(conflicted) - before))
+            _fold(flight, future.result(), results, appended, conflicted)
+            progress.advance(len(flight.chunk) - (len(conflicted) - before))
     if conflicted:
         again = append_revisions(
             bundle, Revisions(conflicted), as_of, known_at, flow_run_id=flow_run_id
@@ -231,6 +229,40 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
             results[finding.jurisdiction] = finding
         appended.extend(again.appended)
         progress.advance(len(conflicted))
+
+
+@dataclass(frozen=True, slots=True)
+class _InFlight:
+    """A chunk handed to a writer: its revisions, commit heads and (key, leaf hash) pairs.
+
+    A process-pool writer's `EventLog` is not this one: the flow remembers what was
+    written, so the integrator takes it from memory (issue #21).
+    """
+
+    chunk: list[DueRevision]
+    heads: list[CommitHead]
+    leaves: list[tuple[str, bytes]]
+    sealed_from: datetime
+
+
+def _fold(
+    flight: _InFlight,
+    outcomes: list[WriteOutcome],
+    results: dict[str, StreamReevaluation],
+    appended: list[StreamState],
+    conflicted: list[DueRevision],
+) -> None:
+    """Fold a written chunk's outcomes: states advanced, conflicts kept to plan again."""
+    log = get_runtime().log
+    for (key, leaf), outcome in zip(flight.leaves, outcomes, strict=True):
+        if outcome is WriteOutcome.WRITTEN:  # integrated from memory, never read back
+            log.remember(key, leaf, flight.sealed_from)
+    for item, commit, outcome in zip(flight.chunk, flight.heads, outcomes, strict=True):
+        if outcome in {WriteOutcome.WRITTEN, WriteOutcome.PRESENT}:  # our bytes
+            results[item.state.stream.jurisdiction] = item.found
+            appended.append(advance(item.state, commit, item.draft.payloads))
+        else:  # the head is another writer's commit: read it, plan again
+            conflicted.append(item)
 
 
 def _processes(revisions: int) -> int:

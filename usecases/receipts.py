@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from infra.errors import UntrustedCheckpointError
 from infra.eventlog.integrator import Integrator
 from schemas.base.errors import InputError
+from schemas.log.commit import CommitFormatError, parse_commit
 from schemas.log.commit_subject import DECISION_EVENTS, commit_subject
 from schemas.log.streams import StreamId, commit_key
 from schemas.tlog.checkpoint import CheckpointError, parse_checkpoint_text
@@ -29,6 +30,7 @@ from usecases.checkpoints import sign_heads
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from infra.runtime import Runtime
     from schemas.log.cumulative_checkpoint import Keyring
@@ -103,7 +105,7 @@ def prove_commits(
     hash_at = tile_hash_reader(newest.head.size, reader.tlog.read_tile)
     receipts: list[Receipt] = []
     for key, body in commits:
-        leaf = reader.batches.leaf_of(key, newest.seq)
+        leaf = reader.batches.leaf_of(key, newest.seq, _own_time(body))
         if leaf is None or leaf >= newest.head.size:
             raise InputError(f"{key} is not in a checkpoint yet: run `grantreview checkpoint`")
         made = build_receipt(
@@ -119,6 +121,14 @@ def prove_commits(
             raise UntrustedCheckpointError(f"receipt_invalid: {key}: {'; '.join(problems)}")
         receipts.append(made)
     return receipts
+
+
+def _own_time(body: bytes) -> datetime | None:
+    """The commit's own time: where its batch is searched from (None: search them all)."""
+    try:
+        return parse_commit(body).time
+    except CommitFormatError:
+        return None
 
 
 def proven_subject(receipt: Receipt | TlogProof) -> str:

@@ -22,6 +22,7 @@ from schemas.tlog.merkle import leaf_hash
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from datetime import datetime
 
     from infra.eventlog.log import EventLog
     from schemas.log.cumulative_checkpoint import Keyring
@@ -40,8 +41,8 @@ class CommitChecker:
         self.keyring = keyring
         self._legacy: dict[str, frozenset[str]] = {}
 
-    def problem(self, key: str, raw: bytes | None, expected_hash: str | None = None) -> str | None:
-        """Why the commit at `key` may not be a leaf, or None if it may."""
+    def judge(self, key: str, raw: bytes | None, expected_hash: str | None = None) -> Commit | str:
+        """The commit at `key` if it may be a leaf, else why it may not."""
         parsed = parse_commit_key(self.log.prefix, key)
         if raw is None or parsed is None:
             return "missing"
@@ -53,7 +54,7 @@ class CommitChecker:
             return f"not the commit the run appended (hash {commit.hash[:12]}…)"
         vouched = self._legacy_vouched(parsed[0]) if is_legacy(commit) else frozenset()
         signature = commit_signature_problem(commit, self.keyring, vouched)
-        return None if signature is None else f"{signature[0].value}: {signature[1]}"
+        return commit if signature is None else f"{signature[0].value}: {signature[1]}"
 
     def _legacy_vouched(self, stream: StreamId) -> frozenset[str]:
         """The legacy `/1` commits of `stream` a signed cumulative checkpoint attests.
@@ -82,23 +83,29 @@ class CommitChecker:
         strict: bool,
         known: Mapping[str, bytes] | None = None,
         expected: Mapping[str, str] | None = None,
+        times: dict[str, datetime] | None = None,
     ) -> dict[str, bytes]:
         """The leaf hash of every commit that verifies; strict: any other raises.
 
         `known` holds the leaf hashes of what this process sealed and wrote itself: taken as
-        they are, never read back. The others are fetched once and checked. `expected` maps
-        keys to the commit hash the run appended there.
+        they are, never read back. The others are fetched once and checked, and their own
+        times put in `times` (where to look for them in the tree). `expected` maps keys to
+        the commit hash the run appended there.
         """
         known = known or {}
         expected = expected or {}
         good = {key: known[key] for key in keys if key in known}
         missing = [key for key in keys if key not in good]
         for key, raw in zip(missing, self.log.store.get_many(missing), strict=True):
-            problem = self.problem(key, raw, expected.get(key))
-            if problem is None and raw is not None:
+            judged = self.judge(key, raw, expected.get(key))
+            if isinstance(judged, Commit) and raw is not None:
                 good[key] = leaf_hash(raw)
-            elif strict:
+                if times is not None:
+                    times[key] = judged.time
+                continue
+            problem = judged
+            if strict:
                 raise UntrustedCheckpointError(f"tlog batch names {key}: {problem}")
-            else:  # left out of the tree: `audit verify` reports it (not_in_tree and why)
-                _log.warning("tlog_commit_untrusted", key=key, problem=problem)
+            # left out of the tree: `audit verify` reports it (not_in_tree and why)
+            _log.warning("tlog_commit_untrusted", key=key, problem=problem)
         return good

@@ -8,12 +8,13 @@ checkpoint) signs it, for `/2` claims through the extension line naming the clai
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from infra.errors import UntrustedCheckpointError
 from infra.platform.logging import get_logger
 from schemas.tlog.checkpoint import CheckpointError, TreeHead, open_checkpoint
 from schemas.tlog.layout import (
+    BATCH_DATING_SLACK,
     Batch,
     BatchFormatError,
     batch_key,
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["SignedBatch", "SignedBatches", "open_signed"]
 
 _log = get_logger(__name__)
+_SEARCH_STEP: Final = 4
+"""Batches read at once when searching forward for a commit from its time."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +77,14 @@ def open_signed(seq: int, raw: bytes, note: bytes, keyring: Keyring, origin: str
 
 
 class SignedBatches:
-    """Signed batches of one log, read once each; index entries checked against them."""
+    """Signed batches of one log, read once each: where a commit sits in the tree."""
 
     def __init__(self, tlog: TlogStore, keyring: Keyring, origin: str) -> None:
         self.tlog = tlog
         self.keyring = keyring
         self.origin = origin
         self._cache: dict[int, SignedBatch | None] = {}
+        self._claimed: tuple[int, list[int]] | None = None
 
     def get(self, seq: int) -> SignedBatch | None:
         """Batch `seq` if its note verifies and signs it; None if it has no note."""
@@ -118,12 +122,64 @@ class SignedBatches:
             seq = signed.batch.builds_on
         return found[::-1]
 
-    def leaf_of(self, commit_key: str, below: int) -> int | None:
+    def _claimed_up_to(self, below: int) -> list[int]:
+        """Every claimed seq up to `below`, in order (one listing per `below` asked)."""
+        if self._claimed is None or self._claimed[0] < below:
+            self._claimed = (below, self.tlog.claimed_seqs())
+        return [seq for seq in self._claimed[1] if seq <= below]
+
+    def _first_dated(self, seqs: Sequence[int], moment: datetime) -> int:
+        """Index in `seqs` of the first signed batch dated `moment` or later (binary search).
+
+        Signed batches are dated in seq order (the integrator never dates one before the
+        batch it builds on); unsigned claims in between are stepped over.
+        """
+        low, high = 0, len(seqs)
+        while low < high:
+            middle = (low + high) // 2
+            probe = middle
+            signed = None
+            while probe < high and signed is None:
+                signed = self.get(seqs[probe])
+                probe += 0 if signed is not None else 1
+            if signed is None or signed.batch.time >= moment:
+                high = middle
+            else:
+                low = probe + 1
+        return low
+
+    def leaves_since(self, moment: datetime, below: int) -> dict[str, int]:
+        """Leaf index of every commit the signed batches up to `below` hold, from `moment` on.
+
+        "From `moment` on": batches dated no earlier than `moment - BATCH_DATING_SLACK`,
+        which hold every leaf whose commit was written at `moment` or later. This is the
+        lookup that replaces a per-commit index: O(log batches) reads to find where to
+        start, then the batches since, each read once per process.
+        """
+        seqs = self._claimed_up_to(below)
+        start = self._first_dated(seqs, moment - BATCH_DATING_SLACK)
+        if start >= len(seqs):
+            return {}
+        self.load(seqs[start:])
+        found: dict[str, int] = {}
+        seq = below
+        while seq >= seqs[start]:
+            signed = self._cache.get(seq)
+            if signed is None:
+                raise UntrustedCheckpointError(f"tlog batch {seq} is in the chain but unsigned")
+            batch = signed.batch
+            found.update((key, batch.old_size + n) for n, key in enumerate(batch.commits))
+            seq = batch.builds_on
+        return found
+
+    def leaf_of(self, commit_key: str, below: int, written: datetime | None = None) -> int | None:
         """The commit's leaf in the signed batches up to `below`, or None if it is none.
 
-        Its index entry is tried first (one GET and the batch it names); an entry the
-        signed batch contradicts is damage `audit verify` names, and the signed batches
-        are then searched, newest first, so a planted entry hides no commit.
+        `written`: the commit's own time; the batches from then on are searched first
+        (`leaves_since`). An index entry (logs integrated before issue #21's lookup) is
+        tried first and counts only if the signed batch it names agrees; a contradicted one
+        is damage `audit verify` names. Not found so far: every signed batch is searched,
+        so neither a planted entry nor a misdated commit hides a leaf.
         """
         raw = self.tlog.store.get(index_key(self.tlog.prefix, commit_key))
         try:
@@ -134,32 +190,34 @@ class SignedBatches:
             self.load([seq])
             if self._holds(seq, leaf, commit_key, below):
                 return leaf
-        if raw is None:
-            return None
-        _log.warning("tlog_index_entry_contradicted", key=commit_key, leaf=leaf, batch=seq)
+        if raw is not None:
+            _log.warning("tlog_index_entry_contradicted", key=commit_key, leaf=leaf, batch=seq)
+        if written is not None:
+            found = self._search_from(commit_key, written, below)
+            if found is not None:
+                return found
         for signed in reversed(self.chain(below)):
             if commit_key in signed.batch.commits:
                 return signed.batch.old_size + signed.batch.commits.index(commit_key)
         return None
 
-    def integrated(self, commit_keys: Sequence[str], below: int) -> list[bool]:
-        """Whether each commit is a leaf of a signed batch up to `below`, by its index entry.
+    def _search_from(self, commit_key: str, written: datetime, below: int) -> int | None:
+        """The commit's leaf in the signed batches dated from `written` on, or None.
 
-        The entry is only a hint: it counts when the signed batch it names holds this very
-        key at this very leaf; a planted or rewritten entry is as good as none.
+        Read a few at a time, stopping at the first that holds it (usually the first or
+        second). A hit needs no walk of the chain: the receipt built on it is checked against the
+        signed root before it is handed out.
         """
-        raws = self.tlog.store.get_many([index_key(self.tlog.prefix, k) for k in commit_keys])
-        entries: list[tuple[int, int] | None] = []
-        for raw in raws:
-            try:
-                entries.append(None if raw is None else parse_index_body(raw))
-            except BatchFormatError:
-                entries.append(None)
-        self.load([e[1] for e in entries if e is not None and 0 <= e[1] <= below])
-        return [
-            entry is not None and self._holds(entry[1], entry[0], key, below)
-            for key, entry in zip(commit_keys, entries, strict=True)
-        ]
+        seqs = self._claimed_up_to(below)
+        start = self._first_dated(seqs, written - BATCH_DATING_SLACK)
+        for first in range(start, len(seqs), _SEARCH_STEP):
+            chunk = seqs[first : first + _SEARCH_STEP]
+            self.load(chunk)
+            for seq in chunk:
+                signed = self._cache.get(seq)
+                if signed is not None and commit_key in signed.batch.commits:
+                    return signed.batch.old_size + signed.batch.commits.index(commit_key)
+        return None
 
     def _holds(self, seq: int, leaf: int, key: str, below: int) -> bool:
         signed = self._cache.get(seq) if 0 <= seq <= below else None

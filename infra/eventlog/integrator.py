@@ -6,9 +6,10 @@ and on `grantreview checkpoint`, (1) reads the newest *signed* checkpoint and ve
 it builds on), writing nothing; (2) settles the claims above it: one that can be finished
 is finished, one that cannot is skipped once it is `SUPERSEDE_AFTER` old, and the next
 signed batch's `prev` records the skip (docs/tlog.md); (3) finds pending commits (the
-streams a run touched, walked back to their last leaf; or, in a sweep, every commit that is
-no leaf of a signed batch); (4) claims the next batch put-if-absent; (5) writes tiles,
-index entries and the note, whose extension line signs the claim itself.
+commits this process wrote, and the heads a run names; or, in a sweep, every commit that is
+no leaf of a signed batch); (4) claims the next batch put-if-absent; (5) writes tiles and
+the note, whose extension line signs the claim itself. Nothing is written per commit: where
+a commit sits is read from the signed batches (`SignedBatches.leaves_since`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from infra.eventlog._signed_batches import SignedBatches, open_signed
 from infra.eventlog.listing import newest_key
 from infra.eventlog.tlog_store import TlogStore
 from infra.platform.logging import get_logger
+from schemas.base.errors import DamagedDataError
+from schemas.log.commit import parse_commit
 from schemas.log.cumulative_checkpoint import parse_checkpoint_key
 from schemas.log.streams import commit_key, parse_commit_key
 from schemas.tlog.checkpoint import TreeHead, sign_checkpoint
@@ -33,8 +36,6 @@ from schemas.tlog.layout import (
     Batch,
     BatchFormatError,
     batch_line,
-    index_body,
-    index_key,
     parse_batch,
     tile_key,
 )
@@ -43,7 +44,7 @@ from schemas.tlog.note import NoteVerifier
 from schemas.tlog.tiles import integrate_tiles, tile_hash_reader
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from datetime import datetime
 
     from infra.eventlog.log import EventLog
@@ -183,15 +184,32 @@ class Integrator:
             batch.time > now + CLOCK_SKEW
         ):
             return batch, {}, "dated before the batch it builds on, or in the future"
+        times: dict[str, datetime] = {}
         try:
-            hashes = self.commits.verified(batch.commits, strict=True, known=self.log.written)
+            hashes = self.commits.verified(
+                batch.commits, strict=True, known=self.log.written, times=times
+            )
         except UntrustedCheckpointError as error:
             return batch, {}, str(error)
-        if len(set(batch.commits)) != len(batch.commits) or any(
-            self.batches.integrated(batch.commits, current.seq)
+        if len(set(batch.commits)) != len(batch.commits) or self._taken(
+            batch.commits, times, current.seq
         ):
             return batch, {}, "repeats a commit already in the tree"
         return batch, hashes, None
+
+    def _taken(self, keys: Sequence[str], times: Mapping[str, datetime], below: int) -> set[str]:
+        """Which of `keys` the signed batches up to `below` already hold.
+
+        Searched from the earliest of the commits' own times (`times`; for the commits
+        this process wrote, when it began writing them): O(batches since), never O(log).
+        """
+        moments = [times[key] for key in keys if key in times]
+        if self.log.written_since is not None and any(key in self.log.written for key in keys):
+            moments.append(self.log.written_since)
+        if not moments:
+            return set()
+        leaves = self.batches.leaves_since(min(moments), below)
+        return {key for key in keys if key in leaves}
 
     def _settle(self, current: TrustedCheckpoint, now: datetime) -> _Settled:
         """Finish every claim above `current` that can be; skip the others once stale.
@@ -235,52 +253,45 @@ class Integrator:
     # -- writing a batch ------------------------------------------------------------------
 
     def _finish(self, batch: Batch, raw: bytes, hashes: Mapping[str, bytes]) -> TrustedCheckpoint:
-        """Write a claimed batch's tiles, index entries and note; all deterministic."""
+        """Write a claimed batch's tiles and note; all deterministic, nothing per commit."""
         if self.signer is None:
             raise UntrustedCheckpointError("a read-only integrator cannot sign")
         written = integrate_tiles(
             batch.old_size, [hashes[key] for key in batch.commits], self.tlog.read_tile
         )
         tiles = [(tile_key(self.log.prefix, tile), data) for tile, data in written.tiles]
-        hints = [
-            (index_key(self.log.prefix, key), index_body(batch.old_size + offset, batch.seq))
-            for offset, key in enumerate(batch.commits)
-        ]
-        self.tlog.put_exact_many(tiles, hints)  # all of them before the note that vouches
+        self.tlog.put_exact_many(tiles)  # all of them before the note that vouches
         head = TreeHead(self.origin, written.size, written.root, (batch_line(batch.seq, raw),))
         text = sign_checkpoint(head, self.signer.private_key)
         note = self.tlog.put_note(batch.seq, text.encode())
         signed = open_signed(batch.seq, raw, note, self.keyring, self.origin)
         self.tlog.publish(note, signed.head.size)
-        for key in batch.commits:
-            self.log.written.pop(key, None)
+        self.log.forget(batch.commits)
         return TrustedCheckpoint(batch.seq, signed.head, note, batch.time)
 
     # -- finding pending commits --------------------------------------------------------
 
-    def _pending_in(self, heads: Mapping[StreamId, int], below: int) -> list[str]:
-        """Each stream's commits after its last leaf, walking back from its head.
+    def _pending_own(self, heads: Mapping[StreamId, int], below: int) -> list[str]:
+        """What this process wrote and each head a run names, unless a signed batch holds it.
 
-        One step back per round for every stream still walking, each round's lookups
-        fetched concurrently. A lookup counts only if the signed batch it names holds
-        the commit there (`SignedBatches.integrated`).
+        What this process wrote is known with its leaf hash (`EventLog.written`); a head
+        it did not write (a retry that found its commit already stored) is read once for
+        its time. A rival (a sweep) may have taken either since: the signed batches from
+        then on are searched (`_taken`). Commits an earlier, crashed run left behind are
+        the hourly sweep's, within the integration bound.
         """
-        keys: list[str] = []
-        walking = {stream: seq for stream, seq in heads.items() if seq >= 0}
-        while walking:
-            probes = [
-                (stream, commit_key(self.log.prefix, stream, seq))
-                for stream, seq in walking.items()
-            ]
-            found = self.batches.integrated([key for _, key in probes], below)
-            unindexed = [
-                (stream, key) for (stream, key), leaf in zip(probes, found, strict=True) if not leaf
-            ]
-            keys += [key for _, key in unindexed]
-            walking = {
-                stream: walking[stream] - 1 for stream, _ in unindexed if walking[stream] > 0
-            }
-        return keys
+        own = list(self.log.written)
+        heads_keys = [commit_key(self.log.prefix, s, seq) for s, seq in heads.items() if seq >= 0]
+        others = [key for key in heads_keys if key not in self.log.written]
+        times: dict[str, datetime] = {}
+        for key, raw in zip(others, self.log.store.get_many(others), strict=True):
+            moment = _commit_time(raw)
+            if moment is not None:
+                times[key] = moment
+        candidates = own + [key for key in others if key in times]
+        taken = self._taken(candidates, times, below)
+        self.log.forget(key for key in own if key in taken)  # a rival integrated them
+        return [key for key in candidates if key not in taken]
 
     def pending(self, heads: Mapping[StreamId, int] | None, below: int | None = None) -> list[str]:
         """Commit keys not yet in the tree, in leaf order (sorted by key).
@@ -290,7 +301,7 @@ class Integrator:
         """
         newest = self.newest().seq if below is None else below
         if heads is not None:
-            return sorted(self._pending_in(heads, newest))
+            return sorted(self._pending_own(heads, newest))
         leaves = {key for signed in self.batches.chain(newest) for key in signed.batch.commits}
         listed = self.log.store.list_keys(f"{self.log.prefix}streams/")
         return sorted(k for k in listed if k not in leaves and parse_commit_key(self.log.prefix, k))
@@ -362,3 +373,13 @@ class Integrator:
         # integration (at the latest the hourly one, once the claim is stale) takes them.
         _log.warning("tlog_integration_deferred", size=settled.current.head.size)
         return settled.current
+
+
+def _commit_time(raw: bytes | None) -> datetime | None:
+    """A stored commit's own time, or None if it is missing or no commit (the audit's)."""
+    if raw is None:
+        return None
+    try:
+        return parse_commit(raw).time
+    except DamagedDataError:
+        return None

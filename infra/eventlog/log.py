@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from infra.errors import ContentionError, DamagedLogError, UntrustedCommitError
 from infra.eventlog.store import ObjectStore
+from infra.platform.clock import utc_now
 from schemas.base.findings import FindingKind
 from schemas.log.chain import chain_break
 from schemas.log.commit import GENESIS, MAX_COMMIT_BYTES, Commit, parse_commit
@@ -27,6 +28,7 @@ from schemas.tlog.merkle import leaf_hash
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from datetime import datetime
 
     from schemas.log.cumulative_checkpoint import Keyring, Signer
     from schemas.log.legacy_commits import AttestedHead
@@ -107,6 +109,22 @@ class EventLog:
         self.written: dict[str, bytes] = {}
         """Leaf hash of every commit this process wrote and the tree has not yet taken:
         integration uses it instead of reading its own commits back (issue #21)."""
+        self.written_since: datetime | None = None
+        """No later than the writing of any commit in `written`: where the integrator
+        starts looking for a rival (a sweep) that took one of them already."""
+
+    def remember(self, key: str, leaf: bytes, since: datetime) -> None:
+        """Note a commit written by this process (or its append workers) since `since`."""
+        if self.written_since is None or since < self.written_since:
+            self.written_since = since
+        self.written[key] = leaf
+
+    def forget(self, keys: Iterable[str]) -> None:
+        """The tree holds these now: integration no longer needs them."""
+        for key in keys:
+            self.written.pop(key, None)
+        if not self.written:
+            self.written_since = None
 
     def attested_heads(self) -> Mapping[str, AttestedHead]:
         """The legacy heads signed checkpoints vouch for, loaded once (empty without a loader)."""
@@ -183,7 +201,7 @@ class EventLog:
 
     def append(self, commit: Commit) -> bool:
         """Write `commit`: True if written, False if the same commit (idempotency key) was there."""
-        outcome = self.write(self.encode(commit))
+        outcome = self.write(self.encode(commit), since=min(commit.time, utc_now()))
         if outcome is WriteOutcome.CONFLICT:
             raise ConflictError(_stream_of(commit), commit.seq)
         return outcome is WriteOutcome.WRITTEN  # PRESENT, EQUIVALENT: the same commit was there
@@ -193,10 +211,14 @@ class EventLog:
         key = commit_key(self.prefix, _stream_of(commit), commit.seq)
         return EncodedCommit(key, commit.to_bytes(), commit.idempotency_key)
 
-    def write(self, commit: EncodedCommit) -> WriteOutcome:
-        """Write an encoded commit if its key is free; never overwrites."""
+    def write(self, commit: EncodedCommit, since: datetime | None = None) -> WriteOutcome:
+        """Write an encoded commit if its key is free; never overwrites.
+
+        `since`: no later than the commit's sealing (default: now, before the write).
+        """
+        since = since or utc_now()
         if self.store.put_if_absent(commit.key, commit.body):
-            self.written[commit.key] = leaf_hash(commit.body)
+            self.remember(commit.key, leaf_hash(commit.body), since)
             return WriteOutcome.WRITTEN
         existing = self.store.get(commit.key, limit=MAX_COMMIT_BYTES)
         if existing is None:

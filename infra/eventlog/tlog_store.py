@@ -1,4 +1,4 @@
-"""The transparency log's objects over the object-store port: batches, notes, tiles, index.
+"""The transparency log's objects over the object-store port: batches, notes, tiles.
 
 Every object is written once. A second writer of the same key must have written the
 same bytes (everything after a batch claim is deterministic); other bytes mean the log
@@ -21,10 +21,8 @@ from schemas.tlog.layout import (
     batch_key,
     checkpoint_folder,
     checkpoint_note_key,
-    index_key,
     parse_batch,
     parse_checkpoint_text_origin,
-    parse_index_body,
     parse_sequence_key,
     published_checkpoint_key,
     tile_key,
@@ -157,52 +155,15 @@ class TlogStore:
                 f"tree_mismatch: {key} holds other bytes than the log computes"
             )
 
-    def put_hint(self, key: str, body: bytes) -> None:
-        """Write an index entry once; one already there with other bytes is left to the audit.
-
-        Entries are hints checked against the signed batches, so a planted one cannot keep
-        a commit out of the tree, and must not stop the writer either.
-        """
-        if not self.store.put_if_absent(key, body) and self.store.get(key) != body:
-            _log.warning("tlog_index_entry_differs", key=key)
-
-    def put_exact_many(
-        self, items: Sequence[tuple[str, bytes]], hints: Sequence[tuple[str, bytes]] = ()
-    ) -> None:
-        """`put_exact` for each item and `put_hint` for each hint, concurrently.
-
-        A batch writes its tiles and an index entry per commit: one at a time, integrating
-        a run over 20,000 streams was 20,000 round trips in a row.
-        """
-        work = [(self.put_exact, *item) for item in items]
-        work += [(self.put_hint, *hint) for hint in hints]
-        threads = min(self.store.max_workers, len(work))
+    def put_exact_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """`put_exact` for each item, concurrently (a batch's tiles)."""
+        threads = min(self.store.max_workers, len(items))
         if threads <= 1:
-            for put, key, body in work:
-                put(key, body)
+            for key, body in items:
+                self.put_exact(key, body)
             return
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(lambda job: job[0](job[1], job[2]), work))
-
-    def leaf_index(self, commit_key: str) -> int | None:
-        """The leaf index of an integrated commit (one GET), or None if not integrated."""
-        return self.leaf_indexes([commit_key])[0]
-
-    def leaf_indexes(self, commit_keys: Sequence[str]) -> list[int | None]:
-        """`leaf_index` of each commit key, fetched concurrently; order kept."""
-        raws = self.store.get_many([index_key(self.prefix, key) for key in commit_keys])
-        found: list[int | None] = []
-        for key, raw in zip(commit_keys, raws, strict=True):
-            try:
-                found.append(None if raw is None else parse_index_body(raw)[0])
-            except BatchFormatError as error:
-                raise UntrustedCheckpointError(f"{key}: {error}") from None
-        return found
-
-    def indexed_keys(self) -> set[str]:
-        """Every commit key the index holds (the sweep's one listing of the index)."""
-        folder = f"{self.prefix}tlog/index/"
-        return {self.prefix + key[len(folder) :] for key in self.store.list_keys(folder)}
+            list(pool.map(lambda item: self.put_exact(*item), items))
 
 
 def _stated_size(note: bytes) -> int:
@@ -214,7 +175,7 @@ def _stated_size(note: bytes) -> int:
 
 
 def read_tlog(store: ObjectStore, prefix: str) -> TlogObjects:
-    """Everything an auditor checks under `{prefix}tlog/`, index entries included."""
+    """Everything an auditor checks under `{prefix}tlog/` (index entries of older logs too)."""
     objects: dict[str, bytes] = {}
     for folder in ("batches/", "checkpoints/", "tile/", "index/"):
         objects.update(read_all(store, f"{prefix}tlog/{folder}"))

@@ -4,11 +4,11 @@ Pure. Walks the batches in order: each note must verify with a key valid at its 
 time, state its batch's size, equal the root the stored tiles give (else `tree_mismatch`)
 and extend its predecessor (a consistency proof from the tiles, else
 `inconsistent_checkpoint`). Every leaf must be an intact commit of the log exactly once,
-its stored leaf hash SHA-256(0x00 || commit bytes), and every index entry must name its
-commit's leaf; every commit sealed longer than `INTEGRATION_BOUND` before the newest
-signed batch must be a leaf (else `not_in_tree`). A `/2` checkpoint signs its batch (an
-extension line with the claim's hash); a claim a later signed batch skipped is
-`abandoned_batch` (docs/tlog.md).
+its stored leaf hash SHA-256(0x00 || commit bytes); every index entry (older logs wrote
+them; none since issue #21's lookup) must name its commit's leaf; every commit sealed
+longer than `INTEGRATION_BOUND` before the newest signed batch must be a leaf (else
+`not_in_tree`). A `/2` checkpoint signs its batch (an extension line with the claim's
+hash); a claim a later signed batch skipped is `abandoned_batch` (docs/tlog.md).
 """
 
 from __future__ import annotations
@@ -215,8 +215,6 @@ def _check_leaves(
             problem = (
                 f"leaf {position}'s hash is not this commit's: changed after it was integrated"
             )
-        elif key not in tlog.indexed:
-            problem = f"leaf {position} has no index entry"
         seen.add(key)
         if problem is not None:
             findings.append(stream_finding(stream, seq, FindingKind.TREE_MISMATCH, problem, key))

@@ -24,6 +24,7 @@ from schemas.base.errors import DamagedDataError
 from schemas.tlog.tiles import Tile
 
 __all__ = [
+    "BATCH_DATING_SLACK",
     "BATCH_FORMAT",
     "BATCH_FORMAT_V1",
     "CLOCK_SKEW",
@@ -55,6 +56,11 @@ SUPERSEDE_AFTER: Final = timedelta(minutes=5)
 """How long a claim that cannot be finished may hold up the log before it is skipped."""
 CLOCK_SKEW: Final = timedelta(minutes=5)
 """A claim dated further ahead than this of the integrator's clock is junk at once."""
+BATCH_DATING_SLACK: Final = timedelta(hours=1)
+"""How long before a commit's own time a batch holding it may be dated. A batch is dated
+when its integration starts, and the integration finds its commits a little later (a
+sweep lists the bucket); clock skew included, an hour is generous. Lookups search the
+signed batches from a commit's time minus this, so no per-commit index is needed."""
 _GROUP: Final = 1000
 _SEQ_WIDTH: Final = 20
 

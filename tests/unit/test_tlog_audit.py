@@ -80,7 +80,7 @@ def test_before_a_sweep_a_dead_runs_commit_is_pending_not_a_finding() -> None:
     store = MemoryObjectStore()
     log = _log(store)
     _append(log, A, 1)
-    _append(log, B, 1)  # a run that died before integrating
+    _append(_log(store), B, 1)  # another process's run that died before integrating
     _integrator(log).integrate({A: 0}, time=T0 + timedelta(hours=1))
     report = verify_store(store, "p/", KEYRING)
     assert [f.kind.value for f in report.findings] == []

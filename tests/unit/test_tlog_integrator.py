@@ -11,6 +11,7 @@ from infra.errors import UntrustedCheckpointError
 from infra.eventlog.integrator import Integrator
 from infra.eventlog.log import CommitKeys, EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
+from infra.eventlog.store import ObjectStore
 from schemas.events.catalog import LetterSent
 from schemas.log.commit import GENESIS, seal_commit
 from schemas.log.commit_signature import signer_keyring
@@ -28,7 +29,7 @@ A = StreamId(program="psp-2017", jurisdiction="stockton-ca")
 B = StreamId(program="psp-2017", jurisdiction="baltimore-md")
 
 
-def _log(store: MemoryObjectStore | None = None) -> EventLog:
+def _log(store: ObjectStore | None = None) -> EventLog:
     return EventLog(store or MemoryObjectStore(), "p/", CommitKeys(SIGNER, KEYRING))
 
 
@@ -53,10 +54,13 @@ def _append(
 
 
 def _leaves(log: EventLog) -> dict[str, int]:
-    folder = "p/tlog/index/"
+    """Where each commit sits, read from the signed batches (no per-commit index)."""
+    reader = Integrator(_log(log.store), origin=ORIGIN, signer=None, keyring=KEYRING)
+    chain = reader.batches.chain(reader.newest().seq)
     return {
-        "p/" + key[len(folder) :]: int((log.store.get(key) or b"").split(b":")[2].strip(b"}"))
-        for key in log.store.list_keys(folder)
+        key: signed.batch.old_size + offset
+        for signed in chain
+        for offset, key in enumerate(signed.batch.commits)
     }
 
 
@@ -79,22 +83,40 @@ def test_sweep_integrates_every_commit_once_and_signs_a_small_checkpoint() -> No
     assert again.seq == checkpoint.seq  # nothing pending: nothing signed
 
 
-def test_heads_walk_back_to_commits_a_dead_run_left() -> None:
-    """Given a stream's head, the commits before it that no one integrated are added too."""
+def test_a_writer_integrates_what_it_wrote_and_its_head_a_dead_runs_commits_wait_for_the_sweep(
+) -> None:  # fmt: skip
+    """A run integrates its own commits and the head it names.
+
+    Another process's earlier commits on the stream (a run that died before integrating)
+    are the sweep's.
+    """
     log = _log()
     _append(log, A, 2)
     _integrator(log).integrate({A: 1}, time=T0)
-    head = _append(log, A, 3, start=2)  # seqs 2 and 3: a run that died before integrating
+    _append(_log(log.store), A, 2, start=2)  # seqs 2, 3: another process that died
+    head = _append(log, A, 1, start=4)
     checkpoint = _integrator(log).integrate({A: head}, time=T0)
-    assert checkpoint.head.size == 5
+    assert checkpoint.head.size == 3
+    assert set(_leaves(log)) == {commit_key("p/", A, seq) for seq in (0, 1, 4)}
+    assert _integrator(log).integrate(None, time=T0).head.size == 5
     assert set(_leaves(log)) == {commit_key("p/", A, seq) for seq in range(5)}
+
+
+def test_a_head_this_process_did_not_write_is_integrated_once() -> None:
+    """A retry that found its commit stored names it as head: integrated if no batch holds it."""
+    store = MemoryObjectStore()
+    _append(_log(store), A, 1)  # written by a process that died
+    first = _integrator(_log(store)).integrate({A: 0}, time=T0)
+    assert first.head.size == 1
+    again = _integrator(_log(store)).integrate({A: 0}, time=T0)
+    assert (again.seq, again.head.size) == (first.seq, 1)  # found in the tree: not twice
 
 
 def test_sweep_finds_a_dead_runs_commit_in_another_stream() -> None:
     """The hourly sweep (heads=None) finds commits no run reported."""
     log = _log()
     _append(log, A, 1)
-    _append(log, B, 1)
+    _append(_log(log.store), B, 1)  # another process, which died before integrating
     assert _integrator(log).integrate({A: 0}, time=T0).head.size == 1
     assert _integrator(log).integrate(None, time=T0).head.size == 2
 

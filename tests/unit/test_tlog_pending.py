@@ -1,8 +1,8 @@
-"""Which commits a run integrates: each stream walked back from its head to its last leaf.
+"""Which commits a run integrates: what its process wrote, and the heads it names.
 
-The walk is done for all streams at once, one step per round (issue #14's integrator; a
-reevaluation over 20,000 streams made it 40,000 lookups in a row): the result must be the
-same as one stream at a time.
+Nothing is looked up per commit (issue #21): what the process wrote is known from memory;
+a head it did not write is read once; either is left out when a signed batch since its
+time already holds it (a rival's sweep took it).
 """
 
 from __future__ import annotations
@@ -39,26 +39,51 @@ def _append(log: EventLog, stream: StreamId, count: int) -> None:
         prev = commit.hash
 
 
-def test_each_stream_yields_exactly_its_commits_after_its_last_leaf() -> None:
-    """Streams with 0, 1 and 3 new commits, one never integrated, one not named at all."""
-    log = EventLog(CountingStore(), "p/", CommitKeys(SIGNER, KEYRING))
+def test_a_run_integrates_what_it_wrote_and_the_heads_it_names() -> None:
+    """Own commits of any stream, plus a named head another process wrote; nothing else."""
+    store = CountingStore()
+    log = EventLog(store, "p/", CommitKeys(SIGNER, KEYRING))
     integrator = Integrator(log, origin=log_origin("b", "p/"), signer=SIGNER, keyring=KEYRING)
     streams = [StreamId(program="psp-2017", jurisdiction=f"j-{n}") for n in range(5)]
     for stream in streams[:4]:
         _append(log, stream, 2)
     integrator.integrate(None, time=T0)
+    assert log.written == {}
+    other = EventLog(store, "p/", CommitKeys(SIGNER, KEYRING))  # another process
     _append(log, streams[1], 1)
     _append(log, streams[2], 3)
-    _append(log, streams[4], 2)  # never integrated: walked back to seq 0
-    _append(log, streams[3], 1)  # not named in `heads`: not this run's
+    _append(other, streams[4], 2)  # its head is named below; seq 0 is the sweep's
+    _append(other, streams[3], 1)  # not named: the sweep's
     heads = {streams[0]: 1, streams[1]: 2, streams[2]: 4, streams[4]: 1}
     expected = [commit_key("p/", streams[1], 2)]
     expected += [commit_key("p/", streams[2], seq) for seq in (2, 3, 4)]
-    expected += [commit_key("p/", streams[4], seq) for seq in (0, 1)]
+    expected += [commit_key("p/", streams[4], 1)]
     assert integrator.pending(heads) == sorted(expected)
     integrator.integrate(heads, time=T0)
     assert integrator.pending(heads) == []
-    assert integrator.pending({streams[3]: 2}) == [commit_key("p/", streams[3], 2)]
+    assert log.written == {}
+    assert integrator.pending(None) == sorted(
+        [commit_key("p/", streams[4], 0), commit_key("p/", streams[3], 2)]
+    )
+
+
+def test_commits_a_rival_sweep_took_are_not_integrated_again() -> None:
+    """Another process's sweep integrates our commits first: we find them in its batch."""
+    store = CountingStore()
+    log = EventLog(store, "p/", CommitKeys(SIGNER, KEYRING))
+    streams = [StreamId(program="psp-2017", jurisdiction=f"j-{n}") for n in range(3)]
+    for stream in streams:
+        _append(log, stream, 1)
+    rival = EventLog(store, "p/", CommitKeys(SIGNER, KEYRING))
+    now = datetime.now(UTC)  # a batch is searched from when this process wrote, its clock
+    Integrator(rival, origin=log_origin("b", "p/"), signer=SIGNER, keyring=KEYRING).integrate(
+        None, time=now
+    )
+    integrator = Integrator(log, origin=log_origin("b", "p/"), signer=SIGNER, keyring=KEYRING)
+    assert integrator.pending(dict.fromkeys(streams, 0)) == []
+    assert log.written == {}
+    newest = integrator.integrate(dict.fromkeys(streams, 0), time=now)
+    assert (newest.seq, newest.head.size) == (0, 3)
 
 
 def test_more_than_one_batch_is_found_once_and_integrated_in_order(

@@ -23,6 +23,7 @@ from schemas.tlog.layout import (
 )
 from schemas.tlog.merkle import leaf_hash
 from schemas.tlog.tiles import integrate_tiles
+from tests.support.counting import CountingStore
 from tests.unit.test_tlog_integrator import (
     KEYRING,
     ORIGIN,
@@ -150,7 +151,7 @@ def test_a_commit_kept_out_is_not_in_tree_without_any_sweep() -> None:
     store = MemoryObjectStore()
     log = _log(store)
     _append(log, A, 1)
-    _append(log, B, 1)  # never integrated
+    _append(_log(store), B, 1)  # by another process, never integrated
     _integrator(log).integrate({A: 0}, time=T0 + timedelta(minutes=5))
     assert "not_in_tree" not in _kinds(store)
     _append(log, A, 1, start=1, time=T0 + timedelta(hours=2))
@@ -158,19 +159,38 @@ def test_a_commit_kept_out_is_not_in_tree_without_any_sweep() -> None:
     assert "not_in_tree" in _kinds(store)
 
 
-def test_a_rewritten_index_entry_is_found_and_misleads_no_receipt() -> None:
-    """An entry pointing at another leaf: verify names it; the lookup finds the true leaf."""
+def test_integration_writes_nothing_per_commit() -> None:
+    """Tiles, the claim, the note and the published checkpoint: no index entry (issue #21)."""
+    store = MemoryObjectStore()
+    log = _log(store)
+    _append(log, A, 300)
+    before = set(store.list_keys("p/tlog/"))
+    _integrator(log).integrate(None, time=T0)
+    written = set(store.list_keys("p/tlog/")) - before
+    assert not [key for key in written if key.startswith("p/tlog/index/")]
+    assert len(written) == 6  # claim, note, checkpoint, tile 0 full, .p/44, level-1 .p/1
+    reader = _integrator(log)
+    newest = reader.newest().seq
+    assert reader.batches.leaf_of(commit_key("p/", A, 299), newest, T0) == 299
+
+
+def test_a_planted_or_rewritten_index_entry_is_found_and_misleads_no_receipt() -> None:
+    """An entry as older logs wrote, pointing at another leaf: verify names it.
+
+    The lookup finds the true leaf in the signed batches.
+    """
     store = MemoryObjectStore()
     log = _log(store)
     _append(log, A, 2)
     _integrator(log).integrate(None, time=T0)
     key = commit_key("p/", A, 1)
-    store._objects[index_key("p/", key)] = index_body(0, 0)
+    assert store.put_if_absent(index_key("p/", key), index_body(0, 0))
     assert "tree_mismatch" in _kinds(store)
     reader = _integrator(log)
     assert reader.batches.leaf_of(key, reader.newest().seq) == 1
+    assert reader.batches.leaf_of(key, reader.newest().seq, T0) == 1
     missing = commit_key("p/", A, 7)
-    store._objects[index_key("p/", missing)] = index_body(1, 0)
+    assert store.put_if_absent(index_key("p/", missing), index_body(1, 0))
     assert reader.batches.leaf_of(missing, reader.newest().seq) is None
 
 
@@ -263,3 +283,22 @@ def test_a_loser_builds_on_a_rival_that_finished_meanwhile() -> None:
     newest = integrator.integrate({A: 0}, time=T0)
     assert (newest.seq, newest.head.size) == (1, 2)
     assert _kinds(store) == []
+
+
+def test_a_commit_is_found_from_its_time_in_a_few_reads_however_long_the_log() -> None:
+    """Where a commit sits: a binary search of the batches by date, not a walk of them all."""
+    store = CountingStore()
+    log = _log(store)
+    for hour in range(120):  # 120 hourly batches of one commit each
+        moment = T0 + timedelta(hours=hour)
+        _append(log, A, 1, start=hour, time=moment)
+        _integrator(log).integrate({A: hour}, time=moment)
+    reader = _integrator(_log(store))
+    newest = reader.newest().seq
+    store.reset()
+    key = commit_key("p/", A, 37)
+    assert reader.batches.leaf_of(key, newest, T0 + timedelta(hours=37)) == 37
+    assert store.requests["GET"] <= 2 * (8 + 3)  # claim and note: ~log2(120) probes, 2 after
+    store.reset()
+    assert reader.batches.leaf_of(commit_key("p/", A, 500), newest) is None
+    assert store.requests["GET"] >= 120  # nothing said when it was written: every batch
