@@ -11,6 +11,7 @@ __all__ = [
     "DamagedLogError",
     "DependencyRefusedError",
     "DependencyUnavailableError",
+    "UnsignedTileError",
     "UntrustedCheckpointError",
     "UntrustedCommitError",
 ]
@@ -57,4 +58,14 @@ class UntrustedCheckpointError(DependencyRefusedError):
 
     No writer builds on it and no integrator signs over it (exit 3). A refusal, not a bug:
     retrying cannot help until an operator has run `audit verify`.
+    """
+
+
+class UnsignedTileError(UntrustedCheckpointError):
+    """A tile path the next batch must write holds other bytes, which no signed note covers.
+
+    Planted (anyone with write access can put an object first): the integrator signs
+    nothing over it and writers defer their commits rather than stop; the tree stays stuck
+    until the object is removed, which `audit verify` (`not_in_tree` past the integration
+    bound) and a witness's `--max-age` make visible.
     """

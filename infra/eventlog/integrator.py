@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from time import sleep
 from typing import TYPE_CHECKING, Final
 
-from infra.errors import UntrustedCheckpointError
+from infra.errors import UnsignedTileError, UntrustedCheckpointError
 from infra.eventlog._commits import CommitChecker
 from infra.eventlog._signed_batches import SignedBatches, open_signed
 from infra.eventlog.listing import newest_key
@@ -227,8 +227,11 @@ class Integrator:
                 continue
             batch, hashes, problem = self._claim_problem(seq, raw, current, now)
             if problem is None and batch is not None:
-                current = self._finish(batch, raw, hashes)
-                continue
+                try:
+                    current = self._finish(batch, raw, hashes)
+                    continue
+                except UnsignedTileError as error:  # skipped once stale, like junk
+                    problem = str(error)
             stale = batch is None or not (now - SUPERSEDE_AFTER < batch.time <= now + CLOCK_SKEW)
             _log.warning("tlog_claim_unfinishable", seq=seq, problem=problem, skipped=stale)
             if not stale:
@@ -359,7 +362,11 @@ class Integrator:
             )
             raw = batch.to_bytes()
             if self.tlog.claim(batch.seq, raw):
-                current = self._finish(batch, raw, hashes)
+                try:
+                    current = self._finish(batch, raw, hashes)
+                except UnsignedTileError as error:  # planted: defer, never stop the writer
+                    _log.error("tlog_tile_planted", seq=batch.seq, problem=str(error))
+                    break
                 settled = _Settled(current, batch.seq + 1)
                 if len(candidates) <= _MAX_BATCH:
                     return current  # computed from verified tiles just now: no re-read

@@ -10,7 +10,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from infra.errors import UntrustedCheckpointError
+from infra.errors import UnsignedTileError, UntrustedCheckpointError
 from infra.eventlog.listing import read_all
 from infra.platform.logging import get_logger
 from schemas.audit.auditor import TlogObjects
@@ -147,12 +147,13 @@ class TlogStore:
         return raw
 
     def put_exact(self, key: str, body: bytes) -> None:
-        """Write once; an existing object must hold these very bytes."""
+        """Write once; an existing object must hold these very bytes (else it was planted)."""
         if self.store.put_if_absent(key, body):
             return
         if self.store.get(key) != body:
-            raise UntrustedCheckpointError(
-                f"tree_mismatch: {key} holds other bytes than the log computes"
+            raise UnsignedTileError(
+                f"tree_mismatch: {key} holds other bytes than the log computes, and no signed"
+                " note covers it (planted); remove it to let the tree grow"
             )
 
     def put_exact_many(self, items: Sequence[tuple[str, bytes]]) -> None:

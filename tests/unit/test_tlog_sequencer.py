@@ -22,7 +22,7 @@ from schemas.tlog.layout import (
     tile_key,
 )
 from schemas.tlog.merkle import leaf_hash
-from schemas.tlog.tiles import integrate_tiles
+from schemas.tlog.tiles import Tile, integrate_tiles
 from tests.support.counting import CountingStore
 from tests.unit.test_tlog_integrator import (
     KEYRING,
@@ -302,3 +302,22 @@ def test_a_commit_is_found_from_its_time_in_a_few_reads_however_long_the_log() -
     store.reset()
     assert reader.batches.leaf_of(commit_key("p/", A, 500), newest) is None
     assert store.requests["GET"] >= 120  # nothing said when it was written: every batch
+
+
+def test_a_planted_tile_defers_writers_and_the_next_batch_goes_around_it() -> None:
+    """Junk at the tile path the next batch needs: the writer defers, nothing signed over it.
+
+    Once the claim is stale it is skipped and a batch of another size lands; the audit
+    names the skipped claim.
+    """
+    store, log = _one_leaf()
+    _append(log, A, 1, start=1)
+    planted = tile_key("p/", Tile(0, 0, 2))
+    assert store.put_if_absent(planted, b"\x00" * 64)
+    deferred = _integrator(log).integrate({A: 1}, time=T0)
+    assert (deferred.seq, deferred.head.size) == (0, 1)
+    assert store.get(checkpoint_note_key("p/", 1)) is None
+    _append(log, A, 1, start=2)
+    newest = _integrator(log).integrate({A: 2}, time=T0 + SUPERSEDE_AFTER)
+    assert (newest.seq, newest.head.size) == (2, 3)
+    assert _kinds(store) == ["abandoned_batch"]
