@@ -21,7 +21,8 @@ from schemas.planning.draft import CommitDraft
 from schemas.planning.review import plan_response
 from schemas.planning.stages import check_not_late
 from schemas.planning.valid_time import response_time_problem
-from schemas.program.response import parse_response
+from schemas.program.definition import Program
+from schemas.program.response import Response, parse_response
 from usecases.acts import ActRequest, prepare_act, recorded_act, signed_act_for
 from usecases.checkpoints import check_before_writing
 from usecases.registry import require_imported
@@ -106,15 +107,27 @@ def check_response(runtime: Runtime, program: str, jurisdiction: str, path: Path
     )
     require_imported(runtime, [jurisdiction])
     state = runtime.log.state(StreamId(program=program, jurisdiction=jurisdiction))
-    if sha256_hex(raw) in state.response_shas:  # a rerun of a recorded one passes
-        return raw
-    skew = runtime.settings.act_skew
-    problem = response_time_problem(state, response.received_at, utc_now(), skew)
-    if problem is not None:  # refused before its bytes are stored
-        raise InputError(f"{program}/{jurisdiction}: the response's {problem}")
-    if bundle.program.review is not None:
-        check_not_late(state, bundle.program, response.received_at)
+    if sha256_hex(raw) not in state.response_shas:  # a rerun of a recorded one passes
+        _check_dates(runtime, state, bundle.program, response)  # before its bytes are stored
     return raw
+
+
+def _check_dates(
+    runtime: Runtime, state: StreamState, program: Program, response: Response
+) -> None:
+    """`received_at` between the letter's date and now (+ skew), and inside the window.
+
+    Checked where the CLI stores a response and again where any path (a deployment run
+    included) records one, so no path records a misdated answer.
+    """
+    stream = state.stream.name
+    problem = response_time_problem(
+        state, response.received_at, utc_now(), runtime.settings.act_skew
+    )
+    if problem is not None:
+        raise InputError(f"{stream}: the response's {problem}")
+    if program.review is not None:
+        check_not_late(state, program, response.received_at)
 
 
 def record_response(
@@ -141,9 +154,12 @@ def record_response(
         question_ids=set(runtime.program(program).program.question_ids()),
     )
     stream = StreamId(program=program, jurisdiction=jurisdiction)
+    state = runtime.log.state(stream)
+    if response_sha256 not in state.response_shas:
+        _check_dates(runtime, state, runtime.program(program).program, response)
     result = append_planned(
         runtime.log,
-        runtime.log.state(stream),
+        state,
         lambda state: _with_act(plan_response(state, response, response_sha256), act),
         time=utc_now(),
         actor=runtime.settings.actor if act is None else _actor(act, runtime.settings.actor),

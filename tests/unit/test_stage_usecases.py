@@ -186,3 +186,26 @@ def test_extension_and_information_request_are_idempotent(runtime: Runtime) -> N
     head = _heads(runtime)
     assert not request_information(runtime, PROGRAM, SLUG, **ask).written  # type: ignore[arg-type]
     assert _heads(runtime) == head
+
+
+def test_the_deployment_path_refuses_a_misdated_response_too(runtime: Runtime) -> None:
+    """A Prefect `respond` run records a stored response without the CLI's checks.
+
+    The dates are checked where every path records, so a response dated before the letter
+    or in 2099 is refused there (exit 2) and nothing is appended.
+    """
+    _lettered(runtime)
+    head = _heads(runtime)
+    for when in (_at(7, 1), datetime(2099, 1, 1, tzinfo=UTC)):
+        body = {
+            "jurisdiction": SLUG,
+            "program": PROGRAM,
+            "received_at": when.isoformat(),
+            "respondent": {"name": "Chief", "title": "Chief of Police"},
+            "answers": {q: {"answer": "yes"} for q in ("detention_access", "release_notice",
+                                                        "detainer_hold")},
+        }  # fmt: skip
+        digest = runtime.documents.put(json.dumps(body).encode())
+        with pytest.raises(InputError, match="received"):
+            record_response(runtime, PROGRAM, SLUG, digest)
+    assert _heads(runtime) == head
