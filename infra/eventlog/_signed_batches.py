@@ -38,6 +38,8 @@ __all__ = ["SignedBatch", "SignedBatches", "open_signed"]
 _log = get_logger(__name__)
 _SEARCH_STEP: Final = 4
 """Batches read at once when searching forward for a commit from its time."""
+_RANGE_LIMIT: Final = 4096
+"""Seqs scanned by number, without a listing; more (a planted gap?) are listed first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +150,51 @@ class SignedBatches:
                 low = probe + 1
         return low
 
+    def _dated(self, seq: int) -> datetime | None:
+        signed = self.get(seq)
+        return None if signed is None else signed.batch.time
+
+    def _galloped_start(self, moment: datetime, below: int) -> int | None:
+        """The first seq up to `below` whose batch is dated `moment` or later, from the top.
+
+        Steps of 1, 2, 4... back, then a binary search. None if a probe meets a seq with no
+        signed batch (an abandoned claim, or a gap): the caller lists instead.
+        """
+        high, step = below, 1  # batch `high` is dated >= moment, or is `below` itself
+        low = high - step
+        while low >= 0:
+            dated = self._dated(low)
+            if dated is None:
+                return None
+            if dated < moment:
+                break
+            high, step = low, step * 2
+            low = high - step
+        low = max(low, -1)  # batch `low` is dated < moment, or -1
+        while high - low > 1:
+            middle = (low + high) // 2
+            dated = self._dated(middle)
+            if dated is None:
+                return None
+            low, high = (middle, high) if dated < moment else (low, middle)
+        return high
+
+    def _seqs_from(self, moment: datetime, below: int) -> list[int]:
+        """The seqs up to `below` of the batches that may hold a commit written at `moment`.
+
+        Batches dated from `moment - BATCH_DATING_SLACK` on. Recent moments (a writer's own
+        commits) cost a few reads from the top and no listing; otherwise, or past an
+        abandoned claim, the claimed seqs are listed once and searched.
+        """
+        since = moment - BATCH_DATING_SLACK
+        if below < 0:
+            return []
+        start = self._galloped_start(since, below)
+        if start is not None and below - start < _RANGE_LIMIT:
+            return list(range(start, below + 1))
+        seqs = self._claimed_up_to(below)
+        return seqs[self._first_dated(seqs, since) :]
+
     def leaves_since(self, moment: datetime, below: int) -> dict[str, int]:
         """Leaf index of every commit the signed batches up to `below` hold, from `moment` on.
 
@@ -156,14 +203,13 @@ class SignedBatches:
         lookup that replaces a per-commit index: O(log batches) reads to find where to
         start, then the batches since, each read once per process.
         """
-        seqs = self._claimed_up_to(below)
-        start = self._first_dated(seqs, moment - BATCH_DATING_SLACK)
-        if start >= len(seqs):
+        seqs = self._seqs_from(moment, below)
+        if not seqs:
             return {}
-        self.load(seqs[start:])
+        self.load(seqs)
         found: dict[str, int] = {}
         seq = below
-        while seq >= seqs[start]:
+        while seq >= seqs[0]:
             signed = self._cache.get(seq)
             if signed is None:
                 raise UntrustedCheckpointError(f"tlog batch {seq} is in the chain but unsigned")
@@ -208,9 +254,8 @@ class SignedBatches:
         second). A hit needs no walk of the chain: the receipt built on it is checked against the
         signed root before it is handed out.
         """
-        seqs = self._claimed_up_to(below)
-        start = self._first_dated(seqs, written - BATCH_DATING_SLACK)
-        for first in range(start, len(seqs), _SEARCH_STEP):
+        seqs = self._seqs_from(written, below)
+        for first in range(0, len(seqs), _SEARCH_STEP):
             chunk = seqs[first : first + _SEARCH_STEP]
             self.load(chunk)
             for seq in chunk:

@@ -298,7 +298,13 @@ def test_a_commit_is_found_from_its_time_in_a_few_reads_however_long_the_log() -
     store.reset()
     key = commit_key("p/", A, 37)
     assert reader.batches.leaf_of(key, newest, T0 + timedelta(hours=37)) == 37
-    assert store.requests["GET"] <= 2 * (8 + 3)  # claim and note: ~log2(120) probes, 2 after
+    assert store.requests["GET"] <= 40  # claim and note of ~2·log2(120) probes and a few after
+    assert store.requests["LIST"] == 0  # found from the top: no listing of the batches
+    store.reset()
+    recent = reader.batches.leaves_since(T0 + timedelta(hours=119), newest)
+    assert recent[commit_key("p/", A, 119)] == 119
+    assert store.requests["GET"] <= 2 * 8  # the batches of the last hour and a few probes
+    assert store.requests["LIST"] == 0
     store.reset()
     assert reader.batches.leaf_of(commit_key("p/", A, 500), newest) is None
     assert store.requests["GET"] >= 120  # nothing said when it was written: every batch
