@@ -211,6 +211,7 @@ def main() -> None:
                 "every decision changes",
                 lambda: run_flow(reevaluate, PROGRAM, _day("2018-02-01")),
             )
+        every_tasks = _task_seconds()
         after_s, _ = _timed(
             "nothing changes again (2 commits per stream now)",
             lambda: run_flow(reevaluate, PROGRAM, _day("2018-03-01")),
@@ -260,11 +261,41 @@ def main() -> None:
         print(f"  jurisdictions import of {count:,} rows: {import_s:.1f} s")
         requests.report(revised)
         print(
+            "  the every-change run's task time (summed per task; concurrent tasks overlap): "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in every_tasks.items())
+        )
+        tree_s = every_tasks.get("checkpoint_heads", 0.0)
+        print(
+            f"  of it, integrating the run's commits into the tree (checkpoint_heads): "
+            f"{tree_s:.1f} s = {tree_s / raw_s:.2f}x the raw limit"
+        )
+        print(
             f"  peak memory of the every-change run: {every_memory.peak_mb:.0f} MB "
             f"(this process and its append processes, {every_memory.workers_mb:.0f} MB of it; "
             f"target <= 1024 MB); this process's own peak over the whole benchmark: "
             f"{peak_mb:.0f} MB"
         )
+
+
+def _task_seconds() -> dict[str, float]:
+    """Run time per task name of the newest reevaluate flow run, from the Prefect API."""
+    from prefect.client.orchestration import get_client  # noqa: PLC0415
+    from prefect.client.schemas.filters import (  # noqa: PLC0415
+        FlowRunFilter,
+        FlowRunFilterId,
+    )
+    from prefect.client.schemas.sorting import FlowRunSort  # noqa: PLC0415
+
+    with get_client(sync_client=True) as client:
+        (newest,) = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[newest.id])), limit=200
+        )
+    seconds: dict[str, float] = {}
+    for run in runs:
+        name = run.name.rsplit("-", 1)[0]
+        seconds[name] = seconds.get(name, 0.0) + run.total_run_time.total_seconds()
+    return dict(sorted(seconds.items(), key=lambda item: -item[1]))
 
 
 class _RequestCounter:
