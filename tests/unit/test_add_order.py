@@ -176,7 +176,7 @@ def test_a_stay_replaces_the_entry_of_its_id(office: Office) -> None:
     data["effective_until"] = "2018-06-01"
     done = office.add("dora", yaml.safe_dump(data, sort_keys=False))
     now = load_program(office.programs, PROGRAM).program.court_orders
-    assert [order.id for order in now][0] == entry.id
+    assert now[0].id == entry.id
     assert str(now[0].effective_until) == "2018-06-01"
     assert done.order_id == entry.id
 
