@@ -18,6 +18,7 @@ from schemas.audit._verify_acts import effect_problem
 from schemas.base.canonical import sha256_hex
 from schemas.base.errors import InputError
 from schemas.events.catalog import ActSigned, OrderAdded
+from schemas.log.keyring import Keyring
 from schemas.log.state import decoded_events
 from schemas.log.streams import StreamId
 from schemas.people.acts import ActRefusedError, ActType
@@ -158,8 +159,9 @@ def test_a_determining_official_adds_the_order_with_the_preview_hash(office: Off
 def test_the_audit_finds_no_act_problem_and_names_a_tampered_effect(office: Office) -> None:
     """`audit verify` accepts the recorded act; an effect that differs from it is named."""
     office.add("ada")
-    report = verify_store(office.store, "p/", {}, program=PROGRAM)
+    report = verify_store(office.store, "p/", Keyring(keys=()), program=PROGRAM)
     kinds = {finding.kind.value for finding in report.findings}
+    assert report.signed_acts == 1
     assert not kinds & {"bad_act_signature", "unsigned_act", "actor_not_authorized"}
     signed, added = _acts(office)
     assert isinstance(signed, ActSigned)
