@@ -92,9 +92,16 @@ def test_add_order_then_reevaluate_changes_exactly_what_the_preview_listed(
     """The act records the preview's hash; reevaluate revises exactly the previewed reviews."""
     order = tmp_path / "order.yaml"
     order.write_text(yaml.safe_dump(ORDER, sort_keys=False), encoding="utf-8")
-    shown = cli("preview", "--program", PROGRAM, "--order", order, "--as-of", AS_OF, "--json")
+    report = tmp_path / "preview.html"
+    shown = cli(
+        "preview", "--program", PROGRAM, "--order", order, "--as-of", AS_OF, "--json",
+        "--report", report,
+    )  # fmt: skip
     assert shown.code == 0, shown
     previewed = json.loads(shown.stdout)
+    html = report.read_text(encoding="utf-8")
+    assert previewed["preview_sha256"] in html
+    assert all(f'id="notice--{row["jurisdiction"]}"' in html for row in previewed["changed"])
     assert 0 < len(previewed["changed"]) < len(office) - OVERRIDDEN
     add = ("programs", "add-order", PROGRAM, order, "--as-of", AS_OF, "--json")
     refused = cli(*add, "--actor", "olga")  # an operator may not

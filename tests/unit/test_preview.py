@@ -204,3 +204,45 @@ def test_the_previewed_program_is_the_one_adding_the_order_to_the_folder_gives(
     data["court_orders"].append(_order())
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     assert with_order(bundle, _order(), source="x").sha256 == load_program(root, PROGRAM).sha256
+
+
+def test_the_html_report_shows_the_preview_with_names_and_notices_inert(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """The report lists who changes and why the rest stand; a name's markup stays text."""
+    from dataclasses import replace  # noqa: PLC0415 - only here
+
+    from infra.files.preview_html import render_preview, write_preview  # noqa: PLC0415
+
+    found = _preview(runtime, _write(tmp_path, _order(title="Order <b>bold</b>")))
+    hostile = found.changed[0] | {"name": '<script>alert(1)</script> "Place"\x1b[31m'}
+    shown = replace(found, changed=[hostile, *found.changed[1:]])
+    html = render_preview(shown)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;Place&#34;\\x1b[31m" in html
+    assert "Order &lt;b&gt;bold&lt;/b&gt;" in html
+    assert shown.sha256 in html
+    assert "font: 15px/1.45 system-ui" in html  # the replay report's style
+    for row in found.changed:
+        assert f'<section id="notice--{row["jurisdiction"]}">' in html
+    for row in found.unchanged:
+        assert f"{row['why']}" in html
+    assert f"{len(found.changed)} would change, {len(found.unchanged)} unchanged" in html
+    path = tmp_path / "preview.html"
+    write_preview(found, path)
+    assert path.read_text(encoding="utf-8") == render_preview(found)
+
+
+def test_a_report_path_that_is_a_folder_is_refused_before_anything_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--report` naming a folder: exit 2 with one line, before the log is read."""
+    path = _write(tmp_path, _order())
+    monkeypatch.setenv("GRANTREVIEW_S3_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens
+    argv = ["grantreview", "preview", "-p", PROGRAM, "--order", str(path)]
+    monkeypatch.setattr(sys, "argv", [*argv, "--report", str(tmp_path)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "is a folder" in line
