@@ -17,6 +17,7 @@ from infra.eventlog.memory_store import MemoryObjectStore
 from infra.files.programs import load_order_file, load_program
 from infra.platform.settings import REPO_PROGRAMS_DIR, Settings
 from infra.runtime import Runtime
+from schemas.log.streams import StreamId
 from schemas.planning.preview import OrderPreview, with_order
 from schemas.program.definition import ProgramError
 from tasks.artifacts import preview_markdown
@@ -246,3 +247,36 @@ def test_a_report_path_that_is_a_folder_is_refused_before_anything_is_read(
     assert exited.value.code == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert "is a folder" in line
+
+
+def test_each_draft_is_the_notice_the_revised_state_renders_byte_for_byte(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """Folding reevaluate's own revision, the notice for it renders to the preview's draft.
+
+    A revision sends no notice today; were one sent for it on the preview's date, its stored
+    Markdown would be these bytes (the preview substitutes nothing the notice reads).
+    """
+    from dataclasses import replace  # noqa: PLC0415 - only here
+
+    from schemas.log.state import apply_event  # noqa: PLC0415
+    from schemas.planning.notices import render_notice  # noqa: PLC0415
+    from schemas.planning.preview import with_order  # noqa: PLC0415
+    from schemas.planning.reevaluation import reevaluate_stream  # noqa: PLC0415
+
+    path = _write(tmp_path, _order())
+    found = _preview(runtime, path)
+    after = with_order(runtime.program(PROGRAM), load_order_file(path), source="o")
+    registry = runtime.registry()
+    for row in found.changed:
+        stream = StreamId(program=PROGRAM, jurisdiction=row["jurisdiction"])
+        state = runtime.log.state(stream)
+        place = registry[row["jurisdiction"]]
+        revised = reevaluate_stream(state, after, place, as_of=AS_OF, known_at=AS_OF)
+        assert revised.draft is not None
+        for event in revised.draft.payloads:
+            state = apply_event(state, event, AS_OF)
+        kind = state.stage.value if state.stage is not None else "final"
+        wanted = replace(state, notice_wanted=(f"revision:{state.head_seq}", kind))
+        rendered, _ = render_notice(after, place, wanted, AS_OF.date())
+        assert rendered.markdown.encode("utf-8") == row["notice_draft"].encode("utf-8")
