@@ -15,19 +15,24 @@ from infra.files.programs import load_program
 from infra.platform.settings import REPO_PROGRAMS_DIR, Settings
 from infra.runtime import Runtime
 from schemas.audit._verify_acts import effect_problem
-from schemas.base.canonical import sha256_hex
+from schemas.base.canonical import canonical_json, sha256_hex
 from schemas.base.errors import InputError
+from schemas.base.findings import ReplayKind
 from schemas.events.catalog import ActSigned, OrderAdded
 from schemas.log.keyring import Keyring
 from schemas.log.state import decoded_events
 from schemas.log.streams import StreamId
 from schemas.people.acts import ActRefusedError, ActType
+from schemas.planning.preview import PREVIEW_FORMAT, with_order
 from schemas.program.definition import ProgramBundle, ProgramError
+from schemas.replay._inputs import ProgramCatalog
+from schemas.replay._orders import order_problems
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 from tests.support.people import PersonKey, make_key, people_yaml
 from usecases.add_order import OrderAddition, add_order
 from usecases.imports import import_csv
 from usecases.preview import preview_order
+from usecases.replay import replay_store
 from usecases.verify import verify_store
 
 PROGRAM = "jag-fy2017"
@@ -243,3 +248,53 @@ def test_the_program_document_round_trips(office: Office) -> None:
     raw = office.as_person("dora").documents.get(done.program_sha256)
     assert raw is not None
     assert ProgramBundle.from_document(raw).sha256 == done.program_sha256
+
+
+def _replay_findings(office: Office) -> list[str]:
+    report = replay_store(office.store, "p/", Keyring(keys=()), programs=[PROGRAM], workers=2)
+    replayed = {kind.value for kind in ReplayKind}  # not the unsigned commits of this test log
+    return [
+        f"{f.kind}: {f.detail}"
+        for f in report.findings
+        if f.jurisdiction == "_acts" and f.kind in replayed
+    ]
+
+
+def test_replay_rederives_the_new_version_and_finds_a_changed_preview(office: Office) -> None:
+    """`audit replay` adds the order to the old version again; a preview changed is named."""
+    done = office.add("dora")
+    assert _replay_findings(office) == []
+    office.store.replace(f"p/documents/sha256/{done.preview.sha256}", b"{}")
+    short = done.preview.sha256[:16]
+    assert _replay_findings(office) == [
+        f"tampered_document: stored preview document {short}... no longer matches its hash"
+    ]
+
+
+def test_replay_names_a_version_that_is_not_the_old_one_with_the_order() -> None:
+    """An addition whose new version holds anything else is a divergence."""
+    before = load_program(REPO_PROGRAMS_DIR, PROGRAM)
+    entry = yaml.safe_load(ORDER_TEXT)
+    after = with_order(before, entry, source="o")
+    other = with_order(before, entry | {"title": "something else"}, source="o")
+    elsewhere = with_order(before, entry | {"id": "another-order"}, source="o")
+    documents = {b.sha256: b.document() for b in (before, after, other, elsewhere)}
+    preview = canonical_json(
+        {"format": PREVIEW_FORMAT, "program": PROGRAM, "order": "hypothetical-pi",
+         "program_sha256": after.sha256}
+    )  # fmt: skip
+    event = OrderAdded(
+        order_id="hypothetical-pi",
+        program_before_sha256=before.sha256,
+        program_sha256=after.sha256,
+        preview_sha256=sha256_hex(preview),
+        actor="dora",
+    )
+    stored = {event.preview_sha256: preview}
+    assert order_problems(event, PROGRAM, ProgramCatalog(documents), stored) == []
+    forged = event.model_copy(update={"program_sha256": other.sha256})
+    found = order_problems(forged, PROGRAM, ProgramCatalog(documents), stored)
+    assert [problem.kind for problem in found] == [ReplayKind.INCONSISTENT]
+    swapped = event.model_copy(update={"program_before_sha256": elsewhere.sha256})
+    found = order_problems(swapped, PROGRAM, ProgramCatalog(documents), stored)
+    assert [problem.kind for problem in found] == [ReplayKind.DIVERGENCE]
