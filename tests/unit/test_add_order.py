@@ -14,8 +14,7 @@ from infra.eventlog.memory_store import MemoryObjectStore
 from infra.files.programs import load_program
 from infra.platform.settings import REPO_PROGRAMS_DIR, Settings
 from infra.runtime import Runtime
-from schemas.audit._verify_acts import effect_problem
-from schemas.base.canonical import canonical_json, sha256_hex
+from schemas.base.canonical import sha256_hex
 from schemas.base.errors import InputError
 from schemas.base.findings import ReplayKind
 from schemas.events.catalog import ActSigned, OrderAdded
@@ -23,12 +22,11 @@ from schemas.log.keyring import Keyring
 from schemas.log.state import decoded_events
 from schemas.log.streams import StreamId
 from schemas.people.acts import ActRefusedError, ActType
-from schemas.planning.preview import PREVIEW_FORMAT, with_order
+from schemas.planning.preview import with_order
 from schemas.program.definition import ProgramBundle, ProgramError
-from schemas.replay._inputs import ProgramCatalog
-from schemas.replay._orders import order_problems
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 from tests.support.people import PersonKey, make_key, people_yaml
+from tests.unit.test_act_findings import _rewrite
 from usecases.add_order import OrderAddition, add_order
 from usecases.imports import import_csv
 from usecases.preview import preview_order
@@ -154,26 +152,19 @@ def test_a_determining_official_adds_the_order_with_the_preview_hash(office: Off
     assert signed.signed.act.type is ActType.ADD_ORDER
     assert signed.signed.act.params["preview_sha256"] == previewed.sha256
     assert added.program_sha256 == now.sha256
-    assert effect_problem(added, signed.signed.act, StreamId.acts(PROGRAM)) is None
     stored = runtime.documents.get(previewed.sha256)
     assert stored is not None
     assert sha256_hex(stored) == previewed.sha256
     assert runtime.documents.get(now.sha256) == now.document()
 
 
-def test_the_audit_finds_no_act_problem_and_names_a_tampered_effect(office: Office) -> None:
-    """`audit verify` accepts the recorded act; an effect that differs from it is named."""
+def test_the_audit_finds_no_act_problem_in_an_added_order(office: Office) -> None:
+    """`audit verify` accepts an administrator's recorded act and its effect."""
     office.add("ada")
     report = verify_store(office.store, "p/", Keyring(keys=()), program=PROGRAM)
     kinds = {finding.kind.value for finding in report.findings}
     assert report.signed_acts == 2  # Olga's import, Ada's order
     assert not kinds & {"bad_act_signature", "unsigned_act", "actor_not_authorized"}
-    signed, added = _acts(office)
-    assert isinstance(signed, ActSigned)
-    assert isinstance(added, OrderAdded)
-    forged = added.model_copy(update={"preview_sha256": "0" * 64})
-    problem = effect_problem(forged, signed.signed.act, StreamId.acts(PROGRAM))
-    assert problem == "the added order differs from the act its person signed"
 
 
 def test_a_stay_replaces_the_entry_of_its_id(office: Office) -> None:
@@ -271,30 +262,36 @@ def test_replay_rederives_the_new_version_and_finds_a_changed_preview(office: Of
     ]
 
 
-def test_replay_names_a_version_that_is_not_the_old_one_with_the_order() -> None:
-    """An addition whose new version holds anything else is a divergence."""
+def _edit_order_added(office: Office, **changes: str) -> None:
+    """An administrator's rewrite of the recorded addition (the act beside it left as signed)."""
+
+    def edit(document: dict[str, Any]) -> None:
+        for event in document["events"]:
+            if event["type"] == OrderAdded.TYPE:
+                event["data"].update(changes)
+
+    _rewrite(office.as_person("dora"), StreamId.acts(PROGRAM), 0, edit)
+
+
+def test_an_addition_rewritten_in_storage_is_named_by_the_audit_and_the_replay(
+    office: Office,
+) -> None:
+    """Another old version: the effect differs from the act, and the new one does not follow."""
+    office.add("dora")
     before = load_program(REPO_PROGRAMS_DIR, PROGRAM)
-    entry = yaml.safe_load(ORDER_TEXT)
-    after = with_order(before, entry, source="o")
-    other = with_order(before, entry | {"title": "something else"}, source="o")
-    elsewhere = with_order(before, entry | {"id": "another-order"}, source="o")
-    documents = {b.sha256: b.document() for b in (before, after, other, elsewhere)}
-    preview = canonical_json(
-        {"format": PREVIEW_FORMAT, "program": PROGRAM, "order": "hypothetical-pi",
-         "program_sha256": after.sha256}
-    )  # fmt: skip
-    event = OrderAdded(
-        order_id="hypothetical-pi",
-        program_before_sha256=before.sha256,
-        program_sha256=after.sha256,
-        preview_sha256=sha256_hex(preview),
-        actor="dora",
-    )
-    stored = {event.preview_sha256: preview}
-    assert order_problems(event, PROGRAM, ProgramCatalog(documents), stored) == []
-    forged = event.model_copy(update={"program_sha256": other.sha256})
-    found = order_problems(forged, PROGRAM, ProgramCatalog(documents), stored)
-    assert [problem.kind for problem in found] == [ReplayKind.INCONSISTENT]
-    swapped = event.model_copy(update={"program_before_sha256": elsewhere.sha256})
-    found = order_problems(swapped, PROGRAM, ProgramCatalog(documents), stored)
-    assert [problem.kind for problem in found] == [ReplayKind.DIVERGENCE]
+    elsewhere = with_order(before, yaml.safe_load(ORDER_TEXT) | {"id": "another"}, source="o")
+    office.as_person("dora").documents.put(elsewhere.document())
+    _edit_order_added(office, program_before_sha256=elsewhere.sha256)
+    report = verify_store(office.store, "p/", Keyring(keys=()), program=PROGRAM)
+    problems = [f.detail for f in report.findings if f.kind.value == "bad_act_signature"]
+    assert problems == ["the added order differs from the act its person signed"]
+    assert [line.split(":")[0] for line in _replay_findings(office)] == ["divergence"]
+
+
+def test_a_preview_that_is_not_stored_is_named_by_the_replay(office: Office) -> None:
+    """The preview the act names must be stored: else `missing_document`."""
+    office.add("dora")
+    _edit_order_added(office, preview_sha256="0" * 64)
+    assert _replay_findings(office) == [
+        f"missing_document: preview document {'0' * 16}... is not stored"
+    ]
