@@ -295,3 +295,15 @@ def test_a_preview_that_is_not_stored_is_named_by_the_replay(office: Office) -> 
     assert _replay_findings(office) == [
         f"missing_document: preview document {'0' * 16}... is not stored"
     ]
+
+
+def test_without_a_people_file_adding_an_order_is_refused(office: Office) -> None:
+    """An order is a person's signed act: with no people file to check it against, exit 2."""
+    before = office.snapshot()
+    settings = Settings(s3_prefix="p/", programs_dir=office.programs, signing_key_file=None)
+    runtime = Runtime(settings)
+    runtime.__dict__["store"] = office.store
+    entry = yaml.safe_load(ORDER_TEXT)
+    with pytest.raises(InputError, match="signed act: set GRANTREVIEW_PEOPLE_FILE"):
+        add_order(runtime, PROGRAM, ORDER_TEXT, entry, source="o", actor="dora", as_of=AS_OF)
+    assert office.snapshot() == before
