@@ -307,3 +307,32 @@ def test_without_a_people_file_adding_an_order_is_refused(office: Office) -> Non
     with pytest.raises(InputError, match="signed act: set GRANTREVIEW_PEOPLE_FILE"):
         add_order(runtime, PROGRAM, ORDER_TEXT, entry, source="o", actor="dora", as_of=AS_OF)
     assert office.snapshot() == before
+
+
+def test_the_command_says_what_it_added_in_one_line(
+    office: Office,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`programs add-order` prints the act, both versions and the preview's hash."""
+    import sys  # noqa: PLC0415 - only here
+
+    import infra.runtime  # noqa: PLC0415
+    from cli.main import main  # noqa: PLC0415
+
+    runtime = office.as_person("dora")
+    monkeypatch.setattr(infra.runtime, "get_runtime", lambda: runtime)
+    order = tmp_path / "order.yaml"
+    order.write_text(ORDER_TEXT, encoding="utf-8")
+    argv = ["grantreview", "programs", "add-order", PROGRAM, str(order), "--actor", "dora"]
+    monkeypatch.setattr(sys, "argv", [*argv, "--as-of", "2017-08-25"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code in {0, None}
+    (line,) = capsys.readouterr().out.splitlines()
+    (signed, _) = _acts(office)
+    assert isinstance(signed, ActSigned)
+    preview = signed.signed.act.params["preview_sha256"]
+    assert line.startswith(f"order hypothetical-pi added to {PROGRAM} (act {signed.signed.act_id})")
+    assert line.endswith(f"preview sha256 {preview}: the next reevaluate changes 4")
