@@ -49,7 +49,7 @@ def _print_text(found: OrderPreview) -> None:
     )
 
 
-def preview(
+def preview(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
     program: ProgramOption,
     order: Annotated[
         Path,
@@ -62,19 +62,34 @@ def preview(
         str | None, typer.Option("--known-at", help="When the office learned (default: --as-of).")
     ] = None,
     json_output: JsonOption = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", metavar="FILE.html", help="Also write the preview as an HTML report."
+        ),
+    ] = None,
 ) -> None:
-    """Evaluate every decided review with a court order added or changed; writes nothing."""
+    """Evaluate every decided review with a court order added or changed; writes nothing.
+
+    Nothing is written to the log; `--report` writes only the local HTML file.
+    """
     check_slug(program, "program id")
     moment = parse_moment(as_of)
     knowledge = parse_moment(known_at, "--known-at")
-    from infra.files.programs import load_order_file  # noqa: PLC0415 - keep start-up light
+    from infra.files.preview_html import write_preview  # noqa: PLC0415 - keep start-up light
+    from infra.files.programs import load_order_file  # noqa: PLC0415
+    from infra.files.report_html import check_report_path  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.preview import preview_order  # noqa: PLC0415
 
+    if report is not None:
+        check_report_path(report)  # before the preview, which reads every stream
     entry = load_order_file(order)
     found = preview_order(
         get_runtime(), program, entry, source=str(order), as_of=moment, known_at=knowledge
     )
+    if report is not None:
+        write_preview(found, report)
     if json_output:
         print_json(found.document() | {"preview_sha256": found.sha256})
     else:

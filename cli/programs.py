@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -87,3 +88,81 @@ def list_programs(directory: DirArgument = None, as_json: JsonOption = False) ->
         return
     for bundle in bundles:
         typer.echo(f"{bundle.program.id}\t{safe_text(bundle.program.title, one_line=True)}")
+
+
+@programs_app.command("add-order")
+def add_order(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI
+    program: Annotated[str, typer.Argument(metavar="PROGRAM", help="Program id.")],
+    order: Annotated[
+        Path, typer.Argument(metavar="FILE.yaml", help="One court_orders entry: new, or changed.")
+    ],
+    actor: Annotated[
+        str, typer.Option("--actor", envvar="GRANTREVIEW_ACTOR", help="Your id in the people file.")
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", metavar="DATE", help="The preview's date (default: now)."),
+    ] = None,
+    known_at: Annotated[
+        str | None, typer.Option("--known-at", help="When the office learned (default: --as-of).")
+    ] = None,
+    preview_sha256: Annotated[
+        str | None,
+        typer.Option(
+            "--preview-sha256",
+            metavar="HASH",
+            help="The hash `preview` printed (same --as-of): refused if the effect changed since.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a court order to a program as a new version: your signed act, with its preview's hash.
+
+    The next `reevaluate` acts on it. Administrators and determining officials only.
+    """
+    from cli._options import parse_moment  # noqa: PLC0415 - keep CLI start-up light
+    from schemas.base.ids import check_slug  # noqa: PLC0415
+
+    check_slug(program, "program id")
+    if preview_sha256 is not None and re.fullmatch(r"[0-9a-f]{64}", preview_sha256) is None:
+        fail("--preview-sha256 is 64 lowercase hex characters")
+    moment = parse_moment(as_of)
+    knowledge = parse_moment(known_at, "--known-at")
+    from infra.files.programs import parse_order_text, read_order_text  # noqa: PLC0415
+    from infra.runtime import get_runtime  # noqa: PLC0415
+    from usecases.add_order import add_order as add  # noqa: PLC0415
+
+    text = read_order_text(order)
+    done = add(
+        get_runtime(),
+        program,
+        text,
+        parse_order_text(text, str(order)),
+        source=str(order),
+        actor=actor,
+        as_of=moment,
+        known_at=knowledge,
+        expected_preview=preview_sha256,
+    )
+    found = done.preview
+    if as_json:
+        print_json(
+            {
+                "act_id": done.act_id,
+                "order": done.order_id,
+                "program_before_sha256": done.program_before_sha256,
+                "program_sha256": done.program_sha256,
+                "preview_sha256": found.sha256,
+                "changed": [row["jurisdiction"] for row in found.changed],
+            }
+        )
+        return
+    act = f"act {done.act_id}" if done.act_id else "already on record"
+    typer.echo(
+        safe_text(
+            f"order {done.order_id} added to {program} ({act}): program sha256 "
+            f"{done.program_sha256[:16]} (was {done.program_before_sha256[:16]}); preview "
+            f"sha256 {found.sha256}: the next reevaluate changes {len(found.changed)}",
+            one_line=True,
+        )
+    )

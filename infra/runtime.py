@@ -106,6 +106,10 @@ class Runtime:
             self._programs[program_id] = load_program(self.settings.programs_dir, program_id)
         return self._programs[program_id]
 
+    def forget_program(self, program_id: str) -> None:
+        """Read the program folder again on next use (`programs add-order` just changed it)."""
+        self._programs.pop(program_id, None)
+
     @cached_property
     def signer(self) -> Signer | None:
         """The checkpoint signing key, or None if not configured; a loose key file is refused.

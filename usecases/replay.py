@@ -45,9 +45,10 @@ if TYPE_CHECKING:
 
 __all__ = ["replay_store"]
 
-_RESPONSE_SHA: Final = re.compile(rb'"(?:response|notice|html)_sha256":"([0-9a-f]{64})"')
-"""The documents a stream cites that replay reads back: responses, and notices (both forms)."""
-_PROGRAM_SHA: Final = re.compile(rb'"program_sha256":"([0-9a-f]{64})"')
+_RESPONSE_SHA: Final = re.compile(rb'"(?:response|notice|html|preview)_sha256":"([0-9a-f]{64})"')
+"""The documents a stream cites that replay reads back: responses, notices (both forms) and
+the preview an added order was signed over."""
+_PROGRAM_SHA: Final = re.compile(rb'"program(?:_before)?_sha256":"([0-9a-f]{64})"')
 Objects = dict[int, tuple[str, bytes]]
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "load_order_file",
     "load_program",
     "parse_order_text",
+    "read_order_text",
 ]
 
 PROGRAM_FILE = "program.yaml"
@@ -175,7 +176,12 @@ def load_program(programs_dir: Path, program_id: str) -> ProgramBundle:
 
 def load_order_file(path: Path) -> object:
     """One `court_orders` entry from a YAML file (at most 1 MiB, strict YAML), not yet checked."""
-    return parse_order_text(_read(path, str(path)), str(path))
+    return parse_order_text(read_order_text(path), str(path))
+
+
+def read_order_text(path: Path) -> str:
+    """An order file's text (at most 1 MiB, UTF-8): `add-order` keeps its comments."""
+    return _read(path, str(path))
 
 
 def parse_order_text(text: str, source: str) -> object:

@@ -34,7 +34,15 @@ if TYPE_CHECKING:
 
     from schemas.replay.report import ReplayReport, SeriesPoint
 
-__all__ = ["MAX_TIMELINES", "check_report_path", "render_report", "when", "write_report"]
+__all__ = [
+    "MAX_TIMELINES",
+    "TEMPLATES",
+    "check_report_path",
+    "render_report",
+    "when",
+    "write_html",
+    "write_report",
+]
 
 TEMPLATES: Final = Path(__file__).resolve().parent / "templates"
 MAX_TIMELINES: Final = 2000
@@ -152,7 +160,12 @@ def check_report_path(path: Path) -> None:
 
 def write_report(report: ReplayReport, path: Path) -> None:
     """Write the HTML report to `path` (UTF-8), never through a symbolic link."""
+    write_html(render_report(report), path)
+
+
+def write_html(html: str, path: Path) -> None:
+    """Write an HTML report to `path` (UTF-8), never through a symbolic link."""
     check_report_path(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
     with os.fdopen(os.open(path, flags, 0o644), "w", encoding="utf-8") as handle:
-        handle.write(render_report(report))
+        handle.write(html)

@@ -30,11 +30,13 @@ from schemas.events.catalog import (
     DomainEvent,
     InformationRequested,
     JurisdictionsRegistered,
+    OrderAdded,
     PeopleAdopted,
     ResponseReceived,
     UnknownEventTypeError,
     decode_event_data,
 )
+from schemas.log.streams import ACTS
 from schemas.people.acts import Act, ActType, SignedAct, act_problem, approvals_needed
 from schemas.people.clock import ClockPolicy, act_time_problem
 from schemas.people.people_file import PeopleError, PeopleFile, parse_people_document
@@ -110,6 +112,19 @@ def _extend(event: DomainEvent, act: Act) -> str | None:
     return None
 
 
+def _add_order(event: DomainEvent, act: Act) -> str | None:
+    assert isinstance(event, OrderAdded)  # noqa: S101
+    wanted = {
+        "order_id": event.order_id,
+        "program_before_sha256": event.program_before_sha256,
+        "program_sha256": event.program_sha256,
+        "preview_sha256": event.preview_sha256,
+    }
+    if act.type is not ActType.ADD_ORDER or act.params != wanted or act.actor != event.actor:
+        return "the added order differs from the act its person signed"
+    return None
+
+
 EFFECTS: dict[type[DomainEvent], Callable[[DomainEvent, Act], str | None]] = {
     DecisionOverridden: _override,
     DecisionDetermined: _determine,
@@ -117,6 +132,7 @@ EFFECTS: dict[type[DomainEvent], Callable[[DomainEvent, Act], str | None]] = {
     DeadlineExtended: _extend,
     JurisdictionsRegistered: _import,
     ResponseReceived: _respond,
+    OrderAdded: _add_order,
 }
 """Events that are a person's act, and how each must match it (#16 adds its own)."""
 
@@ -126,7 +142,8 @@ def effect_problem(event: DomainEvent, act: Act, stream: StreamId) -> str | None
     check = next((fn for cls, fn in EFFECTS.items() if isinstance(event, cls)), None)
     if check is None:
         return None
-    subjects = () if stream.jurisdiction == "jurisdictions" else (stream.jurisdiction,)
+    program_wide = stream.jurisdiction in {"jurisdictions", ACTS}
+    subjects = () if program_wide else (stream.jurisdiction,)
     if act.program != stream.program or act.subjects != subjects:
         return "the act was signed for another stream"
     return check(event, act)

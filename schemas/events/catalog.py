@@ -49,6 +49,7 @@ __all__ = [
     "NoticeKind",
     "NoticeQueued",
     "NoticeSent",
+    "OrderAdded",
     "PeopleAdopted",
     "ReevaluationCompleted",
     "ReminderQueued",
@@ -216,6 +217,23 @@ class DecisionOverridden(DomainEvent):
     previous: Outcome | None
 
 
+class OrderAdded(DomainEvent):
+    """A person added a court order to a program (or changed one): a new program version.
+
+    Recorded on `{program}/_acts` beside the person's signed `add-order` act, whose params
+    carry the same fields. Both program documents and the preview (`grantreview.preview/1`,
+    what the office saw before acting) are stored content-addressed under these hashes.
+    """
+
+    TYPE: ClassVar[str] = "grantreview.program.order_added"
+
+    order_id: str = Field(min_length=1, max_length=200)
+    program_before_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    program_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    preview_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    actor: str = Field(min_length=1, max_length=MAX_ACTOR)
+
+
 class ReevaluationCompleted(DomainEvent):
     """One reevaluation run: what it saw, as the hash of the stored outcome list.
 
@@ -327,6 +345,7 @@ _ALL: tuple[type[DomainEvent], ...] = (
     DecisionRevised,
     DecisionOverridden,
     ReevaluationCompleted,
+    OrderAdded,
     NoticeQueued,
     NoticeSent,
     InformationRequested,

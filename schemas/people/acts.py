@@ -52,13 +52,14 @@ class ActType(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     PEOPLE = "people"
+    ADD_ORDER = "add-order"
 
 
 ROLE_ACTS: Final[Mapping[Role, frozenset[ActType]]] = {
     Role.OPERATOR: frozenset({ActType.IMPORT, ActType.REVIEW, ActType.RESPOND}),
     Role.REVIEWER: frozenset({ActType.REQUEST_INFO, ActType.EXTEND}),
-    Role.DETERMINING_OFFICIAL: frozenset({ActType.DETERMINE, ActType.OVERRIDE}),
-    Role.ADMINISTRATOR: frozenset({ActType.PEOPLE}),
+    Role.DETERMINING_OFFICIAL: frozenset({ActType.DETERMINE, ActType.OVERRIDE, ActType.ADD_ORDER}),
+    Role.ADMINISTRATOR: frozenset({ActType.PEOPLE, ActType.ADD_ORDER}),
     Role.AUDITOR: frozenset(),
 }
 """The one roles table (README, docs/log-format.md). Approving or rejecting a proposed act

@@ -87,6 +87,8 @@ class OrderPreview:
     known_at: datetime
     changed: list[dict[str, Any]]
     unchanged: list[dict[str, Any]]
+    court_order: CourtOrder | None = None
+    """The order as the program holds it, for the HTML report (its fields are in the program)."""
 
     def document(self) -> dict[str, Any]:
         """The `--json` document: one object per jurisdiction in `changed` or `unchanged`."""
@@ -118,6 +120,7 @@ def _changed(
     actions = {str(k): v for k, v in review.award_actions.items()} if review is not None else {}
     row: dict[str, Any] = {
         "jurisdiction": jurisdiction.slug,
+        "name": jurisdiction.name,
         "before": found.before.value,
         "after": found.after.value,
         "reasons": list(found.reasons),
@@ -161,7 +164,8 @@ def preview_streams(
         why = _STATUS_WHY.get(found.status)
         if why is None and jurisdiction is not None:
             why = _why_unchanged(order, jurisdiction, as_of, known_at)
-        row = {"jurisdiction": slug, "status": found.status.value, "why": why}
+        name = None if jurisdiction is None else jurisdiction.name
+        row = {"jurisdiction": slug, "name": name, "status": found.status.value, "why": why}
         unchanged.append(row | {"decision": found.before.value})
     return OrderPreview(
         program=before.program.id,
@@ -171,4 +175,5 @@ def preview_streams(
         known_at=known_at,
         changed=changed,
         unchanged=unchanged,
+        court_order=order,
     )

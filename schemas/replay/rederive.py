@@ -24,6 +24,7 @@ from schemas.events.catalog import (
     DecisionOverridden,
     DecisionRevised,
     DomainEvent,
+    OrderAdded,
     ResponseAmended,
     ResponseReceived,
     RulesEvaluated,
@@ -33,6 +34,7 @@ from schemas.log.state import StreamState, apply_event, decoded_events
 from schemas.program.response import Response, parse_response
 from schemas.replay._compare import compare_evaluations, differ
 from schemas.replay._inputs import Moments, ProgramCatalog, RegistryHistory, valid_time
+from schemas.replay._orders import order_problems
 from schemas.replay._stages import StageReplay
 from schemas.replay._standing import standing_of
 from schemas.replay._timeline import (
@@ -164,6 +166,11 @@ class _Walk:
             self.check_decision(seq, recorded, event)
         elif isinstance(event, DecisionRevised):
             self.check_revision(seq, recorded, event)
+        elif isinstance(event, OrderAdded):
+            for problem in order_problems(
+                event, self.stream.program, self.programs, self.responses
+            ):
+                self.find(seq, problem.kind, problem.detail)
         elif isinstance(event, DecisionOverridden):
             in_force = self.state.effective_decision
             if event.previous not in {None, in_force}:

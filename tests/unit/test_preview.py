@@ -17,6 +17,7 @@ from infra.eventlog.memory_store import MemoryObjectStore
 from infra.files.programs import load_order_file, load_program
 from infra.platform.settings import REPO_PROGRAMS_DIR, Settings
 from infra.runtime import Runtime
+from schemas.log.streams import StreamId
 from schemas.planning.preview import OrderPreview, with_order
 from schemas.program.definition import ProgramError
 from tasks.artifacts import preview_markdown
@@ -204,3 +205,78 @@ def test_the_previewed_program_is_the_one_adding_the_order_to_the_folder_gives(
     data["court_orders"].append(_order())
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     assert with_order(bundle, _order(), source="x").sha256 == load_program(root, PROGRAM).sha256
+
+
+def test_the_html_report_shows_the_preview_with_names_and_notices_inert(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """The report lists who changes and why the rest stand; a name's markup stays text."""
+    from dataclasses import replace  # noqa: PLC0415 - only here
+
+    from infra.files.preview_html import render_preview, write_preview  # noqa: PLC0415
+
+    found = _preview(runtime, _write(tmp_path, _order(title="Order <b>bold</b>")))
+    hostile = found.changed[0] | {"name": '<script>alert(1)</script> "Place"\x1b[31m'}
+    shown = replace(found, changed=[hostile, *found.changed[1:]])
+    html = render_preview(shown)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;Place&#34;\\x1b[31m" in html
+    assert "Order &lt;b&gt;bold&lt;/b&gt;" in html
+    assert shown.sha256 in html
+    assert "font: 15px/1.45 system-ui" in html  # the replay report's style
+    for row in found.changed:
+        assert f'<section id="notice--{row["jurisdiction"]}">' in html
+    for row in found.unchanged:
+        assert f"{row['why']}" in html
+    assert f"{len(found.changed)} would change, {len(found.unchanged)} unchanged" in html
+    path = tmp_path / "preview.html"
+    write_preview(found, path)
+    assert path.read_text(encoding="utf-8") == render_preview(found)
+
+
+def test_a_report_path_that_is_a_folder_is_refused_before_anything_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--report` naming a folder: exit 2 with one line, before the log is read."""
+    path = _write(tmp_path, _order())
+    monkeypatch.setenv("GRANTREVIEW_S3_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens
+    argv = ["grantreview", "preview", "-p", PROGRAM, "--order", str(path)]
+    monkeypatch.setattr(sys, "argv", [*argv, "--report", str(tmp_path)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "is a folder" in line
+
+
+def test_each_draft_is_the_notice_the_revised_state_renders_byte_for_byte(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """Folding reevaluate's own revision, the notice for it renders to the preview's draft.
+
+    A revision sends no notice today; were one sent for it on the preview's date, its stored
+    Markdown would be these bytes (the preview substitutes nothing the notice reads).
+    """
+    from dataclasses import replace  # noqa: PLC0415 - only here
+
+    from schemas.log.state import apply_event  # noqa: PLC0415
+    from schemas.planning.notices import render_notice  # noqa: PLC0415
+    from schemas.planning.preview import with_order  # noqa: PLC0415
+    from schemas.planning.reevaluation import reevaluate_stream  # noqa: PLC0415
+
+    path = _write(tmp_path, _order())
+    found = _preview(runtime, path)
+    after = with_order(runtime.program(PROGRAM), load_order_file(path), source="o")
+    registry = runtime.registry()
+    for row in found.changed:
+        stream = StreamId(program=PROGRAM, jurisdiction=row["jurisdiction"])
+        state = runtime.log.state(stream)
+        place = registry[row["jurisdiction"]]
+        revised = reevaluate_stream(state, after, place, as_of=AS_OF, known_at=AS_OF)
+        assert revised.draft is not None
+        for event in revised.draft.payloads:
+            state = apply_event(state, event, AS_OF)
+        kind = state.stage.value if state.stage is not None else "final"
+        wanted = replace(state, notice_wanted=(f"revision:{state.head_seq}", kind))
+        rendered, _ = render_notice(after, place, wanted, AS_OF.date())
+        assert rendered.markdown.encode("utf-8") == row["notice_draft"].encode("utf-8")

@@ -1,0 +1,51 @@
+"""Adding a court order to a program as a person's act: what the act says, what refuses it. Pure.
+
+`programs add-order` turns a previewed order into a new program version. The act names the
+program document before and after, the order and the preview the office saw (its hash,
+`OrderPreview.sha256`), so an auditor can match what was acted on with what was previewed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from schemas.base.errors import InputError
+from schemas.events.catalog import OrderAdded
+
+if TYPE_CHECKING:
+    from schemas.people.acts import Act
+    from schemas.program.definition import ProgramBundle
+
+__all__ = ["order_added", "order_params", "refuse_unchanged"]
+
+
+def refuse_unchanged(before: ProgramBundle, after: ProgramBundle, order_id: str) -> None:
+    """An order already in the program exactly as given is not a new version: bad input."""
+    if after.sha256 == before.sha256:
+        raise InputError(
+            f"order {order_id!r} is already in {before.program.id} unchanged: nothing to add"
+        )
+
+
+def order_params(
+    order_id: str, before: ProgramBundle, after: ProgramBundle, preview_sha256: str
+) -> dict[str, str]:
+    """The `add-order` act's params: the order, both program versions, the preview's hash."""
+    return {
+        "order_id": order_id,
+        "program_before_sha256": before.sha256,
+        "program_sha256": after.sha256,
+        "preview_sha256": preview_sha256,
+    }
+
+
+def order_added(act: Act) -> OrderAdded:
+    """The event recording the effect of a signed `add-order` act, field for field."""
+    params = act.params
+    return OrderAdded(
+        order_id=str(params["order_id"]),
+        program_before_sha256=str(params["program_before_sha256"]),
+        program_sha256=str(params["program_sha256"]),
+        preview_sha256=str(params["preview_sha256"]),
+        actor=act.actor,
+    )
