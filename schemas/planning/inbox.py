@@ -127,7 +127,10 @@ def stream_item(
         command = command_line(
             "determine", slug, "-p", pid, "--decision", suggested.value, "--reason", reason, *when
         )
-        what = "the answer window is closed; determine the final decision"
+        closed = "the answer window is closed"
+        if state.information is not None:
+            closed = f"the request for information due {due} went unanswered"
+        what = f"{closed}; determine the final decision"
         return item(due, "determining_official", what, command, "determine")
     if step is Step.RESPONSE_RECEIVED:
         return item(today, "operator", "a response waits for its evaluation", review, "review")
