@@ -27,7 +27,7 @@ from flows.checkpoint import checkpoint
 from flows.deadlines import deadlines
 from flows.decide import decide
 from flows.deploy.forms import summary as _summary
-from flows.deploy.forms import with_program_choice
+from flows.deploy.forms import with_form_help, with_program_choice
 from flows.determine import determine
 from flows.extend import extend
 from flows.preview import preview
@@ -80,17 +80,19 @@ def reevaluation_deployments(
     """One scheduled `reevaluate` deployment per program (an interval, if given, beats cron)."""
     schedule: dict[str, object] = {"interval": interval} if interval else {"cron": cron}
     return [
-        cast(  # to_deployment is sync-compatible: called outside an event loop it returns the value
-            "RunnerDeployment",
-            reevaluate.to_deployment(
-                description=_summary(reevaluate),
-                name=f"reevaluate-{program}",
-                parameters={"program": program},
-                concurrency_limit=1,
-                tags=["reevaluation", program],
-                entrypoint_type=EntrypointType.MODULE_PATH,
-                **schedule,  # type: ignore[arg-type] # either interval or cron, as typed above
-            ),
+        with_form_help(
+            cast(  # to_deployment is sync-compatible: outside an event loop it returns the value
+                "RunnerDeployment",
+                reevaluate.to_deployment(
+                    description=_summary(reevaluate),
+                    name=f"reevaluate-{program}",
+                    parameters={"program": program},
+                    concurrency_limit=1,
+                    tags=["reevaluation", program],
+                    entrypoint_type=EntrypointType.MODULE_PATH,
+                    **schedule,  # type: ignore[arg-type] # either interval or cron, as typed above
+                ),
+            )
         )
         for program in programs
     ]
@@ -202,7 +204,7 @@ def review_deployments(
         ),
     ]
     # to_deployment is sync-compatible: called outside an event loop it returns the value
-    return [cast("RunnerDeployment", deployment) for deployment in made]
+    return [with_form_help(cast("RunnerDeployment", deployment)) for deployment in made]
 
 
 def stage_deployments(programs: list[str] | None = None) -> list[RunnerDeployment]:
@@ -222,7 +224,7 @@ def stage_deployments(programs: list[str] | None = None) -> list[RunnerDeploymen
         )
     ]
     # to_deployment is sync-compatible: called outside an event loop it returns the value
-    return [cast("RunnerDeployment", deployment) for deployment in made]
+    return [with_form_help(cast("RunnerDeployment", deployment)) for deployment in made]
 
 
 def preview_deployments(programs: list[str] | None = None) -> list[RunnerDeployment]:
@@ -234,7 +236,7 @@ def preview_deployments(programs: list[str] | None = None) -> list[RunnerDeploym
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
     # to_deployment is sync-compatible: called outside an event loop it returns the value
-    return [cast("RunnerDeployment", made)]
+    return [with_form_help(cast("RunnerDeployment", made))]
 
 
 def served_deployments(
