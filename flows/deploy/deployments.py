@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_REEVALUATE_CRON",
     "LOG_LABEL",
     "RESPONSE_EVENTS",
+    "SERVED_FLOWS",
     "emit_response_event",
     "log_location",
     "preview_deployments",
@@ -69,6 +70,22 @@ LOG_LABEL: Final = "grantreview.log"
 
 DEFAULT_REEVALUATE_CRON: Final = "0 6 * * *"
 """Daily at 06:00 UTC, before the office opens on the east coast."""
+
+
+SERVED_FLOWS: Final = (
+    review,
+    act,
+    decide,
+    checkpoint,
+    audit,
+    deadlines,
+    determine,
+    request_info,
+    extend,
+    preview,
+    reevaluate,
+)
+"""The flows behind `served_deployments` (serve names their scheduled runs from these)."""
 
 
 def reevaluation_deployments(
