@@ -23,7 +23,8 @@ demo: $(STAMP)
 	fi
 
 # SeaweedFS (S3 on 127.0.0.1:8333) and a Prefect server with its UI (127.0.0.1:4200) that
-# stay up, data in .data/; prints the environment and writes it to .data/env.
+# stay up, data in .data/, and `grantreview serve --program psp-2017` (the deployments; log
+# in .data/serve.log); prints the environment and writes it to .data/env.
 up: $(STAMP)
 	$(BIN)/python -m localdev.services up --data .data
 

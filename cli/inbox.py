@@ -48,7 +48,8 @@ def inbox(
     """What waits and on whom, oldest first, each with the command that acts on it (no Prefect).
 
     Answer windows and requests for information closing or overdue, letters unanswered,
-    determinations waiting for an official, proposals waiting for approval.
+    determinations waiting for an official, proposals waiting for approval, and review
+    commits no signed checkpoint holds after 15 minutes (integration deferred or failed).
     """
     chosen = parse_slugs(programs, "program id")
     days = parse_days(due_within)

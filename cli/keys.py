@@ -94,13 +94,33 @@ def vkey(
     name: Annotated[
         str, typer.Option("--name", help="The witness's name (as `audit witness --name`).")
     ] = "witness",
+    witness_state: Annotated[
+        Path | None,
+        typer.Option(
+            "--witness",
+            metavar="STATE",
+            help="A witness's state (`audit witness --state` DIR, or a file in it): its vkey.",
+        ),
+    ] = None,
 ) -> None:
     """Print the log's verifier key (vkey), one line per key, as Go's note.NewVerifier reads it.
 
     `<origin>+<8 hex key id>+<base64>`: pin it to check checkpoints and receipts with other
     tools. With --witness-key, the witness's cosignature vkey instead (for `verify-receipt
-    --witness`).
+    --witness`); with --witness, the one its state recorded when it last cosigned.
     """
+    if witness_state is not None:
+        if witness_key is not None:
+            fail("give --witness STATE or --witness-key FILE, not both", ExitCode.BAD_INPUT)
+        from usecases.witness import state_vkeys  # noqa: PLC0415 - keep CLI start-up light
+
+        try:
+            lines = state_vkeys(witness_state)
+        except InputError as error:
+            fail(str(error), ExitCode.BAD_INPUT)
+        for line in lines:
+            typer.echo(line)
+        return
     if witness_key is not None:
         from usecases.vkeys import witness_vkey  # noqa: PLC0415 - keep CLI start-up light
 

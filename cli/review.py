@@ -41,11 +41,12 @@ _STATUS_COLUMNS = {
     "stage": "stage",
     "letter_date": "letter dated",
     "due": "next deadline",
-    "last_event_time": "recorded on",
+    "last_event_time": "last recorded on",
 }
-"""Status row fields shown, and their headers; dates as YYYY-MM-DD. Dates the review is
-about (letter, deadline) are valid dates; `recorded on` is when the log last changed (the
-system clock), which is why it may read years after the others."""
+"""Status row fields shown, and their headers; dates as YYYY-MM-DD. The letter's date, the
+deadline and a decision's `decided for` are valid time (the day a fact is for, historical
+for a 2017 case); `recorded on` is the log's own clock (when the writer stored it), which
+is why it may read years after the others (docs/log-format.md, "Clock policy")."""
 
 
 NOTHING_TO_DO = (
@@ -62,6 +63,16 @@ def _day(value: object) -> object:
     return value
 
 
+def _decision_cell(row: dict[str, Any]) -> str:
+    """The decision, and for the one in force the day it is for and the day it was recorded."""
+    lines = [str(row["decision"])]
+    if row.get("decided_for"):
+        lines.append(f"decided for {_day(row['decided_for'])}")
+    if row.get("recorded_on"):
+        lines.append(f"recorded on {_day(row['recorded_on'])}")
+    return "\n".join(lines)
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     """A Rich table of jurisdiction, step, decision and reasons; cells are text, not markup."""
     from rich.console import Console  # noqa: PLC0415 - keep CLI start-up light
@@ -72,13 +83,14 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     waits = staged and any(row.get("pending_reason") for row in rows)
     extra = ("waiting for",) if waits else ()
     table = Table(*columns.values(), "decision", "reasons", *extra, show_lines=True)
+    table.columns[len(columns)].no_wrap = True  # `decided for YYYY-MM-DD` stays on one line
     for row in rows:
         reasons = list(row["reasons"]) or ([] if waits else [row.get("pending_reason") or ""])
         waiting = (safe_cell(row.get("pending_reason") or ""),) if waits else ()
         reasons += [fact["text"] for fact in row.get("uncertain_facts", [])]
         table.add_row(
             *(safe_cell(_day(row.get(column)) or "") for column in columns),
-            safe_cell(row["decision"]),
+            safe_cell(_decision_cell(row)),
             safe_cell("\n".join(reasons)),
             *waiting,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Annotated
 
@@ -55,11 +56,23 @@ def serve(
         runtime.program(program)  # refuse an undefined or invalid program before serving
     from prefect import serve as prefect_serve  # noqa: PLC0415 - Prefect only when needed
 
-    from flows.deploy.deployments import served_deployments  # noqa: PLC0415
+    from flows.deploy.deployments import SERVED_FLOWS, served_deployments  # noqa: PLC0415
+    from flows.deploy.scheduled_names import keep_scheduled_runs_named  # noqa: PLC0415
 
     interval = None if reevaluate_interval is None else timedelta(seconds=reevaluate_interval)
     deployments = served_deployments(
         chosen, reevaluate_cron=reevaluate_cron, reevaluate_interval=interval
     )
     typer.echo(f"serving {', '.join(d.name for d in deployments)}; stop with Ctrl-C", err=True)
-    prefect_serve(*deployments, print_starting_message=False)
+    stop = threading.Event()  # upcoming scheduled runs get their names while we serve
+    namer = threading.Thread(
+        target=keep_scheduled_runs_named,
+        args=(SERVED_FLOWS, stop),
+        name="scheduled-run-names",
+        daemon=True,
+    )
+    namer.start()
+    try:
+        prefect_serve(*deployments, print_starting_message=False)
+    finally:
+        stop.set()

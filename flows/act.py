@@ -15,9 +15,14 @@ __all__ = ["act"]
 def act(act: str, signature: str) -> ActOutcome:
     """Record an act prepared with `--prepare` and signed by its person.
 
-    `act` is the prepared bytes; `signature` the armored output of `grantreview sign` or
-    `ssh-keygen -Y sign -n grantreview`. Without a valid signature by a person whose role
-    allows the act, the run fails and nothing is written.
+    Without a valid signature by a person whose role allows the act, the run fails in one
+    line and nothing is written.
+
+    Args:
+        act: The act as prepared and signed: the text a command's `--prepare` printed
+            (e.g. `grantreview determine SLUG -p PROGRAM ... --prepare`).
+        signature: Your SSH signature of the act: the text `grantreview sign act.json` (or
+            ssh-keygen -Y sign -n grantreview -f KEY act.json) printed.
     """
     try:
         return record_signed_act(act, signature)

@@ -6,7 +6,7 @@ lets an operator find "the psp-2017 review of today" in the UI's run list at a g
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 
 from infra.platform.clock import utc_now
 
-__all__ = ["run_name", "run_namer"]
+__all__ = ["RunNamer", "run_name", "run_namer"]
 
 
 def run_name(template: str, parameters: Mapping[str, Any], today: datetime) -> str:
@@ -41,10 +41,21 @@ class _Defaulted(dict[str, Any]):
         return "all"
 
 
-def run_namer(template: str) -> Callable[[], str]:
-    """The `flow_run_name` callable Prefect calls inside the run (it reads the run's parameters)."""
+class RunNamer:
+    """The `flow_run_name` callable Prefect calls inside the run; it keeps its template.
 
-    def name() -> str:
-        return run_name(template, flow_run.parameters, utc_now())
+    `serve` reads the template to name scheduled runs before they start
+    (`flows/deploy/scheduled_names.py`).
+    """
 
-    return name
+    def __init__(self, template: str) -> None:
+        self.template = template
+
+    def __call__(self) -> str:
+        """The run's name from its own parameters (Prefect's `flow_run.parameters`)."""
+        return run_name(self.template, flow_run.parameters, utc_now())
+
+
+def run_namer(template: str) -> RunNamer:
+    """The `flow_run_name` callable for `template` (see `RunNamer`)."""
+    return RunNamer(template)

@@ -3,9 +3,11 @@
 `python -m localdev.services up` starts SeaweedFS (S3 on 127.0.0.1:8333) and a Prefect
 server with its UI (127.0.0.1:4200), detached, with their data under `.data/`; creates the
 bucket and a signing key pair; writes `.data/env` (the environment to export, as
-`export NAME=value` lines) and prints it. Running it again while they are up only prints
-the environment. `python -m localdev.services down` stops the two processes it started (by
-the pids it recorded in `.data/services.json`) and removes `.data/env`.
+`export NAME=value` lines); serves the deployments (`grantreview serve --program psp-2017`,
+`--serve P` to choose, `--no-serve` for none; `localdev/served.py`) and prints the
+environment. Running it again while they are up only prints the environment (and starts
+`serve` again if it had stopped). `python -m localdev.services down` stops the processes
+it started (by the pids it recorded in `.data/services.json`) and removes `.data/env`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import shlex
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
@@ -26,6 +29,7 @@ from infra.s3.bucket import ensure_bucket
 from infra.s3.client import make_s3_client
 from localdev.prefect_server import PrefectServer
 from localdev.seaweed import SeaweedServer
+from localdev.served import DEFAULT_SERVED, LOG, start_serving
 from localdev.stack import ensure_keys
 
 __all__ = ["DEFAULT_PREFECT_PORT", "DEFAULT_S3_PORT", "down", "main", "up"]
@@ -38,11 +42,20 @@ _RECORD = "services.json"
 _ENV = "env"
 
 
-def up(data: Path, *, s3_port: int, prefect_port: int, bucket: str) -> dict[str, str]:
-    """Start both services detached (unless they are up already); the environment to use."""
+def up(
+    data: Path,
+    *,
+    s3_port: int,
+    prefect_port: int,
+    bucket: str,
+    serve: Sequence[str] = DEFAULT_SERVED,
+) -> dict[str, str]:
+    """Start the services detached (unless up already) and serve `serve`; the environment."""
     data.mkdir(parents=True, exist_ok=True)
     if _running(data):
-        return _read_env(data)
+        env = _read_env(data)
+        _keep_serving(data, env, serve)
+        return env
     seaweed = SeaweedServer(data / "seaweed", s3_port=s3_port).start(detached=True)
     try:
         prefect = PrefectServer(data / "prefect-server", port=prefect_port).start(
@@ -69,7 +82,18 @@ def up(data: Path, *, s3_port: int, prefect_port: int, bucket: str) -> dict[str,
     }
     text = "".join(f"export {name}={shlex.quote(value)}\n" for name, value in env.items())
     (data / _ENV).write_text(text)
+    _keep_serving(data, env, serve)
     return env
+
+
+def _keep_serving(data: Path, env: dict[str, str], programs: Sequence[str]) -> None:
+    """Start `grantreview serve` unless it runs already (or no program is to be served)."""
+    record = data / _RECORD
+    pids: dict[str, int] = json.loads(record.read_text())
+    if not programs or ("serve" in pids and _alive(pids["serve"])):
+        return
+    pids["serve"] = start_serving(data, env, programs)
+    record.write_text(json.dumps(pids) + "\n")
 
 
 def down(data: Path, timeout: float = 30.0) -> list[str]:
@@ -78,7 +102,8 @@ def down(data: Path, timeout: float = 30.0) -> list[str]:
     if not record.exists():
         return []
     pids: dict[str, int] = json.loads(record.read_text())
-    stopped = [name for name, pid in pids.items() if _stop_group(pid, timeout)]
+    first = sorted(pids, key=lambda name: name != "serve")  # serve before what it talks to
+    stopped = [name for name in first if _stop_group(pids[name], timeout)]
     record.unlink()
     (data / _ENV).unlink(missing_ok=True)
     return stopped
@@ -100,12 +125,12 @@ def _alive(pid: int) -> bool:
 
 
 def _running(data: Path) -> bool:
-    """Whether both recorded services are alive and the env file is there."""
+    """Whether both recorded services are alive and the env file is there (serve aside)."""
     record = data / _RECORD
     if not record.exists() or not (data / _ENV).exists():
         return False
     pids: dict[str, int] = json.loads(record.read_text())
-    return all(_alive(pid) for pid in pids.values())
+    return all(_alive(pids[name]) for name in ("seaweed", "prefect") if name in pids)
 
 
 def _stop_group(pid: int, timeout: float) -> bool:
@@ -141,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--s3-port", type=int, default=DEFAULT_S3_PORT)
     parser.add_argument("--prefect-port", type=int, default=DEFAULT_PREFECT_PORT)
     parser.add_argument("--bucket", default="grantreview")
+    parser.add_argument(
+        "--serve",
+        action="append",
+        metavar="PROGRAM",
+        help="program `grantreview serve` serves (repeat; default: psp-2017)",
+    )
+    parser.add_argument("--no-serve", action="store_true", help="serve no deployments")
     arguments = parser.parse_args(argv)
     data: Path = arguments.data.resolve()
     if arguments.action == "down":
@@ -152,11 +184,14 @@ def main(argv: list[str] | None = None) -> int:
         s3_port=arguments.s3_port,
         prefect_port=arguments.prefect_port,
         bucket=arguments.bucket,
+        serve=() if arguments.no_serve else tuple(arguments.serve or DEFAULT_SERVED),
     )
     sys.stdout.write((data / _ENV).read_text())
+    served = json.loads((data / _RECORD).read_text()).get("serve")
     sys.stdout.write(
         f"# Prefect UI: {env['PREFECT_UI_URL']}\n"
-        f"# use them: . {data / _ENV}   (make down stops them)\n"
+        + (f"# deployments served by grantreview serve (log: {data / LOG})\n" if served else "")
+        + f"# use them: . {data / _ENV}   (make down stops them)\n"
     )
     return 0
 

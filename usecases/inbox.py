@@ -2,6 +2,9 @@
 
 Gathers each program's stream states the way `status` does, and its open proposals; the
 pure core (`schemas.planning.inbox`) says what waits, on whom, and the command for it.
+One more item concerns the whole log: review commits that no signed checkpoint holds
+(their transparency-log integration deferred or failed), read from the newest signed
+checkpoint (read-only; `infra/eventlog/integrator.py`).
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from infra.errors import UntrustedCheckpointError
+from infra.eventlog.integrator import Integrator
 from infra.platform.clock import utc_now
 from schemas.log.state import Step
 from schemas.log.streams import StreamId
@@ -17,9 +22,11 @@ from schemas.planning.inbox import (
     approval_item,
     command_line,
     for_actor,
+    integration_item,
     sort_items,
     stream_item,
     unsent_item,
+    untrusted_log_item,
 )
 from usecases.people import people_in_force
 from usecases.proposals import pending_acts
@@ -58,6 +65,24 @@ def _damaged(program: str, stream: StreamId, moment: datetime) -> InboxItem:
     )
 
 
+def _integration(runtime: Runtime, newest_commit: datetime | None) -> InboxItem | None:
+    """Review commits no signed checkpoint holds, by the writer's clock (not `--as-of`).
+
+    Without a keyring (no verify or signing key configured) nothing is signed to compare
+    with, so nothing is said.
+    """
+    keyring = runtime.commit_keys.keyring
+    if newest_commit is None or keyring is None or not keyring.keys:
+        return None
+    reader = Integrator(runtime.log, origin=runtime.origin, signer=None, keyring=keyring)
+    now = utc_now()
+    try:
+        newest = reader.newest()
+    except UntrustedCheckpointError as error:
+        return untrusted_log_item(str(error), now.date())
+    return integration_item(newest_commit, newest.time, now)
+
+
 def _program_items(
     runtime: Runtime,
     program: str,
@@ -67,11 +92,13 @@ def _program_items(
     horizon_days: int,
     asked: datetime | None,
     named: bool,
+    recorded: list[datetime],
 ) -> list[InboxItem]:
     """What waits in one program: its streams, one line for letters unsent, its proposals.
 
     Letters not sent yet are one line where the program is in use (a review has begun) or
-    was `named`: an office does not run every program in its folder.
+    was `named`: an office does not run every program in its folder. The newest commit
+    time of its streams is added to `recorded`.
     """
     streams = [StreamId(program=program, jurisdiction=slug) for slug in slugs]
     states, damaged = runtime.log.trusted_states(streams)
@@ -79,6 +106,7 @@ def _program_items(
     proposals = pending_acts(runtime, program)
     proposed = {s for found in proposals.values() for s in found.proposal.act.subjects}
     items = [_damaged(program, stream, moment) for stream in damaged]
+    recorded.extend(s.last_event_time for s in states.values() if s.last_event_time is not None)
     unsent = 0
     for state in states.values():
         if state.step is Step.NEW:
@@ -128,6 +156,7 @@ def inbox_items(
     """
     moment = as_of or utc_now()
     slugs = sorted(runtime.registry())  # read once for every program
+    recorded: list[datetime] = []
     items = [
         item
         for program in programs or program_ids(runtime)
@@ -139,8 +168,12 @@ def inbox_items(
             horizon_days=due_within_days,
             asked=as_of,
             named=bool(programs),
+            recorded=recorded,
         )
     ]
+    unsigned = _integration(runtime, max(recorded, default=None))
+    if unsigned is not None:
+        items.append(unsigned)
     if actor is not None:
         found = people_in_force(runtime)
         people = None if found is None else found.people

@@ -44,22 +44,23 @@ def _row(state: StreamState, program: Program, as_of: datetime) -> dict[str, Any
         "reasons": list(state.reasons),
         "overridden": state.override is not None,
         "automatic_decision": (state.decision or Outcome.PENDING).value,
-        "decided_for": (
-            None if state.determination is None else state.determination.as_of.isoformat()
-        ),
+        "decided_for": _iso(state.decided_for),
+        "recorded_on": _iso(state.decision_recorded),
         "letter_date": None if letter is None else letter.letter_date.isoformat(),
         "response_due": (
             None
             if letter is None or letter.response_due is None
             else letter.response_due.isoformat()
         ),
-        "last_event_time": (
-            None if state.last_event_time is None else state.last_event_time.isoformat()
-        ),
+        "last_event_time": _iso(state.last_event_time),
         "events": state.head_seq + 1,
         "uncertain_facts": _uncertain_facts(state),
         "damaged": None,
     }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def _uncertain_facts(state: StreamState) -> list[dict[str, Any]]:
@@ -89,6 +90,7 @@ def _damaged_row(stream: StreamId, error: Exception) -> dict[str, Any]:
         "overridden": False,
         "automatic_decision": DAMAGED,
         "decided_for": None,
+        "recorded_on": None,
         "letter_date": None,
         "response_due": None,
         "last_event_time": None,

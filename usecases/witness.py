@@ -16,8 +16,9 @@ from infra.eventlog.integrator import Integrator
 from schemas.audit.witness import Freshness, stale_findings, witness_findings
 from schemas.base.errors import InputError
 from schemas.tlog.checkpoint import CheckpointError, open_checkpoint
-from schemas.tlog.cosignature import cosign
+from schemas.tlog.cosignature import cosign, cosigner_verifier
 from schemas.tlog.merkle import consistency_proof
+from schemas.tlog.note import raw_public_key
 from schemas.tlog.tiles import tile_hash_reader
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from schemas.log.cumulative_checkpoint import Keyring, Signer
     from schemas.tlog.checkpoint import TreeHead
 
-__all__ = ["WitnessOutcome", "witness_log"]
+__all__ = ["WitnessOutcome", "state_vkeys", "witness_log"]
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
 
@@ -60,12 +61,45 @@ def _seen(path: Path, verifiers_for: Integrator) -> tuple[int, TreeHead] | None:
     return seq, head
 
 
-def _remember(path: Path, seq: int, note: bytes) -> None:
+def _remember(path: Path, seq: int, note: bytes, vkey: str | None) -> None:
+    """Store the accepted checkpoint, and the vkey its cosignatures verify with.
+
+    A run without a key (an auditor's `audit verify --witness-state`) keeps the vkey a
+    cosigning run recorded, so `keys vkey --witness DIR` still prints it.
+    """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    body = json.dumps({"checkpoint": note.decode(), "seq": seq}, sort_keys=True) + "\n"
+    document: dict[str, object] = {"checkpoint": note.decode(), "seq": seq}
+    kept = vkey or _recorded_vkey(path)
+    if kept is not None:
+        document["vkey"] = kept
+    body = json.dumps(document, sort_keys=True) + "\n"
     temporary.write_text(body, encoding="utf-8")
     temporary.replace(path)  # the state moves forward whole or not at all
+
+
+def _recorded_vkey(path: Path) -> str | None:
+    """The vkey a state file records, if it is readable and has one."""
+    try:
+        vkey = json.loads(path.read_text(encoding="utf-8")).get("vkey")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return vkey if isinstance(vkey, str) else None
+
+
+def state_vkeys(state: Path) -> list[str]:
+    """The cosignature vkeys a witness's state (its `--state` folder, or one file) records."""
+    files = sorted(state.glob("*.json")) if state.is_dir() else [state]
+    if not state.exists() or not files:
+        raise InputError(f"witness state {state}: no state file (run `audit witness --state`)")
+    found = sorted({vkey for path in files if (vkey := _recorded_vkey(path)) is not None})
+    if not found:
+        raise InputError(
+            f"witness state {state} records no vkey: the witness has not cosigned since it "
+            "began recording it; run `audit witness --key FILE --name NAME`, or print it "
+            "with `grantreview keys vkey --witness-key FILE --name NAME`"
+        )
+    return found
 
 
 def witness_log(
@@ -125,7 +159,8 @@ def _witness(
     outcome.findings = witness_findings(seen, (newest.seq, newest.head), proof)
     if outcome.findings:
         return outcome, newest.time
-    _remember(path, newest.seq, newest.note)
+    vkey = None if key is None else cosigner_verifier(name, raw_public_key(key.private_key)).vkey()
+    _remember(path, newest.seq, newest.note, vkey)
     if key is not None:
         line = cosign(newest.head.text(), name, key.private_key, int(time.timestamp()))
         object_key = f"{log.prefix}witness/{name}/{newest.seq:020d}"

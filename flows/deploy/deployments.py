@@ -27,7 +27,7 @@ from flows.checkpoint import checkpoint
 from flows.deadlines import deadlines
 from flows.decide import decide
 from flows.deploy.forms import summary as _summary
-from flows.deploy.forms import with_program_choice
+from flows.deploy.forms import with_form_help, with_program_choice
 from flows.determine import determine
 from flows.extend import extend
 from flows.preview import preview
@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_REEVALUATE_CRON",
     "LOG_LABEL",
     "RESPONSE_EVENTS",
+    "SERVED_FLOWS",
     "emit_response_event",
     "log_location",
     "preview_deployments",
@@ -71,6 +72,22 @@ DEFAULT_REEVALUATE_CRON: Final = "0 6 * * *"
 """Daily at 06:00 UTC, before the office opens on the east coast."""
 
 
+SERVED_FLOWS: Final = (
+    review,
+    act,
+    decide,
+    checkpoint,
+    audit,
+    deadlines,
+    determine,
+    request_info,
+    extend,
+    preview,
+    reevaluate,
+)
+"""The flows behind `served_deployments` (serve names their scheduled runs from these)."""
+
+
 def reevaluation_deployments(
     programs: list[str],
     *,
@@ -80,17 +97,19 @@ def reevaluation_deployments(
     """One scheduled `reevaluate` deployment per program (an interval, if given, beats cron)."""
     schedule: dict[str, object] = {"interval": interval} if interval else {"cron": cron}
     return [
-        cast(  # to_deployment is sync-compatible: called outside an event loop it returns the value
-            "RunnerDeployment",
-            reevaluate.to_deployment(
-                description=_summary(reevaluate),
-                name=f"reevaluate-{program}",
-                parameters={"program": program},
-                concurrency_limit=1,
-                tags=["reevaluation", program],
-                entrypoint_type=EntrypointType.MODULE_PATH,
-                **schedule,  # type: ignore[arg-type] # either interval or cron, as typed above
-            ),
+        with_form_help(
+            cast(  # to_deployment is sync-compatible: outside an event loop it returns the value
+                "RunnerDeployment",
+                reevaluate.to_deployment(
+                    description=_summary(reevaluate),
+                    name=f"reevaluate-{program}",
+                    parameters={"program": program},
+                    concurrency_limit=1,
+                    tags=["reevaluation", program],
+                    entrypoint_type=EntrypointType.MODULE_PATH,
+                    **schedule,  # type: ignore[arg-type] # either interval or cron, as typed above
+                ),
+            )
         )
         for program in programs
     ]
@@ -202,7 +221,7 @@ def review_deployments(
         ),
     ]
     # to_deployment is sync-compatible: called outside an event loop it returns the value
-    return [cast("RunnerDeployment", deployment) for deployment in made]
+    return [with_form_help(cast("RunnerDeployment", deployment)) for deployment in made]
 
 
 def stage_deployments(programs: list[str] | None = None) -> list[RunnerDeployment]:
@@ -222,7 +241,7 @@ def stage_deployments(programs: list[str] | None = None) -> list[RunnerDeploymen
         )
     ]
     # to_deployment is sync-compatible: called outside an event loop it returns the value
-    return [cast("RunnerDeployment", deployment) for deployment in made]
+    return [with_form_help(cast("RunnerDeployment", deployment)) for deployment in made]
 
 
 def preview_deployments(programs: list[str] | None = None) -> list[RunnerDeployment]:
@@ -234,7 +253,7 @@ def preview_deployments(programs: list[str] | None = None) -> list[RunnerDeploym
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
     # to_deployment is sync-compatible: called outside an event loop it returns the value
-    return [cast("RunnerDeployment", made)]
+    return [with_form_help(cast("RunnerDeployment", made))]
 
 
 def served_deployments(

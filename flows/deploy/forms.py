@@ -8,17 +8,30 @@ ship), so the choice is made per deployment: a copy of the flow whose signature 
 carry the default: a signature default could not precede required parameters). Runs
 still load the flow itself from its entrypoint; only the form and the server's parameter
 check see the choice.
+
+An optional parameter (`as_of: datetime | None = None`) comes out of pydantic as
+`anyOf: [<type>, null]` with `default: null`, which the run form shows as a "None" tab
+reading 'Property is type "None"' instead of the field and its help. `with_form_help`
+gives such a field its plain type and no default: the form shows the input with its
+description, left empty it is not sent (the flow's own default applies), and the server's
+check still takes an explicit null (Prefect's validator allows null for a field that is
+neither required nor defaulted).
 """
 
 from __future__ import annotations
 
 import inspect
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 from prefect import Flow
 from pydantic import WithJsonSchema
 
-__all__ = ["summary", "with_program_choice"]
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
+
+__all__ = ["form_properties", "summary", "with_form_help", "with_program_choice"]
+
+_NULL = {"type": "null"}
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,3 +62,32 @@ def summary(flow: Flow[Any, Any]) -> str:
     text = flow.description or ""
     head, _, _ = text.partition("\nArgs:")
     return head.strip()
+
+
+def _plain(field: dict[str, Any]) -> dict[str, Any]:
+    """An optional field as its non-null type, with no null default; any other as it is."""
+    choices = field.get("anyOf")
+    if field.get("default", ...) is not None or not isinstance(choices, list):
+        return field
+    kept = [choice for choice in choices if choice != _NULL]
+    if len(kept) != 1 or len(choices) != len(kept) + 1:
+        return field
+    rest = {key: value for key, value in field.items() if key not in {"anyOf", "default"}}
+    return {**kept[0], **rest}
+
+
+def form_properties(properties: dict[str, Any]) -> dict[str, Any]:
+    """The run form's fields with every optional one shown as its type (see module doc)."""
+    return {name: _plain(field) for name, field in properties.items()}
+
+
+def with_form_help(deployment: RunnerDeployment) -> RunnerDeployment:
+    """The deployment with its run form's optional fields shown as inputs with their help.
+
+    Prefect offers no public hook on the schema `to_deployment` builds; the private
+    attribute is read and rewritten here only, and `tests/unit/test_operator_ui.py` checks
+    every served deployment's form, so a Prefect change that moves it fails there.
+    """
+    schema = deployment._parameter_openapi_schema  # noqa: SLF001 - see the docstring
+    schema.properties = form_properties(schema.properties)
+    return deployment

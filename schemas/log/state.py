@@ -106,6 +106,11 @@ class StreamState:
     notices_sent: frozenset[str] = frozenset()
     uncertain_facts: tuple[str, ...] = ()
     """Ids of the uncertain facts the latest evaluation relied on (the index keeps these)."""
+    decided_for: datetime | None = None
+    """Valid time of the decision in force: the moment it is for (its `as_of`; an override's
+    is when it was recorded, as it carries none)."""
+    decision_recorded: datetime | None = None
+    """Recorded time of the decision in force: its commit's time, stamped by the writer."""
 
     @property
     def step(self) -> Step:  # noqa: PLR0911 - one return per step
@@ -206,12 +211,13 @@ def apply_event(state: StreamState, event: DomainEvent, time: datetime) -> Strea
             uncertain_facts=_uncertain_ids(event.evaluation),
         )
     if isinstance(event, DecisionIssued):
-        return _decided(state, event)
+        return _decided(_automatic_dated(state, event.as_of, time), event)
     if isinstance(event, (NoticeQueued, NoticeSent, InformationRequested, DeadlineExtended)):
         return _staged(state, event)
     if isinstance(event, DecisionDetermined):
+        dated = _dated(state, event.as_of, time) if state.override is None else state
         return replace(
-            state,
+            dated,
             determination=event,
             final=True,
             stage=Stage.FINAL,
@@ -221,7 +227,7 @@ def apply_event(state: StreamState, event: DomainEvent, time: datetime) -> Strea
         return replace(state, award_action=event.action)
     if isinstance(event, DecisionRevised):
         return replace(
-            state,
+            _automatic_dated(state, event.evaluation.as_of, time),
             evaluation=event.evaluation,
             uncertain_facts=_uncertain_ids(event.evaluation),
             decision=event.after,
@@ -229,8 +235,20 @@ def apply_event(state: StreamState, event: DomainEvent, time: datetime) -> Strea
             decision_id=event.decision_id,
         )
     if isinstance(event, DecisionOverridden):
-        return replace(state, override=event)
+        return replace(_dated(state, time, time), override=event)
     return state
+
+
+def _dated(state: StreamState, valid: datetime, recorded: datetime) -> StreamState:
+    """The state with the dates of a decision that is now the one in force."""
+    return replace(state, decided_for=valid, decision_recorded=recorded)
+
+
+def _automatic_dated(state: StreamState, valid: datetime, recorded: datetime) -> StreamState:
+    """An automatic decision's dates count only while no person's decision outranks it."""
+    if state.override is not None or state.determination is not None:
+        return state
+    return _dated(state, valid, recorded)
 
 
 def _uncertain_ids(evaluation: Evaluation) -> tuple[str, ...]:

@@ -86,6 +86,10 @@ class IndexedStream(BaseModel):
     notices_sent: frozenset[str] = frozenset()
     uncertain_facts: tuple[str, ...] = ()
     """Added with issue #26: snapshots written before it read as resting on none."""
+    decided_for: AwareDatetime | None
+    decision_recorded: AwareDatetime | None
+    """Added with issue #24, required: a snapshot written before them does not parse, so the
+    next read rebuilds the index from the streams rather than show a decision undated."""
 
     @classmethod
     def of(cls, state: StreamState) -> IndexedStream:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from schemas.base.canonical import format_time
 from schemas.log.state import Step
 from schemas.people.acts import ActType, roles_for
 from schemas.planning.stages import review_step
@@ -25,17 +26,27 @@ if TYPE_CHECKING:
     from schemas.program.definition import Program
 
 __all__ = [
+    "INTEGRATION_LAG",
+    "LOG",
     "InboxItem",
     "approval_item",
     "command_line",
     "for_actor",
+    "integration_item",
     "sort_items",
     "stream_item",
     "unsent_item",
+    "untrusted_log_item",
 ]
 
 EXTENSION_DAYS = 7
 """The new due date an overdue request for information is offered: a week from the day."""
+INTEGRATION_LAG = timedelta(minutes=15)
+"""How long a commit may wait for a signed checkpoint before the inbox says so: runs
+integrate as they end, so one still outside after this was deferred (a rival's claim) or
+its run died; the hourly sweep takes it at the latest, `grantreview checkpoint` at once."""
+LOG = "log"
+"""`program` of an item about the whole event log rather than one program."""
 JURISDICTION = "jurisdiction"
 """`waiting_on` of an item only the jurisdiction can move (its answer)."""
 
@@ -127,7 +138,10 @@ def stream_item(
         command = command_line(
             "determine", slug, "-p", pid, "--decision", suggested.value, "--reason", reason, *when
         )
-        what = "the answer window is closed; determine the final decision"
+        closed = "the answer window is closed"
+        if state.information is not None:
+            closed = f"the request for information due {due} went unanswered"
+        what = f"{closed}; determine the final decision"
         return item(due, "determining_official", what, command, "determine")
     if step is Step.RESPONSE_RECEIVED:
         return item(today, "operator", "a response waits for its evaluation", review, "review")
@@ -145,6 +159,56 @@ def stream_item(
         return item(due, "reviewer", f"{reason}; extend it", command, "extend")
     what = f"{_LABELS[step]}: overdue since {due}; review records what follows"
     return item(due, "operator", what, review, "review")
+
+
+def integration_item(
+    newest_commit: datetime | None,
+    checkpoint_time: datetime | None,
+    now: datetime,
+    *,
+    lag: timedelta = INTEGRATION_LAG,
+) -> InboxItem | None:
+    """Commits that no signed checkpoint holds, recorded more than `lag` before `now`.
+
+    The signal is the recorded times alone (the newest review commit against the newest
+    signed checkpoint), so it costs no listing of the tree; a commit stored while a
+    checkpoint was being signed is seen once a later commit or the hourly sweep lands.
+    """
+    if newest_commit is None or (checkpoint_time is not None and checkpoint_time >= newest_commit):
+        return None
+    if now - newest_commit <= lag:
+        return None
+    signed = (
+        "no signed checkpoint yet"
+        if checkpoint_time is None
+        else f"the newest signed checkpoint is of {format_time(checkpoint_time)}"
+    )
+    what = (
+        f"commits recorded up to {format_time(newest_commit)} are in no signed checkpoint"
+        f" ({signed}): their transparency-log integration was deferred or failed; sign one"
+    )
+    return InboxItem(
+        LOG,
+        None,
+        newest_commit.date(),
+        overdue=True,
+        waiting_on="operator",
+        what=what,
+        command=command_line("checkpoint"),
+    )
+
+
+def untrusted_log_item(problem: str, today: date) -> InboxItem:
+    """The newest checkpoint does not verify: an auditor looks before anyone signs more."""
+    return InboxItem(
+        LOG,
+        None,
+        today,
+        overdue=True,
+        waiting_on="auditor",
+        what=f"the transparency log's newest checkpoint does not verify ({problem})",
+        command=command_line("audit", "verify"),
+    )
 
 
 def unsent_item(

@@ -8,6 +8,7 @@ this module: `schemas.planning.review.plan_decision` keeps its one-stage behavio
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -62,16 +63,26 @@ def _passed(day: date | None, as_of: datetime) -> bool:
 
 
 def awaiting_determination(state: StreamState, program: Program, as_of: datetime) -> bool:
-    """Whether the stream waits for a person's final determination at `as_of`."""
+    """Whether the stream waits for a person's final determination at `as_of`.
+
+    A request for information whose due date passed unanswered waits no longer: the review
+    stands where it stood before the request (a preliminary decision whose window closed,
+    or that was answered, goes to the determining official).
+    """
     review = program.review
     if review is None or review.final != "person" or state.final:
         return False
     if state.information is not None and not _passed(state.information_due, as_of):
         return False
-    if state.step is Step.PRELIMINARY:
+    if _step_before_request(state) is Step.PRELIMINARY:
         return state.answered or window_closed(state, as_of)
     unanswered = state.response is None and not state.decided
     return unanswered and review.no_response == "pending" and _passed(state.due, as_of)
+
+
+def _step_before_request(state: StreamState) -> Step:
+    """The step without the open request for information (its answer never came)."""
+    return state.step if state.information is None else replace(state, information=None).step
 
 
 def review_step(state: StreamState, program: Program, as_of: datetime) -> Step:
@@ -273,6 +284,9 @@ def pending_reason(state: StreamState, program: Program, as_of: datetime) -> str
     if step is Step.AWAITING_INFORMATION:
         return f"awaiting the jurisdiction's answer to a request for information until {state.due}"
     if step is Step.AWAITING_DETERMINATION:
+        if state.information is not None:
+            unanswered = f"the request for information due {state.due} went unanswered"
+            return f"awaiting a determination: {unanswered}"
         return "awaiting a determination"
     if step is Step.PRELIMINARY:
         return f"preliminary decision; awaiting the jurisdiction's answer until {state.due}"

@@ -8,6 +8,7 @@ that it is preliminary, or waits on information or a response, and counts as pen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from schemas.log.state import Step, StreamState
@@ -34,6 +35,10 @@ class Standing:
     award_action: str | None = None
     decided: bool = False
     """Some decision (preliminary or final) is in force."""
+    decided_for: datetime | None = None
+    """Valid time of the decision in force (the date it is for)."""
+    recorded_on: datetime | None = None
+    """Recorded time of the decision in force (when the log stored it)."""
 
     @property
     def shown(self) -> Outcome:
@@ -61,6 +66,8 @@ class Standing:
             "shown": self.shown.value,
             "award_action": self.award_action,
             "label": self.label,
+            "decided_for": None if self.decided_for is None else self.decided_for.isoformat(),
+            "recorded_on": None if self.recorded_on is None else self.recorded_on.isoformat(),
         }
 
 
@@ -73,4 +80,6 @@ def standing_of(state: StreamState, effective: Outcome) -> Standing:
         final=state.final or state.override is not None or (state.decided and state.stage is None),
         award_action=state.award_action,
         decided=state.decided or state.override is not None,
+        decided_for=state.decided_for,
+        recorded_on=state.decision_recorded,
     )

@@ -137,6 +137,13 @@ def test_the_inbox_lists_each_waiting_thing_once_and_its_command_works(team: Off
         "2017-08-28",
     )
     assert after.get("albuquerque-nm", {}).get("what") != letter["what"]
+    # Past the extended request (08-28) and the answer window: the determining official's.
+    later = _ok(office, "dan", "inbox", "--as-of", "2017-09-05", "--json", "--actor", "dan")
+    unanswered = _by_place(json.loads(later))["san-bernardino-ca"]
+    assert unanswered["waiting_on"] == "determining_official"
+    assert "request for information due 2017-08-28 went unanswered" in unanswered["what"]
+    assert unanswered["command"].startswith("grantreview determine san-bernardino-ca ")
+    assert "proposed" in _run_printed(office, "dan", unanswered["command"])
 
 
 def test_the_inbox_prints_one_line_and_its_command_per_item(team: Office) -> None:

@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 from localdev import PortReservations
@@ -34,7 +35,7 @@ def _env_file(path: Path) -> dict[str, str]:
 
 
 def test_up_then_commands_then_down(tmp_path: Path) -> None:
-    """Up prints and writes the env; a review runs with it after up returned; down stops all."""
+    """Up prints and writes the env and serves; a review runs after up returned; down stops all."""
     data = tmp_path / "data"
     # not the documented defaults (tests share the machine), held until `up` listens on them
     with PortReservations() as reserved:
@@ -47,7 +48,13 @@ def test_up_then_commands_then_down(tmp_path: Path) -> None:
     assert env["GRANTREVIEW_S3_ENDPOINT_URL"] == f"http://127.0.0.1:{s3_port}"
     assert env["PREFECT_API_URL"] == f"http://127.0.0.1:{prefect_port}/api"
     pids = json.loads((data / "services.json").read_text())
+    assert set(pids) == {"seaweed", "prefect", "serve"}
+    assert "deployments served by grantreview serve" in started.stdout
     try:
+        url = f"{env['PREFECT_API_URL']}/deployments/name/review/review"
+        with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - loopback
+            review = json.load(answer)
+        assert review["parameters"] == {"program": "psp-2017"}  # the Quick start's program
         assert _services("up", "--data", data, *ports).stdout == started.stdout  # already up
         imported = run_cli_process(env, "jurisdictions", "import", EXAMPLES / "jurisdictions.csv")
         assert imported.code == 0, imported
@@ -61,6 +68,7 @@ def test_up_then_commands_then_down(tmp_path: Path) -> None:
     assert stopped.returncode == 0, stopped.stderr
     assert "seaweed" in stopped.stdout
     assert "prefect" in stopped.stdout
+    assert "serve" in stopped.stdout
     assert not (data / "env").exists()
     for pid in pids.values():
         assert (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
@@ -155,3 +156,32 @@ def test_a_decision_is_an_event_and_its_run_has_a_name_and_logs(
     assert any("Finished in state Completed" in message for message in messages), messages
     # the Logs tab carries the run's one-line summary, not only Prefect's state line
     assert "psp-2017: 1 jurisdictions, 1 changed, 1 decisions made in this run" in messages
+
+
+def test_scheduled_runs_are_named_before_they_start(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scheduled run of `deadlines-psp-2017` reads `deadlines-psp-2017-<day>` while it waits."""
+    from prefect.client.orchestration import get_client  # noqa: PLC0415 - after env is set
+    from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: PLC0415
+    from prefect.states import Scheduled  # noqa: PLC0415
+
+    from flows.deploy.deployments import SERVED_FLOWS  # noqa: PLC0415
+    from flows.deploy.scheduled_names import name_scheduled_runs, templates_of  # noqa: PLC0415
+
+    for name, value in cli_env.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    when = datetime(2030, 1, 2, 0, 15, tzinfo=UTC)
+    with temporary_settings(updates={PREFECT_API_URL: cli_env["PREFECT_API_URL"]}):
+        (deadlines,) = [
+            d for d in review_deployments(["psp-2017"], settings) if d.name == "deadlines-psp-2017"
+        ]
+        deployment_id = cast("UUID", deadlines.apply())
+        with get_client(sync_client=True) as client:
+            run = client.create_flow_run_from_deployment(
+                deployment_id, state=Scheduled(scheduled_time=when)
+            )
+            assert run.name != "deadlines-psp-2017-2030-01-02"  # Prefect's random name
+            assert name_scheduled_runs(client, templates_of(SERVED_FLOWS)) >= 1
+            assert client.read_flow_run(run.id).name == "deadlines-psp-2017-2030-01-02"

@@ -128,3 +128,30 @@ def test_status_table_shows_dates_and_the_pending_reason(
         assert text in out
     assert "awaiting response until" in out
     assert "T12:00" not in out
+
+
+def test_status_table_labels_the_decision_dates(capsys: pytest.CaptureFixture[str]) -> None:
+    """A decision in force says the day it is for (valid) and the day it was recorded."""
+    from cli.review import print_table  # noqa: PLC0415 - the function under test
+
+    print_table(
+        [
+            {
+                "jurisdiction": "stockton-ca",
+                "step": "decided",
+                "stage": "final",
+                "letter_date": "2017-08-03",
+                "due": None,
+                "last_event_time": "2026-12-06T09:00:00+00:00",
+                "decision": "ineligible",
+                "decided_for": "2017-09-11T12:00:00+00:00",
+                "recorded_on": "2026-12-05T09:00:00+00:00",
+                "reasons": ["no answer"],
+                "pending_reason": None,
+            }
+        ]
+    )
+    out = capsys.readouterr().out
+    assert "decided for 2017-09-11" in out
+    assert "recorded on 2026-12-05" in out
+    assert "last recorded on" in out

@@ -11,7 +11,7 @@ from prefect.utilities.callables import parameter_schema
 from prefect.utilities.schema_tools import ValidationError, validate
 
 from flows.decide import decide
-from flows.deploy.forms import summary, with_program_choice
+from flows.deploy.forms import form_properties, summary, with_program_choice
 from flows.review import review
 from flows.run_names import run_name
 from tasks.artifacts import MAX_CHANGED_ROWS, summary_markdown
@@ -20,6 +20,7 @@ from tests.unit.test_inert_letters import _parse
 from usecases.stream_outcome import StreamOutcome
 
 TODAY = datetime(2026, 11, 29, 8, tzinfo=UTC)
+_NULL = {"type": "null"}
 
 
 def _outcome(slug: str, *, appended: int = 1, decided: bool = True) -> StreamOutcome:
@@ -53,6 +54,44 @@ def test_every_review_parameter_has_help_in_the_form() -> None:
     assert all(properties[name].get("description") for name in properties)
     assert "Args:" not in summary(review)
     assert summary(review).startswith("Review jurisdictions under a program")
+
+
+def test_every_served_form_field_shows_its_help_and_never_a_none_type() -> None:
+    """Each field of each served deployment has help; an optional one is its plain type.
+
+    A `[type, null]` choice with a null default is what the UI shows as 'Property is type
+    "None"'; an explicit null must still pass the server's check (the flow's default).
+    """
+    from flows.deploy.deployments import served_deployments  # noqa: PLC0415 - builds deployments
+    from infra.platform.settings import Settings  # noqa: PLC0415
+
+    made = served_deployments(["psp-2017", "jag-fy2017"], settings=Settings())
+    optional = 0
+    for deployment in made:
+        schema = deployment._parameter_openapi_schema.model_dump_for_openapi()  # what serve sends
+        for name, field in schema["properties"].items():
+            where = f"{deployment.name}.{name}"
+            assert field.get("description"), where
+            assert "anyOf" not in field, where
+            assert field.get("type") not in {None, "null"}, where
+            assert "default" not in field or field["default"] is not None, where
+            if name not in schema.get("required", []) and "default" not in field:
+                optional += 1
+                validate({name: None}, schema, raise_on_error=True, ignore_required=True)
+    assert optional >= 10  # as_of, known_at, act, signature ... across the deployments
+    review_form = next(d for d in made if d.name == "review")._parameter_openapi_schema
+    assert review_form.properties["as_of"]["format"] == "date-time"
+    with pytest.raises(ValidationError):
+        validate({"program": "psp-2017", "as_of": 7}, review_form.model_dump_for_openapi(),
+                 raise_on_error=True)  # fmt: skip
+
+
+def test_a_field_that_is_not_optional_keeps_its_schema() -> None:
+    """Only `[type, null]` with a null default is rewritten; unions and defaults stay."""
+    union = {"anyOf": [{"type": "string"}, {"type": "integer"}, _NULL], "default": None}
+    defaulted = {"anyOf": [{"type": "string"}, _NULL], "default": "x"}
+    fields = {"u": union, "d": defaulted, "b": {"type": "boolean", "default": False}}
+    assert form_properties(fields) == fields
 
 
 def test_program_is_a_choice_of_the_served_programs() -> None:

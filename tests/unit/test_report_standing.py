@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from infra.files.report_html import render_report
+from infra.files.report_html import render_report, when
 from infra.identity.keys import write_keyring
 from infra.runtime import Runtime
 from schemas.log.cumulative_checkpoint import Keyring
@@ -22,6 +23,7 @@ from usecases.approvals import approve
 from usecases.export import export_store
 from usecases.replay import replay_store
 from usecases.stages import determine
+from usecases.status import status_rows
 
 __all__ = ["runtime", "team"]  # the fixtures, imported for pytest
 CaptureStr = pytest.CaptureFixture[str]
@@ -91,3 +93,26 @@ def test_audit_replay_prints_the_standing(
     )
     line = "staged-person/stockton-ca: awaiting information (preliminary: eligible) ("
     assert [row for row in result.stdout.splitlines() if row.startswith(line)], result
+
+
+def test_the_decision_in_force_says_which_date_is_which(runtime: Runtime, tmp_path: Path) -> None:
+    """Replay, its HTML and status give the determination's day and the log's day apart."""
+    before = datetime.now(UTC) - timedelta(minutes=1)
+    determined(runtime, tmp_path, ("yes", "no"), Outcome.ELIGIBLE)
+    report = replay_store(runtime.store, PREFIX, Keyring(keys=()), workers=1)
+    (item,) = report.jurisdictions
+    recorded = item.standing.recorded_on
+    assert item.standing.decided_for == _at(9, 11)
+    assert recorded is not None
+    assert recorded >= before  # the writer's clock, not the 2017 date it is for
+    standing = report.as_json()["jurisdictions"][0]["standing"]
+    assert standing["decided_for"] == _at(9, 11).isoformat()
+    assert standing["recorded_on"] == recorded.isoformat()
+    html = render_report(report)
+    assert f"decided for {when(_at(9, 11))} (valid time)" in html
+    assert f"recorded on {when(recorded)} (the log's clock)" in html
+    (row,) = status_rows(runtime, "staged-person", ["stockton-ca"])
+    assert (row["decided_for"], row["recorded_on"]) == (
+        _at(9, 11).isoformat(),
+        recorded.isoformat(),
+    )

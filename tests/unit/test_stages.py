@@ -17,10 +17,12 @@ from schemas.log.commit import seal_commit
 from schemas.log.state import Step, StreamState, fold
 from schemas.log.streams import StreamId
 from schemas.planning.draft import CommitDraft
+from schemas.planning.inbox import stream_item
 from schemas.planning.review import plan_decision, plan_letter, plan_response
 from schemas.planning.stages import (
     check_letter_not_overdue,
     check_not_late,
+    pending_reason,
     plan_determination,
     plan_extension,
     plan_information,
@@ -248,6 +250,73 @@ def test_information_request_waits_and_its_answer_closes_it(person: ProgramBundl
     assert state.information is None
     state = _apply(state, _decide(state, person, _at(9, 2)), _at(9, 2))
     assert (state.stage, state.decision) == (Stage.PRELIMINARY, Outcome.ELIGIBLE)
+
+
+def _asked(state: StreamState, bundle: ProgramBundle, due: date, when: datetime) -> StreamState:
+    """A reviewer's request for information about the detainer question, due `due`."""
+    draft = plan_information(
+        state,
+        bundle.program,
+        questions=("detainer_hold",),
+        due=due,
+        reason="who runs the jail?",
+        actor="ojp-2",
+        as_of=when,
+    )
+    return _apply(state, draft, when)
+
+
+def test_an_unanswered_request_after_an_answer_goes_to_the_determining_official(
+    person: ProgramBundle,
+) -> None:
+    """The jurisdiction answered, then ignored a request: once it is overdue, a person decides."""
+    state = _respond(_lettered(person), AnswerValue.NO, _at(8, 10))
+    state = _apply(state, _decide(state, person, _at(8, 11)), _at(8, 11))
+    state = _respond(state, AnswerValue.YES, _at(8, 15))
+    state = _apply(state, _decide(state, person, _at(8, 16)), _at(8, 16))
+    state = _asked(state, person, date(2017, 8, 25), _at(8, 17))
+    assert review_step(state, person.program, _at(8, 25)) is Step.AWAITING_INFORMATION
+    assert review_step(state, person.program, _at(8, 26)) is Step.AWAITING_DETERMINATION
+    assert "request for information due 2017-08-25 went unanswered" in str(
+        pending_reason(state, person.program, _at(8, 26))
+    )
+    act = {"decision": Outcome.INELIGIBLE, "reason": "no answer", "actor": "a", "as_of": _at(8, 26)}
+    state = _apply(state, plan_determination(state, person.program, **act), _at(8, 26))  # type: ignore[arg-type]
+    assert (state.final, state.effective_decision) == (True, Outcome.INELIGIBLE)
+
+
+def test_an_unanswered_request_waits_for_the_answer_window_then_for_a_person(
+    person: ProgramBundle,
+) -> None:
+    """Overdue while the preliminary window is open: the window still runs; then a person."""
+    state = _respond(_lettered(person), AnswerValue.NO, _at(8, 10))
+    state = _apply(state, _decide(state, person, _at(8, 11)), _at(8, 11))
+    assert state.answer_due == date(2017, 8, 26)
+    state = _asked(state, person, date(2017, 8, 18), _at(8, 12))
+    assert review_step(state, person.program, _at(8, 20)) is Step.AWAITING_INFORMATION
+    with pytest.raises(InputError, match="not awaiting a determination"):
+        plan_determination(
+            state,
+            person.program,
+            decision=Outcome.INELIGIBLE,
+            reason="r",
+            actor="a",
+            as_of=_at(8, 20),
+        )
+    assert review_step(state, person.program, _at(8, 27)) is Step.AWAITING_DETERMINATION
+    item = stream_item(
+        state, person.program, as_of=_at(8, 27), horizon=date(2017, 9, 10), asked_as_of=None
+    )
+    assert item is not None
+    assert (item.waiting_on, item.act_type, item.overdue) == (
+        "determining_official",
+        "determine",
+        True,
+    )
+    assert item.command.startswith(
+        "grantreview determine stockton-ca -p staged-person --decision ineligible"
+    )
+    assert "went unanswered" in item.what
 
 
 @pytest.mark.parametrize(

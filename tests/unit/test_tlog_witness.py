@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infra.eventlog.memory_store import MemoryObjectStore
+from schemas.base.errors import InputError
 from schemas.log.cumulative_checkpoint import Signer
 from schemas.log.streams import commit_key
 from schemas.tlog.cosignature import cosigner_verifier, verify_cosignatures
 from schemas.tlog.layout import batch_key, checkpoint_note_key
 from schemas.tlog.note import raw_public_key
+from tests.unit.test_cli_conventions import _run
 from tests.unit.test_tlog_integrator import KEYRING, ORIGIN, T0, A, B, _append, _integrator, _log
-from usecases.witness import witness_log
+from usecases.witness import state_vkeys, witness_log
 
 WITNESS = Signer(Ed25519PrivateKey.from_private_bytes(bytes([9] * 32)))
 
@@ -24,6 +28,11 @@ def _witness(store: MemoryObjectStore, state: Path) -> list[str]:
         _log(store), origin=ORIGIN, keyring=KEYRING, state=state, time=T0, key=WITNESS, name="w1"
     )
     return [f.kind.value for f in outcome.findings]
+
+
+def _audit(store: MemoryObjectStore, state: Path) -> None:
+    """An auditor's keyless check (`audit verify --witness-state`): it signs nothing."""
+    witness_log(_log(store), origin=ORIGIN, keyring=KEYRING, state=state, time=T0, name="a")
 
 
 def _delete(store: MemoryObjectStore, key: str) -> None:
@@ -73,3 +82,31 @@ def test_a_forked_log_is_inconsistent(tmp_path: Path) -> None:
     _append(fork_log, B, 2)
     _integrator(fork_log).integrate(None, time=T0)
     assert _witness(fork, tmp_path) == ["inconsistent_checkpoint"]
+
+
+def test_the_state_records_the_witness_vkey_and_keys_vkey_prints_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cosigning run records its vkey; a keyless run keeps it; `keys vkey --witness` prints it."""
+    store = MemoryObjectStore()
+    log = _log(store)
+    _append(log, A, 2)
+    _integrator(log).integrate(None, time=T0)
+    state = tmp_path / "state"
+    _audit(store, state)
+    with pytest.raises(InputError, match=r"records no vkey.*--witness-key"):
+        state_vkeys(state)
+    assert _witness(store, state) == []
+    expected = cosigner_verifier("w1", raw_public_key(WITNESS.private_key)).vkey()
+    assert state_vkeys(state) == [expected]
+    _append(log, B, 1)
+    _integrator(log).integrate(None, time=T0 + timedelta(hours=1))
+    _audit(store, state)
+    (path,) = state.glob("*.json")
+    assert json.loads(path.read_text())["seq"] == 1  # moved forward, vkey kept
+    assert state_vkeys(path) == [expected]
+    code, out, err = _run(monkeypatch, capsys, "keys", "vkey", "--witness", str(state))
+    assert (code, out) == (0, expected + "\n"), err
+    code, _, err = _run(monkeypatch, capsys, "keys", "vkey", "--witness", str(tmp_path / "none"))
+    assert code == 2
+    assert "no state file" in err
