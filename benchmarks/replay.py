@@ -186,7 +186,7 @@ def _stream_commits(
             prev=prev,
             idempotency_key=key,
             payloads=payloads,
-            time=T0 + timedelta(days=seq * 10),
+            time=T0 + timedelta(days=seq * 20),  # each recorded after what it dates
             actor="bench",
             signer=SIGNER,
         )
@@ -235,13 +235,13 @@ def build(env: dict[str, str], streams: int) -> None:
                 places,
             )
         )
-    write_checkpoint(log, SIGNER, time=T0 + timedelta(days=60))
+    write_checkpoint(log, SIGNER, time=T0 + timedelta(days=70))
     keyring = _keyring()  # as a production log: every commit a leaf of the transparency log
     signed = EventLog(store, PREFIX, CommitKeys(SIGNER, keyring))
     integrator = Integrator(
         signed, origin=log_origin(BUCKET, PREFIX), signer=SIGNER, keyring=keyring
     )
-    integrator.integrate(None, time=T0 + timedelta(days=61))
+    integrator.integrate(None, time=T0 + timedelta(days=71))
 
 
 def _keyring() -> Keyring:
@@ -292,8 +292,10 @@ def _child(env: dict[str, str], mode: str, programs: list[str], workers: int) ->
     """Run one measurement in a fresh interpreter: its peak RSS is the measurement's own."""
     argv = [sys.executable, __file__, "--child", mode, "--workers", str(workers), *programs]
     done = subprocess.run(
-        argv, env={**os.environ, **env}, capture_output=True, text=True, check=True
+        argv, env={**os.environ, **env}, capture_output=True, text=True, check=False
     )
+    if done.returncode != 0:
+        raise SystemExit(f"{mode} of {programs} failed: {done.stderr.strip()[-2000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
