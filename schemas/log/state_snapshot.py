@@ -86,6 +86,11 @@ class IndexedStream(BaseModel):
     notices_sent: frozenset[str] = frozenset()
     uncertain_facts: tuple[str, ...] = ()
     """Added with issue #26: snapshots written before it read as resting on none."""
+    final_seq: int | None = None
+    final_time: AwareDatetime | None = None
+    final_approvers: tuple[str, ...] = ()
+    """Added with issue #23: a snapshot from before reads as a final without them (the final
+    notice then keeps its first template, as replay re-derives it from the recorded event)."""
 
     @classmethod
     def of(cls, state: StreamState) -> IndexedStream:
