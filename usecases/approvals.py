@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from schemas.base.canonical import format_time
 from schemas.base.errors import InputError
 from schemas.events.catalog import ActApproved, ActRejected
+from schemas.log.final_record import final_record
 from schemas.log.streams import StreamId
 from schemas.people import sshsig
 from schemas.people.acts import ActRefusedError, ActType, SignedAct
@@ -27,6 +28,7 @@ from usecases.proposals import ActOutcome, Pending, append_acts, pending_acts
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
+    from schemas.log.state import StreamState
 
 __all__ = ["approve", "reject"]
 
@@ -69,22 +71,38 @@ def approve(
     event = ActApproved(proposal=proposal, approvals=approvals, clock=clock_policy(runtime))
     _effect(proposal.act.type)(runtime, proposal, event)
     written = append_acts(runtime, StreamId.acts(program), f"approved:{act_id}", (event,))
-    effect = _took_effect(runtime, proposal)
-    return ActOutcome(act_id=act_id, status="approved", written=written, took_effect=effect)
+    state = runtime.log.state(
+        StreamId(program=proposal.act.program, jurisdiction=proposal.act.subjects[0])
+    )
+    final = final_record(state) if proposal.act.type is ActType.DETERMINE else None
+    return ActOutcome(
+        act_id=act_id,
+        status="approved",
+        written=written,
+        took_effect=_took_effect(state),
+        final=final,
+        jurisdiction=proposal.act.subjects[0],
+    )
 
 
-def _took_effect(runtime: Runtime, proposal: SignedAct) -> dict[str, str | None]:
-    """Where the stream stands once the approved act applied: what the approver is told."""
-    act = proposal.act
-    state = runtime.log.state(StreamId(program=act.program, jurisdiction=act.subjects[0]))
+def _took_effect(state: StreamState) -> dict[str, str | None]:
+    """Where the stream stands once the approved act applied: what the approver is told.
+
+    The stage, decision and award action in force; the notice the act called for (sent or
+    still due); the date the act is for (the proposer's) and the date it was recorded on.
+    """
     determination = state.determination
     wanted = state.notice_wanted
     notice = None if wanted is None else ("sent" if wanted[0] in state.notices_sent else "due")
+    if wanted is not None and notice is not None:
+        notice = f"{notice} ({wanted[1]})"
     return {
+        "stage": None if state.stage is None else state.stage.value,
         "decision": state.effective_decision.value,
-        "decided_for": None if determination is None else format_time(determination.as_of),
         "award_action": state.award_action,
         "notice": notice,
+        "decided_for": None if determination is None else format_time(determination.as_of),
+        "recorded_on": None if state.final_time is None else format_time(state.final_time),
     }
 
 
