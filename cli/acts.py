@@ -143,7 +143,14 @@ def submit(
 
     signed = read_presigned(act_file, signature)
     assert signed is not None  # noqa: S101 - both files are required arguments here
-    outcome = submit_act(get_runtime(), signed)
+
+    def flow() -> ActOutcome:
+        from flows.act import act as act_flow  # noqa: PLC0415 - Prefect when it runs
+        from flows.deploy.run import run_flow  # noqa: PLC0415
+
+        return run_flow(act_flow, signed.act.signed_bytes().decode(), signed.signature)
+
+    outcome = run_act(flow, lambda: submit_act(get_runtime(), signed))
     render_outcome(signed.act.type.value, outcome, json_output=json_output)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flows._flow import grant_flow
 from flows._refusal import refused
 from schemas.base.errors import InputError
-from tasks.acts import record_signed_act
+from tasks.acts import parse_signed_act, record_signed_act
+from tasks.decision_events import emit_final_event
 from usecases.proposals import ActOutcome
 
 __all__ = ["act"]
@@ -17,9 +18,14 @@ def act(act: str, signature: str) -> ActOutcome:
 
     `act` is the prepared bytes; `signature` the armored output of `grantreview sign` or
     `ssh-keygen -Y sign -n grantreview`. Without a valid signature by a person whose role
-    allows the act, the run fails and nothing is written.
+    allows the act, the run fails and nothing is written. A determination (or an approval)
+    that makes a review final emits `grantreview.decision.final`.
     """
     try:
-        return record_signed_act(act, signature)
+        outcome = record_signed_act(act, signature)
     except InputError as error:  # unsigned, not verifying or not allowed: one line
         return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends the run
+    signed = parse_signed_act(act, signature)  # read once more: it was recorded, so it parses
+    if signed is not None and outcome.final is not None and outcome.jurisdiction is not None:
+        emit_final_event(signed.act.program, outcome.jurisdiction, outcome.final)  # made final
+    return outcome
