@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from prefect.states import Failed
 
-from flows._refusal import refused
+from flows.determine import determine
 from schemas.base.errors import InputError
 from schemas.log.final_record import FinalRecord, final_record
 from schemas.log.streams import StreamId
@@ -141,7 +141,7 @@ def test_a_determination_records_its_commit_and_recorded_time(
 
 def test_a_refusal_keeps_its_error_for_an_in_process_caller() -> None:
     """The Failed state a refused run ends with carries the InputError the CLI re-raises."""
-    error = InputError("stockton-ca is not awaiting a determination")
-    state = refused(error)
+    state: Any = determine.fn("psp-2017", "stockton-ca", "maybe", "why", "ojp-1")  # type: ignore[arg-type] # a bad decision, as a form could send
     assert isinstance(state, type(Failed()))
-    assert state.data is error
+    assert isinstance(state.data, InputError)
+    assert "--decision must be eligible or ineligible" in str(state.data)
