@@ -85,8 +85,10 @@ def approve(
     def flow() -> ActOutcome:
         from flows.approve import approve as approve_flow  # noqa: PLC0415 - Prefect when it runs
         from flows.deploy.run import run_flow  # noqa: PLC0415
+        from usecases.approvals import proposal_jurisdiction  # noqa: PLC0415
 
-        return run_flow(approve_flow, program, act_id, actor)
+        slug = proposal_jurisdiction(get_runtime(), program, act_id)  # names the run
+        return run_flow(approve_flow, program, act_id, actor, jurisdiction=slug)
 
     outcome = run_act(flow, lambda: approve_act(get_runtime(), program, act_id, actor))
     render_outcome("act", outcome, json_output=json_output)
@@ -107,8 +109,10 @@ def reject(
     def flow() -> ActOutcome:
         from flows.deploy.run import run_flow  # noqa: PLC0415 - Prefect when it runs
         from flows.reject import reject as reject_flow  # noqa: PLC0415
+        from usecases.approvals import proposal_jurisdiction  # noqa: PLC0415
 
-        return run_flow(reject_flow, program, act_id, reason, actor)
+        slug = proposal_jurisdiction(get_runtime(), program, act_id)  # names the run
+        return run_flow(reject_flow, program, act_id, reason, actor, jurisdiction=slug)
 
     outcome = run_act(
         flow, lambda: reject_act(get_runtime(), program, act_id, reason=reason, actor=actor)

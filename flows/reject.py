@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flows._flow import grant_flow
 from flows._refusal import refused
+from flows.run_names import act_run_namer
 from infra.runtime import get_runtime
 from schemas.base.errors import InputError
 from tasks.acts import parse_signed_act
@@ -13,7 +14,7 @@ from usecases.proposals import ActOutcome
 __all__ = ["reject"]
 
 
-@grant_flow("reject", run_name="reject {act_id} {program}")
+@grant_flow("reject", run_name=act_run_namer("reject"))
 def reject(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps this order
     program: str,
     act_id: str,
@@ -21,6 +22,7 @@ def reject(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps
     actor: str,
     act: str | None = None,
     signature: str | None = None,
+    jurisdiction: str | None = None,
 ) -> ActOutcome:
     """Close a proposed act without effect (the same use case as `grantreview reject`).
 
@@ -31,6 +33,7 @@ def reject(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps
         actor: Your id in the people file.
         act: Your rejection prepared elsewhere (`--prepare`), if you sign it yourself.
         signature: Your SSH signature of it (ssh-keygen -Y sign -n grantreview).
+        jurisdiction: The act's jurisdiction, for the run's name (refused if it is not).
     """
     try:
         return reject_act(
@@ -40,6 +43,7 @@ def reject(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps
             reason=reason,
             actor=actor,
             presigned=parse_signed_act(act, signature),
+            jurisdiction=jurisdiction,
         )
     except InputError as error:  # not pending, empty reason, a bad act: one line
         return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends it

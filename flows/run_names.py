@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 
 from infra.platform.clock import utc_now
 
-__all__ = ["run_name", "run_namer"]
+__all__ = ["act_run_name", "act_run_namer", "run_name", "run_namer"]
 
 
 def run_name(template: str, parameters: Mapping[str, Any], today: datetime) -> str:
@@ -46,5 +46,24 @@ def run_namer(template: str) -> Callable[[], str]:
 
     def name() -> str:
         return run_name(template, flow_run.parameters, utc_now())
+
+    return name
+
+
+def act_run_name(verb: str, parameters: Mapping[str, Any]) -> str:
+    """`approve stockton-ca psp-2017 (act 1a2b3c4d5e6f)`; without a jurisdiction, the act alone."""
+    act = str(parameters.get("act_id", ""))[:12]
+    program = parameters.get("program")
+    jurisdiction = parameters.get("jurisdiction")
+    if jurisdiction:
+        return f"{verb} {jurisdiction} {program} (act {act})"
+    return f"{verb} act {act} {program}"
+
+
+def act_run_namer(verb: str) -> Callable[[], str]:
+    """The `flow_run_name` of a run acting on a proposed act (approve, reject)."""
+
+    def name() -> str:
+        return act_run_name(verb, flow_run.parameters)
 
     return name

@@ -30,25 +30,41 @@ if TYPE_CHECKING:
     from infra.runtime import Runtime
     from schemas.log.state import StreamState
 
-__all__ = ["approve", "reject"]
+__all__ = ["approve", "proposal_jurisdiction", "reject"]
 
 Effect = Callable[["Runtime", SignedAct, ActApproved], None]
 """Applies an approved act: appends its effect, with the ActApproved event, to its stream."""
 
 
-def _find(runtime: Runtime, program: str, act_id: str) -> Pending:
+def _find(runtime: Runtime, program: str, act_id: str, jurisdiction: str | None) -> Pending:
+    """The open proposal; `jurisdiction`, when a caller names it (a run's name), must be its."""
     found = pending_acts(runtime, program).get(act_id)
     if found is None:
         raise InputError(f"no act {act_id!r} waits for approval in {program!r}")
+    if jurisdiction is not None and jurisdiction not in found.proposal.act.subjects:
+        raise InputError(f"act {act_id!r} is not about {jurisdiction!r}")
     return found
 
 
+def proposal_jurisdiction(runtime: Runtime, program: str, act_id: str) -> str | None:
+    """The jurisdiction an open proposal is about (None: no such proposal, or none named)."""
+    found = pending_acts(runtime, program).get(act_id)
+    subjects = () if found is None else found.proposal.act.subjects
+    return subjects[0] if subjects else None
+
+
 def approve(
-    runtime: Runtime, program: str, act_id: str, actor: str, presigned: SignedAct | None = None
+    runtime: Runtime,
+    program: str,
+    act_id: str,
+    actor: str,
+    presigned: SignedAct | None = None,
+    *,
+    jurisdiction: str | None = None,
 ) -> ActOutcome:
     """Approve a proposal as `actor`; with enough approvals apply it. Self-approval is refused."""
     check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
-    found = _find(runtime, program, act_id)
+    found = _find(runtime, program, act_id, jurisdiction)
     proposal = found.proposal
     if actor == proposal.act.actor:
         raise ActRefusedError(f"refused (self_approval): {actor!r} proposed act {act_id}")
@@ -125,10 +141,11 @@ def reject(
     reason: str,
     actor: str,
     presigned: SignedAct | None = None,
+    jurisdiction: str | None = None,
 ) -> ActOutcome:
     """Close a proposal without effect, as a person with a role for the act."""
     check_before_writing(runtime)
-    found = _find(runtime, program, act_id)
+    found = _find(runtime, program, act_id, jurisdiction)
     if not reason.strip():
         raise InputError("--reason must not be empty")
     params = {"act_id": act_id, "reason": reason}

@@ -171,4 +171,4 @@ def test_approve_emits_one_final_event_in_a_named_run(office: Office, s3_prefix:
     (event,) = final_events(office.env, _location(office.env, s3_prefix), 1)
     assert (event.payload["determined_by"], event.payload["approved_by"]) == ("dora", ["dan"])
     assert event.payload["decided_for"] == "2017-08-28T00:00:00.000000Z"
-    assert run_names(office.env, f"approve {act_id} {TWO_PERSON}")
+    assert run_names(office.env, f"approve stockton-ca {TWO_PERSON} (act {act_id[:12]})")

@@ -9,6 +9,7 @@ import pytest
 from prefect.states import Failed
 
 from flows.determine import determine
+from flows.run_names import act_run_name
 from schemas.base.errors import InputError
 from schemas.log.final_record import FinalRecord, final_record
 from schemas.log.streams import StreamId
@@ -145,3 +146,11 @@ def test_a_refusal_keeps_its_error_for_an_in_process_caller() -> None:
     assert isinstance(state, type(Failed()))
     assert isinstance(state.data, InputError)
     assert "--decision must be eligible or ineligible" in str(state.data)
+
+
+def test_an_approval_run_is_named_for_its_jurisdiction_and_act() -> None:
+    """`approve stockton-ca psp-2017 (act …)`; started without a jurisdiction, the act alone."""
+    parameters = {"program": "psp-2017", "act_id": "0123456789abcdef", "actor": "dan"}
+    named = act_run_name("approve", {**parameters, "jurisdiction": "stockton-ca"})
+    assert named == "approve stockton-ca psp-2017 (act 0123456789ab)"
+    assert act_run_name("reject", parameters) == "reject act 0123456789ab psp-2017"
