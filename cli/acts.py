@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli._acts_run import run_act
 from cli._common import fail, print_json
 from cli._options import (
     ActFileOption,
@@ -81,9 +82,16 @@ def approve(
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
     from usecases.approvals import approve as approve_act  # noqa: PLC0415
 
-    render_outcome(
-        "act", approve_act(get_runtime(), program, act_id, actor), json_output=json_output
-    )
+    def flow() -> ActOutcome:
+        from flows.approve import approve as approve_flow  # noqa: PLC0415 - Prefect when it runs
+        from flows.deploy.run import run_flow  # noqa: PLC0415
+        from usecases.approvals import proposal_jurisdiction  # noqa: PLC0415
+
+        slug = proposal_jurisdiction(get_runtime(), program, act_id)  # names the run
+        return run_flow(approve_flow, program, act_id, actor, jurisdiction=slug)
+
+    outcome = run_act(flow, lambda: approve_act(get_runtime(), program, act_id, actor))
+    render_outcome("act", outcome, json_output=json_output)
 
 
 def reject(
@@ -98,7 +106,17 @@ def reject(
     from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.approvals import reject as reject_act  # noqa: PLC0415
 
-    outcome = reject_act(get_runtime(), program, act_id, reason=reason, actor=actor)
+    def flow() -> ActOutcome:
+        from flows.deploy.run import run_flow  # noqa: PLC0415 - Prefect when it runs
+        from flows.reject import reject as reject_flow  # noqa: PLC0415
+        from usecases.approvals import proposal_jurisdiction  # noqa: PLC0415
+
+        slug = proposal_jurisdiction(get_runtime(), program, act_id)  # names the run
+        return run_flow(reject_flow, program, act_id, reason, actor, jurisdiction=slug)
+
+    outcome = run_act(
+        flow, lambda: reject_act(get_runtime(), program, act_id, reason=reason, actor=actor)
+    )
     render_outcome("act", outcome, json_output=json_output)
 
 
@@ -129,7 +147,14 @@ def submit(
 
     signed = read_presigned(act_file, signature)
     assert signed is not None  # noqa: S101 - both files are required arguments here
-    outcome = submit_act(get_runtime(), signed)
+
+    def flow() -> ActOutcome:
+        from flows.act import act as act_flow  # noqa: PLC0415 - Prefect when it runs
+        from flows.deploy.run import run_flow  # noqa: PLC0415
+
+        return run_flow(act_flow, signed.act.signed_bytes().decode(), signed.signature)
+
+    outcome = run_act(flow, lambda: submit_act(get_runtime(), signed))
     render_outcome(signed.act.type.value, outcome, json_output=json_output)
 
 

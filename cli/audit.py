@@ -368,7 +368,8 @@ def replay(  # noqa: PLR0917 - Typer passes every option by name; the signature 
             audited=opened.audited,
         )
     if report is not None:
-        write_report(result, report)
+        documents = None if source is None else source / opened.prefix / "documents" / "sha256"
+        write_report(result, report, documents)
     if as_json:
         print_json(result.as_json())
     else:

@@ -2,7 +2,8 @@
 
 Thin: parse and check the options, call the one use case (usecases/stages.py), print one
 line. Bad input exits 2 with one line and nothing written. Each takes `--prepare`, or
-`--act FILE --signature FILE` for the act signed elsewhere.
+`--act FILE --signature FILE` for the act signed elsewhere. With a Prefect API configured
+each runs as its flow (`flows/determine.py` ...), a run named for what it does and for whom.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli._acts_run import run_act
 from cli._common import print_json
 from cli._options import (
     ActFileOption,
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
     from infra.runtime import Runtime
     from schemas.log.state import StreamState
+    from schemas.people.acts import SignedAct
     from usecases.acts import ActRequest
     from usecases.stages import ActResult
 
@@ -60,6 +63,13 @@ def _date(text: str, option: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise InputError(f"{option} {text!r} is not an ISO date (2017-10-27)") from None
+
+
+def _signed(presigned: SignedAct | None) -> tuple[str | None, str | None]:
+    """An act signed elsewhere as the flow's `act` and `signature` parameters."""
+    if presigned is None:
+        return None, None
+    return presigned.act.signed_bytes().decode(), presigned.signature
 
 
 def _check(jurisdiction: str, program: str) -> None:
@@ -103,6 +113,9 @@ def determine(
             actor=actor,
             as_of=moment,
             presigned=presigned,
+        ),
+        flow=lambda: _determine_flow(
+            program, jurisdiction, outcome.value, reason, actor, moment, *_signed(presigned)
         ),
         done=lambda written: (
             f"determination {'recorded' if written else 'already on record'}: "
@@ -153,6 +166,16 @@ def request_info(
             as_of=moment,
             presigned=presigned,
         ),
+        flow=lambda: _request_info_flow(
+            program,
+            jurisdiction,
+            list(questions),
+            until,
+            reason,
+            actor,
+            moment,
+            *_signed(presigned),
+        ),
         done=lambda written: (
             f"request for information {'recorded' if written else 'already on record'}: "
             f"{program} / {jurisdiction} due {until}"
@@ -197,6 +220,9 @@ def extend(
             as_of=moment,
             presigned=presigned,
         ),
+        flow=lambda: _extend_flow(
+            program, jurisdiction, new_due, reason, actor, moment, *_signed(presigned)
+        ),
         done=lambda written: (
             f"deadline {'extended' if written else 'already extended'}: "
             f"{program} / {jurisdiction} due {new_due}"
@@ -212,10 +238,12 @@ def _act(
     json_output: bool,
     request: Callable[[], ActRequest],
     record: Callable[[Runtime], ActResult],
+    flow: Callable[[], ActResult],
     done: Callable[[bool], str],
 ) -> None:
     """The one shape of a person's act: print it to sign, or record it and say what happened.
 
+    `record` runs the use case directly, `flow` as its named Prefect run (with an API).
     `--json` gives the act's id (a proposal's, to approve), its status and what was written.
     """
     if prepare:
@@ -224,7 +252,7 @@ def _act(
     from infra.runtime import get_runtime  # noqa: PLC0415 - keep CLI start-up light
 
     runtime = get_runtime()
-    result = record(runtime)
+    result = run_act(flow, lambda: record(runtime))
     written, state = result.written, result.state
     if result.proposal is not None:
         render_outcome(what, result.proposal, json_output=json_output)
@@ -241,6 +269,30 @@ def _act(
         )
     else:
         typer.echo(done(written))
+
+
+def _determine_flow(*args: object) -> ActResult:
+    from flows.deploy.run import run_flow  # noqa: PLC0415 - Prefect only when it runs
+    from flows.determine import determine as determine_flow  # noqa: PLC0415
+
+    result: ActResult = run_flow(determine_flow, *args)
+    return result
+
+
+def _request_info_flow(*args: object) -> ActResult:
+    from flows.deploy.run import run_flow  # noqa: PLC0415 - Prefect only when it runs
+    from flows.request_info import request_info as request_info_flow  # noqa: PLC0415
+
+    result: ActResult = run_flow(request_info_flow, *args)
+    return result
+
+
+def _extend_flow(*args: object) -> ActResult:
+    from flows.deploy.run import run_flow  # noqa: PLC0415 - Prefect only when it runs
+    from flows.extend import extend as extend_flow  # noqa: PLC0415
+
+    result: ActResult = run_flow(extend_flow, *args)
+    return result
 
 
 def _signed_act_id(runtime: Runtime, state: StreamState) -> str | None:

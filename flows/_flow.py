@@ -45,11 +45,12 @@ def grant_flow(
     name: str,
     *,
     task_runner: Any = None,  # noqa: ANN401 - Prefect's own TaskRunner union
-    run_name: str | None = None,
+    run_name: str | Callable[[], str] | None = None,
 ) -> Callable[[Callable[P, R]], Flow[P, R]]:
     """`@flow(name=...)` with our defaults: no result persistence, prints not captured.
 
-    `run_name` is a template over the run's parameters (and `{date}`, see flows/run_names.py).
+    `run_name` is a template over the run's parameters (and `{date}`, see flows/run_names.py),
+    or a callable Prefect calls inside the run for its name.
     """
 
     def decorate(function: Callable[P, R]) -> Flow[P, R]:
@@ -59,7 +60,7 @@ def grant_flow(
             persist_result=False,
             log_prints=False,
             task_runner=task_runner,
-            flow_run_name=None if run_name is None else run_namer(run_name),
+            flow_run_name=run_namer(run_name) if isinstance(run_name, str) else run_name,
         )
 
     return decorate

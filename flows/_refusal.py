@@ -4,7 +4,9 @@ A refusal (`InputError`: bad input, an act missing, unsigned or not allowed) is 
 operator's to fix, not Prefect's to retry, and a traceback in the run's logs reads like a
 crash. So the flow logs one line saying what to do and returns Prefect's `Failed` state
 with that message: Prefect takes a State a flow returns as the run's final state. Nothing
-was written (every refusal is raised before the first write).
+was written (every refusal is raised before the first write). The state keeps the error as
+its data, so a caller running the flow in-process (the CLI) gets that very error raised:
+exit 2 with its one line, as without Prefect.
 """
 
 from __future__ import annotations
@@ -24,4 +26,4 @@ def refused(error: Exception) -> Any:  # noqa: ANN401 - a State, returned as the
     message = f"refused, nothing written: {' '.join(str(error).split())}"
     with suppress(MissingContextError):  # the bare function (`flow.fn`), outside any run
         get_run_logger().error(message)
-    return Failed(message=message)
+    return Failed(message=message, data=error)

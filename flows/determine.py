@@ -9,14 +9,16 @@ from flows._flow import grant_flow
 from flows._refusal import refused
 from infra.runtime import get_runtime
 from schemas.base.errors import InputError
+from schemas.log.final_record import final_record
 from tasks.acts import parse_signed_act
-from usecases.stages import check_act
+from tasks.decision_events import emit_final_event
+from usecases.stages import ActResult, check_act
 from usecases.stages import determine as record_determination
 
 __all__ = ["determine"]
 
 
-@grant_flow("determine")
+@grant_flow("determine", run_name="determine {jurisdiction} {program}")
 def determine(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps this order
     program: str,
     jurisdiction: str,
@@ -26,11 +28,11 @@ def determine(  # noqa: PLR0917 - Prefect passes parameters by name; the form ke
     as_of: datetime | None = None,
     act: str | None = None,
     signature: str | None = None,
-) -> bool:
+) -> ActResult:
     """Record the final determination of a stream awaiting one (the evaluation is kept too).
 
     The same use case as `grantreview determine`; the same determination again appends
-    nothing. Returns whether a commit was written (False too when it awaits approvals).
+    nothing. Returns what the act did (`written` is False too when it awaits approvals).
 
     Args:
         program: The grant program, e.g. psp-2017.
@@ -57,4 +59,6 @@ def determine(  # noqa: PLR0917 - Prefect passes parameters by name; the form ke
         )
     except InputError as error:  # bad input or a refused act: one line, nothing written
         return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends it
-    return result.written
+    if result.written and (final := final_record(result.state)) is not None:
+        emit_final_event(program, jurisdiction, final)  # the review became final here
+    return result

@@ -9,12 +9,12 @@ from flows._refusal import refused
 from infra.runtime import get_runtime
 from schemas.base.errors import InputError
 from tasks.acts import parse_signed_act
-from usecases.stages import check_act, extend_deadline
+from usecases.stages import ActResult, check_act, extend_deadline
 
 __all__ = ["extend"]
 
 
-@grant_flow("extend")
+@grant_flow("extend", run_name="extend {jurisdiction} {program}")
 def extend(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps this order
     program: str,
     jurisdiction: str,
@@ -24,11 +24,11 @@ def extend(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps
     as_of: datetime | None = None,
     act: str | None = None,
     signature: str | None = None,
-) -> bool:
+) -> ActResult:
     """Move the jurisdiction's deadline in force (letter, answer window or request) to `until`.
 
     The same use case as `grantreview extend`; extending to the date in force appends
-    nothing. Returns whether a commit was written (False too when it awaits approvals).
+    nothing. Returns what the act did (`written` is False too when it awaits approvals).
 
     Args:
         program: The grant program, e.g. psp-2017.
@@ -54,4 +54,4 @@ def extend(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps
         )
     except InputError as error:  # bad input or a refused act: one line, nothing written
         return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends it
-    return result.written
+    return result

@@ -9,12 +9,12 @@ from flows._refusal import refused
 from infra.runtime import get_runtime
 from schemas.base.errors import InputError
 from tasks.acts import parse_signed_act
-from usecases.stages import check_act, request_information
+from usecases.stages import ActResult, check_act, request_information
 
 __all__ = ["request_info"]
 
 
-@grant_flow("request-info")
+@grant_flow("request-info", run_name="request-info {jurisdiction} {program}")
 def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps this order
     program: str,
     jurisdiction: str,
@@ -25,11 +25,11 @@ def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the form
     as_of: datetime | None = None,
     act: str | None = None,
     signature: str | None = None,
-) -> bool:
+) -> ActResult:
     """Ask the jurisdiction to answer `questions` again by `due`; a notice carries the request.
 
     The same use case as `grantreview request-info`; the same request again appends
-    nothing. Returns whether a commit was written (False too when it awaits approvals).
+    nothing. Returns what the act did (`written` is False too when it awaits approvals).
 
     Args:
         program: The grant program, e.g. psp-2017.
@@ -57,4 +57,4 @@ def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the form
         )
     except InputError as error:  # bad input or a refused act: one line, nothing written
         return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends it
-    return result.written
+    return result

@@ -6,7 +6,7 @@ lets an operator find "the psp-2017 review of today" in the UI's run list at a g
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 
 from infra.platform.clock import utc_now
 
-__all__ = ["RunNamer", "run_name", "run_namer"]
+__all__ = ["RunNamer", "act_run_name", "act_run_namer", "run_name", "run_namer"]
 
 
 def run_name(template: str, parameters: Mapping[str, Any], today: datetime) -> str:
@@ -59,3 +59,22 @@ class RunNamer:
 def run_namer(template: str) -> RunNamer:
     """The `flow_run_name` callable for `template` (see `RunNamer`)."""
     return RunNamer(template)
+
+
+def act_run_name(verb: str, parameters: Mapping[str, Any]) -> str:
+    """`approve stockton-ca psp-2017 (act 1a2b3c4d5e6f)`; without a jurisdiction, the act alone."""
+    act = str(parameters.get("act_id", ""))[:12]
+    program = parameters.get("program")
+    jurisdiction = parameters.get("jurisdiction")
+    if jurisdiction:
+        return f"{verb} {jurisdiction} {program} (act {act})"
+    return f"{verb} act {act} {program}"
+
+
+def act_run_namer(verb: str) -> Callable[[], str]:
+    """The `flow_run_name` of a run acting on a proposed act (approve, reject)."""
+
+    def name() -> str:
+        return act_run_name(verb, flow_run.parameters)
+
+    return name

@@ -11,6 +11,7 @@ from infra.eventlog.log import CorruptStreamError
 from infra.platform import progress
 from infra.platform.clock import utc_now
 from infra.runtime import Runtime, get_runtime
+from schemas.log.final_record import FinalRecord, final_record
 from schemas.log.state import StreamState
 from schemas.log.streams import StreamId
 from schemas.planning.review import plan_decision
@@ -49,6 +50,7 @@ def _advance_one(
 ) -> StreamOutcome:
     appended = 0
     decided_now = False
+    started_at = state.head_seq
     if steps is Pass.REVIEW and state.letter is None:
         result = send_letter_for(
             runtime, bundle, jurisdiction, state, as_of=as_of, flow_run_id=flow_run_id
@@ -92,7 +94,14 @@ def _advance_one(
         name=jurisdiction.name,
         stage=None if state.stage is None else state.stage.value,
         award_action=state.award_action,
+        final=_final_now(state, started_at),
     )
+
+
+def _final_now(state: StreamState, started_at: int) -> FinalRecord | None:
+    """The final determination if a commit of this pass made the review final."""
+    record = final_record(state)
+    return record if record is not None and record.seq > started_at else None
 
 
 def advance_chunk(

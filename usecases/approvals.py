@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from schemas.base.canonical import format_time
 from schemas.base.errors import InputError
 from schemas.events.catalog import ActApproved, ActRejected
+from schemas.log.final_record import final_record
 from schemas.log.streams import StreamId
 from schemas.people import sshsig
 from schemas.people.acts import ActRefusedError, ActType, SignedAct
@@ -27,26 +28,43 @@ from usecases.proposals import ActOutcome, Pending, append_acts, pending_acts
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
+    from schemas.log.state import StreamState
 
-__all__ = ["approve", "reject"]
+__all__ = ["approve", "proposal_jurisdiction", "reject"]
 
 Effect = Callable[["Runtime", SignedAct, ActApproved], None]
 """Applies an approved act: appends its effect, with the ActApproved event, to its stream."""
 
 
-def _find(runtime: Runtime, program: str, act_id: str) -> Pending:
+def _find(runtime: Runtime, program: str, act_id: str, jurisdiction: str | None) -> Pending:
+    """The open proposal; `jurisdiction`, when a caller names it (a run's name), must be its."""
     found = pending_acts(runtime, program).get(act_id)
     if found is None:
         raise InputError(f"no act {act_id!r} waits for approval in {program!r}")
+    if jurisdiction is not None and jurisdiction not in found.proposal.act.subjects:
+        raise InputError(f"act {act_id!r} is not about {jurisdiction!r}")
     return found
 
 
+def proposal_jurisdiction(runtime: Runtime, program: str, act_id: str) -> str | None:
+    """The jurisdiction an open proposal is about (None: no such proposal, or none named)."""
+    found = pending_acts(runtime, program).get(act_id)
+    subjects = () if found is None else found.proposal.act.subjects
+    return subjects[0] if subjects else None
+
+
 def approve(
-    runtime: Runtime, program: str, act_id: str, actor: str, presigned: SignedAct | None = None
+    runtime: Runtime,
+    program: str,
+    act_id: str,
+    actor: str,
+    presigned: SignedAct | None = None,
+    *,
+    jurisdiction: str | None = None,
 ) -> ActOutcome:
     """Approve a proposal as `actor`; with enough approvals apply it. Self-approval is refused."""
     check_before_writing(runtime)  # a bad key or untrusted checkpoint: nothing written
-    found = _find(runtime, program, act_id)
+    found = _find(runtime, program, act_id, jurisdiction)
     proposal = found.proposal
     if actor == proposal.act.actor:
         raise ActRefusedError(f"refused (self_approval): {actor!r} proposed act {act_id}")
@@ -69,22 +87,38 @@ def approve(
     event = ActApproved(proposal=proposal, approvals=approvals, clock=clock_policy(runtime))
     _effect(proposal.act.type)(runtime, proposal, event)
     written = append_acts(runtime, StreamId.acts(program), f"approved:{act_id}", (event,))
-    effect = _took_effect(runtime, proposal)
-    return ActOutcome(act_id=act_id, status="approved", written=written, took_effect=effect)
+    state = runtime.log.state(
+        StreamId(program=proposal.act.program, jurisdiction=proposal.act.subjects[0])
+    )
+    final = final_record(state) if proposal.act.type is ActType.DETERMINE else None
+    return ActOutcome(
+        act_id=act_id,
+        status="approved",
+        written=written,
+        took_effect=_took_effect(state),
+        final=final,
+        jurisdiction=proposal.act.subjects[0],
+    )
 
 
-def _took_effect(runtime: Runtime, proposal: SignedAct) -> dict[str, str | None]:
-    """Where the stream stands once the approved act applied: what the approver is told."""
-    act = proposal.act
-    state = runtime.log.state(StreamId(program=act.program, jurisdiction=act.subjects[0]))
+def _took_effect(state: StreamState) -> dict[str, str | None]:
+    """Where the stream stands once the approved act applied: what the approver is told.
+
+    The stage, decision and award action in force; the notice the act called for (sent or
+    still due); the date the act is for (the proposer's) and the date it was recorded on.
+    """
     determination = state.determination
     wanted = state.notice_wanted
     notice = None if wanted is None else ("sent" if wanted[0] in state.notices_sent else "due")
+    if wanted is not None and notice is not None:
+        notice = f"{notice} ({wanted[1]})"
     return {
+        "stage": None if state.stage is None else state.stage.value,
         "decision": state.effective_decision.value,
-        "decided_for": None if determination is None else format_time(determination.as_of),
         "award_action": state.award_action,
         "notice": notice,
+        "decided_for": None if determination is None else format_time(determination.as_of),
+        "recorded_on": None if state.final_time is None else format_time(state.final_time),
     }
 
 
@@ -107,10 +141,11 @@ def reject(
     reason: str,
     actor: str,
     presigned: SignedAct | None = None,
+    jurisdiction: str | None = None,
 ) -> ActOutcome:
     """Close a proposal without effect, as a person with a role for the act."""
     check_before_writing(runtime)
-    found = _find(runtime, program, act_id)
+    found = _find(runtime, program, act_id, jurisdiction)
     if not reason.strip():
         raise InputError("--reason must not be empty")
     params = {"act_id": act_id, "reason": reason}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from infra.eventlog.appender import AppendResult
 from infra.outbox import smtp
 from schemas.events.catalog import NoticeQueued, NoticeSent
-from schemas.planning.notices import notice_due, plan_notice, render_notice
+from schemas.planning.notices import notice_due, notice_template, plan_notice, render_notice
 from schemas.planning.review import delivery_id
 from usecases.letters import StreamWriter, smtp_config, stored_text
 
@@ -49,7 +49,8 @@ def send_notice_for(
 
     pinned = state.notice_queued
     if pinned is None or pinned.notice_id != notice_id:
-        rendered, answer_due = render_notice(bundle, jurisdiction, state, as_of.date())
+        template = notice_template(state)  # replay renders it again with the same version
+        rendered, answer_due = render_notice(bundle, jurisdiction, state, as_of.date(), template)
         markdown_sha = runtime.documents.put(rendered.markdown.encode("utf-8"))
         html_sha = runtime.documents.put(rendered.html.encode("utf-8"))
         if config is None:
@@ -62,6 +63,7 @@ def send_notice_for(
                     notice_date=as_of.date(),
                     answer_due=answer_due,
                     delivery="none",
+                    template=template,
                 )
             )
             return writer.result()
@@ -78,6 +80,7 @@ def send_notice_for(
                 delivery_id=delivery_id(
                     state, f"notice-{notice_id.replace(':', '-')}", config.domain
                 ),
+                template=template,
             )
         )
         pinned = writer.state.notice_queued
@@ -105,6 +108,7 @@ def send_notice_for(
             delivery="smtp",
             recipient=pinned.recipient,
             delivery_id=pinned.delivery_id,
+            template=pinned.template,
         )
     )
     return writer.result()

@@ -29,6 +29,7 @@ from usecases.checkpoints import check_before_writing, sign_heads
 
 if TYPE_CHECKING:
     from infra.runtime import Runtime
+    from schemas.log.final_record import FinalRecord
 
 __all__ = ["ActOutcome", "Pending", "append_acts", "pending_acts", "propose", "record_act"]
 
@@ -41,7 +42,11 @@ class ActOutcome:
     status: str
     written: bool
     took_effect: dict[str, str | None] | None = None
-    """What an approval put into effect: decision, the date decided for, award action, notice."""
+    """What an approval put into effect: decision, award action, notice, decided for/recorded on."""
+    final: FinalRecord | None = None
+    """The final determination an approved `determine` put into effect (its Prefect event)."""
+    jurisdiction: str | None = None
+    """The jurisdiction an approved act applied to."""
 
 
 @dataclass

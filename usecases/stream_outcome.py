@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.log.final_record import FinalRecord
 
 __all__ = ["StreamOutcome"]
 
@@ -33,6 +37,8 @@ class StreamOutcome:
     """The review stage of the decision in force (None: a program without stages)."""
     award_action: str | None = None
     """The award action recorded for a final decision, if any."""
+    final: FinalRecord | None = None
+    """The final determination, when this run made the review final (else None)."""
 
     @classmethod
     def refusal(cls, jurisdiction: str, reason: str) -> StreamOutcome:

@@ -15,6 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from schemas.base.errors import InputError
+from schemas.log.final_record import final_record
 from schemas.people.acts import ActType, SignedAct
 from usecases.approvals import approve, reject
 from usecases.override import check_override, record_override
@@ -100,4 +101,11 @@ def _staged(runtime: Runtime, signed: SignedAct) -> ActOutcome:
         )
     if result.proposal is not None:
         return result.proposal
-    return ActOutcome(act_id=signed.act_id, status="recorded", written=result.written)
+    final = final_record(result.state) if result.written else None
+    return ActOutcome(
+        act_id=signed.act_id,
+        status="recorded",
+        written=result.written,
+        final=final if act.type is ActType.DETERMINE else None,
+        jurisdiction=act.subjects[0],
+    )

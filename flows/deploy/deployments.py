@@ -7,8 +7,10 @@ on their own machine, refusing one without a valid signature), `determine`,
 `request-info` and `extend` (a person's acts in a staged review, by hand; with a people
 file in force send them through `act`, signed), `preview` (what a court order given in the
 form would change, as an artifact; writes nothing), `decide` (started by
-the `grantreview.response.*` Prefect events `respond --async` emits), `deadlines-<program>`
-and `reevaluate-<program>` (scheduled per program), `checkpoint` and `audit` (scheduled).
+the `grantreview.response.*` Prefect events `respond --async` emits), `mail-final-notice`
+(started by each `grantreview.decision.final`: mails the final notice to the jurisdiction's
+contact unless the writer mailed it), `deadlines-<program>` and `reevaluate-<program>`
+(scheduled per program), `checkpoint` and `audit` (scheduled).
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ from flows.deploy.forms import summary as _summary
 from flows.deploy.forms import with_form_help, with_program_choice
 from flows.determine import determine
 from flows.extend import extend
+from flows.mail_final_notice import mail_final_notice
 from flows.preview import preview
 from flows.reevaluate import reevaluate
 from flows.request_info import request_info
 from flows.review import review
 from infra.errors import DependencyUnavailableError
 from infra.platform.settings import Settings, get_settings
+from tasks.decision_events import DECISION_FINAL
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -175,6 +179,15 @@ def review_deployments(
             "jurisdiction": "{{ event.payload.jurisdiction }}",
         },
     )
+    final_trigger = DeploymentEventTrigger(
+        name="mail-final-notice-when-final",
+        expect={DECISION_FINAL},
+        match={LOG_LABEL: log_location(settings)},
+        parameters={
+            "program": "{{ event.payload.program }}",
+            "jurisdiction": "{{ event.payload.jurisdiction }}",
+        },
+    )
     made: list[object] = [
         with_program_choice(review, programs).to_deployment(
             name="review",
@@ -191,6 +204,13 @@ def review_deployments(
             description=_summary(decide),
             tags=["review"],
             triggers=[trigger],
+            entrypoint_type=module,
+        ),
+        mail_final_notice.to_deployment(
+            name="mail-final-notice",
+            description=_summary(mail_final_notice),
+            tags=["review", "staged"],
+            triggers=[final_trigger],
             entrypoint_type=module,
         ),
         checkpoint.to_deployment(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -127,8 +128,13 @@ def when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def render_report(report: ReplayReport) -> str:
-    """The HTML document for `report`."""
+def render_report(report: ReplayReport, documents: str | None = None) -> str:
+    """The HTML document for `report`.
+
+    `documents`: the relative URL of the copy's `documents/sha256/` folder (a replay of a
+    downloaded copy), so each "sent" line links to what was sent; without one each says
+    how to read it (`grantreview documents show`).
+    """
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -145,6 +151,7 @@ def render_report(report: ReplayReport) -> str:
         outcomes=[outcome.value for outcome in Outcome],
         shown=report.jurisdictions[:MAX_TIMELINES],
         hidden=max(0, len(report.jurisdictions) - MAX_TIMELINES),
+        documents=documents,
     )
 
 
@@ -158,9 +165,17 @@ def check_report_path(path: Path) -> None:
         raise InputError(f"--report {path}: folder {path.parent} does not exist")
 
 
-def write_report(report: ReplayReport, path: Path) -> None:
-    """Write the HTML report to `path` (UTF-8), never through a symbolic link."""
-    write_html(render_report(report), path)
+def write_report(report: ReplayReport, path: Path, documents: Path | None = None) -> None:
+    """Write the HTML report to `path` (UTF-8), never through a symbolic link.
+
+    `documents`: the replayed copy's `documents/sha256/` folder, linked relative to `path`.
+    """
+    check_report_path(path)
+    href = None
+    if documents is not None and documents.is_dir():
+        relative = os.path.relpath(documents.resolve(), path.resolve().parent)
+        href = urllib.parse.quote(Path(relative).as_posix())
+    write_html(render_report(report, href), path)
 
 
 def write_html(html: str, path: Path) -> None:

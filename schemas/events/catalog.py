@@ -365,6 +365,8 @@ _UPCASTS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
     (DecisionRevised.TYPE, 1): dict,
     **{(cls.TYPE, 1): dict for cls in ACT_EVENTS},
     (DecisionRevised.TYPE, 2): dict,
+    (NoticeQueued.TYPE, 1): dict,  # version 2 adds `template`, 1 for every older notice
+    (NoticeSent.TYPE, 1): dict,
 }
 
 

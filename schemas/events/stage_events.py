@@ -29,12 +29,22 @@ NoticeKind = Literal["preliminary", "final", "information"]
 DeadlineKind = Literal["letter", "answer", "information"]
 _Reason = Field(min_length=1, max_length=MAX_REASON)
 _Actor = Field(min_length=1, max_length=MAX_ACTOR)
+_Template = Field(
+    default=1,
+    ge=1,
+    le=2,
+    description="the default notice template's version it was rendered with (replay uses it)",
+)
 
 
 class NoticeQueued(DomainEvent):
-    """The outbox entry for a notice, pinned before it is mailed (as `LetterQueued`)."""
+    """The outbox entry for a notice, pinned before it is mailed (as `LetterQueued`).
+
+    Version 2 adds `template` (version 1 notices were all rendered with template 1).
+    """
 
     TYPE: ClassVar[str] = "grantreview.notice.queued"
+    VERSION: ClassVar[int] = 2
 
     notice_id: str = Field(description="what the notice is about: a decision or a request")
     kind: NoticeKind
@@ -44,12 +54,17 @@ class NoticeQueued(DomainEvent):
     answer_due: date | None
     recipient: str
     delivery_id: str
+    template: int = _Template
 
 
 class NoticeSent(DomainEvent):
-    """A notice told the jurisdiction a decision (or a request), with the date to answer by."""
+    """A notice told the jurisdiction a decision (or a request), with the date to answer by.
+
+    Version 2 adds `template`, as `NoticeQueued`.
+    """
 
     TYPE: ClassVar[str] = "grantreview.notice.sent"
+    VERSION: ClassVar[int] = 2
 
     notice_id: str
     kind: NoticeKind
@@ -60,6 +75,7 @@ class NoticeSent(DomainEvent):
     delivery: Literal["none", "smtp"]
     recipient: str | None = None
     delivery_id: str | None = None
+    template: int = _Template
 
 
 class InformationRequested(DomainEvent):

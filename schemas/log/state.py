@@ -8,6 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from schemas.events.catalog import (
+    ActApproved,
     AwardActionRecorded,
     DeadlineExtended,
     DecisionDetermined,
@@ -29,6 +30,7 @@ from schemas.events.catalog import (
 )
 from schemas.log.commit import GENESIS, Commit, CommitHead
 from schemas.log.streams import StreamId
+from schemas.people.acts import ActType
 from schemas.program.jurisdiction import Jurisdiction
 from schemas.program.review_path import Stage
 from schemas.rules.evaluation import Evaluation, Outcome
@@ -111,6 +113,12 @@ class StreamState:
     is when it was recorded, as it carries none)."""
     decision_recorded: datetime | None = None
     """Recorded time of the decision in force: its commit's time, stamped by the writer."""
+    final_seq: int | None = None
+    """The commit that made the review final (the final notice and event cite it)."""
+    final_time: datetime | None = None
+    """When that commit was recorded: the final's recorded time, beside its valid time."""
+    final_approvers: tuple[str, ...] = ()
+    """Who approved the determination that made the review final (two-person rule)."""
 
     @property
     def step(self) -> Step:  # noqa: PLR0911 - one return per step
@@ -183,7 +191,7 @@ def decoded_events(commit: Commit) -> list[tuple[datetime, DomainEvent]]:
     ]
 
 
-def apply_event(state: StreamState, event: DomainEvent, time: datetime) -> StreamState:  # noqa: C901, PLR0911 - one branch per event type
+def apply_event(state: StreamState, event: DomainEvent, time: datetime) -> StreamState:  # noqa: C901, PLR0911, PLR0912 - one branch per event type
     """The state after one event recorded at `time`: the one fold, for writers and replay."""
     if isinstance(event, LetterQueued):
         return replace(state, letter_queued=event)
@@ -236,6 +244,9 @@ def apply_event(state: StreamState, event: DomainEvent, time: datetime) -> Strea
         )
     if isinstance(event, DecisionOverridden):
         return replace(_dated(state, time, time), override=event)
+    if isinstance(event, ActApproved) and event.proposal.act.type is ActType.DETERMINE:
+        # leads the commit whose DecisionDetermined it puts in effect
+        return replace(state, final_approvers=tuple(a.act.actor for a in event.approvals))
     return state
 
 
@@ -317,8 +328,11 @@ def advance(state: StreamState, commit: CommitHead, payloads: Sequence[DomainEve
     A writer holds the payloads it just sealed, so it need not decode them again
     (decoding them cost about as much as sealing); `fold` decodes stored commits.
     """
+    was_final = state.final
     for event in payloads:
         state = apply_event(state, event, commit.time)
+    if state.final and not was_final:
+        state = replace(state, final_seq=commit.seq, final_time=commit.time)
     return replace(
         state,
         head_seq=commit.seq,

@@ -90,6 +90,11 @@ class IndexedStream(BaseModel):
     decision_recorded: AwareDatetime | None
     """Added with issue #24, required: a snapshot written before them does not parse, so the
     next read rebuilds the index from the streams rather than show a decision undated."""
+    final_seq: int | None = None
+    final_time: AwareDatetime | None = None
+    final_approvers: tuple[str, ...] = ()
+    """Added with issue #23: a snapshot from before reads as a final without them (the final
+    notice then keeps its first template, as replay re-derives it from the recorded event)."""
 
     @classmethod
     def of(cls, state: StreamState) -> IndexedStream:

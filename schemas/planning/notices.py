@@ -4,6 +4,13 @@ A notice tells the outcome of a preliminary or final decision (every unmet condi
 its plain-language reason, and the date by which the jurisdiction may answer) or a request
 for information. The program may give its own Jinja2 template (`review.notice_template`);
 every value is Markdown-escaped, as in letters.
+
+Replay renders every notice again and compares it byte for byte, so a template that
+changes is a new version and old notices keep theirs: each notice event records the
+`template` it was rendered with. Version 1 is the first; version 2, used for finals only,
+states the award action, the determining official (and approvers) and both dates (decided
+for, recorded on). Under version 2 a program's own template gets `final` (a `FinalRecord`)
+and is followed by those facts (`FINAL_FACTS`), so every final notice states them.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from typing import TYPE_CHECKING
 from schemas.base.errors import InputError
 from schemas.base.markup import render_markdown_html
 from schemas.events.catalog import NoticeSent
+from schemas.log.final_record import final_record
 from schemas.planning.draft import CommitDraft
 from schemas.planning.letters import RenderedLetter, compile_template, template_failure
 from schemas.program.template_budget import done, rendering
@@ -24,7 +32,16 @@ if TYPE_CHECKING:
     from schemas.program.definition import ProgramBundle
     from schemas.program.jurisdiction import Jurisdiction
 
-__all__ = ["DEFAULT_NOTICE", "notice_due", "notice_markdown", "plan_notice", "render_notice"]
+__all__ = [
+    "DEFAULT_NOTICE",
+    "FINAL_FACTS",
+    "FINAL_NOTICE_V2",
+    "notice_due",
+    "notice_markdown",
+    "notice_template",
+    "plan_notice",
+    "render_notice",
+]
 
 DEFAULT_NOTICE = """\
 {{ notice_date.isoformat() }}
@@ -44,6 +61,45 @@ by {{ answer_due.isoformat() }}{% endif %}: {{ reasons | join(", ") }}.
 """
 
 
+FINAL_FACTS = """\
+Award action: **{{ final.award_action or "none" }}**.
+
+{% if final.determined_by %}Determined by: {{ final.determined_by }}\
+{% if final.approved_by %}, approved by {{ final.approved_by | join(", ") }}{% endif %}.
+{% else %}Determined automatically when the time to answer ran out (no person acted).
+{% endif %}
+Decided for: {{ final.decided_for.date().isoformat() }}. \
+Recorded on: {{ final.recorded_at.date().isoformat() }}.
+"""
+"""What every final notice of template version 2 states, after a program's own template too."""
+
+FINAL_NOTICE_V2 = (
+    """\
+{{ notice_date.isoformat() }}
+
+To: {{ jurisdiction.name }}
+
+Re: {{ program.title }}: final notice
+
+The final decision is: **{{ outcome }}**.
+
+"""
+    + FINAL_FACTS
+    + """
+{% for reason in reasons %}- {{ reason }}
+{% endfor %}"""
+)
+"""The default final notice, template version 2 (version 1 is `DEFAULT_NOTICE`)."""
+
+
+def notice_template(state: StreamState) -> int:
+    """The template version a notice due now is rendered with: 2 for a final, else 1."""
+    wanted = notice_due(state)
+    if wanted is None or wanted[1] != "final" or final_record(state) is None:
+        return 1
+    return 2
+
+
 def notice_due(state: StreamState) -> tuple[str, str] | None:
     """(notice id, kind) of the notice still to send, or None."""
     wanted = state.notice_wanted
@@ -53,17 +109,31 @@ def notice_due(state: StreamState) -> tuple[str, str] | None:
 
 
 def render_notice(
-    bundle: ProgramBundle, jurisdiction: Jurisdiction, state: StreamState, notice_date: date
+    bundle: ProgramBundle,
+    jurisdiction: Jurisdiction,
+    state: StreamState,
+    notice_date: date,
+    template: int | None = None,
 ) -> tuple[RenderedLetter, date | None]:
-    """The notice the stream's latest decision or request calls for, and its answer date."""
-    markdown, answer_due = notice_markdown(bundle, jurisdiction, state, notice_date)
+    """The notice the stream's latest decision or request calls for, and its answer date.
+
+    `template` is the version to render with (replay passes the recorded one); None: the
+    version a new notice gets (`notice_template`).
+    """
+    markdown, answer_due = notice_markdown(bundle, jurisdiction, state, notice_date, template)
     return RenderedLetter(markdown=markdown, html=render_markdown_html(markdown)), answer_due
 
 
 def notice_markdown(
-    bundle: ProgramBundle, jurisdiction: Jurisdiction, state: StreamState, notice_date: date
+    bundle: ProgramBundle,
+    jurisdiction: Jurisdiction,
+    state: StreamState,
+    notice_date: date,
+    template: int | None = None,
 ) -> tuple[str, date | None]:
     """The notice's Markdown alone (a preview's draft needs no HTML), and its answer date."""
+    version = notice_template(state) if template is None else template
+    final = final_record(state) if version >= 2 else None  # noqa: PLR2004 - template version
     wanted = notice_due(state)
     if wanted is None:
         raise ValueError(f"{state.stream.name}: no notice is due")
@@ -78,12 +148,15 @@ def notice_markdown(
             reasons = (state.determination.reason,)
         answer_due = state.answer_due if kind == "preliminary" else None
     review = bundle.program.review
-    source = DEFAULT_NOTICE
+    source = DEFAULT_NOTICE if final is None else FINAL_NOTICE_V2
+    facts = ""  # a program's own template: the final's facts follow it (version 2)
     if review is not None and review.notice_template is not None:
         source = bundle.files[review.notice_template]
+        facts = "" if final is None else "\n" + FINAL_FACTS
+    values = {} if final is None else {"final": final}  # version 1 renders as it always did
     token = rendering()
     try:
-        markdown = compile_template(source).render(
+        markdown = compile_template(source + facts).render(
             jurisdiction=jurisdiction,
             program=bundle.program,
             kind=kind,
@@ -91,6 +164,7 @@ def notice_markdown(
             reasons=reasons,
             answer_due=answer_due,
             notice_date=notice_date,
+            **values,
         )
     except Exception as error:  # noqa: BLE001 - a template is data: whatever it raises is its fault
         detail = template_failure(error)

@@ -211,7 +211,14 @@ class StageReplay:
                 pinned.notice_sha256,
                 pinned.html_sha256,
                 pinned.delivery_id,
-            ) == (event.notice_id, event.notice_sha256, event.html_sha256, event.delivery_id)
+                pinned.template,
+            ) == (
+                event.notice_id,
+                event.notice_sha256,
+                event.html_sha256,
+                event.delivery_id,
+                event.template,
+            )
             if not same:
                 problems.append(
                     ReplayProblem(ReplayKind.INCONSISTENT, "notice sent is not the one queued")
@@ -226,7 +233,9 @@ class StageReplay:
         jurisdiction = self.registry.at(self.stream.jurisdiction, recorded)
         if bundle is None or jurisdiction is None:
             return problems
-        rendered, answer_due = render_notice(bundle, jurisdiction, before, event.notice_date)
+        rendered, answer_due = render_notice(  # with the template version it was sent with
+            bundle, jurisdiction, before, event.notice_date, event.template
+        )
         derived = (
             sha256_hex(rendered.markdown.encode("utf-8")),
             sha256_hex(rendered.html.encode("utf-8")),

@@ -23,6 +23,7 @@ from schemas.events.catalog import (
     NoticeSent,
     PeopleAdopted,
     ReevaluationCompleted,
+    ReminderSent,
     ResponseAmended,
     ResponseReceived,
     RulesEvaluated,
@@ -34,7 +35,14 @@ if TYPE_CHECKING:
     from schemas.replay._standing import Standing
     from schemas.rules.evaluation import Evaluation, Outcome
 
-__all__ = ["JurisdictionReplay", "TimelineEntry", "evidence", "stage_of", "summarize"]
+__all__ = [
+    "JurisdictionReplay",
+    "TimelineEntry",
+    "evidence",
+    "sent_document",
+    "stage_of",
+    "summarize",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +66,8 @@ class TimelineEntry:
     """The review stage the event belongs to (preliminary, final, notice, extension, ...)."""
     final: bool = False
     """The decision in force after the event is final (not a preliminary one)."""
+    document_sha256: str | None = None
+    """What a "sent" line sent (a letter's, reminder's or notice's Markdown), by hash."""
 
     def as_json(self) -> dict[str, Any]:
         """The entry in `audit replay --json`."""
@@ -75,6 +85,7 @@ class TimelineEntry:
             "response_sha256": self.response_sha256,
             "stage": self.stage,
             "final": self.final,
+            "document_sha256": self.document_sha256,
         }
 
 
@@ -125,6 +136,15 @@ def evidence(event: DomainEvent) -> tuple[str | None, str | None]:
     if isinstance(event, (ResponseReceived, ResponseAmended)):
         return None, event.response_sha256
     return None, None
+
+
+def sent_document(event: DomainEvent) -> str | None:
+    """The stored content a letter, reminder or notice event sent, by hash (else None)."""
+    if isinstance(event, LetterSent | ReminderSent):
+        return event.letter_sha256
+    if isinstance(event, NoticeSent):
+        return event.notice_sha256
+    return None
 
 
 _DELIVERY = {"smtp": "mailed", "none": "recorded as sent, not mailed (no mail server was set)"}

@@ -41,6 +41,7 @@ from schemas.replay._timeline import (
     JurisdictionReplay,
     TimelineEntry,
     evidence,
+    sent_document,
     stage_of,
     summarize,
 )
@@ -305,6 +306,7 @@ def replay_stream(
                 program_sha256=program_sha,
                 response_sha256=response_sha,
                 stage=stage_of(event),
+                document_sha256=sent_document(event),
             )
             if admitted:
                 before = (view.state.decision_in_force, final)
@@ -327,6 +329,7 @@ def replay_stream(
                     response_sha256=response_sha,
                     stage=entry.stage,
                     final=final,
+                    document_sha256=entry.document_sha256,
                 )
             timeline.append(entry)
     result = JurisdictionReplay(

@@ -212,7 +212,8 @@ def test_an_approved_determination_keeps_the_date_its_proposer_signed(
     approved = office.run("dan", "approve", act_id, "-p", "staged-person")
     assert approved.code == 0, approved
     told = approved.stdout.splitlines()[-1]
-    assert told.startswith("took effect: decision eligible, decided for 2018-08-06T00:00:00")
+    assert told.startswith("took effect: stage final, decision eligible, award action release")
+    assert "decided for 2018-08-06T00:00:00.000000Z, recorded on 20" in told
     assert "award action release" in told
     status = office.run("dan", "status", "-p", "staged-person", SLUG, "--json")
     (row,) = json.loads(status.stdout)

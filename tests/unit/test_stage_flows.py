@@ -17,6 +17,7 @@ from infra.runtime import Runtime
 from schemas.log.streams import StreamId
 from usecases.imports import import_csv
 from usecases.letters import send_letter_for
+from usecases.stages import ActResult
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "programs" / "staged"
@@ -64,14 +65,14 @@ def runtime(monkeypatch: pytest.MonkeyPatch) -> Runtime:
 def test_extend_flow_records_once(runtime: Runtime) -> None:
     """The extend flow's body moves the deadline; run again it appends nothing."""
 
-    def act() -> bool:
+    def act() -> ActResult:
         return extend_module.extend.fn(
             STREAM.program, STREAM.jurisdiction, date(2017, 9, 1), "asked for time", "ojp-1"
         )
 
-    assert act() is True
+    assert act().written is True
     head = runtime.log.state(STREAM).head_seq
-    assert act() is False
+    assert act().written is False
     assert (runtime.log.state(STREAM).head_seq, runtime.log.state(STREAM).due) == (
         head,
         date(2017, 9, 1),

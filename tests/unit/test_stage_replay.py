@@ -212,7 +212,8 @@ def test_a_final_recorded_inside_the_window_is_a_finding(runtime: Runtime, tmp_p
         moments=Moments(),
     )
     assert [(f.kind, f.detail.split(":")[0]) for f in findings] == [
-        ("premature", "decision.issued")  # issue #22: named for what it is, not a divergence
+        ("premature", "decision.issued"),  # issue #22: named for what it is, not a divergence
+        ("divergence", "final notice final"),  # its notice states the true recorded date
     ], findings
 
 
