@@ -26,4 +26,15 @@ def refused(error: Exception) -> Any:  # noqa: ANN401 - a State, returned as the
     message = f"refused, nothing written: {' '.join(str(error).split())}"
     with suppress(MissingContextError):  # the bare function (`flow.fn`), outside any run
         get_run_logger().error(message)
-    return Failed(message=message, data=error)
+    return Failed(message=message, data=_bare(error))
+
+
+def _bare(error: Exception) -> Exception:
+    """The error without its traceback or chain.
+
+    A deployment run's engine logs the data of a Failed state as a traceback, which must not
+    read like a crash in our code.
+    """
+    error.__cause__ = error.__context__ = None
+    error.__suppress_context__ = True
+    return error.with_traceback(None)
