@@ -19,7 +19,7 @@ def act(act: str, signature: str) -> ActOutcome:
     `ssh-keygen -Y sign -n grantreview`. Without a valid signature by a person whose role
     allows the act, the run fails and nothing is written.
     """
-    try:
+    try:  # in the flow itself: a task's failure would log its traceback in the run's logs
         return record_signed_act(act, signature)
     except InputError as error:  # unsigned, not verifying or not allowed: one line
         return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends the run
