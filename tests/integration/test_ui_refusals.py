@@ -161,7 +161,7 @@ def _cases(office: Office) -> list[Case]:
             "act", "malformed", {"act": determine_act, "signature": MALFORMED}, "grantreview sign"
         ),
         Case("act", "wrong person", {"act": determine_act, "signature": by_dan["act"]}, "dora"),
-        Case("review", "no act", review, "--prepare"),
+        Case("review", "no act", review, f"`grantreview review -p {PROGRAM} {SLUG} --actor olga"),
         Case("review", "unsigned", {**review, "act": review_act}, "grantreview sign"),
         Case(
             "review",
