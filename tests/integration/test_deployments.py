@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "programs" / "psp-2017" / "examples"
 EXPECTED = {
     "review/review",
+    "review-signed/review-signed",
     "decide/decide",
     "deadlines/deadlines-psp-2017",
     "checkpoint/checkpoint",
