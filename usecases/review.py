@@ -92,7 +92,8 @@ def sign_review(
 def unsigned_start(program: str, slugs: Sequence[str] | None, actor: str) -> str:
     """Why an unsigned start of the `review` deployment is refused, and the exact way through."""
     args = ["-p", program, *(slugs or ["--all"]), "--actor", actor]
-    return unsigned_form("starting a review", prepare_command("review", args))
+    how = unsigned_form("starting a review", prepare_command("review", args))
+    return f"{how}; or start `review-signed`, which shows the act to sign and waits for it"
 
 
 def check_review_act(
