@@ -26,7 +26,7 @@ def act(act: str, signature: str) -> ActOutcome:
         signature: Your SSH signature of the act: the text `grantreview sign act.json` (or
             ssh-keygen -Y sign -n grantreview -f KEY act.json) printed.
     """
-    try:
+    try:  # in the flow itself: a task's failure would log its traceback in the run's logs
         outcome = record_signed_act(act, signature)
     except InputError as error:  # unsigned, not verifying or not allowed: one line
         return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends the run

@@ -10,7 +10,7 @@ from flows._refusal import refused
 from infra.runtime import get_runtime
 from schemas.base.errors import InputError
 from schemas.log.final_record import final_record
-from tasks.acts import parse_signed_act
+from tasks.acts import form_act
 from tasks.decision_events import emit_final_event
 from usecases.stages import ActResult, check_act
 from usecases.stages import determine as record_determination
@@ -45,17 +45,27 @@ def determine(  # noqa: PLR0917 - Prefect passes parameters by name; the form ke
         signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
     try:
+        runtime = get_runtime()
+        chosen = ["--decision", decision, "--reason", reason, "--actor", actor]
+        presigned = form_act(
+            runtime,
+            "determine",
+            [jurisdiction, "-p", program, *chosen],
+            as_of=as_of,
+            act=act,
+            signature=signature,
+        )
         outcome = check_act(reason, actor, decision)
         assert outcome is not None  # noqa: S101 - check_act returns one when given a decision
         result = record_determination(
-            get_runtime(),
+            runtime,
             program,
             jurisdiction,
             decision=outcome,
             reason=reason,
             actor=actor,
             as_of=as_of,
-            presigned=parse_signed_act(act, signature),
+            presigned=presigned,
         )
     except InputError as error:  # bad input or a refused act: one line, nothing written
         return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends it

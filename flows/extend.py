@@ -8,7 +8,7 @@ from flows._flow import grant_flow
 from flows._refusal import refused
 from infra.runtime import get_runtime
 from schemas.base.errors import InputError
-from tasks.acts import parse_signed_act
+from tasks.acts import form_act
 from usecases.stages import ActResult, check_act, extend_deadline
 
 __all__ = ["extend"]
@@ -41,16 +41,26 @@ def extend(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps
         signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
     try:
+        runtime = get_runtime()
+        chosen = ["--until", str(until), "--reason", reason, "--actor", actor]
+        presigned = form_act(
+            runtime,
+            "extend",
+            [jurisdiction, "-p", program, *chosen],
+            as_of=as_of,
+            act=act,
+            signature=signature,
+        )
         check_act(reason, actor)
         result = extend_deadline(
-            get_runtime(),
+            runtime,
             program,
             jurisdiction,
             until=until,
             reason=reason,
             actor=actor,
             as_of=as_of,
-            presigned=parse_signed_act(act, signature),
+            presigned=presigned,
         )
     except InputError as error:  # bad input or a refused act: one line, nothing written
         return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends it

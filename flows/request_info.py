@@ -8,7 +8,7 @@ from flows._flow import grant_flow
 from flows._refusal import refused
 from infra.runtime import get_runtime
 from schemas.base.errors import InputError
-from tasks.acts import parse_signed_act
+from tasks.acts import form_act
 from usecases.stages import ActResult, check_act, request_information
 
 __all__ = ["request_info"]
@@ -43,9 +43,27 @@ def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the form
         signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
     try:
+        runtime = get_runtime()
+        chosen = [
+            *(f"--question={q}" for q in questions),
+            "--due",
+            str(due),
+            "--reason",
+            reason,
+            "--actor",
+            actor,
+        ]
+        presigned = form_act(
+            runtime,
+            "request-info",
+            [jurisdiction, "-p", program, *chosen],
+            as_of=as_of,
+            act=act,
+            signature=signature,
+        )
         check_act(reason, actor)
         result = request_information(
-            get_runtime(),
+            runtime,
             program,
             jurisdiction,
             questions=tuple(questions),
@@ -53,7 +71,7 @@ def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the form
             reason=reason,
             actor=actor,
             as_of=as_of,
-            presigned=parse_signed_act(act, signature),
+            presigned=presigned,
         )
     except InputError as error:  # bad input or a refused act: one line, nothing written
         return refused(error)  # type: ignore[no-any-return] # Prefect's Failed state ends it

@@ -22,7 +22,15 @@ from infra.platform.clock import utc_now
 from schemas.base.errors import InputError
 from schemas.events.catalog import ActSigned
 from schemas.people import sshsig
-from schemas.people.acts import Act, ActRefusedError, ActType, SignedAct, act_problem
+from schemas.people.acts import (
+    ANOTHER_PEOPLE_FILE,
+    Act,
+    ActProblem,
+    ActRefusedError,
+    ActType,
+    SignedAct,
+    act_problem,
+)
 from schemas.people.clock import ClockPolicy, act_time_problem
 from usecases.people import people_in_force
 
@@ -161,17 +169,28 @@ def authorize(runtime: Runtime, signed: SignedAct, needs: ActType | None = None)
     problem = act_problem(people, signed, needs, recorded=now)
     if problem is not None:
         raise ActRefusedError(
-            f"refused ({problem.kind}): {problem.detail}{_next_step(people, signed)}"
+            f"refused ({problem.kind}): {problem.detail}{_next_step(people, signed, problem)}"
         )
     store_people(runtime.documents, people)
     return signed
 
 
-def _next_step(people: PeopleFile, signed: SignedAct) -> str:
-    """What to do about an actor the people file does not know: name yourself."""
-    if people.known(signed.act.actor):
-        return ""
-    return "; pass --actor YOUR_ID or set GRANTREVIEW_ACTOR (grantreview people list shows the ids)"
+def _next_step(people: PeopleFile, signed: SignedAct, problem: ActProblem) -> str:
+    """What to do about a refused act: name yourself, or sign again with your own key."""
+    actor = signed.act.actor
+    if not people.known(actor):
+        return (
+            "; pass --actor YOUR_ID or set GRANTREVIEW_ACTOR (grantreview people list shows"
+            " the ids)"
+        )
+    if problem.detail == ANOTHER_PEOPLE_FILE:
+        return "; prepare the act again (--prepare) under the people file in force, and sign it"
+    if problem.kind == "bad_act_signature":
+        return (
+            f"; {actor!r} signs it with their own key (`grantreview sign act.json`, or"
+            " `ssh-keygen -Y sign -n grantreview -f KEY act.json`), the act unchanged"
+        )
+    return ""
 
 
 def signed_act_for(

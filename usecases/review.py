@@ -12,19 +12,20 @@ from schemas.people.acts import Act, ActType, SignedAct
 from schemas.planning.stages import check_letter_not_overdue
 from usecases.acts import ActRequest, prepare_act, recorded_act, signed_act_for
 from usecases.checkpoints import check_before_writing
+from usecases.form_acts import prepare_command, unsigned_form
 from usecases.people import people_in_force
 from usecases.proposals import record_act
 from usecases.registry import require_imported
 from usecases.valid_time import writing_moment
 
 __all__ = [
-    "UNSIGNED_START",
     "check_review",
     "check_review_act",
     "prepare_review",
     "record_review_act",
     "review_request",
     "sign_review",
+    "unsigned_start",
 ]
 
 
@@ -88,14 +89,11 @@ def sign_review(
     return signed_act_for(runtime, review_request(program, slugs), actor, presigned)
 
 
-UNSIGNED_START = (
-    "a people file is in force: starting a review needs your signed act. Prepare it with"
-    " `grantreview review -p PROGRAM [SLUG ...] --prepare > act.json`, sign it with"
-    " `grantreview sign act.json > act.json.sig` (or `ssh-keygen -Y sign -n grantreview -f KEY"
-    " act.json`), then start the run again with actor, act (the file's text) and signature"
-    " (the .sig file's text) filled in, or run `grantreview review` where your key is"
-)
-"""Why an unsigned start of the `review` deployment is refused, and the way through."""
+def unsigned_start(program: str, slugs: Sequence[str] | None, actor: str) -> str:
+    """Why an unsigned start of the `review` deployment is refused, and the exact way through."""
+    args = ["-p", program, *(slugs or ["--all"]), "--actor", actor]
+    how = unsigned_form("starting a review", prepare_command("review", args))
+    return f"{how}; or start `review-signed`, which shows the act to sign and waits for it"
 
 
 def check_review_act(
@@ -115,7 +113,7 @@ def check_review_act(
         return
     no_key = runtime.settings.person_key_file is None
     if no_key and people_in_force(runtime) is not None:
-        raise InputError(UNSIGNED_START)
+        raise InputError(unsigned_start(program, slugs, actor))
 
 
 def record_review_act(

@@ -2,7 +2,8 @@
 
 Every flow is served from this process with `prefect.serve` (no work pool needed):
 `review` (started by hand, e.g. from the UI with typed parameters; with a people file in
-force it needs the person's signed act), `act` (records an act a person prepared and signed
+force it needs the person's signed act), `review-signed` (the same, pausing until the
+person pastes the signature of the act it shows), `act` (records an act a person prepared and signed
 on their own machine, refusing one without a valid signature), `determine`,
 `request-info` and `extend` (a person's acts in a staged review, by hand; with a people
 file in force send them through `act`, signed), `preview` (what a court order given in the
@@ -37,6 +38,7 @@ from flows.preview import preview
 from flows.reevaluate import reevaluate
 from flows.request_info import request_info
 from flows.review import review
+from flows.review_signed import review_signed
 from infra.errors import DependencyUnavailableError
 from infra.platform.settings import Settings, get_settings
 from tasks.decision_events import DECISION_FINAL
@@ -192,6 +194,13 @@ def review_deployments(
         with_program_choice(review, programs).to_deployment(
             name="review",
             description=_summary(review),
+            parameters={"program": programs[0]} if programs else None,
+            tags=["review"],
+            entrypoint_type=module,
+        ),
+        with_program_choice(review_signed, programs).to_deployment(
+            name="review-signed",
+            description=_summary(review_signed),
             parameters={"program": programs[0]} if programs else None,
             tags=["review"],
             entrypoint_type=module,

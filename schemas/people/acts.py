@@ -24,6 +24,7 @@ from schemas.people.sshsig import SshSignatureError, verify
 
 __all__ = [
     "ACT_FORMAT",
+    "ANOTHER_PEOPLE_FILE",
     "APPROVABLE",
     "ROLE_ACTS",
     "Act",
@@ -151,6 +152,10 @@ class SignedAct(BaseModel):
         return self.act.act_id
 
 
+ANOTHER_PEOPLE_FILE: Final = "the act names another people file"
+"""The detail of an act prepared under a people file no longer in force."""
+
+
 class ActProblem(NamedTuple):
     """Why an act is refused: a finding kind (`bad_act_signature`, ...) and a one-line detail."""
 
@@ -173,7 +178,7 @@ def act_problem(  # noqa: PLR0911 - one return per reason an act is refused
     """
     act = signed.act
     if people.sha256 != act.people_sha256:
-        return ActProblem("bad_act_signature", "the act names another people file")
+        return ActProblem("bad_act_signature", ANOTHER_PEOPLE_FILE)
     if not people.known(act.actor):
         return ActProblem("actor_not_authorized", f"{act.actor!r} is not in the people file")
     entries = people.entries(act.actor, act.time)

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "programs" / "psp-2017" / "examples"
 EXPECTED = {
     "review/review",
+    "review-signed/review-signed",
     "decide/decide",
     "deadlines/deadlines-psp-2017",
     "checkpoint/checkpoint",
@@ -48,11 +49,13 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serving(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`grantreview serve --program psp-2017` in its own process group, polling every second."""
+def serving(
+    env: dict[str, str], log_path: Path, program: str = "psp-2017"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`grantreview serve --program PROGRAM` in its own process group, polling every second."""
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("grantreview")), "serve", "--program", "psp-2017"],
+        [str(Path(sys.executable).with_name("grantreview")), "serve", "--program", program],
         env={**os.environ, **env, "PREFECT_RUNNER_POLL_FREQUENCY": "1"},
         cwd=ROOT,
         stdout=log,

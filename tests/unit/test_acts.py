@@ -129,8 +129,9 @@ def test_an_override_without_the_role_is_refused_and_nothing_is_written(team: Te
 def test_an_act_signed_with_another_persons_key_is_refused(team: Team) -> None:
     """Dora's name with Dan's key: the signature is not by a key of Dora's; nothing written."""
     before = team.keys_in_store()
-    with pytest.raises(ActRefusedError, match="bad_act_signature"):
+    with pytest.raises(ActRefusedError, match="bad_act_signature") as refused:
         _override(team.as_person("dora", key="dan"), "dora")
+    assert "'dora' signs it with their own key (`grantreview sign act.json`" in str(refused.value)
     with pytest.raises(ActRefusedError, match="not in the people file"):
         _override(team.as_person("dora"), "mallory")
     assert team.keys_in_store() == before
@@ -239,3 +240,25 @@ def test_a_run_without_a_signed_act_is_refused_when_people_are_in_force(team: Te
     assert team.keys_in_store() == before
     assert record_review_act(server, PROGRAM, ["stockton-ca"], "olga", bad) == signed.act_id
     assert sshsig.NAMESPACE == "grantreview"
+
+
+def test_a_form_without_an_act_is_refused_saying_how_to_prepare_and_sign_it(team: Team) -> None:
+    """A served deployment (no person's key) under a people file: the exact command to run."""
+    from tasks.acts import form_act  # noqa: PLC0415
+
+    server = team.as_person("dora")
+    server.settings.person_key_file = None
+    server.settings.ssh_auth_sock = None
+    args = ["stockton-ca", "-p", PROGRAM, "--reason", "asked for time", "--actor", "dora"]
+    with pytest.raises(InputError) as refused:
+        form_act(server, "extend", args, as_of=None, act=None, signature=None)
+    assert str(refused.value).startswith("a people file is in force: extend needs your signed act")
+    wanted = f"`grantreview extend stockton-ca -p {PROGRAM} --reason 'asked for time' --actor dora"
+    assert f"{wanted} --prepare > act.json`" in str(refused.value)
+    assert "grantreview sign act.json" in str(refused.value)
+    with pytest.raises(
+        InputError, match="the act has no signature: sign it with `grantreview sign"
+    ):
+        form_act(server, "extend", args, as_of=None, act="{}", signature="")
+    with_key = team.as_person("dora")  # the CLI, where the person's key is: it signs itself
+    assert form_act(with_key, "extend", args, as_of=None, act=None, signature=None) is None
