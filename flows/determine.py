@@ -45,6 +45,8 @@ def determine(  # noqa: PLR0917 - Prefect passes parameters by name; the form ke
         signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
     try:
+        outcome = check_act(reason, actor, decision)  # bad input first: nothing read
+        assert outcome is not None  # noqa: S101 - check_act returns one when given a decision
         runtime = get_runtime()
         chosen = ["--decision", decision, "--reason", reason, "--actor", actor]
         presigned = form_act(
@@ -55,8 +57,6 @@ def determine(  # noqa: PLR0917 - Prefect passes parameters by name; the form ke
             act=act,
             signature=signature,
         )
-        outcome = check_act(reason, actor, decision)
-        assert outcome is not None  # noqa: S101 - check_act returns one when given a decision
         result = record_determination(
             runtime,
             program,
