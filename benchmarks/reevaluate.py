@@ -212,7 +212,7 @@ def main() -> None:
                 lambda: run_flow(reevaluate, PROGRAM, _day("2018-02-01")),
             )
         every_tasks = _task_seconds()
-        after_s, _ = _timed(
+        after_s, after = _timed(
             "nothing changes again (2 commits per stream now)",
             lambda: run_flow(reevaluate, PROGRAM, _day("2018-03-01")),
         )
@@ -220,7 +220,8 @@ def main() -> None:
         unchanged = getattr(nothing, "counts", {}).get("unchanged")
         print(
             f"  revised in the every-change run: {revised:,}; unchanged before: {unchanged:,}"
-            f" (index: {getattr(nothing, 'index', {})})"
+            f" (index: {getattr(nothing, 'index', {})}; after revisions:"
+            f" {getattr(after, 'index', {})})"
         )
         sample = runtime.log.read_stream(runtime.log.list_streams(PROGRAM)[1])[-1].to_bytes()
         print(f"raw limit ({count:,} conditional PUTs of {len(sample):,} bytes, boto3 alone):")
