@@ -41,6 +41,7 @@ def extend(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps
         signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
     try:
+        check_act(reason, actor)  # bad input first: nothing read
         runtime = get_runtime()
         chosen = ["--until", str(until), "--reason", reason, "--actor", actor]
         presigned = form_act(
@@ -51,7 +52,6 @@ def extend(  # noqa: PLR0917 - Prefect passes parameters by name; the form keeps
             act=act,
             signature=signature,
         )
-        check_act(reason, actor)
         result = extend_deadline(
             runtime,
             program,

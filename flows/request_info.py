@@ -43,6 +43,7 @@ def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the form
         signature: Your SSH signature of the act (ssh-keygen -Y sign -n grantreview).
     """
     try:
+        check_act(reason, actor)  # bad input first: nothing read
         runtime = get_runtime()
         chosen = [
             *(f"--question={q}" for q in questions),
@@ -61,7 +62,6 @@ def request_info(  # noqa: PLR0917 - Prefect passes parameters by name; the form
             act=act,
             signature=signature,
         )
-        check_act(reason, actor)
         result = request_information(
             runtime,
             program,

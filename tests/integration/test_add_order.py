@@ -12,6 +12,8 @@ import yaml
 from infra.files.programs import load_program
 from infra.platform.settings import REPO_PROGRAMS_DIR
 from tests.conftest import count_objects
+from tests.integration.test_preview import AS_OF, PROGRAM
+from tests.integration.test_preview import ORDER as PREVIEWED
 from tests.support.builders import csv_bytes, seed_decided_streams, synthetic_jurisdictions
 from tests.support.people import make_key, people_yaml
 
@@ -24,22 +26,7 @@ if TYPE_CHECKING:
     from schemas.program.jurisdiction import Jurisdiction
     from tests.conftest import Cli
 
-PROGRAM = "jag-fy2017"
-AS_OF = "2017-08-25"
-ORDER: dict[str, Any] = {
-    "id": "hypothetical-nationwide-pi",
-    "title": "Hypothetical nationwide preliminary injunction of the FY2017 conditions (test)",
-    "sources": ["hypothetical (test only)"],
-    "certainty": "uncertain",
-    "uncertain_because": "hypothetical: no such order exists",
-    "court": "N.D. Ill.",
-    "case": "test",
-    "kind": "preliminary_injunction",
-    "issued": "2017-08-21",
-    "effective_from": "2017-08-21",
-    "waives": ["certify-1373", "access", "notice"],
-    "scope": {"states": ["CA", "IL"]},
-}
+ORDER: dict[str, Any] = {**PREVIEWED, "scope": {"states": ["CA", "IL"]}}  # two states only
 OVERRIDDEN = 3
 
 
