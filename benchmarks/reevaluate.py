@@ -216,6 +216,7 @@ def main() -> None:
             "nothing changes again (2 commits per stream now)",
             lambda: run_flow(reevaluate, PROGRAM, _day("2018-03-01")),
         )
+        after_tasks = _task_seconds()
         revised = getattr(every, "counts", {}).get("revised")
         unchanged = getattr(nothing, "counts", {}).get("unchanged")
         print(
@@ -264,6 +265,10 @@ def main() -> None:
         print(
             "  the every-change run's task time (summed per task; concurrent tasks overlap): "
             + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in every_tasks.items())
+        )
+        print(
+            "  the after-revisions run's task time: "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in after_tasks.items())
         )
         tree_s = every_tasks.get("checkpoint_heads", 0.0)
         print(
