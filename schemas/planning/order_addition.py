@@ -7,7 +7,8 @@ program document before and after, the order and the preview the office saw (its
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
 
 from schemas.base.errors import InputError
 from schemas.events.catalog import OrderAdded
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from schemas.people.acts import Act
     from schemas.program.definition import ProgramBundle
 
-__all__ = ["order_added", "order_params", "refuse_unchanged"]
+__all__ = ["ORDER_TEXT_PARAMS", "act_order", "order_added", "order_params", "refuse_unchanged"]
 
 
 def refuse_unchanged(before: ProgramBundle, after: ProgramBundle, order_id: str) -> None:
@@ -37,6 +38,31 @@ def order_params(
         "program_sha256": after.sha256,
         "preview_sha256": preview_sha256,
     }
+
+
+ORDER_TEXT_PARAMS: Final = ("order", "as_of", "known_at")
+"""Params beside `order_params` that no field of `OrderAdded` holds: the order's text as
+given (comments kept) and the preview's dates, so the act alone can be recorded later
+(`--prepare`, then `submit`) and its preview computed again. Acts signed before they
+existed have none of them."""
+
+
+def act_order(act: Act) -> tuple[str, datetime, datetime]:
+    """The order's text and the preview's `as_of` and `known_at` an `add-order` act carries."""
+    params = act.params
+    text = params.get("order")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("the add-order act carries no order text: prepare it again (--prepare)")
+    dates: list[datetime] = []
+    for name in ("as_of", "known_at"):
+        try:
+            moment = datetime.fromisoformat(str(params.get(name)))
+        except ValueError:
+            raise InputError(f"the add-order act's {name} is not a date and time") from None
+        if moment.tzinfo is None:
+            raise InputError(f"the add-order act's {name} has no time zone")
+        dates.append(moment)
+    return text, dates[0], dates[1]
 
 
 def order_added(act: Act) -> OrderAdded:
