@@ -27,6 +27,7 @@ from schemas.log.streams import StreamId
 from schemas.people.acts import ActType
 from schemas.planning.order_addition import (
     act_order,
+    check_signed_params,
     order_added,
     order_params,
     refuse_unchanged,
@@ -170,6 +171,8 @@ def add_order(
     )
     before, after, found = checked.before, checked.after, checked.preview
     order_id = str(checked.request.params["order_id"])
+    if presigned is not None:
+        check_signed_params(presigned.act.params, checked.request.params)
     signed = signed_act_for(runtime, checked.request, actor, presigned, needs=ActType.ADD_ORDER)
     if signed is None:
         raise InputError("adding an order is a signed act: set GRANTREVIEW_PEOPLE_FILE")

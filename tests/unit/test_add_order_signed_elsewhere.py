@@ -188,3 +188,27 @@ def test_the_add_order_deployment_is_served_with_its_form() -> None:
     assert schema.properties["program"]["enum"] == [PROGRAM]
     assert set(schema.required) == {"program", "actor"}
     assert {"order", "act", "signature", "preview_sha256"} <= set(schema.properties)
+
+
+def test_an_act_for_another_order_text_is_refused_by_name(office: Office, cli: Cli) -> None:
+    """`--act` with an order file other than the one prepared: one short line, nothing written."""
+    from infra.identity.people import load_person_key  # noqa: PLC0415
+    from schemas.people import sshsig  # noqa: PLC0415
+
+    prepared = _prepare(office, cli, "dora")
+    act = Act.from_bytes(prepared.encode())
+    act_file = office.programs.parent / "dora-act.json"
+    act_file.write_text(prepared, encoding="utf-8")
+    sig_file = office.programs.parent / "dora-act.json.sig"
+    key = load_person_key(office.keys["dora"].path)
+    sig_file.write_text(sshsig.sign(key, act.signed_bytes()), encoding="utf-8")
+    other = office.programs.parent / "other.yaml"
+    other.write_text(ORDER_TEXT.replace("(test only)", "(another test)"), encoding="utf-8")
+    before = office.snapshot()
+    command: list[str | Path] = ["programs", "add-order", PROGRAM, other, "--actor", "dora"]
+    dated: list[str | Path] = ["--as-of", AS_OF.isoformat(), "--act", act_file]
+    code, _, err = cli(_server(office), *command, *dated, "--signature", sig_file)
+    assert code == 2
+    assert "the signed act's order is not this addition's" in err
+    assert len(err.strip().splitlines()[-1]) < 200
+    assert office.snapshot() == before
