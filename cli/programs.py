@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from cli._common import fail, print_json
+from cli._options import ActFileOption, PrepareOption, SignatureFileOption
 from cli._render import safe_text
 from schemas.base.errors import InputError
 
@@ -114,35 +115,60 @@ def add_order(  # noqa: PLR0917 - Typer passes every option by name; the signatu
             help="The hash `preview` printed (same --as-of): refused if the effect changed since.",
         ),
     ] = None,
+    prepare: PrepareOption = False,
+    act_file: ActFileOption = None,
+    signature: SignatureFileOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a court order to a program as a new version: your signed act, with its preview's hash.
 
     The next `reevaluate` acts on it. Administrators and determining officials only.
+    `--prepare` prints the act to sign elsewhere (the order's text, both program hashes and
+    the preview's hash in it) and writes nothing; `grantreview submit` then records it.
     """
-    from cli._options import parse_moment  # noqa: PLC0415 - keep CLI start-up light
+    from cli._options import parse_moment, read_presigned  # noqa: PLC0415 - light start-up
     from schemas.base.ids import check_slug  # noqa: PLC0415
 
     check_slug(program, "program id")
     if preview_sha256 is not None and re.fullmatch(r"[0-9a-f]{64}", preview_sha256) is None:
         fail("--preview-sha256 is 64 lowercase hex characters")
+    presigned = read_presigned(act_file, signature, prepare=prepare)  # before any I/O
     moment = parse_moment(as_of)
     knowledge = parse_moment(known_at, "--known-at")
     from infra.files.programs import parse_order_text, read_order_text  # noqa: PLC0415
     from infra.runtime import get_runtime  # noqa: PLC0415
     from usecases.add_order import add_order as add  # noqa: PLC0415
+    from usecases.add_order import prepare_add_order  # noqa: PLC0415
 
     text = read_order_text(order)
+    entry = parse_order_text(text, str(order))
+    if prepare:
+        from cli.acts import print_prepared  # noqa: PLC0415
+
+        prepared = prepare_add_order(
+            get_runtime(),
+            program,
+            text,
+            entry,
+            source=str(order),
+            actor=actor,
+            as_of=moment,
+            known_at=knowledge,
+            expected_preview=preview_sha256,
+        )
+        print_prepared(prepared)
+        return
     done = add(
         get_runtime(),
         program,
         text,
-        parse_order_text(text, str(order)),
+        entry,
         source=str(order),
         actor=actor,
         as_of=moment,
         known_at=knowledge,
         expected_preview=preview_sha256,
+        presigned=presigned,
     )
     found = done.preview
     if as_json:

@@ -2,8 +2,8 @@
 
 The same paths as the one-step commands, with the signature handed in; deployments take
 the act and its signature as parameters and run this (flows/deploy/deployments.py).
-Override, determine, request-info, extend, approve and reject carry everything in the act,
-so `grantreview submit` records them. An import, a response and a started review also
+Override, determine, request-info, extend, approve, reject and add-order carry everything
+in the act, so `grantreview submit` records them. An import, a response and a started review also
 need their file or run: their own command takes the signed act (`--act FILE --signature
 FILE`, after `--prepare`; every acting command has the three), and the `review`
 deployment takes it as parameters.
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from schemas.base.errors import InputError
 from schemas.log.final_record import final_record
 from schemas.people.acts import ActType, SignedAct
+from usecases.add_order import submit_add_order
 from usecases.approvals import approve, reject
 from usecases.override import check_override, record_override
 from usecases.proposals import ActOutcome
@@ -56,6 +57,11 @@ def submit_act(runtime: Runtime, signed: SignedAct) -> ActOutcome:
         )
     if act.type in _STAGED and len(act.subjects) == 1:
         return _staged(runtime, signed)
+    if act.type is ActType.ADD_ORDER and not act.subjects:
+        done = submit_add_order(runtime, signed)
+        written = done.act_id is not None
+        status = "recorded" if written else "already on record"
+        return ActOutcome(act_id=signed.act_id, status=status, written=written)
     raise InputError(
         f"{act.type.value} acts are submitted with their own command (--act/--signature)"
     )

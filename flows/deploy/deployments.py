@@ -7,7 +7,8 @@ person pastes the signature of the act it shows), `act` (records an act a person
 on their own machine, refusing one without a valid signature), `determine`,
 `request-info` and `extend` (a person's acts in a staged review, by hand; with a people
 file in force send them through `act`, signed), `preview` (what a court order given in the
-form would change, as an artifact; writes nothing), `decide` (started by
+form would change, as an artifact; writes nothing), `add-order` (a person adds that order
+to the program, a signed act; `act` records one prepared elsewhere too), `decide` (started by
 the `grantreview.response.*` Prefect events `respond --async` emits), `mail-final-notice`
 (started by each `grantreview.decision.final`: mails the final notice to the jurisdiction's
 contact unless the writer mailed it), `deadlines-<program>` and `reevaluate-<program>`
@@ -25,6 +26,7 @@ from prefect.events import DeploymentEventTrigger
 from prefect.types.entrypoint import EntrypointType
 
 from flows.act import act
+from flows.add_order import add_order
 from flows.audit import audit
 from flows.checkpoint import checkpoint
 from flows.deadlines import deadlines
@@ -54,6 +56,7 @@ __all__ = [
     "LOG_LABEL",
     "RESPONSE_EVENTS",
     "SERVED_FLOWS",
+    "add_order_deployments",
     "emit_response_event",
     "log_location",
     "preview_deployments",
@@ -89,6 +92,7 @@ SERVED_FLOWS: Final = (
     request_info,
     extend,
     preview,
+    add_order,
     reevaluate,
 )
 """The flows behind `served_deployments` (serve names their scheduled runs from these)."""
@@ -285,6 +289,18 @@ def preview_deployments(programs: list[str] | None = None) -> list[RunnerDeploym
     return [with_form_help(cast("RunnerDeployment", made))]
 
 
+def add_order_deployments(programs: list[str] | None = None) -> list[RunnerDeployment]:
+    """`add-order`: a person adds a court order to a program, a signed act (#26)."""
+    made = with_program_choice(add_order, programs or []).to_deployment(
+        name="add-order",
+        description=_summary(add_order),
+        tags=["review", "preview"],
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+    # to_deployment is sync-compatible: called outside an event loop it returns the value
+    return [with_form_help(cast("RunnerDeployment", made))]
+
+
 def served_deployments(
     programs: list[str],
     *,
@@ -297,5 +313,6 @@ def served_deployments(
         *review_deployments(programs, settings or get_settings()),
         *stage_deployments(programs),
         *preview_deployments(programs),
+        *add_order_deployments(programs),
         *reevaluation_deployments(programs, cron=reevaluate_cron, interval=reevaluate_interval),
     ]

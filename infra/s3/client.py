@@ -33,13 +33,22 @@ T = TypeVar("T")
 _REFUSALS = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled"}
 
 
+READ_TIMEOUT_S: Final = 60
+"""How long a call waits for the server's first byte (botocore's default).
+
+A LIST page is computed whole before its first byte: on a loaded machine SeaweedFS took
+more than the 20 s this was before, and botocore's retry re-sent the page while the server
+still walked the first (more work, not less). A server that is down fails at connect (3 s).
+"""
+
+
 def make_s3_client(settings: Settings, *, max_pool: int | None = None) -> S3Client:
     """A client with bounded retries and a connection pool sized for concurrent writes."""
     config = Config(
         retries={"mode": "standard", "max_attempts": 6},
         max_pool_connections=max_pool or max(10, settings.s3_max_workers * 2),
         connect_timeout=3,
-        read_timeout=20,
+        read_timeout=READ_TIMEOUT_S,
         s3={"addressing_style": "path"},
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",

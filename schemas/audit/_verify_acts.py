@@ -41,6 +41,7 @@ from schemas.people.acts import Act, ActType, SignedAct, act_problem, approvals_
 from schemas.people.clock import ClockPolicy, act_time_problem
 from schemas.people.people_file import PeopleError, PeopleFile, parse_people_document
 from schemas.people.sshsig import SshSignatureError, signer_key_blob
+from schemas.planning.order_addition import ORDER_TEXT_PARAMS
 from schemas.program.definition import ProgramBundle, ProgramError
 
 if TYPE_CHECKING:
@@ -120,6 +121,9 @@ def _add_order(event: DomainEvent, act: Act) -> str | None:
         "program_sha256": event.program_sha256,
         "preview_sha256": event.preview_sha256,
     }
+    for name in ORDER_TEXT_PARAMS:  # the order's text and the preview's dates: no event field
+        if name in act.params:
+            wanted[name] = act.params[name]
     if act.type is not ActType.ADD_ORDER or act.params != wanted or act.actor != event.actor:
         return "the added order differs from the act its person signed"
     return None

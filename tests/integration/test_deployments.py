@@ -36,6 +36,8 @@ EXPECTED = {
     "determine/determine",
     "request-info/request-info",
     "extend/extend",
+    "preview/preview",
+    "add-order/add-order",
 }
 
 
