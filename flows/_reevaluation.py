@@ -108,7 +108,8 @@ class ReevaluationReport:
         """Which command or run sends the due revision notices (None when none are due)."""
         if not self.notices_due:
             return None
-        return f"grantreview review --program {self.program}, or the next scheduled deadlines run"
+        command = f"grantreview review --program {self.program} --all"
+        return f"{command}, or the next scheduled deadlines run"
 
 
 class _Progress:

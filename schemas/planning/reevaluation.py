@@ -70,13 +70,9 @@ class StreamReevaluation:
     head_seq: int
     head_hash: str
     draft: CommitDraft | None = None
-
-    @property
-    def told(self) -> bool:
-        """Whether the revision wants a revision notice (a program with a review path)."""
-        if self.draft is None:
-            return False
-        return any(isinstance(p, DecisionRevised) and p.notice for p in self.draft.payloads)
+    told: bool = False
+    """The revision wants a revision notice (a program with a review path); kept when the
+    flow drops the draft to save memory."""
 
     @property
     def differs(self) -> bool:
@@ -102,6 +98,8 @@ def _result(
         head_seq=state.head_seq,
         head_hash=state.head_hash,
         draft=draft,
+        told=draft is not None
+        and any(isinstance(p, DecisionRevised) and p.notice for p in draft.payloads),
     )
 
 

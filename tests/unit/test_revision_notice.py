@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from schemas.log.streams import StreamId
 from schemas.planning.draft import CommitDraft
 from schemas.planning.notices import notice_due, revision_markdown
 from schemas.planning.preview import preview_streams, with_order
-from schemas.planning.reevaluation import plan_revision, reevaluate_stream
+from schemas.planning.reevaluation import notices_due, plan_revision, reevaluate_stream
 from schemas.program.definition import ProgramBundle
 from schemas.rules.evaluation import Outcome
 from tests.support.builders import csv_bytes, seed_decided_streams, synthetic_jurisdictions
@@ -143,6 +144,24 @@ def test_a_revision_without_a_review_path_is_not_told(runtime: Runtime) -> None:
     event = _revision_event(state, plain, place)
     assert (event.notice, event.award_action) == (False, None)
     assert notice_due(apply_event(state, event, AS_OF)) is None
+
+
+def test_reevaluation_counts_the_notices_it_makes_due(runtime: Runtime) -> None:
+    """Every told revision counts, also once the flow has dropped the drafts to save memory."""
+    after = _after(runtime)
+    found = [
+        reevaluate_stream(
+            runtime.log.state(StreamId(program=PROGRAM, jurisdiction=p.slug)),
+            after,
+            p,
+            as_of=AS_OF,
+            known_at=AS_OF,
+        )
+        for p in _places(runtime)
+    ]
+    assert notices_due(found) == len(found) == len(_places(runtime))
+    assert notices_due([replace(r, draft=None) for r in found]) == len(found)
+    assert notices_due([]) == 0
 
 
 def _revision(**changes: Any) -> Revision:  # noqa: ANN401 - field values of any type
