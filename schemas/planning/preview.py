@@ -80,7 +80,7 @@ _STATUS_WHY = {
 
 @dataclass(frozen=True)
 class OrderPreview:
-    """Who changes (with a draft of the notice its outcome calls for) and who does not, and why."""
+    """Who changes (with the revision notice it would be sent) and who does not, and why."""
 
     program: str
     order: str
