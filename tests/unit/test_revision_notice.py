@@ -308,3 +308,28 @@ def _events(runtime: Runtime, place: Jurisdiction) -> list[tuple[datetime, Any]]
 
     stream = StreamId(program=PROGRAM, jurisdiction=place.slug)
     return [pair for commit in runtime.log.read_stream(stream) for pair in decoded_events(commit)]
+
+
+def test_reevaluate_says_how_many_notices_are_due_and_what_sends_them() -> None:
+    """`reevaluate --json` names the count and the command; with none due, no command."""
+    from cli.reevaluate import report_document  # noqa: PLC0415 - the CLI only here
+    from flows.reevaluate import ReevaluationReport  # noqa: PLC0415
+
+    fields: dict[str, Any] = {
+        "program": PROGRAM,
+        "as_of": AS_OF,
+        "known_at": AS_OF,
+        "dry_run": False,
+        "program_sha256": "0" * 64,
+        "rule_set_version": 1,
+        "counts": {},
+        "changes": [],
+        "overridden": [],
+        "outcomes_sha256": "0" * 64,
+        "run_record_seq": 3,
+    }
+    told = report_document(ReevaluationReport(**fields, notices_due=27))
+    assert told["notices_due"] == 27
+    assert told["notices_sent_by"].startswith(f"grantreview review --program {PROGRAM} --all")
+    quiet = report_document(ReevaluationReport(**fields))
+    assert (quiet["notices_due"], quiet["notices_sent_by"]) == (0, None)
