@@ -111,13 +111,14 @@ Re: {{ program.title }}: revised decision
 
 The decision in your review has been revised: it is now **{{ revision.after.value }}** \
 (it was {{ revision.before.value }}).
-
+{% if revision.reasons %}
 {% for reason in revision.reasons %}- {{ reason }}
-{% endfor %}
+{% endfor %}{% endif %}
 {% if revision.orders_applied %}Court orders applied: {{ revision.orders_applied | join(", ") }}.
+
 {% endif %}{% if revision.award_action %}Award action: **{{ revision.award_action }}**.
-{% endif %}
-Decided for: {{ revision.as_of.date().isoformat() }}.
+
+{% endif %}Decided for: {{ revision.as_of.date().isoformat() }}.
 """
 """The default revision notice (template version 1)."""
 
