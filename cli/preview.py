@@ -36,7 +36,7 @@ def _print_text(found: OrderPreview) -> None:
         typer.echo(safe_text(f"unchanged: {row['jurisdiction']}: {row['why']}", one_line=True))
     for row in found.changed:
         if row["notice_draft"] is not None:
-            heading = f"--- draft notice for {row['jurisdiction']} (reevaluate sends none) ---"
+            heading = f"--- revision notice for {row['jurisdiction']} (as review sends it) ---"
             typer.echo(safe_text(heading))
             typer.echo(safe_text(row["notice_draft"]))
     typer.echo(

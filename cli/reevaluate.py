@@ -46,6 +46,8 @@ def report_document(report: ReevaluationReport) -> dict[str, Any]:
         "index": report.index,
         "seconds": round(report.seconds, 3),
         "damaged": report.damaged,
+        "notices_due": report.notices_due,
+        "notices_sent_by": report.notices_sent_by,
     }
 
 
@@ -78,6 +80,13 @@ def _print_text(report: ReevaluationReport) -> None:
             f"outcome list sha256 {report.outcomes_sha256}"
         )
     )
+    if report.notices_sent_by is not None:
+        due = "would be due" if report.dry_run else "now due"
+        console.print(
+            safe_cell(
+                f"{report.notices_due} revision notice(s) {due}; sent by: {report.notices_sent_by}"
+            )
+        )
 
 
 def reevaluate(  # noqa: PLR0917 - Typer passes every option by name; the signature is the CLI

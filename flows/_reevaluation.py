@@ -29,6 +29,7 @@ from schemas.log.state import StreamState, advance
 from schemas.planning.reevaluation import (
     RevisionStatus,
     StreamReevaluation,
+    notices_due,
     reevaluate_stream,
     unregistered,
 )
@@ -98,6 +99,17 @@ class ReevaluationReport:
     seconds: float = 0.0
     damaged: dict[str, str] = field(default_factory=dict)
     """Streams set aside unread (jurisdiction: why); every other one was reevaluated."""
+    notices_due: int = 0
+    """Revision notices the revisions made due (would make, in a dry run): reevaluate writes
+    none; `grantreview review --program P` or the next deadlines run sends them."""
+
+    @property
+    def notices_sent_by(self) -> str | None:
+        """Which command or run sends the due revision notices (None when none are due)."""
+        if not self.notices_due:
+            return None
+        command = f"grantreview review --program {self.program} --all"
+        return f"{command}, or the next scheduled deadlines run"
 
 
 class _Progress:
@@ -314,6 +326,7 @@ def build_report(
         index={"indexed": loaded.indexed, "moved": loaded.moved, "read_fully": loaded.read_fully},
         seconds=seconds,
         damaged=dict(sorted(loaded.damaged.items())),
+        notices_due=notices_due(results),
     )
 
 

@@ -21,6 +21,9 @@ def deadlines(
 ) -> list[StreamOutcome]:
     """Send the one reminder that is due and record no-response decisions past the deadline.
 
+    With a review path it also sends every notice still due, a revision notice after a
+    reevaluation too (dated the revision, so a later run sends the same bytes).
+
     Only streams that got a letter are touched. `as_of` defaults to now; re-running with the
     same `as_of` appends nothing. Then what still waits is left as the `inbox-<program>`
     artifact (the list `grantreview inbox` prints).

@@ -149,7 +149,7 @@ def preview_markdown(found: OrderPreview) -> str:
     ]
     for row in found.changed[:MAX_NOTICE_DRAFTS]:
         if row["notice_draft"] is not None:
-            title = f"## Draft notice for {_text(row['jurisdiction'])} (reevaluate sends none)"
+            title = f"## Revision notice for {_text(row['jurisdiction'])} (as `review` sends it)"
             lines += ["", title, "", row["notice_draft"]]
     return "\n".join(lines) + "\n"
 

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 from infra.eventlog.appender import AppendResult
 from infra.outbox import smtp
 from schemas.events.catalog import NoticeQueued, NoticeSent
-from schemas.planning.notices import notice_due, notice_template, plan_notice, render_notice
+from schemas.planning.notices import (
+    notice_day,
+    notice_due,
+    notice_template,
+    plan_notice,
+    render_notice,
+)
 from schemas.planning.review import delivery_id
 from usecases.letters import StreamWriter, smtp_config, stored_text
 
@@ -36,7 +42,11 @@ def send_notice_for(
     flow_run_id: str | None,
     actor: str | None = None,
 ) -> AppendResult:
-    """Send the notice the stream's latest decision or request calls for, exactly once."""
+    """Send the notice the stream's latest decision, request or revision calls for, once.
+
+    A revision's notice is dated the revision's valid date (`notice_day`), not today, so it
+    is the bytes `preview` showed, whichever run sends it.
+    """
     wanted = notice_due(state)
     if wanted is None:
         return AppendResult(state, written=False)
@@ -50,7 +60,8 @@ def send_notice_for(
     pinned = state.notice_queued
     if pinned is None or pinned.notice_id != notice_id:
         template = notice_template(state)  # replay renders it again with the same version
-        rendered, answer_due = render_notice(bundle, jurisdiction, state, as_of.date(), template)
+        notice_date = notice_day(state, as_of.date())
+        rendered, answer_due = render_notice(bundle, jurisdiction, state, notice_date, template)
         markdown_sha = runtime.documents.put(rendered.markdown.encode("utf-8"))
         html_sha = runtime.documents.put(rendered.html.encode("utf-8"))
         if config is None:
@@ -60,7 +71,7 @@ def send_notice_for(
                     kind=kind,  # type: ignore[arg-type]  # the kind the state asked for
                     notice_sha256=markdown_sha,
                     html_sha256=html_sha,
-                    notice_date=as_of.date(),
+                    notice_date=notice_date,
                     answer_due=answer_due,
                     delivery="none",
                     template=template,
@@ -73,7 +84,7 @@ def send_notice_for(
                 kind=kind,  # type: ignore[arg-type]  # the kind the state asked for
                 notice_sha256=markdown_sha,
                 html_sha256=html_sha,
-                notice_date=as_of.date(),
+                notice_date=notice_date,
                 answer_due=answer_due,
                 recipient=config.recipient_for(jurisdiction.slug),
                 # A Message-ID's left part is a dot-atom: no ':' (final:<id>, determination:<date>).

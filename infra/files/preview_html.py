@@ -2,9 +2,9 @@
 
 The data is `OrderPreview` (schemas/planning/preview.py), the document `preview --json`
 prints; this module only lays it out: the order and its footing, who would change and why,
-who would not and why, and each draft notice as the text it would be. Names, reasons and
-notices are data: autoescaped, their control characters shown as visible escapes, never
-markup. No script, nothing external.
+who would not and why, and each revision notice as the text the review pass sends. Names,
+reasons and notices are data: autoescaped, their control characters shown as visible
+escapes, never markup. No script, nothing external.
 """
 
 from __future__ import annotations

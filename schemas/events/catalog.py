@@ -191,8 +191,9 @@ class DecisionRevised(DomainEvent):
     """
 
     TYPE: ClassVar[str] = "grantreview.decision.revised"
-    # Version 2: the evaluation may carry `due` and `late`; version 3: `footing`.
-    VERSION: ClassVar[int] = 3
+    # Version 2: the evaluation may carry `due` and `late`; version 3: `footing`;
+    # version 4: `notice` and `award_action` (a revision is told, as a notice of its own).
+    VERSION: ClassVar[int] = 4
 
     decision_id: str
     previous_decision_id: str | None
@@ -204,6 +205,11 @@ class DecisionRevised(DomainEvent):
     rule_set_version: int | None
     orders_applied: tuple[str, ...]
     evaluation: Evaluation
+    notice: bool = False
+    """A revision notice is due (a program with a review path); older revisions sent none."""
+    award_action: str | None = None
+    """The award action for the new outcome (the program's `review.award_actions`); only read
+    when `notice` is set, so an older revision leaves the award action as it was."""
 
 
 class DecisionOverridden(DomainEvent):
@@ -365,8 +371,11 @@ _UPCASTS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
     (DecisionRevised.TYPE, 1): dict,
     **{(cls.TYPE, 1): dict for cls in ACT_EVENTS},
     (DecisionRevised.TYPE, 2): dict,
+    (DecisionRevised.TYPE, 3): dict,  # version 4 adds `notice` and `award_action`
     (NoticeQueued.TYPE, 1): dict,  # version 2 adds `template`, 1 for every older notice
     (NoticeSent.TYPE, 1): dict,
+    (NoticeQueued.TYPE, 2): dict,  # version 3 adds the kind `revision`
+    (NoticeSent.TYPE, 2): dict,
 }
 
 

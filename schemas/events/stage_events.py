@@ -25,7 +25,7 @@ __all__ = [
     "NoticeSent",
 ]
 
-NoticeKind = Literal["preliminary", "final", "information"]
+NoticeKind = Literal["preliminary", "final", "information", "revision"]
 DeadlineKind = Literal["letter", "answer", "information"]
 _Reason = Field(min_length=1, max_length=MAX_REASON)
 _Actor = Field(min_length=1, max_length=MAX_ACTOR)
@@ -40,11 +40,12 @@ _Template = Field(
 class NoticeQueued(DomainEvent):
     """The outbox entry for a notice, pinned before it is mailed (as `LetterQueued`).
 
-    Version 2 adds `template` (version 1 notices were all rendered with template 1).
+    Version 2 adds `template` (version 1 notices were all rendered with template 1);
+    version 3 the kind `revision` (a reevaluation revised the decision).
     """
 
     TYPE: ClassVar[str] = "grantreview.notice.queued"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     notice_id: str = Field(description="what the notice is about: a decision or a request")
     kind: NoticeKind
@@ -60,11 +61,11 @@ class NoticeQueued(DomainEvent):
 class NoticeSent(DomainEvent):
     """A notice told the jurisdiction a decision (or a request), with the date to answer by.
 
-    Version 2 adds `template`, as `NoticeQueued`.
+    Version 2 adds `template`, as `NoticeQueued`; version 3 the kind `revision`.
     """
 
     TYPE: ClassVar[str] = "grantreview.notice.sent"
-    VERSION: ClassVar[int] = 2
+    VERSION: ClassVar[int] = 3
 
     notice_id: str
     kind: NoticeKind

@@ -29,6 +29,7 @@ from schemas.events.catalog import (
     decode_event_data,
 )
 from schemas.log.commit import GENESIS, Commit, CommitHead
+from schemas.log.revision import Revision, revision_notice_id, revision_of
 from schemas.log.streams import StreamId
 from schemas.people.acts import ActType
 from schemas.program.jurisdiction import Jurisdiction
@@ -119,6 +120,8 @@ class StreamState:
     """When that commit was recorded: the final's recorded time, beside its valid time."""
     final_approvers: tuple[str, ...] = ()
     """Who approved the determination that made the review final (two-person rule)."""
+    revision: Revision | None = None
+    """The latest revision that is to be told (what its notice states); None before one."""
 
     @property
     def step(self) -> Step:  # noqa: PLR0911 - one return per step
@@ -234,14 +237,7 @@ def apply_event(state: StreamState, event: DomainEvent, time: datetime) -> Strea
     if isinstance(event, AwardActionRecorded):
         return replace(state, award_action=event.action)
     if isinstance(event, DecisionRevised):
-        return replace(
-            _automatic_dated(state, event.evaluation.as_of, time),
-            evaluation=event.evaluation,
-            uncertain_facts=_uncertain_ids(event.evaluation),
-            decision=event.after,
-            reasons=event.reasons,
-            decision_id=event.decision_id,
-        )
+        return _revised(_automatic_dated(state, event.evaluation.as_of, time), event)
     if isinstance(event, DecisionOverridden):
         return replace(_dated(state, time, time), override=event)
     if isinstance(event, ActApproved) and event.proposal.act.type is ActType.DETERMINE:
@@ -264,6 +260,27 @@ def _automatic_dated(state: StreamState, valid: datetime, recorded: datetime) ->
 
 def _uncertain_ids(evaluation: Evaluation) -> tuple[str, ...]:
     return tuple(fact.id for fact in evaluation.uncertain_facts)
+
+
+def _revised(state: StreamState, event: DecisionRevised) -> StreamState:
+    """A revision; one that is to be told (version 4) wants its notice and sets the award action."""
+    revised = replace(
+        state,
+        evaluation=event.evaluation,
+        uncertain_facts=_uncertain_ids(event.evaluation),
+        decision=event.after,
+        reasons=event.reasons,
+        decision_id=event.decision_id,
+    )
+    if not event.notice:  # version 3 and older, or a program without a review path
+        return revised
+    revision = revision_of(event)
+    return replace(
+        revised,
+        award_action=event.award_action,
+        revision=revision,
+        notice_wanted=(revision_notice_id(revision), "revision"),
+    )
 
 
 def _decided(state: StreamState, event: DecisionIssued) -> StreamState:

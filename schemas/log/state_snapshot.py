@@ -26,6 +26,7 @@ from schemas.events.catalog import (
     ResponseAmended,
     ResponseReceived,
 )
+from schemas.log.revision import Revision
 from schemas.log.state import StreamState
 from schemas.log.streams import ACTS, RUNS, StreamId
 from schemas.program.review_path import Stage
@@ -95,6 +96,9 @@ class IndexedStream(BaseModel):
     final_approvers: tuple[str, ...] = ()
     """Added with issue #23: a snapshot from before reads as a final without them (the final
     notice then keeps its first template, as replay re-derives it from the recorded event)."""
+    revision: Revision | None = None
+    """Added with issue #26: the revision a notice is to tell (None in older snapshots: they
+    were written before a revision wanted a notice)."""
 
     @classmethod
     def of(cls, state: StreamState) -> IndexedStream:

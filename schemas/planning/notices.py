@@ -11,6 +11,12 @@ changes is a new version and old notices keep theirs: each notice event records 
 states the award action, the determining official (and approvers) and both dates (decided
 for, recorded on). Under version 2 a program's own template gets `final` (a `FinalRecord`)
 and is followed by those facts (`FINAL_FACTS`), so every final notice states them.
+
+A revision notice (kind `revision`, template version 1) tells that a reevaluation revised the
+decision: `REVISION_NOTICE`, rendered from the program, the jurisdiction and the revision
+alone (`revision_markdown`), dated the revision's valid date, so a preview renders the bytes
+the review pass later sends. A program's own template gets `kind == "revision"` and
+`revision` (a `schemas.log.revision.Revision`) for it.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from schemas.program.template_budget import done, rendering
 
 if TYPE_CHECKING:
     from schemas.events.catalog import NoticeQueued
+    from schemas.log.revision import Revision
     from schemas.log.state import StreamState
     from schemas.program.definition import ProgramBundle
     from schemas.program.jurisdiction import Jurisdiction
@@ -36,11 +43,14 @@ __all__ = [
     "DEFAULT_NOTICE",
     "FINAL_FACTS",
     "FINAL_NOTICE_V2",
+    "REVISION_NOTICE",
+    "notice_day",
     "notice_due",
     "notice_markdown",
     "notice_template",
     "plan_notice",
     "render_notice",
+    "revision_markdown",
 ]
 
 DEFAULT_NOTICE = """\
@@ -92,6 +102,27 @@ The final decision is: **{{ outcome }}**.
 """The default final notice, template version 2 (version 1 is `DEFAULT_NOTICE`)."""
 
 
+REVISION_NOTICE = """\
+{{ notice_date.isoformat() }}
+
+To: {{ jurisdiction.name }}
+
+Re: {{ program.title }}: revised decision
+
+The decision in your review has been revised: it is now **{{ revision.after.value }}** \
+(it was {{ revision.before.value }}).
+{% if revision.reasons %}
+{% for reason in revision.reasons %}- {{ reason }}
+{% endfor %}{% endif %}
+{% if revision.orders_applied %}Court orders applied: {{ revision.orders_applied | join(", ") }}.
+
+{% endif %}{% if revision.award_action %}Award action: **{{ revision.award_action }}**.
+
+{% endif %}Decided for: {{ revision.as_of.date().isoformat() }}.
+"""
+"""The default revision notice (template version 1)."""
+
+
 def notice_template(state: StreamState) -> int:
     """The template version a notice due now is rendered with: 2 for a final, else 1."""
     wanted = notice_due(state)
@@ -106,6 +137,14 @@ def notice_due(state: StreamState) -> tuple[str, str] | None:
     if wanted is None or wanted[0] in state.notices_sent:
         return None
     return wanted
+
+
+def notice_day(state: StreamState, today: date) -> date:
+    """The date a notice due now bears: a revision's valid date, else the sending day."""
+    wanted = notice_due(state)
+    if wanted is not None and wanted[1] == "revision" and state.revision is not None:
+        return state.revision.as_of.date()
+    return today
 
 
 def render_notice(
@@ -138,6 +177,10 @@ def notice_markdown(
     if wanted is None:
         raise ValueError(f"{state.stream.name}: no notice is due")
     kind = wanted[1]
+    if kind == "revision":
+        if state.revision is None:
+            raise ValueError(f"{state.stream.name}: a revision notice is due but no revision")
+        return revision_markdown(bundle, jurisdiction, state.revision, notice_date), None
     if kind == "information" and state.information is not None:
         reasons: tuple[str, ...] = state.information.questions
         outcome, answer_due = "", state.information_due
@@ -154,18 +197,52 @@ def notice_markdown(
         source = bundle.files[review.notice_template]
         facts = "" if final is None else "\n" + FINAL_FACTS
     values = {} if final is None else {"final": final}  # version 1 renders as it always did
+    markdown = _render(
+        bundle,
+        source + facts,
+        jurisdiction=jurisdiction,
+        program=bundle.program,
+        kind=kind,
+        outcome=outcome,
+        reasons=reasons,
+        answer_due=answer_due,
+        notice_date=notice_date,
+        **values,
+    )
+    return markdown, answer_due
+
+
+def revision_markdown(
+    bundle: ProgramBundle, jurisdiction: Jurisdiction, revision: Revision, notice_date: date
+) -> str:
+    """A revision notice's Markdown, from the revision alone (the sender's and preview's).
+
+    `notice_date` is the revision's valid date when sent (`notice_day`), never the sending
+    day, so a preview and the review pass that sends it render the same bytes.
+    """
+    review = bundle.program.review
+    source = REVISION_NOTICE
+    if review is not None and review.notice_template is not None:
+        source = bundle.files[review.notice_template]
+    return _render(
+        bundle,
+        source,
+        jurisdiction=jurisdiction,
+        program=bundle.program,
+        kind="revision",
+        outcome=revision.after.value,
+        reasons=revision.reasons,
+        answer_due=None,
+        notice_date=notice_date,
+        revision=revision,
+    )
+
+
+def _render(bundle: ProgramBundle, source: str, **values: object) -> str:
+    """Render a notice template under the budget; whatever it raises is the program's fault."""
     token = rendering()
     try:
-        markdown = compile_template(source + facts).render(
-            jurisdiction=jurisdiction,
-            program=bundle.program,
-            kind=kind,
-            outcome=outcome,
-            reasons=reasons,
-            answer_due=answer_due,
-            notice_date=notice_date,
-            **values,
-        )
+        return compile_template(source).render(**values)
     except Exception as error:  # noqa: BLE001 - a template is data: whatever it raises is its fault
         detail = template_failure(error)
         raise InputError(
@@ -173,7 +250,6 @@ def notice_markdown(
         ) from None
     finally:
         done(token)
-    return markdown, answer_due
 
 
 def plan_notice(state: StreamState, event: NoticeQueued | NoticeSent) -> CommitDraft | None:

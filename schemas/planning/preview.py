@@ -2,20 +2,23 @@
 
 The program with the order added (or an entry of the same id replaced: a stay, a narrowed
 scope) is evaluated for every decided stream exactly as `reevaluate` would, so the
-jurisdictions listed as changed are the ones a real reevaluation then revises. A revision
-sends no notice (schemas/planning/reevaluation.py); for a program with a review path the
-preview renders the notice the new outcome calls for as a draft (`notice_draft`), with the
-program's own notice template, for the office to read before it acts.
+jurisdictions listed as changed are the ones a real reevaluation then revises. For a
+program with a review path a revision is told by a revision notice (sent by the review pass
+after the reevaluation); the preview renders it as `notice_draft` with the same function and
+from the same revision the sender uses (schemas/log/revision.py), so the draft is the
+notice's bytes, whatever day it is sent.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from schemas.base.canonical import canonical_json, sha256_hex
 from schemas.base.errors import InputError
-from schemas.planning.notices import notice_markdown
+from schemas.events.catalog import DecisionRevised
+from schemas.log.revision import revision_of
+from schemas.planning.notices import revision_markdown
 from schemas.planning.reevaluation import RevisionStatus, reevaluate_stream, unregistered
 from schemas.program.definition import (
     CourtOrder,
@@ -77,7 +80,7 @@ _STATUS_WHY = {
 
 @dataclass(frozen=True)
 class OrderPreview:
-    """Who changes (with a draft of the notice its outcome calls for) and who does not, and why."""
+    """Who changes (with the revision notice it would be sent) and who does not, and why."""
 
     program: str
     order: str
@@ -110,30 +113,25 @@ class OrderPreview:
 
 
 def _changed(
-    bundle: ProgramBundle,
-    state: StreamState,
-    jurisdiction: Jurisdiction,
-    found: StreamReevaluation,
-    as_of: datetime,
+    bundle: ProgramBundle, jurisdiction: Jurisdiction, found: StreamReevaluation
 ) -> dict[str, Any]:
-    review = bundle.program.review
-    actions = {str(k): v for k, v in review.award_actions.items()} if review is not None else {}
+    payloads = () if found.draft is None else found.draft.payloads
+    revised = next((p for p in payloads if isinstance(p, DecisionRevised)), None)
     row: dict[str, Any] = {
         "jurisdiction": jurisdiction.slug,
         "name": jurisdiction.name,
         "before": found.before.value,
         "after": found.after.value,
         "reasons": list(found.reasons),
-        "award_action": actions.get(found.after.value),
+        "award_action": None if revised is None else revised.award_action,
         "notice_draft": None,
     }
-    if review is not None:
-        kind = state.stage.value if state.stage is not None else "final"
-        revised = replace(
-            state, decision=found.after, reasons=found.reasons, notice_wanted=("preview", kind)
-        )
+    if revised is not None and revised.notice:
+        revision = revision_of(revised)  # what the state holds once the revision is written
         try:
-            row["notice_draft"], _ = notice_markdown(bundle, jurisdiction, revised, as_of.date())
+            row["notice_draft"] = revision_markdown(
+                bundle, jurisdiction, revision, revision.as_of.date()
+            )
         except InputError as error:
             row["notice_error"] = str(error)
     return row
@@ -159,7 +157,7 @@ def preview_streams(
         else:
             found = reevaluate_stream(state, after, jurisdiction, as_of=as_of, known_at=known_at)
         if found.status is RevisionStatus.REVISED and jurisdiction is not None:
-            changed.append(_changed(after, state, jurisdiction, found, as_of))
+            changed.append(_changed(after, jurisdiction, found))
             continue
         why = _STATUS_WHY.get(found.status)
         if why is None and jurisdiction is not None:

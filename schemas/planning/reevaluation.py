@@ -28,6 +28,7 @@ __all__ = [
     "OUTCOMES_FORMAT",
     "RevisionStatus",
     "StreamReevaluation",
+    "notices_due",
     "outcome_entry",
     "outcomes_document",
     "plan_revision",
@@ -69,6 +70,9 @@ class StreamReevaluation:
     head_seq: int
     head_hash: str
     draft: CommitDraft | None = None
+    told: bool = False
+    """The revision wants a revision notice (a program with a review path); kept when the
+    flow drops the draft to save memory."""
 
     @property
     def differs(self) -> bool:
@@ -94,6 +98,8 @@ def _result(
         head_seq=state.head_seq,
         head_hash=state.head_hash,
         draft=draft,
+        told=draft is not None
+        and any(isinstance(p, DecisionRevised) and p.notice for p in draft.payloads),
     )
 
 
@@ -109,8 +115,14 @@ def unregistered(state: StreamState) -> StreamReevaluation:
     return _result(state, RevisionStatus.UNREGISTERED)
 
 
-def _revision(state: StreamState, evaluation: Evaluation) -> CommitDraft:
-    """The DecisionRevised commit, keyed by the head it was planned against (retries repeat it)."""
+def _revision(state: StreamState, evaluation: Evaluation, bundle: ProgramBundle) -> CommitDraft:
+    """The DecisionRevised commit, keyed by the head it was planned against (retries repeat it).
+
+    With a review path the revision is told: a notice is due (sent later by the review pass,
+    never here: reevaluation writes one commit per revision) and the award action follows.
+    """
+    review = bundle.program.review
+    actions = {} if review is None else {str(k): v for k, v in review.award_actions.items()}
     event = DecisionRevised(
         decision_id=evaluation.decision_id,
         previous_decision_id=state.decision_id,
@@ -122,6 +134,8 @@ def _revision(state: StreamState, evaluation: Evaluation) -> CommitDraft:
         rule_set_version=evaluation.rule_set_version,
         orders_applied=evaluation.orders_applied,
         evaluation=evaluation,
+        notice=review is not None,
+        award_action=actions.get(evaluation.outcome.value),
     )
     basis = canonical_json([state.head_hash, evaluation.outcome.value, list(evaluation.reasons)])
     key = f"revise:{sha256_hex(basis)[:32]}"
@@ -144,7 +158,8 @@ def reevaluate_stream(
     replaces a pending one. In a staged review only a final decision is revised (a
     preliminary one, or one awaiting information, is `awaiting_review`: its answer window
     decides), and a revision keeps the stage final: it never turns a final decision into a
-    preliminary one or the reverse, and it sends no new notice and records no award action.
+    preliminary one or the reverse. With a review path it records the award action for the
+    new outcome and that a revision notice is due (the review pass sends it).
     """
     evidence = state.response is not None or deadline_passed(bundle.program, as_of)
     if not evidence:
@@ -161,7 +176,8 @@ def reevaluate_stream(
         return _result(state, RevisionStatus.UNCHANGED)
     if state.override is not None or state.determination is not None:
         return _result(state, RevisionStatus.OVERRIDDEN, after, reasons)
-    return _result(state, RevisionStatus.REVISED, after, reasons, _revision(state, evaluation))
+    draft = _revision(state, evaluation, bundle)
+    return _result(state, RevisionStatus.REVISED, after, reasons, draft)
 
 
 def plan_revision(
@@ -174,6 +190,11 @@ def plan_revision(
 ) -> CommitDraft | None:
     """The planner `append_planned` re-runs after a conflict: the revision commit, or None."""
     return reevaluate_stream(state, bundle, jurisdiction, as_of=as_of, known_at=known_at).draft
+
+
+def notices_due(results: Iterable[StreamReevaluation]) -> int:
+    """How many revision notices the run's revisions made due (the review pass sends them)."""
+    return sum(1 for result in results if result.told)
 
 
 def outcome_entry(result: StreamReevaluation) -> dict[str, Any]:

@@ -229,7 +229,7 @@ class StageReplay:
                 ReplayProblem(ReplayKind.INCONSISTENT, f"no {event.kind} notice was due here")
             )
             return problems
-        bundle = self._bundle(before, ())
+        bundle = self._notice_bundle(before, event)
         jurisdiction = self.registry.at(self.stream.jurisdiction, recorded)
         if bundle is None or jurisdiction is None:
             return problems
@@ -245,6 +245,15 @@ class StageReplay:
             detail = f"{event.kind} notice {event.notice_id}: rendered again it differs"
             problems.append(ReplayProblem(ReplayKind.DIVERGENCE, detail))
         return problems
+
+    def _notice_bundle(
+        self, before: StreamState, event: NoticeQueued | NoticeSent
+    ) -> ProgramBundle | None:
+        """A revision notice is the revision's (its program, as preview and sender had it)."""
+        if event.kind != "revision" or before.evaluation is None:
+            return self._bundle(before, ())
+        bundle = self.programs.bundle(before.evaluation.program_sha256)
+        return bundle if isinstance(bundle, ProgramBundle) else None
 
     def _stored(self, sha: str, what: str) -> list[ReplayProblem]:
         raw = self.documents.get(sha)

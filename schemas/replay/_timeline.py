@@ -216,6 +216,15 @@ def _act_summary(event: DomainEvent) -> str | None:
     return None
 
 
+def _revised(event: DecisionRevised) -> str:
+    """A revision's line: what changed, under which orders, and whether it is told."""
+    orders = ", ".join(event.orders_applied) or "none"
+    line = f"decision revised: {event.before} -> {event.after} (orders applied: {orders})"
+    if event.notice:
+        line += f"; award action {event.award_action or 'none'}; a revision notice is due"
+    return _with_footing(line, event.evaluation)
+
+
 def _with_footing(line: str, evaluation: Evaluation) -> str:
     """The line, then every uncertain fact the evaluation relied on, with its source."""
     return "; ".join((line, *(fact.describe() for fact in evaluation.uncertain_facts)))
@@ -240,9 +249,7 @@ def summarize(event: DomainEvent) -> str:  # noqa: PLR0911 - one line per event 
     if isinstance(event, DecisionIssued):
         return f"decision issued: {event.outcome}"
     if isinstance(event, DecisionRevised):
-        orders = ", ".join(event.orders_applied) or "none"
-        line = f"decision revised: {event.before} -> {event.after} (orders applied: {orders})"
-        return _with_footing(line, event.evaluation)
+        return _revised(event)
     if isinstance(event, DecisionOverridden):
         return f"decision overridden to {event.decision} by {event.actor}: {event.reason}"
     if isinstance(event, ReevaluationCompleted):

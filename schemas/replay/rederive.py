@@ -253,12 +253,29 @@ class _Walk:
         )
         if stated != follows:
             self.find(seq, ReplayKind.DIVERGENCE, "revision does not match its own evaluation")
+        self.check_told(seq, event)
         before = (event.before, event.reasons_before, event.previous_decision_id)
         state = self.state
         if before != (state.decision or Outcome.PENDING, state.reasons, state.decision_id):
             self.find(
                 seq, ReplayKind.INCONSISTENT, "revision's before is not the decision in force"
             )
+
+    def check_told(self, seq: int, event: DecisionRevised) -> None:
+        """A revision that is told (version 4) says what its program's review path says."""
+        if not event.notice and event.award_action is None:
+            return  # version 3 and older, or a program without a review path
+        bundle = self.programs.bundle(event.program_sha256)
+        if isinstance(bundle, ReplayProblem):
+            return  # the evaluation's check reports the missing program
+        review = bundle.program.review
+        actions = {} if review is None else {str(k): v for k, v in review.award_actions.items()}
+        if (event.notice, event.award_action) != (
+            review is not None,
+            actions.get(event.after.value),
+        ):
+            detail = "revision's notice or award action is not its program's review path"
+            self.find(seq, ReplayKind.DIVERGENCE, detail)
 
     def apply(self, recorded: datetime, event: DomainEvent) -> None:
         """Move the state past `event` (for the cross-checks), with the writers' fold."""

@@ -1,4 +1,4 @@
-"""`preview` on real SeaweedFS: it names exactly the decisions a real `reevaluate` then revises."""
+"""`preview` on real SeaweedFS: exactly what `reevaluate` then revises, and the notices sent."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
+from infra.eventlog.documents import document_key
 from infra.files.programs import load_program
 from infra.platform.settings import REPO_PROGRAMS_DIR
-from tests.conftest import count_objects
+from schemas.events.catalog import NoticeSent
+from schemas.log.state import decoded_events
+from schemas.log.streams import StreamId
+from tests.conftest import TEST_BUCKET, count_objects
 from tests.support.builders import csv_bytes, seed_decided_streams, synthetic_jurisdictions
 
 if TYPE_CHECKING:
@@ -107,3 +111,76 @@ def test_preview_names_exactly_what_reevaluate_then_changes(
     assert sorted(c["jurisdiction"] for c in revised["overridden"]) == overridden
     again = cli("preview", "--program", PROGRAM, "--order", order_file, "--as-of", AS_OF, "--json")
     assert json.loads(again.stdout)["changed"] == []
+
+
+def test_the_notices_sent_after_reevaluate_are_the_previews_drafts(
+    cli: Cli,
+    decided: list[Jurisdiction],
+    tmp_path: Path,
+    operator_client: S3Client,
+    s3_prefix: str,
+    signed_event_log: EventLog,
+) -> None:
+    """A reevaluation makes a revision notice due; `review` sends the preview's bytes, once.
+
+    The review pass runs ten days after the revision's date: a revision notice is dated the
+    revision, so the bytes are still the preview's. Replay re-derives every revision and
+    notice (the seeded commits, written without their documents or registry, aside).
+    """
+    assert cli("checkpoint").code == 0  # the seeded commits become leaves of the tree
+    order_file = tmp_path / "order.yaml"
+    order_file.write_text(yaml.safe_dump(ORDER), encoding="utf-8")
+    shown = cli("preview", "--program", PROGRAM, "--order", order_file, "--as-of", AS_OF, "--json")
+    assert shown.code == 0, shown
+    drafts = {
+        row["jurisdiction"]: row["notice_draft"] for row in json.loads(shown.stdout)["changed"]
+    }
+    assert len(drafts) == len(decided) - OVERRIDDEN
+
+    cli.env["GRANTREVIEW_PROGRAMS_DIR"] = str(_programs_with_order(tmp_path))
+    done = cli("reevaluate", "--program", PROGRAM, "--as-of", AS_OF, "--json")
+    assert done.code == 0, done
+    revised = json.loads(done.stdout)
+    assert revised["notices_due"] == len(drafts)
+    assert f"grantreview review --program {PROGRAM} --all" in revised["notices_sent_by"]
+    assert _revision_notices(signed_event_log, decided) == {}  # reevaluate sends none
+
+    review = ("review", "--program", PROGRAM, "--all", "--as-of", "2017-09-04", "--json")
+    assert cli(*review).code == 0
+    sent = _revision_notices(signed_event_log, decided)
+    assert sorted(sent) == sorted(drafts)
+    for slug, notice in sent.items():
+        key = document_key(s3_prefix, notice.notice_sha256)
+        stored = operator_client.get_object(Bucket=TEST_BUCKET, Key=key)["Body"].read()
+        assert stored == drafts[slug].encode("utf-8"), slug
+        assert notice.notice_date.isoformat() == AS_OF
+
+    before = count_objects(operator_client, s3_prefix)
+    again = cli(*review)
+    assert again.code == 0, again
+    assert all(row["appended"] == 0 for row in json.loads(again.stdout))
+    assert count_objects(operator_client, s3_prefix) == before
+    assert _revision_notices(signed_event_log, decided) == sent
+
+    verified = cli("audit", "verify", "--program", PROGRAM)
+    assert verified.code == 0, verified
+    replayed = cli("audit", "replay", "--json", "--program", PROGRAM)
+    findings = json.loads(replayed.stdout)["findings"]
+    assert [f for f in findings if (f["seq"] or 0) > 0] == []
+
+
+def _revision_notices(log: EventLog, places: list[Jurisdiction]) -> dict[str, NoticeSent]:
+    """Each jurisdiction's revision notice as the log records it (one at most)."""
+    found: dict[str, NoticeSent] = {}
+    for place in places:
+        stream = StreamId(program=PROGRAM, jurisdiction=place.slug)
+        notices = [
+            event
+            for commit in log.read_stream(stream)
+            for _, event in decoded_events(commit)
+            if isinstance(event, NoticeSent) and event.kind == "revision"
+        ]
+        assert len(notices) <= 1, place.slug
+        if notices:
+            found[place.slug] = notices[0]
+    return found

@@ -84,7 +84,7 @@ def test_a_state_order_changes_exactly_that_state_and_says_why_the_others_stand(
     assert [row["jurisdiction"] for row in found.changed] == california
     assert {(row["before"], row["after"]) for row in found.changed} == {("ineligible", "eligible")}
     assert all(row["award_action"] == "release" for row in found.changed)
-    assert all("decision is: **eligible**" in row["notice_draft"] for row in found.changed)
+    assert all("it is now **eligible**" in row["notice_draft"] for row in found.changed)
     assert {row["why"] for row in found.unchanged} == {
         f"order hypothetical-pi does not reach {row['jurisdiction']} (scope)"
         for row in found.unchanged
@@ -249,18 +249,18 @@ def test_a_report_path_that_is_a_folder_is_refused_before_anything_is_read(
     assert "is a folder" in line
 
 
-def test_each_draft_is_the_notice_the_revised_state_renders_byte_for_byte(
+def test_each_draft_is_the_notice_the_sender_renders_byte_for_byte(
     runtime: Runtime, tmp_path: Path
 ) -> None:
-    """Folding reevaluate's own revision, the notice for it renders to the preview's draft.
+    """Folding reevaluate's own revision, the revision notice due renders to the preview's draft.
 
-    A revision sends no notice today; were one sent for it on the preview's date, its stored
-    Markdown would be these bytes (the preview substitutes nothing the notice reads).
+    The sender renders it on a later day (a year on here) and still gets these bytes: a
+    revision notice is dated the revision's valid date, not the sending day.
     """
-    from dataclasses import replace  # noqa: PLC0415 - only here
+    from datetime import date  # noqa: PLC0415 - only here
 
     from schemas.log.state import apply_event  # noqa: PLC0415
-    from schemas.planning.notices import render_notice  # noqa: PLC0415
+    from schemas.planning.notices import notice_day, notice_due, render_notice  # noqa: PLC0415
     from schemas.planning.preview import with_order  # noqa: PLC0415
     from schemas.planning.reevaluation import reevaluate_stream  # noqa: PLC0415
 
@@ -268,6 +268,7 @@ def test_each_draft_is_the_notice_the_revised_state_renders_byte_for_byte(
     found = _preview(runtime, path)
     after = with_order(runtime.program(PROGRAM), load_order_file(path), source="o")
     registry = runtime.registry()
+    assert found.changed
     for row in found.changed:
         stream = StreamId(program=PROGRAM, jurisdiction=row["jurisdiction"])
         state = runtime.log.state(stream)
@@ -276,7 +277,11 @@ def test_each_draft_is_the_notice_the_revised_state_renders_byte_for_byte(
         assert revised.draft is not None
         for event in revised.draft.payloads:
             state = apply_event(state, event, AS_OF)
-        kind = state.stage.value if state.stage is not None else "final"
-        wanted = replace(state, notice_wanted=(f"revision:{state.head_seq}", kind))
-        rendered, _ = render_notice(after, place, wanted, AS_OF.date())
+        due = notice_due(state)
+        assert due is not None
+        assert due[1] == "revision"
+        sent_on = notice_day(state, date(2018, 8, 25))
+        assert sent_on == AS_OF.date()
+        rendered, answer_due = render_notice(after, place, state, sent_on)
+        assert answer_due is None
         assert rendered.markdown.encode("utf-8") == row["notice_draft"].encode("utf-8")
