@@ -100,6 +100,10 @@ class _Replayer:
     acc: ReplayAccumulator
     auditor: LogAuditor
     registry: RegistryHistory = field(default_factory=RegistryHistory)
+    programs: ProgramCatalog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.programs = ProgramCatalog(self.reader.programs)  # one for all streams: parsed once
 
     def verify(self, fetched: _Fetched) -> tuple[StreamCheck, list[Commit]]:
         audited = self.auditor.audit(fetched.stream, fetched.objects)
@@ -111,7 +115,7 @@ class _Replayer:
         replayed, findings = replay_stream(
             fetched.stream,
             commits,
-            programs=ProgramCatalog(self.reader.programs),
+            programs=self.programs,
             responses=fetched.responses,
             registry=self.registry,
             moments=self.acc.moments,

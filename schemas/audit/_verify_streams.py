@@ -36,6 +36,8 @@ class StreamCheck:
     events: int = 0
     signers: set[str] = field(default_factory=set)
     """The key ids that sealed the stream's intact commits (trusted or not)."""
+    intact: dict[int, Commit] = field(default_factory=dict)
+    """The intact commits by the seq of their key, as parsed once: later readers reuse them."""
 
     def holds(self, seq: int, digest: str) -> bool:
         """Whether an intact commit `seq` with this hash is in the stream (wherever its key)."""
@@ -82,7 +84,7 @@ def check_stream(
     check = StreamCheck(stream, top=chain[-1] if chain else -1)
     inspected = {seq: _inspect(stream, raw) for seq, (_, raw) in sorted(objects.items())}
     vouched = _vouched(inspected, strays, attested) if keyring is not None else frozenset()
-    intact: dict[int, Commit] = {}
+    intact = check.intact
     for seq, (commit, problem) in inspected.items():
         key = objects[seq][0]
         if problem is not None:

@@ -219,9 +219,8 @@ class LogAuditor:
         for seq, (key, raw) in objects.items():
             if seq in flagged:
                 continue
-            try:
-                commit = parse_commit(raw)
-            except CommitFormatError:
+            commit = _parsed(check, seq, raw)
+            if commit is None:
                 continue
             if (
                 commit.seq == seq
@@ -281,13 +280,23 @@ class LogAuditor:
         )
 
 
+def _parsed(check: StreamCheck, seq: int, raw: bytes) -> Commit | None:
+    """The commit stored at `seq`: as the check parsed it when intact, else parsed here."""
+    commit = check.intact.get(seq)
+    if commit is not None:
+        return commit
+    try:
+        return parse_commit(raw)
+    except CommitFormatError:
+        return None
+
+
 def intact_commits(objects: Mapping[int, tuple[str, bytes]], check: StreamCheck) -> list[Commit]:
     """The commits the check found intact, in seq order (one per seq): what replay folds."""
     commits: dict[int, Commit] = {}
-    for _, (_, raw) in sorted(objects.items()):
-        try:
-            commit = parse_commit(raw)
-        except CommitFormatError:
+    for seq, (_, raw) in sorted(objects.items()):
+        commit = _parsed(check, seq, raw)
+        if commit is None:
             continue
         if check.holds(commit.seq, commit.hash) and commit.stream == check.stream.name:
             commits.setdefault(commit.seq, commit)

@@ -57,9 +57,13 @@ def _locate(value: Any, path: str) -> None:  # noqa: ANN401 - any JSON value
     raise CanonicalFormError(f"{path}: {type(value).__name__} is not a JSON value")
 
 
-def canonical_json(value: Any) -> bytes:  # noqa: ANN401 - any JSON value
-    """Serialize a JSON value to its one canonical byte string."""
-    if not _is_json(value):
+def canonical_json(value: Any, *, checked: bool = False) -> bytes:  # noqa: ANN401 - any JSON value
+    """Serialize a JSON value to its one canonical byte string.
+
+    `checked`: `value` is made of parts of a value just serialized here, so the walk that
+    refuses floats and non-string keys is not repeated (it is a third of the cost).
+    """
+    if not checked and not _is_json(value):
         _locate(value, "$")
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False

@@ -142,8 +142,11 @@ def signing_message(digest: str) -> bytes:
     return SIGNATURE_DOMAIN + digest.encode("ascii")
 
 
-def commit_hash(document: dict[str, Any]) -> str:
-    """SHA-256 of the canonical commit without `hash`, `sig` and each event's `grhash`."""
+def commit_hash(document: dict[str, Any], *, checked: bool = False) -> str:
+    """SHA-256 of the canonical commit without `hash`, `sig` and each event's `grhash`.
+
+    `checked`: the whole `document` was just serialized canonically (see `canonical_json`).
+    """
     body = {key: value for key, value in document.items() if key not in {"hash", "sig"}}
     events = body.get("events")
     if isinstance(events, list):
@@ -151,7 +154,7 @@ def commit_hash(document: dict[str, Any]) -> str:
             {k: v for k, v in event.items() if k != "grhash"} if isinstance(event, dict) else event
             for event in events
         ]
-    return sha256_hex(canonical_json(body))
+    return sha256_hex(canonical_json(body, checked=checked))
 
 
 def seal_commit(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from schemas.base.canonical import canonical_json
 from schemas.base.findings import FindingKind
 from schemas.log.commit import SOURCE, CommitFormatError, commit_hash, event_id, parse_commit
 
@@ -58,9 +59,10 @@ def _judge(raw: bytes, stream: StreamId, seq: int | None) -> Commit | CommitProb
         )
     if seq is not None and commit.seq != seq:
         return CommitProblem(FindingKind.MOVED, f"holds commit seq {commit.seq}, stored at {seq}")
-    if commit.to_bytes() != raw:
+    document = commit.document
+    if canonical_json(document) != raw:
         return CommitProblem(FindingKind.MODIFIED, "bytes are not the canonical form of the commit")
-    if commit_hash(commit.document) != commit.hash:
+    if commit_hash(document, checked=True) != commit.hash:  # its parts were just serialized
         return CommitProblem(FindingKind.MODIFIED, "content does not match the commit's hash")
     if any(event.get("grhash") != commit.hash for event in commit.events):
         return CommitProblem(

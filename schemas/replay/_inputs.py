@@ -83,7 +83,12 @@ class RegistryHistory:
 
 
 class ProgramCatalog:
-    """Program bundles rebuilt from stored documents by hash, each parsed once."""
+    """Program bundles rebuilt from stored documents by hash, each parsed once per replay.
+
+    One catalog serves every stream of a replay (a program is tens of kilobytes to hash and
+    validate, and thousands of streams cite it). A hash not among the documents yet is not
+    remembered: a reader that fetches documents as streams arrive may hold it later.
+    """
 
     def __init__(self, documents: Mapping[str, bytes | None]) -> None:
         self._documents = documents
@@ -91,9 +96,12 @@ class ProgramCatalog:
 
     def bundle(self, sha256: str) -> ProgramBundle | ReplayProblem:
         """The bundle stored under `sha256`, or why it cannot be used (kind, detail)."""
-        if sha256 not in self._parsed:
-            self._parsed[sha256] = self._load(sha256)
-        return self._parsed[sha256]
+        if sha256 in self._parsed:
+            return self._parsed[sha256]
+        loaded = self._load(sha256)
+        if self._documents.get(sha256) is not None:
+            self._parsed[sha256] = loaded
+        return loaded
 
     def _load(self, sha256: str) -> ProgramBundle | ReplayProblem:
         raw = self._documents.get(sha256)

@@ -294,6 +294,7 @@ def replay_stream(
     """Re-derive each event of one stream (intact commits, in seq order); fold it at `moments`."""
     walk = _Walk(stream, programs, responses, registry)
     view = _Walk(stream, programs, responses, registry)  # only the admitted events
+    view.state = walk.state  # the same until an event is not admitted: then folded apart
     stages = StageReplay(stream, programs, responses, registry)
     final = False
     timeline: list[TimelineEntry] = []
@@ -308,6 +309,7 @@ def replay_stream(
             walk.find(commit.seq, problem.kind, problem.detail)
         for recorded, event in decoded:
             events += 1
+            prior = walk.state
             walk.check(commit.seq, recorded, event)
             walk.apply(recorded, event)
             valid = valid_time(event, recorded)
@@ -327,7 +329,10 @@ def replay_stream(
             )
             if admitted:
                 before = (view.state.decision_in_force, final)
-                view.apply(recorded, event)
+                if view.state is prior:  # the fold is pure: walk just folded this very state
+                    view.state = walk.state
+                else:
+                    view.apply(recorded, event)
                 after = view.state.decision_in_force
                 final = standing_of(view.state, view.state.effective_decision).final
                 changed = after is not None and (after, final) != before  # or became final

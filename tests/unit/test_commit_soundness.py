@@ -13,7 +13,7 @@ from infra.eventlog.checkpoints import latest_checkpoint, write_checkpoint
 from infra.eventlog.log import CommitKeys, CorruptStreamError, EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from schemas.audit.verify import verify_log
-from schemas.base.canonical import canonical_json
+from schemas.base.canonical import CanonicalFormError, canonical_json
 from schemas.base.findings import FindingKind
 from schemas.events.catalog import LetterSent
 from schemas.log.commit import GENESIS, commit_hash, seal_commit
@@ -133,3 +133,18 @@ def test_a_commit_of_another_stream_is_moved() -> None:
     assert problem is not None
     assert problem.kind is FindingKind.MOVED
     assert commit_problem(_commit_bytes(signed=True), A, seq=1) is not None
+
+
+def test_a_planted_float_is_still_refused_before_the_hash_skips_its_walk() -> None:
+    """The hash reuses the canonical check (`checked=True`); a float never reaches it unseen."""
+    document = json.loads(_commit_bytes(signed=False))
+    document["events"][0]["data"]["weight"] = 1.5
+    raw = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    with pytest.raises(CanonicalFormError, match="floats have no canonical form"):
+        sound_commit(raw, A)
+
+
+def test_the_checked_hash_equals_the_walked_one() -> None:
+    """Skipping the walk changes nothing about the digest of a canonical commit."""
+    document = json.loads(_commit_bytes(signed=True))
+    assert commit_hash(document, checked=True) == commit_hash(document) == document["hash"]
