@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from schemas.base.canonical import canonical_json
+from schemas.base.canonical import CanonicalFormError, canonical_json
 from schemas.base.findings import FindingKind
 from schemas.log.commit import SOURCE, CommitFormatError, commit_hash, event_id, parse_commit
 
@@ -77,11 +77,13 @@ def sound_commit(raw: bytes, stream: StreamId, seq: int | None = None) -> Commit
 
     The only hash input is the commit as stored: its bytes must be the canonical form of
     the parsed commit, so hashing the parsed document and hashing the stored one agree.
-    Bytes nested too deeply to parse or hash are a problem, never an exception.
+    Bytes nested too deeply to parse or hash, or holding a value with no canonical form (a
+    float planted in a stored commit), are a problem, never an exception: they are the
+    log's damage, not the caller's input.
     """
     try:
         return _judge(raw, stream, seq)
-    except CommitFormatError as error:
+    except (CommitFormatError, CanonicalFormError) as error:
         return CommitProblem(FindingKind.BAD_FORMAT, str(error))
     except RecursionError:  # parsed, yet too deep to hash: no writer of ours nests so deep
         return CommitProblem(FindingKind.BAD_FORMAT, "nested too deeply to check")

@@ -135,13 +135,21 @@ def test_a_commit_of_another_stream_is_moved() -> None:
     assert commit_problem(_commit_bytes(signed=True), A, seq=1) is not None
 
 
-def test_a_planted_float_is_still_refused_before_the_hash_skips_its_walk() -> None:
-    """The hash reuses the canonical check (`checked=True`); a float never reaches it unseen."""
+def test_a_planted_float_is_a_problem_found_before_the_hash_skips_its_walk() -> None:
+    """The hash reuses the canonical check (`checked=True`); a float never reaches it unseen.
+
+    A stored commit holding a float is the log's damage: a named problem (audit verify's
+    finding, exit 1), never the input error (exit 2) a caller's float would be.
+    """
     document = json.loads(_commit_bytes(signed=False))
     document["events"][0]["data"]["weight"] = 1.5
     raw = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
-    with pytest.raises(CanonicalFormError, match="floats have no canonical form"):
-        sound_commit(raw, A)
+    judged = sound_commit(raw, A)
+    assert isinstance(judged, CommitProblem)
+    assert judged.kind is FindingKind.BAD_FORMAT
+    assert "floats have no canonical form" in judged.detail
+    with pytest.raises(CanonicalFormError):  # the canonical form itself still refuses it
+        canonical_json(document)
 
 
 def test_the_checked_hash_equals_the_walked_one() -> None:
