@@ -9,7 +9,7 @@ signed batch's `prev` records the skip (docs/tlog.md); (3) finds pending commits
 commits this process wrote, and the heads a run names; or, in a sweep, every commit that is
 no leaf of a signed batch); (4) claims the next batch put-if-absent; (5) writes tiles and
 the note, whose extension line signs the claim itself. Nothing is written per commit: where
-a commit sits is read from the signed batches (`SignedBatches.leaves_since`).
+a commit sits is read from the signed batches (`SignedBatches.leaves_since`, `held_since`).
 """
 
 from __future__ import annotations
@@ -208,8 +208,7 @@ class Integrator:
             moments.append(self.log.written_since)
         if not moments:
             return set()
-        leaves = self.batches.leaves_since(min(moments), below)
-        return {key for key in keys if key in leaves}
+        return self.batches.held_since(keys, min(moments), below)
 
     def _settle(self, current: TrustedCheckpoint, now: datetime) -> _Settled:
         """Finish every claim above `current` that can be; skip the others once stale.
