@@ -27,7 +27,7 @@ from schemas.tlog.layout import (
 from schemas.tlog.note import NoteError, NoteVerifier
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
     from datetime import datetime
 
     from infra.eventlog.tlog_store import TlogStore
@@ -195,6 +195,22 @@ class SignedBatches:
         seqs = self._claimed_up_to(below)
         return seqs[self._first_dated(seqs, since) :]
 
+    def _signed_since(self, moment: datetime, below: int) -> list[SignedBatch]:
+        """The signed batches up to `below` dated from `moment - BATCH_DATING_SLACK` on."""
+        seqs = self._seqs_from(moment, below)
+        if not seqs:
+            return []
+        self.load(seqs)
+        found: list[SignedBatch] = []
+        seq = below
+        while seq >= seqs[0]:
+            signed = self._cache.get(seq)
+            if signed is None:
+                raise UntrustedCheckpointError(f"tlog batch {seq} is in the chain but unsigned")
+            found.append(signed)
+            seq = signed.batch.builds_on
+        return found
+
     def leaves_since(self, moment: datetime, below: int) -> dict[str, int]:
         """Leaf index of every commit the signed batches up to `below` hold, from `moment` on.
 
@@ -203,20 +219,23 @@ class SignedBatches:
         lookup that replaces a per-commit index: O(log batches) reads to find where to
         start, then the batches since, each read once per process.
         """
-        seqs = self._seqs_from(moment, below)
-        if not seqs:
-            return {}
-        self.load(seqs)
         found: dict[str, int] = {}
-        seq = below
-        while seq >= seqs[0]:
-            signed = self._cache.get(seq)
-            if signed is None:
-                raise UntrustedCheckpointError(f"tlog batch {seq} is in the chain but unsigned")
+        for signed in self._signed_since(moment, below):
             batch = signed.batch
             found.update((key, batch.old_size + n) for n, key in enumerate(batch.commits))
-            seq = batch.builds_on
         return found
+
+    def held_since(self, keys: Iterable[str], moment: datetime, below: int) -> set[str]:
+        """Which of `keys` the signed batches of `leaves_since` hold (no map of their leaves).
+
+        A writer asks this of its own few commits: a set intersection per batch, so a large
+        sweep batch of the last hour costs one pass in C, not a leaf map of its 10,000 keys.
+        """
+        wanted = set(keys)
+        held: set[str] = set()
+        for signed in self._signed_since(moment, below):
+            held |= wanted.intersection(signed.batch.commits)
+        return held
 
     def leaf_of(self, commit_key: str, below: int, written: datetime | None = None) -> int | None:
         """The commit's leaf in the signed batches up to `below`, or None if it is none.

@@ -9,7 +9,7 @@ signed batch's `prev` records the skip (docs/tlog.md); (3) finds pending commits
 commits this process wrote, and the heads a run names; or, in a sweep, every commit that is
 no leaf of a signed batch); (4) claims the next batch put-if-absent; (5) writes tiles and
 the note, whose extension line signs the claim itself. Nothing is written per commit: where
-a commit sits is read from the signed batches (`SignedBatches.leaves_since`).
+a commit sits is read from the signed batches (`SignedBatches.leaves_since`, `held_since`).
 """
 
 from __future__ import annotations
@@ -208,8 +208,7 @@ class Integrator:
             moments.append(self.log.written_since)
         if not moments:
             return set()
-        leaves = self.batches.leaves_since(min(moments), below)
-        return {key for key in keys if key in leaves}
+        return self.batches.held_since(keys, min(moments), below)
 
     def _settle(self, current: TrustedCheckpoint, now: datetime) -> _Settled:
         """Finish every claim above `current` that can be; skip the others once stale.
@@ -305,9 +304,30 @@ class Integrator:
         newest = self.newest().seq if below is None else below
         if heads is not None:
             return sorted(self._pending_own(heads, newest))
+        prefix = self.log.prefix
+        listed = [
+            k for k in self.log.store.list_keys(f"{prefix}streams/") if parse_commit_key(prefix, k)
+        ]
+        if self._all_leaves(listed, newest):
+            return []
         leaves = {key for signed in self.batches.chain(newest) for key in signed.batch.commits}
-        listed = self.log.store.list_keys(f"{self.log.prefix}streams/")
-        return sorted(k for k in listed if k not in leaves and parse_commit_key(self.log.prefix, k))
+        return sorted(k for k in listed if k not in leaves)
+
+    def _all_leaves(self, listed: Sequence[str], newest: int) -> bool:
+        """Whether every listed commit is a leaf, judged without reading the older batches.
+
+        As many commits as leaves, the newest batch's among them: an idle hourly sweep then
+        reads no batch but the newest, however long the log (else it reads them all).
+        Leaves are distinct commits, never deleted (Object Lock), so equal counts mean every
+        listed commit is a leaf. Were a leaf's commit removed while another is pending, the
+        sweep would pass the pending one over: `audit verify` reports both (`not_in_tree`
+        past the integration bound), as it reports any commit left out.
+        """
+        signed = self.batches.get(newest) if newest >= 0 else None
+        size = 0 if signed is None else signed.head.size
+        if len(listed) != size:
+            return False
+        return signed is None or set(signed.batch.commits) <= set(listed)
 
     # -- integrating ----------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from schemas.base.canonical import canonical_json
-from schemas.log.streams import commit_key
+from schemas.log.streams import StreamId, commit_key
 from schemas.tlog.checkpoint import TreeHead, sign_checkpoint
 from schemas.tlog.layout import (
     BATCH_FORMAT_V1,
@@ -33,6 +33,7 @@ from tests.unit.test_tlog_integrator import (
     B,
     _append,
     _integrator,
+    _leaves,
     _log,
 )
 from usecases.verify import verify_store
@@ -327,3 +328,47 @@ def test_a_planted_tile_defers_writers_and_the_next_batch_goes_around_it() -> No
     newest = _integrator(log).integrate({A: 2}, time=T0 + SUPERSEDE_AFTER)
     assert (newest.seq, newest.head.size) == (2, 3)
     assert _kinds(store) == ["abandoned_batch"]
+
+
+def _hourly_batches(count: int) -> CountingStore:
+    """A log of `count` hourly batches of one commit each (a stream each), as writers leave it."""
+    store = CountingStore()
+    log = _log(store)
+    for hour in range(count):
+        moment = T0 + timedelta(hours=hour)
+        stream = StreamId(program=A.program, jurisdiction=f"place-{hour}")
+        _append(log, stream, 1, time=moment)
+        _integrator(log).integrate({stream: 0}, time=moment)
+    return store
+
+
+def _idle_sweep(store: CountingStore, hours: int) -> tuple[int, int]:
+    """Requests (GET, LIST) of one hourly sweep in a fresh process with nothing pending."""
+    sweeper = _integrator(_log(store))  # remembers nothing of what was written
+    store.reset()
+    signed = sweeper.integrate(None, time=T0 + timedelta(hours=hours), always_sign=True)
+    assert (signed.seq, signed.head.size) == (hours, hours)  # a fresh, empty batch
+    return store.requests["GET"], store.requests["LIST"]
+
+
+def test_an_idle_hourly_sweep_reads_no_more_on_a_long_log_than_on_a_short_one() -> None:
+    """A fresh sweep with nothing pending reads the newest batches, never all of them."""
+    short = _idle_sweep(_hourly_batches(30), 30)
+    long = _idle_sweep(_hourly_batches(300), 300)
+    assert long[1] == short[1]  # the same listings (the commits: one page each)
+    assert long[0] <= short[0] + 6  # a few more tiles in a deeper tree, never per batch
+    assert long[0] < 40  # reading every claim and note would be 600 GETs
+
+
+def test_a_commit_the_idle_sweep_passes_over_is_still_reported() -> None:
+    """Counts balance when a leaf's commit is gone and another is pending: verify names it."""
+    store = _hourly_batches(3)
+    gone = commit_key("p/", StreamId(program=A.program, jurisdiction="place-1"), 0)
+    del store._objects[gone]  # what Object Lock forbids, done by hand
+    store._keys.remove(gone)
+    _append(_log(store), B, 1)  # a dead run's commit: listed count equals the tree size
+    _integrator(_log(store)).integrate(None, time=LATER, always_sign=True)
+    assert commit_key("p/", B, 0) not in _leaves(_log(store))
+    kinds = _kinds(store)
+    assert "tree_mismatch" in kinds  # the leaf whose commit is gone
+    assert "not_in_tree" in kinds  # the commit passed over, sealed hours before the newest batch
