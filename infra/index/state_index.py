@@ -62,8 +62,9 @@ from infra.index._catchup import (
     newest_checkpoint_key,
     read_checkpoint,
 )
+from infra.platform.logging import get_logger
 from schemas.log.state import StreamState, fold
-from schemas.log.state_snapshot import IndexedStream, StateSnapshot
+from schemas.log.state_snapshot import IndexedStream, SnapshotFormatError, StateSnapshot
 from schemas.log.streams import StreamId
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
 
 POINTER_FORMAT: Final = "grantreview.state-index-pointer/1"
 _ATTEMPTS: Final = 8
+_log = get_logger(__name__)
 
 
 def _pointer_key(prefix: str, program: str, seq: int) -> str:
@@ -104,10 +106,22 @@ def latest_snapshot(log: EventLog, program: str) -> tuple[str, StateSnapshot] | 
         return None
     raw = DocumentStore(log.store, log.prefix).get(pointer[1])
     if raw is None:
+        _log.warning(
+            "state_index_unreadable",
+            program=program,
+            snapshot=pointer[1][:12],
+            why="missing, or its bytes do not match its address",
+        )
         return None
     try:
-        snapshot = StateSnapshot.model_validate_json(raw)
-    except ValidationError:
+        snapshot = StateSnapshot.from_stored(raw)
+    except (ValidationError, SnapshotFormatError) as error:
+        _log.warning(
+            "state_index_unreadable",
+            program=program,
+            snapshot=pointer[1][:12],
+            why=str(error).splitlines()[0],
+        )
         return None
     return (pointer[1], snapshot) if snapshot.program == program else None
 
@@ -129,7 +143,7 @@ def write_snapshot(
     """
     body = StateSnapshot.of(
         program, states, checkpoint_seq=checkpoint_seq, tlog_batch_seq=tlog_batch_seq
-    ).to_bytes()
+    ).to_stored()
     digest = DocumentStore(log.store, log.prefix).put(body)
     for _ in range(_ATTEMPTS):
         pointer = _latest_pointer(log, program)
@@ -187,7 +201,10 @@ def snapshot_states(
     raw = DocumentStore(log.store, log.prefix).get(digest)
     if raw is None:
         raise LookupError(f"state snapshot {digest[:12]} is missing or damaged")
-    snapshot = StateSnapshot.model_validate_json(raw)
+    try:
+        snapshot = StateSnapshot.from_stored(raw)
+    except (ValidationError, SnapshotFormatError):
+        raise LookupError(f"state snapshot {digest[:12]} is not a snapshot") from None
     if snapshot.program != program:
         raise LookupError(f"state snapshot {digest[:12]} is of {snapshot.program}, not {program}")
     return {

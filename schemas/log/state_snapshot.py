@@ -7,6 +7,8 @@ fails when a new state field is not kept).
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from dataclasses import fields
 from datetime import date
 from typing import TYPE_CHECKING, Final, Literal
@@ -35,9 +37,24 @@ from schemas.rules.evaluation import Outcome
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["INDEX_FORMAT", "IndexedStream", "StateSnapshot"]
+__all__ = [
+    "INDEX_FORMAT",
+    "MAX_SNAPSHOT_JSON_BYTES",
+    "IndexedStream",
+    "SnapshotFormatError",
+    "StateSnapshot",
+]
 
 INDEX_FORMAT: Final = "grantreview.state-index/1"
+MAX_SNAPSHOT_JSON_BYTES: Final = 1024 * 1024 * 1024
+"""A stored snapshot inflates to at most this (about 4.4 KB a stream: 200,000 streams)."""
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+
+
+class SnapshotFormatError(ValueError):
+    """Stored bytes that are no snapshot: bad gzip, or inflating past the cap."""
+
+
 _COPIED: Final = tuple(
     field.name
     for field in fields(StreamState)
@@ -175,6 +192,31 @@ class StateSnapshot(BaseModel):
             checkpoint_seq=checkpoint_seq,
             tlog_batch_seq=tlog_batch_seq,
         )
+
+    def to_stored(self) -> bytes:
+        """The bytes stored: `to_bytes` gzipped (level 1, no timestamp).
+
+        The JSON of 20,000 streams is about 88 MB, past what a document read takes (64 MB),
+        and repeats its field names 20,000 times: gzip makes it about 18x smaller for 0.4 s
+        (measured on the benchmark's snapshot). The same states give the same bytes.
+        """
+        return gzip.compress(self.to_bytes(), compresslevel=1, mtime=0)
+
+    @classmethod
+    def from_stored(cls, raw: bytes) -> StateSnapshot:
+        """The snapshot stored as `raw`: gzipped (`to_stored`) or plain JSON (older ones).
+
+        Raises `SnapshotFormatError` or pydantic's `ValidationError` when it is none.
+        """
+        if raw.startswith(_GZIP_MAGIC):
+            inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            try:
+                raw = inflater.decompress(raw, MAX_SNAPSHOT_JSON_BYTES)
+            except zlib.error as error:
+                raise SnapshotFormatError(f"snapshot is damaged gzip: {error}") from None
+            if inflater.unconsumed_tail or not inflater.eof:
+                raise SnapshotFormatError("snapshot is truncated or inflates past the cap")
+        return cls.model_validate_json(raw)
 
     def to_bytes(self) -> bytes:
         """Deterministic JSON (field order is fixed), so equal snapshots share one address.
