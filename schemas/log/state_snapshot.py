@@ -225,4 +225,5 @@ class StateSnapshot(BaseModel):
         before the field existed has the same bytes, hence the same address.
         """
         unset = {"tlog_batch_seq"} if self.tlog_batch_seq is None else None
-        return self.model_dump_json(exclude=unset).encode("utf-8")
+        # `model_dump_json` is this decoded: the bytes directly spare a copy of ~88 MB.
+        return type(self).__pydantic_serializer__.to_json(self, exclude=unset)
