@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from schemas.base.errors import DamagedDataError
 from schemas.events.catalog import (
     DecisionDetermined,
     DecisionIssued,
@@ -51,7 +52,7 @@ MAX_SNAPSHOT_JSON_BYTES: Final = 1024 * 1024 * 1024
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 
 
-class SnapshotFormatError(ValueError):
+class SnapshotFormatError(DamagedDataError):
     """Stored bytes that are no snapshot: bad gzip, or inflating past the cap."""
 
 
