@@ -266,3 +266,18 @@ def test_a_snapshot_inflating_past_the_cap_is_refused(monkeypatch: pytest.Monkey
     stored = gzip.compress(b" " * 100_000 + b"{}", mtime=0)
     with pytest.raises(SnapshotFormatError, match="past the cap"):
         StateSnapshot.from_stored(stored)
+
+
+@pytest.mark.parametrize("per_part", [1, 5, 500])
+def test_the_snapshot_streamed_in_parts_is_its_json(seeded: Seeded, per_part: int) -> None:
+    """Compressed entry by entry (never the whole JSON at once), it inflates to `to_bytes`."""
+    log, _, _ = seeded
+    _index(log)
+    found = latest_snapshot(log, PROGRAM)
+    assert found is not None
+    snapshot = found[1]
+    assert len(snapshot.streams) == 12
+    assert b"".join(snapshot.json_parts(per_part)) == snapshot.to_bytes()
+    assert gzip.decompress(snapshot.to_stored()) == snapshot.to_bytes()
+    empty = StateSnapshot.of(PROGRAM, [], checkpoint_seq=3, tlog_batch_seq=7)
+    assert b"".join(empty.json_parts()) == empty.to_bytes()
