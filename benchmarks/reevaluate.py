@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -68,13 +68,16 @@ court_orders:
 
 
 class _PeakMemory:
-    """Peak of this process's RSS plus its pool workers' (Prefect's spawned processes).
+    """Peak of a process's RSS plus its workers' (`workers()`: their process ids).
 
-    `ru_maxrss` of children is no help: a spawned child inherits its parent's high-water
-    mark at fork. So the resident sets are sampled every 50 ms and summed.
+    This benchmark's own process with Prefect's spawned pool, or a `grantreview` process
+    with its descendants. `ru_maxrss` of children is no help: a spawned child inherits its
+    parent's high-water mark at fork. So the resident sets are sampled every 50 ms and summed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, root: int, workers: Callable[[], list[int]]) -> None:
+        self.root = root
+        self.workers = workers
         self.peak_mb = 0.0
         self.workers_mb = 0.0
         self._stop = threading.Event()
@@ -90,9 +93,9 @@ class _PeakMemory:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
-            workers = sum(_rss_mb(pid) for pid in _pool_workers())
+            workers = sum(_rss_mb(pid) for pid in self.workers())
             self.workers_mb = max(self.workers_mb, workers)
-            self.peak_mb = max(self.peak_mb, _rss_mb(os.getpid()) + workers)
+            self.peak_mb = max(self.peak_mb, _rss_mb(self.root) + workers)
 
 
 def _pool_workers() -> list[int]:
@@ -105,35 +108,6 @@ def _pool_workers() -> list[int]:
         except OSError:
             continue
     return found
-
-
-class _ProcessTreePeak:
-    """Peak of a process's RSS plus its descendants' (its spawned append processes).
-
-    Sampled every 50 ms from /proc, as `_PeakMemory`; for a run in its own process, which
-    carries none of this benchmark's heap (seeding 20,000 streams, the earlier runs).
-    """
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.peak_mb = 0.0
-        self.workers_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.05):
-            workers = sum(_rss_mb(pid) for pid in _descendants(self.pid))
-            self.workers_mb = max(self.workers_mb, workers)
-            self.peak_mb = max(self.peak_mb, _rss_mb(self.pid) + workers)
 
 
 def _descendants(root: int) -> list[int]:
@@ -157,13 +131,13 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
-def _fresh_process_run(as_of: str) -> _ProcessTreePeak:
+def _fresh_process_run(as_of: str) -> _PeakMemory:
     """`grantreview reevaluate` as its own process: prints its time, returns its memory."""
     command = [str(Path(sys.executable).with_name("grantreview")), "reevaluate"]
     command += ["--program", PROGRAM, "--as-of", as_of, "--json"]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    with process, _ProcessTreePeak(process.pid) as peak:
+    with process, _PeakMemory(process.pid, lambda: _descendants(process.pid)) as peak:
         out, err = process.communicate()
     seconds = time.perf_counter() - started
     if process.returncode != 0:
@@ -282,7 +256,10 @@ def main() -> None:
             "nothing changes (index warm)",
             lambda: run_flow(reevaluate, PROGRAM, _day("2017-10-01")),
         )
-        with _PeakMemory() as every_memory, _RequestCounter(runtime) as requests:
+        with (
+            _PeakMemory(os.getpid(), _pool_workers) as every_memory,
+            _RequestCounter(runtime) as requests,
+        ):
             every_s, every = _timed(
                 "every decision changes",
                 lambda: run_flow(reevaluate, PROGRAM, _day("2018-02-01")),
@@ -352,7 +329,7 @@ def main() -> None:
 
 
 def _print_memory(
-    every: _PeakMemory, fresh: _ProcessTreePeak, own_mb: float, after_tasks: dict[str, float]
+    every: _PeakMemory, fresh: _PeakMemory, own_mb: float, after_tasks: dict[str, float]
 ) -> None:
     print(
         "  the after-revisions run's task time: "
