@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import TypeVar
 
-__all__ = ["chunked"]
+__all__ = ["chunk_size", "chunked"]
 
 T = TypeVar("T")
 
@@ -17,5 +17,10 @@ def chunked(
     """At most about `parts` chunks of `smallest`..`largest` items each, order kept."""
     if not items:
         return []
-    size = min(largest, max(smallest, math.ceil(len(items) / parts)))
+    size = chunk_size(len(items), parts=parts, smallest=smallest, largest=largest)
     return [list(items[start : start + size]) for start in range(0, len(items), size)]
+
+
+def chunk_size(count: int, *, parts: int, smallest: int, largest: int) -> int:
+    """Items per chunk so `count` items make about `parts` chunks of `smallest`..`largest`."""
+    return min(largest, max(smallest, math.ceil(count / parts)))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import chain, islice
 from typing import Any, TypeVar, cast
 
 from prefect.futures import PrefectFuture, as_completed
@@ -15,7 +17,7 @@ from prefect.settings import get_current_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows._chunks import chunked
+from flows._chunks import chunk_size
 from infra.eventlog.log import WriteOutcome
 from infra.index.state_index import LoadedStates
 from infra.platform import progress
@@ -144,47 +146,98 @@ def revise_all(
 ) -> tuple[list[StreamReevaluation], list[StreamState]]:
     """Evaluate `pairs` in memory, then append the revisions that changed (unless `dry_run`).
 
+    Evaluation is lazy: the appends take revisions as they are found, so the run holds the
+    evaluations of the chunks in flight, not all of them (at 20,000 revisions that was
+    ~100 MB), and the first commits are written while later streams are still evaluated.
     Returns every finding and the states of the streams appended to.
     """
     bundle = get_runtime().program(program)
     with long_lived_heap():
-        found = {
-            state.stream.jurisdiction: unregistered(state)
-            if jurisdiction is None
-            else reevaluate_stream(state, bundle, jurisdiction, as_of=as_of, known_at=known_at)
-            for state, jurisdiction in pairs
-        }
-        due = [
-            DueRevision(state, jurisdiction, replace(finding, draft=None), finding.draft)
-            for state, jurisdiction in pairs
-            if jurisdiction is not None
-            and (finding := found[state.stream.jurisdiction]).draft is not None
-            and finding.status is RevisionStatus.REVISED
-        ]
-        results = {slug: replace(finding, draft=None) for slug, finding in found.items()}
-        del found
-        appended: list[StreamState] = []
         progress = _Progress(len(pairs))
-        progress.advance(len(pairs) - len(due) if due and not dry_run else len(pairs))
-        if due and not dry_run:
-            _append(bundle, due, as_of, known_at, flow_run_id, results, appended, progress)
-    return list(results.values()), appended
+        findings = _Findings(pairs, bundle, as_of, known_at, progress)
+        appended: list[StreamState] = []
+        if dry_run:
+            for _ in findings.revisions():
+                progress.advance(1)
+        else:
+            _append(bundle, findings, as_of, known_at, flow_run_id, appended, progress)
+        findings.settle()
+    return list(findings.results.values()), appended
+
+
+class _Findings:
+    """Every stream's finding, made lazily: `revisions()` yields the revised ones as found.
+
+    `results` holds each stream's finding without its draft (the report needs no commit);
+    a revision's is replaced by the appended finding when its commit is folded.
+    """
+
+    def __init__(
+        self,
+        pairs: list[tuple[StreamState, Jurisdiction | None]],
+        bundle: ProgramBundle,
+        as_of: datetime,
+        known_at: datetime,
+        progress: _Progress,
+    ) -> None:
+        self._pairs = pairs
+        self._bundle = bundle
+        self._as_of = as_of
+        self._known_at = known_at
+        self._progress = progress
+        self._unreported = 0
+        self.results: dict[str, StreamReevaluation] = {}
+        self.evaluated = 0
+
+    def revisions(self) -> Iterator[DueRevision]:
+        """Evaluate stream after stream; yield each that is revised, with its draft."""
+        for state, jurisdiction in self._pairs:
+            self.evaluated += 1
+            slug = state.stream.jurisdiction
+            if jurisdiction is None:
+                self.results[slug] = unregistered(state)
+                self._unreported += 1
+                continue
+            finding = reevaluate_stream(
+                state, self._bundle, jurisdiction, as_of=self._as_of, known_at=self._known_at
+            )
+            draft = finding.draft
+            if draft is None or finding.status is not RevisionStatus.REVISED:
+                self.results[slug] = finding
+                self._unreported += 1
+                continue
+            found = replace(finding, draft=None)
+            self.results[slug] = found
+            self.settle()
+            yield DueRevision(state, jurisdiction, found, draft)
+        self.settle()
+
+    def estimate(self) -> int:
+        """Revisions the whole run will find, extrapolated from those found so far."""
+        revised = sum(1 for r in self.results.values() if r.status is RevisionStatus.REVISED)
+        return math.ceil(revised * len(self._pairs) / max(1, self.evaluated))
+
+    def settle(self) -> None:
+        """Report the streams evaluated with nothing to append as done."""
+        if self._unreported:
+            self._progress.advance(self._unreported)
+            self._unreported = 0
 
 
 def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
     bundle: ProgramBundle,
-    due: list[DueRevision],
+    findings: _Findings,
     as_of: datetime,
     known_at: datetime,
     flow_run_id: str | None,
-    results: dict[str, StreamReevaluation],
     appended: list[StreamState],
     progress: _Progress,
 ) -> None:
     """Seal each chunk's commits here, write them in `write_commits` tasks, fold the outcomes.
 
-    Takes `due` over (it is emptied): a chunk's revisions are dropped once folded, so the
-    run holds the evaluations of the chunks in flight, not of all 20,000.
+    Revisions are taken from `findings` as they are found, a chunk at a time: the run
+    holds the evaluations of the chunks in flight. Whether the writers are processes is
+    decided once the first PROCESSES_FROM revisions are found (or the streams run out).
 
     The tasks run in threads, or in Prefect's process pool for large runs; the flow
     seals the next chunks while they write (two per writer task in flight, which bounds
@@ -192,8 +245,12 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
     revision sealed by another run) is appended again at the end, planned on the stream
     as it then is.
     """
+    revisions = findings.revisions()
+    first = list(islice(revisions, PROCESSES_FROM))
+    if not first:
+        return
     runtime = get_runtime()
-    processes = _processes(len(due))
+    processes = _processes(len(first))
     parallel = processes if processes > 1 else PARALLEL_CHUNKS
     writers = max(1, runtime.settings.s3_max_workers // parallel)
     runner: TaskRunner[Any] = (
@@ -201,14 +258,14 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
         if processes > 1
         else ThreadPoolTaskRunner(max_workers=PARALLEL_CHUNKS)
     )
+    size = chunk_size(findings.estimate(), parts=4 * parallel, smallest=100, largest=1_000)
+    chunks = batched(chain(_drain(first), revisions), size)
     conflicted: list[DueRevision] = []
-    chunks = deque(chunked(due, parts=4 * parallel, smallest=100, largest=1_000))
-    due.clear()  # each chunk is released once folded: its evaluations are not kept to the end
     pending: dict[PrefectFuture[list[WriteOutcome]], _InFlight] = {}
 
     def submit_next() -> None:
         """Seal the next chunk and hand it to a writer (a bounded number are in flight)."""
-        chunk = chunks.popleft() if chunks else None
+        chunk = next(chunks, None)
         if chunk is not None:
             sealed_from = utc_now()
             commits = [
@@ -235,16 +292,30 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
             flight = pending.pop(future)
             submit_next()
             before = len(conflicted)
-            _fold(flight, future.result(), results, appended, conflicted)
+            _fold(flight, future.result(), findings.results, appended, conflicted)
             progress.advance(len(flight.chunk) - (len(conflicted) - before))
     if conflicted:
         again = append_revisions(
             bundle, Revisions(conflicted), as_of, known_at, flow_run_id=flow_run_id
         )
         for finding in again.results:
-            results[finding.jurisdiction] = finding
+            findings.results[finding.jurisdiction] = finding
         appended.extend(again.appended)
         progress.advance(len(conflicted))
+
+
+def _drain(items: list[T]) -> Iterator[T]:
+    """Yield `items` from the front, emptying the list: nothing yielded stays held by it."""
+    queue = deque(items)
+    items.clear()
+    while queue:
+        yield queue.popleft()
+
+
+def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    """Lists of `size` items taken from `items` as they come (the last may be shorter)."""
+    while chunk := list(islice(items, size)):
+        yield chunk
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,73 @@
+"""Reevaluation evaluates lazily: revisions are handed to the appends as they are found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flows._reevaluation import _Findings, _Progress, batched
+from infra.eventlog.log import EventLog
+from infra.eventlog.memory_store import MemoryObjectStore
+from infra.files.programs import load_program
+from infra.index.state_index import load_states
+from schemas.log.state import StreamState
+from schemas.planning.reevaluation import RevisionStatus, reevaluate_stream
+from schemas.program.jurisdiction import Jurisdiction
+from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
+
+ROOT = Path(__file__).resolve().parents[2]
+DURING = datetime(2018, 2, 1, tzinfo=UTC)
+
+
+def test_revisions_are_yielded_before_later_streams_are_evaluated() -> None:
+    """A revision reaches the appends before the streams after it are evaluated."""
+    bundle = load_program(ROOT / "tests" / "fixtures" / "programs" / "ca-order", "psp-2017")
+    log = EventLog(MemoryObjectStore(), "p/")
+    places = synthetic_jurisdictions(60)
+    seed_decided_streams(log, bundle, places, workers=4)
+    by_slug = {place.slug: place for place in places}
+    states = load_states(log, "psp-2017").states
+    pairs: list[tuple[StreamState, Jurisdiction | None]] = [
+        (state, by_slug[slug]) for slug, state in states.items()
+    ]
+    expected = {
+        slug: reevaluate_stream(state, bundle, by_slug[slug], as_of=DURING, known_at=DURING)
+        for slug, state in states.items()
+    }
+    revised = [slug for slug, found in expected.items() if found.status is RevisionStatus.REVISED]
+    assert 2 <= len(revised) < len(pairs)  # the fixture's order revises some, not all
+
+    findings = _Findings(pairs, bundle, DURING, DURING, _Progress(len(pairs)))
+    revisions = findings.revisions()
+    first = next(revisions)
+    assert first.state.stream.jurisdiction == revised[0]
+    assert findings.evaluated == list(states).index(revised[0]) + 1  # nothing past it yet
+    assert first.draft == expected[revised[0]].draft
+    assert first.found.draft is None  # the report's finding holds no commit
+
+    rest = list(revisions)
+    assert [item.state.stream.jurisdiction for item in rest] == revised[1:]
+    assert findings.evaluated == len(pairs)
+    assert list(findings.results) == list(states)
+    assert {slug: found.status for slug, found in findings.results.items()} == {
+        slug: found.status for slug, found in expected.items()
+    }
+    assert all(found.draft is None for found in findings.results.values())
+    assert findings.estimate() == len(revised)
+
+
+def test_batched_takes_chunks_as_they_come() -> None:
+    """A chunk is taken only when asked for: nothing is read ahead."""
+    taken: list[int] = []
+
+    def numbers() -> Iterator[int]:
+        for number in range(7):
+            taken.append(number)
+            yield number
+
+    chunks = batched(numbers(), 3)
+    assert next(chunks) == [0, 1, 2]
+    assert taken == [0, 1, 2]  # the next chunk is not read ahead
+    assert list(chunks) == [[3, 4, 5], [6]]
+    assert list(batched(iter(()), 3)) == []
