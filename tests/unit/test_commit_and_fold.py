@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
+from enum import IntEnum, StrEnum
 
 import pytest
 
@@ -42,6 +44,36 @@ def test_canonical_json_is_sorted_compact_and_float_free() -> None:
     )
     with pytest.raises(CanonicalFormError):
         canonical_json({"x": 1.5})
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        ({"x": 1.5}, "$.x"),
+        ({"a": [1, {"b": [True, 2.0]}]}, "$.a[1].b[1]"),
+        ([{"k": None}, {1: "one"}], "$[1]"),
+        ((("deep",) * 3, {"s": {1, 2}}), "$[1].s"),
+        ({"fine": "yes", "nan": float("nan")}, "$.nan"),
+    ],
+)
+def test_values_without_a_canonical_form_are_refused_where_they_are(
+    value: object, where: str
+) -> None:
+    """Floats, non-string keys and non-JSON types are refused at any depth, named by path."""
+    with pytest.raises(CanonicalFormError, match=rf"^{re.escape(where)}: "):
+        canonical_json(value)
+
+
+def test_subclasses_of_json_types_have_a_canonical_form() -> None:
+    """A StrEnum or IntEnum value serializes as its string or integer."""
+
+    class Colour(StrEnum):
+        RED = "red"
+
+    class Size(IntEnum):
+        BIG = 3
+
+    assert canonical_json({Colour.RED: [Colour.RED, Size.BIG]}) == b'{"red":["red",3]}'
 
 
 def test_seal_links_commits_and_hash_covers_content() -> None:
