@@ -41,6 +41,7 @@ from tests.support.builders import (
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from prefect.client.schemas.objects import TaskRun
 
     from infra.runtime import Runtime
     from schemas.program.definition import ProgramBundle
@@ -265,6 +266,7 @@ def main() -> None:
                 lambda: run_flow(reevaluate, PROGRAM, _day("2018-02-01")),
             )
         every_tasks = _task_seconds()
+        every_timeline = _timeline()
         after_s, after = _timed(
             "nothing changes again (2 commits per stream now)",
             lambda: run_flow(reevaluate, PROGRAM, _day("2018-03-01")),
@@ -316,16 +318,21 @@ def main() -> None:
         )
         print(f"  jurisdictions import of {count:,} rows: {import_s:.1f} s")
         requests.report(revised)
-        print(
-            "  the every-change run's task time (summed per task; concurrent tasks overlap): "
-            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in every_tasks.items())
-        )
-        tree_s = every_tasks.get("checkpoint_heads", 0.0)
-        print(
-            f"  of it, integrating the run's commits into the tree (checkpoint_heads): "
-            f"{tree_s:.1f} s = {tree_s / raw_s:.2f}x the raw limit"
-        )
+        _print_tasks(every_tasks, every_timeline, raw_s)
         _print_memory(every_memory, fresh_memory, peak_mb, after_tasks)
+
+
+def _print_tasks(tasks: dict[str, float], timeline: str, raw_s: float) -> None:
+    print(
+        "  the every-change run's task time (summed per task; concurrent tasks overlap): "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in tasks.items())
+    )
+    print(f"  the every-change run's timeline: {timeline}")
+    tree_s = tasks.get("checkpoint_heads", 0.0)
+    print(
+        f"  of it, integrating the run's commits into the tree (checkpoint_heads): "
+        f"{tree_s:.1f} s = {tree_s / raw_s:.2f}x the raw limit"
+    )
 
 
 def _print_memory(
@@ -350,6 +357,39 @@ def _print_memory(
 
 def _task_seconds() -> dict[str, float]:
     """Run time per task name of the newest reevaluate flow run, from the Prefect API."""
+    seconds: dict[str, float] = {}
+    for name, run in _newest_task_runs():
+        seconds[name] = seconds.get(name, 0.0) + run.total_run_time.total_seconds()
+    return dict(sorted(seconds.items(), key=lambda item: -item[1]))
+
+
+def _timeline() -> str:
+    """Where the newest flow run's wall time went: before, during and after its appends."""
+    runs = _newest_task_runs()
+    writes = [run for name, run in runs if name == "write_commits"]
+    flow_start, flow_end = _newest_flow_span()
+    if not writes or flow_start is None or flow_end is None:
+        return "no appends"
+    first = min(run.start_time for run in writes if run.start_time is not None)
+    last = max(run.end_time for run in writes if run.end_time is not None)
+    return (
+        f"{(first - flow_start).total_seconds():.1f} s before the first write_commits, "
+        f"{(last - first).total_seconds():.1f} s from it to the last one's end "
+        f"({len(writes)} chunks), {(flow_end - last).total_seconds():.1f} s after"
+    )
+
+
+def _newest_flow_span() -> tuple[datetime | None, datetime | None]:
+    from prefect.client.orchestration import get_client  # noqa: PLC0415
+    from prefect.client.schemas.sorting import FlowRunSort  # noqa: PLC0415
+
+    with get_client(sync_client=True) as client:
+        (newest,) = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
+    return newest.start_time, newest.end_time
+
+
+def _newest_task_runs() -> list[tuple[str, TaskRun]]:
+    """(name, run) of every task run of the newest flow run, from the Prefect API."""
     from prefect.client.orchestration import get_client  # noqa: PLC0415
     from prefect.client.schemas.filters import (  # noqa: PLC0415
         FlowRunFilter,
@@ -362,11 +402,7 @@ def _task_seconds() -> dict[str, float]:
         runs = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[newest.id])), limit=200
         )
-    seconds: dict[str, float] = {}
-    for run in runs:
-        name = run.name.rsplit("-", 1)[0]
-        seconds[name] = seconds.get(name, 0.0) + run.total_run_time.total_seconds()
-    return dict(sorted(seconds.items(), key=lambda item: -item[1]))
+    return [(run.name.rsplit("-", 1)[0], run) for run in runs]
 
 
 class _RequestCounter:

@@ -188,6 +188,7 @@ class _Findings:
         self._unreported = 0
         self.results: dict[str, StreamReevaluation] = {}
         self.evaluated = 0
+        self.revised = 0
 
     def revisions(self) -> Iterator[DueRevision]:
         """Evaluate stream after stream; yield each that is revised, with its draft."""
@@ -208,14 +209,14 @@ class _Findings:
                 continue
             found = replace(finding, draft=None)
             self.results[slug] = found
+            self.revised += 1
             self.settle()
             yield DueRevision(state, jurisdiction, found, draft)
         self.settle()
 
     def estimate(self) -> int:
         """Revisions the whole run will find, extrapolated from those found so far."""
-        revised = sum(1 for r in self.results.values() if r.status is RevisionStatus.REVISED)
-        return math.ceil(revised * len(self._pairs) / max(1, self.evaluated))
+        return math.ceil(self.revised * len(self._pairs) / max(1, self.evaluated))
 
     def settle(self) -> None:
         """Report the streams evaluated with nothing to append as done."""
@@ -258,8 +259,7 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
         if processes > 1
         else ThreadPoolTaskRunner(max_workers=PARALLEL_CHUNKS)
     )
-    size = chunk_size(findings.estimate(), parts=4 * parallel, smallest=100, largest=1_000)
-    chunks = batched(chain(_drain(first), revisions), size)
+    chunks = _guided(chain(_drain(first), revisions), findings.estimate, parts=4 * parallel)
     conflicted: list[DueRevision] = []
     pending: dict[PrefectFuture[list[WriteOutcome]], _InFlight] = {}
 
@@ -312,9 +312,20 @@ def _drain(items: list[T]) -> Iterator[T]:
         yield queue.popleft()
 
 
-def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
-    """Lists of `size` items taken from `items` as they come (the last may be shorter)."""
-    while chunk := list(islice(items, size)):
+def _guided(items: Iterator[T], estimate: Callable[[], int], parts: int) -> Iterator[list[T]]:
+    """Chunks of `items` that shrink as the run nears its end (guided self-scheduling).
+
+    Each is about 1/`parts` of the revisions estimated to remain (100..1,000): large
+    chunks while many remain (Prefect pays per task run), small ones at the end, so no
+    writer sits idle while another finishes a large last chunk.
+    """
+    taken = 0
+    while True:
+        remaining = max(0, estimate() - taken)
+        chunk = list(islice(items, chunk_size(remaining, parts=parts, smallest=100, largest=1_000)))
+        if not chunk:
+            return
+        taken += len(chunk)
         yield chunk
 
 

@@ -86,6 +86,19 @@ def reevaluate(
     results, appended = revise_all(
         program, pairs, moment, knowledge, dry_run=dry_run, flow_run_id=flow_run_id
     )
+    # The index snapshot (seconds of JSON and gzip at 20,000 streams) is written while the
+    # outcome list, the run record and the checkpoint are: it needs only the states.
+    indexed = (
+        write_state_index.submit(
+            program,
+            quoted(loaded.states),
+            quoted(appended),
+            loaded.checkpoint_seq,
+            loaded.tlog_batch_seq,
+        )
+        if not dry_run and (appended or loaded.refresh_index)
+        else None
+    )
     document = outcomes_document(bundle, results)
     digest = sha256_hex(document) if dry_run else store_outcomes(document)
     record = run_record(bundle, results, as_of=moment, known_at=knowledge, outcomes_sha256=digest)
@@ -93,17 +106,11 @@ def reevaluate(
     if not dry_run:
         runs = append_run_record(loaded.runs, record, run_id, flow_run_id)
         run_seq = runs.head_seq
-        if appended or loaded.refresh_index:
-            write_state_index(
-                program,
-                quoted(loaded.states),
-                quoted(appended),
-                loaded.checkpoint_seq,
-                loaded.tlog_batch_seq,
-            )
         checkpoint_heads(
             program, quoted([*appended_outcomes(appended), *appended_outcomes([runs])])
         )
+    if indexed is not None:
+        indexed.result()
     report = build_report(
         bundle,
         record,

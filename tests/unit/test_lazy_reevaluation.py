@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows._reevaluation import _Findings, _Progress, batched
+from flows._reevaluation import _Findings, _guided, _Progress
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.files.programs import load_program
@@ -57,17 +57,22 @@ def test_revisions_are_yielded_before_later_streams_are_evaluated() -> None:
     assert findings.estimate() == len(revised)
 
 
-def test_batched_takes_chunks_as_they_come() -> None:
-    """A chunk is taken only when asked for: nothing is read ahead."""
+def test_chunks_are_taken_as_they_come_and_shrink_towards_the_end() -> None:
+    """A chunk is read only when asked for, and each is ~1/parts of what remains (100..1000)."""
     taken: list[int] = []
 
     def numbers() -> Iterator[int]:
-        for number in range(7):
+        for number in range(5_000):
             taken.append(number)
             yield number
 
-    chunks = batched(numbers(), 3)
-    assert next(chunks) == [0, 1, 2]
-    assert taken == [0, 1, 2]  # the next chunk is not read ahead
-    assert list(chunks) == [[3, 4, 5], [6]]
-    assert list(batched(iter(()), 3)) == []
+    chunks = _guided(numbers(), lambda: 5_000, parts=4)
+    assert len(next(chunks)) == 1_000
+    assert len(taken) == 1_000  # the next chunk is not read ahead
+    sizes = [1_000, *(len(chunk) for chunk in chunks)]
+    assert sum(sizes) == 5_000
+    assert sizes[:2] == [1_000, 1_000]  # 1/4 of what remains, at most 1,000
+    assert sizes == sorted(sizes, reverse=True)  # shrinking towards the end
+    assert all(100 <= size <= 1_000 for size in sizes[:-1])
+    assert sizes[-2] == 100  # the tail is small chunks, not one large one
+    assert list(_guided(iter(()), lambda: 0, parts=4)) == []
