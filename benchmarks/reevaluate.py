@@ -408,28 +408,36 @@ def _newest_task_runs() -> list[tuple[str, TaskRun]]:
 class _RequestCounter:
     """S3 requests this process sends while inside the block (botocore's before-send event).
 
-    The append processes' commit PUTs are one per commit and counted as such; everything
-    this process sends (listings, index, tiles, batches, notes, state snapshots) is here.
+    The commits' own PUTs are one per commit and counted as such, whether an append process
+    or this one (the flow's process writes a share) sent them; everything else this process
+    sends (listings, index, tiles, batches, notes, state snapshots) is counted here.
     """
 
     def __init__(self, runtime: Runtime) -> None:
         self.client = getattr(runtime.store, "client", None)
         self.count = 0
+        self.written = 0
         self._on = False
         self._lock = threading.Lock()
 
-    def _seen(self, **_: object) -> None:
+    def _seen(self, request: object = None, **_: object) -> None:
         if self._on:
+            url = str(getattr(request, "url", ""))
+            ours = getattr(request, "method", "") == "PUT" and f"/streams/{PROGRAM}/" in url
             with self._lock:
-                self.count += 1
+                if ours and "/_runs/" not in url:
+                    self.written += 1  # a revision's own commit, written from this process
+                else:
+                    self.count += 1
 
     def report(self, commits: int | None) -> None:
         """Print requests per commit: the commit's own PUT plus this process's share."""
         if commits:
             print(
                 f"  requests per commit on the write path: {1 + self.count / commits:.2f}"
-                f" (the commit's PUT plus this process's {self.count:,} S3 requests of the"
-                f" run, integration included, over {commits:,} commits; target <= 1.1)"
+                f" (the commit's PUT plus this process's {self.count:,} other S3 requests"
+                f" of the run, integration included, over {commits:,} commits, of which"
+                f" this process wrote {self.written:,}; target <= 1.1)"
             )
 
     def __enter__(self) -> Self:

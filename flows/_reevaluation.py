@@ -6,6 +6,7 @@ import math
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -61,7 +62,7 @@ PARALLEL_CHUNKS = 4
 """Chunk tasks in flight at once in one process; each appends with s3_max_workers / 4 threads."""
 
 PROCESSES_FROM = 2_000
-"""Revisions from which appends run in Prefect's process pool rather than in threads.
+"""Revisions from which Prefect's process pool appends beside this process's threads.
 
 Appending is CPU-bound in the client (request signing, sealing) and one interpreter runs
 one thread at a time: 20,000 revisions took 45 s from two processes, 56 s from threads of
@@ -237,34 +238,28 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
     """Seal each chunk's commits here, write them in `write_commits` tasks, fold the outcomes.
 
     Revisions are taken from `findings` as they are found, a chunk at a time: the run
-    holds the evaluations of the chunks in flight. Whether the writers are processes is
+    holds the evaluations of the chunks in flight. Whether other processes write too is
     decided once the first PROCESSES_FROM revisions are found (or the streams run out).
 
-    The tasks run in threads, or in Prefect's process pool for large runs; the flow
-    seals the next chunks while they write (two per writer task in flight, which bounds
-    memory). A stream whose head is now another writer's commit (a conflict, or the same
-    revision sealed by another run) is appended again at the end, planned on the stream
-    as it then is.
+    The writers (`_lanes`) are threads of this process, and for large runs Prefect's
+    process pool beside them; the flow seals the next chunks while they write (two per
+    chunk being written are in flight, which bounds memory). A stream whose head is now
+    another writer's commit (a conflict, or the same revision sealed by another run) is
+    appended again at the end, planned on the stream as it then is.
     """
     revisions = findings.revisions()
     first = list(islice(revisions, PROCESSES_FROM))
     if not first:
         return
     runtime = get_runtime()
-    processes = _processes(len(first))
-    parallel = processes if processes > 1 else PARALLEL_CHUNKS
-    writers = max(1, runtime.settings.s3_max_workers // parallel)
-    runner: TaskRunner[Any] = (
-        ProcessPoolTaskRunner(max_workers=processes)
-        if processes > 1
-        else ThreadPoolTaskRunner(max_workers=PARALLEL_CHUNKS)
-    )
-    chunks = _guided(chain(_drain(first), revisions), findings.estimate, parts=4 * parallel)
+    lanes = _lanes(_processes(len(first)), runtime.settings.s3_max_workers)
+    writing = sum(lane.writing for lane in lanes)
+    chunks = _guided(chain(_drain(first), revisions), findings.estimate, parts=4 * writing)
     conflicted: list[DueRevision] = []
     pending: dict[PrefectFuture[list[WriteOutcome]], _InFlight] = {}
 
-    def submit_next() -> None:
-        """Seal the next chunk and hand it to a writer (a bounded number are in flight)."""
+    def submit_next(lane: _Lane) -> None:
+        """Seal the next chunk and hand it to `lane` (a bounded number are in flight)."""
         chunk = next(chunks, None)
         if chunk is not None:
             sealed_from = utc_now()
@@ -279,18 +274,21 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
                 for item in chunk
             ]
             encoded = Encoded([runtime.log.encode(commit) for commit in commits])
-            future = runner.submit(write_commits, {"commits": encoded, "writers": writers})
+            params = {"commits": encoded, "writers": lane.writers}
+            future = lane.runner.submit(write_commits, params)
             leaves = [(item.key, leaf_hash(item.body)) for item in encoded.items]
             heads = [commit.head for commit in commits]  # events: bytes now
-            pending[future] = _InFlight(chunk, heads, leaves, sealed_from)
+            pending[future] = _InFlight(chunk, heads, leaves, sealed_from, lane)
 
-    with runner:
-        for _ in range(2 * parallel):
-            submit_next()
+    with ExitStack() as started:
+        for lane in lanes:
+            started.enter_context(lane.runner)
+            for _ in range(2 * lane.writing):  # two per writing chunk: one writes, one waits
+                submit_next(lane)
         while pending:
             future = next(as_completed(list(pending)))
             flight = pending.pop(future)
-            submit_next()
+            submit_next(flight.lane)
             before = len(conflicted)
             _fold(flight, future.result(), findings.results, appended, conflicted)
             progress.advance(len(flight.chunk) - (len(conflicted) - before))
@@ -341,6 +339,7 @@ class _InFlight:
     heads: list[CommitHead]
     leaves: list[tuple[str, bytes]]
     sealed_from: datetime
+    lane: _Lane
 
 
 def _fold(
@@ -365,8 +364,41 @@ def _fold(
             conflicted.append(item)
 
 
+@dataclass(frozen=True, slots=True)
+class _Lane:
+    """Where chunks are written: a task runner, how many chunks it writes at once, threads each."""
+
+    runner: TaskRunner[Any]
+    writing: int
+    writers: int
+
+
+def _lanes(processes: int, threads: int) -> list[_Lane]:
+    """The writers of a run's appends, `threads` S3 threads shared among them.
+
+    One process: chunks in PARALLEL_CHUNKS threads of this one. More: this process is one
+    of them (it writes a chunk at a time beside sealing the next) and Prefect's process
+    pool holds the others, one chunk each at a time. Sealing takes this process a fraction
+    of what writing takes a writer, so a pool worker of its own would idle most of the
+    time and cost its memory (~165 MB: an interpreter with Prefect and this code).
+    """
+    if processes <= 1:
+        return [
+            _Lane(
+                ThreadPoolTaskRunner(max_workers=PARALLEL_CHUNKS),
+                PARALLEL_CHUNKS,
+                max(1, threads // PARALLEL_CHUNKS),
+            )
+        ]
+    per_process = max(1, threads // processes)
+    return [
+        _Lane(ProcessPoolTaskRunner(max_workers=processes - 1), processes - 1, per_process),
+        _Lane(ThreadPoolTaskRunner(max_workers=1), 1, per_process),
+    ]
+
+
 def _processes(revisions: int) -> int:
-    """How many processes append `revisions` (1: threads of this one).
+    """How many processes append `revisions`, this one included (1: threads of this one).
 
     `append_processes` set: that many; unset: one per CPU from PROCESSES_FROM revisions.
     Always 1 in Prefect's ephemeral mode: a pool worker would not find this process's

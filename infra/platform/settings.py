@@ -44,7 +44,10 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         le=64,
-        description="processes reevaluation appends from; 0: one per CPU for large runs",
+        description=(
+            "processes reevaluation appends from, the flow's own included;"
+            " 0: one per CPU for large runs"
+        ),
     )
     programs_dir: Path = REPO_PROGRAMS_DIR
     signing_key_file: Path | None = None

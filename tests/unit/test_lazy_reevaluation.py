@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows._reevaluation import _Findings, _guided, _Progress
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+from flows._reevaluation import PARALLEL_CHUNKS, _Findings, _guided, _lanes, _Progress
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.files.programs import load_program
@@ -76,3 +78,15 @@ def test_chunks_are_taken_as_they_come_and_shrink_towards_the_end() -> None:
     assert all(100 <= size <= 1_000 for size in sizes[:-1])
     assert sizes[-2] == 100  # the tail is small chunks, not one large one
     assert list(_guided(iter(()), lambda: 0, parts=4)) == []
+
+
+def test_the_flows_process_writes_beside_the_pool() -> None:
+    """N processes: N-1 in Prefect's pool, and this one writing a chunk at a time beside."""
+    (alone,) = _lanes(1, 32)
+    assert isinstance(alone.runner, ThreadPoolTaskRunner)
+    assert (alone.writing, alone.writers) == (PARALLEL_CHUNKS, 32 // PARALLEL_CHUNKS)
+    pool, here = _lanes(3, 32)
+    assert isinstance(pool.runner, ProcessPoolTaskRunner)
+    assert isinstance(here.runner, ThreadPoolTaskRunner)
+    assert (pool.writing, here.writing) == (2, 1)
+    assert pool.writers == here.writers == 10  # the S3 threads shared by the 3 processes
