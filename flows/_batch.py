@@ -13,7 +13,7 @@ from typing import Any
 from prefect import Task
 from prefect.runtime import flow_run
 
-from flows._chunks import chunked
+from flows.chunks import chunked
 from infra.errors import UntrustedCommitError
 from infra.platform import progress
 from tasks.artifacts import publish_run

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import os
-from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -18,7 +17,7 @@ from prefect.settings import get_current_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows._chunks import chunk_size
+from flows.chunks import drain, guided
 from infra.eventlog.log import WriteOutcome
 from infra.index.state_index import LoadedStates
 from infra.platform import progress
@@ -30,17 +29,16 @@ from schemas.events.catalog import ReevaluationCompleted
 from schemas.log.commit import CommitHead
 from schemas.log.state import StreamState, advance
 from schemas.planning.reevaluation import (
+    DueRevision,
+    Findings,
     RevisionStatus,
     StreamReevaluation,
     notices_due,
-    reevaluate_stream,
-    unregistered,
 )
 from schemas.program.definition import ProgramBundle
 from schemas.program.jurisdiction import Jurisdiction
 from schemas.tlog.merkle import leaf_hash
 from tasks.reevaluation import (
-    DueRevision,
     Encoded,
     Revisions,
     append_revisions,
@@ -155,7 +153,7 @@ def revise_all(
     bundle = get_runtime().program(program)
     with long_lived_heap():
         progress = _Progress(len(pairs))
-        findings = _Findings(pairs, bundle, as_of, known_at, progress)
+        findings = Findings(pairs, bundle, as_of, known_at, on_done=progress.advance)
         appended: list[StreamState] = []
         if dry_run:
             for _ in findings.revisions():
@@ -166,69 +164,9 @@ def revise_all(
     return list(findings.results.values()), appended
 
 
-class _Findings:
-    """Every stream's finding, made lazily: `revisions()` yields the revised ones as found.
-
-    `results` holds each stream's finding without its draft (the report needs no commit);
-    a revision's is replaced by the appended finding when its commit is folded.
-    """
-
-    def __init__(
-        self,
-        pairs: list[tuple[StreamState, Jurisdiction | None]],
-        bundle: ProgramBundle,
-        as_of: datetime,
-        known_at: datetime,
-        progress: _Progress,
-    ) -> None:
-        self._pairs = pairs
-        self._bundle = bundle
-        self._as_of = as_of
-        self._known_at = known_at
-        self._progress = progress
-        self._unreported = 0
-        self.results: dict[str, StreamReevaluation] = {}
-        self.evaluated = 0
-        self.revised = 0
-
-    def revisions(self) -> Iterator[DueRevision]:
-        """Evaluate stream after stream; yield each that is revised, with its draft."""
-        for state, jurisdiction in self._pairs:
-            self.evaluated += 1
-            slug = state.stream.jurisdiction
-            if jurisdiction is None:
-                self.results[slug] = unregistered(state)
-                self._unreported += 1
-                continue
-            finding = reevaluate_stream(
-                state, self._bundle, jurisdiction, as_of=self._as_of, known_at=self._known_at
-            )
-            draft = finding.draft
-            if draft is None or finding.status is not RevisionStatus.REVISED:
-                self.results[slug] = finding
-                self._unreported += 1
-                continue
-            found = replace(finding, draft=None)
-            self.results[slug] = found
-            self.revised += 1
-            self.settle()
-            yield DueRevision(state, jurisdiction, found, draft)
-        self.settle()
-
-    def estimate(self) -> int:
-        """Revisions the whole run will find, extrapolated from those found so far."""
-        return math.ceil(self.revised * len(self._pairs) / max(1, self.evaluated))
-
-    def settle(self) -> None:
-        """Report the streams evaluated with nothing to append as done."""
-        if self._unreported:
-            self._progress.advance(self._unreported)
-            self._unreported = 0
-
-
 def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
     bundle: ProgramBundle,
-    findings: _Findings,
+    findings: Findings,
     as_of: datetime,
     known_at: datetime,
     flow_run_id: str | None,
@@ -254,7 +192,7 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
     runtime = get_runtime()
     lanes = _lanes(_processes(len(first)), runtime.settings.s3_max_workers)
     writing = sum(lane.writing for lane in lanes)
-    chunks = _guided(chain(_drain(first), revisions), findings.estimate, parts=4 * writing)
+    chunks = guided(chain(drain(first), revisions), findings.estimate, parts=4 * writing)
     conflicted: list[DueRevision] = []
     pending: dict[PrefectFuture[list[WriteOutcome]], _InFlight] = {}
 
@@ -300,31 +238,6 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
             findings.results[finding.jurisdiction] = finding
         appended.extend(again.appended)
         progress.advance(len(conflicted))
-
-
-def _drain(items: list[T]) -> Iterator[T]:
-    """Yield `items` from the front, emptying the list: nothing yielded stays held by it."""
-    queue = deque(items)
-    items.clear()
-    while queue:
-        yield queue.popleft()
-
-
-def _guided(items: Iterator[T], estimate: Callable[[], int], parts: int) -> Iterator[list[T]]:
-    """Chunks of `items` that shrink as the run nears its end (guided self-scheduling).
-
-    Each is about 1/`parts` of the revisions estimated to remain (100..1,000): large
-    chunks while many remain (Prefect pays per task run), small ones at the end, so no
-    writer sits idle while another finishes a large last chunk.
-    """
-    taken = 0
-    while True:
-        remaining = max(0, estimate() - taken)
-        chunk = list(islice(items, chunk_size(remaining, parts=parts, smallest=100, largest=1_000)))
-        if not chunk:
-            return
-        taken += len(chunk)
-        yield chunk
 
 
 @dataclass(frozen=True, slots=True)

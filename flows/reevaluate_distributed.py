@@ -12,9 +12,9 @@ from prefect.deployments import run_deployment
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from flows._chunks import chunked
 from flows._flow import grant_flow
 from flows._reevaluation import ReevaluationReport, appended_outcomes, build_report
+from flows.chunks import chunked
 from flows.deploy.workpool import RANGE_DEPLOYMENT, wait_for_flow_runs
 from infra.platform.clock import utc_now
 from infra.platform.logging import get_logger

@@ -25,17 +25,16 @@ from schemas.log.state import StreamState
 from schemas.log.state_snapshot import IndexedStream
 from schemas.planning.draft import CommitDraft
 from schemas.planning.reevaluation import (
+    DueRevision,
     StreamReevaluation,
     plan_run_record,
     reevaluate_stream,
 )
 from schemas.program.definition import ProgramBundle
-from schemas.program.jurisdiction import Jurisdiction
 from tasks._io import io_task
 
 __all__ = [
     "ChunkResult",
-    "DueRevision",
     "Encoded",
     "Revisions",
     "append_revisions",
@@ -65,16 +64,6 @@ def read_stream_states(program: str) -> LoadedStates:
     """Every review stream's current state: the index brought up to date (checkpoint or listing)."""
     runtime = get_runtime()
     return load_states(runtime.log, program, workers=runtime.settings.s3_max_workers)
-
-
-@dataclass(frozen=True)
-class DueRevision:
-    """A stream whose evaluation changed: its state, jurisdiction, finding and revision."""
-
-    state: StreamState
-    jurisdiction: Jurisdiction
-    found: StreamReevaluation
-    draft: CommitDraft
 
 
 class Revisions:

@@ -8,9 +8,10 @@ list and run record.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
@@ -26,6 +27,8 @@ from schemas.rules.evaluation import Evaluation, Outcome
 
 __all__ = [
     "OUTCOMES_FORMAT",
+    "DueRevision",
+    "Findings",
     "RevisionStatus",
     "StreamReevaluation",
     "notices_due",
@@ -178,6 +181,80 @@ def reevaluate_stream(
         return _result(state, RevisionStatus.OVERRIDDEN, after, reasons)
     draft = _revision(state, evaluation, bundle)
     return _result(state, RevisionStatus.REVISED, after, reasons, draft)
+
+
+@dataclass(frozen=True)
+class DueRevision:
+    """A stream whose evaluation changed: its state, jurisdiction, finding and revision."""
+
+    state: StreamState
+    jurisdiction: Jurisdiction
+    found: StreamReevaluation
+    draft: CommitDraft
+
+
+class Findings:
+    """Every stream's finding, made lazily: `revisions()` yields the revised ones as found.
+
+    `results` holds each stream's finding without its draft (the report needs no commit);
+    a revision's is replaced by the appended finding when its commit is folded. The
+    flows hand revisions to their writers as they come, so a run holds the evaluations of
+    the chunks in flight, not all of them; `on_done` is told of the streams evaluated
+    with nothing to append (a progress bar).
+    """
+
+    def __init__(
+        self,
+        pairs: list[tuple[StreamState, Jurisdiction | None]],
+        bundle: ProgramBundle,
+        as_of: datetime,
+        known_at: datetime,
+        *,
+        on_done: Callable[[int], None] = lambda _: None,
+    ) -> None:
+        self._pairs = pairs
+        self._bundle = bundle
+        self._as_of = as_of
+        self._known_at = known_at
+        self._on_done = on_done
+        self._unreported = 0
+        self.results: dict[str, StreamReevaluation] = {}
+        self.evaluated = 0
+        self.revised = 0
+
+    def revisions(self) -> Iterator[DueRevision]:
+        """Evaluate stream after stream; yield each that is revised, with its draft."""
+        for state, jurisdiction in self._pairs:
+            self.evaluated += 1
+            slug = state.stream.jurisdiction
+            if jurisdiction is None:
+                self.results[slug] = unregistered(state)
+                self._unreported += 1
+                continue
+            finding = reevaluate_stream(
+                state, self._bundle, jurisdiction, as_of=self._as_of, known_at=self._known_at
+            )
+            draft = finding.draft
+            if draft is None or finding.status is not RevisionStatus.REVISED:
+                self.results[slug] = finding
+                self._unreported += 1
+                continue
+            found = replace(finding, draft=None)
+            self.results[slug] = found
+            self.revised += 1
+            self.settle()
+            yield DueRevision(state, jurisdiction, found, draft)
+        self.settle()
+
+    def estimate(self) -> int:
+        """Revisions the whole run will find, extrapolated from those found so far."""
+        return math.ceil(self.revised * len(self._pairs) / max(1, self.evaluated))
+
+    def settle(self) -> None:
+        """Tell `on_done` of the streams evaluated with nothing to append."""
+        if self._unreported:
+            self._on_done(self._unreported)
+            self._unreported = 0
 
 
 def plan_revision(

@@ -6,15 +6,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
-
-from flows._reevaluation import PARALLEL_CHUNKS, _Findings, _guided, _lanes, _Progress
+from flows.chunks import guided
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.files.programs import load_program
 from infra.index.state_index import load_states
 from schemas.log.state import StreamState
-from schemas.planning.reevaluation import RevisionStatus, reevaluate_stream
+from schemas.planning.reevaluation import Findings, RevisionStatus, reevaluate_stream
 from schemas.program.jurisdiction import Jurisdiction
 from tests.support.builders import seed_decided_streams, synthetic_jurisdictions
 
@@ -40,7 +38,8 @@ def test_revisions_are_yielded_before_later_streams_are_evaluated() -> None:
     revised = [slug for slug, found in expected.items() if found.status is RevisionStatus.REVISED]
     assert 2 <= len(revised) < len(pairs)  # the fixture's order revises some, not all
 
-    findings = _Findings(pairs, bundle, DURING, DURING, _Progress(len(pairs)))
+    done: list[int] = []
+    findings = Findings(pairs, bundle, DURING, DURING, on_done=done.append)
     revisions = findings.revisions()
     first = next(revisions)
     assert first.state.stream.jurisdiction == revised[0]
@@ -48,6 +47,7 @@ def test_revisions_are_yielded_before_later_streams_are_evaluated() -> None:
     assert first.draft == expected[revised[0]].draft
     assert first.found.draft is None  # the report's finding holds no commit
 
+    assert sum(done) == findings.evaluated - 1  # the streams before it: nothing to append
     rest = list(revisions)
     assert [item.state.stream.jurisdiction for item in rest] == revised[1:]
     assert findings.evaluated == len(pairs)
@@ -57,6 +57,7 @@ def test_revisions_are_yielded_before_later_streams_are_evaluated() -> None:
     }
     assert all(found.draft is None for found in findings.results.values())
     assert findings.estimate() == len(revised)
+    assert sum(done) == len(pairs) - len(revised)
 
 
 def test_chunks_are_taken_as_they_come_and_shrink_towards_the_end() -> None:
@@ -68,7 +69,7 @@ def test_chunks_are_taken_as_they_come_and_shrink_towards_the_end() -> None:
             taken.append(number)
             yield number
 
-    chunks = _guided(numbers(), lambda: 5_000, parts=4)
+    chunks = guided(numbers(), lambda: 5_000, parts=4)
     assert len(next(chunks)) == 1_000
     assert len(taken) == 1_000  # the next chunk is not read ahead
     sizes = [1_000, *(len(chunk) for chunk in chunks)]
@@ -77,16 +78,4 @@ def test_chunks_are_taken_as_they_come_and_shrink_towards_the_end() -> None:
     assert sizes == sorted(sizes, reverse=True)  # shrinking towards the end
     assert all(100 <= size <= 1_000 for size in sizes[:-1])
     assert sizes[-2] == 100  # the tail is small chunks, not one large one
-    assert list(_guided(iter(()), lambda: 0, parts=4)) == []
-
-
-def test_the_flows_process_writes_beside_the_pool() -> None:
-    """N processes: N-1 in Prefect's pool, and this one writing a chunk at a time beside."""
-    (alone,) = _lanes(1, 32)
-    assert isinstance(alone.runner, ThreadPoolTaskRunner)
-    assert (alone.writing, alone.writers) == (PARALLEL_CHUNKS, 32 // PARALLEL_CHUNKS)
-    pool, here = _lanes(3, 32)
-    assert isinstance(pool.runner, ProcessPoolTaskRunner)
-    assert isinstance(here.runner, ThreadPoolTaskRunner)
-    assert (pool.writing, here.writing) == (2, 1)
-    assert pool.writers == here.writers == 10  # the S3 threads shared by the 3 processes
+    assert list(guided(iter(()), lambda: 0, parts=4)) == []
