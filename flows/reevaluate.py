@@ -12,6 +12,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows._flow import grant_flow
 from flows._reevaluation import (
     PARALLEL_CHUNKS,
+    Listed,
     ReevaluationReport,
     appended_outcomes,
     build_report,
@@ -35,7 +36,7 @@ from tasks.reevaluation import (
 )
 from tasks.registry import select_jurisdictions
 
-__all__ = ["ReevaluationReport", "progress_hook", "reevaluate"]
+__all__ = ["Listed", "ReevaluationReport", "progress_hook", "reevaluate"]
 
 _log = get_logger(__name__)
 

@@ -339,11 +339,19 @@ def fold(
     return state
 
 
-def advance(state: StreamState, commit: CommitHead, payloads: Sequence[DomainEvent]) -> StreamState:
+def advance(
+    state: StreamState,
+    commit: CommitHead,
+    payloads: Sequence[DomainEvent],
+    *,
+    keep_evaluation: bool = True,
+) -> StreamState:
     """The state after the commit `commit` heads, given its events as typed payloads.
 
     A writer holds the payloads it just sealed, so it need not decode them again
     (decoding them cost about as much as sealing); `fold` decodes stored commits.
+    `keep_evaluation=False` drops the latest evaluation in the same step (the state index
+    keeps none; a reevaluation holding 20,000 of them to its end cost ~90 MB).
     """
     was_final = state.final
     for event in payloads:
@@ -356,6 +364,7 @@ def advance(state: StreamState, commit: CommitHead, payloads: Sequence[DomainEve
         head_hash=commit.hash,
         last_event_time=commit.time,
         idempotency_keys=state.idempotency_keys | {commit.idempotency_key},
+        evaluation=state.evaluation if keep_evaluation else None,
     )
 
 

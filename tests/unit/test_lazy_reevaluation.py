@@ -6,7 +6,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from prefect.utilities.collections import visit_collection
+
 from flows.chunks import guided
+from flows.reevaluate import Listed
 from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.files.programs import load_program
@@ -79,3 +82,19 @@ def test_chunks_are_taken_as_they_come_and_shrink_towards_the_end() -> None:
     assert all(100 <= size <= 1_000 for size in sizes[:-1])
     assert sizes[-2] == 100  # the tail is small chunks, not one large one
     assert list(guided(iter(()), lambda: 0, parts=4)) == []
+
+
+def test_prefect_does_not_walk_a_reports_findings() -> None:
+    """A flow's return value is walked for futures; a report's findings are one item to it."""
+    findings = [("place", n, ("reason",) * 3) for n in range(1_000)]
+    visited: list[object] = []
+    visit_collection({"changes": Listed(findings)}, visited.append)
+    assert len(visited) == 3  # the dict, its key and the box: not 1,000 findings and their parts
+    visit_collection({"changes": findings}, visited.append)
+    assert len(visited) > 1_000  # what a plain list costs
+    listed = Listed(findings)
+    assert listed == findings
+    assert list(listed) == findings
+    assert listed[3] == findings[3]
+    assert len(listed) == 1_000
+    assert not Listed()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -243,3 +244,6 @@ def test_a_revision_advanced_in_memory_matches_the_stored_commit(
     advanced = advance(state, commit.head, found.draft.payloads)
     assert advanced == fold(state.stream, [parse_commit(commit.to_bytes())], state)
     assert advanced.decision is not state.decision
+    assert advanced.evaluation is not None
+    lean = advance(state, commit.head, found.draft.payloads, keep_evaluation=False)
+    assert lean == dataclasses.replace(advanced, evaluation=None)  # all else the same
