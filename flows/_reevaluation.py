@@ -17,7 +17,7 @@ from prefect.settings import get_current_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows.chunks import drain, guided
+from flows.chunks import guided
 from infra.eventlog.log import WriteOutcome
 from infra.index.state_index import LoadedStates
 from infra.platform import progress
@@ -60,12 +60,17 @@ __all__ = [
 PARALLEL_CHUNKS = 4
 """Chunk tasks in flight at once in one process; each appends with s3_max_workers / 4 threads."""
 
+FIRST_CHUNK = 200
+"""Revisions in a run's first chunk: small, so the first commits are written as soon as they
+are found (a full chunk took ~1 s to evaluate and seal while nothing was written)."""
+
 PROCESSES_FROM = 2_000
 """Revisions from which Prefect's process pool appends beside this process's threads.
 
 Appending is CPU-bound in the client (request signing, sealing) and one interpreter runs
 one thread at a time: 20,000 revisions took 45 s from two processes, 56 s from threads of
 one (benchmarks/reevaluate.py). Below this, starting them (2-3 s) costs more than it saves.
+Decided on the revisions estimated from the first chunk (`Findings.estimate`).
 """
 
 progress_hook: ContextVar[Callable[[int, int], None] | None] = ContextVar(
@@ -211,8 +216,10 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
     """Seal each chunk's commits here, write them in `write_commits` tasks, fold the outcomes.
 
     Revisions are taken from `findings` as they are found, a chunk at a time: the run
-    holds the evaluations of the chunks in flight. Whether other processes write too is
-    decided once the first PROCESSES_FROM revisions are found (or the streams run out).
+    holds the evaluations of the chunks in flight. The first chunk is small (FIRST_CHUNK)
+    and goes to this process's threads, so writing starts at once; whether other
+    processes write too is decided on the revisions it lets `findings` estimate, and
+    their chunks are handed out next, so the pool starts while the first chunk is written.
 
     The writers (`_lanes`) are threads of this process, and for large runs Prefect's
     process pool beside them; the flow seals the next chunks while they write (two per
@@ -221,13 +228,13 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
     appended again at the end, planned on the stream as it then is.
     """
     revisions = findings.revisions()
-    first = list(islice(revisions, PROCESSES_FROM))
+    first = list(islice(revisions, FIRST_CHUNK))
     if not first:
         return
     runtime = get_runtime()
-    lanes = _lanes(_processes(len(first)), runtime.settings.s3_max_workers)
+    lanes = _lanes(_processes(findings.estimate()), runtime.settings.s3_max_workers)
     writing = sum(lane.writing for lane in lanes)
-    chunks = guided(chain(drain(first), revisions), findings.estimate, parts=4 * writing)
+    chunks = chain([first], guided(revisions, findings.estimate, parts=4 * writing))
     conflicted: list[DueRevision] = []
     pending: dict[PrefectFuture[list[WriteOutcome]], _InFlight] = {}
 
@@ -246,7 +253,12 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
                 )
                 for item in chunk
             ]
-            encoded = Encoded([runtime.log.encode(commit) for commit in commits])
+            encoded = Encoded(
+                [
+                    runtime.log.encode(commit, checked=item.draft.canonical_by_type)
+                    for item, commit in zip(chunk, commits, strict=True)
+                ]
+            )
             params = {"commits": encoded, "writers": lane.writers}
             future = lane.runner.submit(write_commits, params)
             leaves = [(item.key, leaf_hash(item.body)) for item in encoded.items]
@@ -256,8 +268,8 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
     with ExitStack() as started:
         for lane in lanes:
             started.enter_context(lane.runner)
-            for _ in range(2 * lane.writing):  # two per writing chunk: one writes, one waits
-                submit_next(lane)
+        for lane in _first_turns(lanes):
+            submit_next(lane)
         while pending:
             future = next(as_completed(list(pending)))
             flight = pending.pop(future)
@@ -273,6 +285,15 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
             findings.results[finding.jurisdiction] = finding
         appended.extend(again.appended)
         progress.advance(len(conflicted))
+
+
+def _first_turns(lanes: list[_Lane]) -> list[_Lane]:
+    """Which lane takes each of the first chunks, in order.
+
+    Two per writing chunk (one writes, one waits), the lanes taking turns, so every lane
+    is writing before any has its second.
+    """
+    return [lane for _ in range(2) for lane in lanes for _ in range(lane.writing)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,8 +344,9 @@ def _lanes(processes: int, threads: int) -> list[_Lane]:
     """The writers of a run's appends, `threads` S3 threads shared among them.
 
     One process: chunks in PARALLEL_CHUNKS threads of this one. More: this process is one
-    of them (it writes a chunk at a time beside sealing the next) and Prefect's process
-    pool holds the others, one chunk each at a time. Sealing and folding leave this
+    of them (it writes a chunk at a time beside sealing the next; its lane comes first, so
+    it takes the first chunk) and Prefect's process pool holds the others, one chunk each
+    at a time. Sealing and folding leave this
     process time to write, and another pool worker costs ~165 MB (an interpreter with
     Prefect and this code) for no measured gain: 78-86 s at 20,000 either way.
     """
@@ -338,8 +360,8 @@ def _lanes(processes: int, threads: int) -> list[_Lane]:
         ]
     per_process = max(1, threads // processes)
     return [
-        _Lane(ProcessPoolTaskRunner(max_workers=processes - 1), processes - 1, per_process),
         _Lane(ThreadPoolTaskRunner(max_workers=1), 1, per_process),
+        _Lane(ProcessPoolTaskRunner(max_workers=processes - 1), processes - 1, per_process),
     ]
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from typing import TypeVar
 
-__all__ = ["chunk_size", "chunked", "drain", "guided"]
+__all__ = ["chunk_size", "chunked", "guided"]
 
 T = TypeVar("T")
 
@@ -26,14 +25,6 @@ def chunked(
 def chunk_size(count: int, *, parts: int, smallest: int, largest: int) -> int:
     """Items per chunk so `count` items make about `parts` chunks of `smallest`..`largest`."""
     return min(largest, max(smallest, math.ceil(count / parts)))
-
-
-def drain(items: list[T]) -> Iterator[T]:
-    """Yield `items` from the front, emptying the list: nothing yielded stays held by it."""
-    queue = deque(items)
-    items.clear()
-    while queue:
-        yield queue.popleft()
 
 
 def guided(items: Iterator[T], estimate: Callable[[], int], parts: int) -> Iterator[list[T]]:

@@ -21,6 +21,7 @@ from flows._reevaluation import (
     revise_all,
 )
 from infra.platform.clock import utc_now
+from infra.platform.heap import long_lived_heap
 from infra.platform.logging import get_logger
 from infra.runtime import get_runtime
 from schemas.base.canonical import sha256_hex
@@ -69,6 +70,18 @@ def reevaluate(
         dry_run: Report what would change and write nothing.
         uncertain: Only decisions whose latest evaluation relied on an uncertain fact.
     """
+    with long_lived_heap():  # 20,000 states read, revised and indexed: see the docstring
+        return _reevaluate(program, as_of, known_at, dry_run=dry_run, uncertain=uncertain)
+
+
+def _reevaluate(
+    program: Slug,
+    as_of: datetime | None,
+    known_at: datetime | None,
+    *,
+    dry_run: bool,
+    uncertain: bool,
+) -> ReevaluationReport:
     started = time.perf_counter()
     moment = as_of or utc_now()
     knowledge = known_at or moment

@@ -17,6 +17,7 @@ from flows._reevaluation import ReevaluationReport, appended_outcomes, build_rep
 from flows.chunks import chunked
 from flows.deploy.workpool import RANGE_DEPLOYMENT, wait_for_flow_runs
 from infra.platform.clock import utc_now
+from infra.platform.heap import long_lived_heap
 from infra.platform.logging import get_logger
 from infra.runtime import get_runtime
 from schemas.planning.reevaluation import outcomes_document, run_record
@@ -70,79 +71,84 @@ def reevaluate_distributed(
     run record and the index exactly as `reevaluate` does. Fails, writing no run record,
     if a range run fails; a rerun repeats no revision (appends are idempotent).
     """
-    started = time.perf_counter()
-    check_checkpoint_chain()
-    moment = as_of or utc_now()
-    knowledge = known_at or moment
-    bundle = get_runtime().program(program)
-    flow_run_id = flow_run.get_id()
-    run_id = flow_run_id or f"local-{uuid.uuid4().hex}"
-    store_program_document(program)
-    loaded = read_stream_states(program)
-    pinned = loaded.snapshot_sha256
-    if pinned is None or loaded.refresh_index:
-        pinned = write_state_index(
-            program, _quoted(loaded.states), [], loaded.checkpoint_seq, loaded.tlog_batch_seq
+    with long_lived_heap():  # 20,000 states read, pinned and gathered, as in `reevaluate`
+        started = time.perf_counter()
+        check_checkpoint_chain()
+        moment = as_of or utc_now()
+        knowledge = known_at or moment
+        bundle = get_runtime().program(program)
+        flow_run_id = flow_run.get_id()
+        run_id = flow_run_id or f"local-{uuid.uuid4().hex}"
+        store_program_document(program)
+        loaded = read_stream_states(program)
+        pinned = loaded.snapshot_sha256
+        if pinned is None or loaded.refresh_index:
+            pinned = write_state_index(
+                program, _quoted(loaded.states), [], loaded.checkpoint_seq, loaded.tlog_batch_seq
+            )
+        bounds = slug_ranges(list(loaded.states), ranges)
+        started_runs = [
+            cast(  # sync-compatible: inside a sync flow it returns the flow run
+                "FlowRun",
+                run_deployment(
+                    range_deployment,
+                    parameters={
+                        "program": program,
+                        "snapshot_sha256": pinned,
+                        "first": first,
+                        "last": last,
+                        "as_of": moment.isoformat(),
+                        "known_at": knowledge.isoformat(),
+                        "run_id": run_id,
+                        "index": index,
+                    },
+                    flow_run_name=f"{program}-range-{index + 1}-of-{len(bounds)}",
+                    idempotency_key=f"{run_id}:range:{index}",
+                    timeout=0,
+                    tags=["reevaluation", program],
+                ),
+            )
+            for index, (first, last) in enumerate(bounds)
+        ]
+        finished = wait_for_flow_runs(
+            [run.id for run in started_runs], timeout=timeout_seconds, poll=poll_seconds
         )
-    bounds = slug_ranges(list(loaded.states), ranges)
-    started_runs = [
-        cast(  # sync-compatible: inside a sync flow it returns the flow run
-            "FlowRun",
-            run_deployment(
-                range_deployment,
-                parameters={
-                    "program": program,
-                    "snapshot_sha256": pinned,
-                    "first": first,
-                    "last": last,
-                    "as_of": moment.isoformat(),
-                    "known_at": knowledge.isoformat(),
-                    "run_id": run_id,
-                    "index": index,
-                },
-                flow_run_name=f"{program}-range-{index + 1}-of-{len(bounds)}",
-                idempotency_key=f"{run_id}:range:{index}",
-                timeout=0,
-                tags=["reevaluation", program],
-            ),
+        failed = [run.name for run in finished if run.state is None or not run.state.is_completed()]
+        if failed:
+            raise RuntimeError(f"range runs did not complete: {', '.join(sorted(failed))}")
+        merged = gather_range_results(program, run_id, len(bounds))
+        results, appended = merged.results, merged.appended
+        digest = store_outcomes(outcomes_document(bundle, results))
+        record = run_record(
+            bundle, results, as_of=moment, known_at=knowledge, outcomes_sha256=digest
         )
-        for index, (first, last) in enumerate(bounds)
-    ]
-    finished = wait_for_flow_runs(
-        [run.id for run in started_runs], timeout=timeout_seconds, poll=poll_seconds
-    )
-    failed = [run.name for run in finished if run.state is None or not run.state.is_completed()]
-    if failed:
-        raise RuntimeError(f"range runs did not complete: {', '.join(sorted(failed))}")
-    merged = gather_range_results(program, run_id, len(bounds))
-    results, appended = merged.results, merged.appended
-    digest = store_outcomes(outcomes_document(bundle, results))
-    record = run_record(bundle, results, as_of=moment, known_at=knowledge, outcomes_sha256=digest)
-    runs = append_run_record(loaded.runs, record, run_id, flow_run_id)
-    if appended:
-        write_state_index(
-            program,
-            _quoted(loaded.states),
-            _quoted(appended),
-            loaded.checkpoint_seq,
-            loaded.tlog_batch_seq,
+        runs = append_run_record(loaded.runs, record, run_id, flow_run_id)
+        if appended:
+            write_state_index(
+                program,
+                _quoted(loaded.states),
+                _quoted(appended),
+                loaded.checkpoint_seq,
+                loaded.tlog_batch_seq,
+            )
+        checkpoint_heads(
+            program, _quoted([*appended_outcomes(appended), *appended_outcomes([runs])])
         )
-    checkpoint_heads(program, _quoted([*appended_outcomes(appended), *appended_outcomes([runs])]))
-    report = build_report(
-        bundle,
-        record,
-        results,
-        dry_run=False,
-        outcomes_sha256=digest,
-        run_record_seq=runs.head_seq,
-        loaded=loaded,
-        seconds=time.perf_counter() - started,
-    )
-    _log.info(
-        "reevaluation_completed",
-        program=program,
-        ranges=len(bounds),
-        seconds=round(report.seconds, 2),
-        **report.counts,
-    )
-    return report
+        report = build_report(
+            bundle,
+            record,
+            results,
+            dry_run=False,
+            outcomes_sha256=digest,
+            run_record_seq=runs.head_seq,
+            loaded=loaded,
+            seconds=time.perf_counter() - started,
+        )
+        _log.info(
+            "reevaluation_completed",
+            program=program,
+            ranges=len(bounds),
+            seconds=round(report.seconds, 2),
+            **report.counts,
+        )
+        return report

@@ -11,6 +11,7 @@ from prefect.utilities.annotations import quote
 
 from flows._flow import grant_flow
 from flows._reevaluation import PARALLEL_CHUNKS, appended_outcomes, revise_all
+from infra.platform.heap import long_lived_heap
 from infra.platform.logging import get_logger
 from tasks.checkpoints import check_checkpoint_chain, checkpoint_heads
 from tasks.reevaluation import ChunkResult, read_range_states, store_range_result
@@ -40,23 +41,24 @@ def reevaluate_range(  # noqa: PLR0917 - deployment parameters, passed by name
     checkpoint over its appends, and writes its findings to
     `reevaluations/{program}/{run_id}/{index}.json` for the parent. Returns that key.
     """
-    check_checkpoint_chain()
-    flow_run_id = flow_run.get_id()
-    states = read_range_states(program, snapshot_sha256, first, last)
-    registry = {row.slug: row for row in select_jurisdictions(None)}
-    pairs = [(state, registry.get(slug)) for slug, state in sorted(states.items())]
-    results, appended = revise_all(
-        program, pairs, as_of, known_at, dry_run=False, flow_run_id=flow_run_id
-    )
-    # Quoted: Prefect does not walk thousands of items looking for futures.
-    checkpoint_heads(program, cast("list[StreamOutcome]", quote(appended_outcomes(appended))))
-    found = cast("ChunkResult", quote(ChunkResult(results, appended)))
-    key = store_range_result(program, run_id, index, (first, last), flow_run_id, found)
-    _log.info(
-        "reevaluation_range_completed",
-        program=program,
-        index=index,
-        streams=len(pairs),
-        revised=len(appended),
-    )
-    return key
+    with long_lived_heap():  # the range's states read and revised, as in `reevaluate`
+        check_checkpoint_chain()
+        flow_run_id = flow_run.get_id()
+        states = read_range_states(program, snapshot_sha256, first, last)
+        registry = {row.slug: row for row in select_jurisdictions(None)}
+        pairs = [(state, registry.get(slug)) for slug, state in sorted(states.items())]
+        results, appended = revise_all(
+            program, pairs, as_of, known_at, dry_run=False, flow_run_id=flow_run_id
+        )
+        # Quoted: Prefect does not walk thousands of items looking for futures.
+        checkpoint_heads(program, cast("list[StreamOutcome]", quote(appended_outcomes(appended))))
+        found = cast("ChunkResult", quote(ChunkResult(results, appended)))
+        key = store_range_result(program, run_id, index, (first, last), flow_run_id, found)
+        _log.info(
+            "reevaluation_range_completed",
+            program=program,
+            index=index,
+            streams=len(pairs),
+            revised=len(appended),
+        )
+        return key

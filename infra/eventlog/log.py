@@ -206,10 +206,14 @@ class EventLog:
             raise ConflictError(_stream_of(commit), commit.seq)
         return outcome is WriteOutcome.WRITTEN  # PRESENT, EQUIVALENT: the same commit was there
 
-    def encode(self, commit: Commit) -> EncodedCommit:
-        """The key and canonical bytes `commit` is stored as."""
+    def encode(self, commit: Commit, *, checked: bool = False) -> EncodedCommit:
+        """The key and canonical bytes `commit` is stored as.
+
+        `checked`: `commit` was just sealed from payloads `CANONICAL_BY_TYPE` (see
+        `Commit.to_bytes`).
+        """
         key = commit_key(self.prefix, _stream_of(commit), commit.seq)
-        return EncodedCommit(key, commit.to_bytes(), commit.idempotency_key)
+        return EncodedCommit(key, commit.to_bytes(checked=checked), commit.idempotency_key)
 
     def write(self, commit: EncodedCommit, since: datetime | None = None) -> WriteOutcome:
         """Write an encoded commit if its key is free; never overwrites.

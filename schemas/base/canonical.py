@@ -60,8 +60,10 @@ def _locate(value: Any, path: str) -> None:  # noqa: ANN401 - any JSON value
 def canonical_json(value: Any, *, checked: bool = False) -> bytes:  # noqa: ANN401 - any JSON value
     """Serialize a JSON value to its one canonical byte string.
 
-    `checked`: `value` is made of parts of a value just serialized here, so the walk that
-    refuses floats and non-string keys is not repeated (it is a third of the cost).
+    `checked`: `value` is known to hold JSON values only, so the walk that refuses floats
+    and non-string keys is skipped (it is a third of the cost): it is made of parts of a
+    value just serialized here, or it is a typed model's JSON dump whose schema has no
+    number and no untyped value (tests/unit/test_canonical_payloads.py).
     """
     if not checked and not _is_json(value):
         _locate(value, "$")

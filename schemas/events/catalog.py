@@ -271,6 +271,8 @@ class ActEvent(DomainEvent):
     """
 
     VERSION: ClassVar[int] = 2
+    CANONICAL_BY_TYPE: ClassVar[bool] = False
+    """An act's `params` is an open object: sealing walks it (signing it walked it too)."""
 
     clock: ClockPolicy | None = None
 

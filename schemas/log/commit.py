@@ -127,9 +127,13 @@ class Commit(BaseModel):
             document["sig"] = {"key_id": self.sig.key_id, "sig": self.sig.sig}
         return document
 
-    def to_bytes(self) -> bytes:
-        """The canonical bytes written to storage."""
-        return canonical_json(self.document)
+    def to_bytes(self, *, checked: bool = False) -> bytes:
+        """The canonical bytes written to storage.
+
+        `checked`: the commit was just sealed (`seal_commit`) from payloads that are
+        `CANONICAL_BY_TYPE`, so the walk that refuses floats is skipped.
+        """
+        return canonical_json(self.document, checked=checked)
 
 
 def event_id(stream: StreamId, idempotency_key: str, index: int) -> str:
@@ -207,7 +211,10 @@ def seal_commit(
         "time": stamp,
         "events": events,
     }
-    digest = commit_hash(document)
+    # Checked by construction when every payload is typed throughout (CANONICAL_BY_TYPE):
+    # the rest of the document is strings and integers. The walk that refuses floats
+    # cost a third of sealing.
+    digest = commit_hash(document, checked=all(p.CANONICAL_BY_TYPE for p in payloads))
     for event in events:
         event["grhash"] = digest
     sig = None

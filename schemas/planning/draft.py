@@ -39,6 +39,11 @@ class CommitDraft:
     payloads: tuple[DomainEvent, ...]
     program_sha256: str | None = None
 
+    @property
+    def canonical_by_type(self) -> bool:
+        """Whether every payload is typed throughout: its sealed commit encodes unwalked."""
+        return all(payload.CANONICAL_BY_TYPE for payload in self.payloads)
+
     def seal_on(
         self,
         state: StreamState,

@@ -111,4 +111,7 @@ class Evaluation(BaseModel):
         before they existed keep their ids.
         """
         unset = {name for name in ("due", "late", "footing") if not getattr(self, name)}
-        return sha256_hex(canonical_json(self.model_dump(mode="json", exclude=unset)))[:32]
+        # Checked by construction: a typed dump, no float or untyped value in it
+        # (tests/unit/test_canonical_payloads.py).
+        dumped = self.model_dump(mode="json", exclude=unset)
+        return sha256_hex(canonical_json(dumped, checked=True))[:32]
