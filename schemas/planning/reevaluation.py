@@ -275,15 +275,18 @@ def notices_due(results: Iterable[StreamReevaluation]) -> int:
 
 
 def outcome_entry(result: StreamReevaluation) -> dict[str, Any]:
-    """One line of the outcome list: the head evaluated, what was found and why."""
+    """One line of the outcome list: the head evaluated, what was found and why.
+
+    Strings and an integer by construction (`outcomes_document` skips the float walk).
+    """
     return {
-        "jurisdiction": result.jurisdiction,
-        "head_seq": result.head_seq,
-        "head_hash": result.head_hash,
-        "status": result.status.value,
-        "before": result.before.value,
-        "after": result.after.value,
-        "reasons": list(result.reasons),
+        "jurisdiction": str(result.jurisdiction),
+        "head_seq": int(result.head_seq),
+        "head_hash": str(result.head_hash),
+        "status": str(result.status.value),
+        "before": str(result.before.value),
+        "after": str(result.after.value),
+        "reasons": [str(reason) for reason in result.reasons],
     }
 
 
@@ -294,14 +297,15 @@ def outcomes_document(bundle: ProgramBundle, results: Iterable[StreamReevaluatio
     outcomes share one stored document (the run records still differ by as_of).
     """
     entries = sorted((outcome_entry(result) for result in results), key=lambda e: e["jurisdiction"])
-    return canonical_json(
-        {
-            "format": OUTCOMES_FORMAT,
-            "program": bundle.program.id,
-            "program_sha256": bundle.sha256,
-            "outcomes": entries,
-        }
-    )
+    document = {
+        "format": OUTCOMES_FORMAT,
+        "program": str(bundle.program.id),
+        "program_sha256": str(bundle.sha256),
+        "outcomes": entries,
+    }
+    # Strings and integers by construction (`outcome_entry`): the walk that refuses floats
+    # took ~0.5 s of a 20,000-stream run's last seconds.
+    return canonical_json(document, checked=True)
 
 
 def run_record(

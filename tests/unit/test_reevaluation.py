@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from infra.eventlog.log import EventLog
 from infra.eventlog.memory_store import MemoryObjectStore
 from infra.files.programs import load_program
 from infra.index.state_index import index_problems, load_states, write_snapshot
+from schemas.base.canonical import canonical_json
 from schemas.events.catalog import DecisionOverridden, DecisionRevised
 from schemas.log.commit import Commit, parse_commit, seal_commit
 from schemas.log.state import StreamState, advance, fold
@@ -185,6 +187,7 @@ def test_outcome_list_and_run_record(
     results = list(_results(log, bundle, places, DURING).values())
     document = outcomes_document(bundle, results)
     assert document == outcomes_document(bundle, list(reversed(results)))
+    assert document == canonical_json(json.loads(document))  # the unwalked form is canonical
     record = run_record(bundle, results, as_of=DURING, known_at=DURING, outcomes_sha256="0" * 64)
     assert record.streams == 12
     assert record.revised + record.unchanged == 12
