@@ -12,6 +12,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from schemas.base.errors import InputError
 
 __all__ = ["CanonicalFormError", "canonical_json", "format_time", "sha256_hex"]
@@ -67,6 +69,16 @@ def canonical_json(value: Any, *, checked: bool = False) -> bytes:  # noqa: ANN4
     """
     if not checked and not _is_json(value):
         _locate(value, "$")
+    try:
+        # orjson writes these very bytes ~9x faster (tests/unit/test_canonical_bytes.py holds
+        # them equal): it was the largest cost of sealing a commit.
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # a str-subclass key, an integer past 64 bits, nesting past 255
+        return _standard(value)
+
+
+def _standard(value: Any) -> bytes:  # noqa: ANN401 - any JSON value
+    """The canonical form by the standard library: the reference the fast path must equal."""
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")
