@@ -386,7 +386,7 @@ def _print_memory(
     print(
         f"  peak memory of the every-change run: {every.peak_mb:.0f} MB "
         f"(this process and its append processes, {every.workers_mb:.0f} MB of it; "
-        f"this process carries the heap of the set-up and three earlier runs); this "
+        f"this process carries the heap of the set-up and two earlier runs); this "
         f"process's own peak over the whole benchmark: {own_mb:.0f} MB"
     )
     print(
