@@ -72,83 +72,100 @@ def reevaluate_distributed(
     if a range run fails; a rerun repeats no revision (appends are idempotent).
     """
     with long_lived_heap():  # 20,000 states read, pinned and gathered, as in `reevaluate`
-        started = time.perf_counter()
-        check_checkpoint_chain()
-        moment = as_of or utc_now()
-        knowledge = known_at or moment
-        bundle = get_runtime().program(program)
-        flow_run_id = flow_run.get_id()
-        run_id = flow_run_id or f"local-{uuid.uuid4().hex}"
-        store_program_document(program)
-        loaded = read_stream_states(program)
-        pinned = loaded.snapshot_sha256
-        if pinned is None or loaded.refresh_index:
-            pinned = write_state_index(
-                program, _quoted(loaded.states), [], loaded.checkpoint_seq, loaded.tlog_batch_seq
-            )
-        bounds = slug_ranges(list(loaded.states), ranges)
-        started_runs = [
-            cast(  # sync-compatible: inside a sync flow it returns the flow run
-                "FlowRun",
-                run_deployment(
-                    range_deployment,
-                    parameters={
-                        "program": program,
-                        "snapshot_sha256": pinned,
-                        "first": first,
-                        "last": last,
-                        "as_of": moment.isoformat(),
-                        "known_at": knowledge.isoformat(),
-                        "run_id": run_id,
-                        "index": index,
-                    },
-                    flow_run_name=f"{program}-range-{index + 1}-of-{len(bounds)}",
-                    idempotency_key=f"{run_id}:range:{index}",
-                    timeout=0,
-                    tags=["reevaluation", program],
-                ),
-            )
-            for index, (first, last) in enumerate(bounds)
-        ]
-        finished = wait_for_flow_runs(
-            [run.id for run in started_runs], timeout=timeout_seconds, poll=poll_seconds
+        return _distributed(
+            program,
+            as_of,
+            known_at,
+            ranges=ranges,
+            range_deployment=range_deployment,
+            timeout_seconds=timeout_seconds,
+            poll_seconds=poll_seconds,
         )
-        failed = [run.name for run in finished if run.state is None or not run.state.is_completed()]
-        if failed:
-            raise RuntimeError(f"range runs did not complete: {', '.join(sorted(failed))}")
-        merged = gather_range_results(program, run_id, len(bounds))
-        results, appended = merged.results, merged.appended
-        digest = store_outcomes(outcomes_document(bundle, results))
-        record = run_record(
-            bundle, results, as_of=moment, known_at=knowledge, outcomes_sha256=digest
+
+
+def _distributed(
+    program: str,
+    as_of: datetime | None,
+    known_at: datetime | None,
+    *,
+    ranges: int,
+    range_deployment: str,
+    timeout_seconds: float,
+    poll_seconds: float,
+) -> ReevaluationReport:
+    started = time.perf_counter()
+    check_checkpoint_chain()
+    moment = as_of or utc_now()
+    knowledge = known_at or moment
+    bundle = get_runtime().program(program)
+    flow_run_id = flow_run.get_id()
+    run_id = flow_run_id or f"local-{uuid.uuid4().hex}"
+    store_program_document(program)
+    loaded = read_stream_states(program)
+    pinned = loaded.snapshot_sha256
+    if pinned is None or loaded.refresh_index:
+        pinned = write_state_index(
+            program, _quoted(loaded.states), [], loaded.checkpoint_seq, loaded.tlog_batch_seq
         )
-        runs = append_run_record(loaded.runs, record, run_id, flow_run_id)
-        if appended:
-            write_state_index(
-                program,
-                _quoted(loaded.states),
-                _quoted(appended),
-                loaded.checkpoint_seq,
-                loaded.tlog_batch_seq,
-            )
-        checkpoint_heads(
-            program, _quoted([*appended_outcomes(appended), *appended_outcomes([runs])])
+    bounds = slug_ranges(list(loaded.states), ranges)
+    started_runs = [
+        cast(  # sync-compatible: inside a sync flow it returns the flow run
+            "FlowRun",
+            run_deployment(
+                range_deployment,
+                parameters={
+                    "program": program,
+                    "snapshot_sha256": pinned,
+                    "first": first,
+                    "last": last,
+                    "as_of": moment.isoformat(),
+                    "known_at": knowledge.isoformat(),
+                    "run_id": run_id,
+                    "index": index,
+                },
+                flow_run_name=f"{program}-range-{index + 1}-of-{len(bounds)}",
+                idempotency_key=f"{run_id}:range:{index}",
+                timeout=0,
+                tags=["reevaluation", program],
+            ),
         )
-        report = build_report(
-            bundle,
-            record,
-            results,
-            dry_run=False,
-            outcomes_sha256=digest,
-            run_record_seq=runs.head_seq,
-            loaded=loaded,
-            seconds=time.perf_counter() - started,
+        for index, (first, last) in enumerate(bounds)
+    ]
+    finished = wait_for_flow_runs(
+        [run.id for run in started_runs], timeout=timeout_seconds, poll=poll_seconds
+    )
+    failed = [run.name for run in finished if run.state is None or not run.state.is_completed()]
+    if failed:
+        raise RuntimeError(f"range runs did not complete: {', '.join(sorted(failed))}")
+    merged = gather_range_results(program, run_id, len(bounds))
+    results, appended = merged.results, merged.appended
+    digest = store_outcomes(outcomes_document(bundle, results))
+    record = run_record(bundle, results, as_of=moment, known_at=knowledge, outcomes_sha256=digest)
+    runs = append_run_record(loaded.runs, record, run_id, flow_run_id)
+    if appended:
+        write_state_index(
+            program,
+            _quoted(loaded.states),
+            _quoted(appended),
+            loaded.checkpoint_seq,
+            loaded.tlog_batch_seq,
         )
-        _log.info(
-            "reevaluation_completed",
-            program=program,
-            ranges=len(bounds),
-            seconds=round(report.seconds, 2),
-            **report.counts,
-        )
-        return report
+    checkpoint_heads(program, _quoted([*appended_outcomes(appended), *appended_outcomes([runs])]))
+    report = build_report(
+        bundle,
+        record,
+        results,
+        dry_run=False,
+        outcomes_sha256=digest,
+        run_record_seq=runs.head_seq,
+        loaded=loaded,
+        seconds=time.perf_counter() - started,
+    )
+    _log.info(
+        "reevaluation_completed",
+        program=program,
+        ranges=len(bounds),
+        seconds=round(report.seconds, 2),
+        **report.counts,
+    )
+    return report
