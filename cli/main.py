@@ -138,7 +138,7 @@ def main() -> None:
     os.environ.setdefault("GRANTREVIEW_LOG_LEVEL", "WARNING")
     configure_logging(os.environ["GRANTREVIEW_LOG_LEVEL"].upper())
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="grantreview")  # however it was started
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except pydantic.ValidationError as error:

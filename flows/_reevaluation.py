@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, islice
 from threading import Thread
-from typing import Any, TypeVar, cast, overload
+from typing import Any, Self, TypeVar, cast, overload
 
 from prefect.futures import PrefectFuture, as_completed
 from prefect.settings import get_current_settings
@@ -43,6 +43,7 @@ from tasks.reevaluation import (
     Encoded,
     Revisions,
     append_revisions,
+    prepare_writer,
     write_commits,
 )
 from usecases.stream_outcome import StreamOutcome
@@ -51,6 +52,7 @@ __all__ = [
     "PARALLEL_CHUNKS",
     "Listed",
     "ReevaluationReport",
+    "WriterPool",
     "appended_outcomes",
     "build_report",
     "progress_hook",
@@ -64,6 +66,11 @@ PARALLEL_CHUNKS = 4
 FIRST_CHUNK = 200
 """Revisions in a run's first chunk: small, so the first commits are written as soon as they
 are found (a full chunk took ~1 s to evaluate and seal while nothing was written)."""
+
+CHUNKS_PER_WRITER = 2
+"""Chunks the revisions left make per writing chunk (guided self-scheduling): each pool
+chunk costs ~0.2 s of Prefect's context handling (~0.1 s in each process), so few and large
+while many remain; the last ones small, so no writer waits on another's large last chunk."""
 
 PROCESSES_FROM = 2_000
 """Revisions from which Prefect's process pool appends beside this process's threads.
@@ -183,13 +190,15 @@ def revise_all(
     *,
     dry_run: bool,
     flow_run_id: str | None,
+    pool: WriterPool | None = None,
 ) -> tuple[list[StreamReevaluation], list[StreamState]]:
     """Evaluate `pairs` in memory, then append the revisions that changed (unless `dry_run`).
 
     Evaluation is lazy: the appends take revisions as they are found, so the run holds the
     evaluations of the chunks in flight, not all of them (at 20,000 revisions that was
     ~100 MB), and the first commits are written while later streams are still evaluated.
-    Returns every finding and the states of the streams appended to.
+    `pool`: a process pool the flow started early (see `WriterPool`), else one is started
+    here if the run needs it. Returns every finding and the states of the streams appended to.
     """
     bundle = get_runtime().program(program)
     with long_lived_heap():
@@ -200,9 +209,19 @@ def revise_all(
             for _ in findings.revisions():
                 progress.advance(1)
         else:
-            _append(bundle, findings, as_of, known_at, flow_run_id, appended, progress)
+            writing = _Writing(flow_run_id, pool or WriterPool(0), progress)
+            _append(bundle, findings, as_of, known_at, writing, appended)
         findings.settle()
     return list(findings.results.values()), appended
+
+
+@dataclass(frozen=True, slots=True)
+class _Writing:
+    """How a run's appends are made: its flow run, the pool for other processes, its progress."""
+
+    flow_run_id: str | None
+    pool: WriterPool
+    progress: _Progress
 
 
 def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
@@ -210,9 +229,8 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
     findings: Findings,
     as_of: datetime,
     known_at: datetime,
-    flow_run_id: str | None,
+    writing: _Writing,
     appended: list[StreamState],
-    progress: _Progress,
 ) -> None:
     """Seal each chunk's commits here, write them in `write_commits` tasks, fold the outcomes.
 
@@ -233,9 +251,10 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
     if not first:
         return
     runtime = get_runtime()
-    lanes = _lanes(_processes(findings.estimate()), runtime.settings.s3_max_workers)
-    writing = sum(lane.writing for lane in lanes)
-    chunks = chain([first], guided(revisions, findings.estimate, parts=4 * writing))
+    flow_run_id, progress = writing.flow_run_id, writing.progress
+    lanes = _lanes(_processes(findings.estimate()), runtime.settings.s3_max_workers, writing.pool)
+    in_turn = sum(lane.writing for lane in lanes)
+    chunks = chain([first], guided(revisions, findings.estimate, parts=CHUNKS_PER_WRITER * in_turn))
     conflicted: list[DueRevision] = []
     pending: dict[PrefectFuture[list[WriteOutcome]], _InFlight] = {}
 
@@ -268,7 +287,10 @@ def _append(  # noqa: PLR0917 - the run's inputs and where its findings go
 
     with ExitStack() as writers:  # closed here on an error, else beside the run's last steps
         for lane in lanes:
-            writers.enter_context(lane.runner)
+            if lane.started:  # the flow's `WriterPool`, now ours to shut down
+                writers.push(lane.runner)
+            else:
+                writers.enter_context(lane.runner)
         for lane in _first_turns(lanes):
             submit_next(lane)
         while pending:
@@ -353,22 +375,26 @@ def _fold(
 
 @dataclass(frozen=True, slots=True)
 class _Lane:
-    """Where chunks are written: a task runner, how many chunks it writes at once, threads each."""
+    """Where chunks are written: a task runner, how many chunks it writes at once, threads each.
+
+    `started`: the runner is running already (the flow's `WriterPool`).
+    """
 
     runner: TaskRunner[Any]
     writing: int
     writers: int
+    started: bool = False
 
 
-def _lanes(processes: int, threads: int) -> list[_Lane]:
+def _lanes(processes: int, threads: int, pool: WriterPool) -> list[_Lane]:
     """The writers of a run's appends, `threads` S3 threads shared among them.
 
     One process: chunks in PARALLEL_CHUNKS threads of this one. More: this process is one
     of them (it writes a chunk at a time beside sealing the next; its lane comes first, so
     it takes the first chunk) and Prefect's process pool holds the others, one chunk each
-    at a time. Sealing and folding leave this
-    process time to write, and another pool worker costs ~165 MB (an interpreter with
-    Prefect and this code) for no measured gain: 78-86 s at 20,000 either way.
+    at a time: `pool`'s if it started one that size, else one started now. Sealing and
+    folding leave this process time to write, and another pool worker costs ~165 MB (an
+    interpreter with Prefect and this code) for no measured gain: 78-86 s at 20,000 either way.
     """
     if processes <= 1:
         return [
@@ -379,10 +405,54 @@ def _lanes(processes: int, threads: int) -> list[_Lane]:
             )
         ]
     per_process = max(1, threads // processes)
+    started = pool.take(processes)
     return [
         _Lane(ThreadPoolTaskRunner(max_workers=1), 1, per_process),
-        _Lane(ProcessPoolTaskRunner(max_workers=processes - 1), processes - 1, per_process),
+        _Lane(
+            started or ProcessPoolTaskRunner(max_workers=processes - 1),
+            processes - 1,
+            per_process,
+            started=started is not None,
+        ),
     ]
+
+
+class WriterPool:
+    """Prefect's process pool for a large run's appends, started before the run reads its states.
+
+    Its worker takes ~2 s of CPU to start (an interpreter importing Prefect, boto3 and this
+    code, then building its runtime). Reading the states keeps one core busy and leaves
+    the other idle: started then, the worker is ready when the first chunks are sealed,
+    instead of starting while every core is writing. The appends take the pool over
+    (`take`); a run that needs none (few revisions, a dry run) leaves it, and leaving the
+    block shuts it down unused, in the background.
+    """
+
+    def __init__(self, streams: int) -> None:
+        """Start the pool if a run over `streams` streams would append from other processes."""
+        self.processes = _processes(streams) if streams else 1
+        self._runner: ProcessPoolTaskRunner | None = None
+        if self.processes > 1:
+            self._runner = ProcessPoolTaskRunner(max_workers=self.processes - 1)
+            self._runner.__enter__()
+            self._runner.submit(prepare_writer, {})
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            stack = ExitStack()
+            stack.push(runner)
+            _close_in_background(stack)
+
+    def take(self, processes: int) -> ProcessPoolTaskRunner | None:
+        """The started pool for appends from `processes` processes (its caller shuts it down)."""
+        if self.processes != processes:
+            return None
+        runner, self._runner = self._runner, None
+        return runner
 
 
 def _processes(revisions: int) -> int:

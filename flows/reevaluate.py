@@ -14,6 +14,7 @@ from flows._reevaluation import (
     PARALLEL_CHUNKS,
     Listed,
     ReevaluationReport,
+    WriterPool,
     appended_outcomes,
     build_report,
     progress_hook,
@@ -93,13 +94,14 @@ def _reevaluate(
         check_checkpoint_chain()
         store_program_document(program)
     registry = {row.slug: row for row in select_jurisdictions(None)}
-    loaded = read_stream_states(program)
-    pairs = [(state, registry.get(slug)) for slug, state in loaded.states.items()]
-    if uncertain:
-        pairs = resting_on_uncertain(pairs)
-    results, appended = revise_all(
-        program, pairs, moment, knowledge, dry_run=dry_run, flow_run_id=flow_run_id
-    )
+    with WriterPool(0 if dry_run else len(registry)) as pool:  # started while states are read
+        loaded = read_stream_states(program)
+        pairs = [(state, registry.get(slug)) for slug, state in loaded.states.items()]
+        if uncertain:
+            pairs = resting_on_uncertain(pairs)
+        results, appended = revise_all(
+            program, pairs, moment, knowledge, dry_run=dry_run, flow_run_id=flow_run_id, pool=pool
+        )
     # The index snapshot (seconds of JSON and gzip at 20,000 streams) is written while the
     # outcome list, the run record and the checkpoint are: it needs only the states.
     indexed = (

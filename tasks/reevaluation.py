@@ -40,6 +40,7 @@ __all__ = [
     "append_revisions",
     "append_run_record",
     "gather_range_results",
+    "prepare_writer",
     "read_range_states",
     "read_stream_states",
     "store_outcomes",
@@ -87,6 +88,18 @@ class Encoded:
 
     def __init__(self, items: list[EncodedCommit]) -> None:
         self.items = items
+
+
+@io_task
+def prepare_writer() -> None:
+    """Build this process's runtime (S3 client, log, signing key) before it writes a chunk.
+
+    A process-pool worker's first task: the pool is started while the flow reads its
+    states (`flows._reevaluation.WriterPool`), so the worker's start-up is done on a core
+    that is otherwise idle then, not while every core is writing.
+    """
+    runtime = get_runtime()
+    _ = runtime.log, runtime.commit_keys
 
 
 @io_task
