@@ -433,9 +433,12 @@ class WriterPool:
         self.processes = _processes(streams) if streams else 1
         self._runner: ProcessPoolTaskRunner | None = None
         if self.processes > 1:
-            self._runner = ProcessPoolTaskRunner(max_workers=self.processes - 1)
-            self._runner.__enter__()
-            self._runner.submit(prepare_writer, {})
+            runner = ProcessPoolTaskRunner(max_workers=self.processes - 1)
+            with ExitStack() as started:
+                started.enter_context(runner)  # shut down again if the warm-up cannot be sent
+                runner.submit(prepare_writer, {})
+                started.pop_all()
+            self._runner = runner
 
     def __enter__(self) -> Self:
         return self
