@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -105,6 +106,38 @@ def test_order_flips_its_scope_and_lifting_flips_back(
     assert [c["jurisdiction"] for c in back] == california
     assert {(c["before"], c["after"]) for c in back} == {("eligible", "ineligible")}
     assert index_problems(signed_event_log, PROGRAM) == []
+
+
+def test_the_append_pool_is_started_before_the_states_are_read_and_never_for_a_dry_run(
+    cli: Cli, seeded: list[Jurisdiction], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool's worker starts while the states are read: the flow asks for it first.
+
+    Asked with the registry's size (it decides whether a pool is needed), before the read;
+    a dry run writes nothing and asks with 0, so never starts one.
+    """
+    flow_module = importlib.import_module("flows.reevaluate")
+    real_pool = flow_module.WriterPool
+    real_read = flow_module.read_stream_states
+    seen: list[tuple[str, int]] = []
+
+    class RecordedPool(real_pool):  # type: ignore[misc,valid-type]
+        def __init__(self, streams: int) -> None:
+            seen.append(("pool", streams))
+            super().__init__(streams)
+
+    def recorded_read(program: str) -> LoadedStates:
+        seen.append(("read", 0))
+        loaded: LoadedStates = real_read(program)
+        return loaded
+
+    monkeypatch.setattr("flows.reevaluate.WriterPool", RecordedPool)
+    monkeypatch.setattr("flows.reevaluate.read_stream_states", recorded_read)
+    _reevaluate(cli, "2018-02-01")
+    assert seen == [("pool", len(seeded)), ("read", 0)]
+    seen.clear()
+    _reevaluate(cli, "2018-08-01", "--dry-run")
+    assert seen == [("pool", 0), ("read", 0)]
 
 
 def test_dry_run_writes_nothing_and_names_every_change(

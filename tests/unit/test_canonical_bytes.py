@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -81,3 +83,19 @@ def test_nesting_past_orjsons_limit_has_the_reference_bytes() -> None:
     for _ in range(300):
         value = [value]
     assert canonical_json(value, checked=True) == _reference(value)
+
+
+@dataclass
+class _Point:
+    x: int
+
+
+@pytest.mark.parametrize("stray", [datetime(2018, 2, 1, tzinfo=UTC), _Point(1)])
+def test_a_value_with_no_canonical_form_fails_even_when_vouched_for(stray: object) -> None:
+    """A datetime or dataclass left in a value said to be checked is refused, not written.
+
+    orjson alone would write them (an ISO string, an object): bytes the reference form never
+    had, under a hash. The reference refuses them, so the fast path must too.
+    """
+    with pytest.raises(TypeError):
+        canonical_json({"at": stray}, checked=True)
